@@ -1,0 +1,87 @@
+"""Command line: `python -m analysis demo|compare ...`; the same functions as the pages."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from analysis import db
+from analysis.bands import default_bands, parse_band_edges
+from analysis.cells import APPLICATION_TYPES, SEXES, Filters
+from analysis.compare import compare_hours
+from analysis.demo import DemoSpec, build_demo_store
+from analysis.errors import UserFacingError
+from analysis.settings import get_setting
+from analysis.studies import check_districts, check_month, describe_study, resolve_study
+
+
+def _parser() -> argparse.ArgumentParser:
+    """Build the argument parser with one subcommand per task."""
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis",
+        description="Uppföljning av hemrehabiliteringsförsök / Follow-up of a home rehabilitation trial",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="bygg den syntetiska demo-studien / build the synthetic demo trial")
+    demo.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
+    demo.add_argument("--seed", type=int, default=DemoSpec.seed)
+    demo.add_argument("--people", type=int, default=DemoSpec.n_people, help="antal randomiserade / people")
+
+    compare = sub.add_parser("compare", help="jämför timmar mellan armarna / compare hours between arms")
+    compare.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
+    compare.add_argument("--study", default=None, help="studie / study (default: the only or demo study)")
+    compare.add_argument("--month", type=int, default=int(get_setting("default_month")))
+    compare.add_argument("--json", action="store_true", help="skriv JSON / print JSON")
+    compare.add_argument("--sex", action="append", choices=SEXES, default=[])
+    compare.add_argument("--application-type", action="append", choices=APPLICATION_TYPES, default=[])
+    compare.add_argument("--district", action="append", default=[])
+    compare.add_argument("--bands", default=None, help="åldersgränser / age band edges, e.g. 65,76,86,96")
+    return parser
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    """Build the demo store and say where it is."""
+    if args.people < 10:
+        raise UserFacingError("--people måste vara minst 10.", "--people must be at least 10.")
+    build_demo_store(args.db, DemoSpec(n_people=args.people, seed=args.seed))
+    print(f"Demo-studien byggd i {args.db} / Demo study built in {args.db}")
+    return 0
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    """Compare hours between arms and print JSON or a table."""
+    bands = parse_band_edges(args.bands) if args.bands else default_bands()
+    filters = Filters(
+        sex=tuple(args.sex), application_type=tuple(args.application_type), district=tuple(args.district)
+    )
+    con = db.connect(args.db)
+    try:
+        study = resolve_study(con, args.study)
+        info = describe_study(con, study)
+        check_month(info, args.month)
+        check_districts(info, filters.district)
+        result = compare_hours(con, study, args.month, filters, bands)
+    finally:
+        con.close()
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        print(f"Månad / month {args.month}, studie / study {study}")
+        print(result.groups.to_string(index=False))
+        print(f"Interaktion arm × åldersgrupp / interaction p = {result.interaction['p_value']:.4g}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return the exit code; user errors print one line, no traceback."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            return _run_demo(args)
+        return _run_compare(args)
+    except UserFacingError as exc:
+        print(f"Fel: {exc.sv} / Error: {exc.en}", file=sys.stderr)
+        return 1

@@ -1,0 +1,73 @@
+"""Declarative settings: every tunable value, its default, its environment variable and its meaning."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from analysis.errors import InputError
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: name, default, environment variable and a bilingual description."""
+
+    name: str
+    default: object
+    env: str
+    help_sv: str
+    help_en: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "db_path",
+        "data/ihr.duckdb",
+        "IHR_DB_PATH",
+        "Sökväg till DuckDB-filen. Finns den inte byggs demo-studien där.",
+        "Path of the DuckDB file. If it does not exist, the demo study is built there.",
+    ),
+    Setting(
+        "age_band_edges",
+        "65,76,86,96",
+        "IHR_AGE_BAND_EDGES",
+        "Åldersgruppernas gränser: varje grupp går från en gräns till nästa minus ett år.",
+        "Age band edges: each band runs from one edge to the next minus one year.",
+    ),
+    Setting(
+        "suppression_threshold",
+        5,
+        "IHR_SUPPRESSION_THRESHOLD",
+        "Antal personer under vilket en cell döljs och visas som '..'.",
+        "Number of people below which a cell is hidden and shown as '..'.",
+    ),
+    Setting(
+        "default_month",
+        24,
+        "IHR_DEFAULT_MONTH",
+        "Uppföljningsmånad som jämförs om inget annat väljs.",
+        "Follow-up month compared unless another is chosen.",
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get_setting(name: str) -> object:
+    """Return a setting's value: its environment variable if set, else the default."""
+    try:
+        setting = _BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"unknown setting {name!r}; known: {sorted(_BY_NAME)}") from None
+    raw = os.environ.get(setting.env)
+    if raw is None or raw == "":
+        return setting.default
+    if isinstance(setting.default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise InputError(
+                f"Miljövariabeln {setting.env} har värdet {raw!r}; ett heltal förväntades.",
+                f"Environment variable {setting.env} has the value {raw!r}; a whole number was expected.",
+            ) from None
+    return raw

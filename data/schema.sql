@@ -1,0 +1,63 @@
+-- Schema of the trial store. One file holds one or more studies.
+-- Raw personnummer are never stored: person_id is a study id or a keyed pseudonym.
+
+CREATE TABLE studies (
+    study        VARCHAR PRIMARY KEY,
+    title_sv     VARCHAR NOT NULL,
+    title_en     VARCHAR NOT NULL,
+    is_demo      BOOLEAN NOT NULL,
+    data_end     DATE NOT NULL,          -- follow-up of people with no followup_end runs to this day
+    loaded_at    TIMESTAMP NOT NULL
+);
+
+-- One row per randomized person.
+CREATE TABLE participants (
+    study            VARCHAR NOT NULL,
+    person_id        VARCHAR NOT NULL,
+    arm              VARCHAR NOT NULL CHECK (arm IN ('intervention', 'control')),
+    randomized_on    DATE NOT NULL,
+    age              INTEGER NOT NULL,
+    sex              VARCHAR NOT NULL CHECK (sex IN ('F', 'M')),
+    application_type VARCHAR NOT NULL CHECK (application_type IN ('new', 'extended')),
+    baseline_hours   DOUBLE NOT NULL CHECK (baseline_hours >= 0),
+    placed_on        DATE,                -- moved into a nursing home (särskilt boende)
+    died_on          DATE,
+    followup_end     DATE,                -- study end, moved away or withdrew; NULL: followed to data_end
+    district         VARCHAR
+);
+
+-- Home-care hours performed: one row per person and calendar month with any hours.
+CREATE TABLE hours (
+    study     VARCHAR NOT NULL,
+    person_id VARCHAR NOT NULL,
+    month     DATE NOT NULL,              -- first day of the calendar month
+    hours     DOUBLE NOT NULL CHECK (hours >= 0)
+);
+
+-- Pre-aggregated at build/import time so every overview query reads a few thousand rows.
+-- One row per follow-up month and cell of people living at home under follow-up that month.
+CREATE TABLE followup_cells (
+    study            VARCHAR NOT NULL,
+    month_k          INTEGER NOT NULL,    -- calendar months after the month of randomization
+    arm              VARCHAR NOT NULL,
+    age              INTEGER NOT NULL,
+    sex              VARCHAR NOT NULL,
+    application_type VARCHAR NOT NULL,
+    district         VARCHAR NOT NULL,    -- '' when unknown
+    n                BIGINT NOT NULL,     -- people at home and followed in month k
+    sum_hours        DOUBLE NOT NULL,     -- their hours, months without a row counted as 0
+    sum_sq_hours     DOUBLE NOT NULL
+);
+
+-- One row per cell of randomized people, with outcomes during follow-up.
+CREATE TABLE people_cells (
+    study            VARCHAR NOT NULL,
+    arm              VARCHAR NOT NULL,
+    age              INTEGER NOT NULL,
+    sex              VARCHAR NOT NULL,
+    application_type VARCHAR NOT NULL,
+    district         VARCHAR NOT NULL,
+    n                BIGINT NOT NULL,
+    n_placed         BIGINT NOT NULL,     -- moved into a nursing home during follow-up
+    n_died           BIGINT NOT NULL      -- died during follow-up
+);
