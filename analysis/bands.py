@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from analysis.errors import InputError
 from analysis.settings import get_setting
@@ -35,6 +36,7 @@ def parse_band_edges(edges: str | Sequence[int]) -> tuple[AgeBand, ...]:
     Returns
     -------
     tuple of AgeBand
+
     """
     if isinstance(edges, str):
         parts = [p.strip() for p in edges.split(",") if p.strip()]
@@ -47,12 +49,12 @@ def parse_band_edges(edges: str | Sequence[int]) -> tuple[AgeBand, ...]:
             ) from None
     else:
         values = [int(v) for v in edges]
-    if len(values) < 2 or any(b <= a for a, b in zip(values, values[1:])):
+    if len(values) < 2 or any(b <= a for a, b in pairwise(values)):
         raise InputError(
             f"Åldersgränserna {values} måste vara minst två stigande heltal, t.ex. 65,76,86,96.",
             f"Age band edges {values} must be at least two ascending whole numbers, e.g. 65,76,86,96.",
         )
-    return tuple(AgeBand(a, b - 1) for a, b in zip(values, values[1:]))
+    return tuple(AgeBand(a, b - 1) for a, b in pairwise(values))
 
 
 def default_bands() -> tuple[AgeBand, ...]:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from analysis import db
 from analysis.bands import default_bands, parse_band_edges
 from analysis.cells import APPLICATION_TYPES, SEXES, Filters
-from analysis.compare import compare_hours
+from analysis.compare import GROUP_COLUMNS, compare_hours
 from analysis.demo import DemoSpec, build_demo_store
 from analysis.errors import UserFacingError
 from analysis.settings import get_setting
@@ -54,9 +54,7 @@ def _run_demo(args: argparse.Namespace) -> int:
 def _run_compare(args: argparse.Namespace) -> int:
     """Compare hours between arms and print JSON or a table."""
     bands = parse_band_edges(args.bands) if args.bands else default_bands()
-    filters = Filters(
-        sex=tuple(args.sex), application_type=tuple(args.application_type), district=tuple(args.district)
-    )
+    filters = Filters(sex=tuple(args.sex), application_type=tuple(args.application_type), district=tuple(args.district))
     con = db.connect(args.db)
     try:
         study = resolve_study(con, args.study)
@@ -70,7 +68,7 @@ def _run_compare(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
         print(f"Månad / month {args.month}, studie / study {study}")
-        print(result.groups.to_string(index=False))
+        print(result.groups[list(GROUP_COLUMNS)].to_string(index=False))
         print(f"Interaktion arm × åldersgrupp / interaction p = {result.interaction['p_value']:.4g}")
     return 0
 

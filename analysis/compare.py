@@ -12,6 +12,8 @@ from analysis.bands import ALL, AgeBand
 from analysis.cells import Filters, sum_by_band
 from analysis.stats import describe_cells, interaction_f_test, welch_from_stats
 
+_HOURS = {"n": "n", "total": "sum_hours", "total_sq": "sum_sq_hours"}
+
 GROUP_COLUMNS = (
     "age_band",
     "n_intervention",
@@ -74,40 +76,29 @@ def compare_hours(
     Returns
     -------
     HoursComparison
-        ``groups`` has the columns of GROUP_COLUMNS plus se and df; ``interaction`` has f, df_num,
-        df_den and p_value.
+        ``groups`` has the columns of GROUP_COLUMNS plus se, df and each arm's sd, ci_low and ci_high
+        (suffixed _intervention/_control); ``interaction`` has f, df_num, df_den and p_value.
+
     """
-    measures = {"n": "n", "total": "sum_hours", "total_sq": "sum_sq_hours"}
-    sums = sum_by_band(con, "followup_cells", measures, study, filters, bands, where="month_k = ?", where_params=[month])
-    described = pd.concat([sums[["age_band", "arm"]], describe_cells(sums["n"], sums["total"], sums["total_sq"])], axis=1)
+    sums = sum_by_band(con, "followup_cells", _HOURS, study, filters, bands, where="month_k = ?", where_params=[month])
+    described = pd.concat(
+        [sums[["age_band", "arm"]], describe_cells(sums["n"], sums["total"], sums["total_sq"])], axis=1
+    )
+    empty = pd.Series(
+        {"n": 0, "mean": float("nan"), "sd": float("nan"), "ci_low": float("nan"), "ci_high": float("nan")}
+    )
     rows = []
     for label in [b.label for b in bands] + [ALL]:
         part = described[described["age_band"] == label].set_index("arm")
-        i = part.loc["intervention"] if "intervention" in part.index else None
-        c = part.loc["control"] if "control" in part.index else None
-        n_i = int(i["n"]) if i is not None else 0
-        n_c = int(c["n"]) if c is not None else 0
-        nan = float("nan")
-        mean_i = float(i["mean"]) if n_i else nan
-        mean_c = float(c["mean"]) if n_c else nan
-        test = welch_from_stats(
-            mean_i, float(i["sd"]) if n_i else nan, n_i, mean_c, float(c["sd"]) if n_c else nan, n_c
-        )
-        rows.append(
-            {
-                "age_band": label,
-                "n_intervention": n_i,
-                "n_control": n_c,
-                "mean_intervention": mean_i,
-                "mean_control": mean_c,
-                "difference": test["difference"],
-                "ci_low": test["ci_low"],
-                "ci_high": test["ci_high"],
-                "p_value": test["p_value"],
-                "se": test["se"],
-                "df": test["df"],
-            }
-        )
+        arm = {a: part.loc[a] if a in part.index else empty for a in ("intervention", "control")}
+        i, c = arm["intervention"], arm["control"]
+        test = welch_from_stats(i["mean"], i["sd"], int(i["n"]), c["mean"], c["sd"], int(c["n"]))
+        row = {"age_band": label, "n_intervention": int(i["n"]), "n_control": int(c["n"])}
+        row |= {"mean_intervention": float(i["mean"]), "mean_control": float(c["mean"])}
+        row |= {key: test[key] for key in ("difference", "ci_low", "ci_high", "p_value", "se", "df")}
+        for name, stats_ in arm.items():
+            row |= {f"{key}_{name}": float(stats_[key]) for key in ("sd", "ci_low", "ci_high")}
+        rows.append(row)
     banded = sums[sums["age_band"] != ALL]
     interaction = interaction_f_test(banded, "arm", "age_band")
     return HoursComparison(month=month, groups=pd.DataFrame(rows), interaction=interaction)

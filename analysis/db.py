@@ -26,8 +26,7 @@ def connect(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
     if not path.is_file():
         raise StoreError(
             f"Databasen {path} finns inte. Bygg demo-studien med 'python -m analysis demo --db {path}'.",
-            f"The database {path} does not exist. Build the demo study with "
-            f"'python -m analysis demo --db {path}'.",
+            f"The database {path} does not exist. Build the demo study with 'python -m analysis demo --db {path}'.",
         )
     try:
         return duckdb.connect(str(path), read_only=True)
@@ -107,7 +106,9 @@ def delete_study(con: duckdb.DuckDBPyConnection, study: str) -> None:
 
 
 # Exit day: the earliest of placement, death and end of follow-up (the study's data_end when open).
-_EXIT_ON = "least(coalesce(p.placed_on, s.data_end), coalesce(p.died_on, s.data_end), coalesce(p.followup_end, s.data_end))"
+_EXIT_ON = (
+    "least(coalesce(p.placed_on, s.data_end), coalesce(p.died_on, s.data_end), coalesce(p.followup_end, s.data_end))"
+)
 
 
 def build_aggregates(con: duckdb.DuckDBPyConnection, study: str) -> None:

@@ -68,7 +68,7 @@ class DemoSpec:
 
 
 def mean_hours(spec: DemoSpec, band: int, arm: str, k: np.ndarray | int) -> np.ndarray:
-    """Expected hours per month at home in follow-up month k for a band index and arm.
+    """Return the expected hours per month at home in follow-up month k for a band index and arm.
 
     Both arms start at the band's start level; the control arm moves linearly to its month-24 level;
     the intervention arm stays at the start level through the three rehabilitation months (0-2),
@@ -206,6 +206,7 @@ def generate_demo_trial(spec: DemoSpec | None = None) -> tuple[pd.DataFrame, pd.
     -------
     participants, hours : DataFrame
         Tables shaped as the store's ``participants`` and ``hours`` (without the study column).
+
     """
     spec = spec or DemoSpec()
     rng = np.random.default_rng(spec.seed)
@@ -232,6 +233,7 @@ def build_demo_store(path, spec: DemoSpec | None = None, study: str = DEMO_STUDY
         Generator assumptions.
     study : str
         Name of the study in the store.
+
     """
     spec = spec or DemoSpec()
     participants, hours = generate_demo_trial(spec)

@@ -1,4 +1,4 @@
-"""Overview figures per age band and arm: people randomized, hours at a month, trajectories, placement."""
+"""Overview figures per age band and arm: people randomized and placed, and hours over follow-up."""
 
 from __future__ import annotations
 
@@ -20,36 +20,7 @@ def _describe(sums: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return pd.concat([sums[keys].reset_index(drop=True), described], axis=1)
 
 
-def summarize_hours(
-    con: duckdb.DuckDBPyConnection, study: str, month: int, filters: Filters, bands: Sequence[AgeBand]
-) -> pd.DataFrame:
-    """Mean home-care hours per month with 95% CI at one follow-up month, per band and arm.
-
-    Parameters
-    ----------
-    con : DuckDBPyConnection
-        An open store.
-    study : str
-        Study name.
-    month : int
-        Follow-up month k (0 is the month of randomization).
-    filters : Filters
-        Subgroup filters.
-    bands : sequence of AgeBand
-        Age bands; 'all' covers everyone.
-
-    Returns
-    -------
-    DataFrame
-        age_band, arm, n (people at home and followed in month k), mean, sd, ci_low, ci_high.
-    """
-    sums = sum_by_band(con, "followup_cells", _HOURS, study, filters, bands, where="month_k = ?", where_params=[month])
-    return _describe(sums, ["age_band", "arm"])
-
-
-def trace_hours(
-    con: duckdb.DuckDBPyConnection, study: str, filters: Filters, bands: Sequence[AgeBand]
-) -> pd.DataFrame:
+def trace_hours(con: duckdb.DuckDBPyConnection, study: str, filters: Filters, bands: Sequence[AgeBand]) -> pd.DataFrame:
     """Mean home-care hours per month with 95% CI for every follow-up month, per band and arm.
 
     Parameters
@@ -67,6 +38,7 @@ def trace_hours(
     -------
     DataFrame
         age_band, arm, month_k, n, mean, sd, ci_low, ci_high.
+
     """
     sums = sum_by_band(con, "followup_cells", _HOURS, study, filters, bands, by=("arm", "month_k"))
     return _describe(sums, ["age_band", "arm", "month_k"])
@@ -95,6 +67,7 @@ def summarize_people(
     -------
     DataFrame
         age_band, arm, n, n_placed, share_placed, placed_ci_low, placed_ci_high, n_died.
+
     """
     measures = {"n": "n", "n_placed": "n_placed", "n_died": "n_died"}
     frame = sum_by_band(con, "people_cells", measures, study, filters, bands)

@@ -22,6 +22,7 @@ def describe_cells(n: np.ndarray, total: np.ndarray, total_sq: np.ndarray) -> pd
     -------
     DataFrame
         Columns n, mean, sd, ci_low, ci_high; NaN where n is too small.
+
     """
     n = np.asarray(n, dtype=float)
     total = np.asarray(total, dtype=float)
@@ -31,9 +32,7 @@ def describe_cells(n: np.ndarray, total: np.ndarray, total_sq: np.ndarray) -> pd
         ss = np.maximum(total_sq - n * mean**2, 0.0)
         sd = np.where(n > 1, np.sqrt(ss / (n - 1)), np.nan)
         half = stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n)
-    return pd.DataFrame(
-        {"n": n.astype("int64"), "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
-    )
+    return pd.DataFrame({"n": n.astype("int64"), "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half})
 
 
 def welch_from_stats(
@@ -54,6 +53,7 @@ def welch_from_stats(
     -------
     dict
         difference, se, df, t, p_value, ci_low, ci_high (NaN when a group has fewer than 2 people).
+
     """
     nan = float("nan")
     if n1 < 2 or n2 < 2:
@@ -89,6 +89,7 @@ def interaction_f_test(cells: pd.DataFrame, factor_a: str, factor_b: str) -> dic
     -------
     dict
         f, df_num, df_den, p_value (NaN when the test cannot be formed).
+
     """
     nan = float("nan")
     cells = cells[cells["n"] > 0]

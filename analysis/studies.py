@@ -22,6 +22,7 @@ def resolve_study(con: duckdb.DuckDBPyConnection, study: str | None = None) -> s
     -------
     str
         A study present in the store.
+
     """
     studies = db.list_studies(con)
     names = studies["study"].tolist()
@@ -54,9 +55,9 @@ def describe_study(con: duckdb.DuckDBPyConnection, study: str) -> dict:
            FROM studies s WHERE s.study = ?""",
         [study],
     ).iloc[0]
-    districts = db.query(
-        con, "SELECT DISTINCT district FROM people_cells WHERE study = ? ORDER BY district", [study]
-    )["district"].tolist()
+    districts = db.query(con, "SELECT DISTINCT district FROM people_cells WHERE study = ? ORDER BY district", [study])[
+        "district"
+    ].tolist()
     max_month = row["max_month"]
     return {
         "study": study,

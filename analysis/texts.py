@@ -1,0 +1,170 @@
+"""Every text a person reads, in Swedish (first) and English, and number formatting per language."""
+
+from __future__ import annotations
+
+import math
+
+LANGUAGES = ("sv", "en")
+
+TEXTS: dict[str, tuple[str, str]] = {
+    "app.title": ("Uppföljning av intensiv hemrehabilitering", "Follow-up of intensive home rehabilitation"),
+    "lang.label": ("Språk / Language", "Språk / Language"),
+    "demo.banner": (
+        "Syntetiska demodata: påhittade personer, framtagna för att likna Eskilstunas publicerade "
+        "tvåårsresultat. Inga slutsatser om verkliga personer kan dras.",
+        "Synthetic demo data: invented people, generated to resemble Eskilstuna's published two-year "
+        "results. No conclusions about real people can be drawn.",
+    ),
+    "nav.overview": ("Översikt", "Overview"),
+    "sidebar.study": ("Studie", "Study"),
+    "sidebar.filters": ("Urval", "Filters"),
+    "sidebar.sex": ("Kön", "Sex"),
+    "sidebar.application_type": ("Typ av ansökan", "Application type"),
+    "sidebar.district": ("Distrikt", "District"),
+    "sidebar.all": ("Alla (inget val)", "All (none chosen)"),
+    "sidebar.month": ("Uppföljningsmånad", "Follow-up month"),
+    "sex.F": ("Kvinnor", "Women"),
+    "sex.M": ("Män", "Men"),
+    "application_type.new": ("Ny ansökan", "New application"),
+    "application_type.extended": ("Utökad insats", "Extended care"),
+    "arm.intervention": ("Intensiv hemrehabilitering", "Intensive home rehabilitation"),
+    "arm.control": ("Ordinarie hemtjänst", "Ordinary home care"),
+    "band.all": ("Alla åldrar", "All ages"),
+    "district.unknown": ("(okänt)", "(unknown)"),
+    "overview.randomized": ("Randomiserade personer", "People randomized"),
+    "overview.hours": ("Hemtjänsttimmar per månad i månad {month}", "Home-care hours per month in month {month}"),
+    "overview.hours_note": (
+        "Medelvärde med 95 % konfidensintervall bland dem som bor kvar hemma och följs upp i månaden. "
+        "Skillnad = intervention minus kontroll (Welchs t-test).",
+        "Mean with 95% confidence interval among people living at home and followed in that month. "
+        "Difference = intervention minus control (Welch's t-test).",
+    ),
+    "overview.trajectory": ("Timmar per månad över uppföljningen", "Hours per month over follow-up"),
+    "overview.trajectory_band": ("Åldersgrupp i diagrammet", "Age band in the chart"),
+    "overview.placement": ("Flytt till särskilt boende", "Moves into a nursing home"),
+    "overview.placement_note": (
+        "Andel av de randomiserade som flyttat till särskilt boende under uppföljningen, med 95 % "
+        "konfidensintervall (Wilson). Enkel andel: den tar inte hänsyn till att den som dör inte kan flytta.",
+        "Share of those randomized who moved into a nursing home during follow-up, with 95% confidence "
+        "interval (Wilson). A crude share: it does not account for death preventing a move.",
+    ),
+    "overview.interaction": (
+        "Test av om skillnaden varierar mellan åldersgrupperna (interaktion arm × åldersgrupp, F-test): "
+        "p = {p}. Resultat per åldersgrupp är subgruppsanalyser och ska läsas med försiktighet.",
+        "Test of whether the difference varies between age bands (arm × band interaction, F-test): "
+        "p = {p}. Results per age band are subgroup analyses and must be read with care.",
+    ),
+    "overview.suppressed": (
+        "'..' = dolt eftersom färre än {t} personer ingår.",
+        "'..' = hidden because fewer than {t} people are included.",
+    ),
+    "overview.outside_bands": (
+        "{n} personer är utanför åldersgrupperna och ingår bara i 'Alla åldrar'.",
+        "{n} people fall outside the age bands and count only in 'All ages'.",
+    ),
+    "reading.clear_lower": (
+        "{band}: {lo} till {hi} färre timmar per månad med intensiv hemrehabilitering (95 % KI).",
+        "{band}: {lo} to {hi} fewer hours a month with intensive home rehabilitation (95% CI).",
+    ),
+    "reading.clear_higher": (
+        "{band}: {lo} till {hi} fler timmar per månad med intensiv hemrehabilitering (95 % KI).",
+        "{band}: {lo} to {hi} more hours a month with intensive home rehabilitation (95% CI).",
+    ),
+    "reading.unclear": (
+        "{band}: ingen tydlig skillnad; intervallet ({lo} till {hi} timmar) rymmer både färre och fler "
+        "timmar. Det betyder inte att insatsen saknar effekt.",
+        "{band}: no clear difference; the interval ({lo} to {hi} hours) includes both fewer and more "
+        "hours. That does not mean the intervention has no effect.",
+    ),
+    "reading.hidden": ("{band}: för få personer för att visa.", "{band}: too few people to show."),
+    "col.age_band": ("Åldersgrupp", "Age band"),
+    "col.n_intervention": ("Antal, intervention", "n, intervention"),
+    "col.n_control": ("Antal, kontroll", "n, control"),
+    "col.mean_intervention": ("Medel, intervention (95 % KI)", "Mean, intervention (95% CI)"),
+    "col.mean_control": ("Medel, kontroll (95 % KI)", "Mean, control (95% CI)"),
+    "col.difference": ("Skillnad (95 % KI)", "Difference (95% CI)"),
+    "col.p_value": ("p-värde", "p-value"),
+    "col.arm": ("Grupp", "Arm"),
+    "col.n": ("Antal", "n"),
+    "col.n_placed": ("Flyttat till särskilt boende", "Moved into a nursing home"),
+    "col.share_placed": ("Andel (95 % KI)", "Share (95% CI)"),
+    "col.n_died": ("Avlidna", "Died"),
+    "col.month": ("Månad efter randomisering", "Month after randomization"),
+    "col.hours": ("Timmar per månad", "Hours per month"),
+    "definitions.title": ("Definitioner", "Definitions"),
+    "definitions.body": (
+        "- Uppföljningsmånad k är kalendermånaden k månader efter randomiseringsmånaden (månad 0).\n"
+        "- En månad utan rad med timmar räknas som 0 timmar så länge personen bor hemma och följs upp.\n"
+        "- Den som har avlidit, flyttat till särskilt boende eller lämnat uppföljningen före månad k "
+        "ingår inte i jämförelsen för månad k.\n"
+        "- Alla analyser följer randomiseringen (intention to treat).",
+        "- Follow-up month k is the calendar month k months after the month of randomization (month 0).\n"
+        "- A month with no hours row counts as 0 hours while the person lives at home under follow-up.\n"
+        "- People who died, moved into a nursing home or left follow-up before month k are not in the "
+        "month-k comparison.\n"
+        "- All analyses follow the randomization (intention to treat).",
+    ),
+    "error.title": ("Något gick fel", "Something went wrong"),
+    "error.unexpected": (
+        "Ett oväntat fel inträffade. Försök igen eller kontakta den som förvaltar verktyget.",
+        "An unexpected error occurred. Try again or contact whoever maintains the tool.",
+    ),
+    "word.to": ("till", "to"),
+    "building_demo": ("Bygger demo-studien …", "Building the demo study …"),
+}
+
+
+def t(key: str, lang: str = "sv", **values: object) -> str:
+    """Return the text for key in lang ('sv' or 'en'), with {placeholders} filled in."""
+    sv, en = TEXTS[key]
+    text = en if lang == "en" else sv
+    return text.format(**values) if values else text
+
+
+def format_number(value: float | None, lang: str = "sv", decimals: int = 1) -> str:
+    """Format a number for reading: '1 234,5' in Swedish, '1,234.5' in English, '..' when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ".."
+    text = f"{value:,.{decimals}f}"
+    if lang == "en":
+        return text
+    return text.replace(",", "\u00a0").replace(".", ",").replace("-", "\u2212")
+
+
+def format_p(value: float | None, lang: str = "sv") -> str:
+    """Format a p-value: '< 0,001' below 0.001, else three decimals."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ".."
+    if value < 0.001:
+        return "< " + format_number(0.001, lang, 3)
+    return format_number(value, lang, 3)
+
+
+def read_difference(band: str, ci_low: float, ci_high: float, lang: str = "sv") -> str:
+    """Say in plain words what a difference's 95% CI shows; never calls an unclear result 'no effect'.
+
+    Parameters
+    ----------
+    band : str
+        How the group is named in the sentence.
+    ci_low, ci_high : float
+        The 95% confidence interval of intervention minus control, hours per month.
+    lang : str
+        'sv' or 'en'.
+
+    Returns
+    -------
+    str
+
+    """
+    if ci_low != ci_low or ci_high != ci_high:  # NaN: hidden or not estimable
+        return t("reading.hidden", lang, band=band)
+    if ci_high < 0:
+        return t(
+            "reading.clear_lower", lang, band=band, lo=format_number(-ci_high, lang), hi=format_number(-ci_low, lang)
+        )
+    if ci_low > 0:
+        return t(
+            "reading.clear_higher", lang, band=band, lo=format_number(ci_low, lang), hi=format_number(ci_high, lang)
+        )
+    return t("reading.unclear", lang, band=band, lo=format_number(ci_low, lang), hi=format_number(ci_high, lang))

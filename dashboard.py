@@ -1,0 +1,13 @@
+"""Streamlit entry point: page setup, language switch and navigation."""
+
+import streamlit as st
+
+from analysis.texts import t
+from pages.common import current_language
+
+st.set_page_config(page_title="IHR", layout="wide")
+lang = current_language()
+pages = [
+    st.Page("pages/overview.py", title=t("nav.overview", lang), url_path="oversikt", default=True),
+]
+st.navigation(pages).run()

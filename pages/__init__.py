@@ -1,0 +1,1 @@
+"""Streamlit pages of the dashboard (render only: widgets, analysis calls, charts and tables)."""

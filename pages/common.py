@@ -1,0 +1,187 @@
+"""Shared page plumbing: language, cached store and results, sidebar filters, errors and banners."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from analysis import db
+from analysis.bands import AgeBand, default_bands
+from analysis.cells import APPLICATION_TYPES, SEXES, Filters
+from analysis.compare import HoursComparison, compare_hours
+from analysis.demo import build_demo_store
+from analysis.errors import UserFacingError
+from analysis.overview import summarize_people, trace_hours
+from analysis.settings import get_setting
+from analysis.studies import describe_study, resolve_study
+from analysis.texts import LANGUAGES, t
+
+logger = logging.getLogger(__name__)
+
+ARM_ORDER = ("intervention", "control")
+# Okabe-Ito colour-blind-safe pair; the arms also differ by line dash and marker.
+ARM_COLOURS = {"intervention": "#0072B2", "control": "#E69F00"}
+ARM_DASH = {"intervention": "solid", "control": "dash"}
+ARM_SYMBOL = {"intervention": "circle", "control": "square"}
+
+
+def current_language() -> str:
+    """Return the language from the URL (?lang=en), Swedish by default, and render the switch."""
+    lang = st.query_params.get("lang", "sv")
+    if lang not in LANGUAGES:
+        lang = "sv"
+    chosen = st.sidebar.radio(
+        t("lang.label", lang),
+        LANGUAGES,
+        index=LANGUAGES.index(lang),
+        format_func=lambda code: {"sv": "Svenska", "en": "English"}[code],
+        horizontal=True,
+        key="lang",
+    )
+    st.query_params["lang"] = chosen
+    return chosen
+
+
+def store_path() -> Path:
+    """Return the configured store path."""
+    return Path(str(get_setting("db_path")))
+
+
+@st.cache_resource(show_spinner=False)
+def _ensure_store(path: str) -> None:
+    """Build the demo store once when no store exists at path."""
+    if not Path(path).is_file():
+        build_demo_store(path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _connection(path: str, version: tuple[int, int]):
+    """Open one read-only connection per store version; a swapped-in store gets a new one."""
+    return db.connect(path)
+
+
+def open_store(lang: str) -> tuple[str, tuple[int, int]]:
+    """Make sure a store exists (building the demo when missing) and return its path and version."""
+    path = str(store_path())
+    if not Path(path).is_file():
+        with st.spinner(t("building_demo", lang)):
+            _ensure_store(path)
+    return path, db.data_version(path)
+
+
+def connection(path: str, version: tuple[int, int]):
+    """Return the cached connection for a store version."""
+    return _connection(path, version)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def cached_study(path: str, version: tuple[int, int], requested: str | None) -> dict:
+    """Resolve and describe the study to show."""
+    con = _connection(path, version)
+    return describe_study(con, resolve_study(con, requested))
+
+
+@st.cache_data(show_spinner=False)
+def cached_studies(path: str, version: tuple[int, int]) -> pd.DataFrame:
+    """List the studies in the store."""
+    return db.list_studies(_connection(path, version))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def cached_trace_hours(path, version, study, filters: Filters, bands: tuple[AgeBand, ...]):
+    """Return trace_hours for a store version, cached."""
+    return trace_hours(_connection(path, version), study, filters, bands)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def cached_summarize_people(path, version, study, filters: Filters, bands: tuple[AgeBand, ...]):
+    """Return summarize_people for a store version, cached."""
+    return summarize_people(_connection(path, version), study, filters, bands)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def cached_compare_hours(path, version, study, month, filters: Filters, bands: tuple[AgeBand, ...]) -> HoursComparison:
+    """Return compare_hours for a store version, cached."""
+    return compare_hours(_connection(path, version), study, month, filters, bands)
+
+
+def choose_study(path: str, version: tuple[int, int], lang: str) -> dict:
+    """Render the study selector when the store holds several studies; return the study's facts."""
+    studies = cached_studies(path, version)
+    requested = None
+    if len(studies) > 1:
+        title_col = "title_en" if lang == "en" else "title_sv"
+        titles = dict(zip(studies["study"], studies[title_col]))
+        default = cached_study(path, version, None)["study"]
+        names = list(titles)
+        requested = st.sidebar.selectbox(
+            t("sidebar.study", lang), names, index=names.index(default), format_func=titles.get, key="study"
+        )
+    return cached_study(path, version, requested)
+
+
+def choose_filters(info: dict, lang: str) -> Filters:
+    """Render the sidebar filters (sex, application type, district) and return them."""
+    st.sidebar.subheader(t("sidebar.filters", lang))
+    sex = st.sidebar.multiselect(
+        t("sidebar.sex", lang),
+        SEXES,
+        format_func=lambda v: t(f"sex.{v}", lang),
+        key="sex",
+        placeholder=t("sidebar.all", lang),
+    )
+    app = st.sidebar.multiselect(
+        t("sidebar.application_type", lang),
+        APPLICATION_TYPES,
+        format_func=lambda v: t(f"application_type.{v}", lang),
+        key="application_type",
+        placeholder=t("sidebar.all", lang),
+    )
+    district = st.sidebar.multiselect(
+        t("sidebar.district", lang),
+        info["districts"],
+        format_func=lambda v: v or t("district.unknown", lang),
+        key="district",
+        placeholder=t("sidebar.all", lang),
+    )
+    return Filters(sex=tuple(sex), application_type=tuple(app), district=tuple(district))
+
+
+def bands() -> tuple[AgeBand, ...]:
+    """Return the configured age bands."""
+    return default_bands()
+
+
+def band_name(label: str, lang: str) -> str:
+    """Return a band label for people: 'Alla åldrar' for all, '65–75 år' otherwise."""
+    if label == "all":
+        return t("band.all", lang)
+    return label.replace("-", "–") + (" år" if lang == "sv" else " years")
+
+
+def show_demo_banner(info: dict, lang: str) -> None:
+    """Say plainly, on every page, when the data are synthetic."""
+    if info["is_demo"]:
+        st.warning(t("demo.banner", lang), icon="⚠️")
+
+
+def page_language() -> str:
+    """Return the language chosen by the switch that dashboard.py renders."""
+    lang = st.session_state.get("lang", st.query_params.get("lang", "sv"))
+    return lang if lang in LANGUAGES else "sv"
+
+
+def run_page(render: Callable[[str], None]) -> None:
+    """Run a page body, showing user errors with st.error and never a traceback."""
+    lang = page_language()
+    try:
+        render(lang)
+    except UserFacingError as exc:
+        st.error(exc.message(lang))
+    except Exception:  # the last guard: no traceback reaches a user; details go to the server log
+        logger.exception("page failed")
+        st.error(t("error.unexpected", lang))

@@ -1,0 +1,229 @@
+"""Overview page: people, hours at a follow-up month, trajectories and placement per age band and arm."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analysis.disclosure import SUPPRESSED, suppress_small
+from analysis.settings import get_setting
+from analysis.texts import format_number, format_p, read_difference, t
+from pages import common
+
+
+def _with_ci(mean: float, low: float, high: float, lang: str) -> str:
+    """Format 'mean (low–high)' or '..' when hidden."""
+    if mean != mean:
+        return SUPPRESSED
+    return f"{format_number(mean, lang)} ({format_number(low, lang)} {t('word.to', lang)} {format_number(high, lang)})"
+
+
+def _count(value: float) -> str:
+    """Format a count, '..' when hidden."""
+    return SUPPRESSED if value != value else f"{int(value)}"
+
+
+def _hours_table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Build the displayed table of hours by band: counts, means with CI, difference, p."""
+    return pd.DataFrame(
+        {
+            t("col.age_band", lang): [common.band_name(b, lang) for b in groups["age_band"]],
+            t("col.n_intervention", lang): [_count(v) for v in groups["n_intervention"]],
+            t("col.n_control", lang): [_count(v) for v in groups["n_control"]],
+            t("col.mean_intervention", lang): [
+                _with_ci(m, lo, hi, lang)
+                for m, lo, hi in zip(
+                    groups["mean_intervention"], groups["ci_low_intervention"], groups["ci_high_intervention"]
+                )
+            ],
+            t("col.mean_control", lang): [
+                _with_ci(m, lo, hi, lang)
+                for m, lo, hi in zip(groups["mean_control"], groups["ci_low_control"], groups["ci_high_control"])
+            ],
+            t("col.difference", lang): [
+                _with_ci(d, lo, hi, lang)
+                for d, lo, hi in zip(groups["difference"], groups["ci_low"], groups["ci_high"])
+            ],
+            t("col.p_value", lang): [format_p(p, lang) for p in groups["p_value"]],
+        }
+    )
+
+
+def _hidden_groups(groups: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Hide every statistic of a band where either arm has fewer than threshold people."""
+    shown = groups.assign(n_min=groups[["n_intervention", "n_control"]].min(axis=1))
+    hide = [c for c in groups.columns if c != "age_band"]
+    return suppress_small(shown, threshold, "n_min", hide)
+
+
+def _hours_chart(groups: pd.DataFrame, lang: str) -> go.Figure:
+    """Dot plot of mean hours per arm and band with 95% CI error bars."""
+    fig = go.Figure()
+    names = [common.band_name(b, lang) for b in groups["age_band"]]
+    for arm in common.ARM_ORDER:
+        mean = groups[f"mean_{arm}"]
+        fig.add_trace(
+            go.Scatter(
+                x=names,
+                y=mean,
+                mode="markers",
+                name=t(f"arm.{arm}", lang),
+                marker={"color": common.ARM_COLOURS[arm], "symbol": common.ARM_SYMBOL[arm], "size": 12},
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": groups[f"ci_high_{arm}"] - mean,
+                    "arrayminus": mean - groups[f"ci_low_{arm}"],
+                },
+            )
+        )
+    fig.update_layout(scattermode="group", yaxis_title=t("col.hours", lang), legend={"orientation": "h"})
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def _trajectory_chart(trace: pd.DataFrame, lang: str) -> go.Figure:
+    """Lines of mean hours per month per arm with a shaded 95% CI."""
+    fig = go.Figure()
+    for arm in common.ARM_ORDER:
+        part = trace[trace["arm"] == arm].sort_values("month_k")
+        colour = common.ARM_COLOURS[arm]
+        fig.add_trace(
+            go.Scatter(
+                x=pd.concat([part["month_k"], part["month_k"][::-1]]),
+                y=pd.concat([part["ci_high"], part["ci_low"][::-1]]),
+                fill="toself",
+                fillcolor=colour,
+                opacity=0.2,
+                line={"width": 0},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=part["month_k"],
+                y=part["mean"],
+                mode="lines+markers",
+                name=t(f"arm.{arm}", lang),
+                line={"color": colour, "dash": common.ARM_DASH[arm]},
+                marker={"symbol": common.ARM_SYMBOL[arm]},
+            )
+        )
+    fig.update_layout(xaxis_title=t("col.month", lang), yaxis_title=t("col.hours", lang), legend={"orientation": "h"})
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def _placement_chart(people: pd.DataFrame, lang: str) -> go.Figure:
+    """Dot plot of the share placed per arm and band with 95% CI."""
+    fig = go.Figure()
+    for arm in common.ARM_ORDER:
+        part = people[people["arm"] == arm]
+        share = part["share_placed"] * 100
+        fig.add_trace(
+            go.Scatter(
+                x=[common.band_name(b, lang) for b in part["age_band"]],
+                y=share,
+                mode="markers",
+                name=t(f"arm.{arm}", lang),
+                marker={"color": common.ARM_COLOURS[arm], "symbol": common.ARM_SYMBOL[arm], "size": 12},
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": part["placed_ci_high"] * 100 - share,
+                    "arrayminus": share - part["placed_ci_low"] * 100,
+                },
+            )
+        )
+    fig.update_layout(scattermode="group", yaxis_title="%", legend={"orientation": "h"})
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def _people_table(people: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Build the displayed table of people randomized, placed and dead per band and arm."""
+    return pd.DataFrame(
+        {
+            t("col.age_band", lang): [common.band_name(b, lang) for b in people["age_band"]],
+            t("col.arm", lang): [t(f"arm.{a}", lang) for a in people["arm"]],
+            t("col.n", lang): [_count(v) for v in people["n"]],
+            t("col.n_placed", lang): [_count(v) for v in people["n_placed"]],
+            t("col.share_placed", lang): [
+                _with_ci(s * 100, lo * 100, hi * 100, lang)
+                for s, lo, hi in zip(people["share_placed"], people["placed_ci_low"], people["placed_ci_high"])
+            ],
+            t("col.n_died", lang): [_count(v) for v in people["n_died"]],
+        }
+    )
+
+
+def render(lang: str) -> None:
+    """Render the overview page."""
+    path, version = common.open_store(lang)
+    info = common.choose_study(path, version, lang)
+    filters = common.choose_filters(info, lang)
+    top = info["max_month"] or 0
+    month = st.sidebar.slider(
+        t("sidebar.month", lang), 0, top, min(int(get_setting("default_month")), top), key="month"
+    )
+    threshold = int(get_setting("suppression_threshold"))
+    bands = common.bands()
+
+    st.title(t("app.title", lang))
+    st.caption(info["title_en"] if lang == "en" else info["title_sv"])
+    common.show_demo_banner(info, lang)
+
+    people = common.cached_summarize_people(path, version, info["study"], filters, bands)
+    comparison = common.cached_compare_hours(path, version, info["study"], month, filters, bands)
+    trace = common.cached_trace_hours(path, version, info["study"], filters, bands)
+
+    shown_people = suppress_small(
+        people,
+        threshold,
+        "n",
+        ["n", "n_placed", "share_placed", "placed_ci_low", "placed_ci_high", "n_died"],
+        numerators=["n_placed", "n_died"],
+    )
+    shown_groups = _hidden_groups(comparison.groups, threshold)
+
+    st.header(t("overview.hours", lang, month=month))
+    st.caption(t("overview.hours_note", lang))
+    st.plotly_chart(_hours_chart(shown_groups, lang), key="hours_chart")
+    st.dataframe(_hours_table(shown_groups, lang), hide_index=True)
+    for _, row in shown_groups.iterrows():
+        st.markdown(
+            "- " + read_difference(common.band_name(row["age_band"], lang), row["ci_low"], row["ci_high"], lang)
+        )
+    st.info(t("overview.interaction", lang, p=format_p(comparison.interaction["p_value"], lang)))
+
+    st.header(t("overview.trajectory", lang))
+    labels = [b.label for b in bands] + ["all"]
+    band = st.radio(
+        t("overview.trajectory_band", lang),
+        labels,
+        index=len(labels) - 1,
+        format_func=lambda b: common.band_name(b, lang),
+        horizontal=True,
+        key="trajectory_band",
+    )
+    shown_trace = suppress_small(trace[trace["age_band"] == band], threshold, "n", ["mean", "ci_low", "ci_high"])
+    st.plotly_chart(_trajectory_chart(shown_trace, lang), key="trajectory_chart")
+
+    st.header(t("overview.randomized", lang) + " · " + t("overview.placement", lang))
+    st.caption(t("overview.placement_note", lang))
+    st.plotly_chart(_placement_chart(shown_people, lang), key="placement_chart")
+    st.dataframe(_people_table(shown_people, lang), hide_index=True)
+    outside = int(
+        people.loc[people["age_band"] == "all", "n"].sum() - people.loc[people["age_band"] != "all", "n"].sum()
+    )
+    if outside:
+        st.caption(t("overview.outside_bands", lang, n=outside))
+    st.caption(t("overview.suppressed", lang, t=threshold))
+
+    with st.expander(t("definitions.title", lang)):
+        st.markdown(t("definitions.body", lang))
+
+
+common.run_page(render)
