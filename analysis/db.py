@@ -13,6 +13,7 @@ import pandas as pd
 
 from analysis.errors import StoreError
 
+STORE = "store"  # catalog name of the attached store file
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "data" / "schema.sql"
 
 
@@ -20,7 +21,9 @@ def connect(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
     """Open an existing store read-only; raise StoreError naming the file when it cannot be opened.
 
     Read-only connections let several readers share the file while a writer builds a new
-    file beside it and swaps it in (see ``write_store``).
+    file beside it and swaps it in (see ``write_store``). The file is attached to a fresh in-memory
+    database because ``duckdb.connect(path)`` reuses an instance already open on the same path in
+    this process, which would keep serving a replaced store.
     """
     path = Path(path)
     if not path.is_file():
@@ -28,9 +31,13 @@ def connect(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
             f"Databasen {path} finns inte. Bygg demo-studien med 'python -m analysis demo --db {path}'.",
             f"The database {path} does not exist. Build the demo study with 'python -m analysis demo --db {path}'.",
         )
+    con = duckdb.connect(":memory:")
     try:
-        return duckdb.connect(str(path), read_only=True)
+        con.execute(f"ATTACH ? AS {STORE} (READ_ONLY)", [str(path)])
+        con.execute(f"USE {STORE}")
+        return con
     except duckdb.Error as exc:
+        con.close()
         raise StoreError(
             f"Databasen {path} kunde inte öppnas: {exc}",
             f"The database {path} could not be opened: {exc}",
@@ -44,9 +51,10 @@ def data_version(path: str | os.PathLike[str]) -> tuple[int, int]:
 
 
 def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
-    """Run one query on its own cursor with bound parameters and return a DataFrame."""
+    """Run one query on its own cursor (on the attached store) with bound parameters; return a DataFrame."""
     cur = con.cursor()
     try:
+        cur.execute(f"USE {STORE}")
         return cur.execute(sql, params or []).df()
     finally:
         cur.close()

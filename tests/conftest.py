@@ -1,0 +1,79 @@
+"""Shared fixtures: tiny stores in tmp_path, a small demo store, and clean Streamlit caches."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+import streamlit as st
+
+from analysis import db
+from analysis.demo import DemoSpec, build_demo_store
+
+
+@pytest.fixture(autouse=True)
+def _clear_streamlit_caches():
+    """Start and end every test with empty Streamlit caches."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def write_tiny_store(path, participants: pd.DataFrame, hours: pd.DataFrame, data_end=dt.date(2017, 12, 31),
+                     study="tiny", is_demo=False) -> None:
+    """Write hand-built participants and hours as one study into a store at path."""
+
+    def fill(con):
+        db.delete_study(con, study)
+        con.execute("INSERT INTO studies VALUES (?, ?, ?, ?, ?, now())", [study, "Liten", "Tiny", is_demo, data_end])
+        con.register("p", participants)
+        con.execute(
+            """INSERT INTO participants SELECT ?, person_id, arm, randomized_on, age, sex, application_type,
+               baseline_hours, placed_on, died_on, followup_end, district FROM p""",
+            [study],
+        )
+        con.register("h", hours)
+        con.execute("INSERT INTO hours SELECT ?, person_id, month, hours FROM h", [study])
+        db.build_aggregates(con, study)
+
+    db.write_store(path, fill)
+
+
+def person(pid, arm="intervention", randomized="2016-01-15", age=70, sex="F", app="new", baseline=10.0,
+           placed=None, died=None, end=None, district="Centrum") -> dict:
+    """Return one participants row with dates parsed."""
+    as_date = lambda v: None if v is None else pd.Timestamp(v).date()  # noqa: E731
+    return {
+        "person_id": pid, "arm": arm, "randomized_on": as_date(randomized), "age": age, "sex": sex,
+        "application_type": app, "baseline_hours": baseline, "placed_on": as_date(placed),
+        "died_on": as_date(died), "followup_end": as_date(end), "district": district,
+    }
+
+
+def frame(rows: list[dict]) -> pd.DataFrame:
+    """Return participants rows as a DataFrame with date columns typed for DuckDB."""
+    out = pd.DataFrame(rows)
+    for col in ("randomized_on", "placed_on", "died_on", "followup_end"):
+        out[col] = pd.to_datetime(out[col])
+    return out
+
+
+def hours_frame(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
+    """Return hours rows (person_id, 'YYYY-MM', hours) as a DataFrame."""
+    out = pd.DataFrame(rows, columns=["person_id", "month", "hours"])
+    out["month"] = pd.to_datetime(out["month"] + "-01")
+    return out
+
+
+SMALL_SPEC = DemoSpec(n_people=400, seed=7)
+
+
+@pytest.fixture(scope="session")
+def small_demo_path(tmp_path_factory):
+    """Return a store holding a 400-person demo trial (built once per session)."""
+    path = tmp_path_factory.mktemp("store") / "demo.duckdb"
+    build_demo_store(path, SMALL_SPEC)
+    return path
