@@ -1,0 +1,73 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analysis import db
+from analysis.bands import parse_band_edges
+from analysis.cells import Filters
+from analysis.compare import compare_hours
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "analysis", *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def cli_store(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "trial.duckdb"
+    done = run_cli("demo", "--db", str(path), "--people", "300", "--seed", "3")
+    assert done.returncode == 0, done.stderr
+    return path
+
+
+def test_compare_json_end_to_end_equals_library(cli_store):
+    done = run_cli("compare", "--db", str(cli_store), "--month", "12", "--json", "--sex", "F", "--district", "Centrum")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    con = db.connect(cli_store)
+    expected = compare_hours(con, "demo", 12, Filters(sex=("F",), district=("Centrum",)), parse_band_edges("65,76,86,96"))
+    con.close()
+    assert out == json.loads(json.dumps(expected.to_dict()))
+    assert [g["age_band"] for g in out["groups"]] == ["65-75", "76-85", "86-95", "all"]
+    assert out["month"] == 12
+
+
+def test_compare_table_output(cli_store):
+    done = run_cli("compare", "--db", str(cli_store), "--month", "3")
+    assert done.returncode == 0
+    assert "65-75" in done.stdout and "p =" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--month", "25"], "0–24"),
+        (["--month", "-1"], "0–24"),
+        (["--study", "other"], "other"),
+        (["--district", "Atlantis"], "Atlantis"),
+        (["--bands", "80,70"], "80"),
+    ],
+)
+def test_compare_errors_are_one_line_without_traceback(cli_store, args, expected):
+    done = run_cli("compare", "--db", str(cli_store), *args)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Fel:") and "Error:" in lines[0] and expected in lines[0]
+
+
+def test_missing_database_is_one_line(tmp_path):
+    done = run_cli("compare", "--db", str(tmp_path / "missing.duckdb"))
+    assert done.returncode == 1 and "missing.duckdb" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_corrupt_database_is_one_line(tmp_path):
+    bad = tmp_path / "bad.duckdb"
+    bad.write_text("not a database")
+    done = run_cli("compare", "--db", str(bad))
+    assert done.returncode == 1 and "bad.duckdb" in done.stderr and "Traceback" not in done.stderr

@@ -1,0 +1,87 @@
+from pathlib import Path
+
+import pytest
+from conftest import frame, hours_frame, person, write_tiny_store
+from streamlit.testing.v1 import AppTest
+
+from analysis.demo import DemoSpec, build_demo_store
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    path = tmp_path / "app.duckdb"
+    build_demo_store(path, DemoSpec(n_people=300, seed=1))
+    monkeypatch.setenv("IHR_DB_PATH", str(path))
+    return path
+
+
+def run_app(lang=None):
+    at = AppTest.from_file(APP, default_timeout=60)
+    if lang:
+        at.query_params["lang"] = lang
+    return at.run()
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "banner"),
+    [(None, "Hemtjänsttimmar per månad i månad 24", "Syntetiska demodata"), ("en", "Home-care hours per month in month 24", "Synthetic demo data")],
+)
+def test_overview_runs_in_both_languages(store, lang, heading, banner):
+    at = run_app(lang)
+    assert not at.exception and not at.error
+    assert at.header[0].value == heading
+    assert banner in at.warning[0].value
+    assert len(at.dataframe) == 2
+
+
+def test_overview_widgets_rerun_cleanly(store):
+    at = run_app()
+    at.sidebar.multiselect(key="sex").set_value(["F"]).run()
+    at.sidebar.multiselect(key="application_type").set_value(["extended"]).run()
+    at.sidebar.slider(key="month").set_value(6).run()
+    at.radio(key="trajectory_band").set_value("86-95").run()
+    assert not at.exception and not at.error
+    assert at.header[0].value == "Hemtjänsttimmar per månad i månad 6"
+    at.sidebar.radio(key="lang").set_value("en").run()
+    assert at.header[0].value == "Home-care hours per month in month 6"
+    assert at.query_params["lang"] == "en"
+
+
+def test_missing_store_builds_demo(tmp_path, monkeypatch):
+    path = tmp_path / "new.duckdb"
+    monkeypatch.setenv("IHR_DB_PATH", str(path))
+    at = run_app()
+    assert not at.exception and not at.error
+    assert path.is_file()
+
+
+def test_corrupt_store_shows_an_error_not_a_traceback(tmp_path, monkeypatch):
+    path = tmp_path / "bad.duckdb"
+    path.write_text("not a database")
+    monkeypatch.setenv("IHR_DB_PATH", str(path))
+    at = run_app()
+    assert not at.exception
+    assert "bad.duckdb" in at.error[0].value
+
+
+def test_small_cells_are_hidden(tmp_path, monkeypatch):
+    # A band with 3 people per arm: their counts and means must show as '..'.
+    rows = [person(f"i{i}", arm="intervention", age=70) for i in range(3)]
+    rows += [person(f"c{i}", arm="control", age=70) for i in range(3)]
+    rows += [person(f"I{i}", arm="intervention", age=80) for i in range(10)]
+    rows += [person(f"C{i}", arm="control", age=80) for i in range(10)]
+    hours = hours_frame([(r["person_id"], "2016-02", 5.0 + i) for i, r in enumerate(rows)])
+    path = tmp_path / "tiny.duckdb"
+    write_tiny_store(path, frame(rows), hours)
+    monkeypatch.setenv("IHR_DB_PATH", str(path))
+    at = run_app()
+    assert not at.exception and not at.error
+    hours_table = at.dataframe[0].value.set_index("Åldersgrupp")
+    assert (hours_table.loc["65–75 år"] == "..").all()
+    assert hours_table.loc["76–85 år", "Antal, intervention"] == "10"
+    people_table = at.dataframe[1].value
+    small = people_table[people_table["Åldersgrupp"] == "65–75 år"]
+    assert (small["Antal"] == "..").all()
+    assert not at.warning  # not demo data: no demo banner

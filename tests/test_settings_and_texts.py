@@ -1,0 +1,115 @@
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.bands import AgeBand, label_age, parse_band_edges
+from analysis.disclosure import suppress_small
+from analysis.errors import InputError
+from analysis.settings import SETTINGS, get_setting
+from analysis.texts import TEXTS, format_number, format_p, read_difference
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_setting_is_documented_in_the_readme():
+    for setting in SETTINGS:
+        assert f"`{setting.name}`" in README, setting.name
+        assert f"`{setting.env}`" in README, setting.env
+
+
+def test_readme_documents_no_unknown_setting():
+    documented = set(re.findall(r"^\| `([a-z_]+)` \| `IHR_", README, flags=re.M))
+    assert documented == {s.name for s in SETTINGS}
+
+
+def test_setting_from_environment(monkeypatch):
+    monkeypatch.setenv("IHR_SUPPRESSION_THRESHOLD", "10")
+    assert get_setting("suppression_threshold") == 10
+    monkeypatch.setenv("IHR_SUPPRESSION_THRESHOLD", "tio")
+    with pytest.raises(InputError) as err:
+        get_setting("suppression_threshold")
+    assert "IHR_SUPPRESSION_THRESHOLD" in err.value.en and "tio" in err.value.sv
+
+
+@pytest.mark.parametrize(
+    ("edges", "labels"),
+    [
+        ("65,76,86,96", ["65-75", "76-85", "86-95"]),
+        ("65, 80", ["65-79"]),
+        ([60, 65, 76], ["60-64", "65-75"]),
+    ],
+)
+def test_parse_band_edges(edges, labels):
+    assert [b.label for b in parse_band_edges(edges)] == labels
+
+
+@pytest.mark.parametrize("edges", ["65", "65,65", "76,65", "a,b", ""])
+def test_bad_band_edges_are_rejected(edges):
+    with pytest.raises(InputError):
+        parse_band_edges(edges)
+
+
+@pytest.mark.parametrize(("age", "label"), [(64, None), (65, "65-75"), (75, "65-75"), (76, "76-85"), (95, "86-95"), (96, None)])
+def test_label_age(age, label):
+    assert label_age(age, parse_band_edges("65,76,86,96")) == label
+
+
+def test_age_band_label():
+    assert AgeBand(65, 75).label == "65-75"
+
+
+def test_every_text_has_both_languages():
+    for key, (sv, en) in TEXTS.items():
+        assert sv.strip() and en.strip(), key
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "decimals", "text"),
+    [
+        (1234.5, "sv", 1, "1\u00a0234,5"),
+        (1234.5, "en", 1, "1,234.5"),
+        (-3.25, "sv", 2, "\u22123,25"),
+        (float("nan"), "sv", 1, ".."),
+        (None, "en", 1, ".."),
+    ],
+)
+def test_format_number(value, lang, decimals, text):
+    assert format_number(value, lang, decimals) == text
+
+
+def test_format_p():
+    assert format_p(0.0001, "sv") == "< 0,001"
+    assert format_p(0.0456, "en") == "0.046"
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "must_contain", "must_not"),
+    [
+        (-19.0, -11.0, "11,0 till 19,0 färre", "ingen tydlig"),
+        (2.0, 5.0, "fler timmar", "färre"),
+        (-4.7, 3.5, "ingen tydlig skillnad", "saknar effekt."),
+    ],
+)
+def test_read_difference(low, high, must_contain, must_not):
+    text = read_difference("65–75 år", low, high, "sv")
+    assert must_contain in text
+    if must_not == "saknar effekt.":
+        assert "betyder inte att insatsen saknar effekt" in text
+    else:
+        assert must_not not in text
+
+
+def test_read_difference_english_never_says_no_effect():
+    text = read_difference("All ages", -1.0, 2.0, "en")
+    assert "no clear difference" in text and "does not mean" in text
+
+
+def test_suppress_small_hides_small_denominators_and_numerators():
+    frame = pd.DataFrame({"n": [3, 20, 20], "placed": [0, 2, 8], "share": [0.0, 0.1, 0.4]})
+    out = suppress_small(frame, 5, "n", ["n", "placed", "share"], numerators=["placed"])
+    assert out["suppressed"].tolist() == [True, True, False]
+    assert np.isnan(out.loc[0, "n"]) and np.isnan(out.loc[1, "share"]) and out.loc[2, "share"] == 0.4
+    assert frame.loc[0, "n"] == 3  # the input is not changed
