@@ -9,6 +9,7 @@ intervention. Everything else here is an assumption of the generator, named in `
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -148,6 +149,15 @@ def generate_participants(spec: DemoSpec, rng: np.random.Generator) -> pd.DataFr
     )
 
 
+CHUNK_PEOPLE = 50_000
+
+
+def iter_hours(spec: DemoSpec, people: pd.DataFrame, rng: np.random.Generator) -> Iterator[pd.DataFrame]:
+    """Yield the hours of successive chunks of CHUNK_PEOPLE people, keeping memory flat at any size."""
+    for start in range(0, len(people), CHUNK_PEOPLE):
+        yield generate_hours(spec, people.iloc[start : start + CHUNK_PEOPLE], rng)
+
+
 def generate_hours(spec: DemoSpec, people: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """Draw monthly hours for every month each person lives at home under follow-up.
 
@@ -211,7 +221,7 @@ def generate_demo_trial(spec: DemoSpec | None = None) -> tuple[pd.DataFrame, pd.
     spec = spec or DemoSpec()
     rng = np.random.default_rng(spec.seed)
     people = generate_participants(spec, rng)
-    hours = generate_hours(spec, people, rng)
+    hours = pd.concat(list(iter_hours(spec, people, rng)), ignore_index=True)
     return people.drop(columns="_band"), hours
 
 
@@ -236,7 +246,9 @@ def build_demo_store(path, spec: DemoSpec | None = None, study: str = DEMO_STUDY
 
     """
     spec = spec or DemoSpec()
-    participants, hours = generate_demo_trial(spec)
+    rng = np.random.default_rng(spec.seed)
+    people = generate_participants(spec, rng)
+    participants = people.drop(columns="_band")
 
     def fill(con) -> None:
         db.delete_study(con, study)
@@ -255,10 +267,11 @@ def build_demo_store(path, spec: DemoSpec | None = None, study: str = DEMO_STUDY
                baseline_hours, placed_on, died_on, followup_end, district FROM demo_participants""",
             [study],
         )
-        con.register("demo_hours", hours)
-        con.execute("INSERT INTO hours SELECT ?, person_id, month, hours FROM demo_hours", [study])
         con.unregister("demo_participants")
-        con.unregister("demo_hours")
+        for chunk in iter_hours(spec, people, rng):  # same draws, in the same order, as generate_demo_trial
+            con.register("demo_hours", chunk)
+            con.execute("INSERT INTO hours SELECT ?, person_id, month, hours FROM demo_hours", [study])
+            con.unregister("demo_hours")
         db.build_aggregates(con, study)
 
     db.write_store(path, fill)
