@@ -31,7 +31,9 @@ def connect(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
             f"Databasen {path} finns inte. Bygg demo-studien med 'python -m analysis demo --db {path}'.",
             f"The database {path} does not exist. Build the demo study with 'python -m analysis demo --db {path}'.",
         )
-    con = duckdb.connect(":memory:")
+    # One thread makes floating-point sums run in one fixed order, so the command line and the pages
+    # give bit-identical numbers; the cell tables are small enough that this costs little (bench/).
+    con = duckdb.connect(":memory:", config={"threads": 1})
     try:
         con.execute(f"ATTACH ? AS {STORE} (READ_ONLY)", [str(path)])
         con.execute(f"USE {STORE}")

@@ -116,7 +116,7 @@ def generate_participants(spec: DemoSpec, rng: np.random.Generator) -> pd.DataFr
     drop_rate = -np.log1p(-spec.annual_dropout) / 365.25
     t_death = rng.exponential(1.0 / death_rate)
     t_place = rng.exponential(1.0 / place_rate)
-    t_drop = rng.exponential(1.0 / drop_rate, size=n)
+    t_drop = rng.exponential(1.0 / drop_rate, size=n) if drop_rate > 0 else np.full(n, np.inf)
 
     month0 = randomized.to_period("M").to_timestamp()
     study_end = (month0 + pd.DateOffset(months=spec.months + 1)) - pd.Timedelta(days=1)

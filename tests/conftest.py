@@ -22,8 +22,9 @@ def _clear_streamlit_caches():
     st.cache_resource.clear()
 
 
-def write_tiny_store(path, participants: pd.DataFrame, hours: pd.DataFrame, data_end=dt.date(2017, 12, 31),
-                     study="tiny", is_demo=False) -> None:
+def write_tiny_store(
+    path, participants: pd.DataFrame, hours: pd.DataFrame, data_end=dt.date(2017, 12, 31), study="tiny", is_demo=False
+) -> None:
     """Write hand-built participants and hours as one study into a store at path."""
 
     def fill(con):
@@ -42,14 +43,33 @@ def write_tiny_store(path, participants: pd.DataFrame, hours: pd.DataFrame, data
     db.write_store(path, fill)
 
 
-def person(pid, arm="intervention", randomized="2016-01-15", age=70, sex="F", app="new", baseline=10.0,
-           placed=None, died=None, end=None, district="Centrum") -> dict:
+def person(
+    pid,
+    arm="intervention",
+    randomized="2016-01-15",
+    age=70,
+    sex="F",
+    app="new",
+    baseline=10.0,
+    placed=None,
+    died=None,
+    end=None,
+    district="Centrum",
+) -> dict:
     """Return one participants row with dates parsed."""
     as_date = lambda v: None if v is None else pd.Timestamp(v).date()  # noqa: E731
     return {
-        "person_id": pid, "arm": arm, "randomized_on": as_date(randomized), "age": age, "sex": sex,
-        "application_type": app, "baseline_hours": baseline, "placed_on": as_date(placed),
-        "died_on": as_date(died), "followup_end": as_date(end), "district": district,
+        "person_id": pid,
+        "arm": arm,
+        "randomized_on": as_date(randomized),
+        "age": age,
+        "sex": sex,
+        "application_type": app,
+        "baseline_hours": baseline,
+        "placed_on": as_date(placed),
+        "died_on": as_date(died),
+        "followup_end": as_date(end),
+        "district": district,
     }
 
 

@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "analysis", *args], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "analysis", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +32,9 @@ def test_compare_json_end_to_end_equals_library(cli_store):
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     con = db.connect(cli_store)
-    expected = compare_hours(con, "demo", 12, Filters(sex=("F",), district=("Centrum",)), parse_band_edges("65,76,86,96"))
+    expected = compare_hours(
+        con, "demo", 12, Filters(sex=("F",), district=("Centrum",)), parse_band_edges("65,76,86,96")
+    )
     con.close()
     assert out == json.loads(json.dumps(expected.to_dict()))
     assert [g["age_band"] for g in out["groups"]] == ["65-75", "76-85", "86-95", "all"]

@@ -31,7 +31,9 @@ def _band(age):
 
 
 @pytest.mark.parametrize("month", [3, 12, 24])
-@pytest.mark.parametrize("filters", [Filters(), Filters(sex=("F",)), Filters(application_type=("extended",), district=("Centrum", "Ärla"))])
+@pytest.mark.parametrize(
+    "filters", [Filters(), Filters(sex=("F",)), Filters(application_type=("extended",), district=("Centrum", "Ärla"))]
+)
 def test_compare_matches_scipy_on_person_values(small_demo_path, reference_data, month, filters):
     participants, hours, data_end = reference_data
     ref = month_values(participants, hours, data_end, month)

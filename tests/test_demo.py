@@ -9,7 +9,12 @@ from scipy import stats
 from analysis.demo import DemoSpec, generate_demo_trial, study_data_end
 
 # Published two-year figures (SKR 2020, Eskilstuna section; shared/domain.md): hours per month.
-PUBLISHED = {("65-75", "intervention"): 10, ("65-75", "control"): 26, ("86-95", "intervention"): 21, ("86-95", "control"): 36}
+PUBLISHED = {
+    ("65-75", "intervention"): 10,
+    ("65-75", "control"): 26,
+    ("86-95", "intervention"): 21,
+    ("86-95", "control"): 36,
+}
 
 
 def _band(age):
@@ -47,7 +52,9 @@ def test_no_difference_at_76_85(demo):
     # "No difference" is not a number: check the Welch 99.9% CI of the difference contains zero.
     _, _, _, at24 = demo
     part = at24[at24["band"] == "76-85"]
-    res = stats.ttest_ind(part.loc[part.arm == "intervention", "hours"], part.loc[part.arm == "control", "hours"], equal_var=False)
+    res = stats.ttest_ind(
+        part.loc[part.arm == "intervention", "hours"], part.loc[part.arm == "control", "hours"], equal_var=False
+    )
     ci = res.confidence_interval(0.999)
     assert ci.low < 0 < ci.high
 
@@ -96,7 +103,11 @@ def test_events_are_consistent(demo):
     for col in ("placed_on", "died_on", "followup_end"):
         ok = participants[col].isna() | (participants[col] >= participants["randomized_on"])
         assert ok.all(), col
-    assert (participants["placed_on"].isna() | participants["died_on"].isna() | (participants["placed_on"] < participants["died_on"])).all()
+    assert (
+        participants["placed_on"].isna()
+        | participants["died_on"].isna()
+        | (participants["placed_on"] < participants["died_on"])
+    ).all()
     assert (hours["hours"] > 0).all()
     assert not hours.duplicated(["person_id", "month"]).any()
 

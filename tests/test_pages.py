@@ -26,7 +26,10 @@ def run_app(lang=None):
 
 @pytest.mark.parametrize(
     ("lang", "heading", "banner"),
-    [(None, "Hemtjänsttimmar per månad i månad 24", "Syntetiska demodata"), ("en", "Home-care hours per month in month 24", "Synthetic demo data")],
+    [
+        (None, "Hemtjänsttimmar per månad i månad 24", "Syntetiska demodata"),
+        ("en", "Home-care hours per month in month 24", "Synthetic demo data"),
+    ],
 )
 def test_overview_runs_in_both_languages(store, lang, heading, banner):
     at = run_app(lang)

@@ -52,7 +52,9 @@ def test_bad_band_edges_are_rejected(edges):
         parse_band_edges(edges)
 
 
-@pytest.mark.parametrize(("age", "label"), [(64, None), (65, "65-75"), (75, "65-75"), (76, "76-85"), (95, "86-95"), (96, None)])
+@pytest.mark.parametrize(
+    ("age", "label"), [(64, None), (65, "65-75"), (75, "65-75"), (76, "76-85"), (95, "86-95"), (96, None)]
+)
 def test_label_age(age, label):
     assert label_age(age, parse_band_edges("65,76,86,96")) == label
 

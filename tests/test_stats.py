@@ -96,9 +96,7 @@ def test_interaction_matches_statsmodels_anova(seed):
 def test_interaction_with_an_empty_cell_matches_statsmodels():
     rng = np.random.default_rng(9)
     data = pd.concat(
-        [
-            pd.DataFrame({"arm": "control", "band": b, "y": rng.normal(20, 5, 30)}) for b in "abc"
-        ]
+        [pd.DataFrame({"arm": "control", "band": b, "y": rng.normal(20, 5, 30)}) for b in "abc"]
         + [pd.DataFrame({"arm": "intervention", "band": b, "y": rng.normal(15, 5, 30)}) for b in "ab"],
         ignore_index=True,
     )

@@ -83,7 +83,9 @@ def test_people_cells_count_outcomes_inside_followup_only(tmp_path):
 def test_aggregates_match_person_level_reference(small_demo_path, month):
     participants, hours = generate_demo_trial(SMALL_SPEC)
     ref = month_values(participants, hours, study_data_end(SMALL_SPEC), month)
-    expected = ref.groupby(["arm", "sex"]).agg(n=("hours", "size"), total=("hours", "sum"), sq=("hours", lambda v: (v**2).sum()))
+    expected = ref.groupby(["arm", "sex"]).agg(
+        n=("hours", "size"), total=("hours", "sum"), sq=("hours", lambda v: (v**2).sum())
+    )
     con = db.connect(small_demo_path)
     got = db.query(
         con,
