@@ -50,9 +50,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "overview.interaction": (
         "Test av om skillnaden varierar mellan åldersgrupperna (interaktion arm × åldersgrupp, F-test): "
-        "p = {p}. Resultat per åldersgrupp är subgruppsanalyser och ska läsas med försiktighet.",
+        "p {p}. Resultat per åldersgrupp är subgruppsanalyser och ska läsas med försiktighet.",
         "Test of whether the difference varies between age bands (arm × band interaction, F-test): "
-        "p = {p}. Results per age band are subgroup analyses and must be read with care.",
+        "p {p}. Results per age band are subgroup analyses and must be read with care.",
     ),
     "overview.suppressed": (
         "'..' = dolt eftersom färre än {t} personer ingår.",
@@ -131,13 +131,13 @@ def format_number(value: float | None, lang: str = "sv", decimals: int = 1) -> s
     return text.replace(",", "\u00a0").replace(".", ",").replace("-", "\u2212")
 
 
-def format_p(value: float | None, lang: str = "sv") -> str:
-    """Format a p-value: '< 0,001' below 0.001, else three decimals."""
+def format_p(value: float | None, lang: str = "sv", relation: bool = False) -> str:
+    """Format a p-value: '< 0,001' below 0.001, else three decimals; relation=True adds '= ' before those."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ".."
     if value < 0.001:
         return "< " + format_number(0.001, lang, 3)
-    return format_number(value, lang, 3)
+    return ("= " if relation else "") + format_number(value, lang, 3)
 
 
 def read_difference(band: str, ci_low: float, ci_high: float, lang: str = "sv") -> str:

@@ -196,7 +196,7 @@ def render(lang: str) -> None:
         st.markdown(
             "- " + read_difference(common.band_name(row["age_band"], lang), row["ci_low"], row["ci_high"], lang)
         )
-    st.info(t("overview.interaction", lang, p=format_p(comparison.interaction["p_value"], lang)))
+    st.info(t("overview.interaction", lang, p=format_p(comparison.interaction["p_value"], lang, relation=True)))
 
     st.header(t("overview.trajectory", lang))
     labels = [b.label for b in bands] + ["all"]

@@ -85,6 +85,8 @@ def test_format_number(value, lang, decimals, text):
 def test_format_p():
     assert format_p(0.0001, "sv") == "< 0,001"
     assert format_p(0.0456, "en") == "0.046"
+    assert format_p(0.0456, "en", relation=True) == "= 0.046"
+    assert format_p(0.00001, "en", relation=True) == "< 0.001"
 
 
 @pytest.mark.parametrize(
