@@ -127,28 +127,20 @@ def choose_study(path: str, version: tuple[int, int], lang: str) -> dict:
 def choose_filters(info: dict, lang: str) -> Filters:
     """Render the sidebar filters (sex, application type, district) and return them."""
     st.sidebar.subheader(t("sidebar.filters", lang))
-    sex = st.sidebar.multiselect(
-        t("sidebar.sex", lang),
-        SEXES,
-        format_func=lambda v: t(f"sex.{v}", lang),
-        key="sex",
-        placeholder=t("sidebar.all", lang),
-    )
-    app = st.sidebar.multiselect(
-        t("sidebar.application_type", lang),
-        APPLICATION_TYPES,
-        format_func=lambda v: t(f"application_type.{v}", lang),
-        key="application_type",
-        placeholder=t("sidebar.all", lang),
-    )
-    district = st.sidebar.multiselect(
-        t("sidebar.district", lang),
-        info["districts"],
-        format_func=lambda v: v or t("district.unknown", lang),
-        key="district",
-        placeholder=t("sidebar.all", lang),
-    )
-    return Filters(sex=tuple(sex), application_type=tuple(app), district=tuple(district))
+    options = {
+        "sex": (SEXES, lambda v: t(f"sex.{v}", lang)),
+        "application_type": (APPLICATION_TYPES, lambda v: t(f"application_type.{v}", lang)),
+        "district": (info["districts"], lambda v: v or t("district.unknown", lang)),
+    }
+    chosen = {
+        field: tuple(
+            st.sidebar.multiselect(
+                t(f"sidebar.{field}", lang), values, format_func=label, key=field, placeholder=t("sidebar.all", lang)
+            )
+        )
+        for field, (values, label) in options.items()
+    }
+    return Filters(**chosen)
 
 
 def bands() -> tuple[AgeBand, ...]:

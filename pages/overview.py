@@ -57,30 +57,34 @@ def _hidden_groups(groups: pd.DataFrame, threshold: int) -> pd.DataFrame:
     return suppress_small(shown, threshold, "n_min", hide)
 
 
-def _hours_chart(groups: pd.DataFrame, lang: str) -> go.Figure:
-    """Dot plot of mean hours per arm and band with 95% CI error bars."""
-    fig = go.Figure()
-    names = [common.band_name(b, lang) for b in groups["age_band"]]
-    for arm in common.ARM_ORDER:
-        mean = groups[f"mean_{arm}"]
-        fig.add_trace(
-            go.Scatter(
-                x=names,
-                y=mean,
-                mode="markers",
-                name=t(f"arm.{arm}", lang),
-                marker={"color": common.ARM_COLOURS[arm], "symbol": common.ARM_SYMBOL[arm], "size": 12},
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": groups[f"ci_high_{arm}"] - mean,
-                    "arrayminus": mean - groups[f"ci_low_{arm}"],
-                },
-            )
-        )
-    fig.update_layout(scattermode="group", yaxis_title=t("col.hours", lang), legend={"orientation": "h"})
+def _dot_trace(x, y, low, high, arm: str, lang: str) -> go.Scatter:
+    """Return one arm's dots with asymmetric 95% CI error bars."""
+    return go.Scatter(
+        x=x,
+        y=y,
+        mode="markers",
+        name=t(f"arm.{arm}", lang),
+        marker={"color": common.ARM_COLOURS[arm], "symbol": common.ARM_SYMBOL[arm], "size": 12},
+        error_y={"type": "data", "symmetric": False, "array": high - y, "arrayminus": y - low},
+    )
+
+
+def _dot_figure(traces: list[go.Scatter], y_title: str) -> go.Figure:
+    """Return a grouped dot plot of the arms starting at zero."""
+    fig = go.Figure(traces)
+    fig.update_layout(scattermode="group", yaxis_title=y_title, legend={"orientation": "h"})
     fig.update_yaxes(rangemode="tozero")
     return fig
+
+
+def _hours_chart(groups: pd.DataFrame, lang: str) -> go.Figure:
+    """Dot plot of mean hours per arm and band with 95% CI error bars."""
+    names = [common.band_name(b, lang) for b in groups["age_band"]]
+    traces = [
+        _dot_trace(names, groups[f"mean_{arm}"], groups[f"ci_low_{arm}"], groups[f"ci_high_{arm}"], arm, lang)
+        for arm in common.ARM_ORDER
+    ]
+    return _dot_figure(traces, t("col.hours", lang))
 
 
 def _trajectory_chart(trace: pd.DataFrame, lang: str) -> go.Figure:
@@ -118,28 +122,16 @@ def _trajectory_chart(trace: pd.DataFrame, lang: str) -> go.Figure:
 
 def _placement_chart(people: pd.DataFrame, lang: str) -> go.Figure:
     """Dot plot of the share placed per arm and band with 95% CI."""
-    fig = go.Figure()
+    traces = []
     for arm in common.ARM_ORDER:
         part = people[people["arm"] == arm]
-        share = part["share_placed"] * 100
-        fig.add_trace(
-            go.Scatter(
-                x=[common.band_name(b, lang) for b in part["age_band"]],
-                y=share,
-                mode="markers",
-                name=t(f"arm.{arm}", lang),
-                marker={"color": common.ARM_COLOURS[arm], "symbol": common.ARM_SYMBOL[arm], "size": 12},
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": part["placed_ci_high"] * 100 - share,
-                    "arrayminus": share - part["placed_ci_low"] * 100,
-                },
+        names = [common.band_name(b, lang) for b in part["age_band"]]
+        traces.append(
+            _dot_trace(
+                names, part["share_placed"] * 100, part["placed_ci_low"] * 100, part["placed_ci_high"] * 100, arm, lang
             )
         )
-    fig.update_layout(scattermode="group", yaxis_title="%", legend={"orientation": "h"})
-    fig.update_yaxes(rangemode="tozero")
-    return fig
+    return _dot_figure(traces, "%")
 
 
 def _people_table(people: pd.DataFrame, lang: str) -> pd.DataFrame:
