@@ -1,8 +1,9 @@
-"""Command line: `python -m analysis demo|compare ...`; the same functions as the pages."""
+"""Command line: `python -m analysis demo|import|compare ...`; the same functions as the pages."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
@@ -13,6 +14,7 @@ from analysis.cells import APPLICATION_TYPES, SEXES, Filters
 from analysis.compare import GROUP_COLUMNS, compare_hours
 from analysis.demo import DemoSpec, build_demo_store
 from analysis.errors import UserFacingError
+from analysis.importer import ImportRejected, import_study
 from analysis.settings import get_setting
 from analysis.studies import check_districts, check_month, describe_study, resolve_study
 
@@ -29,6 +31,14 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
     demo.add_argument("--seed", type=int, default=DemoSpec.seed)
     demo.add_argument("--people", type=int, default=DemoSpec.n_people, help="antal randomiserade / people")
+
+    imp = sub.add_parser("import", help="importera en studie / import a study")
+    imp.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
+    imp.add_argument("--study", required=True, help="studiens namn / study name")
+    imp.add_argument("--participants", required=True, help="deltagarfil / participants file (.csv, .xlsx, .parquet)")
+    imp.add_argument("--hours", required=True, help="timfil / hours file (.csv, .xlsx, .parquet)")
+    imp.add_argument("--data-end", default=None, help="sista datadag / last day of data, YYYY-MM-DD")
+    imp.add_argument("--json", action="store_true", help="skriv JSON / print JSON")
 
     compare = sub.add_parser("compare", help="jämför timmar mellan armarna / compare hours between arms")
     compare.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
@@ -48,6 +58,38 @@ def _run_demo(args: argparse.Namespace) -> int:
         raise UserFacingError("--people måste vara minst 10.", "--people must be at least 10.")
     build_demo_store(args.db, DemoSpec(n_people=args.people, seed=args.seed))
     print(f"Demo-studien byggd i {args.db} / Demo study built in {args.db}")
+    return 0
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    """Import a study and print what was loaded, or the problem list."""
+    data_end = None
+    if args.data_end:
+        try:
+            data_end = dt.date.fromisoformat(args.data_end)
+        except ValueError:
+            raise UserFacingError(
+                f"--data-end {args.data_end!r} är inget datum ÅÅÅÅ-MM-DD.", f"--data-end {args.data_end!r} is not a date YYYY-MM-DD."
+            ) from None
+    try:
+        summary = import_study(args.db, args.study, args.participants, args.hours, data_end=data_end)
+    except ImportRejected as exc:
+        print(f"Fel: {exc.sv} / Error: {exc.en}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"- {problem.message('sv')} / {problem.message('en')}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(summary.to_dict(), ensure_ascii=False))
+        return 0
+    people = ", ".join(f"{arm}: {n}" for arm, n in summary.people.items())
+    print(f"Importerad / imported: {summary.study}")
+    print(f"Personer per arm / people per arm: {people}")
+    print(f"Månader / months: {summary.first_month:%Y-%m} – {summary.last_month:%Y-%m}" if summary.first_month else "Månader / months: -")
+    print(f"Timrader / hours rows: {summary.hours_rows}; timmar totalt / total hours: {summary.total_hours:.1f}")
+    print(f"Sista datadag / data end: {summary.data_end}; pseudonymiserad / pseudonymised: {summary.pseudonymised}")
+    print(f"Varningar / warnings: {summary.warnings_total}")
+    for warning in summary.warnings:
+        print(f"- {warning.message('sv')} / {warning.message('en')}")
     return 0
 
 
@@ -79,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "demo":
             return _run_demo(args)
+        if args.command == "import":
+            return _run_import(args)
         return _run_compare(args)
     except UserFacingError as exc:
         print(f"Fel: {exc.sv} / Error: {exc.en}", file=sys.stderr)

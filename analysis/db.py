@@ -78,18 +78,25 @@ def _new_file_beside(path: Path) -> Iterator[Path]:
                 leftover.unlink()
 
 
-def write_store(path: str | os.PathLike[str], fill: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+def write_store(
+    path: str | os.PathLike[str],
+    fill: Callable[[duckdb.DuckDBPyConnection], None],
+    prepare: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+) -> None:
     """Build a complete store in a new file and atomically put it in place of ``path``.
 
-    ``fill`` receives a writable connection to the new file with the schema applied (and the
-    current store's content copied in when one exists). If ``fill`` raises, the existing store
-    is untouched. Readers holding the old file keep reading it; new connections see the new one.
+    ``prepare`` (optional) runs first on the new, empty connection: it can load and check input in
+    TEMP tables, which live in memory and never reach the file. Then the current store's content is
+    copied in and ``fill`` writes the change. If either raises, the existing store is untouched.
+    Readers holding the old file keep reading it; new connections see the new one.
     """
     path = Path(path)
     with _new_file_beside(path) as tmp:
         con = duckdb.connect(str(tmp))
         try:
             con.execute(SCHEMA_PATH.read_text(encoding="utf-8"))
+            if prepare is not None:
+                prepare(con)
             if path.is_file():
                 _copy_tables(con, path)
             fill(con)

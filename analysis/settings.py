@@ -42,6 +42,22 @@ SETTINGS: tuple[Setting, ...] = (
         "Number of people below which a cell is hidden and shown as '..'.",
     ),
     Setting(
+        "pseudonym_key_path",
+        "~/.config/ihr-dashboard/pseudonym.key",
+        "IHR_PSEUDONYM_KEY",
+        "Nyckelfil för pseudonymer av personnummer (HMAC-SHA-256); skapas vid första import, hålls utanför "
+        "databasen. Samma nyckel ger samma pseudonym vid senare importer.",
+        "Key file for personnummer pseudonyms (HMAC-SHA-256); created on first import, kept outside the "
+        "database. The same key gives the same pseudonym in later imports.",
+    ),
+    Setting(
+        "max_problems",
+        200,
+        "IHR_MAX_PROBLEMS",
+        "Högsta antal problem som listas vid en avvisad import (alla räknas).",
+        "Most problems listed for a rejected import (all are counted).",
+    ),
+    Setting(
         "default_month",
         24,
         "IHR_DEFAULT_MONTH",
