@@ -238,18 +238,18 @@ class _Run:
         """Read both files as text and resolve their column mappings."""
         for i, (kind, fields) in enumerate((("participants", PARTICIPANT_FIELDS), ("hours", HOURS_FIELDS))):
             self.progress(0.05 + 0.15 * i, f"Läser {self.labels[kind]}", f"Reading {self.labels[kind]}")
-            columns = read_text_table(self.con, self.paths[kind], f"{kind}_src", self.labels[kind])
+            columns = read_text_table(self.con, self.paths[kind], f"{kind}_src", self.files[kind])
             mapping = detect_mapping(columns, fields)
             for name, column in (self.mappings.get(kind) or {}).items():
                 if name not in {f.name for f in fields}:
                     raise InputError(
-                        f"{self.labels[kind]}: okänt fält {name!r} i kolumnmappningen.",
-                        f"{self.labels[kind]}: unknown field {name!r} in the column mapping.",
+                        f"{self.files[kind]}: okänt fält {name!r} i kolumnmappningen.",
+                        f"{self.files[kind]}: unknown field {name!r} in the column mapping.",
                     )
                 if column not in columns:
                     raise InputError(
-                        f"{self.labels[kind]}: kolumnen {column!r} finns inte i filen; kolumner: {', '.join(columns)}.",
-                        f"{self.labels[kind]}: column {column!r} is not in the file; columns: {', '.join(columns)}.",
+                        f"{self.files[kind]}: kolumnen {column!r} finns inte i filen; kolumner: {', '.join(columns)}.",
+                        f"{self.files[kind]}: column {column!r} is not in the file; columns: {', '.join(columns)}.",
                     )
                 mapping[name] = column
             if (
