@@ -69,7 +69,8 @@ def _run_import(args: argparse.Namespace) -> int:
             data_end = dt.date.fromisoformat(args.data_end)
         except ValueError:
             raise UserFacingError(
-                f"--data-end {args.data_end!r} är inget datum ÅÅÅÅ-MM-DD.", f"--data-end {args.data_end!r} is not a date YYYY-MM-DD."
+                f"--data-end {args.data_end!r} är inget datum ÅÅÅÅ-MM-DD.",
+                f"--data-end {args.data_end!r} is not a date YYYY-MM-DD.",
             ) from None
     try:
         summary = import_study(args.db, args.study, args.participants, args.hours, data_end=data_end)
@@ -84,7 +85,11 @@ def _run_import(args: argparse.Namespace) -> int:
     people = ", ".join(f"{arm}: {n}" for arm, n in summary.people.items())
     print(f"Importerad / imported: {summary.study}")
     print(f"Personer per arm / people per arm: {people}")
-    print(f"Månader / months: {summary.first_month:%Y-%m} – {summary.last_month:%Y-%m}" if summary.first_month else "Månader / months: -")
+    print(
+        f"Månader / months: {summary.first_month:%Y-%m} – {summary.last_month:%Y-%m}"
+        if summary.first_month
+        else "Månader / months: -"
+    )
     print(f"Timrader / hours rows: {summary.hours_rows}; timmar totalt / total hours: {summary.total_hours:.1f}")
     print(f"Sista datadag / data end: {summary.data_end}; pseudonymiserad / pseudonymised: {summary.pseudonymised}")
     print(f"Varningar / warnings: {summary.warnings_total}")

@@ -46,6 +46,11 @@ def connect(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
         ) from None
 
 
+def scratch() -> duckdb.DuckDBPyConnection:
+    """Open an in-memory database for work on files that must not touch any store (previews)."""
+    return duckdb.connect(":memory:")
+
+
 def data_version(path: str | os.PathLike[str]) -> tuple[int, int]:
     """Return (inode, mtime in ns) of the store: changes whenever a new store is swapped in."""
     st = os.stat(path)

@@ -31,8 +31,14 @@ class Field:
     codes: dict[str, str] = field(default_factory=dict)  # accepted spelling (lower case) -> stored code
 
 
-ARM_CODES = {"intervention": "intervention", "ihr": "intervention", "insats": "intervention",
-             "control": "control", "kontroll": "control", "ordinarie": "control"}  # fmt: skip
+ARM_CODES = {
+    "intervention": "intervention",
+    "ihr": "intervention",
+    "insats": "intervention",
+    "control": "control",
+    "kontroll": "control",
+    "ordinarie": "control",
+}
 SEX_CODES = {"f": "F", "k": "F", "kvinna": "F", "female": "F", "m": "M", "man": "M", "male": "M"}
 APPLICATION_CODES = {"new": "new", "ny": "new", "extended": "extended", "utökad": "extended", "utokad": "extended"}
 
@@ -46,8 +52,14 @@ PARTICIPANT_FIELDS = (
     Field("randomized_on", "date", True, True, ("randomiserad", "randomiseringsdatum", "randomiserad_datum")),
     Field("age", "integer", True, True, ("ålder", "alder", "ålder_vid_randomisering")),
     Field("sex", "code", True, True, ("kön", "kon", "gender"), SEX_CODES),
-    Field("application_type", "code", True, True, ("ansökningstyp", "ansokningstyp", "typ_av_ansökan", "ansökan"),
-          APPLICATION_CODES),  # fmt: skip
+    Field(
+        "application_type",
+        "code",
+        True,
+        True,
+        ("ansökningstyp", "ansokningstyp", "typ_av_ansökan", "ansökan"),
+        APPLICATION_CODES,
+    ),
     Field("baseline_hours", "number", True, True, ("timmar_vid_start", "beviljade_timmar", "baslinjetimmar")),
     Field("placed_on", "date", True, False, ("särskilt_boende", "sabo", "flytt_till_särskilt_boende", "sabo_datum")),
     Field("died_on", "date", True, False, ("dödsdatum", "dodsdatum", "avliden", "död")),
@@ -226,7 +238,8 @@ def _read_excel(con: duckdb.DuckDBPyConnection, path: Path, table: str, label: s
         frame = pd.read_excel(path, dtype=str, engine="openpyxl")
     except Exception:  # openpyxl raises many types for a damaged file
         raise InputError(
-            f"{label}: Excel-filen {path.name} kunde inte läsas.", f"{label}: the Excel file {path.name} could not be read."
+            f"{label}: Excel-filen {path.name} kunde inte läsas.",
+            f"{label}: the Excel file {path.name} could not be read.",
         ) from None
     frame = frame.astype(object).where(frame.notna(), None)
     frame.insert(0, "_row", range(2, len(frame) + 2))
@@ -243,7 +256,58 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, table: str, label:
         con.execute(f"CREATE TEMP TABLE {table}_raw AS SELECT {select} FROM read_parquet(?)", [str(path)])
     except duckdb.Error:
         raise InputError(
-            f"{label}: Parquet-filen {path.name} kunde inte läsas.", f"{label}: the Parquet file {path.name} could not be read."
+            f"{label}: Parquet-filen {path.name} kunde inte läsas.",
+            f"{label}: the Parquet file {path.name} could not be read.",
         ) from None
     con.execute(f"CREATE TEMP TABLE {table} AS SELECT rowid + 1 AS _row, * FROM {table}_raw")
     con.execute(f"DROP TABLE {table}_raw")
+
+
+_TEMPLATE_ROWS = {
+    "participants": [
+        ["a001", "intervention", "2016-01-15", "72", "F", "new", "12.5", "", "", "2018-01-31", "Centrum"],
+        [
+            "a002",
+            "control",
+            "2016-01-18",
+            "88",
+            "M",
+            "extended",
+            "30",
+            "2017-03-02",
+            "2017-09-20",
+            "2018-01-31",
+            "Årby",
+        ],
+    ],
+    "hours": [["a001", "2016-01", "14.5"], ["a001", "2016-02", "9"], ["a002", "2016-01", "31.25"]],
+}
+
+
+def template_csv(kind: str) -> str:
+    """Return a template CSV (UTF-8, comma separated) for 'participants' or 'hours', with example rows."""
+    fields = PARTICIPANT_FIELDS if kind == "participants" else HOURS_FIELDS
+    header = [f.name for f in fields if f.name != "personnummer"]
+    lines = [",".join(header)] + [",".join(row) for row in _TEMPLATE_ROWS[kind]]
+    return "\n".join(lines) + "\n"
+
+
+_PNR_LIKE = re.compile(r"^\s*(\d{2})?\d{6}[-+]?\d{4}\s*$")
+MASK = "••••••••-••••"
+
+
+def preview_file(
+    con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], label: str, rows: int = 10
+) -> pd.DataFrame:
+    """Return the first rows of a file as text, with personnummer (and anything shaped like one) masked."""
+    read_text_table(con, path, "_preview", label)
+    try:
+        frame = con.execute("SELECT * EXCLUDE (_row) FROM _preview ORDER BY _row LIMIT ?", [rows]).df()
+    finally:
+        con.execute("DROP TABLE _preview")
+    id_columns = {detect_mapping(list(frame.columns), ID_FIELDS).get("personnummer")}
+    for column in frame.columns:
+        values = frame[column].astype(str)
+        if column in id_columns or values.str.match(_PNR_LIKE).any():
+            frame[column] = frame[column].where(frame[column].isna(), MASK)
+    return frame

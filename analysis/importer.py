@@ -112,7 +112,7 @@ class Problem:
         return ", ".join(parts) + f": {label} {self.expected(lang)}"
 
 
-class ImportRejected(UserFacingError):
+class ImportRejected(UserFacingError):  # noqa: N818 - named for what the user reads
     """The files have errors; nothing was written. ``problems`` lists up to max_problems of ``total``."""
 
     def __init__(self, problems: list[Problem], total: int) -> None:
@@ -157,7 +157,7 @@ class ImportSummary:
 
 
 def _number(col: str) -> str:
-    """SQL parsing text to a number, accepting decimal comma and spaces as thousands separators.
+    """Return SQL parsing text to a number, accepting decimal comma and spaces as thousands separators.
 
     Non-finite results ('nan', 'inf') are rejected by the checks, not here.
     """
@@ -165,12 +165,13 @@ def _number(col: str) -> str:
 
 
 def _date(col: str) -> str:
-    """SQL parsing YYYY-MM-DD (optionally with a midnight time, as Excel writes dates) to a DATE."""
-    return f"CASE WHEN regexp_full_match({col}, '\\d{{4}}-\\d{{2}}-\\d{{2}}( 00:00:00)?') THEN TRY_CAST(left({col}, 10) AS DATE) END"
+    """Return SQL parsing YYYY-MM-DD (optionally with a midnight time, as Excel writes dates) to a DATE."""
+    pattern = "'\\d{4}-\\d{2}-\\d{2}( 00:00:00)?'"
+    return f"CASE WHEN regexp_full_match({col}, {pattern}) THEN TRY_CAST(left({col}, 10) AS DATE) END"
 
 
 def _month(col: str) -> str:
-    """SQL parsing YYYY-MM (or a date, taking its month) to the first day of the month."""
+    """Return SQL parsing YYYY-MM (or a date, taking its month) to the first day of the month."""
     return (
         f"CASE WHEN regexp_full_match({col}, '\\d{{4}}-\\d{{2}}') THEN TRY_CAST({col} || '-01' AS DATE) "
         f"ELSE date_trunc('month', {_date(col)})::DATE END"
@@ -197,7 +198,6 @@ class _Run:
         self.warnings: list[Problem] = []
         self.warning_total = 0
         self.files = {kind: Path(p).name for kind, p in paths.items()}
-        self.labels = {kind: f"{FIELD_LABELS[kind][0]} {Path(p).name}" for kind, p in paths.items()}
         self.id_kind: dict[str, str] = {}
         self.columns: dict[str, dict[str, str]] = {}
 
@@ -212,8 +212,18 @@ class _Run:
         if len(listed) < self.cap:
             listed.append(problem)
 
-    def check(self, kind: str, column: str | None, code: str, where: str, params=(), value="raw",
-              severity="error", details=None, extra: str = "") -> None:  # fmt: skip
+    def check(
+        self,
+        kind: str,
+        column: str | None,
+        code: str,
+        where: str,
+        params=(),
+        value="raw",
+        severity="error",
+        details=None,
+        extra: str = "",
+    ) -> None:
         """Count rows of ``{kind}_typed`` matching ``where``; list the first ones as problems."""
         table = f"{kind}_typed"
         total = self.con.execute(f"SELECT count(*) FROM {table} WHERE {where}", list(params)).fetchone()[0]
@@ -237,7 +247,10 @@ class _Run:
     def read(self) -> None:
         """Read both files as text and resolve their column mappings."""
         for i, (kind, fields) in enumerate((("participants", PARTICIPANT_FIELDS), ("hours", HOURS_FIELDS))):
-            self.progress(0.05 + 0.15 * i, f"Läser {self.labels[kind]}", f"Reading {self.labels[kind]}")
+            sv, en = FIELD_LABELS[kind]
+            self.progress(
+                0.05 + 0.15 * i, f"Läser {sv.lower()} {self.files[kind]}", f"Reading {en.lower()} {self.files[kind]}"
+            )
             columns = read_text_table(self.con, self.paths[kind], f"{kind}_src", self.files[kind])
             mapping = detect_mapping(columns, fields)
             for name, column in (self.mappings.get(kind) or {}).items():
@@ -263,20 +276,17 @@ class _Run:
             for f in fields:
                 if f.required and f.name not in mapping:
                     hint = f"{f.name} ({', '.join(f.synonyms[:3])})"
-                    self.add(Problem(kind, self.files[kind], None, f.name, None, "missing_column", details={"hint": hint}))
+                    self.add(
+                        Problem(kind, self.files[kind], None, f.name, None, "missing_column", details={"hint": hint})
+                    )
             if "person_id" not in mapping and "personnummer" not in mapping:
                 hint = "person_id / personnummer"
-                self.add(Problem(kind, self.files[kind], None, "person_id", None, "missing_column", details={"hint": hint}))
-        if self.error_total == 0 and self.id_kind["participants"] != self.id_kind["hours"]:
-            self.add(
-                Problem(
-                    self.labels["hours"],
-                    None,
-                    self.columns["hours"].get("person_id") or self.columns["hours"].get("personnummer"),
-                    None,
-                    "id_kind",
+                self.add(
+                    Problem(kind, self.files[kind], None, "person_id", None, "missing_column", details={"hint": hint})
                 )
-            )
+        if self.error_total == 0 and self.id_kind["participants"] != self.id_kind["hours"]:
+            column = self.columns["hours"].get("person_id") or self.columns["hours"].get("personnummer")
+            self.add(Problem("hours", self.files["hours"], None, column, None, "id_kind"))
         if self.error_total:
             raise ImportRejected(self.errors, self.error_total)
 
@@ -314,13 +324,19 @@ class _Run:
         if self.id_kind["participants"] != "personnummer":
             # A personnummer in a plain id column would be stored raw: catch it (value never shown).
             candidates = self.con.execute(
-                "SELECT DISTINCT id_raw FROM participants_typed WHERE regexp_full_match(id_raw, '(\\d{2})?\\d{6}[-+]?\\d{4}')"
+                "SELECT DISTINCT id_raw FROM participants_typed "
+                "WHERE regexp_full_match(id_raw, '(\\d{2})?\\d{6}[-+]?\\d{4}')"
             ).fetchall()
             bad = [v for (v,) in candidates if normalize_personnummer(v) is not None]
             if bad:
                 self.con.execute("CREATE TEMP TABLE _bad_ids AS SELECT unnest(?::VARCHAR[]) AS id_raw", [bad])
-                self.check("participants", self.columns["participants"]["person_id"], "personnummer_as_id",
-                           "id_raw IN (SELECT id_raw FROM _bad_ids)", value=None)  # fmt: skip
+                self.check(
+                    "participants",
+                    self.columns["participants"]["person_id"],
+                    "personnummer_as_id",
+                    "id_raw IN (SELECT id_raw FROM _bad_ids)",
+                    value=None,
+                )
             return False
         distinct = self.con.execute(
             "SELECT id_raw FROM participants_typed WHERE id_raw IS NOT NULL UNION SELECT id_raw FROM hours_typed "
@@ -364,14 +380,31 @@ class _Run:
                 self.check(kind, column, "empty", f"{f.name}_raw IS NULL", value=None)
             if f.kind == "code":
                 codes = ", ".join(dict.fromkeys(f.codes.values()))
-                self.check(kind, column, "code", f"{f.name}_raw IS NOT NULL AND {f.name} IS NULL",
-                           value=f"{f.name}_raw", details={"codes": codes})  # fmt: skip
+                self.check(
+                    kind,
+                    column,
+                    "code",
+                    f"{f.name}_raw IS NOT NULL AND {f.name} IS NULL",
+                    value=f"{f.name}_raw",
+                    details={"codes": codes},
+                )
             elif f.name == "age":
-                self.check(kind, column, "age", "age_raw IS NOT NULL AND (age IS NULL OR NOT isfinite(age) OR age <> floor(age) OR age < 18 OR age > 120)",
-                           value="age_raw")  # fmt: skip
+                self.check(
+                    kind,
+                    column,
+                    "age",
+                    "age_raw IS NOT NULL AND (age IS NULL OR NOT isfinite(age) OR age <> floor(age) "
+                    "OR age < 18 OR age > 120)",
+                    value="age_raw",
+                )
             elif f.kind in ("number", "integer"):
-                self.check(kind, column, "number", f"{f.name}_raw IS NOT NULL AND ({f.name} IS NULL OR NOT isfinite({f.name}) OR {f.name} < 0)",
-                           value=f"{f.name}_raw")  # fmt: skip
+                self.check(
+                    kind,
+                    column,
+                    "number",
+                    f"{f.name}_raw IS NOT NULL AND ({f.name} IS NULL OR NOT isfinite({f.name}) OR {f.name} < 0)",
+                    value=f"{f.name}_raw",
+                )
             elif f.kind in ("date", "month"):
                 self.check(
                     kind, column, f.kind, f"{f.name}_raw IS NOT NULL AND {f.name} IS NULL", value=f"{f.name}_raw"
@@ -388,15 +421,31 @@ class _Run:
         )
         self.con.execute("ALTER TABLE participants_typed ADD COLUMN first_row BIGINT")
         self.con.execute("UPDATE participants_typed t SET first_row = f.first FROM _first_person f WHERE t.id = f.id")
-        self.check("participants", p_id, "duplicate_person", "first_row IS NOT NULL AND _row > first_row",
-                   value=id_value, extra=", first_row")  # fmt: skip
+        self.check(
+            "participants",
+            p_id,
+            "duplicate_person",
+            "first_row IS NOT NULL AND _row > first_row",
+            value=id_value,
+            extra=", first_row",
+        )
         for name in ("placed_on", "died_on", "followup_end"):
             if name in self.columns["participants"]:
-                self.check("participants", self.columns["participants"][name], "before_randomization",
-                           f"{name} < randomized_on", value=f"{name}_raw")  # fmt: skip
+                self.check(
+                    "participants",
+                    self.columns["participants"][name],
+                    "before_randomization",
+                    f"{name} < randomized_on",
+                    value=f"{name}_raw",
+                )
         if "placed_on" in self.columns["participants"]:
-            self.check("participants", self.columns["participants"]["placed_on"], "placed_after_death",
-                       "placed_on > died_on", value="placed_on_raw")  # fmt: skip
+            self.check(
+                "participants",
+                self.columns["participants"]["placed_on"],
+                "placed_after_death",
+                "placed_on > died_on",
+                value="placed_on_raw",
+            )
         self.con.execute(
             "CREATE TEMP TABLE _people AS SELECT DISTINCT id, date_trunc('month', randomized_on)::DATE AS m0, "
             "least(coalesce(placed_on, DATE '9999-12-31'), coalesce(died_on, DATE '9999-12-31'), "
@@ -412,12 +461,26 @@ class _Run:
         if self.con.execute("SELECT count(*) FROM _dup_months").fetchone()[0]:
             self.con.execute("ALTER TABLE hours_typed ADD COLUMN first_row BIGINT")
             self.con.execute(
-                "UPDATE hours_typed t SET first_row = d.first FROM _dup_months d WHERE t.id = d.id AND t.month = d.month"
+                "UPDATE hours_typed t SET first_row = d.first FROM _dup_months d "
+                "WHERE t.id = d.id AND t.month = d.month"
             )
-            self.check("hours", self.columns["hours"]["month"], "duplicate_month",
-                       "first_row IS NOT NULL AND _row > first_row", value="month_raw", extra=", first_row")  # fmt: skip
-        self.check("hours", self.columns["hours"]["hours"], "high_hours", "hours > ?", [MAX_HOURS_PLAUSIBLE],
-                   value="hours_raw", severity="warning")  # fmt: skip
+            self.check(
+                "hours",
+                self.columns["hours"]["month"],
+                "duplicate_month",
+                "first_row IS NOT NULL AND _row > first_row",
+                value="month_raw",
+                extra=", first_row",
+            )
+        self.check(
+            "hours",
+            self.columns["hours"]["hours"],
+            "high_hours",
+            "hours > ?",
+            [MAX_HOURS_PLAUSIBLE],
+            value="hours_raw",
+            severity="warning",
+        )
         outside = self.con.execute(
             "SELECT count(*) FROM hours_typed h JOIN _people p USING (id) WHERE h.month < p.m0 OR h.month > p.exit_on"
         ).fetchone()[0]
@@ -431,7 +494,8 @@ class _Run:
         row = self.con.execute(
             """SELECT greatest(
                    (SELECT last_day(max(month)) FROM hours_typed),
-                   (SELECT max(greatest(randomized_on, coalesce(placed_on, randomized_on), coalesce(died_on, randomized_on),
+                   (SELECT max(greatest(randomized_on, coalesce(placed_on, randomized_on),
+                                        coalesce(died_on, randomized_on),
                                         coalesce(followup_end, randomized_on))) FROM participants_typed))"""
         ).fetchone()
         return row[0]
@@ -473,9 +537,17 @@ class _Run:
             "SELECT min(month), max(month), count(*), coalesce(sum(hours), 0) FROM hours_typed"
         ).fetchone()
         self.summary = ImportSummary(
-            self.study, people, first, last, int(rows), float(total), self.resolved_end, self.pseudonymised,
-            self.warnings, self.warning_total,
-        )  # fmt: skip
+            self.study,
+            people,
+            first,
+            last,
+            int(rows),
+            float(total),
+            self.resolved_end,
+            self.pseudonymised,
+            self.warnings,
+            self.warning_total,
+        )
         for table in ("participants_typed", "hours_typed"):
             con.execute(f"DROP TABLE {table}")
 
@@ -527,8 +599,15 @@ def import_study(
     name = str(study).strip()
     if not name or len(name) > 64:
         raise InputError("Studiens namn måste ha 1–64 tecken.", "The study name must have 1–64 characters.")
-    run = _Run(None, name, {"participants": participants, "hours": hours},
-               {"participants": participants_mapping, "hours": hours_mapping}, key_file, data_end, progress)  # fmt: skip
+    run = _Run(
+        None,
+        name,
+        {"participants": participants, "hours": hours},
+        {"participants": participants_mapping, "hours": hours_mapping},
+        key_file,
+        data_end,
+        progress,
+    )
     db.write_store(db_path, run.fill, prepare=run.prepare)
     run.progress(1.0, "Klart", "Done")
     return run.summary

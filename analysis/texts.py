@@ -110,6 +110,68 @@ TEXTS: dict[str, tuple[str, str]] = {
         "An unexpected error occurred. Try again or contact whoever maintains the tool.",
     ),
     "word.to": ("till", "to"),
+    "nav.data": ("Data", "Data"),
+    "data.title": ("Data: importera och granska", "Data: import and review"),
+    "data.mode": (
+        "Enanvändarläge för analytiker: alla som når appen kan importera. Inloggning och roller kommer senare.",
+        "Single-user analyst mode: anyone who reaches the app can import. Login and roles come later.",
+    ),
+    "data.quality": ("Datakvalitet för studien", "Data quality of the study"),
+    "data.people": ("Personer", "People"),
+    "data.hours_rows": ("Rader med timmar", "Hours rows"),
+    "data.months": ("Månader med timmar", "Months with hours"),
+    "data.missing_months": ("Månader utan timmar för någon", "Months with no hours for anyone"),
+    "data.high_hours": ("Rader över 300 timmar", "Rows over 300 hours"),
+    "data.histogram": (
+        "Fördelning av timmar per person och månad (rader)",
+        "Distribution of hours per person-month (rows)",
+    ),
+    "data.none": ("inga", "none"),
+    "data.import": ("Importera en studie", "Import a study"),
+    "data.import_help": (
+        "Ladda upp deltagarfilen och timfilen (CSV, Excel .xlsx eller Parquet). Personnummer ersätts med "
+        "pseudonymer vid importen och sparas aldrig. Om något är fel listas alla problem och inget ändras.",
+        "Upload the participants file and the hours file (CSV, Excel .xlsx or Parquet). Personnummer are "
+        "replaced by pseudonyms at import and never stored. If anything is wrong, every problem is listed and "
+        "nothing changes.",
+    ),
+    "data.templates": ("Mallar", "Templates"),
+    "data.template_participants": ("Mall: deltagarfil (CSV)", "Template: participants file (CSV)"),
+    "data.template_hours": ("Mall: timfil (CSV)", "Template: hours file (CSV)"),
+    "data.participants_file": ("Deltagarfil", "Participants file"),
+    "data.hours_file": ("Timfil", "Hours file"),
+    "data.study_name": (
+        "Studiens namn (en befintlig studie med samma namn ersätts)",
+        "Study name (an existing study of that name is replaced)",
+    ),
+    "data.data_end": ("Sista datadag (tomt: räknas fram)", "Last day of data (empty: derived)"),
+    "data.preview": ("Förhandsvisning (första raderna)", "Preview (first rows)"),
+    "data.mapping": ("Kolumner", "Columns"),
+    "data.mapping_help": (
+        "Välj vilken kolumn i filen som motsvarar varje fält. Kända svenska och engelska namn är förvalda.",
+        "Choose which column of the file holds each field. Known Swedish and English names are preselected.",
+    ),
+    "data.no_column": ("(ingen)", "(none)"),
+    "data.run": ("Importera", "Import"),
+    "data.rejected": (
+        "Importen avvisades. Databasen är oförändrad.",
+        "The import was rejected. The database is unchanged.",
+    ),
+    "data.problems": ("{total} problem; {shown} visas.", "{total} problems; {shown} shown."),
+    "data.done": (
+        "Importerad: {study}. Personer: {people}. Timrader: {rows}.",
+        "Imported: {study}. People: {people}. Hours rows: {rows}.",
+    ),
+    "data.warnings": ("Varningar ({total})", "Warnings ({total})"),
+    "data.need_files": ("Ladda upp båda filerna och ange ett namn.", "Upload both files and give a name."),
+    "col.file": ("Fil", "File"),
+    "col.row": ("Rad", "Row"),
+    "col.column": ("Kolumn", "Column"),
+    "col.value": ("Värde", "Value"),
+    "col.expected": ("Förväntat", "Expected"),
+    "col.rows": ("Rader", "Rows"),
+    "col.from": ("Från", "From"),
+    "col.below": ("Under", "Below"),
     "building_demo": ("Bygger demo-studien …", "Building the demo study …"),
 }
 

@@ -21,6 +21,7 @@ from analysis.studies import describe_study, resolve_study
 from analysis.texts import LANGUAGES, t
 
 logger = logging.getLogger(__name__)
+NO_FILTERS = Filters()
 
 ARM_ORDER = ("intervention", "control")
 # Okabe-Ito colour-blind-safe pair; the arms also differ by line dash and marker.

@@ -17,8 +17,19 @@ ROOT = Path(__file__).resolve().parent.parent
 PNR_A = ("19640823-3234", "196408233234", "6408233234", "640823-3234")  # forms of one person
 PNR_B = "640883-3231"  # a samordningsnummer
 
-P_COLUMNS = ["person_id", "arm", "randomized_on", "age", "sex", "application_type", "baseline_hours",
-             "placed_on", "died_on", "followup_end", "district"]  # fmt: skip
+P_COLUMNS = [
+    "person_id",
+    "arm",
+    "randomized_on",
+    "age",
+    "sex",
+    "application_type",
+    "baseline_hours",
+    "placed_on",
+    "died_on",
+    "followup_end",
+    "district",
+]
 
 
 def participants_rows():
@@ -83,12 +94,39 @@ def checksums(path):
 
 
 def test_windows_1252_semicolon_decimal_comma_swedish_names(tmp_path):
-    header = ["löpnummer", "grupp", "randomiserad", "ålder", "kön", "ansökningstyp", "timmar_vid_start",
-              "särskilt boende", "dödsdatum", "uppföljning slut", "distrikt"]  # fmt: skip
-    rows = [[r[0], {"intervention": "IHR", "control": "kontroll"}[r[1]], *r[2:4], {"F": "K", "M": "M"}[r[4]],
-             {"new": "ny", "extended": "utökad"}[r[5]], *r[6:]] for r in participants_rows()]  # fmt: skip
-    p, h = write_pair(tmp_path, rows, p_header=header, h_header=["löpnummer", "månad", "timmar"], delimiter=";",
-                      encoding="cp1252", decimal_comma=True)  # fmt: skip
+    header = [
+        "löpnummer",
+        "grupp",
+        "randomiserad",
+        "ålder",
+        "kön",
+        "ansökningstyp",
+        "timmar_vid_start",
+        "särskilt boende",
+        "dödsdatum",
+        "uppföljning slut",
+        "distrikt",
+    ]
+    rows = [
+        [
+            r[0],
+            {"intervention": "IHR", "control": "kontroll"}[r[1]],
+            *r[2:4],
+            {"F": "K", "M": "M"}[r[4]],
+            {"new": "ny", "extended": "utökad"}[r[5]],
+            *r[6:],
+        ]
+        for r in participants_rows()
+    ]
+    p, h = write_pair(
+        tmp_path,
+        rows,
+        p_header=header,
+        h_header=["löpnummer", "månad", "timmar"],
+        delimiter=";",
+        encoding="cp1252",
+        decimal_comma=True,
+    )
     assert "Ã" not in p.read_bytes().decode("cp1252") and b"\xc5rby" in p.read_bytes()  # really Windows-1252
     summary = import_study(tmp_path / "s.duckdb", "kommun", p, h)
     assert summary.people == {"control": 2, "intervention": 2}
@@ -131,8 +169,11 @@ def test_excel_and_parquet_load_the_same_as_csv(tmp_path, fmt):
         p_frame.to_parquet(p_path)
         h_frame.to_parquet(h_path)
     import_study(tmp_path / "other.duckdb", "s", p_path, h_path)
-    for sql in ("SELECT * EXCLUDE (study) FROM participants ORDER BY person_id", "SELECT * FROM hours ORDER BY person_id, month",
-                "SELECT * FROM followup_cells ORDER BY ALL"):  # fmt: skip
+    for sql in (
+        "SELECT * EXCLUDE (study) FROM participants ORDER BY person_id",
+        "SELECT * FROM hours ORDER BY person_id, month",
+        "SELECT * FROM followup_cells ORDER BY ALL",
+    ):
         pd.testing.assert_frame_equal(table(tmp_path / "csv.duckdb", sql), table(tmp_path / "other.duckdb", sql))
 
 
@@ -301,8 +342,14 @@ def pnr_files(tmp_path, pnr_a_participants, pnr_a_hours, name="pnr"):
     rows = participants_rows()[:2]
     rows[0][0], rows[1][0] = pnr_a_participants, PNR_B
     header = ["personnummer", *P_COLUMNS[1:]]
-    return write_pair(tmp_path, rows, [[pnr_a_hours, "2016-01", "3"], [PNR_B, "2016-02", "4"]], name=name,
-                      p_header=header, h_header=["personnummer", "månad", "timmar"])  # fmt: skip
+    return write_pair(
+        tmp_path,
+        rows,
+        [[pnr_a_hours, "2016-01", "3"], [PNR_B, "2016-02", "4"]],
+        name=name,
+        p_header=header,
+        h_header=["personnummer", "månad", "timmar"],
+    )
 
 
 def test_personnummer_get_the_same_pseudonym_across_files_forms_and_imports(tmp_path):
@@ -326,9 +373,26 @@ def test_no_personnummer_in_store_logs_or_output(tmp_path, caplog):
     with pytest.raises(ImportRejected) as err:
         import_study(path, "s", bad_p, bad_h)
     shown = " ".join(x.message("sv") + x.message("en") for x in err.value.problems)
-    done = subprocess.run([sys.executable, "-m", "analysis", "import", "--db", str(path), "--study", "t",
-                           "--participants", str(bad_p), "--hours", str(bad_h)], capture_output=True, text=True,
-                          cwd=ROOT, env={**__import__("os").environ})  # fmt: skip
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "import",
+            "--db",
+            str(path),
+            "--study",
+            "t",
+            "--participants",
+            str(bad_p),
+            "--hours",
+            str(bad_h),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**__import__("os").environ},
+    )
     assert done.returncode == 1
     haystacks = [path.read_bytes(), caplog.text.encode(), shown.encode(), done.stdout.encode(), done.stderr.encode()]
     wal = Path(f"{path}.wal")
@@ -340,6 +404,14 @@ def test_no_personnummer_in_store_logs_or_output(tmp_path, caplog):
     assert {x.code for x in err.value.problems} >= {"personnummer", "unknown_person"}
 
 
+def test_different_id_kinds_in_the_two_files_are_rejected(tmp_path):
+    p, _ = write_pair(tmp_path)
+    _, h = pnr_files(tmp_path, PNR_A[0], PNR_A[2])
+    with pytest.raises(ImportRejected) as err:
+        import_study(tmp_path / "s.duckdb", "s", p, h)
+    assert [x.code for x in err.value.problems] == ["id_kind"]
+
+
 def test_column_mapping_for_other_layouts(tmp_path):
     header = ["Nr", "Behandling", "Start", "Alder år", "Kon2", "Typ", "Tim", "SÄBO", "Död", "Slut", "Omr"]
     p, h = write_pair(tmp_path, p_header=header, h_header=["Nr", "Period", "Tid"])
@@ -347,8 +419,14 @@ def test_column_mapping_for_other_layouts(tmp_path):
         import_study(tmp_path / "s.duckdb", "s", p, h)
     assert {x.code for x in err.value.problems} == {"missing_column"}
     mapping = dict(zip(P_COLUMNS, header))
-    summary = import_study(tmp_path / "s.duckdb", "s", p, h, participants_mapping=mapping,
-                           hours_mapping={"person_id": "Nr", "month": "Period", "hours": "Tid"})  # fmt: skip
+    summary = import_study(
+        tmp_path / "s.duckdb",
+        "s",
+        p,
+        h,
+        participants_mapping=mapping,
+        hours_mapping={"person_id": "Nr", "month": "Period", "hours": "Tid"},
+    )
     assert summary.people == {"control": 2, "intervention": 2}
     with pytest.raises(InputError):
         import_study(tmp_path / "s.duckdb", "s", p, h, participants_mapping={"arm": "Nope"})

@@ -88,3 +88,31 @@ def test_small_cells_are_hidden(tmp_path, monkeypatch):
     small = people_table[people_table["Åldersgrupp"] == "65–75 år"]
     assert (small["Antal"] == "..").all()
     assert not at.warning  # not demo data: no demo banner
+
+
+@pytest.mark.parametrize("lang", [None, "en"])
+def test_data_page_runs_in_both_languages(store, lang):
+    at = run_app(lang)
+    at.switch_page("pages/data.py").run()
+    assert not at.exception and not at.error
+    assert at.metric[0].value == "300"  # people in the 300-person demo store
+    assert ("Synthetic" if lang else "Syntetiska") in at.warning[0].value
+
+
+def test_running_app_picks_up_an_import_without_restart(store, tmp_path, monkeypatch):
+    from test_import import write_pair
+
+    from analysis.importer import import_study
+
+    monkeypatch.setenv("IHR_PSEUDONYM_KEY", str(tmp_path / "key"))
+    at = run_app()
+    assert not at.sidebar.selectbox  # one study: no selector
+    p, h = write_pair(tmp_path)
+    import_study(store, "kommun", p, h)  # while the app holds its connection to the old file
+    at.run()
+    assert not at.exception and not at.error
+    selector = at.sidebar.selectbox(key="study")
+    assert selector.options == ["Demo: syntetisk studie av intensiv hemrehabilitering", "kommun"]
+    selector.set_value("kommun").run()
+    assert not at.exception and not at.error
+    assert not at.warning  # the imported study is not demo data

@@ -1,0 +1,159 @@
+"""Data page: data-quality summary of the loaded study, and import of a study from two files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from analysis import db
+from analysis.fileformat import HOURS_FIELDS, PARTICIPANT_FIELDS, detect_mapping, preview_file, template_csv
+from analysis.importer import ImportRejected, import_study
+from analysis.quality import summarize_quality
+from analysis.texts import format_number, t
+from pages import common
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _quality(path: str, version: tuple[int, int], study: str) -> dict:
+    """Return summarize_quality for a store version, cached."""
+    return summarize_quality(common.connection(path, version), study)
+
+
+def _show_quality(path: str, version: tuple[int, int], info: dict, lang: str) -> None:
+    """Render the data-quality summary of the selected study."""
+    st.header(t("data.quality", lang) + f": {info['title_en'] if lang == 'en' else info['title_sv']}")
+    q = _quality(path, version, info["study"])
+    months = "–" if q["first_month"] is None else f"{q['first_month']:%Y-%m} – {q['last_month']:%Y-%m}"
+    cols = st.columns(4)
+    cols[0].metric(t("data.people", lang), format_number(q["people"], lang, 0))
+    cols[1].metric(t("data.hours_rows", lang), format_number(q["hours_rows"], lang, 0))
+    cols[2].metric(t("data.months", lang), months)
+    cols[3].metric(t("data.high_hours", lang), format_number(q["high_hours_rows"], lang, 0))
+    missing = ", ".join(f"{m:%Y-%m}" for m in q["missing_months"]) or t("data.none", lang)
+    st.markdown(f"**{t('data.missing_months', lang)}:** {missing}")
+    hist = q["histogram"]
+    st.caption(t("data.histogram", lang))
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("col.from", lang): [format_number(v, lang, 0) for v in hist["low"]],
+                t("col.below", lang): [format_number(v, lang, 0) if v == v else "" for v in hist["high"]],
+                t("col.rows", lang): [format_number(v, lang, 0) for v in hist["rows"]],
+            }
+        ),
+        hide_index=True,
+    )
+    people = common.cached_summarize_people(path, version, info["study"], common.NO_FILTERS, common.bands())
+    st.dataframe(
+        people.pivot(index="age_band", columns="arm", values="n").rename(index=lambda b: common.band_name(b, lang)),
+    )
+
+
+def _save(upload, folder: Path) -> Path:
+    """Write an uploaded file into a private temp folder, keeping its suffix; never unpickled or executed."""
+    target = folder / Path(upload.name).name
+    target.write_bytes(upload.getvalue())
+    return target
+
+
+def _mapping_widgets(kind: str, fields, columns: list[str], lang: str) -> dict[str, str]:
+    """Render one selectbox per field, preselected from known names; return field -> column."""
+    detected = detect_mapping(columns, fields)
+    none = t("data.no_column", lang)
+    mapping = {}
+    grid = st.columns(3)
+    for i, field in enumerate(fields):
+        options = [none, *columns]
+        default = options.index(detected[field.name]) if field.name in detected else 0
+        chosen = grid[i % 3].selectbox(field.name, options, index=default, key=f"map_{kind}_{field.name}")
+        if chosen != none:
+            mapping[field.name] = chosen
+    return mapping
+
+
+def _show_problems(exc: ImportRejected, lang: str) -> None:
+    """Render the list of problems of a rejected import."""
+    st.error(t("data.rejected", lang) + " " + t("data.problems", lang, total=exc.total, shown=len(exc.problems)))
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("col.file", lang): [p.file for p in exc.problems],
+                t("col.row", lang): [p.row for p in exc.problems],
+                t("col.column", lang): [p.column for p in exc.problems],
+                t("col.value", lang): [p.value for p in exc.problems],
+                t("col.expected", lang): [p.expected(lang) for p in exc.problems],
+            }
+        ),
+        hide_index=True,
+    )
+
+
+def _import_form(path: str, lang: str) -> None:
+    """Render upload, preview, column mapping and the import button."""
+    st.header(t("data.import", lang))
+    st.caption(t("data.import_help", lang))
+    with st.expander(t("data.templates", lang)):
+        st.download_button(
+            t("data.template_participants", lang), template_csv("participants"), "participants.csv", "text/csv"
+        )
+        st.download_button(t("data.template_hours", lang), template_csv("hours"), "hours.csv", "text/csv")
+    types = ["csv", "xlsx", "parquet"]
+    uploads = {
+        "participants": st.file_uploader(t("data.participants_file", lang), type=types, key="upload_participants"),
+        "hours": st.file_uploader(t("data.hours_file", lang), type=types, key="upload_hours"),
+    }
+    study = st.text_input(t("data.study_name", lang), key="study_name").strip()
+    data_end = st.date_input(t("data.data_end", lang), value=None, key="data_end", min_value=dt.date(1990, 1, 1))
+    if not all(uploads.values()) or not study:
+        st.info(t("data.need_files", lang))
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        files = {kind: _save(upload, Path(folder)) for kind, upload in uploads.items()}
+        mappings = {}
+        scratch = db.scratch()
+        try:
+            for kind, fields in (("participants", PARTICIPANT_FIELDS), ("hours", HOURS_FIELDS)):
+                preview = preview_file(scratch, files[kind], files[kind].name)
+                st.subheader(f"{t(f'data.{kind}_file', lang)}: {files[kind].name}")
+                st.caption(t("data.preview", lang))
+                st.dataframe(preview, hide_index=True)
+                st.caption(t("data.mapping", lang) + " — " + t("data.mapping_help", lang))
+                mappings[kind] = _mapping_widgets(kind, fields, list(preview.columns), lang)
+        finally:
+            scratch.close()
+        if not st.button(t("data.run", lang), type="primary", key="run_import"):
+            return
+        bar = st.progress(0.0)
+        try:
+            summary = import_study(
+                path, study, files["participants"], files["hours"],
+                participants_mapping=mappings["participants"], hours_mapping=mappings["hours"], data_end=data_end,
+                progress=lambda f, sv, en: bar.progress(f, text=en if lang == "en" else sv),
+            )  # fmt: skip
+        except ImportRejected as exc:
+            _show_problems(exc, lang)
+            return
+    people = ", ".join(f"{t(f'arm.{arm}', lang)}: {n}" for arm, n in summary.people.items())
+    st.success(t("data.done", lang, study=summary.study, people=people, rows=summary.hours_rows))
+    if summary.warnings:
+        with st.expander(t("data.warnings", lang, total=summary.warnings_total)):
+            for warning in summary.warnings:
+                st.markdown("- " + warning.message(lang))
+
+
+def render(lang: str) -> None:
+    """Render the data page."""
+    path, version = common.open_store(lang)
+    info = common.choose_study(path, version, lang)
+    st.title(t("data.title", lang))
+    st.caption(t("data.mode", lang))
+    common.show_demo_banner(info, lang)
+    _show_quality(path, version, info, lang)
+    _import_form(path, lang)
+
+
+common.run_page(render)
