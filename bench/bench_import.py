@@ -1,0 +1,122 @@
+"""Benchmark of importing a national-scale file set (CSV): 250,000 people, about 30 million hours rows.
+
+Run: python bench/bench_import.py [--people 250000] [--months 138] [--personnummer]
+Generates the files with the demo generator (stress-test population as in bench_overview.py), writes
+them as CSV, and times `import_study` into an empty store, step by step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_overview import national_spec  # noqa: E402
+
+from analysis import db  # noqa: E402
+from analysis.demo import build_demo_store  # noqa: E402
+from analysis.importer import import_study  # noqa: E402
+from analysis.personnummer import luhn_check_digit  # noqa: E402
+
+
+def fake_personnummer(n: int, seed: int = 1) -> list[str]:
+    """Return n distinct valid personnummer (12 digits with dash) of people born 1921-1951."""
+    rng = np.random.default_rng(seed)
+    out: set[str] = set()
+    while len(out) < n:
+        year, month, day, serial = (
+            rng.integers(1921, 1952),
+            rng.integers(1, 13),
+            rng.integers(1, 29),
+            rng.integers(0, 1000),
+        )
+        nine = f"{year % 100:02d}{month:02d}{day:02d}{serial:03d}"
+        out.add(f"{year}{month:02d}{day:02d}-{serial:03d}{luhn_check_digit(nine)}")
+    return sorted(out)
+
+
+def write_files(folder: Path, people: int, months: int, personnummer: bool) -> tuple[Path, Path, dict]:
+    """Build the population in a scratch store and export it as the two CSV files an analyst would have."""
+    store = folder / "source.duckdb"
+    build_demo_store(store, national_spec(people, months))
+    con = db.connect(store)
+    p_path, h_path = folder / "participants.csv", folder / "hours.csv"
+    id_col = "person_id"
+    if personnummer:
+        ids = fake_personnummer(people)
+        con.execute(
+            "CREATE TEMP TABLE ids AS SELECT unnest(?::VARCHAR[]) AS pnr, unnest(?::VARCHAR[]) AS person_id",
+            [ids, [f"D{i:06d}" for i in range(1, people + 1)]],
+        )
+        id_col = "personnummer"
+        p_from = "participants JOIN ids USING (person_id)"
+        h_from = "hours JOIN ids USING (person_id)"
+        p_id, h_id = "pnr AS personnummer", "pnr AS personnummer"
+    else:
+        p_from, h_from, p_id, h_id = "participants", "hours", "person_id", "person_id"
+    con.execute(
+        f"""COPY (SELECT {p_id}, arm, randomized_on, age, sex, application_type, baseline_hours, placed_on, died_on,
+                  followup_end, district FROM {p_from}) TO '{p_path}' (HEADER, DELIMITER ',')"""
+    )
+    con.execute(f"COPY (SELECT {h_id}, strftime(month, '%Y-%m') AS month, hours FROM {h_from}) TO '{h_path}' (HEADER)")
+    rows = {
+        "people": con.execute("SELECT count(*) FROM participants").fetchone()[0],
+        "hours_rows": con.execute("SELECT count(*) FROM hours").fetchone()[0],
+        "id": id_col,
+    }
+    con.close()
+    store.unlink()
+    return p_path, h_path, rows
+
+
+def main() -> None:
+    """Write the files, import them once, and print the timings."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--people", type=int, default=250_000)
+    parser.add_argument("--months", type=int, default=138)
+    parser.add_argument("--personnummer", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        os.environ["IHR_PSEUDONYM_KEY"] = str(folder / "key")
+        p, h, rows = write_files(folder, args.people, args.months, args.personnummer)
+        sizes = {"participants_mb": p.stat().st_size / 1e6, "hours_mb": h.stat().st_size / 1e6}
+        steps = []
+        start = time.perf_counter()
+        summary = import_study(
+            folder / "store.duckdb",
+            "national",
+            p,
+            h,
+            progress=lambda f, sv, en: steps.append((round(time.perf_counter() - start, 2), en)),
+        )
+        total = time.perf_counter() - start
+    report = {
+        **rows,
+        **sizes,
+        "import_s": total,
+        "steps": steps,
+        "loaded_people": sum(summary.people.values()),
+        "loaded_hours_rows": summary.hours_rows,
+    }
+    print(
+        f"Imported {report['loaded_people']:,} people and {report['loaded_hours_rows']:,} hours rows "
+        f"({sizes['hours_mb']:.0f} MB CSV, id: {rows['id']}) in {total:.1f} s"
+    )
+    for at, step in steps:
+        print(f"  {at:7.2f} s  {step}")
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
