@@ -158,11 +158,13 @@ def _read_header(path: Path, label: str) -> tuple[str, list[str]]:
     return delimiter, columns
 
 
-def read_text_table(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], table: str, label: str) -> list[str]:
+def read_text_table(
+    con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], table: str, label: str
+) -> tuple[list[str], int]:
     """Load a CSV, Excel (.xlsx) or Parquet file into TEMP table ``table`` with every value as text.
 
-    Adds ``_row``: the row number as a person sees it in the file (CSV and Excel: the header is row 1,
-    so the first data row is 2; Parquet: the first record is 1).
+    The table keeps the file's order, so ``rowid + offset`` is the row number as a person sees it in
+    the file (CSV and Excel: the header is row 1, so offset is 2; Parquet: the first record is 1).
 
     Parameters
     ----------
@@ -187,17 +189,20 @@ def read_text_table(con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str]
         raise InputError(f"{label}: filen {path.name} finns inte.", f"{label}: the file {path.name} does not exist.")
     if suffix in (".csv", ".txt"):
         _read_csv(con, path, table, label)
+        offset = 2
     elif suffix == ".xlsx":
         _read_excel(con, path, table, label)
+        offset = 2
     elif suffix == ".parquet":
         _read_parquet(con, path, table, label)
+        offset = 1
     else:
         raise InputError(
             f"{label}: filtypen {suffix or '(ingen)'} stöds inte; använd .csv, .xlsx eller .parquet.",
             f"{label}: file type {suffix or '(none)'} is not supported; use .csv, .xlsx or .parquet.",
         )
-    columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall() if r[0] != "_row"]
-    return columns
+    columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    return columns, offset
 
 
 def _csv_error(exc: duckdb.Error, label: str) -> InputError:
@@ -220,16 +225,13 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, label: str
         # Columns are given, not sniffed: the sniffer can drop malformed rows silently on small files.
         try:
             con.execute(
-                f"""CREATE TEMP TABLE {table}_raw AS SELECT * FROM read_csv(?, delim = ?, header = true,
+                f"""CREATE TEMP TABLE {table} AS SELECT * FROM read_csv(?, delim = ?, header = true,
                     columns = ?, auto_detect = false, quote = '"', escape = '"', strict_mode = true,
                     null_padding = false, encoding = 'utf-8')""",
                 [str(utf8), delimiter, dict.fromkeys(columns, "VARCHAR")],
             )
         except duckdb.Error as exc:
             raise _csv_error(exc, label) from None
-    # The temp table keeps the file's order, so rowid + 2 is the row as numbered in a spreadsheet.
-    con.execute(f"CREATE TEMP TABLE {table} AS SELECT rowid + 2 AS _row, * FROM {table}_raw")
-    con.execute(f"DROP TABLE {table}_raw")
 
 
 def _read_excel(con: duckdb.DuckDBPyConnection, path: Path, table: str, label: str) -> None:
@@ -242,7 +244,6 @@ def _read_excel(con: duckdb.DuckDBPyConnection, path: Path, table: str, label: s
             f"{label}: the Excel file {path.name} could not be read.",
         ) from None
     frame = frame.astype(object).where(frame.notna(), None)
-    frame.insert(0, "_row", range(2, len(frame) + 2))
     con.register("_excel_frame", frame)
     con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM _excel_frame")
     con.unregister("_excel_frame")
@@ -253,14 +254,12 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, table: str, label:
     try:
         columns = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()]
         select = ", ".join(f"CAST({quote_identifier(c)} AS VARCHAR) AS {quote_identifier(c)}" for c in columns)
-        con.execute(f"CREATE TEMP TABLE {table}_raw AS SELECT {select} FROM read_parquet(?)", [str(path)])
+        con.execute(f"CREATE TEMP TABLE {table} AS SELECT {select} FROM read_parquet(?)", [str(path)])
     except duckdb.Error:
         raise InputError(
             f"{label}: Parquet-filen {path.name} kunde inte läsas.",
             f"{label}: the Parquet file {path.name} could not be read.",
         ) from None
-    con.execute(f"CREATE TEMP TABLE {table} AS SELECT rowid + 1 AS _row, * FROM {table}_raw")
-    con.execute(f"DROP TABLE {table}_raw")
 
 
 _TEMPLATE_ROWS = {
@@ -302,7 +301,7 @@ def preview_file(
     """Return the first rows of a file as text, with personnummer (and anything shaped like one) masked."""
     read_text_table(con, path, "_preview", label)
     try:
-        frame = con.execute("SELECT * EXCLUDE (_row) FROM _preview ORDER BY _row LIMIT ?", [rows]).df()
+        frame = con.execute("SELECT * FROM _preview ORDER BY rowid LIMIT ?", [rows]).df()
     finally:
         con.execute("DROP TABLE _preview")
     id_columns = {detect_mapping(list(frame.columns), ID_FIELDS).get("personnummer")}

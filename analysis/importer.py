@@ -200,6 +200,7 @@ class _Run:
         self.files = {kind: Path(p).name for kind, p in paths.items()}
         self.id_kind: dict[str, str] = {}
         self.columns: dict[str, dict[str, str]] = {}
+        self.offsets: dict[str, int] = {}
 
     # -- collecting problems -------------------------------------------------------------------
     def add(self, problem: Problem, count: int = 1) -> None:
@@ -251,7 +252,7 @@ class _Run:
             self.progress(
                 0.05 + 0.15 * i, f"Läser {sv.lower()} {self.files[kind]}", f"Reading {en.lower()} {self.files[kind]}"
             )
-            columns = read_text_table(self.con, self.paths[kind], f"{kind}_src", self.files[kind])
+            columns, self.offsets[kind] = read_text_table(self.con, self.paths[kind], f"{kind}_src", self.files[kind])
             mapping = detect_mapping(columns, fields)
             for name, column in (self.mappings.get(kind) or {}).items():
                 if name not in {f.name for f in fields}:
@@ -290,17 +291,46 @@ class _Run:
         if self.error_total:
             raise ImportRejected(self.errors, self.error_total)
 
+    def _id_sql(self, kind: str, alias: str = "") -> str:
+        """Return the SQL of a file's trimmed id text (columns qualified by ``alias`` when given)."""
+        column = (f"{alias}." if alias else "") + quote_identifier(self.columns[kind][self.id_kind[kind]])
+        return f"NULLIF(trim(CAST({column} AS VARCHAR)), '')"
+
+    def map_personnummer(self) -> bool:
+        """Build TEMP table _pnr_map (raw number -> keyed pseudonym) when the files use personnummer."""
+        if self.id_kind["participants"] != "personnummer":
+            return False
+        distinct = self.con.execute(
+            f"SELECT {self._id_sql('participants')} AS raw FROM participants_src "
+            f"UNION SELECT {self._id_sql('hours')} FROM hours_src"
+        ).fetchall()
+        raw = [v for (v,) in distinct if v is not None]
+        normalized = [normalize_personnummer(v) for v in raw]
+        valid = [(r, n) for r, n in zip(raw, normalized, strict=True) if n is not None]
+        key = load_or_create_key(self.key_file)
+        mapping = pd.DataFrame(
+            {"raw": [r for r, _ in valid], "id": pseudonymize([n for _, n in valid], key)}, dtype=object
+        )
+        self.con.register("_pnr_frame", mapping)
+        self.con.execute("CREATE TEMP TABLE _pnr_map AS SELECT * FROM _pnr_frame")
+        self.con.unregister("_pnr_frame")
+        del mapping, raw, normalized, valid, distinct
+        return True
+
     def type_columns(self, kind: str, fields: tuple[Field, ...]) -> None:
-        """Create ``{kind}_typed``: for every field its trimmed text ``<name>_raw`` and parsed ``<name>``."""
+        """Create ``{kind}_typed``: row number, id, and for every field its text ``<name>_raw`` and parsed ``<name>``.
+
+        With personnummer, ``id`` is the pseudonym and ``id_raw`` holds no number: NULL when empty,
+        a marker when invalid, '' otherwise. The source table with the raw numbers is dropped.
+        """
         mapping = self.columns[kind]
-        id_field = self.id_kind[kind]
-        selects = ["_row"]
+        selects = [f"s.rowid + {int(self.offsets[kind])} AS _row"]
         params: list = []
         for f in fields:
             if f.kind in ("id", "personnummer"):
                 continue
             raw = (
-                f"NULLIF(trim(CAST({quote_identifier(mapping[f.name])} AS VARCHAR)), '')"
+                f"NULLIF(trim(CAST(s.{quote_identifier(mapping[f.name])} AS VARCHAR)), '')"
                 if f.name in mapping
                 else "NULL::VARCHAR"
             )
@@ -312,60 +342,39 @@ class _Run:
                 selects.append(f"CASE lower({raw}) {whens} END AS {f.name}")
             else:
                 selects.append(f"{_PARSERS[f.kind](raw)} AS {f.name}")
-        id_raw = f"NULLIF(trim(CAST({quote_identifier(mapping[id_field])} AS VARCHAR)), '')"
-        selects.append(f"{id_raw} AS id_raw")
-        if id_field == "person_id":
-            selects.append(f"{id_raw} AS id")
-        self.con.execute(f"CREATE TEMP TABLE {kind}_typed AS SELECT {', '.join(selects)} FROM {kind}_src", params)
+        id_text = self._id_sql(kind, "s")
+        if self.pseudonymised:
+            selects.append("m.id AS id")
+            selects.append(f"CASE WHEN {id_text} IS NULL THEN NULL WHEN m.id IS NULL THEN ? ELSE '' END AS id_raw")
+            params.append(HIDDEN)
+            source = f"{kind}_src s LEFT JOIN _pnr_map m ON m.raw = {id_text}"
+        else:
+            selects += [f"{id_text} AS id", f"{id_text} AS id_raw"]
+            source = f"{kind}_src s"
+        self.con.execute(f"CREATE TEMP TABLE {kind}_typed AS SELECT {', '.join(selects)} FROM {source}", params)
         self.con.execute(f"DROP TABLE {kind}_src")
 
-    def assign_ids(self) -> bool:
-        """Give every row its stored id; personnummer become keyed pseudonyms. Return True if pseudonymised."""
-        if self.id_kind["participants"] != "personnummer":
-            # A personnummer in a plain id column would be stored raw: catch it (value never shown).
-            candidates = self.con.execute(
-                "SELECT DISTINCT id_raw FROM participants_typed "
-                "WHERE regexp_full_match(id_raw, '(\\d{2})?\\d{6}[-+]?\\d{4}')"
-            ).fetchall()
-            bad = [v for (v,) in candidates if normalize_personnummer(v) is not None]
-            if bad:
-                self.con.execute("CREATE TEMP TABLE _bad_ids AS SELECT unnest(?::VARCHAR[]) AS id_raw", [bad])
-                self.check(
-                    "participants",
-                    self.columns["participants"]["person_id"],
-                    "personnummer_as_id",
-                    "id_raw IN (SELECT id_raw FROM _bad_ids)",
-                    value=None,
-                )
-            return False
-        distinct = self.con.execute(
-            "SELECT id_raw FROM participants_typed WHERE id_raw IS NOT NULL UNION SELECT id_raw FROM hours_typed "
-            "WHERE id_raw IS NOT NULL"
+    def check_ids(self) -> None:
+        """Report invalid personnummer, or personnummer sitting in a plain id column (values never shown)."""
+        if self.pseudonymised:
+            self.con.execute("DROP TABLE _pnr_map")
+            for kind in ("participants", "hours"):
+                self.check(kind, self.columns[kind]["personnummer"], "personnummer", "id_raw = ?", [HIDDEN], value=None)
+            return
+        candidates = self.con.execute(
+            "SELECT DISTINCT id_raw FROM participants_typed "
+            "WHERE regexp_full_match(id_raw, '(\\d{2})?\\d{6}[-+]?\\d{4}')"
         ).fetchall()
-        raw = [v for (v,) in distinct]
-        normalized = [normalize_personnummer(v) for v in raw]
-        valid = [(r, n) for r, n in zip(raw, normalized, strict=True) if n is not None]
-        key = load_or_create_key(self.key_file)
-        mapping = pd.DataFrame(
-            {"raw": [r for r, _ in valid], "id": pseudonymize([n for _, n in valid], key)}, dtype=object
-        )
-        self.con.register("_pnr_map", mapping)
-        for kind in ("participants", "hours"):
-            # Rebuild the table without the raw numbers: id_raw keeps only a marker for empty or invalid ones.
-            self.con.execute(
-                f"""CREATE TEMP TABLE {kind}_ids AS
-                    SELECT t.* EXCLUDE (id_raw), m.id,
-                           CASE WHEN t.id_raw IS NULL THEN NULL WHEN m.id IS NULL THEN ? ELSE '' END AS id_raw
-                    FROM {kind}_typed t LEFT JOIN _pnr_map m ON t.id_raw = m.raw""",
-                [HIDDEN],
+        bad = [v for (v,) in candidates if normalize_personnummer(v) is not None]
+        if bad:
+            self.con.execute("CREATE TEMP TABLE _bad_ids AS SELECT unnest(?::VARCHAR[]) AS id_raw", [bad])
+            self.check(
+                "participants",
+                self.columns["participants"]["person_id"],
+                "personnummer_as_id",
+                "id_raw IN (SELECT id_raw FROM _bad_ids)",
+                value=None,
             )
-            self.con.execute(f"DROP TABLE {kind}_typed")
-            self.con.execute(f"ALTER TABLE {kind}_ids RENAME TO {kind}_typed")
-        self.con.unregister("_pnr_map")
-        del mapping, raw, normalized, valid, distinct
-        for kind in ("participants", "hours"):
-            self.check(kind, self.columns[kind]["personnummer"], "personnummer", "id_raw = ?", [HIDDEN], value=None)
-        return True
 
     def check_fields(self, kind: str, fields: tuple[Field, ...]) -> None:
         """Check emptiness and format of every field of one file."""
@@ -504,11 +513,12 @@ class _Run:
         """Read, type, pseudonymise and check; raise ImportRejected listing every error found."""
         self.con = con
         self.read()
-        self.progress(0.35, "Tolkar värden", "Parsing values")
+        self.progress(0.3, "Pseudonymiserar och tolkar värden", "Pseudonymising and parsing values")
+        self.pseudonymised = self.map_personnummer()
         self.type_columns("participants", PARTICIPANT_FIELDS)
         self.type_columns("hours", HOURS_FIELDS)
-        self.progress(0.45, "Pseudonymiserar och kontrollerar", "Pseudonymising and checking")
-        self.pseudonymised = self.assign_ids()
+        self.progress(0.45, "Kontrollerar", "Checking")
+        self.check_ids()
         self.check_fields("participants", PARTICIPANT_FIELDS)
         self.check_fields("hours", HOURS_FIELDS)
         self.check_relations()
