@@ -34,18 +34,18 @@ class Filters:
                         f"Filter {field} has the value {value!r}; expected one of {', '.join(allowed)}.",
                     )
 
-    def sql(self) -> tuple[str, list]:
-        """Return a SQL condition on the cell columns and its bound parameters."""
+    def sql(self, district: str = "district") -> tuple[str, list]:
+        """Return a SQL condition on sex, application_type and ``district`` (an expression) with its parameters."""
         clauses, params = [], []
-        for column in ("sex", "application_type", "district"):  # constant column names
-            values = getattr(self, column)
+        for field, column in (("sex", "sex"), ("application_type", "application_type"), ("district", district)):
+            values = getattr(self, field)
             if values:
                 clauses.append(f"list_contains(?, {column})")
                 params.append(list(values))
         return (" AND ".join(clauses) or "TRUE"), params
 
 
-def _band_case(bands: Sequence[AgeBand]) -> tuple[str, list]:
+def band_case(bands: Sequence[AgeBand]) -> tuple[str, list]:
     """Return a CASE expression labelling age by band (NULL outside every band) and its parameters."""
     if not bands:
         return "NULL::VARCHAR", []
@@ -74,7 +74,7 @@ def sum_by_band(
     """
     if table not in ("followup_cells", "people_cells"):
         raise ValueError(f"unknown cell table {table!r}")
-    band_sql, band_params = _band_case(bands)
+    band_sql, band_params = band_case(bands)
     filter_sql, filter_params = filters.sql()
     keys = ", ".join(by)
     select = ", ".join(f"sum({expr}) AS {name}" for name, expr in measures.items())

@@ -1,0 +1,252 @@
+"""Nursing-home placement: time to placement with death as a competing event, per age band and arm."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis import db
+from analysis.bands import ALL, AgeBand
+from analysis.cells import Filters, band_case
+from analysis.survival import estimate_cuminc, estimate_km_complement, fit_cox, fit_fine_gray, value_at
+
+DAYS_PER_MONTH = 365.25 / 12
+PLACED, DIED, CENSORED = 1, 2, 0
+BOOTSTRAP_MAX_PEOPLE = 50_000  # above this the Fine–Gray SE is model-based (the bootstrap would take minutes)
+RISK_MONTHS = (12, 24)
+
+
+def load_placement_data(
+    con: duckdb.DuckDBPyConnection, study: str, filters: Filters, bands: Sequence[AgeBand], month: int | None = None
+) -> pd.DataFrame:
+    """Return one row per randomized person: time to placement, death or censoring, in days.
+
+    The event is placement (1) when the move into a nursing home comes first (on the same day as a
+    death, placement counts), death (2) when death comes first, otherwise censoring (0) at the end of
+    follow-up (followup_end, else the study's data_end). With ``month`` K, everyone is also censored
+    at the same day of the month K months after randomization.
+
+    Parameters
+    ----------
+    con : DuckDBPyConnection
+        An open store.
+    study : str
+        Study name.
+    filters : Filters
+        Subgroup filters.
+    bands : sequence of AgeBand
+        Age bands (people outside every band get age_band None).
+    month : int, optional
+        Window in months.
+
+    Returns
+    -------
+    DataFrame
+        arm, intervention (0/1), age_band, time (days), event, nursing_home_days, person_years.
+    """
+    band_sql, band_params = band_case(bands)
+    filter_sql, filter_params = filters.sql(district="coalesce(p.district, '')")
+    sql = f"""
+        WITH p AS (
+            SELECT p.arm, p.randomized_on, p.placed_on, p.died_on, {band_sql} AS age_band,
+                   least(coalesce(p.followup_end, s.data_end),
+                         CASE WHEN ?::INTEGER IS NULL THEN DATE '9999-12-31'
+                              ELSE (p.randomized_on + to_months(?::INTEGER))::DATE END) AS stop_on
+            FROM participants p JOIN studies s USING (study)
+            WHERE p.study = ? AND {filter_sql}
+        ), e AS (
+            SELECT *,
+                   CASE WHEN placed_on IS NOT NULL AND placed_on <= stop_on
+                             AND (died_on IS NULL OR placed_on <= died_on) THEN 1
+                        WHEN died_on IS NOT NULL AND died_on <= stop_on THEN 2 ELSE 0 END AS event,
+                   least(stop_on, coalesce(died_on, stop_on)) AS alive_until
+            FROM p
+        )
+        SELECT arm, (arm = 'intervention')::INTEGER AS intervention, age_band, event,
+               datediff('day', randomized_on,
+                        CASE event WHEN 1 THEN placed_on WHEN 2 THEN died_on ELSE stop_on END) AS time,
+               CASE WHEN event = 1 THEN datediff('day', placed_on, alive_until) ELSE 0 END AS nursing_home_days,
+               datediff('day', randomized_on, alive_until) / 365.25 AS person_years
+        FROM e
+    """
+    params = [*band_params, month, month, study, *filter_params]
+    return db.query(con, sql, params)
+
+
+def _risk_contrast(f1: dict, f0: dict) -> dict[str, float]:
+    """Risk difference and ratio (intervention vs control) with Wald 95% CIs from the curves' SEs."""
+    z = stats.norm.ppf(0.975)
+    rd = f1["cuminc"] - f0["cuminc"]
+    se_rd = np.hypot(f1["se"], f0["se"])
+    out = {"risk_difference": rd, "rd_ci_low": rd - z * se_rd, "rd_ci_high": rd + z * se_rd}
+    if f1["cuminc"] > 0 and f0["cuminc"] > 0:
+        rr = f1["cuminc"] / f0["cuminc"]
+        se_log = np.hypot(f1["se"] / f1["cuminc"], f0["se"] / f0["cuminc"])
+        out |= {"risk_ratio": rr, "rr_ci_low": rr * np.exp(-z * se_log), "rr_ci_high": rr * np.exp(z * se_log)}
+    else:
+        out |= dict.fromkeys(("risk_ratio", "rr_ci_low", "rr_ci_high"), float("nan"))
+    return out
+
+
+@dataclass(frozen=True)
+class PlacementResult:
+    """Result of analyze_placement: a row per band and overall, and the curves per band and arm."""
+
+    month: int
+    groups: pd.DataFrame
+    curves: pd.DataFrame
+
+    def to_dict(self) -> dict:
+        """Return the JSON-ready form used by the command line (NaN becomes None)."""
+        keys = (
+            "age_band",
+            "n_intervention",
+            "n_control",
+            "placed_intervention",
+            "placed_control",
+            "cuminc_intervention",
+            "cuminc_control",
+            "hazard_ratio",
+            "ci_low",
+            "ci_high",
+            "p_value",
+        )
+
+        def clean(value):
+            value = value.item() if hasattr(value, "item") else value
+            return None if isinstance(value, float) and value != value else value
+
+        return {"month": self.month, "groups": [{k: clean(row[k]) for k in keys} for _, row in self.groups.iterrows()]}
+
+
+def _analyze_group(part: pd.DataFrame, horizon_days: float) -> tuple[dict, list[pd.DataFrame]]:
+    """Compute every placement statistic for one band (or everyone) within the window."""
+    row: dict = {}
+    curves = []
+    at = {}
+    for arm in ("intervention", "control"):
+        sub = part[part["arm"] == arm]
+        row[f"n_{arm}"] = len(sub)
+        row[f"placed_{arm}"] = int((sub["event"] == PLACED).sum())
+        row[f"died_{arm}"] = int((sub["event"] == DIED).sum())
+        row[f"nursing_home_days_{arm}"] = float(sub["nursing_home_days"].sum())
+        years = float(sub["person_years"].sum())
+        row[f"person_years_{arm}"] = years
+        row[f"nursing_home_days_per_person_year_{arm}"] = row[f"nursing_home_days_{arm}"] / years if years else np.nan
+        if len(sub):
+            curve = estimate_cuminc(sub["time"], sub["event"], PLACED)
+            km = estimate_km_complement(sub["time"], sub["event"], PLACED)
+            curve = curve.merge(km[["time", "one_minus_km"]], on="time", how="left")
+            curves.append(curve.assign(arm=arm))
+            at[arm] = value_at(curve, horizon_days)
+            row[f"one_minus_km_{arm}"] = float(
+                value_at(km.rename(columns={"one_minus_km": "cuminc"}), horizon_days, ("cuminc",))["cuminc"]
+            )
+        else:
+            at[arm] = dict(cuminc=np.nan, se=np.nan, ci_low=np.nan, ci_high=np.nan)
+            row[f"one_minus_km_{arm}"] = np.nan
+        for key in ("cuminc", "ci_low", "ci_high"):
+            row[f"{key}_{arm}" if key == "cuminc" else f"cuminc_{key}_{arm}"] = at[arm][key]
+    both = row["placed_intervention"] > 0 and row["placed_control"] > 0
+    if both and part["intervention"].nunique() == 2:
+        frame = part.assign(placed=(part["event"] == PLACED).astype(int))
+        cox = fit_cox(frame, "time", "placed", ["intervention"]).loc["intervention"]
+        row |= {
+            "hazard_ratio": cox["hazard_ratio"],
+            "ci_low": cox["ci_low"],
+            "ci_high": cox["ci_high"],
+            "p_value": cox["p_value"],
+            "ph_p_value": cox["ph_p_value"],
+        }
+        n_boot = 200 if len(part) <= BOOTSTRAP_MAX_PEOPLE else 0
+        fg = fit_fine_gray(part["time"], part["event"], part["intervention"], PLACED, n_boot=n_boot)
+        row |= {
+            "shr": fg["hazard_ratio"],
+            "shr_ci_low": fg["ci_low"],
+            "shr_ci_high": fg["ci_high"],
+            "shr_p_value": fg["p_value"],
+            "shr_se_method": "bootstrap" if n_boot else "model",
+        }
+    else:
+        row |= dict.fromkeys(
+            (
+                "hazard_ratio",
+                "ci_low",
+                "ci_high",
+                "p_value",
+                "ph_p_value",
+                "shr",
+                "shr_ci_low",
+                "shr_ci_high",
+                "shr_p_value",
+            ),
+            np.nan,
+        )
+        row["shr_se_method"] = None
+    return row, curves
+
+
+def analyze_placement(
+    con: duckdb.DuckDBPyConnection, study: str, month: int, filters: Filters, bands: Sequence[AgeBand]
+) -> PlacementResult:
+    """Analyse time to nursing-home placement within ``month`` months, per age band and overall.
+
+    Parameters
+    ----------
+    con : DuckDBPyConnection
+        An open store.
+    study : str
+        Study name.
+    month : int
+        Window K in months: follow-up is censored on the same day of the month K months after
+        randomization.
+    filters : Filters
+        Subgroup filters.
+    bands : sequence of AgeBand
+        Age bands; 'all' covers everyone.
+
+    Returns
+    -------
+    PlacementResult
+        ``groups`` per band: counts per arm (n, placed, died within the window), Aalen–Johansen
+        cumulative incidence at K months with 95% CI (cuminc_*, cuminc_ci_low_*, cuminc_ci_high_*),
+        1 − Kaplan–Meier for comparison, cause-specific Cox hazard ratio (hazard_ratio, ci_low,
+        ci_high, p_value, ph_p_value), Fine–Gray subdistribution hazard ratio (shr, shr_ci_*,
+        shr_p_value), risk difference and ratio at 12 and 24 months (rd_*, rr_* suffixed _12/_24;
+        computed on the full follow-up, NaN past it), and nursing-home days and days per person-year.
+        ``curves``: per band and arm, the cumulative incidence step curve.
+    """
+    horizon = month * DAYS_PER_MONTH + 31  # every person's window ends within a few days of K months
+    data = load_placement_data(con, study, filters, bands, month)
+    full = load_placement_data(con, study, filters, bands, None)
+    rows, curves = [], []
+    for label in [b.label for b in bands] + [ALL]:
+        part = data if label == ALL else data[data["age_band"] == label]
+        row, band_curves = _analyze_group(part, horizon)
+        whole = full if label == ALL else full[full["age_band"] == label]
+        for k in RISK_MONTHS:
+            at = {}
+            for arm in ("intervention", "control"):
+                sub = whole[whole["arm"] == arm]
+                reached = len(sub) and sub["time"].max() >= k * DAYS_PER_MONTH
+                at[arm] = (
+                    value_at(estimate_cuminc(sub["time"], sub["event"], PLACED), k * DAYS_PER_MONTH)
+                    if reached
+                    else None
+                )
+            if at["intervention"] and at["control"]:
+                contrast = _risk_contrast(at["intervention"], at["control"])
+            else:
+                contrast = dict.fromkeys(
+                    ("risk_difference", "rd_ci_low", "rd_ci_high", "risk_ratio", "rr_ci_low", "rr_ci_high"), np.nan
+                )
+            row |= {f"{key}_{k}": value for key, value in contrast.items()}
+        rows.append({"age_band": label, **row})
+        curves += [c.assign(age_band=label) for c in band_curves]
+    curve_frame = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame()
+    return PlacementResult(month=month, groups=pd.DataFrame(rows), curves=curve_frame)
