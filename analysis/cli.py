@@ -1,4 +1,4 @@
-"""Command line: `python -m analysis demo|import|compare ...`; the same functions as the pages."""
+"""Command line: `python -m analysis demo|import|compare|placement ...`; the same functions as the pages."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import json
 import sys
 from collections.abc import Sequence
 
+import pandas as pd
+
 from analysis import db
 from analysis.bands import default_bands, parse_band_edges
 from analysis.cells import APPLICATION_TYPES, SEXES, Filters
@@ -15,6 +17,7 @@ from analysis.compare import GROUP_COLUMNS, compare_hours
 from analysis.demo import DemoSpec, build_demo_store
 from analysis.errors import UserFacingError
 from analysis.importer import ImportRejected, import_study
+from analysis.placement import analyze_placement
 from analysis.settings import get_setting
 from analysis.studies import check_districts, check_month, describe_study, resolve_study
 
@@ -49,6 +52,15 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--application-type", action="append", choices=APPLICATION_TYPES, default=[])
     compare.add_argument("--district", action="append", default=[])
     compare.add_argument("--bands", default=None, help="åldersgränser / age band edges, e.g. 65,76,86,96")
+    place = sub.add_parser("placement", help="tid till särskilt boende / time to nursing-home placement")
+    place.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
+    place.add_argument("--study", default=None, help="studie / study")
+    place.add_argument("--month", type=int, default=int(get_setting("default_month")))
+    place.add_argument("--json", action="store_true", help="skriv JSON / print JSON")
+    place.add_argument("--sex", action="append", choices=SEXES, default=[])
+    place.add_argument("--application-type", action="append", choices=APPLICATION_TYPES, default=[])
+    place.add_argument("--district", action="append", default=[])
+    place.add_argument("--bands", default=None, help="åldersgränser / age band edges, e.g. 65,76,86,96")
     return parser
 
 
@@ -98,8 +110,8 @@ def _run_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_compare(args: argparse.Namespace) -> int:
-    """Compare hours between arms and print JSON or a table."""
+def _open_request(args: argparse.Namespace, run):
+    """Open the store, check study, month and filters from the arguments, and return run(con, study, filters, bands)."""
     bands = parse_band_edges(args.bands) if args.bands else default_bands()
     filters = Filters(sex=tuple(args.sex), application_type=tuple(args.application_type), district=tuple(args.district))
     con = db.connect(args.db)
@@ -108,15 +120,31 @@ def _run_compare(args: argparse.Namespace) -> int:
         info = describe_study(con, study)
         check_month(info, args.month)
         check_districts(info, filters.district)
-        result = compare_hours(con, study, args.month, filters, bands)
+        return study, run(con, study, filters, bands)
     finally:
         con.close()
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    """Compare hours between arms and print JSON or a table."""
+    study, result = _open_request(args, lambda con, s, f, b: compare_hours(con, s, args.month, f, b))
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
         print(f"Månad / month {args.month}, studie / study {study}")
         print(result.groups[list(GROUP_COLUMNS)].to_string(index=False))
         print(f"Interaktion arm × åldersgrupp / interaction p = {result.interaction['p_value']:.4g}")
+    return 0
+
+
+def _run_placement(args: argparse.Namespace) -> int:
+    """Analyse time to nursing-home placement and print JSON or a table."""
+    study, result = _open_request(args, lambda con, s, f, b: analyze_placement(con, s, args.month, f, b))
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        print(f"Fönster / window {args.month} månader / months, studie / study {study}")
+        print(pd.DataFrame(result.to_dict()["groups"]).to_string(index=False))
     return 0
 
 
@@ -128,6 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_demo(args)
         if args.command == "import":
             return _run_import(args)
+        if args.command == "placement":
+            return _run_placement(args)
         return _run_compare(args)
     except UserFacingError as exc:
         print(f"Fel: {exc.sv} / Error: {exc.en}", file=sys.stderr)

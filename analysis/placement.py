@@ -48,6 +48,7 @@ def load_placement_data(
     -------
     DataFrame
         arm, intervention (0/1), age_band, time (days), event, nursing_home_days, person_years.
+
     """
     band_sql, band_params = band_case(bands)
     filter_sql, filter_params = filters.sql(district="coalesce(p.district, '')")
@@ -100,6 +101,7 @@ class PlacementResult:
     month: int
     groups: pd.DataFrame
     curves: pd.DataFrame
+    at_risk: pd.DataFrame
 
     def to_dict(self) -> dict:
         """Return the JSON-ready form used by the command line (NaN becomes None)."""
@@ -219,14 +221,24 @@ def analyze_placement(
         ci_high, p_value, ph_p_value), Fine–Gray subdistribution hazard ratio (shr, shr_ci_*,
         shr_p_value), risk difference and ratio at 12 and 24 months (rd_*, rr_* suffixed _12/_24;
         computed on the full follow-up, NaN past it), and nursing-home days and days per person-year.
-        ``curves``: per band and arm, the cumulative incidence step curve.
+        ``curves``: per band and arm, the cumulative incidence step curve. ``at_risk``: per band,
+        arm and month (every 3 months up to K), people still under follow-up without an event
+        (within 3 days of the mark, as calendar months differ in length).
+
     """
     horizon = month * DAYS_PER_MONTH + 31  # every person's window ends within a few days of K months
     data = load_placement_data(con, study, filters, bands, month)
     full = load_placement_data(con, study, filters, bands, None)
-    rows, curves = [], []
+    rows, curves, at_risk = [], [], []
+    marks = sorted({*range(0, month + 1, 3), month})
     for label in [b.label for b in bands] + [ALL]:
         part = data if label == ALL else data[data["age_band"] == label]
+        for arm in ("intervention", "control"):
+            times = part.loc[part["arm"] == arm, "time"].to_numpy()
+            for m in marks:
+                # windows end on a calendar day, within ±3 days of K × 30.44 days
+                n = int((times >= m * DAYS_PER_MONTH - 3).sum()) if m else len(times)
+                at_risk.append({"age_band": label, "arm": arm, "month": m, "n": n})
         row, band_curves = _analyze_group(part, horizon)
         whole = full if label == ALL else full[full["age_band"] == label]
         for k in RISK_MONTHS:
@@ -249,4 +261,4 @@ def analyze_placement(
         rows.append({"age_band": label, **row})
         curves += [c.assign(age_band=label) for c in band_curves]
     curve_frame = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame()
-    return PlacementResult(month=month, groups=pd.DataFrame(rows), curves=curve_frame)
+    return PlacementResult(month=month, groups=pd.DataFrame(rows), curves=curve_frame, at_risk=pd.DataFrame(at_risk))

@@ -44,6 +44,7 @@ def estimate_cuminc(time, event, cause: int = 1) -> pd.DataFrame:
         One row per distinct time: time, at_risk, events (of the cause), cuminc, se, ci_low, ci_high.
         The variance is the delta-method (Greenwood-type) estimator in Collett (2015, p. 411); the
         interval is computed on the log(−log) scale, as lifelines does, so it stays within 0 and 1.
+
     """
     time = np.asarray(time, dtype=float)
     event = np.asarray(event, dtype=int)
@@ -127,6 +128,7 @@ def fit_cox(frame: pd.DataFrame, duration: str, event: str, covariates: list[str
     DataFrame
         Indexed by covariate: coef, se, hazard_ratio, ci_low, ci_high, p_value, ph_p_value (the
         proportional-hazards test on rank-transformed time, Grambsch–Therneau).
+
     """
     data = frame[[duration, event, *covariates]].astype(float)
     cph = CoxPHFitter().fit(data, duration_col=duration, event_col=event)
@@ -240,6 +242,7 @@ def fit_fine_gray(time, event, group, cause: int = 1, n_boot: int = 500, seed: i
     -------
     dict
         coef, se, hazard_ratio, ci_low, ci_high, p_value, se_model.
+
     """
     time = np.asarray(time, dtype=float)
     event = np.asarray(event, dtype=int)

@@ -111,6 +111,73 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "word.to": ("till", "to"),
     "nav.data": ("Data", "Data"),
+    "nav.placement": ("Särskilt boende", "Nursing homes"),
+    "placement.title": ("Flytt till särskilt boende", "Moves into a nursing home"),
+    "placement.window": ("Fönster (månader efter randomisering)", "Window (months after randomization)"),
+    "placement.show_km": ("Visa även 1 − Kaplan–Meier", "Also show 1 − Kaplan–Meier"),
+    "placement.band": ("Åldersgrupp i diagrammet", "Age band in the chart"),
+    "placement.curve": (
+        "Kumulativ incidens av flytt till särskilt boende",
+        "Cumulative incidence of moving into a nursing home",
+    ),
+    "placement.curve_note": (
+        "Aalen–Johansen-skattning med död som konkurrerande händelse, 95 % konfidensintervall. Uppföljningen "
+        "avslutas vid uppföljningens slut eller efter fönstret.",
+        "Aalen–Johansen estimate with death as a competing event, 95% confidence interval. Follow-up ends at "
+        "the end of follow-up or the window.",
+    ),
+    "placement.km_note": (
+        "1 − Kaplan–Meier behandlar död som bortfall och överskattar flytt när många dör (särskilt 86–95 år).",
+        "1 − Kaplan–Meier treats death as censoring and overstates placement when many die (especially 86–95).",
+    ),
+    "placement.km_label": ("1 − Kaplan–Meier", "1 − Kaplan–Meier"),
+    "placement.at_risk": ("Antal kvar i uppföljning utan händelse", "Number still followed without an event"),
+    "placement.table": ("Per åldersgrupp inom {month} månader", "By age band within {month} months"),
+    "placement.methods": (
+        "Hazardkvot: orsaksspecifik Cox-modell (död och bortfall censurerade), med test av proportionella "
+        "hazarder (Grambsch–Therneau). Subdistributionshazardkvot: Fine–Gray, konfidensintervall med bootstrap "
+        "(200 omdragningar, fast frö; modellbaserat över 50 000 personer). Riskskillnad och riskkvot ur "
+        "Aalen–Johansen-skattningarna vid 12 och 24 månader. Dagar på särskilt boende räknas till död eller "
+        "uppföljningens slut.",
+        "Hazard ratio: cause-specific Cox model (death and loss to follow-up censored), with a test of "
+        "proportional hazards (Grambsch–Therneau). Subdistribution hazard ratio: Fine–Gray, confidence interval "
+        "by bootstrap (200 resamples, fixed seed; model-based above 50,000 people). Risk difference and ratio "
+        "from the Aalen–Johansen estimates at 12 and 24 months. Nursing-home days count to death or end of "
+        "follow-up.",
+    ),
+    "placement.reading": (
+        "{band}: inom {month} månader flyttade {ci} % med intensiv hemrehabilitering och {cc} % med ordinarie "
+        "hemtjänst till särskilt boende.",
+        "{band}: within {month} months {ci}% with intensive home rehabilitation and {cc}% with ordinary home "
+        "care moved into a nursing home.",
+    ),
+    "placement.hr_clear": (
+        "Risken (hazardkvot {hr}, 95 % KI {lo}–{hi}) var tydligt {direction} med insatsen.",
+        "The hazard (ratio {hr}, 95% CI {lo}–{hi}) was clearly {direction} with the intervention.",
+    ),
+    "placement.hr_unclear": (
+        "Hazardkvoten {hr} (95 % KI {lo}–{hi}) visar ingen tydlig skillnad; det betyder inte att insatsen "
+        "saknar effekt.",
+        "The hazard ratio {hr} (95% CI {lo}–{hi}) shows no clear difference; that does not mean no effect.",
+    ),
+    "word.lower": ("lägre", "lower"),
+    "word.higher": ("högre", "higher"),
+    "col.placed": ("Flyttade", "Moved"),
+    "col.cuminc_intervention": (
+        "Kumulativ incidens, intervention (95 % KI)",
+        "Cumulative incidence, intervention (95% CI)",
+    ),
+    "col.cuminc_control": ("Kumulativ incidens, kontroll (95 % KI)", "Cumulative incidence, control (95% CI)"),
+    "col.hr": ("Hazardkvot, Cox (95 % KI)", "Hazard ratio, Cox (95% CI)"),
+    "col.ph": ("p, proportionella hazarder", "p, proportional hazards"),
+    "col.shr": ("Subdistributionshazardkvot, Fine–Gray (95 % KI)", "Subdistribution hazard ratio, Fine–Gray (95% CI)"),
+    "col.rd": ("Riskskillnad {k} mån, procentenheter (95 % KI)", "Risk difference {k} mo, percentage points (95% CI)"),
+    "col.rr": ("Riskkvot {k} mån (95 % KI)", "Risk ratio {k} mo (95% CI)"),
+    "col.nh_days": (
+        "Dagar på särskilt boende per personår, intervention / kontroll",
+        "Nursing-home days per person-year, intervention / control",
+    ),
+    "col.cif": ("Kumulativ incidens (%)", "Cumulative incidence (%)"),
     "data.title": ("Data: importera och granska", "Data: import and review"),
     "data.mode": (
         "Enanvändarläge för analytiker: alla som når appen kan importera. Inloggning och roller kommer senare.",

@@ -14,11 +14,13 @@ from analysis.bands import AgeBand, default_bands
 from analysis.cells import APPLICATION_TYPES, SEXES, Filters
 from analysis.compare import HoursComparison, compare_hours
 from analysis.demo import build_demo_store
+from analysis.disclosure import SUPPRESSED
 from analysis.errors import UserFacingError
 from analysis.overview import summarize_people, trace_hours
+from analysis.placement import analyze_placement
 from analysis.settings import get_setting
 from analysis.studies import describe_study, resolve_study
-from analysis.texts import LANGUAGES, t
+from analysis.texts import LANGUAGES, format_number, t
 
 logger = logging.getLogger(__name__)
 NO_FILTERS = Filters()
@@ -147,6 +149,26 @@ def choose_filters(info: dict, lang: str) -> Filters:
 def bands() -> tuple[AgeBand, ...]:
     """Return the configured age bands."""
     return default_bands()
+
+
+def format_ci(value: float, low: float, high: float, lang: str, decimals: int = 1) -> str:
+    """Format 'value (low to high)', or '..' when hidden or missing."""
+    if value != value:
+        return SUPPRESSED
+    word = t("word.to", lang)
+    low_text, high_text = format_number(low, lang, decimals), format_number(high, lang, decimals)
+    return f"{format_number(value, lang, decimals)} ({low_text} {word} {high_text})"
+
+
+def format_count(value: float) -> str:
+    """Format a count, '..' when hidden."""
+    return SUPPRESSED if value != value else f"{int(value)}"
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_analyze_placement(path, version, study, month, filters: Filters, bands: tuple[AgeBand, ...]):
+    """Return analyze_placement for a store version, cached."""
+    return analyze_placement(_connection(path, version), study, month, filters, bands)
 
 
 def band_name(label: str, lang: str) -> str:

@@ -6,22 +6,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis.disclosure import SUPPRESSED, suppress_small
+from analysis.disclosure import suppress_small
 from analysis.settings import get_setting
-from analysis.texts import format_number, format_p, read_difference, t
+from analysis.texts import format_p, read_difference, t
 from pages import common
-
-
-def _with_ci(mean: float, low: float, high: float, lang: str) -> str:
-    """Format 'mean (low–high)' or '..' when hidden."""
-    if mean != mean:
-        return SUPPRESSED
-    return f"{format_number(mean, lang)} ({format_number(low, lang)} {t('word.to', lang)} {format_number(high, lang)})"
-
-
-def _count(value: float) -> str:
-    """Format a count, '..' when hidden."""
-    return SUPPRESSED if value != value else f"{int(value)}"
 
 
 def _hours_table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -29,20 +17,20 @@ def _hours_table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             t("col.age_band", lang): [common.band_name(b, lang) for b in groups["age_band"]],
-            t("col.n_intervention", lang): [_count(v) for v in groups["n_intervention"]],
-            t("col.n_control", lang): [_count(v) for v in groups["n_control"]],
+            t("col.n_intervention", lang): [common.format_count(v) for v in groups["n_intervention"]],
+            t("col.n_control", lang): [common.format_count(v) for v in groups["n_control"]],
             t("col.mean_intervention", lang): [
-                _with_ci(m, lo, hi, lang)
+                common.format_ci(m, lo, hi, lang)
                 for m, lo, hi in zip(
                     groups["mean_intervention"], groups["ci_low_intervention"], groups["ci_high_intervention"]
                 )
             ],
             t("col.mean_control", lang): [
-                _with_ci(m, lo, hi, lang)
+                common.format_ci(m, lo, hi, lang)
                 for m, lo, hi in zip(groups["mean_control"], groups["ci_low_control"], groups["ci_high_control"])
             ],
             t("col.difference", lang): [
-                _with_ci(d, lo, hi, lang)
+                common.format_ci(d, lo, hi, lang)
                 for d, lo, hi in zip(groups["difference"], groups["ci_low"], groups["ci_high"])
             ],
             t("col.p_value", lang): [format_p(p, lang) for p in groups["p_value"]],
@@ -140,13 +128,13 @@ def _people_table(people: pd.DataFrame, lang: str) -> pd.DataFrame:
         {
             t("col.age_band", lang): [common.band_name(b, lang) for b in people["age_band"]],
             t("col.arm", lang): [t(f"arm.{a}", lang) for a in people["arm"]],
-            t("col.n", lang): [_count(v) for v in people["n"]],
-            t("col.n_placed", lang): [_count(v) for v in people["n_placed"]],
+            t("col.n", lang): [common.format_count(v) for v in people["n"]],
+            t("col.n_placed", lang): [common.format_count(v) for v in people["n_placed"]],
             t("col.share_placed", lang): [
-                _with_ci(s * 100, lo * 100, hi * 100, lang)
+                common.format_ci(s * 100, lo * 100, hi * 100, lang)
                 for s, lo, hi in zip(people["share_placed"], people["placed_ci_low"], people["placed_ci_high"])
             ],
-            t("col.n_died", lang): [_count(v) for v in people["n_died"]],
+            t("col.n_died", lang): [common.format_count(v) for v in people["n_died"]],
         }
     )
 

@@ -1,0 +1,229 @@
+"""Placement page: cumulative incidence of moving into a nursing home, with death as a competing event."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analysis.disclosure import suppress_small
+from analysis.placement import DAYS_PER_MONTH, RISK_MONTHS
+from analysis.settings import get_setting
+from analysis.texts import format_number, format_p, t
+from pages import common
+
+ARM_STATS = (
+    "n",
+    "placed",
+    "cuminc",
+    "cuminc_ci_low",
+    "cuminc_ci_high",
+    "one_minus_km",
+    "nursing_home_days_per_person_year",
+)
+CONTRASTS = (
+    "hazard_ratio",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "ph_p_value",
+    "shr",
+    "shr_ci_low",
+    "shr_ci_high",
+    "shr_p_value",
+    *(
+        f"{k}_{m}"
+        for m in RISK_MONTHS
+        for k in ("risk_difference", "rd_ci_low", "rd_ci_high", "risk_ratio", "rr_ci_low", "rr_ci_high")
+    ),
+)
+
+
+def _hide_small(groups: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Hide an arm's figures when it has too few people or placements, and comparisons when either arm is hidden."""
+    out = groups.copy()
+    hidden_any = np.zeros(len(out), dtype=bool)
+    for arm in ("intervention", "control"):
+        n, placed = out[f"n_{arm}"].to_numpy(), out[f"placed_{arm}"].to_numpy()
+        hidden = (n < threshold) | ((placed > 0) & (placed < threshold))
+        hidden_any |= hidden
+        for key in ARM_STATS:
+            column = f"{key}_{arm}"
+            out[column] = out[column].astype("float64").where(~hidden, np.nan)
+    for column in CONTRASTS:
+        out[column] = out[column].astype("float64").where(~hidden_any, np.nan)
+    out["hidden_intervention"] = out["n_intervention"].isna()
+    out["hidden_control"] = out["n_control"].isna()
+    return out
+
+
+def _ratio(row: pd.Series, key: str, low: str, high: str, lang: str) -> str:
+    """Format a ratio with its CI, two decimals."""
+    return common.format_ci(row[key], row[low], row[high], lang, decimals=2)
+
+
+def _table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Build the displayed table by band."""
+    rows = []
+    for _, row in groups.iterrows():
+        entry = {
+            t("col.age_band", lang): common.band_name(row["age_band"], lang),
+            t("col.n_intervention", lang): common.format_count(row["n_intervention"]),
+            t("col.n_control", lang): common.format_count(row["n_control"]),
+            t(
+                "col.placed", lang
+            ): f"{common.format_count(row['placed_intervention'])} / {common.format_count(row['placed_control'])}",
+            t("col.cuminc_intervention", lang): common.format_ci(
+                row["cuminc_intervention"] * 100,
+                row["cuminc_ci_low_intervention"] * 100,
+                row["cuminc_ci_high_intervention"] * 100,
+                lang,
+            ),
+            t("col.cuminc_control", lang): common.format_ci(
+                row["cuminc_control"] * 100,
+                row["cuminc_ci_low_control"] * 100,
+                row["cuminc_ci_high_control"] * 100,
+                lang,
+            ),
+            t("col.hr", lang): _ratio(row, "hazard_ratio", "ci_low", "ci_high", lang),
+            t("col.p_value", lang): format_p(row["p_value"], lang),
+            t("col.ph", lang): format_p(row["ph_p_value"], lang),
+            t("col.shr", lang): _ratio(row, "shr", "shr_ci_low", "shr_ci_high", lang),
+        }
+        for k in RISK_MONTHS:
+            entry[t("col.rd", lang, k=k)] = common.format_ci(
+                row[f"risk_difference_{k}"] * 100, row[f"rd_ci_low_{k}"] * 100, row[f"rd_ci_high_{k}"] * 100, lang
+            )
+            entry[t("col.rr", lang, k=k)] = _ratio(row, f"risk_ratio_{k}", f"rr_ci_low_{k}", f"rr_ci_high_{k}", lang)
+        entry[t("col.nh_days", lang)] = (
+            f"{format_number(row['nursing_home_days_per_person_year_intervention'], lang)} / "
+            f"{format_number(row['nursing_home_days_per_person_year_control'], lang)}"
+        )
+        rows.append(entry)
+    return pd.DataFrame(rows)
+
+
+def _curve_chart(curves: pd.DataFrame, hidden: dict[str, bool], show_km: bool, lang: str) -> go.Figure:
+    """Step curves of cumulative incidence per arm with 95% CI ribbons (and 1 − KM when asked)."""
+    fig = go.Figure()
+    for arm in common.ARM_ORDER:
+        part = curves[curves["arm"] == arm].sort_values("time")
+        if hidden[arm] or part.empty:
+            continue
+        months = np.concatenate([[0.0], part["time"].to_numpy() / DAYS_PER_MONTH])
+        cif = np.concatenate([[0.0], part["cuminc"].to_numpy()]) * 100
+        low = np.concatenate([[0.0], part["ci_low"].to_numpy()]) * 100
+        high = np.concatenate([[0.0], part["ci_high"].to_numpy()]) * 100
+        colour = common.ARM_COLOURS[arm]
+        fig.add_trace(
+            go.Scatter(
+                x=np.concatenate([months, months[::-1]]),
+                y=np.concatenate([high, low[::-1]]),
+                fill="toself",
+                fillcolor=colour,
+                opacity=0.2,
+                line={"width": 0, "shape": "hv"},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=months,
+                y=cif,
+                mode="lines",
+                name=t(f"arm.{arm}", lang),
+                line={"color": colour, "dash": common.ARM_DASH[arm], "shape": "hv"},
+            )
+        )
+        if show_km:
+            km = np.concatenate([[0.0], part["one_minus_km"].ffill().fillna(0).to_numpy()]) * 100
+            fig.add_trace(
+                go.Scatter(
+                    x=months,
+                    y=km,
+                    mode="lines",
+                    name=f"{t('placement.km_label', lang)}: {t(f'arm.{arm}', lang)}",
+                    line={"color": colour, "dash": "dot", "shape": "hv", "width": 1},
+                )
+            )
+    fig.update_layout(xaxis_title=t("col.month", lang), yaxis_title=t("col.cif", lang), legend={"orientation": "h"})
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def _reading(row: pd.Series, month: int, lang: str) -> str:
+    """Plain-language sentences for one band, or '' when hidden."""
+    if row["cuminc_intervention"] != row["cuminc_intervention"] or row["cuminc_control"] != row["cuminc_control"]:
+        return t("reading.hidden", lang, band=common.band_name(row["age_band"], lang))
+    text = t(
+        "placement.reading",
+        lang,
+        band=common.band_name(row["age_band"], lang),
+        month=month,
+        ci=format_number(row["cuminc_intervention"] * 100, lang),
+        cc=format_number(row["cuminc_control"] * 100, lang),
+    )
+    if row["hazard_ratio"] == row["hazard_ratio"]:
+        hr, lo, hi = (format_number(row[k], lang, 2) for k in ("hazard_ratio", "ci_low", "ci_high"))
+        if row["ci_high"] < 1 or row["ci_low"] > 1:
+            direction = t("word.lower" if row["ci_high"] < 1 else "word.higher", lang)
+            text += " " + t("placement.hr_clear", lang, hr=hr, lo=lo, hi=hi, direction=direction)
+        else:
+            text += " " + t("placement.hr_unclear", lang, hr=hr, lo=lo, hi=hi)
+    return text
+
+
+def render(lang: str) -> None:
+    """Render the placement page."""
+    path, version = common.open_store(lang)
+    info = common.choose_study(path, version, lang)
+    filters = common.choose_filters(info, lang)
+    top = info["max_month"] or 0
+    month = st.sidebar.slider(
+        t("placement.window", lang), 1, max(top, 1), min(int(get_setting("default_month")), max(top, 1)), key="window"
+    )
+    show_km = st.sidebar.checkbox(t("placement.show_km", lang), key="show_km")
+    threshold = int(get_setting("suppression_threshold"))
+    bands = common.bands()
+
+    st.title(t("placement.title", lang))
+    common.show_demo_banner(info, lang)
+    result = common.cached_analyze_placement(path, version, info["study"], month, filters, bands)
+    groups = _hide_small(result.groups, threshold)
+
+    st.header(t("placement.curve", lang))
+    st.caption(t("placement.curve_note", lang))
+    labels = [b.label for b in bands] + ["all"]
+    band = st.radio(
+        t("placement.band", lang),
+        labels,
+        index=len(labels) - 1,
+        format_func=lambda b: common.band_name(b, lang),
+        horizontal=True,
+        key="placement_band",
+    )
+    row = groups[groups["age_band"] == band].iloc[0]
+    hidden = {arm: bool(np.isnan(row[f"n_{arm}"])) for arm in common.ARM_ORDER}
+    curves = result.curves[result.curves["age_band"] == band] if not result.curves.empty else result.curves
+    st.plotly_chart(_curve_chart(curves, hidden, show_km, lang), key="placement_curve")
+    if show_km:
+        st.caption(t("placement.km_note", lang))
+    risk = result.at_risk[result.at_risk["age_band"] == band]
+    risk = suppress_small(risk, threshold, "n", ["n"])
+    table = risk.pivot(index="arm", columns="month", values="n").reindex(list(common.ARM_ORDER))
+    st.caption(t("placement.at_risk", lang))
+    st.dataframe(
+        table.map(common.format_count).rename(index=lambda a: t(f"arm.{a}", lang)).rename(columns=str), key="at_risk"
+    )
+
+    st.header(t("placement.table", lang, month=month))
+    st.dataframe(_table(groups, lang), hide_index=True)
+    for _, g in groups.iterrows():
+        st.markdown("- " + _reading(g, month, lang))
+    st.info(t("placement.methods", lang))
+    st.caption(t("overview.suppressed", lang, t=threshold))
+
+
+common.run_page(render)
