@@ -116,3 +116,29 @@ def test_running_app_picks_up_an_import_without_restart(store, tmp_path, monkeyp
     selector.set_value("kommun").run()
     assert not at.exception and not at.error
     assert not at.warning  # the imported study is not demo data
+
+
+@pytest.mark.parametrize("lang", [None, "en"])
+def test_placement_page_runs_in_both_languages(store, lang):
+    at = run_app(lang)
+    at.switch_page("pages/placement.py").run()
+    assert not at.exception and not at.error
+    at.sidebar.checkbox(key="show_km").check().run()
+    at.radio(key="placement_band").set_value("86-95").run()
+    at.sidebar.slider(key="window").set_value(12).run()
+    assert not at.exception and not at.error
+    assert at.header[1].value == ("By age band within 12 months" if lang else "Per åldersgrupp inom 12 månader")
+
+
+def test_placement_page_hides_small_cells(tmp_path, monkeypatch):
+    rows = [person(f"i{i}", arm="intervention", age=70, placed="2016-05-01" if i < 2 else None) for i in range(8)]
+    rows += [person(f"c{i}", arm="control", age=70, placed="2016-06-01" if i < 3 else None) for i in range(8)]
+    path = tmp_path / "tiny.duckdb"
+    write_tiny_store(path, frame(rows), hours_frame([("i0", "2016-01", 3.0)]))
+    monkeypatch.setenv("IHR_DB_PATH", str(path))
+    at = run_app()
+    at.switch_page("pages/placement.py").run()
+    assert not at.exception and not at.error
+    table = at.dataframe[1].value.set_index("Åldersgrupp")
+    assert table.loc["65–75 år", "Flyttade"] == ".. / .."
+    assert table.loc["65–75 år", "Hazardkvot, Cox (95 % KI)"] == ".."
