@@ -13,10 +13,13 @@ import pandas as pd
 from analysis import db
 from analysis.bands import default_bands, parse_band_edges
 from analysis.cells import APPLICATION_TYPES, SEXES, Filters
-from analysis.compare import GROUP_COLUMNS, compare_hours
+from analysis.compare import GROUP_COLUMNS
+from analysis.comparisons import compare_by_method, compare_fast_welch
 from analysis.demo import DemoSpec, build_demo_store
 from analysis.errors import UserFacingError
 from analysis.importer import ImportRejected, import_study
+from analysis.methods import METHODS
+from analysis.person_values import EXCLUDE, HANDLING
 from analysis.placement import analyze_placement
 from analysis.settings import get_setting
 from analysis.studies import check_districts, check_month, describe_study, resolve_study
@@ -52,6 +55,13 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--application-type", action="append", choices=APPLICATION_TYPES, default=[])
     compare.add_argument("--district", action="append", default=[])
     compare.add_argument("--bands", default=None, help="åldersgränser / age band edges, e.g. 65,76,86,96")
+    compare.add_argument("--method", choices=METHODS, default="welch", help="metod / method")
+    compare.add_argument(
+        "--deaths",
+        choices=HANDLING,
+        default=EXCLUDE,
+        help="döda och flyttade: exclude (uteslut, standard) eller zero (0 timmar) / deaths and placements",
+    )
     place = sub.add_parser("placement", help="tid till särskilt boende / time to nursing-home placement")
     place.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
     place.add_argument("--study", default=None, help="studie / study")
@@ -127,12 +137,21 @@ def _open_request(args: argparse.Namespace, run):
 
 def _run_compare(args: argparse.Namespace) -> int:
     """Compare hours between arms and print JSON or a table."""
-    study, result = _open_request(args, lambda con, s, f, b: compare_hours(con, s, args.month, f, b))
+
+    def run(con, s, f, b):
+        if args.method == "welch" and args.deaths == EXCLUDE:  # same numbers, from the pre-aggregated cells
+            return compare_fast_welch(con, s, args.month, f, b)
+        return compare_by_method(con, s, args.month, f, b, args.method, args.deaths)
+
+    study, result = _open_request(args, run)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
-        print(f"Månad / month {args.month}, studie / study {study}")
-        print(result.groups[list(GROUP_COLUMNS)].to_string(index=False))
+        print(
+            f"Månad / month {args.month}, studie / study {study}, "
+            f"metod / method {args.method}, döda / deaths {args.deaths}"
+        )
+        print(result.groups[[*GROUP_COLUMNS, "p_value_holm"]].to_string(index=False))
         print(f"Interaktion arm × åldersgrupp / interaction p = {result.interaction['p_value']:.4g}")
     return 0
 

@@ -9,6 +9,7 @@ from analysis import db
 from analysis.bands import parse_band_edges
 from analysis.cells import Filters
 from analysis.compare import compare_hours
+from analysis.comparisons import compare_fast_welch
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,12 +33,21 @@ def test_compare_json_end_to_end_equals_library(cli_store):
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
     con = db.connect(cli_store)
-    expected = compare_hours(
+    expected = compare_fast_welch(
         con, "demo", 12, Filters(sex=("F",), district=("Centrum",)), parse_band_edges("65,76,86,96")
     )
     con.close()
     assert out == json.loads(json.dumps(expected.to_dict()))
+    assert out["method"] == "welch" and out["deaths_and_placements"] == "exclude"
     assert [g["age_band"] for g in out["groups"]] == ["65-75", "76-85", "86-95", "all"]
+    # The skeleton's fields are unchanged: the cells-based comparison gives the same numbers.
+    con = db.connect(cli_store)
+    skeleton = compare_hours(
+        con, "demo", 12, Filters(sex=("F",), district=("Centrum",)), parse_band_edges("65,76,86,96")
+    )
+    con.close()
+    for got, want in zip(out["groups"], json.loads(json.dumps(skeleton.to_dict()))["groups"], strict=True):
+        assert {k: got[k] for k in want} == want
     assert out["month"] == 12
 
 

@@ -1,0 +1,205 @@
+"""Researcher comparisons of hours at a follow-up month by band and overall, with any method and Holm."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+from statsmodels.stats.multitest import multipletests
+
+from analysis.bands import ALL, AgeBand
+from analysis.cells import Filters
+from analysis.compare import GROUP_COLUMNS, compare_hours
+from analysis.errors import InputError
+from analysis.methods import (
+    METHODS,
+    compare_ancova,
+    compare_bootstrap,
+    compare_mann_whitney,
+    compare_two_part,
+    compare_welch,
+    fit_mixed_model,
+)
+from analysis.person_values import EXCLUDE, HANDLING, load_all_months, load_month_values
+from analysis.stats import interaction_f_test
+
+MIXED_MAX_ROWS = 300_000  # statsmodels MixedLM needs minutes beyond this on 2 cores
+ESTIMATORS = {
+    "welch": compare_welch,
+    "bootstrap": compare_bootstrap,
+    "ancova": compare_ancova,
+    "two-part": compare_two_part,
+}
+METHOD_NAMES = {
+    "welch": ("Differens i medelvärden, Welchs t-test", "Difference in means, Welch's t-test"),
+    "bootstrap": (
+        "Differens i medelvärden, bootstrap-KI (BCa, 2 000 omdragningar, fast frö)",
+        "Difference in means, bootstrap CI (BCa, 2,000 resamples, fixed seed)",
+    ),
+    "ancova": (
+        "ANCOVA: justerad för timmar vid start, kön och ansökningstyp",
+        "ANCOVA: adjusted for baseline hours, sex and application type",
+    ),
+    "two-part": (
+        "Tvådelsmodell (logistisk + gamma), marginell differens, deltametoden",
+        "Two-part model (logistic + gamma), marginal difference, delta method",
+    ),
+    "mixed": (
+        "Linjär blandad modell (månad × arm, slumpintercept per person)",
+        "Linear mixed model (month × arm, random intercept per person)",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class MethodComparison:
+    """Result of compare_by_method: one row per band and overall."""
+
+    month: int
+    method: str
+    handling: str
+    groups: pd.DataFrame
+    interaction: dict
+
+    def to_dict(self) -> dict:
+        """Return the JSON-ready form of the command line (NaN becomes None)."""
+
+        def clean(value):
+            value = value.item() if hasattr(value, "item") else value
+            return None if isinstance(value, float) and value != value else value
+
+        keys = (*GROUP_COLUMNS, "p_value_holm")
+        return {
+            "month": self.month,
+            "method": self.method,
+            "deaths_and_placements": self.handling,
+            "groups": [{k: clean(row[k]) for k in keys} for _, row in self.groups.iterrows()],
+            "interaction_p_value": clean(self.interaction["p_value"]),
+        }
+
+
+def holm(p_values: Sequence[float]) -> np.ndarray:
+    """Return Holm-adjusted p-values (statsmodels), leaving NaN where a p-value is missing."""
+    p = np.asarray(p_values, dtype=float)
+    out = np.full(len(p), np.nan)
+    ok = ~np.isnan(p)
+    if ok.any():
+        out[ok] = multipletests(p[ok], method="holm")[1]
+    return out
+
+
+def _interaction(values: pd.DataFrame) -> dict:
+    """F-test of arm × band from person values inside the bands."""
+    banded = values[values["age_band"].notna()]
+    cells = banded.groupby(["intervention", "age_band"])["hours"].agg(
+        n="size", total="sum", total_sq=lambda v: float(np.sum(v**2))
+    )
+    return interaction_f_test(cells.reset_index(), "intervention", "age_band")
+
+
+def compare_by_method(
+    con: duckdb.DuckDBPyConnection,
+    study: str,
+    month: int,
+    filters: Filters,
+    bands: Sequence[AgeBand],
+    method: str = "welch",
+    handling: str = EXCLUDE,
+) -> MethodComparison:
+    """Compare hours at follow-up month k, intervention minus control, per band and overall.
+
+    Parameters
+    ----------
+    con : DuckDBPyConnection
+        An open store.
+    study : str
+        Study name.
+    month : int
+        Follow-up month k.
+    filters : Filters
+        Subgroup filters.
+    bands : sequence of AgeBand
+        Age bands.
+    method : {'welch', 'bootstrap', 'ancova', 'two-part', 'mixed'}
+        Estimator of the difference (see analysis.methods).
+    handling : {'exclude', 'zero'}
+        Whether people who died or moved into a nursing home before month k are left out (default) or
+        count as 0 hours.
+
+    Returns
+    -------
+    MethodComparison
+        ``groups``: age_band, n and mean per arm, difference, ci_low, ci_high, p_value, p_value_holm
+        (Holm over the bands; 'all' is the primary comparison and keeps its own p), mann_whitney_p.
+        ``interaction``: the F-test of arm × band in a linear model of hours (the same for every method).
+
+    """
+    if method not in METHODS:
+        raise InputError(
+            f"Okänd metod {method!r}; välj en av {', '.join(METHODS)}.",
+            f"Unknown method {method!r}; choose one of {', '.join(METHODS)}.",
+        )
+    if handling not in HANDLING:
+        raise InputError(
+            f"Okänt val {handling!r}; välj exclude eller zero.", f"Unknown choice {handling!r}; use exclude or zero."
+        )
+    values = load_month_values(con, study, month, filters, bands, handling)
+    mixed = None
+    if method == "mixed":
+        all_months = load_all_months(con, study, month, filters, bands, handling)
+        if len(all_months) > MIXED_MAX_ROWS:
+            raise InputError(
+                f"Den blandade modellen klarar högst {MIXED_MAX_ROWS:,} personmånader; "
+                f"urvalet har {len(all_months):,}. "
+                "Välj ett snävare urval eller en annan metod.",
+                f"The mixed model handles at most {MIXED_MAX_ROWS:,} person-months; the selection has "
+                f"{len(all_months):,}. Choose a narrower selection or another method.",
+            )
+    rows = []
+    for label in [b.label for b in bands] + [ALL]:
+        part = values if label == ALL else values[values["age_band"] == label]
+        a = part.loc[part["intervention"] == 1, "hours"]
+        b = part.loc[part["intervention"] == 0, "hours"]
+        if method == "mixed":
+            months = all_months if label == ALL else all_months[all_months["age_band"] == label]
+            ok = months["intervention"].nunique() == 2 and months["person"].nunique() > 4
+            mixed = fit_mixed_model(months, [month]).set_index("month").loc[str(month)] if ok else None
+            est = {
+                k: (float(mixed[k]) if mixed is not None else float("nan"))
+                for k in ("difference", "ci_low", "ci_high", "p_value")
+            }
+        else:
+            est = ESTIMATORS[method](part)
+        rows.append(
+            {
+                "age_band": label,
+                "n_intervention": len(a),
+                "n_control": len(b),
+                "mean_intervention": float(a.mean()) if len(a) else float("nan"),
+                "mean_control": float(b.mean()) if len(b) else float("nan"),
+                "difference": est["difference"],
+                "ci_low": est["ci_low"],
+                "ci_high": est["ci_high"],
+                "p_value": est["p_value"],
+                "mann_whitney_p": compare_mann_whitney(part)["p_value"],
+            }
+        )
+    groups = pd.DataFrame(rows)
+    in_bands = groups["age_band"] != ALL
+    groups["p_value_holm"] = groups["p_value"]
+    groups.loc[in_bands, "p_value_holm"] = holm(groups.loc[in_bands, "p_value"])
+    return MethodComparison(month, method, handling, groups, _interaction(values))
+
+
+def compare_fast_welch(con, study, month, filters, bands) -> MethodComparison:
+    """Welch with deaths and placements excluded, computed from the pre-aggregated cells (any scale)."""
+    result = compare_hours(con, study, month, filters, bands)
+    groups = result.groups.copy()
+    in_bands = groups["age_band"] != ALL
+    groups["p_value_holm"] = groups["p_value"]
+    groups.loc[in_bands, "p_value_holm"] = holm(groups.loc[in_bands, "p_value"])
+    groups["mann_whitney_p"] = float("nan")
+    return MethodComparison(month, "welch", EXCLUDE, groups, result.interaction)

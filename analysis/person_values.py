@@ -1,0 +1,127 @@
+"""Person-level values for researcher analyses: hours at a follow-up month, and every month for models."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import pandas as pd
+
+from analysis import db
+from analysis.bands import AgeBand
+from analysis.cells import Filters, band_case
+
+EXCLUDE, AS_ZERO = "exclude", "zero"
+HANDLING = (EXCLUDE, AS_ZERO)
+
+_PEOPLE = """
+    SELECT p.person_id, p.arm, (p.arm = 'intervention')::INTEGER AS intervention, p.age, {band} AS age_band,
+           p.sex, p.application_type, p.baseline_hours, coalesce(p.district, '') AS district,
+           date_trunc('month', p.randomized_on)::DATE AS m0,
+           datediff('month', date_trunc('month', p.randomized_on),
+                    least(coalesce(p.placed_on, s.data_end), coalesce(p.died_on, s.data_end))) AS home_k,
+           datediff('month', date_trunc('month', p.randomized_on), coalesce(p.followup_end, s.data_end)) AS follow_k,
+           (p.placed_on IS NOT NULL OR p.died_on IS NOT NULL)
+             AND least(coalesce(p.placed_on, s.data_end), coalesce(p.died_on, s.data_end))
+                 <= coalesce(p.followup_end, s.data_end) AS left_home
+    FROM participants p JOIN studies s USING (study)
+    WHERE p.study = ? AND {filters}
+"""
+
+
+def _people_sql(study: str, filters: Filters, bands: Sequence[AgeBand]) -> tuple[str, list]:
+    """Return the SQL of the people CTE and its parameters (study, band labels and filters bound)."""
+    band_sql, band_params = band_case([*bands])
+    filter_sql, filter_params = filters.sql(district="coalesce(p.district, '')")
+    return _PEOPLE.format(band=band_sql, filters=filter_sql), [*band_params, study, *filter_params]
+
+
+def _exit_rule(handling: str, a: str) -> str:
+    """Return the SQL condition for row alias ``a`` being counted in its month ``a.k``."""
+    if handling == AS_ZERO:
+        # Placed or dead before month k: counted with 0 hours while still under follow-up; leaving follow-up
+        # for other reasons (moved away, withdrew) still removes the person, whose hours are unknown.
+        return f"{a}.k <= least({a}.follow_k, CASE WHEN {a}.left_home THEN {a}.follow_k ELSE {a}.home_k END)"
+    return f"{a}.k <= least({a}.home_k, {a}.follow_k)"
+
+
+def load_month_values(
+    con: duckdb.DuckDBPyConnection,
+    study: str,
+    month: int,
+    filters: Filters,
+    bands: Sequence[AgeBand],
+    handling: str = EXCLUDE,
+) -> pd.DataFrame:
+    """Return one row per person counted in follow-up month ``month`` with the hours of that month.
+
+    Parameters
+    ----------
+    con : DuckDBPyConnection
+        An open store.
+    study : str
+        Study name.
+    month : int
+        Follow-up month k.
+    filters : Filters
+        Subgroup filters.
+    bands : sequence of AgeBand
+        Age bands (age_band is None outside them).
+    handling : {'exclude', 'zero'}
+        'exclude' (default): people who died, moved into a nursing home or left follow-up before month k
+        are not counted. 'zero': people who died or moved into a nursing home count with 0 hours; those
+        who left follow-up for other reasons are still not counted.
+
+    Returns
+    -------
+    DataFrame
+        arm, intervention, age, age_band, sex, application_type, baseline_hours, district, hours.
+
+    """
+    if handling not in HANDLING:
+        raise ValueError(f"handling must be one of {HANDLING}")
+    people, params = _people_sql(study, filters, bands)
+    sql = f"""
+        WITH people AS ({people}), counted AS (SELECT *, ?::INTEGER AS k FROM people)
+        SELECT c.arm, c.intervention, c.age, c.age_band, c.sex, c.application_type, c.baseline_hours, c.district,
+               coalesce(h.hours, 0.0) AS hours
+        FROM counted c
+        LEFT JOIN hours h ON h.study = ? AND h.person_id = c.person_id
+                          AND h.month = (c.m0 + to_months(c.k))::DATE AND c.k <= c.home_k
+        WHERE {_exit_rule(handling, "c")}
+        ORDER BY c.person_id
+    """
+    return db.query(con, sql, [*params, month, study])
+
+
+def load_all_months(
+    con: duckdb.DuckDBPyConnection,
+    study: str,
+    last_month: int,
+    filters: Filters,
+    bands: Sequence[AgeBand],
+    handling: str = EXCLUDE,
+) -> pd.DataFrame:
+    """Return one row per person and counted follow-up month 0..last_month (for repeated-measures models).
+
+    Returns
+    -------
+    DataFrame
+        person (an integer code, not the stored id), arm, intervention, age_band, month_k, hours.
+
+    """
+    if handling not in HANDLING:
+        raise ValueError(f"handling must be one of {HANDLING}")
+    people, params = _people_sql(study, filters, bands)
+    sql = f"""
+        WITH people AS ({people}),
+        grid AS (SELECT *, unnest(range(0, ?::INTEGER + 1)) AS k FROM people)
+        SELECT dense_rank() OVER (ORDER BY g.person_id) AS person, g.arm, g.intervention, g.age_band,
+               g.k AS month_k, coalesce(h.hours, 0.0) AS hours
+        FROM grid g
+        LEFT JOIN hours h ON h.study = ? AND h.person_id = g.person_id
+                          AND h.month = (g.m0 + to_months(g.k))::DATE AND g.k <= g.home_k
+        WHERE {_exit_rule(handling, "g")}
+        ORDER BY person, month_k
+    """
+    return db.query(con, sql, [*params, last_month, study])
