@@ -14,7 +14,7 @@ from analysis import db
 from analysis.bands import default_bands, parse_band_edges
 from analysis.cells import APPLICATION_TYPES, SEXES, Filters
 from analysis.compare import GROUP_COLUMNS
-from analysis.comparisons import compare_by_method, compare_fast_welch
+from analysis.comparisons import run_comparison
 from analysis.demo import DemoSpec, build_demo_store
 from analysis.errors import UserFacingError
 from analysis.importer import ImportRejected, import_study
@@ -137,13 +137,9 @@ def _open_request(args: argparse.Namespace, run):
 
 def _run_compare(args: argparse.Namespace) -> int:
     """Compare hours between arms and print JSON or a table."""
-
-    def run(con, s, f, b):
-        if args.method == "welch" and args.deaths == EXCLUDE:  # same numbers, from the pre-aggregated cells
-            return compare_fast_welch(con, s, args.month, f, b)
-        return compare_by_method(con, s, args.month, f, b, args.method, args.deaths)
-
-    study, result = _open_request(args, run)
+    study, result = _open_request(
+        args, lambda con, s, f, b: run_comparison(con, s, args.month, f, b, args.method, args.deaths)
+    )
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
     else:

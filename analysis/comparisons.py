@@ -195,11 +195,37 @@ def compare_by_method(
 
 
 def compare_fast_welch(con, study, month, filters, bands) -> MethodComparison:
-    """Welch with deaths and placements excluded, computed from the pre-aggregated cells (any scale)."""
+    """Welch with deaths and placements excluded: means and tests from the pre-aggregated cells (as the
+    overview), Mann–Whitney from the person values.
+    """
     result = compare_hours(con, study, month, filters, bands)
     groups = result.groups.copy()
     in_bands = groups["age_band"] != ALL
     groups["p_value_holm"] = groups["p_value"]
     groups.loc[in_bands, "p_value_holm"] = holm(groups.loc[in_bands, "p_value"])
-    groups["mann_whitney_p"] = float("nan")
+    values = load_month_values(con, study, month, filters, bands, EXCLUDE)
+    groups["mann_whitney_p"] = [
+        compare_mann_whitney(values if label == ALL else values[values["age_band"] == label])["p_value"]
+        for label in groups["age_band"]
+    ]
     return MethodComparison(month, "welch", EXCLUDE, groups, result.interaction)
+
+
+def run_comparison(
+    con, study, month, filters, bands, method: str = "welch", handling: str = EXCLUDE
+) -> MethodComparison:
+    """Run a comparison as the command line and the pages do: Welch with exclusion from the cells, else per person.
+
+    Parameters
+    ----------
+    con, study, month, filters, bands, method, handling
+        As for compare_by_method.
+
+    Returns
+    -------
+    MethodComparison
+
+    """
+    if method == "welch" and handling == EXCLUDE:
+        return compare_fast_welch(con, study, month, filters, bands)
+    return compare_by_method(con, study, month, filters, bands, method, handling)

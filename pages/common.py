@@ -11,12 +11,16 @@ import streamlit as st
 
 from analysis import db
 from analysis.bands import AgeBand, default_bands
+from analysis.baseline import count_flow, describe_baseline, load_baseline
 from analysis.cells import APPLICATION_TYPES, SEXES, Filters
 from analysis.compare import HoursComparison, compare_hours
+from analysis.comparisons import run_comparison
 from analysis.demo import build_demo_store
 from analysis.disclosure import SUPPRESSED
 from analysis.errors import UserFacingError
+from analysis.methods import fit_mixed_model
 from analysis.overview import summarize_people, trace_hours
+from analysis.person_values import load_all_months, load_month_values
 from analysis.placement import analyze_placement
 from analysis.settings import get_setting
 from analysis.studies import describe_study, resolve_study
@@ -169,6 +173,46 @@ def format_count(value: float) -> str:
 def cached_analyze_placement(path, version, study, month, filters: Filters, bands: tuple[AgeBand, ...]):
     """Return analyze_placement for a store version, cached."""
     return analyze_placement(_connection(path, version), study, month, filters, bands)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_compare_by_method(
+    path, version, study, month, filters: Filters, bands: tuple[AgeBand, ...], method, handling
+):
+    """Return run_comparison for a store version, cached."""
+    return run_comparison(_connection(path, version), study, month, filters, bands, method, handling)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_month_values(path, version, study, month, filters: Filters, bands: tuple[AgeBand, ...], handling):
+    """Return load_month_values for a store version, cached."""
+    return load_month_values(_connection(path, version), study, month, filters, bands, handling)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def cached_all_months(path, version, study, last_month, filters: Filters, bands: tuple[AgeBand, ...], handling):
+    """Return load_all_months for a store version, cached."""
+    return load_all_months(_connection(path, version), study, last_month, filters, bands, handling)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_baseline(path, version, study, filters: Filters, bands: tuple[AgeBand, ...]):
+    """Return describe_baseline of load_baseline for a store version, cached."""
+    return describe_baseline(load_baseline(_connection(path, version), study, filters, bands))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_flow(path, version, study, filters: Filters, timepoints: tuple[int, ...]):
+    """Return count_flow for a store version, cached."""
+    return count_flow(_connection(path, version), study, filters, timepoints)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def cached_mixed(path, version, study, last_month, filters: Filters, bands: tuple[AgeBand, ...], handling, timepoints):
+    """Return the mixed model over all months for a store version, cached."""
+    return fit_mixed_model(
+        cached_all_months(path, version, study, last_month, filters, bands, handling), list(timepoints)
+    )
 
 
 def band_name(label: str, lang: str) -> str:

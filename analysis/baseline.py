@@ -1,0 +1,169 @@
+"""Baseline table ("Table 1") by arm and a CONSORT-style flow of participants over follow-up."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analysis import db
+from analysis.bands import AgeBand
+from analysis.cells import Filters, band_case
+
+CONTINUOUS = ("age", "baseline_hours")
+CATEGORICAL = ("age_band", "sex", "application_type", "district")
+ARMS = ("intervention", "control")
+
+
+def load_baseline(
+    con: duckdb.DuckDBPyConnection, study: str, filters: Filters, bands: Sequence[AgeBand]
+) -> pd.DataFrame:
+    """Return one row per randomized person with the baseline columns (no identifiers)."""
+    band_sql, band_params = band_case([*bands])
+    filter_sql, filter_params = filters.sql(district="coalesce(district, '')")
+    return db.query(
+        con,
+        f"""SELECT arm, age, {band_sql} AS age_band, sex, application_type, baseline_hours,
+                   NULLIF(district, '') AS district
+            FROM participants WHERE study = ? AND {filter_sql} ORDER BY person_id""",
+        [*band_params, study, *filter_params],
+    )
+
+
+def standardized_difference_continuous(x1: np.ndarray, x0: np.ndarray) -> float:
+    """Return (mean1 - mean0) / sqrt((var1 + var0) / 2), the standardized mean difference."""
+    if len(x1) < 2 or len(x0) < 2:
+        return float("nan")
+    pooled = np.sqrt((np.var(x1, ddof=1) + np.var(x0, ddof=1)) / 2)
+    return float((np.mean(x1) - np.mean(x0)) / pooled) if pooled > 0 else float("nan")
+
+
+def standardized_difference_categorical(p1: np.ndarray, p0: np.ndarray) -> float:
+    """Return the standardized difference of category shares (Yang & Dalton 2012; binary: Austin 2009).
+
+    sqrt((p1 - p0)' S^-1 (p1 - p0)) over all levels but the first, with S the mean of the two
+    multinomial covariance matrices.
+    """
+    t, c = np.asarray(p1, dtype=float)[1:], np.asarray(p0, dtype=float)[1:]
+    if len(t) == 0:
+        return float("nan")
+    s = (np.diag(t) - np.outer(t, t) + np.diag(c) - np.outer(c, c)) / 2
+    diff = t - c
+    try:
+        value = float(np.sqrt(diff @ np.linalg.inv(s) @ diff))
+    except np.linalg.LinAlgError:
+        value = float(np.sqrt(diff @ np.linalg.pinv(s) @ diff))
+    return value
+
+
+def describe_baseline(people: pd.DataFrame) -> pd.DataFrame:
+    """Describe baseline characteristics by arm, as a tidy table.
+
+    Parameters
+    ----------
+    people : DataFrame
+        One row per randomized person (see load_baseline).
+
+    Returns
+    -------
+    DataFrame
+        variable, level, statistic, and per arm (suffix _intervention/_control): value, value2 and
+        value3 (mean, SD, and n for 'mean (SD)'; median, Q1, Q3 for 'median [IQR]'; n, %, - for 'n (%)'),
+        n and missing; smd (standardized difference, on the variable's first row).
+
+    """
+    rows = []
+    arms = {arm: people[people["arm"] == arm] for arm in ARMS}
+    rows.append(
+        {
+            "variable": "n",
+            "level": "",
+            "statistic": "n",
+            **{f"value_{a}": float(len(arms[a])) for a in ARMS},
+            "smd": np.nan,
+        }
+    )
+    for var in CONTINUOUS:
+        x = {a: arms[a][var].dropna().to_numpy(dtype=float) for a in ARMS}
+        smd = standardized_difference_continuous(x["intervention"], x["control"])
+        base = {"variable": var, "level": ""}
+        mean_row = {**base, "statistic": "mean (SD)", "smd": smd}
+        median_row = {**base, "statistic": "median [IQR]", "smd": np.nan}
+        for a in ARMS:
+            v = x[a]
+            mean_row |= {
+                f"value_{a}": v.mean() if len(v) else np.nan,
+                f"value2_{a}": v.std(ddof=1) if len(v) > 1 else np.nan,
+            }
+            q = np.percentile(v, [50, 25, 75]) if len(v) else [np.nan] * 3
+            median_row |= {f"value_{a}": q[0], f"value2_{a}": q[1], f"value3_{a}": q[2]}
+            mean_row[f"missing_{a}"] = int(arms[a][var].isna().sum())
+        rows += [mean_row, median_row]
+    for var in CATEGORICAL:
+        levels = sorted(people[var].dropna().unique().tolist())
+        if not levels:
+            continue
+        shares = {}
+        for a in ARMS:
+            counts = arms[a][var].value_counts().reindex(levels, fill_value=0)
+            total = counts.sum()
+            shares[a] = (counts / total).to_numpy() if total else np.zeros(len(levels))
+        smd = standardized_difference_categorical(shares["intervention"], shares["control"])
+        for i, level in enumerate(levels):
+            row = {"variable": var, "level": level, "statistic": "n (%)", "smd": smd if i == 0 else np.nan}
+            for a in ARMS:
+                n = int((arms[a][var] == level).sum())
+                row |= {f"value_{a}": float(n), f"value2_{a}": 100 * shares[a][i]}
+                if i == 0:
+                    row[f"missing_{a}"] = int(arms[a][var].isna().sum())
+            rows.append(row)
+    table = pd.DataFrame(rows)
+    for a in ARMS:
+        for col in (f"value2_{a}", f"value3_{a}", f"missing_{a}"):
+            if col not in table:
+                table[col] = np.nan
+    return table
+
+
+def count_flow(con: duckdb.DuckDBPyConnection, study: str, filters: Filters, timepoints: Sequence[int]) -> pd.DataFrame:
+    """CONSORT-style flow: per arm, randomized, and at each timepoint where people stand at its start.
+
+    At the first day of follow-up month k a person is either still at home and followed, or has
+    (first) moved into a nursing home, died, or left follow-up for another reason, whichever came
+    first.
+
+    Returns
+    -------
+    DataFrame
+        arm, month, randomized, at_home, placed, died, left_followup.
+
+    """
+    filter_sql, filter_params = filters.sql(district="coalesce(p.district, '')")
+    return db.query(
+        con,
+        f"""
+        WITH p AS (
+            SELECT p.arm, date_trunc('month', p.randomized_on)::DATE AS m0, p.placed_on, p.died_on,
+                   coalesce(p.followup_end, s.data_end) AS end_on
+            FROM participants p JOIN studies s USING (study) WHERE p.study = ? AND {filter_sql}
+        ), t AS (SELECT unnest(?::INTEGER[]) AS month)
+        SELECT arm, month, count(*) AS randomized,
+               count(*) FILTER (WHERE status = 'home') AS at_home,
+               count(*) FILTER (WHERE status = 'placed') AS placed,
+               count(*) FILTER (WHERE status = 'died') AS died,
+               count(*) FILTER (WHERE status = 'left') AS left_followup
+        FROM (
+            SELECT arm, month,
+                   CASE WHEN placed_on < start_on AND placed_on <= coalesce(died_on, placed_on)
+                             AND placed_on <= end_on THEN 'placed'
+                        WHEN died_on < start_on AND died_on <= end_on THEN 'died'
+                        WHEN end_on < start_on THEN 'left'
+                        ELSE 'home' END AS status
+            FROM (SELECT *, (m0 + to_months(month))::DATE AS start_on FROM p, t)
+        )
+        GROUP BY arm, month ORDER BY arm DESC, month
+        """,
+        [study, *filter_params, list(timepoints)],
+    )

@@ -1,0 +1,285 @@
+"""Comparisons page: per-timepoint comparisons with a chosen method, forest plot, Table 1, flow, reproduce."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analysis.baseline import ARMS
+from analysis.comparisons import METHOD_NAMES, holm
+from analysis.disclosure import suppress_small
+from analysis.methods import METHODS
+from analysis.person_values import AS_ZERO, EXCLUDE, HANDLING
+from analysis.reproduce import reproduce_snippet
+from analysis.settings import get_setting
+from analysis.texts import format_number, format_p, t
+from pages import common
+
+DEFAULT_TIMEPOINTS = (3, 6, 12, 24)
+
+
+def _name(method: str, lang: str) -> str:
+    """Return a method's name in the language."""
+    sv, en = METHOD_NAMES[method]
+    return en if lang == "en" else sv
+
+
+def _hide(groups: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Hide every statistic of a band where either arm has fewer than threshold people."""
+    shown = groups.assign(n_min=groups[["n_intervention", "n_control"]].min(axis=1))
+    return suppress_small(shown, threshold, "n_min", [c for c in groups.columns if c != "age_band"])
+
+
+def _results_table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Build the displayed results table."""
+    return pd.DataFrame(
+        {
+            t("col.age_band", lang): [common.band_name(b, lang) for b in groups["age_band"]],
+            t("col.n_intervention", lang): [common.format_count(v) for v in groups["n_intervention"]],
+            t("col.n_control", lang): [common.format_count(v) for v in groups["n_control"]],
+            t("col.mean_intervention", lang).split(" (")[0]: [
+                format_number(v, lang) for v in groups["mean_intervention"]
+            ],
+            t("col.mean_control", lang).split(" (")[0]: [format_number(v, lang) for v in groups["mean_control"]],
+            t("col.difference", lang): [
+                common.format_ci(d, lo, hi, lang)
+                for d, lo, hi in zip(groups["difference"], groups["ci_low"], groups["ci_high"])
+            ],
+            t("col.p_value", lang): [format_p(p, lang) for p in groups["p_value"]],
+            t("col.p_holm", lang): [format_p(p, lang) for p in groups["p_value_holm"]],
+            t("col.p_mw", lang): [format_p(p, lang) for p in groups["mann_whitney_p"]],
+        }
+    )
+
+
+def _forest(groups: pd.DataFrame, interaction_p: float, lang: str) -> go.Figure:
+    """Forest plot: one row per band plus overall, difference with 95% CI, interaction p printed."""
+    names = [common.band_name(b, lang) for b in groups["age_band"]][::-1]
+    diff = groups["difference"].to_numpy()[::-1]
+    fig = go.Figure(
+        go.Scatter(
+            x=diff,
+            y=names,
+            mode="markers",
+            marker={"symbol": "diamond", "size": 12, "color": common.ARM_COLOURS["intervention"]},
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": groups["ci_high"].to_numpy()[::-1] - diff,
+                "arrayminus": diff - groups["ci_low"].to_numpy()[::-1],
+            },
+            showlegend=False,
+        )
+    )
+    fig.add_vline(x=0, line_dash="dash", line_color="grey")
+    label = "Interaktion arm × åldersgrupp" if lang == "sv" else "Arm × band interaction"
+    fig.add_annotation(
+        text=f"{label}: p {format_p(interaction_p, lang, relation=True)}",
+        xref="paper",
+        yref="paper",
+        x=1,
+        y=1.12,
+        showarrow=False,
+    )
+    fig.update_layout(xaxis_title=t("col.difference", lang), height=320)
+    return fig
+
+
+def _excel(frame: pd.DataFrame) -> bytes:
+    """Return an .xlsx file of a frame."""
+    buffer = io.BytesIO()
+    frame.to_excel(buffer, index=False)
+    return buffer.getvalue()
+
+
+def _table1(table: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Format Table 1 for reading."""
+    out = []
+    for _, r in table.iterrows():
+        cells = {}
+        for arm in ARMS:
+            v, v2, v3 = r[f"value_{arm}"], r[f"value2_{arm}"], r[f"value3_{arm}"]
+            if r["statistic"] == "n":
+                cells[arm] = format_number(v, lang, 0)
+            elif r["statistic"] == "mean (SD)":
+                cells[arm] = f"{format_number(v, lang)} ({format_number(v2, lang)})"
+            elif r["statistic"] == "median [IQR]":
+                cells[arm] = f"{format_number(v, lang)} [{format_number(v2, lang)}–{format_number(v3, lang)}]"
+            else:
+                cells[arm] = f"{format_number(v, lang, 0)} ({format_number(v2, lang)} %)"
+        missing = (
+            ""
+            if pd.isna(r["missing_intervention"])
+            else f"{int(r['missing_intervention'])} / {int(r['missing_control'])}"
+        )
+        out.append(
+            {
+                t("col.variable", lang): r["variable"],
+                t("col.level", lang): r["level"],
+                t("col.statistic", lang): r["statistic"],
+                t("arm.intervention", lang): cells["intervention"],
+                t("arm.control", lang): cells["control"],
+                t("col.smd", lang): "" if pd.isna(r["smd"]) else format_number(r["smd"], lang, 3),
+                t("col.missing", lang): missing,
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def render(lang: str) -> None:
+    """Render the comparisons page."""
+    path, version = common.open_store(lang)
+    info = common.choose_study(path, version, lang)
+    filters = common.choose_filters(info, lang)
+    top = info["max_month"] or 0
+    month = st.sidebar.number_input(
+        t("cmp.month", lang), 0, top, min(int(get_setting("default_month")), top), key="cmp_month"
+    )
+    method = st.sidebar.selectbox(t("cmp.method", lang), METHODS, format_func=lambda m: _name(m, lang), key="method")
+    handling = st.sidebar.radio(
+        t("cmp.handling", lang), HANDLING, format_func=lambda h: t(f"cmp.handling.{h}", lang), key="handling"
+    )
+    threshold = int(get_setting("suppression_threshold"))
+    bands = common.bands()
+    month = int(month)
+
+    st.title(t("cmp.title", lang))
+    common.show_demo_banner(info, lang)
+    with st.spinner(t("cmp.working", lang)):
+        result = common.cached_compare_by_method(path, version, info["study"], month, filters, bands, method, handling)
+    groups = _hide(result.groups, threshold)
+    st.header(t("cmp.results", lang, month=month))
+    st.caption(t("cmp.method_used", lang, method=_name(method, lang), handling=t(f"cmp.handling.{handling}", lang)))
+    st.dataframe(_results_table(groups, lang), hide_index=True)
+
+    st.subheader(t("cmp.forest", lang))
+    st.plotly_chart(_forest(groups, result.interaction["p_value"], lang), key="forest")
+    st.warning(t("cmp.subgroup_warning", lang, p=format_p(result.interaction["p_value"], lang, relation=True)))
+
+    st.subheader(t("cmp.sensitivity", lang))
+    other = AS_ZERO if handling == EXCLUDE else EXCLUDE
+    with st.spinner(t("cmp.working", lang)):
+        alternative_result = common.cached_compare_by_method(
+            path, version, info["study"], month, filters, bands, method, other
+        )
+    alternative = _hide(alternative_result.groups, threshold)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("col.age_band", lang): [common.band_name(b, lang) for b in groups["age_band"]],
+                t(f"cmp.handling.{handling}", lang): [
+                    common.format_ci(d, lo, hi, lang)
+                    for d, lo, hi in zip(groups["difference"], groups["ci_low"], groups["ci_high"])
+                ],
+                t(f"cmp.handling.{other}", lang): [
+                    common.format_ci(d, lo, hi, lang)
+                    for d, lo, hi in zip(alternative["difference"], alternative["ci_low"], alternative["ci_high"])
+                ],
+            }
+        ),
+        hide_index=True,
+    )
+
+    if method != "mixed":
+        st.subheader(t("cmp.timepoints", lang))
+        st.caption(t("cmp.timepoints_note", lang) + " " + _name(method, lang) + ".")
+    points = [m for m in DEFAULT_TIMEPOINTS if m <= top]
+    overall = []
+    for m in points if method != "mixed" else []:  # the mixed model reports every timepoint below
+        row = common.cached_compare_by_method(path, version, info["study"], m, filters, bands, method, handling).groups
+        overall.append(_hide(row, threshold).iloc[-1])
+    if overall:
+        frame = pd.DataFrame(overall)
+        frame["p_holm_time"] = holm(frame["p_value"].to_numpy())
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("col.timepoint", lang): points,
+                    t("col.difference", lang): [
+                        common.format_ci(d, lo, hi, lang)
+                        for d, lo, hi in zip(frame["difference"], frame["ci_low"], frame["ci_high"])
+                    ],
+                    t("col.p_value", lang): [format_p(p, lang) for p in frame["p_value"]],
+                    t("col.p_holm", lang): [format_p(p, lang) for p in frame["p_holm_time"]],
+                }
+            ),
+            hide_index=True,
+        )
+
+    if method == "mixed":
+        st.subheader(t("cmp.mixed", lang))
+        st.caption(t("cmp.mixed_note", lang))
+        with st.spinner(t("cmp.working", lang)):
+            mixed = common.cached_mixed(path, version, info["study"], top, filters, bands, handling, tuple(points))
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("col.timepoint", lang): mixed["month"].replace(
+                        {"average": "genomsnitt" if lang == "sv" else "average"}
+                    ),
+                    t("col.difference", lang): [
+                        common.format_ci(d, lo, hi, lang)
+                        for d, lo, hi in zip(mixed["difference"], mixed["ci_low"], mixed["ci_high"])
+                    ],
+                    t("col.p_value", lang): [format_p(p, lang) for p in mixed["p_value"]],
+                }
+            ),
+            hide_index=True,
+        )
+
+    st.header(t("cmp.table1", lang))
+    st.caption(t("cmp.table1_note", lang))
+    table1 = common.cached_baseline(path, version, info["study"], filters, bands)
+    shown = _table1(table1, lang)
+    st.dataframe(shown, hide_index=True)
+    left, right = st.columns(2)
+    left.download_button(
+        t("cmp.download_csv", lang), shown.to_csv(index=False).encode("utf-8-sig"), "tabell1.csv", "text/csv"
+    )
+    right.download_button(
+        t("cmp.download_xlsx", lang),
+        _excel(shown),
+        "tabell1.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+    st.header(t("cmp.flow", lang))
+    flow = common.cached_flow(path, version, info["study"], filters, tuple(sorted({*points, month})))
+    flow = suppress_small(
+        flow,
+        threshold,
+        "randomized",
+        ["randomized", "at_home", "placed", "died", "left_followup"],
+        numerators=["at_home", "placed", "died", "left_followup"],
+    )
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("col.arm", lang): [t(f"arm.{a}", lang) for a in flow["arm"]],
+                t("col.timepoint", lang): flow["month"],
+                t("col.randomized", lang): [common.format_count(v) for v in flow["randomized"]],
+                t("col.at_home", lang): [common.format_count(v) for v in flow["at_home"]],
+                t("col.n_placed", lang): [common.format_count(v) for v in flow["placed"]],
+                t("col.n_died", lang): [common.format_count(v) for v in flow["died"]],
+                t("col.left", lang): [common.format_count(v) for v in flow["left_followup"]],
+            }
+        ),
+        hide_index=True,
+    )
+
+    with st.expander(t("cmp.reproduce", lang)):
+        st.caption(t("cmp.reproduce_note", lang))
+        if method == "mixed":
+            values = common.cached_all_months(path, version, info["study"], month, filters, bands, handling)
+        else:
+            values = common.cached_month_values(path, version, info["study"], month, filters, bands, handling)
+            values = values.drop(columns=["district"])
+        name = f"varden_manad{month}_{method}_{handling}.csv"
+        st.download_button(t("cmp.download_values", lang), values.to_csv(index=False).encode("utf-8"), name, "text/csv")
+        st.code(reproduce_snippet(method, name, month), language="python")
+
+
+common.run_page(render)
