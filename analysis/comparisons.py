@@ -195,9 +195,7 @@ def compare_by_method(
 
 
 def compare_fast_welch(con, study, month, filters, bands) -> MethodComparison:
-    """Welch with deaths and placements excluded: means and tests from the pre-aggregated cells (as the
-    overview), Mann–Whitney from the person values.
-    """
+    """Run Welch with deaths and placements excluded from the cells (as the overview); Mann–Whitney per person."""
     result = compare_hours(con, study, month, filters, bands)
     groups = result.groups.copy()
     in_bands = groups["age_band"] != ALL

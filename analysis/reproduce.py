@@ -27,7 +27,8 @@ _BODY = {
     print(band, a.mean() - b.mean(), *res.confidence_interval)
 """,
     "ancova": """for band, part in groups:
-    terms = ["intervention", "baseline_hours"] + [f"C({c})" for c in ("sex", "application_type") if part[c].nunique() > 1]
+    factors = [f"C({c})" for c in ("sex", "application_type") if part[c].nunique() > 1]
+    terms = ["intervention", "baseline_hours", *factors]
     fit = smf.ols("hours ~ " + " + ".join(terms), data=part).fit()
     print(band, fit.params["intervention"], *fit.conf_int().loc["intervention"], fit.pvalues["intervention"])
 """,

@@ -142,3 +142,21 @@ def test_placement_page_hides_small_cells(tmp_path, monkeypatch):
     table = at.dataframe[1].value.set_index("Åldersgrupp")
     assert table.loc["65–75 år", "Flyttade"] == ".. / .."
     assert table.loc["65–75 år", "Hazardkvot, Cox (95 % KI)"] == ".."
+
+
+@pytest.mark.parametrize("lang", [None, "en"])
+def test_comparisons_page_runs_every_method_and_both_choices(store, lang):
+    at = run_app(lang)
+    at.switch_page("pages/comparisons.py").run()
+    assert not at.exception and not at.error
+    for handling in ("exclude", "zero"):
+        at.sidebar.radio(key="handling").set_value(handling).run()
+        for method in ("welch", "bootstrap", "ancova", "two-part", "mixed"):
+            at.sidebar.selectbox(key="method").set_value(method).run()
+            assert not at.exception and not at.error, (handling, method)
+            assert len(at.dataframe) >= 4
+    at.sidebar.number_input(key="cmp_month").set_value(6).run()
+    assert not at.exception and not at.error
+    heading = "Difference in hours per month, month 6" if lang else "Skillnad i timmar per månad, månad 6"
+    assert at.header[0].value == heading
+    assert any("interaktion" in w.value.lower() or "interaction" in w.value.lower() for w in at.warning)

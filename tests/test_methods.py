@@ -1,0 +1,177 @@
+"""Estimators of the difference in hours against scipy/statsmodels, a published example and simulations."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+from scipy import stats
+
+from analysis.comparisons import holm
+from analysis.methods import (
+    compare_ancova,
+    compare_bootstrap,
+    compare_mann_whitney,
+    compare_two_part,
+    compare_welch,
+    fit_mixed_model,
+)
+
+
+def people(seed, n=400, effect=-5.0):
+    rng = np.random.default_rng(seed)
+    x = (rng.random(n) < 0.5).astype(int)
+    baseline = rng.gamma(3, 8, n)
+    sex = np.where(rng.random(n) < 0.6, "F", "M")
+    app = np.where(rng.random(n) < 0.4, "extended", "new")
+    mean = np.maximum(1.0, 5 + 0.6 * baseline + effect * x + 3 * (app == "extended"))
+    any_hours = rng.random(n) < 0.75
+    hours = np.where(any_hours, rng.gamma(2, mean / 0.75 / 2), 0.0)
+    return pd.DataFrame(
+        {"intervention": x, "hours": hours, "baseline_hours": baseline, "sex": sex, "application_type": app}
+    )
+
+
+def test_welch_published_example_sleep():
+    # Student (1908) sleep data as in R's documentation, t.test(extra ~ group, data = sleep) (Welch):
+    # t = -1.8608, df = 17.776, p-value = 0.07939, 95% CI -3.3654832 to 0.2054832, means 0.75 and 2.33.
+    g1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]
+    g2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
+    values = pd.DataFrame({"intervention": [1] * 10 + [0] * 10, "hours": g1 + g2})
+    out = compare_welch(values)
+    assert out["difference"] == pytest.approx(0.75 - 2.33)
+    assert out["p_value"] == pytest.approx(0.07939, abs=5e-6)
+    assert (out["ci_low"], out["ci_high"]) == pytest.approx((-3.3654832, 0.2054832), abs=5e-7)
+
+
+def test_bootstrap_matches_scipy_called_directly():
+    values = people(1)
+    out = compare_bootstrap(values, n_resamples=2000, seed=7)
+    a = values.loc[values.intervention == 1, "hours"].to_numpy()
+    b = values.loc[values.intervention == 0, "hours"].to_numpy()
+    ref = stats.bootstrap(
+        (a, b),
+        lambda x, y, axis: x.mean(axis=axis) - y.mean(axis=axis),
+        vectorized=True,
+        n_resamples=2000,
+        method="BCa",
+        rng=np.random.default_rng(7),
+    )
+    assert (out["ci_low"], out["ci_high"]) == (ref.confidence_interval.low, ref.confidence_interval.high)
+    assert compare_bootstrap(values, seed=7) == compare_bootstrap(values, seed=7)
+
+
+def test_bootstrap_interval_close_to_welch_and_p_sensible():
+    values = people(2, n=2000)
+    boot, welch = compare_bootstrap(values), compare_welch(values)
+    assert boot["ci_low"] == pytest.approx(welch["ci_low"], abs=0.5)
+    assert boot["ci_high"] == pytest.approx(welch["ci_high"], abs=0.5)
+    assert boot["p_value"] < 0.01
+    null = people(3, n=400, effect=0.0)
+    assert compare_bootstrap(null)["p_value"] > 0.05
+
+
+def test_ancova_matches_least_squares_by_hand():
+    values = people(4)
+    out = compare_ancova(values)
+    x = np.column_stack(
+        [
+            np.ones(len(values)),
+            values.intervention,
+            values.baseline_hours,
+            values.sex == "M",
+            values.application_type == "extended",
+        ]
+    ).astype(float)
+    y = values.hours.to_numpy()
+    beta, *_ = np.linalg.lstsq(x, y, rcond=None)
+    resid = y - x @ beta
+    sigma2 = resid @ resid / (len(y) - x.shape[1])
+    se = np.sqrt(sigma2 * np.linalg.inv(x.T @ x)[1, 1])
+    tcrit = stats.t.ppf(0.975, len(y) - x.shape[1])
+    assert out["difference"] == pytest.approx(beta[1], rel=1e-9)
+    assert (out["ci_low"], out["ci_high"]) == pytest.approx((beta[1] - tcrit * se, beta[1] + tcrit * se), rel=1e-9)
+    assert out["p_value"] == pytest.approx(2 * stats.t.sf(abs(beta[1] / se), len(y) - x.shape[1]), rel=1e-6)
+
+
+def test_two_part_matches_statsmodels_formula_predictions():
+    values = people(5)
+    out = compare_two_part(values)
+    data = values.assign(any=(values.hours > 0).astype(int))
+    f = "intervention + baseline_hours + C(sex) + C(application_type)"
+    logit = smf.glm("any ~ " + f, data, family=sm.families.Binomial()).fit()
+    gamma = smf.glm("hours ~ " + f, data[data.hours > 0], family=sm.families.Gamma(sm.families.links.Log())).fit()
+    means = [
+        np.mean(logit.predict(data.assign(intervention=a)) * gamma.predict(data.assign(intervention=a))) for a in (1, 0)
+    ]
+    assert out["difference"] == pytest.approx(means[0] - means[1], rel=1e-8)
+
+
+def two_part_people(seed, n):
+    """Simulate from a two-part model: logistic for any hours, gamma with log link for positive hours."""
+    rng = np.random.default_rng(seed)
+    x = (rng.random(n) < 0.5).astype(int)
+    baseline = rng.gamma(3, 8, n)
+    p_any = 1 / (1 + np.exp(-(1.0 - 0.8 * x + 0.03 * baseline)))
+    mu = np.exp(2.5 - 0.3 * x + 0.02 * baseline)
+    hours = np.where(rng.random(n) < p_any, rng.gamma(2.0, mu / 2.0), 0.0)
+    frame = pd.DataFrame(
+        {"intervention": x, "hours": hours, "baseline_hours": baseline, "sex": "F", "application_type": "new"}
+    )
+    truth = np.mean(
+        1 / (1 + np.exp(-(0.2 + 0.03 * baseline))) * np.exp(2.2 + 0.02 * baseline)
+        - 1 / (1 + np.exp(-(1.0 + 0.03 * baseline))) * np.exp(2.5 + 0.02 * baseline)
+    )
+    return frame, truth
+
+
+def test_two_part_recovers_a_simulated_difference_and_its_se():
+    estimates, ses, truths = [], [], []
+    for seed in range(40):
+        values, truth = two_part_people(100 + seed, n=600)
+        out = compare_two_part(values)
+        estimates.append(out["difference"])
+        ses.append((out["ci_high"] - out["ci_low"]) / (2 * stats.norm.ppf(0.975)))
+        truths.append(truth)
+    spread = np.std(estimates, ddof=1)
+    assert np.mean(estimates) == pytest.approx(np.mean(truths), abs=3 * spread / np.sqrt(40))
+    assert np.mean(ses) == pytest.approx(spread, rel=0.3)  # the delta-method SE is calibrated
+
+
+def test_mann_whitney_matches_scipy_and_superiority_by_hand():
+    values = pd.DataFrame({"intervention": [1, 1, 1, 0, 0], "hours": [1.0, 5.0, 5.0, 2.0, 5.0]})
+    out = compare_mann_whitney(values)
+    # Pairs (i, c): (1,2) lose, (1,5) lose, (5,2) win, (5,5) tie, twice: wins 2 + ties 2 x 0.5 = 3 of 6.
+    assert out["prob_superiority"] == pytest.approx(3 / 6)
+    assert out["p_value"] == pytest.approx(stats.mannwhitneyu([1, 5, 5], [2, 5], alternative="two-sided").pvalue)
+
+
+def test_mixed_model_recovers_effects_per_month():
+    rng = np.random.default_rng(8)
+    n, months = 300, 7
+    x = (rng.random(n) < 0.5).astype(int)
+    u = rng.normal(0, 5, n)
+    rows = []
+    for i in range(n):
+        for m in range(months):
+            effect = -6.0 if m >= 3 else 0.0
+            rows.append((i, x[i], m, 20 + u[i] + effect * x[i] + rng.normal(0, 3)))
+    data = pd.DataFrame(rows, columns=["person", "intervention", "month_k", "hours"])
+    out = fit_mixed_model(data, [0, 3, 6]).set_index("month")
+    for month, truth in (("0", 0.0), ("3", -6.0), ("6", -6.0)):
+        assert out.loc[month, "ci_low"] < truth < out.loc[month, "ci_high"]
+    assert out.loc["average", "difference"] == pytest.approx(-6.0 * 4 / 7, abs=1.0)
+    # Month-0 effect is the plain intervention coefficient of statsmodels' MixedLM.
+    ref = smf.mixedlm("hours ~ C(month_k) * intervention", data, groups=data["person"]).fit(reml=True)
+    assert out.loc["0", "difference"] == pytest.approx(ref.params["intervention"], rel=1e-6)
+
+
+def test_holm_by_hand():
+    # Holm (1979): sorted p 0.01, 0.03, 0.04 with m = 3: 0.03, 0.06, max(0.06, 0.04) = 0.06.
+    np.testing.assert_allclose(holm([0.01, 0.04, 0.03, np.nan]), [0.03, 0.06, 0.06, np.nan])
+
+
+@pytest.mark.parametrize("func", [compare_welch, compare_bootstrap, compare_ancova, compare_two_part])
+def test_too_few_people_give_nan(func):
+    values = people(9, n=400).iloc[:3].assign(intervention=[1, 0, 0])
+    assert np.isnan(func(values)["difference"])
