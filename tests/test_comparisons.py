@@ -122,7 +122,7 @@ def test_table1_standardized_differences_match_tableone(small_demo_path):
         smd=True,
         pval=False,
     )
-    smd_col = [c for c in ref.tableone.columns if "SMD" in str(c)][0]
+    smd_col = next(c for c in ref.tableone.columns if "SMD" in str(c))
     ref_smd = ref.tableone[smd_col]
     for var, label in (("age", "age, mean (SD)"), ("baseline_hours", "baseline_hours, mean (SD)")):
         got = ours.loc[(ours.variable == var) & (ours.statistic == "mean (SD)"), "smd"].iloc[0]
