@@ -10,6 +10,7 @@ import pandas as pd
 
 from analysis.bands import ALL, AgeBand
 from analysis.cells import Filters, sum_by_band
+from analysis.records import json_value, to_records
 from analysis.stats import describe_cells, interaction_f_test, welch_from_stats
 
 _HOURS = {"n": "n", "total": "sum_hours", "total_sq": "sum_sq_hours"}
@@ -37,17 +38,10 @@ class HoursComparison:
 
     def to_dict(self) -> dict:
         """Return the JSON-ready form used by the command line (NaN becomes None)."""
-
-        def clean(value):
-            if isinstance(value, float) and value != value:
-                return None
-            return value.item() if hasattr(value, "item") else value
-
-        groups = [{col: clean(row[col]) for col in GROUP_COLUMNS} for _, row in self.groups.iterrows()]
         return {
             "month": self.month,
-            "groups": groups,
-            "interaction_p_value": clean(self.interaction["p_value"]),
+            "groups": to_records(self.groups, GROUP_COLUMNS),
+            "interaction_p_value": json_value(self.interaction["p_value"]),
         }
 
 

@@ -24,6 +24,7 @@ from analysis.methods import (
     fit_mixed_model,
 )
 from analysis.person_values import EXCLUDE, HANDLING, load_all_months, load_month_values
+from analysis.records import json_value, to_records
 from analysis.stats import interaction_f_test
 
 MIXED_MAX_ROWS = 300_000  # statsmodels MixedLM needs minutes beyond this on 2 cores
@@ -66,18 +67,13 @@ class MethodComparison:
 
     def to_dict(self) -> dict:
         """Return the JSON-ready form of the command line (NaN becomes None)."""
-
-        def clean(value):
-            value = value.item() if hasattr(value, "item") else value
-            return None if isinstance(value, float) and value != value else value
-
         keys = (*GROUP_COLUMNS, "p_value_holm")
         return {
             "month": self.month,
             "method": self.method,
             "deaths_and_placements": self.handling,
-            "groups": [{k: clean(row[k]) for k in keys} for _, row in self.groups.iterrows()],
-            "interaction_p_value": clean(self.interaction["p_value"]),
+            "groups": to_records(self.groups, keys),
+            "interaction_p_value": json_value(self.interaction["p_value"]),
         }
 
 

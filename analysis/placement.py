@@ -13,6 +13,7 @@ from scipy import stats
 from analysis import db
 from analysis.bands import ALL, AgeBand
 from analysis.cells import Filters, band_case
+from analysis.records import to_records
 from analysis.survival import estimate_cuminc, estimate_km_complement, fit_cox, fit_fine_gray, value_at
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -119,11 +120,7 @@ class PlacementResult:
             "p_value",
         )
 
-        def clean(value):
-            value = value.item() if hasattr(value, "item") else value
-            return None if isinstance(value, float) and value != value else value
-
-        return {"month": self.month, "groups": [{k: clean(row[k]) for k in keys} for _, row in self.groups.iterrows()]}
+        return {"month": self.month, "groups": to_records(self.groups, keys)}
 
 
 def _analyze_group(part: pd.DataFrame, horizon_days: float) -> tuple[dict, list[pd.DataFrame]]:

@@ -222,6 +222,19 @@ def band_name(label: str, lang: str) -> str:
     return label.replace("-", "–") + (" år" if lang == "sv" else " years")
 
 
+def choose_band(label_key: str, key: str, bands: tuple[AgeBand, ...], lang: str) -> str:
+    """Render a horizontal radio of the age bands and 'all' (the default); return the chosen label."""
+    labels = [b.label for b in bands] + ["all"]
+    return st.radio(
+        t(label_key, lang),
+        labels,
+        index=len(labels) - 1,
+        format_func=lambda b: band_name(b, lang),
+        horizontal=True,
+        key=key,
+    )
+
+
 def show_demo_banner(info: dict, lang: str) -> None:
     """Say plainly, on every page, when the data are synthetic."""
     if info["is_demo"]:

@@ -179,15 +179,7 @@ def render(lang: str) -> None:
     st.info(t("overview.interaction", lang, p=format_p(comparison.interaction["p_value"], lang, relation=True)))
 
     st.header(t("overview.trajectory", lang))
-    labels = [b.label for b in bands] + ["all"]
-    band = st.radio(
-        t("overview.trajectory_band", lang),
-        labels,
-        index=len(labels) - 1,
-        format_func=lambda b: common.band_name(b, lang),
-        horizontal=True,
-        key="trajectory_band",
-    )
+    band = common.choose_band("overview.trajectory_band", "trajectory_band", bands, lang)
     shown_trace = suppress_small(trace[trace["age_band"] == band], threshold, "n", ["mean", "ci_low", "ci_high"])
     st.plotly_chart(_trajectory_chart(shown_trace, lang), key="trajectory_chart")
 

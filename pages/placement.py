@@ -195,15 +195,7 @@ def render(lang: str) -> None:
 
     st.header(t("placement.curve", lang))
     st.caption(t("placement.curve_note", lang))
-    labels = [b.label for b in bands] + ["all"]
-    band = st.radio(
-        t("placement.band", lang),
-        labels,
-        index=len(labels) - 1,
-        format_func=lambda b: common.band_name(b, lang),
-        horizontal=True,
-        key="placement_band",
-    )
+    band = common.choose_band("placement.band", "placement_band", bands, lang)
     row = groups[groups["age_band"] == band].iloc[0]
     hidden = {arm: bool(np.isnan(row[f"n_{arm}"])) for arm in common.ARM_ORDER}
     curves = result.curves[result.curves["age_band"] == band] if not result.curves.empty else result.curves
