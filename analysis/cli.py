@@ -25,6 +25,19 @@ from analysis.settings import get_setting
 from analysis.studies import check_districts, check_month, describe_study, resolve_study
 
 
+def _add_request(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the arguments every analysis command shares: store, study, month, JSON, filters, bands."""
+    parser.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
+    parser.add_argument("--study", default=None, help="studie / study (default: the only or demo study)")
+    parser.add_argument("--month", type=int, default=int(get_setting("default_month")))
+    parser.add_argument("--json", action="store_true", help="skriv JSON / print JSON")
+    parser.add_argument("--sex", action="append", choices=SEXES, default=[])
+    parser.add_argument("--application-type", action="append", choices=APPLICATION_TYPES, default=[])
+    parser.add_argument("--district", action="append", default=[])
+    parser.add_argument("--bands", default=None, help="åldersgränser / age band edges, e.g. 65,76,86,96")
+    return parser
+
+
 def _parser() -> argparse.ArgumentParser:
     """Build the argument parser with one subcommand per task."""
     parser = argparse.ArgumentParser(
@@ -46,15 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--data-end", default=None, help="sista datadag / last day of data, YYYY-MM-DD")
     imp.add_argument("--json", action="store_true", help="skriv JSON / print JSON")
 
-    compare = sub.add_parser("compare", help="jämför timmar mellan armarna / compare hours between arms")
-    compare.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
-    compare.add_argument("--study", default=None, help="studie / study (default: the only or demo study)")
-    compare.add_argument("--month", type=int, default=int(get_setting("default_month")))
-    compare.add_argument("--json", action="store_true", help="skriv JSON / print JSON")
-    compare.add_argument("--sex", action="append", choices=SEXES, default=[])
-    compare.add_argument("--application-type", action="append", choices=APPLICATION_TYPES, default=[])
-    compare.add_argument("--district", action="append", default=[])
-    compare.add_argument("--bands", default=None, help="åldersgränser / age band edges, e.g. 65,76,86,96")
+    compare = _add_request(sub.add_parser("compare", help="jämför timmar mellan armarna / compare hours between arms"))
     compare.add_argument("--method", choices=METHODS, default="welch", help="metod / method")
     compare.add_argument(
         "--deaths",
@@ -62,15 +67,7 @@ def _parser() -> argparse.ArgumentParser:
         default=EXCLUDE,
         help="döda och flyttade: exclude (uteslut, standard) eller zero (0 timmar) / deaths and placements",
     )
-    place = sub.add_parser("placement", help="tid till särskilt boende / time to nursing-home placement")
-    place.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
-    place.add_argument("--study", default=None, help="studie / study")
-    place.add_argument("--month", type=int, default=int(get_setting("default_month")))
-    place.add_argument("--json", action="store_true", help="skriv JSON / print JSON")
-    place.add_argument("--sex", action="append", choices=SEXES, default=[])
-    place.add_argument("--application-type", action="append", choices=APPLICATION_TYPES, default=[])
-    place.add_argument("--district", action="append", default=[])
-    place.add_argument("--bands", default=None, help="åldersgränser / age band edges, e.g. 65,76,86,96")
+    _add_request(sub.add_parser("placement", help="tid till särskilt boende / time to nursing-home placement"))
     return parser
 
 

@@ -131,6 +131,13 @@ def choose_study(path: str, version: tuple[int, int], lang: str) -> dict:
     return cached_study(path, version, requested)
 
 
+def open_page(lang: str) -> tuple[str, tuple[int, int], dict, Filters]:
+    """Open the store and render the study selector and filters: return path, version, study facts, filters."""
+    path, version = open_store(lang)
+    info = choose_study(path, version, lang)
+    return path, version, info, choose_filters(info, lang)
+
+
 def choose_filters(info: dict, lang: str) -> Filters:
     """Render the sidebar filters (sex, application type, district) and return them."""
     st.sidebar.subheader(t("sidebar.filters", lang))

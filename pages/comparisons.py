@@ -131,9 +131,7 @@ def _table1(table: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def render(lang: str) -> None:
     """Render the comparisons page."""
-    path, version = common.open_store(lang)
-    info = common.choose_study(path, version, lang)
-    filters = common.choose_filters(info, lang)
+    path, version, info, filters = common.open_page(lang)
     top = info["max_month"] or 0
     month = st.sidebar.number_input(
         t("cmp.month", lang), 0, top, min(int(get_setting("default_month")), top), key="cmp_month"

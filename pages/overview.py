@@ -141,9 +141,7 @@ def _people_table(people: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def render(lang: str) -> None:
     """Render the overview page."""
-    path, version = common.open_store(lang)
-    info = common.choose_study(path, version, lang)
-    filters = common.choose_filters(info, lang)
+    path, version, info, filters = common.open_page(lang)
     top = info["max_month"] or 0
     month = st.sidebar.slider(
         t("sidebar.month", lang), 0, top, min(int(get_setting("default_month")), top), key="month"

@@ -177,9 +177,7 @@ def _reading(row: pd.Series, month: int, lang: str) -> str:
 
 def render(lang: str) -> None:
     """Render the placement page."""
-    path, version = common.open_store(lang)
-    info = common.choose_study(path, version, lang)
-    filters = common.choose_filters(info, lang)
+    path, version, info, filters = common.open_page(lang)
     top = info["max_month"] or 0
     month = st.sidebar.slider(
         t("placement.window", lang), 1, max(top, 1), min(int(get_setting("default_month")), max(top, 1)), key="window"
