@@ -1,0 +1,198 @@
+"""Cost scenarios: every input with unit, source and year, read from TOML with strict validation."""
+
+from __future__ import annotations
+
+import math
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from analysis.errors import InputError
+
+BANDS = ("65-75", "76-85", "86-95")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a default value comes from."""
+
+    unit: str
+    source: str
+    year: str
+
+
+SOURCES: dict[str, Source] = {
+    "home_care_hour": Source("SEK/timme", "SKL, Årets jämförelse av KPB-nyckeltal (kostnad per brukare)", "2015"),
+    "nursing_home_day": Source("SEK/dygn", "SKL, Årets jämförelse av KPB-nyckeltal (kostnad per brukare)", "2015"),
+    "price_index": Source("faktor", "användarens val (1 = 2015 års priser)", "—"),
+    "intervention_per_participant": Source("SEK/deltagare", "antagande: ingen publicerad kostnad för IHR-teamet", "—"),
+    "applicants_per_year": Source(
+        "personer/år", "antagande: Eskilstunas sökande per åldersgrupp är inte publicerade", "—"
+    ),
+    "uptake": Source("andel", "SKR 2020: 'två tredjedelar av brukarna'", "2020"),
+    "duration_years": Source("år", "försökets uppföljning (två år)", "—"),
+    "years": Source("år", "användarens val", "—"),
+    "discount_rate": Source("per år", "vanlig praxis i hälsoekonomiska utvärderingar", "—"),
+}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """All inputs of a cost projection; savings are positive, effects are intervention minus control."""
+
+    home_care_hour: float = 461.0
+    nursing_home_day: float = 1809.0
+    price_index: float = 1.0
+    intervention_per_participant: float | None = 30000.0
+    intervention_per_team_year: float | None = None
+    participants_per_team_year: float | None = None
+    applicants_per_year: dict[str, float] = field(
+        default_factory=lambda: {"65-75": 300.0, "76-85": 400.0, "86-95": 300.0}
+    )
+    uptake: float = 0.67
+    effects_source: str = "manual"
+    hours_per_month: dict[str, float] = field(default_factory=lambda: {"65-75": -16.0, "76-85": 0.0, "86-95": -15.0})
+    nursing_home_days_per_year: dict[str, float] = field(
+        default_factory=lambda: {"65-75": -10.0, "76-85": 0.0, "86-95": -20.0}
+    )
+    duration_years: float = 2.0
+    years: int = 5
+    discount_rate: float = 0.03
+
+    def cost_per_participant(self) -> float:
+        """Return the intervention cost per participant (direct, or team-year cost / participants per team-year)."""
+        if self.intervention_per_team_year is not None:
+            return self.intervention_per_team_year / self.participants_per_team_year
+        return float(self.intervention_per_participant)
+
+
+# TOML layout: section -> key -> Scenario field.
+LAYOUT = {
+    "costs": {
+        "home_care_hour": "home_care_hour",
+        "nursing_home_day": "nursing_home_day",
+        "price_index": "price_index",
+        "intervention_per_participant": "intervention_per_participant",
+        "intervention_per_team_year": "intervention_per_team_year",
+        "participants_per_team_year": "participants_per_team_year",
+    },
+    "population": {"applicants_per_year": "applicants_per_year", "uptake": "uptake"},
+    "effects": {
+        "source": "effects_source",
+        "hours_per_month": "hours_per_month",
+        "nursing_home_days_per_year": "nursing_home_days_per_year",
+        "duration_years": "duration_years",
+    },
+    "horizon": {"years": "years", "discount_rate": "discount_rate"},
+}
+
+
+def _bad(where: str, value, expected_sv: str, expected_en: str) -> InputError:
+    """Return an error naming the place in the scenario, the value and what was expected."""
+    return InputError(
+        f"{where}: värdet {value!r} duger inte; förväntat {expected_sv}.",
+        f"{where}: the value {value!r} is not valid; expected {expected_en}.",
+    )
+
+
+def _number(where: str, value, low: float, high: float, integer: bool = False) -> float:
+    """Check a number lies in [low, high]."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise _bad(where, value, f"ett tal {low}–{high}", f"a number {low}–{high}")
+    if not low <= value <= high or (integer and value != int(value)):
+        kind_sv, kind_en = ("ett heltal", "a whole number") if integer else ("ett tal", "a number")
+        raise _bad(where, value, f"{kind_sv} {low}–{high}", f"{kind_en} {low}–{high}")
+    return int(value) if integer else float(value)
+
+
+def _per_band(where: str, value, low: float, high: float) -> dict[str, float]:
+    """Check a table with one number per age band."""
+    if not isinstance(value, dict) or set(value) != set(BANDS):
+        raise _bad(
+            where, value, f"en tabell med nycklarna {', '.join(BANDS)}", f"a table with the keys {', '.join(BANDS)}"
+        )
+    return {band: _number(f"{where}.{band}", value[band], low, high) for band in BANDS}
+
+
+def validate_scenario(scenario: Scenario, where: str = "scenario") -> Scenario:
+    """Check every value's range and consistency; return the scenario or raise InputError."""
+    s = scenario
+    checked = replace(
+        s,
+        home_care_hour=_number(f"{where} [costs] home_care_hour", s.home_care_hour, 0, 10_000),
+        nursing_home_day=_number(f"{where} [costs] nursing_home_day", s.nursing_home_day, 0, 100_000),
+        price_index=_number(f"{where} [costs] price_index", s.price_index, 0.1, 10),
+        applicants_per_year=_per_band(f"{where} [population] applicants_per_year", s.applicants_per_year, 0, 1e6),
+        uptake=_number(f"{where} [population] uptake", s.uptake, 0, 1),
+        hours_per_month=_per_band(f"{where} [effects] hours_per_month", s.hours_per_month, -730, 730),
+        nursing_home_days_per_year=_per_band(
+            f"{where} [effects] nursing_home_days_per_year", s.nursing_home_days_per_year, -366, 366
+        ),
+        duration_years=_number(f"{where} [effects] duration_years", s.duration_years, 0, 50),
+        years=_number(f"{where} [horizon] years", s.years, 1, 50, integer=True),
+        discount_rate=_number(f"{where} [horizon] discount_rate", s.discount_rate, 0, 0.5),
+    )
+    if s.effects_source not in ("manual", "study"):
+        raise _bad(f"{where} [effects] source", s.effects_source, "'manual' eller 'study'", "'manual' or 'study'")
+    team = (s.intervention_per_team_year, s.participants_per_team_year)
+    if all(v is not None for v in team):
+        _number(f"{where} [costs] intervention_per_team_year", team[0], 0, 1e9)
+        _number(f"{where} [costs] participants_per_team_year", team[1], 1, 1e6)
+        checked = replace(checked, intervention_per_participant=None)
+    elif any(v is not None for v in team):
+        raise _bad(
+            f"{where} [costs]",
+            "intervention_per_team_year/participants_per_team_year",
+            "båda eller ingen av dem",
+            "both or neither of them",
+        )
+    elif s.intervention_per_participant is None:
+        raise _bad(f"{where} [costs] intervention_per_participant", None, "ett belopp i SEK", "an amount in SEK")
+    else:
+        _number(f"{where} [costs] intervention_per_participant", s.intervention_per_participant, 0, 1e7)
+    return checked
+
+
+def read_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Read a scenario TOML file; unknown sections or keys and bad values raise InputError naming them.
+
+    Parameters
+    ----------
+    path : str or Path
+        The TOML file (keys documented in the README); missing keys take the defaults.
+
+    Returns
+    -------
+    Scenario
+
+    """
+    path = Path(path)
+    name = path.name
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"Scenariofilen {name} finns inte.", f"The scenario file {name} does not exist.") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{name} är ingen giltig TOML-fil: {exc}", f"{name} is not a valid TOML file: {exc}") from None
+    values = {}
+    for section, content in data.items():
+        if section not in LAYOUT:
+            raise InputError(
+                f"{name}: okänd sektion [{section}]; kända: {', '.join(LAYOUT)}.",
+                f"{name}: unknown section [{section}]; known: {', '.join(LAYOUT)}.",
+            )
+        if not isinstance(content, dict):
+            raise _bad(f"{name} [{section}]", content, "en tabell", "a table")
+        for key, value in content.items():
+            if key not in LAYOUT[section]:
+                known = ", ".join(LAYOUT[section])
+                raise InputError(
+                    f"{name}: okänd nyckel {key!r} i [{section}]; kända: {known}.",
+                    f"{name}: unknown key {key!r} in [{section}]; known: {known}.",
+                )
+            values[LAYOUT[section][key]] = value
+    if "intervention_per_team_year" in values and "intervention_per_participant" not in values:
+        values["intervention_per_participant"] = None
+    known_fields = {f.name for f in fields(Scenario)}
+    return validate_scenario(Scenario(**{k: v for k, v in values.items() if k in known_fields}), name)
