@@ -11,6 +11,7 @@ pages = [
     st.Page("pages/overview.py", title=t("nav.overview", lang), url_path="oversikt", default=True),
     st.Page("pages/comparisons.py", title=t("nav.comparisons", lang), url_path="jamforelser"),
     st.Page("pages/placement.py", title=t("nav.placement", lang), url_path="sarskilt-boende"),
+    st.Page("pages/costs.py", title=t("nav.costs", lang), url_path="kostnader"),
     st.Page("pages/data.py", title=t("nav.data", lang), url_path="data"),
 ]
 st.navigation(pages).run()

@@ -1,4 +1,4 @@
-"""Command line: `python -m analysis demo|import|compare|placement ...`; the same functions as the pages."""
+"""Command line: `python -m analysis demo|import|compare|placement|costs ...`; the same functions as the pages."""
 
 from __future__ import annotations
 
@@ -15,12 +15,24 @@ from analysis.bands import default_bands, parse_band_edges
 from analysis.cells import APPLICATION_TYPES, SEXES, Filters
 from analysis.compare import GROUP_COLUMNS
 from analysis.comparisons import run_comparison
+from analysis.costs import (
+    PSA_DRAWS,
+    draw_effects,
+    eskilstuna_preset,
+    estimate_effects,
+    load_effect_data,
+    project_costs,
+    simulate_net,
+    summarize_uncertainty,
+    with_effects,
+)
 from analysis.demo import DemoSpec, build_demo_store
 from analysis.errors import UserFacingError
 from analysis.importer import ImportRejected, import_study
 from analysis.methods import METHODS
 from analysis.person_values import EXCLUDE, HANDLING
 from analysis.placement import analyze_placement
+from analysis.scenario import Scenario, read_scenario
 from analysis.settings import get_setting
 from analysis.studies import check_districts, check_month, describe_study, resolve_study
 
@@ -68,6 +80,14 @@ def _parser() -> argparse.ArgumentParser:
         help="döda och flyttade: exclude (uteslut, standard) eller zero (0 timmar) / deaths and placements",
     )
     _add_request(sub.add_parser("placement", help="tid till särskilt boende / time to nursing-home placement"))
+
+    costs = sub.add_parser("costs", help="kostnader och budgetpåverkan / costs and budget impact")
+    costs.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
+    costs.add_argument("--study", default=None, help="studie / study (for effects from the study)")
+    costs.add_argument("--scenario", default=None, help="scenariofil (TOML) / scenario file; default: the example")
+    costs.add_argument("--preset", choices=("eskilstuna",), default=None, help="förinställt scenario / preset")
+    costs.add_argument("--draws", type=int, default=PSA_DRAWS, help="dragningar / probabilistic draws")
+    costs.add_argument("--json", action="store_true", help="skriv JSON / print JSON")
     return parser
 
 
@@ -160,6 +180,43 @@ def _run_placement(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_costs(args: argparse.Namespace) -> int:
+    """Project costs for a scenario (effects typed in or from the study) and print JSON or a table."""
+    if args.draws < 100 or args.draws > 1_000_000:
+        raise UserFacingError("--draws måste vara 100–1 000 000.", "--draws must be 100–1,000,000.")
+    if args.preset:
+        scenario = eskilstuna_preset()[0]
+    elif args.scenario:
+        scenario = read_scenario(args.scenario)
+    else:
+        scenario = Scenario()
+    draws = None
+    if scenario.effects_source == "study":
+        con = db.connect(args.db)
+        try:
+            study = resolve_study(con, args.study)
+            data = load_effect_data(con, study, min(24, describe_study(con, study)["max_month"] or 0))
+        finally:
+            con.close()
+        scenario = with_effects(scenario, estimate_effects(data))
+        draws = draw_effects(data, args.draws)
+    projection = project_costs(scenario)
+    uncertainty = summarize_uncertainty(simulate_net(scenario, draws, args.draws))
+    out = projection.to_dict() | {
+        "probability_saves_money": uncertainty["probability_saves_money"],
+        "net_interval": uncertainty["net_interval"],
+    }
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        print(projection.years.round(0).to_string(index=False))
+        print(f"Återbetald månad / payback month: {out['payback_month']}")
+        print(f"Sannolikhet att spara pengar / probability of saving money: {out['probability_saves_money']:.3f}")
+        low, high = out["net_interval"]
+        print(f"95 % intervall för nettobesparing / 95% interval of net savings: {low:,.0f} – {high:,.0f} SEK")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code; user errors print one line, no traceback."""
     args = _parser().parse_args(argv)
@@ -170,6 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_import(args)
         if args.command == "placement":
             return _run_placement(args)
+        if args.command == "costs":
+            return _run_costs(args)
         return _run_compare(args)
     except UserFacingError as exc:
         print(f"Fel: {exc.sv} / Error: {exc.en}", file=sys.stderr)

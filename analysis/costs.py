@@ -47,7 +47,7 @@ def _participants(scenario: Scenario) -> dict[str, float]:
 
 
 def _savings_per_participant_year(scenario: Scenario) -> tuple[float, float]:
-    """Return (home-care SEK, nursing-home SEK) saved per participant-year of effect, summed over bands × participants."""
+    """Return (home-care SEK, nursing-home SEK) saved per year of effect of one cohort, summed over bands."""
     people = _participants(scenario)
     hour = scenario.home_care_hour * scenario.price_index
     day = scenario.nursing_home_day * scenario.price_index
@@ -172,7 +172,8 @@ def load_effect_data(con: duckdb.DuckDBPyConnection, study: str, followup_months
                CASE WHEN p.placed_on IS NOT NULL AND p.placed_on <= p.stop_on
                     THEN datediff('day', p.placed_on, least(coalesce(p.died_on, p.stop_on), p.stop_on)) ELSE 0 END
                     AS nursing_home_days,
-               datediff('day', p.randomized_on, least(coalesce(p.died_on, p.stop_on), p.stop_on)) / 365.25 AS person_years
+               datediff('day', p.randomized_on, least(coalesce(p.died_on, p.stop_on), p.stop_on)) / 365.25
+                   AS person_years
         FROM p LEFT JOIN months m USING (person_id)
         WHERE p.age_band IS NOT NULL
         ORDER BY p.person_id

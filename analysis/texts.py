@@ -111,6 +111,72 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "word.to": ("till", "to"),
     "nav.data": ("Data", "Data"),
+    "nav.costs": ("Kostnader", "Costs"),
+    "costs.title": ("Kostnader och budgetpåverkan", "Costs and budget impact"),
+    "costs.scenario": ("Scenario", "Scenario"),
+    "costs.scenario.example": ("Exempel (tryck in egna värden)", "Example (type your own values)"),
+    "costs.scenario.study": ("Effekter från studien", "Effects from the study"),
+    "costs.scenario.eskilstuna": ("Eskilstuna som publicerat", "Eskilstuna as published"),
+    "costs.inputs": ("Antaganden (enhet, källa, år)", "Inputs (unit, source, year)"),
+    "costs.net": ("Nettobesparing på {years} år", "Net savings over {years} years"),
+    "costs.payback": ("Betalat sig efter", "Paid for itself after"),
+    "costs.months": ("{m} månader", "{m} months"),
+    "costs.never": ("inte inom perioden", "not within the horizon"),
+    "costs.probability": ("Sannolikhet att spara pengar", "Probability of saving money"),
+    "costs.cumulative": (
+        "Ackumulerad nettobesparing (diskonterad) med 95 % osäkerhetsintervall",
+        "Cumulative net savings (discounted) with 95% uncertainty interval",
+    ),
+    "costs.tornado": ("Vad betyder mest? Envägs känslighetsanalys", "What matters most? One-way sensitivity"),
+    "costs.tornado_note": (
+        "Nettot när ett antagande i taget sätts till sitt låga och höga värde (effekter från studien: 95 % "
+        "intervall; annars ±25 %).",
+        "Net savings with one input at a time at its low and high value (effects from the study: 95% interval; "
+        "otherwise ±25%).",
+    ),
+    "costs.sentence": (
+        "Under {years} år ger insatsen {net} kr i nettobesparing (95 % intervall {low} till {high} kr). "
+        "Sannolikheten att den sparar pengar är {p} %.",
+        "Over {years} years the intervention gives {net} SEK in net savings (95% interval {low} to {high} SEK). "
+        "The probability that it saves money is {p}%.",
+    ),
+    "costs.uncertain": (
+        "Intervallet rymmer både besparing och förlust: det är osäkert om insatsen sparar pengar.",
+        "The interval includes both savings and losses: it is uncertain whether the intervention saves money.",
+    ),
+    "costs.conventions": (
+        "Varje års deltagare börjar vid årets början; insatsens kostnad faller det året; effekterna gäller fullt "
+        "under den angivna tiden inom perioden; år 1 diskonteras inte och år t delas med (1 + ränta)^(t − 1); "
+        "besparingar är positiva tal. Osäkerhet: effekterna dras med bootstrap av försökets personer (eller hålls "
+        "fasta när de är inskrivna), kostnaderna ±25 % (triangelfördelning), 10 000 dragningar, fast frö.",
+        "Each year's participants start at the start of the year; the intervention cost falls in that year; effects "
+        "apply in full for the stated time within the horizon; year 1 is not discounted and year t is divided by "
+        "(1 + rate)^(t − 1); savings are positive. Uncertainty: effects bootstrapped from the trial's people (or "
+        "fixed when typed in), costs ±25% (triangular), 10,000 draws, fixed seed.",
+    ),
+    "costs.assumptions": ("Antaganden i det förinställda scenariot", "Assumptions of the preset"),
+    "costs.claim.payback_one_year": (
+        "Påståendet 'betalade sig efter ett år' (en årskull)",
+        "The claim 'paid for itself after one year' (one cohort)",
+    ),
+    "costs.claim.80_msek_a_year": (
+        "Påståendet 'cirka 80 Mkr per år på sikt'",
+        "The claim 'about 80 MSEK a year in the long run'",
+    ),
+    "costs.reproduced": ("återskapas med dessa antaganden", "is reproduced with these assumptions"),
+    "costs.not_reproduced": ("återskapas inte med dessa antaganden", "is not reproduced with these assumptions"),
+    "costs.claim_detail.payback_one_year": ("Beräknad återbetalning: {value}.", "Computed payback: {value}."),
+    "costs.claim_detail.80_msek_a_year": (
+        "Beräknat: {value} kr per år; för 80 Mkr krävs cirka {needed} sökande per år med samma fördelning.",
+        "Computed: {value} SEK a year; 80 MSEK needs about {needed} applicants a year in the same split.",
+    ),
+    "col.year": ("År", "Year"),
+    "col.participants": ("Deltagare", "Participants"),
+    "col.intervention_cost": ("Insatsens kostnad", "Intervention cost"),
+    "col.home_care_savings": ("Besparing hemtjänst", "Home-care savings"),
+    "col.nursing_home_savings": ("Besparing särskilt boende", "Nursing-home savings"),
+    "col.net": ("Netto", "Net"),
+    "col.cumulative_net": ("Ackumulerat netto", "Cumulative net"),
     "nav.comparisons": ("Jämförelser", "Comparisons"),
     "cmp.title": ("Jämförelser för forskning", "Comparisons for research"),
     "cmp.working": (

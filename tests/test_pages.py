@@ -160,3 +160,18 @@ def test_comparisons_page_runs_every_method_and_both_choices(store, lang):
     heading = "Difference in hours per month, month 6" if lang else "Skillnad i timmar per månad, månad 6"
     assert at.header[0].value == heading
     assert any("interaktion" in w.value.lower() or "interaction" in w.value.lower() for w in at.warning)
+
+
+@pytest.mark.parametrize("lang", [None, "en"])
+def test_costs_page_runs_every_scenario(store, lang):
+    at = run_app(lang)
+    at.switch_page("pages/costs.py").run()
+    assert not at.exception and not at.error
+    for scenario in ("study", "eskilstuna", "example"):
+        at.sidebar.radio(key="scenario").set_value(scenario).run()
+        assert not at.exception and not at.error, scenario
+        assert len(at.metric) == 3
+    at.number_input(key="example_uptake").set_value(0.5).run()
+    assert not at.exception and not at.error
+    # Net savings are proportional to uptake: 287.91 MSEK at 0.67 (test_costs arithmetic) → 214.86 at 0.5.
+    assert at.metric[0].value == ("214.9 MSEK" if lang else "214,9 Mkr")

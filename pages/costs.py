@@ -1,0 +1,233 @@
+"""Costs page for a board meeting: net savings, payback, uncertainty, tornado and plain sentences."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analysis.costs import (
+    PSA_DRAWS,
+    check_published_claims,
+    draw_effects,
+    effect_intervals,
+    eskilstuna_preset,
+    estimate_effects,
+    load_effect_data,
+    project_costs,
+    simulate_net,
+    summarize_uncertainty,
+    tornado,
+    with_effects,
+)
+from analysis.scenario import BANDS, SOURCES, Scenario, validate_scenario
+from analysis.texts import format_number, t
+from pages import common
+
+SCENARIOS = ("example", "study", "eskilstuna")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _study_effects(path: str, version: tuple[int, int], study: str, months: int):
+    """Return (effects, draws, intervals) estimated from the study, cached per store version."""
+    data = load_effect_data(common.connection(path, version), study, months)
+    draws = draw_effects(data, PSA_DRAWS)
+    return estimate_effects(data), draws, effect_intervals(draws)
+
+
+def _inputs(scenario: Scenario, lang: str, editable_effects: bool, prefix: str) -> Scenario:
+    """Render editable inputs with unit, source and year (keys per scenario); return the edited scenario."""
+    with st.expander(t("costs.inputs", lang)):
+        values = {}
+        for key in ("home_care_hour", "nursing_home_day", "price_index", "uptake", "duration_years", "discount_rate"):
+            src = SOURCES[key]
+            values[key] = st.number_input(
+                f"{key} ({src.unit}; {src.source}; {src.year})",
+                value=float(getattr(scenario, key)),
+                min_value=0.0,
+                key=f"{prefix}_{key}",
+            )
+        cost = st.number_input(
+            f"intervention_per_participant ({SOURCES['intervention_per_participant'].unit}; "
+            f"{SOURCES['intervention_per_participant'].source})",
+            value=float(scenario.cost_per_participant()),
+            min_value=0.0,
+            key=f"{prefix}_cost",
+        )
+        years = st.number_input("years", value=int(scenario.years), min_value=1, max_value=50, key=f"{prefix}_years")
+        applicants = {
+            b: st.number_input(
+                f"applicants_per_year {b} ({SOURCES['applicants_per_year'].source})",
+                value=float(scenario.applicants_per_year[b]),
+                min_value=0.0,
+                key=f"{prefix}_app_{b}",
+            )
+            for b in BANDS
+        }
+        changes = dict(
+            values,
+            years=int(years),
+            applicants_per_year=applicants,
+            intervention_per_participant=cost,
+            intervention_per_team_year=None,
+            participants_per_team_year=None,
+        )
+        if editable_effects:
+            changes["hours_per_month"] = {
+                b: st.number_input(
+                    f"hours_per_month {b}", value=float(scenario.hours_per_month[b]), key=f"{prefix}_h_{b}"
+                )
+                for b in BANDS
+            }
+            changes["nursing_home_days_per_year"] = {
+                b: st.number_input(
+                    f"nursing_home_days_per_year {b}",
+                    value=float(scenario.nursing_home_days_per_year[b]),
+                    key=f"{prefix}_d_{b}",
+                )
+                for b in BANDS
+            }
+    return validate_scenario(replace(scenario, **changes))
+
+
+def _cumulative_chart(projection, yearly: np.ndarray, lang: str) -> go.Figure:
+    """Cumulative discounted net per year with the 2.5–97.5 percentile band of the draws."""
+    years = projection.years["year"].to_numpy()
+    cumulative = np.cumsum(yearly, axis=1)
+    low, high = np.percentile(cumulative, [2.5, 97.5], axis=0) / 1e6
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=np.concatenate([years, years[::-1]]),
+            y=np.concatenate([high, low[::-1]]),
+            fill="toself",
+            fillcolor=common.ARM_COLOURS["intervention"],
+            opacity=0.2,
+            line={"width": 0},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=years,
+            y=projection.years["cumulative_net"] / 1e6,
+            mode="lines+markers",
+            line={"color": common.ARM_COLOURS["intervention"]},
+            name=t("col.cumulative_net", lang),
+        )
+    )
+    fig.add_hline(y=0, line_dash="dash", line_color="grey")
+    fig.update_layout(xaxis_title=t("col.year", lang), yaxis_title="MSEK", showlegend=False)
+    return fig
+
+
+def _tornado_chart(table: pd.DataFrame, lang: str) -> go.Figure:
+    """Horizontal bars from the low-value net to the high-value net, around the central net."""
+    top = table.head(10).iloc[::-1]
+    base = table.attrs["base"] / 1e6
+    fig = go.Figure()
+    for column, name, colour in (
+        ("net_low", "låg / low", common.ARM_COLOURS["control"]),
+        ("net_high", "hög / high", common.ARM_COLOURS["intervention"]),
+    ):
+        fig.add_trace(
+            go.Bar(
+                y=top["input"], x=top[column] / 1e6 - base, base=base, orientation="h", name=name, marker_color=colour
+            )
+        )
+    fig.update_layout(barmode="overlay", xaxis_title="MSEK", legend={"orientation": "h"})
+    return fig
+
+
+def render(lang: str) -> None:
+    """Render the costs page."""
+    path, version = common.open_store(lang)
+    info = common.choose_study(path, version, lang)
+    choice = st.sidebar.radio(
+        t("costs.scenario", lang), SCENARIOS, format_func=lambda s: t(f"costs.scenario.{s}", lang), key="scenario"
+    )
+    st.title(t("costs.title", lang))
+    assumptions = []
+    draws, intervals = None, None
+    if choice == "eskilstuna":
+        scenario, assumptions = eskilstuna_preset()
+    else:
+        scenario = Scenario()
+    if choice == "study":
+        common.show_demo_banner(info, lang)
+        effects, draws, intervals = _study_effects(path, version, info["study"], min(24, info["max_month"] or 0))
+        scenario = with_effects(scenario, effects)
+    scenario = _inputs(scenario, lang, editable_effects=choice != "study", prefix=choice)
+
+    projection = project_costs(scenario)
+    bar = st.progress(0.0)
+    yearly = simulate_net(scenario, draws, PSA_DRAWS, progress=lambda f: bar.progress(f))
+    bar.empty()
+    summary = summarize_uncertainty(yearly)
+    net = float(projection.years["net"].sum())
+    low, high = summary["net_interval"]
+
+    cols = st.columns(3)
+    cols[0].metric(
+        t("costs.net", lang, years=scenario.years),
+        f"{format_number(net / 1e6, lang)} {'MSEK' if lang == 'en' else 'Mkr'}",
+    )
+    payback = projection.payback_month
+    cols[1].metric(t("costs.payback", lang), t("costs.months", lang, m=payback) if payback else t("costs.never", lang))
+    cols[2].metric(
+        t("costs.probability", lang), f"{format_number(summary['probability_saves_money'] * 100, lang, 0)} %"
+    )
+    st.markdown(
+        t(
+            "costs.sentence",
+            lang,
+            years=scenario.years,
+            net=format_number(net, lang, 0),
+            low=format_number(low, lang, 0),
+            high=format_number(high, lang, 0),
+            p=format_number(summary["probability_saves_money"] * 100, lang, 0),
+        )
+    )
+    if low < 0 < high:
+        st.warning(t("costs.uncertain", lang))
+
+    st.subheader(t("costs.cumulative", lang))
+    st.plotly_chart(_cumulative_chart(projection, yearly, lang), key="cumulative")
+    table = projection.years.copy()
+    st.dataframe(
+        pd.DataFrame({t(f"col.{c}", lang): [format_number(v, lang, 0) for v in table[c]] for c in table.columns}),
+        hide_index=True,
+    )
+
+    st.subheader(t("costs.tornado", lang))
+    st.caption(t("costs.tornado_note", lang))
+    st.plotly_chart(_tornado_chart(tornado(scenario, intervals), lang), key="tornado")
+
+    if assumptions:
+        st.subheader(t("costs.assumptions", lang))
+        for sv, en in assumptions:
+            st.markdown(f"- {en if lang == 'en' else sv}")
+        for claim in check_published_claims(scenario):
+            verdict = t("costs.reproduced" if claim["reproduced"] else "costs.not_reproduced", lang)
+            value = claim["value"]
+            shown = (
+                t("costs.months", lang, m=value)
+                if claim["claim"] == "payback_one_year" and value
+                else format_number(value, lang, 0)
+            )
+            detail = t(
+                f"costs.claim_detail.{claim['claim']}",
+                lang,
+                value=shown,
+                needed=format_number(claim["needed"], lang, 0),
+            )
+            name = t("costs.claim." + claim["claim"], lang)
+            (st.success if claim["reproduced"] else st.warning)(f"{name} {verdict}. {detail}")
+    st.caption(t("costs.conventions", lang))
+
+
+common.run_page(render)
