@@ -49,7 +49,8 @@ def current_language() -> str:
         horizontal=True,
         key="lang",
     )
-    st.query_params["lang"] = chosen
+    if st.query_params.get("lang", "sv") != chosen:  # write only on a change: keeps share links clean
+        st.query_params["lang"] = chosen
     return chosen
 
 

@@ -122,6 +122,7 @@ def _cumulative_chart(projection, yearly: np.ndarray, lang: str) -> go.Figure:
     )
     fig.add_hline(y=0, line_dash="dash", line_color="grey")
     fig.update_layout(xaxis_title=t("col.year", lang), yaxis_title="MSEK", showlegend=False)
+    fig.update_xaxes(dtick=1)
     return fig
 
 
