@@ -117,6 +117,52 @@ def cached_compare_hours(path, version, study, month, filters: Filters, bands: t
     return compare_hours(_connection(path, version), study, month, filters, bands)
 
 
+def bind_url(key: str, default, options=None, cast=str, multi: bool = False) -> None:
+    """Give widget ``key`` its value from the share link (?key=...), else keep or set the default.
+
+    Call before creating the widget (without value/index: the session state holds it), then
+    ``write_url(key, default)`` after. Values outside ``options`` are ignored.
+    """
+
+    def valid(value) -> bool:
+        if options is None:
+            return True
+        return all(v in options for v in value) if multi else value in options
+
+    if key in st.session_state and valid(st.session_state[key]):
+        return
+    value = default
+    try:
+        if multi and key in st.query_params:
+            value = [cast(v) for v in st.query_params.get_all(key)]
+        elif not multi and key in st.query_params:
+            value = cast(st.query_params[key])
+    except (TypeError, ValueError):
+        value = default
+    st.session_state[key] = value if valid(value) else default
+
+
+def write_url(key: str, default) -> None:
+    """Keep a widget's value in the URL so a copied link reproduces the view (defaults are left out)."""
+    value = st.session_state.get(key, default)
+    if value == default or value in ([], ()):
+        if key in st.query_params:
+            del st.query_params[key]
+    elif isinstance(value, list | tuple):
+        if st.query_params.get_all(key) != [str(v) for v in value]:
+            st.query_params[key] = [str(v) for v in value]
+    elif st.query_params.get(key) != str(value):
+        st.query_params[key] = str(value)
+
+
+def url_widget(widget, key: str, default, *args, options=None, cast=str, multi=False, **kwargs):
+    """Create a widget bound to the URL: seeded from the link, written back after; return its value."""
+    bind_url(key, default, options, cast, multi)
+    value = widget(*args, key=key, **kwargs)
+    write_url(key, default)
+    return value
+
+
 def choose_study(path: str, version: tuple[int, int], lang: str) -> dict:
     """Render the study selector when the store holds several studies; return the study's facts."""
     studies = cached_studies(path, version)
@@ -126,8 +172,14 @@ def choose_study(path: str, version: tuple[int, int], lang: str) -> dict:
         titles = dict(zip(studies["study"], studies[title_col]))
         default = cached_study(path, version, None)["study"]
         names = list(titles)
-        requested = st.sidebar.selectbox(
-            t("sidebar.study", lang), names, index=names.index(default), format_func=titles.get, key="study"
+        requested = url_widget(
+            st.sidebar.selectbox,
+            "study",
+            default,
+            t("sidebar.study", lang),
+            names,
+            options=names,
+            format_func=titles.get,
         )
     return cached_study(path, version, requested)
 
@@ -149,8 +201,16 @@ def choose_filters(info: dict, lang: str) -> Filters:
     }
     chosen = {
         field: tuple(
-            st.sidebar.multiselect(
-                t(f"sidebar.{field}", lang), values, format_func=label, key=field, placeholder=t("sidebar.all", lang)
+            url_widget(
+                st.sidebar.multiselect,
+                field,
+                [],
+                t(f"sidebar.{field}", lang),
+                values,
+                options=values,
+                multi=True,
+                format_func=label,
+                placeholder=t("sidebar.all", lang),
             )
         )
         for field, (values, label) in options.items()
@@ -233,13 +293,15 @@ def band_name(label: str, lang: str) -> str:
 def choose_band(label_key: str, key: str, bands: tuple[AgeBand, ...], lang: str) -> str:
     """Render a horizontal radio of the age bands and 'all' (the default); return the chosen label."""
     labels = [b.label for b in bands] + ["all"]
-    return st.radio(
+    return url_widget(
+        st.radio,
+        key,
+        "all",
         t(label_key, lang),
         labels,
-        index=len(labels) - 1,
+        options=labels,
         format_func=lambda b: band_name(b, lang),
         horizontal=True,
-        key=key,
     )
 
 

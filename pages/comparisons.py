@@ -133,12 +133,33 @@ def render(lang: str) -> None:
     """Render the comparisons page."""
     path, version, info, filters = common.open_page(lang)
     top = info["max_month"] or 0
-    month = st.sidebar.number_input(
-        t("cmp.month", lang), 0, top, min(int(get_setting("default_month")), top), key="cmp_month"
+    month = common.url_widget(
+        st.sidebar.number_input,
+        "cmp_month",
+        min(int(get_setting("default_month")), top),
+        t("cmp.month", lang),
+        0,
+        top,
+        options=range(top + 1),
+        cast=int,
     )
-    method = st.sidebar.selectbox(t("cmp.method", lang), METHODS, format_func=lambda m: _name(m, lang), key="method")
-    handling = st.sidebar.radio(
-        t("cmp.handling", lang), HANDLING, format_func=lambda h: t(f"cmp.handling.{h}", lang), key="handling"
+    method = common.url_widget(
+        st.sidebar.selectbox,
+        "method",
+        "welch",
+        t("cmp.method", lang),
+        METHODS,
+        options=METHODS,
+        format_func=lambda m: _name(m, lang),
+    )
+    handling = common.url_widget(
+        st.sidebar.radio,
+        "handling",
+        HANDLING[0],
+        t("cmp.handling", lang),
+        HANDLING,
+        options=HANDLING,
+        format_func=lambda h: t(f"cmp.handling.{h}", lang),
     )
     threshold = int(get_setting("suppression_threshold"))
     bands = common.bands()

@@ -148,8 +148,14 @@ def render(lang: str) -> None:
     """Render the costs page."""
     path, version = common.open_store(lang)
     info = common.choose_study(path, version, lang)
-    choice = st.sidebar.radio(
-        t("costs.scenario", lang), SCENARIOS, format_func=lambda s: t(f"costs.scenario.{s}", lang), key="scenario"
+    choice = common.url_widget(
+        st.sidebar.radio,
+        "scenario",
+        SCENARIOS[0],
+        t("costs.scenario", lang),
+        SCENARIOS,
+        options=SCENARIOS,
+        format_func=lambda s: t(f"costs.scenario.{s}", lang),
     )
     st.title(t("costs.title", lang))
     assumptions = []

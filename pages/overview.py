@@ -143,8 +143,15 @@ def render(lang: str) -> None:
     """Render the overview page."""
     path, version, info, filters = common.open_page(lang)
     top = info["max_month"] or 0
-    month = st.sidebar.slider(
-        t("sidebar.month", lang), 0, top, min(int(get_setting("default_month")), top), key="month"
+    month = common.url_widget(
+        st.sidebar.slider,
+        "month",
+        min(int(get_setting("default_month")), top),
+        t("sidebar.month", lang),
+        0,
+        top,
+        options=range(top + 1),
+        cast=int,
     )
     threshold = int(get_setting("suppression_threshold"))
     bands = common.bands()

@@ -179,10 +179,24 @@ def render(lang: str) -> None:
     """Render the placement page."""
     path, version, info, filters = common.open_page(lang)
     top = info["max_month"] or 0
-    month = st.sidebar.slider(
-        t("placement.window", lang), 1, max(top, 1), min(int(get_setting("default_month")), max(top, 1)), key="window"
+    month = common.url_widget(
+        st.sidebar.slider,
+        "window",
+        min(int(get_setting("default_month")), max(top, 1)),
+        t("placement.window", lang),
+        1,
+        max(top, 1),
+        options=range(1, max(top, 1) + 1),
+        cast=int,
     )
-    show_km = st.sidebar.checkbox(t("placement.show_km", lang), key="show_km")
+    show_km = common.url_widget(
+        st.sidebar.checkbox,
+        "show_km",
+        False,
+        t("placement.show_km", lang),
+        options=(True, False),
+        cast=lambda v: v == "True",
+    )
     threshold = int(get_setting("suppression_threshold"))
     bands = common.bands()
 

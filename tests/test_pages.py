@@ -175,3 +175,33 @@ def test_costs_page_runs_every_scenario(store, lang):
     assert not at.exception and not at.error
     # Net savings are proportional to uptake: 287.91 MSEK at 0.67 (test_costs arithmetic) → 214.86 at 0.5.
     assert at.metric[0].value == ("214.9 MSEK" if lang else "214,9 Mkr")
+
+
+def test_share_link_reproduces_the_view(store):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.query_params["sex"] = ["F"]
+    at.query_params["month"] = "6"
+    at.query_params["trajectory_band"] = "86-95"
+    at.run()
+    assert not at.exception and not at.error
+    assert at.header[0].value == "Home-care hours per month in month 6"
+    assert at.sidebar.multiselect(key="sex").value == ["F"]
+    assert at.radio(key="trajectory_band").value == "86-95"
+    # Changing a choice writes it back, so the address bar always holds the current view.
+    at.sidebar.multiselect(key="application_type").set_value(["new"]).run()
+    at.sidebar.slider(key="month").set_value(12).run()
+    assert at.query_params["application_type"] == "new" and at.query_params["month"] == "12"
+    at.sidebar.slider(key="month").set_value(24).run()  # back to the default: left out of the link
+    assert "month" not in at.query_params
+
+
+def test_share_link_with_bad_values_falls_back_to_defaults(store):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["sex"] = ["X"]
+    at.query_params["month"] = "999"
+    at.query_params["trajectory_band"] = "nonsense"
+    at.run()
+    assert not at.exception and not at.error
+    assert at.header[0].value == "Hemtjänsttimmar per månad i månad 24"
+    assert at.sidebar.multiselect(key="sex").value == []
