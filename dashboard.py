@@ -8,7 +8,7 @@ from pages.common import current_language
 st.set_page_config(page_title="IHR", layout="wide")
 lang = current_language()
 pages = [
-    st.Page("pages/overview.py", title=t("nav.overview", lang), url_path="oversikt", default=True),
+    st.Page("pages/overview.py", title=t("nav.overview", lang), default=True),  # served at /
     st.Page("pages/comparisons.py", title=t("nav.comparisons", lang), url_path="jamforelser"),
     st.Page("pages/placement.py", title=t("nav.placement", lang), url_path="sarskilt-boende"),
     st.Page("pages/costs.py", title=t("nav.costs", lang), url_path="kostnader"),
