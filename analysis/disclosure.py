@@ -51,3 +51,34 @@ def suppress_small(
         out[col] = out[col].astype("float64")
         out.loc[small, col] = np.nan
     return out
+
+
+def hide_complements(hidden: pd.Series, sizes: pd.Series, is_total: pd.Series) -> pd.Series:
+    """Secondary suppression: when exactly one part of a shown total is hidden, hide the smallest other part too.
+
+    A table that shows a total and all but one of its parts gives the hidden part away by subtraction;
+    hiding a second part (the smallest shown) closes that. Apply once per total (e.g. per arm).
+
+    Parameters
+    ----------
+    hidden : Series of bool
+        Primary suppression per row.
+    sizes : Series
+        The rows' counts (to choose the smallest part).
+    is_total : Series of bool
+        True on the row that is the sum of the others.
+
+    Returns
+    -------
+    Series of bool
+        The rows to hide.
+
+    """
+    out = hidden.copy()
+    parts = ~is_total
+    total_shown = bool((~out[is_total]).all()) if is_total.any() else False
+    if total_shown and int(out[parts].sum()) == 1:
+        candidates = sizes[parts & ~out]
+        if len(candidates):
+            out[candidates.idxmin()] = True
+    return out

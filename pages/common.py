@@ -16,7 +16,7 @@ from analysis.cells import APPLICATION_TYPES, SEXES, Filters
 from analysis.compare import HoursComparison, compare_hours
 from analysis.comparisons import run_comparison
 from analysis.demo import build_demo_store
-from analysis.disclosure import SUPPRESSED
+from analysis.disclosure import SUPPRESSED, hide_complements, suppress_small
 from analysis.errors import UserFacingError
 from analysis.methods import fit_mixed_model
 from analysis.overview import summarize_people, trace_hours
@@ -281,6 +281,31 @@ def cached_mixed(path, version, study, last_month, filters: Filters, bands: tupl
     return fit_mixed_model(
         cached_all_months(path, version, study, last_month, filters, bands, handling), list(timepoints)
     )
+
+
+def hide_band_rows(groups: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Hide a band row (both arms) when either arm has fewer than threshold people, plus its complement."""
+    n_min = groups[["n_intervention", "n_control"]].min(axis=1)
+    hidden = hide_complements(n_min < threshold, n_min, groups["age_band"] == "all")
+    out = groups.copy()
+    for column in [c for c in groups.columns if c != "age_band"]:
+        out[column] = out[column].astype("float64").where(~hidden)
+    out["suppressed"] = hidden
+    return out
+
+
+def hide_people_rows(people: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Hide small people/placement cells per arm, with secondary suppression against the arm's total."""
+    columns = ["n", "n_placed", "share_placed", "placed_ci_low", "placed_ci_high", "n_died"]
+    out = suppress_small(people, threshold, "n", columns, numerators=["n_placed", "n_died"])
+    for arm in ARM_ORDER:
+        rows = out["arm"] == arm
+        hidden = hide_complements(
+            out.loc[rows, "suppressed"], people.loc[rows, "n"], out.loc[rows, "age_band"] == "all"
+        )
+        out.loc[hidden[hidden].index, columns] = float("nan")
+        out.loc[hidden.index, "suppressed"] = hidden
+    return out
 
 
 def band_name(label: str, lang: str) -> str:

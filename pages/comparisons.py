@@ -28,9 +28,8 @@ def _name(method: str, lang: str) -> str:
 
 
 def _hide(groups: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Hide every statistic of a band where either arm has fewer than threshold people."""
-    shown = groups.assign(n_min=groups[["n_intervention", "n_control"]].min(axis=1))
-    return suppress_small(shown, threshold, "n_min", [c for c in groups.columns if c != "age_band"])
+    """Hide every statistic of a band where either arm has fewer than threshold people (and its complement)."""
+    return common.hide_band_rows(groups, threshold)
 
 
 def _results_table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -39,10 +39,8 @@ def _hours_table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def _hidden_groups(groups: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Hide every statistic of a band where either arm has fewer than threshold people."""
-    shown = groups.assign(n_min=groups[["n_intervention", "n_control"]].min(axis=1))
-    hide = [c for c in groups.columns if c != "age_band"]
-    return suppress_small(shown, threshold, "n_min", hide)
+    """Hide every statistic of a band where either arm has fewer than threshold people (and its complement)."""
+    return common.hide_band_rows(groups, threshold)
 
 
 def _dot_trace(x, y, low, high, arm: str, lang: str) -> go.Scatter:
@@ -164,13 +162,7 @@ def render(lang: str) -> None:
     comparison = common.cached_compare_hours(path, version, info["study"], month, filters, bands)
     trace = common.cached_trace_hours(path, version, info["study"], filters, bands)
 
-    shown_people = suppress_small(
-        people,
-        threshold,
-        "n",
-        ["n", "n_placed", "share_placed", "placed_ci_low", "placed_ci_high", "n_died"],
-        numerators=["n_placed", "n_died"],
-    )
+    shown_people = common.hide_people_rows(people, threshold)
     shown_groups = _hidden_groups(comparison.groups, threshold)
 
     st.header(t("overview.hours", lang, month=month))
@@ -195,7 +187,7 @@ def render(lang: str) -> None:
     outside = int(
         people.loc[people["age_band"] == "all", "n"].sum() - people.loc[people["age_band"] != "all", "n"].sum()
     )
-    if outside:
+    if outside >= threshold:  # fewer would be a small cell
         st.caption(t("overview.outside_bands", lang, n=outside))
     st.caption(t("overview.suppressed", lang, t=threshold))
 

@@ -117,3 +117,18 @@ def test_suppress_small_hides_small_denominators_and_numerators():
     assert out["suppressed"].tolist() == [True, True, False]
     assert np.isnan(out.loc[0, "n"]) and np.isnan(out.loc[1, "share"]) and out.loc[2, "share"] == 0.4
     assert frame.loc[0, "n"] == 3  # the input is not changed
+
+
+def test_hide_complements_closes_subtraction():
+    import pandas as pd
+
+    from analysis.disclosure import hide_complements
+
+    sizes = pd.Series([3, 10, 12, 25])
+    total = pd.Series([False, False, False, True])
+    hidden = hide_complements(sizes < 5, sizes, total)
+    assert hidden.tolist() == [True, True, False, False]  # the smallest other part goes too
+    two = hide_complements(pd.Series([True, False, True, False]), sizes, total)
+    assert two.tolist() == [True, False, True, False]  # already two hidden: nothing to add
+    no_total = hide_complements(pd.Series([True, False, False, True]), sizes, total)
+    assert no_total.tolist() == [True, False, False, True]  # total hidden: nothing to subtract from
