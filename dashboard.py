@@ -9,6 +9,7 @@ st.set_page_config(page_title="IHR", layout="wide")
 lang = current_language()
 pages = [
     st.Page("pages/overview.py", title=t("nav.overview", lang), default=True),  # served at /
+    st.Page("pages/presentation.py", title=t("nav.presentation", lang), url_path="presentation"),
     st.Page("pages/comparisons.py", title=t("nav.comparisons", lang), url_path="jamforelser"),
     st.Page("pages/placement.py", title=t("nav.placement", lang), url_path="sarskilt-boende"),
     st.Page("pages/costs.py", title=t("nav.costs", lang), url_path="kostnader"),

@@ -111,6 +111,25 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "word.to": ("till", "to"),
     "nav.data": ("Data", "Data"),
+    "nav.presentation": ("Presentation", "Presentation"),
+    "slides.choose": ("Bild", "Slide"),
+    "slides.hours": ("Hemtjänsttimmar per månad efter {month} månader", "Home-care hours a month after {month} months"),
+    "slides.placement": (
+        "Flytt till särskilt boende inom {month} månader",
+        "Moves into a nursing home within {month} months",
+    ),
+    "slides.money": (
+        "Pengarna: effekter från studien, exempelkostnader",
+        "The money: effects from the study, example costs",
+    ),
+    "slides.interaction": (
+        "Skillnaden mellan åldersgrupperna är {verdict} (interaktionstest p {p}); resultat per grupp är "
+        "subgruppsanalyser.",
+        "The difference between age bands is {verdict} (interaction test p {p}); band results are subgroup analyses.",
+    ),
+    "slides.interaction.clear": ("tydlig", "clear"),
+    "slides.interaction.unclear": ("inte säkerställd", "not established"),
+    "slides.share": ("{arm}: {value} %", "{arm}: {value}%"),
     "nav.costs": ("Kostnader", "Costs"),
     "costs.title": ("Kostnader och budgetpåverkan", "Costs and budget impact"),
     "costs.scenario": ("Scenario", "Scenario"),

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -15,13 +16,14 @@ from analysis.baseline import count_flow, describe_baseline, load_baseline
 from analysis.cells import APPLICATION_TYPES, SEXES, Filters
 from analysis.compare import HoursComparison, compare_hours
 from analysis.comparisons import run_comparison
+from analysis.costs import PSA_DRAWS, draw_effects, effect_intervals, estimate_effects, load_effect_data
 from analysis.demo import build_demo_store
 from analysis.disclosure import SUPPRESSED, hide_complements, suppress_small
 from analysis.errors import UserFacingError
 from analysis.methods import fit_mixed_model
 from analysis.overview import summarize_people, trace_hours
 from analysis.person_values import load_all_months, load_month_values
-from analysis.placement import analyze_placement
+from analysis.placement import RISK_MONTHS, analyze_placement
 from analysis.settings import get_setting
 from analysis.studies import describe_study, resolve_study
 from analysis.texts import LANGUAGES, format_number, t
@@ -352,3 +354,78 @@ def run_page(render: Callable[[str], None]) -> None:
     except Exception:  # the last guard: no traceback reaches a user; details go to the server log
         logger.exception("page failed")
         st.error(t("error.unexpected", lang))
+
+
+ARM_STATS = (
+    "n",
+    "placed",
+    "cuminc",
+    "cuminc_ci_low",
+    "cuminc_ci_high",
+    "one_minus_km",
+    "nursing_home_days_per_person_year",
+)
+CONTRASTS = (
+    "hazard_ratio",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "ph_p_value",
+    "shr",
+    "shr_ci_low",
+    "shr_ci_high",
+    "shr_p_value",
+    *(
+        f"{k}_{m}"
+        for m in RISK_MONTHS
+        for k in ("risk_difference", "rd_ci_low", "rd_ci_high", "risk_ratio", "rr_ci_low", "rr_ci_high")
+    ),
+)
+
+
+def hide_placement_rows(groups: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Hide an arm's figures when it has too few people or placements, and comparisons when either arm is hidden."""
+    out = groups.copy()
+    hidden_any = np.zeros(len(out), dtype=bool)
+    for arm in ("intervention", "control"):
+        n, placed = out[f"n_{arm}"].to_numpy(), out[f"placed_{arm}"].to_numpy()
+        hidden = (n < threshold) | ((placed > 0) & (placed < threshold))
+        hidden_any |= hidden
+        for key in ARM_STATS:
+            column = f"{key}_{arm}"
+            out[column] = out[column].astype("float64").where(~hidden, np.nan)
+    for column in CONTRASTS:
+        out[column] = out[column].astype("float64").where(~hidden_any, np.nan)
+    out["hidden_intervention"] = out["n_intervention"].isna()
+    out["hidden_control"] = out["n_control"].isna()
+    return out
+
+
+def read_placement(row: pd.Series, month: int, lang: str) -> str:
+    """Plain-language sentences for one band, or '' when hidden."""
+    if row["cuminc_intervention"] != row["cuminc_intervention"] or row["cuminc_control"] != row["cuminc_control"]:
+        return t("reading.hidden", lang, band=band_name(row["age_band"], lang))
+    text = t(
+        "placement.reading",
+        lang,
+        band=band_name(row["age_band"], lang),
+        month=month,
+        ci=format_number(row["cuminc_intervention"] * 100, lang),
+        cc=format_number(row["cuminc_control"] * 100, lang),
+    )
+    if row["hazard_ratio"] == row["hazard_ratio"]:
+        hr, lo, hi = (format_number(row[k], lang, 2) for k in ("hazard_ratio", "ci_low", "ci_high"))
+        if row["ci_high"] < 1 or row["ci_low"] > 1:
+            direction = t("word.lower" if row["ci_high"] < 1 else "word.higher", lang)
+            text += " " + t("placement.hr_clear", lang, hr=hr, lo=lo, hi=hi, direction=direction)
+        else:
+            text += " " + t("placement.hr_unclear", lang, hr=hr, lo=lo, hi=hi)
+    return text
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def cached_study_effects(path: str, version: tuple[int, int], study: str, months: int):
+    """Return (effects, draws, intervals) estimated from the study, cached per store version."""
+    data = load_effect_data(connection(path, version), study, months)
+    draws = draw_effects(data, PSA_DRAWS)
+    return estimate_effects(data), draws, effect_intervals(draws)

@@ -12,11 +12,7 @@ import streamlit as st
 from analysis.costs import (
     PSA_DRAWS,
     check_published_claims,
-    draw_effects,
-    effect_intervals,
     eskilstuna_preset,
-    estimate_effects,
-    load_effect_data,
     project_costs,
     simulate_net,
     summarize_uncertainty,
@@ -28,14 +24,6 @@ from analysis.texts import format_number, t
 from pages import common
 
 SCENARIOS = ("example", "study", "eskilstuna")
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _study_effects(path: str, version: tuple[int, int], study: str, months: int):
-    """Return (effects, draws, intervals) estimated from the study, cached per store version."""
-    data = load_effect_data(common.connection(path, version), study, months)
-    draws = draw_effects(data, PSA_DRAWS)
-    return estimate_effects(data), draws, effect_intervals(draws)
 
 
 def _inputs(scenario: Scenario, lang: str, editable_effects: bool, prefix: str) -> Scenario:
@@ -166,7 +154,9 @@ def render(lang: str) -> None:
         scenario = Scenario()
     if choice == "study":
         common.show_demo_banner(info, lang)
-        effects, draws, intervals = _study_effects(path, version, info["study"], min(24, info["max_month"] or 0))
+        effects, draws, intervals = common.cached_study_effects(
+            path, version, info["study"], min(24, info["max_month"] or 0)
+        )
         scenario = with_effects(scenario, effects)
     scenario = _inputs(scenario, lang, editable_effects=choice != "study", prefix=choice)
 

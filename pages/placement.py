@@ -13,50 +13,6 @@ from analysis.settings import get_setting
 from analysis.texts import format_number, format_p, t
 from pages import common
 
-ARM_STATS = (
-    "n",
-    "placed",
-    "cuminc",
-    "cuminc_ci_low",
-    "cuminc_ci_high",
-    "one_minus_km",
-    "nursing_home_days_per_person_year",
-)
-CONTRASTS = (
-    "hazard_ratio",
-    "ci_low",
-    "ci_high",
-    "p_value",
-    "ph_p_value",
-    "shr",
-    "shr_ci_low",
-    "shr_ci_high",
-    "shr_p_value",
-    *(
-        f"{k}_{m}"
-        for m in RISK_MONTHS
-        for k in ("risk_difference", "rd_ci_low", "rd_ci_high", "risk_ratio", "rr_ci_low", "rr_ci_high")
-    ),
-)
-
-
-def _hide_small(groups: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Hide an arm's figures when it has too few people or placements, and comparisons when either arm is hidden."""
-    out = groups.copy()
-    hidden_any = np.zeros(len(out), dtype=bool)
-    for arm in ("intervention", "control"):
-        n, placed = out[f"n_{arm}"].to_numpy(), out[f"placed_{arm}"].to_numpy()
-        hidden = (n < threshold) | ((placed > 0) & (placed < threshold))
-        hidden_any |= hidden
-        for key in ARM_STATS:
-            column = f"{key}_{arm}"
-            out[column] = out[column].astype("float64").where(~hidden, np.nan)
-    for column in CONTRASTS:
-        out[column] = out[column].astype("float64").where(~hidden_any, np.nan)
-    out["hidden_intervention"] = out["n_intervention"].isna()
-    out["hidden_control"] = out["n_control"].isna()
-    return out
-
 
 def _ratio(row: pd.Series, key: str, low: str, high: str, lang: str) -> str:
     """Format a ratio with its CI, two decimals."""
@@ -153,28 +109,6 @@ def _curve_chart(curves: pd.DataFrame, hidden: dict[str, bool], show_km: bool, l
     return fig
 
 
-def _reading(row: pd.Series, month: int, lang: str) -> str:
-    """Plain-language sentences for one band, or '' when hidden."""
-    if row["cuminc_intervention"] != row["cuminc_intervention"] or row["cuminc_control"] != row["cuminc_control"]:
-        return t("reading.hidden", lang, band=common.band_name(row["age_band"], lang))
-    text = t(
-        "placement.reading",
-        lang,
-        band=common.band_name(row["age_band"], lang),
-        month=month,
-        ci=format_number(row["cuminc_intervention"] * 100, lang),
-        cc=format_number(row["cuminc_control"] * 100, lang),
-    )
-    if row["hazard_ratio"] == row["hazard_ratio"]:
-        hr, lo, hi = (format_number(row[k], lang, 2) for k in ("hazard_ratio", "ci_low", "ci_high"))
-        if row["ci_high"] < 1 or row["ci_low"] > 1:
-            direction = t("word.lower" if row["ci_high"] < 1 else "word.higher", lang)
-            text += " " + t("placement.hr_clear", lang, hr=hr, lo=lo, hi=hi, direction=direction)
-        else:
-            text += " " + t("placement.hr_unclear", lang, hr=hr, lo=lo, hi=hi)
-    return text
-
-
 def render(lang: str) -> None:
     """Render the placement page."""
     path, version, info, filters = common.open_page(lang)
@@ -203,7 +137,7 @@ def render(lang: str) -> None:
     st.title(t("placement.title", lang))
     common.show_demo_banner(info, lang)
     result = common.cached_analyze_placement(path, version, info["study"], month, filters, bands)
-    groups = _hide_small(result.groups, threshold)
+    groups = common.hide_placement_rows(result.groups, threshold)
 
     st.header(t("placement.curve", lang))
     st.caption(t("placement.curve_note", lang))
@@ -225,7 +159,7 @@ def render(lang: str) -> None:
     st.header(t("placement.table", lang, month=month))
     st.dataframe(_table(groups, lang), hide_index=True)
     for _, g in groups.iterrows():
-        st.markdown("- " + _reading(g, month, lang))
+        st.markdown("- " + common.read_placement(g, month, lang))
     st.info(t("placement.methods", lang))
     st.caption(t("overview.suppressed", lang, t=threshold))
 

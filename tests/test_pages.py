@@ -225,3 +225,19 @@ def test_hidden_band_cannot_be_recovered_from_the_total(tmp_path, monkeypatch):
     people = at.dataframe[1].value
     shown = people[people["Grupp"] == "Intensiv hemrehabilitering"].set_index("Åldersgrupp")["Antal"]
     assert shown["65–75 år"] == ".." and shown["76–85 år"] == ".." and shown["Alla åldrar"] == "25"
+
+
+@pytest.mark.parametrize("lang", [None, "en"])
+def test_presentation_slides_run_in_both_languages(store, lang):
+    at = run_app(lang)
+    at.switch_page("pages/presentation.py").run()
+    assert not at.exception and not at.error
+    assert len(at.header) == 1  # one slide at a time
+    assert not at.sidebar.multiselect  # no filters in presentation mode
+    for slide in ("placement", "money", "hours"):
+        at.radio(key="slide").set_value(slide).run()
+        assert not at.exception and not at.error, slide
+        assert len(at.header) == 1
+    big = [m.value for m in at.markdown if "font-size" in m.value]
+    assert len(big) == 4  # one sentence per band and for all ages
+    assert all(("95% CI" if lang else "95 % KI") in s or "clear" in s or "tydlig" in s for s in big)

@@ -1,0 +1,98 @@
+"""Presentation mode for a board meeting: one clean slide per key message, large type, no filters."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analysis.costs import PSA_DRAWS, project_costs, simulate_net, summarize_uncertainty, with_effects
+from analysis.scenario import Scenario
+from analysis.settings import get_setting
+from analysis.texts import format_number, format_p, read_difference, t
+from pages import common
+
+SLIDES = ("hours", "placement", "money")
+BIG = "<p style='font-size:1.9rem; line-height:1.35; margin:0.4rem 0'>{}</p>"
+
+
+def _big(text: str) -> None:
+    """Show a sentence in large type (text is produced by the app, never user input)."""
+    st.markdown(BIG.format(text), unsafe_allow_html=True)
+
+
+def _hours(path, version, info, month, threshold, lang) -> None:
+    """Slide: difference in hours per band, in words with the 95% interval."""
+    st.header(t("slides.hours", lang, month=month))
+    result = common.cached_compare_hours(path, version, info["study"], month, common.NO_FILTERS, common.bands())
+    for _, row in common.hide_band_rows(result.groups, threshold).iterrows():
+        _big(read_difference(common.band_name(row["age_band"], lang), row["ci_low"], row["ci_high"], lang))
+    p = result.interaction["p_value"]
+    verdict = t("slides.interaction.clear" if p == p and p < 0.05 else "slides.interaction.unclear", lang)
+    st.caption(t("slides.interaction", lang, verdict=verdict, p=format_p(p, lang, relation=True)))
+
+
+def _placement(path, version, info, month, threshold, lang) -> None:
+    """Slide: share moving into a nursing home per band, with the hazard ratio in words."""
+    st.header(t("slides.placement", lang, month=month))
+    result = common.cached_analyze_placement(path, version, info["study"], month, common.NO_FILTERS, common.bands())
+    for _, row in common.hide_placement_rows(result.groups, threshold).iterrows():
+        _big(common.read_placement(row, month, lang))
+
+
+def _money(path, version, info, lang) -> None:
+    """Slide: net savings, payback and how sure we are, with effects estimated from the study."""
+    st.header(t("slides.money", lang))
+    effects, draws, _ = common.cached_study_effects(path, version, info["study"], min(24, info["max_month"] or 0))
+    scenario = with_effects(Scenario(), effects)
+    projection = project_costs(scenario)
+    summary = summarize_uncertainty(simulate_net(scenario, draws, PSA_DRAWS))
+    net = float(projection.years["net"].sum())
+    low, high = summary["net_interval"]
+    cols = st.columns(3)
+    unit = "MSEK" if lang == "en" else "Mkr"
+    cols[0].metric(t("costs.net", lang, years=scenario.years), f"{format_number(net / 1e6, lang)} {unit}")
+    payback = projection.payback_month
+    cols[1].metric(t("costs.payback", lang), t("costs.months", lang, m=payback) if payback else t("costs.never", lang))
+    cols[2].metric(
+        t("costs.probability", lang), f"{format_number(summary['probability_saves_money'] * 100, lang, 0)} %"
+    )
+    _big(
+        t(
+            "costs.sentence",
+            lang,
+            years=scenario.years,
+            net=format_number(net, lang, 0),
+            low=format_number(low, lang, 0),
+            high=format_number(high, lang, 0),
+            p=format_number(summary["probability_saves_money"] * 100, lang, 0),
+        )
+    )
+    if low < 0 < high:
+        _big(t("costs.uncertain", lang))
+
+
+def render(lang: str) -> None:
+    """Render the presentation: a slide chosen in the URL (?slide=hours|placement|money)."""
+    path, version = common.open_store(lang)
+    info = common.choose_study(path, version, lang)
+    slide = common.url_widget(
+        st.radio,
+        "slide",
+        SLIDES[0],
+        t("slides.choose", lang),
+        SLIDES,
+        options=SLIDES,
+        format_func=lambda s: {"hours": "1", "placement": "2", "money": "3"}[s],
+        horizontal=True,
+    )
+    common.show_demo_banner(info, lang)
+    threshold = int(get_setting("suppression_threshold"))
+    month = min(int(get_setting("default_month")), info["max_month"] or 0)
+    if slide == "hours":
+        _hours(path, version, info, month, threshold, lang)
+    elif slide == "placement":
+        _placement(path, version, info, max(month, 1), threshold, lang)
+    else:
+        _money(path, version, info, lang)
+
+
+common.run_page(render)
