@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.placement import RISK_MONTHS
+
 SUPPRESSED = ".."
 
 
@@ -81,4 +83,74 @@ def hide_complements(hidden: pd.Series, sizes: pd.Series, is_total: pd.Series) -
         candidates = sizes[parts & ~out]
         if len(candidates):
             out[candidates.idxmin()] = True
+    return out
+
+
+def hide_band_rows(groups: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Hide a band row (both arms) when either arm has fewer than threshold people, plus its complement."""
+    n_min = groups[["n_intervention", "n_control"]].min(axis=1)
+    hidden = hide_complements(n_min < threshold, n_min, groups["age_band"] == "all")
+    out = groups.copy()
+    for column in [c for c in groups.columns if c != "age_band"]:
+        out[column] = out[column].astype("float64").where(~hidden)
+    out["suppressed"] = hidden
+    return out
+
+
+def hide_people_rows(people: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Hide small people/placement cells per arm, with secondary suppression against the arm's total."""
+    columns = ["n", "n_placed", "share_placed", "placed_ci_low", "placed_ci_high", "n_died"]
+    out = suppress_small(people, threshold, "n", columns, numerators=["n_placed", "n_died"])
+    for arm in ("intervention", "control"):
+        rows = out["arm"] == arm
+        hidden = hide_complements(
+            out.loc[rows, "suppressed"], people.loc[rows, "n"], out.loc[rows, "age_band"] == "all"
+        )
+        out.loc[hidden[hidden].index, columns] = float("nan")
+        out.loc[hidden.index, "suppressed"] = hidden
+    return out
+
+
+ARM_STATS = (
+    "n",
+    "placed",
+    "cuminc",
+    "cuminc_ci_low",
+    "cuminc_ci_high",
+    "one_minus_km",
+    "nursing_home_days_per_person_year",
+)
+CONTRASTS = (
+    "hazard_ratio",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "ph_p_value",
+    "shr",
+    "shr_ci_low",
+    "shr_ci_high",
+    "shr_p_value",
+    *(
+        f"{k}_{m}"
+        for m in RISK_MONTHS
+        for k in ("risk_difference", "rd_ci_low", "rd_ci_high", "risk_ratio", "rr_ci_low", "rr_ci_high")
+    ),
+)
+
+
+def hide_placement_rows(groups: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Hide an arm's figures when it has too few people or placements, and comparisons when either arm is hidden."""
+    out = groups.copy()
+    hidden_any = np.zeros(len(out), dtype=bool)
+    for arm in ("intervention", "control"):
+        n, placed = out[f"n_{arm}"].to_numpy(), out[f"placed_{arm}"].to_numpy()
+        hidden = (n < threshold) | ((placed > 0) & (placed < threshold))
+        hidden_any |= hidden
+        for key in ARM_STATS:
+            column = f"{key}_{arm}"
+            out[column] = out[column].astype("float64").where(~hidden, np.nan)
+    for column in CONTRASTS:
+        out[column] = out[column].astype("float64").where(~hidden_any, np.nan)
+    out["hidden_intervention"] = out["n_intervention"].isna()
+    out["hidden_control"] = out["n_control"].isna()
     return out

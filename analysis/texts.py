@@ -438,3 +438,32 @@ def read_difference(band: str, ci_low: float, ci_high: float, lang: str = "sv") 
             "reading.clear_higher", lang, band=band, lo=format_number(ci_low, lang), hi=format_number(ci_high, lang)
         )
     return t("reading.unclear", lang, band=band, lo=format_number(ci_low, lang), hi=format_number(ci_high, lang))
+
+
+def band_label(label: str, lang: str = "sv") -> str:
+    """Return a band label for people: 'Alla åldrar' for all, '65–75 år' otherwise."""
+    if label == "all":
+        return t("band.all", lang)
+    return label.replace("-", "–") + (" år" if lang == "sv" else " years")
+
+
+def read_placement(row, month: int, lang: str) -> str:
+    """Return the plain-language placement sentences for one band row (a hidden-row message when hidden)."""
+    if row["cuminc_intervention"] != row["cuminc_intervention"] or row["cuminc_control"] != row["cuminc_control"]:
+        return t("reading.hidden", lang, band=band_label(row["age_band"], lang))
+    text = t(
+        "placement.reading",
+        lang,
+        band=band_label(row["age_band"], lang),
+        month=month,
+        ci=format_number(row["cuminc_intervention"] * 100, lang),
+        cc=format_number(row["cuminc_control"] * 100, lang),
+    )
+    if row["hazard_ratio"] == row["hazard_ratio"]:
+        hr, lo, hi = (format_number(row[k], lang, 2) for k in ("hazard_ratio", "ci_low", "ci_high"))
+        if row["ci_high"] < 1 or row["ci_low"] > 1:
+            direction = t("word.lower" if row["ci_high"] < 1 else "word.higher", lang)
+            text += " " + t("placement.hr_clear", lang, hr=hr, lo=lo, hi=hi, direction=direction)
+        else:
+            text += " " + t("placement.hr_unclear", lang, hr=hr, lo=lo, hi=hi)
+    return text

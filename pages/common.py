@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -18,15 +17,15 @@ from analysis.compare import HoursComparison, compare_hours
 from analysis.comparisons import run_comparison
 from analysis.costs import PSA_DRAWS, draw_effects, effect_intervals, estimate_effects, load_effect_data
 from analysis.demo import build_demo_store
-from analysis.disclosure import SUPPRESSED, hide_complements, suppress_small
+from analysis.disclosure import SUPPRESSED
 from analysis.errors import UserFacingError
 from analysis.methods import fit_mixed_model
 from analysis.overview import summarize_people, trace_hours
 from analysis.person_values import load_all_months, load_month_values
-from analysis.placement import RISK_MONTHS, analyze_placement
+from analysis.placement import analyze_placement
 from analysis.settings import get_setting
 from analysis.studies import describe_study, resolve_study
-from analysis.texts import LANGUAGES, format_number, t
+from analysis.texts import LANGUAGES, band_label, format_number, t
 
 logger = logging.getLogger(__name__)
 NO_FILTERS = Filters()
@@ -285,36 +284,9 @@ def cached_mixed(path, version, study, last_month, filters: Filters, bands: tupl
     )
 
 
-def hide_band_rows(groups: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Hide a band row (both arms) when either arm has fewer than threshold people, plus its complement."""
-    n_min = groups[["n_intervention", "n_control"]].min(axis=1)
-    hidden = hide_complements(n_min < threshold, n_min, groups["age_band"] == "all")
-    out = groups.copy()
-    for column in [c for c in groups.columns if c != "age_band"]:
-        out[column] = out[column].astype("float64").where(~hidden)
-    out["suppressed"] = hidden
-    return out
-
-
-def hide_people_rows(people: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Hide small people/placement cells per arm, with secondary suppression against the arm's total."""
-    columns = ["n", "n_placed", "share_placed", "placed_ci_low", "placed_ci_high", "n_died"]
-    out = suppress_small(people, threshold, "n", columns, numerators=["n_placed", "n_died"])
-    for arm in ARM_ORDER:
-        rows = out["arm"] == arm
-        hidden = hide_complements(
-            out.loc[rows, "suppressed"], people.loc[rows, "n"], out.loc[rows, "age_band"] == "all"
-        )
-        out.loc[hidden[hidden].index, columns] = float("nan")
-        out.loc[hidden.index, "suppressed"] = hidden
-    return out
-
-
 def band_name(label: str, lang: str) -> str:
     """Return a band label for people: 'Alla åldrar' for all, '65–75 år' otherwise."""
-    if label == "all":
-        return t("band.all", lang)
-    return label.replace("-", "–") + (" år" if lang == "sv" else " years")
+    return band_label(label, lang)
 
 
 def choose_band(label_key: str, key: str, bands: tuple[AgeBand, ...], lang: str) -> str:
@@ -354,73 +326,6 @@ def run_page(render: Callable[[str], None]) -> None:
     except Exception:  # the last guard: no traceback reaches a user; details go to the server log
         logger.exception("page failed")
         st.error(t("error.unexpected", lang))
-
-
-ARM_STATS = (
-    "n",
-    "placed",
-    "cuminc",
-    "cuminc_ci_low",
-    "cuminc_ci_high",
-    "one_minus_km",
-    "nursing_home_days_per_person_year",
-)
-CONTRASTS = (
-    "hazard_ratio",
-    "ci_low",
-    "ci_high",
-    "p_value",
-    "ph_p_value",
-    "shr",
-    "shr_ci_low",
-    "shr_ci_high",
-    "shr_p_value",
-    *(
-        f"{k}_{m}"
-        for m in RISK_MONTHS
-        for k in ("risk_difference", "rd_ci_low", "rd_ci_high", "risk_ratio", "rr_ci_low", "rr_ci_high")
-    ),
-)
-
-
-def hide_placement_rows(groups: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Hide an arm's figures when it has too few people or placements, and comparisons when either arm is hidden."""
-    out = groups.copy()
-    hidden_any = np.zeros(len(out), dtype=bool)
-    for arm in ("intervention", "control"):
-        n, placed = out[f"n_{arm}"].to_numpy(), out[f"placed_{arm}"].to_numpy()
-        hidden = (n < threshold) | ((placed > 0) & (placed < threshold))
-        hidden_any |= hidden
-        for key in ARM_STATS:
-            column = f"{key}_{arm}"
-            out[column] = out[column].astype("float64").where(~hidden, np.nan)
-    for column in CONTRASTS:
-        out[column] = out[column].astype("float64").where(~hidden_any, np.nan)
-    out["hidden_intervention"] = out["n_intervention"].isna()
-    out["hidden_control"] = out["n_control"].isna()
-    return out
-
-
-def read_placement(row: pd.Series, month: int, lang: str) -> str:
-    """Plain-language sentences for one band, or '' when hidden."""
-    if row["cuminc_intervention"] != row["cuminc_intervention"] or row["cuminc_control"] != row["cuminc_control"]:
-        return t("reading.hidden", lang, band=band_name(row["age_band"], lang))
-    text = t(
-        "placement.reading",
-        lang,
-        band=band_name(row["age_band"], lang),
-        month=month,
-        ci=format_number(row["cuminc_intervention"] * 100, lang),
-        cc=format_number(row["cuminc_control"] * 100, lang),
-    )
-    if row["hazard_ratio"] == row["hazard_ratio"]:
-        hr, lo, hi = (format_number(row[k], lang, 2) for k in ("hazard_ratio", "ci_low", "ci_high"))
-        if row["ci_high"] < 1 or row["ci_low"] > 1:
-            direction = t("word.lower" if row["ci_high"] < 1 else "word.higher", lang)
-            text += " " + t("placement.hr_clear", lang, hr=hr, lo=lo, hi=hi, direction=direction)
-        else:
-            text += " " + t("placement.hr_unclear", lang, hr=hr, lo=lo, hi=hi)
-    return text
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

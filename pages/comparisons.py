@@ -10,7 +10,7 @@ import streamlit as st
 
 from analysis.baseline import ARMS
 from analysis.comparisons import METHOD_NAMES, holm
-from analysis.disclosure import suppress_small
+from analysis.disclosure import hide_band_rows, suppress_small
 from analysis.methods import METHODS
 from analysis.person_values import AS_ZERO, EXCLUDE, HANDLING
 from analysis.reproduce import reproduce_snippet
@@ -29,7 +29,7 @@ def _name(method: str, lang: str) -> str:
 
 def _hide(groups: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """Hide every statistic of a band where either arm has fewer than threshold people (and its complement)."""
-    return common.hide_band_rows(groups, threshold)
+    return hide_band_rows(groups, threshold)
 
 
 def _results_table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis.disclosure import suppress_small
+from analysis.disclosure import hide_band_rows, hide_people_rows, suppress_small
 from analysis.settings import get_setting
 from analysis.texts import format_p, read_difference, t
 from pages import common
@@ -40,7 +40,7 @@ def _hours_table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def _hidden_groups(groups: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """Hide every statistic of a band where either arm has fewer than threshold people (and its complement)."""
-    return common.hide_band_rows(groups, threshold)
+    return hide_band_rows(groups, threshold)
 
 
 def _dot_trace(x, y, low, high, arm: str, lang: str) -> go.Scatter:
@@ -162,7 +162,7 @@ def render(lang: str) -> None:
     comparison = common.cached_compare_hours(path, version, info["study"], month, filters, bands)
     trace = common.cached_trace_hours(path, version, info["study"], filters, bands)
 
-    shown_people = common.hide_people_rows(people, threshold)
+    shown_people = hide_people_rows(people, threshold)
     shown_groups = _hidden_groups(comparison.groups, threshold)
 
     st.header(t("overview.hours", lang, month=month))

@@ -7,10 +7,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis.disclosure import suppress_small
+from analysis.disclosure import hide_placement_rows, suppress_small
 from analysis.placement import DAYS_PER_MONTH, RISK_MONTHS
 from analysis.settings import get_setting
-from analysis.texts import format_number, format_p, t
+from analysis.texts import format_number, format_p, read_placement, t
 from pages import common
 
 
@@ -137,7 +137,7 @@ def render(lang: str) -> None:
     st.title(t("placement.title", lang))
     common.show_demo_banner(info, lang)
     result = common.cached_analyze_placement(path, version, info["study"], month, filters, bands)
-    groups = common.hide_placement_rows(result.groups, threshold)
+    groups = hide_placement_rows(result.groups, threshold)
 
     st.header(t("placement.curve", lang))
     st.caption(t("placement.curve_note", lang))
@@ -159,7 +159,7 @@ def render(lang: str) -> None:
     st.header(t("placement.table", lang, month=month))
     st.dataframe(_table(groups, lang), hide_index=True)
     for _, g in groups.iterrows():
-        st.markdown("- " + common.read_placement(g, month, lang))
+        st.markdown("- " + read_placement(g, month, lang))
     st.info(t("placement.methods", lang))
     st.caption(t("overview.suppressed", lang, t=threshold))
 

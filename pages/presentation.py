@@ -5,9 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from analysis.costs import PSA_DRAWS, project_costs, simulate_net, summarize_uncertainty, with_effects
+from analysis.disclosure import hide_band_rows, hide_placement_rows
 from analysis.scenario import Scenario
 from analysis.settings import get_setting
-from analysis.texts import format_number, format_p, read_difference, t
+from analysis.texts import format_number, format_p, read_difference, read_placement, t
 from pages import common
 
 SLIDES = ("hours", "placement", "money")
@@ -23,7 +24,7 @@ def _hours(path, version, info, month, threshold, lang) -> None:
     """Slide: difference in hours per band, in words with the 95% interval."""
     st.header(t("slides.hours", lang, month=month))
     result = common.cached_compare_hours(path, version, info["study"], month, common.NO_FILTERS, common.bands())
-    for _, row in common.hide_band_rows(result.groups, threshold).iterrows():
+    for _, row in hide_band_rows(result.groups, threshold).iterrows():
         _big(read_difference(common.band_name(row["age_band"], lang), row["ci_low"], row["ci_high"], lang))
     p = result.interaction["p_value"]
     verdict = t("slides.interaction.clear" if p == p and p < 0.05 else "slides.interaction.unclear", lang)
@@ -34,8 +35,8 @@ def _placement(path, version, info, month, threshold, lang) -> None:
     """Slide: share moving into a nursing home per band, with the hazard ratio in words."""
     st.header(t("slides.placement", lang, month=month))
     result = common.cached_analyze_placement(path, version, info["study"], month, common.NO_FILTERS, common.bands())
-    for _, row in common.hide_placement_rows(result.groups, threshold).iterrows():
-        _big(common.read_placement(row, month, lang))
+    for _, row in hide_placement_rows(result.groups, threshold).iterrows():
+        _big(read_placement(row, month, lang))
 
 
 def _money(path, version, info, lang) -> None:
