@@ -1,4 +1,4 @@
-"""Command line: `python -m analysis demo|import|compare|placement|costs ...`; the same functions as the pages."""
+"""Command line: `python -m analysis <command>`; the same functions as the pages give the same numbers."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from analysis.importer import ImportRejected, import_study
 from analysis.methods import METHODS
 from analysis.person_values import EXCLUDE, HANDLING
 from analysis.placement import analyze_placement
+from analysis.report import FORMATS, write_report
 from analysis.scenario import Scenario, read_scenario
 from analysis.settings import get_setting
 from analysis.studies import check_districts, check_month, describe_study, resolve_study
@@ -80,6 +81,13 @@ def _parser() -> argparse.ArgumentParser:
         help="döda och flyttade: exclude (uteslut, standard) eller zero (0 timmar) / deaths and placements",
     )
     _add_request(sub.add_parser("placement", help="tid till särskilt boende / time to nursing-home placement"))
+
+    report = sub.add_parser("report", help="rapport för nämnden / board briefing (pdf or pptx)")
+    report.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
+    report.add_argument("--study", default=None, help="studie / study")
+    report.add_argument("--format", choices=FORMATS, required=True)
+    report.add_argument("--out", required=True, help="utfil / output file")
+    report.add_argument("--lang", choices=("sv", "en"), default="sv")
 
     costs = sub.add_parser("costs", help="kostnader och budgetpåverkan / costs and budget impact")
     costs.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
@@ -217,6 +225,17 @@ def _run_costs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_report(args: argparse.Namespace) -> int:
+    """Write the board briefing as PDF or PowerPoint."""
+    con = db.connect(args.db)
+    try:
+        out = write_report(con, resolve_study(con, args.study), args.format, args.out, args.lang)
+    finally:
+        con.close()
+    print(f"Rapport skriven / report written: {out}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code; user errors print one line, no traceback."""
     args = _parser().parse_args(argv)
@@ -229,7 +248,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_placement(args)
         if args.command == "costs":
             return _run_costs(args)
+        if args.command == "report":
+            return _run_report(args)
         return _run_compare(args)
     except UserFacingError as exc:
         print(f"Fel: {exc.sv} / Error: {exc.en}", file=sys.stderr)
         return 1
+    except Exception as exc:  # the last guard: one line, no traceback, never a data value
+        print(
+            f"Fel: oväntat fel ({type(exc).__name__}) / Error: unexpected error ({type(exc).__name__})", file=sys.stderr
+        )
+        return 2

@@ -226,7 +226,9 @@ def draw_effects(data: pd.DataFrame, n_draws: int, seed: int = SEED) -> dict[str
             sub = part[part["intervention"] == arm]
             h = sub["mean_hours"].dropna().to_numpy()
             d, y = sub["nursing_home_days"].to_numpy(dtype=float), sub["person_years"].to_numpy(dtype=float)
-            if len(sub) > BOOTSTRAP_MAX_PEOPLE:
+            if len(h) == 0 or len(d) == 0:  # nobody in this band and arm: the effect is unknown
+                hours, days = np.full(n_draws, np.nan), np.full(n_draws, np.nan)
+            elif len(sub) > BOOTSTRAP_MAX_PEOPLE:
                 hours = rng.normal(h.mean(), h.std(ddof=1) / np.sqrt(len(h)), n_draws)
                 rate = d.sum() / y.sum()
                 se = np.sqrt(np.sum((d - rate * y) ** 2)) / y.sum()  # delta method for a ratio estimator

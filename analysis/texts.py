@@ -113,6 +113,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nav.data": ("Data", "Data"),
     "nav.presentation": ("Presentation", "Presentation"),
     "slides.choose": ("Bild", "Slide"),
+    "slides.export": ("Exportera (med stämpel)", "Export (stamped)"),
+    "slides.make_pptx": ("Skapa PowerPoint", "Make PowerPoint"),
+    "slides.make_pdf": ("Skapa PDF", "Make PDF"),
+    "slides.download": ("Ladda ned {fmt}", "Download {fmt}"),
     "slides.hours": ("Hemtjänsttimmar per månad efter {month} månader", "Home-care hours a month after {month} months"),
     "slides.placement": (
         "Flytt till särskilt boende inom {month} månader",

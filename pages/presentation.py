@@ -6,6 +6,7 @@ import streamlit as st
 
 from analysis.costs import PSA_DRAWS, project_costs, simulate_net, summarize_uncertainty, with_effects
 from analysis.disclosure import hide_band_rows, hide_placement_rows
+from analysis.report import render_report
 from analysis.scenario import Scenario
 from analysis.settings import get_setting
 from analysis.texts import format_number, format_p, read_difference, read_placement, t
@@ -71,6 +72,12 @@ def _money(path, version, info, lang) -> None:
         _big(t("costs.uncertain", lang))
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _report(path: str, version: tuple[int, int], study: str, fmt: str, lang: str) -> bytes:
+    """Return the briefing file for a store version, cached."""
+    return render_report(common.connection(path, version), study, fmt, lang)
+
+
 def render(lang: str) -> None:
     """Render the presentation: a slide chosen in the URL (?slide=hours|placement|money)."""
     path, version = common.open_store(lang)
@@ -88,6 +95,19 @@ def render(lang: str) -> None:
     common.show_demo_banner(info, lang)
     threshold = int(get_setting("suppression_threshold"))
     month = min(int(get_setting("default_month")), info["max_month"] or 0)
+    with st.sidebar.expander(t("slides.export", lang)):
+        for fmt, mime in (
+            ("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+            ("pdf", "application/pdf"),
+        ):
+            if st.button(t(f"slides.make_{fmt}", lang), key=f"make_{fmt}"):
+                st.download_button(
+                    t("slides.download", lang, fmt=fmt.upper()),
+                    _report(path, version, info["study"], fmt, lang),
+                    f"briefing.{fmt}",
+                    mime,
+                    key=f"download_{fmt}",
+                )
     if slide == "hours":
         _hours(path, version, info, month, threshold, lang)
     elif slide == "placement":

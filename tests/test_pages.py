@@ -241,3 +241,22 @@ def test_presentation_slides_run_in_both_languages(store, lang):
     big = [m.value for m in at.markdown if "font-size" in m.value]
     assert len(big) == 4  # one sentence per band and for all ages
     assert all(("95% CI" if lang else "95 % KI") in s or "clear" in s or "tydlig" in s for s in big)
+
+
+def test_presentation_exports_a_stamped_deck(store):
+    from io import BytesIO
+
+    from pptx import Presentation
+
+    at = run_app()
+    at.switch_page("pages/presentation.py").run()
+    at.sidebar.button(key="make_pptx").click().run()
+    assert not at.exception and not at.error
+    from analysis import db
+    from analysis.report import data_version, render_report
+
+    con = db.connect(store)
+    deck = Presentation(BytesIO(render_report(con, "demo", "pptx")))
+    version = data_version(con, "demo")
+    con.close()
+    assert len(deck.slides) == 4 and version in deck.slides[1].shapes[-1].text_frame.text

@@ -1,0 +1,246 @@
+"""Board briefing as an editable PowerPoint deck or a PDF, each page stamped with where its figures come from."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import os
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import BinaryIO
+
+import duckdb
+
+from analysis import db
+from analysis.bands import default_bands
+from analysis.cells import Filters
+from analysis.compare import compare_hours
+from analysis.costs import (
+    PSA_DRAWS,
+    draw_effects,
+    estimate_effects,
+    load_effect_data,
+    project_costs,
+    simulate_net,
+    summarize_uncertainty,
+    with_effects,
+)
+from analysis.disclosure import hide_band_rows, hide_placement_rows
+from analysis.errors import InputError
+from analysis.placement import analyze_placement
+from analysis.scenario import Scenario
+from analysis.settings import get_setting
+from analysis.studies import describe_study
+from analysis.texts import band_label, format_number, format_p, read_difference, read_placement, t
+
+FORMATS = ("pdf", "pptx")
+
+
+@dataclass(frozen=True)
+class Slide:
+    """One key message: a heading and plain-language sentences."""
+
+    heading: str
+    sentences: list[str]
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """The slides of a briefing and the stamp every page carries."""
+
+    title: str
+    slides: list[Slide]
+    stamp: dict[str, str] = field(default_factory=dict)
+
+    def stamp_text(self, lang: str) -> str:
+        """Return the stamp as one line."""
+        labels = {
+            "sv": ("Studie", "Urval", "Metoder", "Dataversion", "Appversion", "Datum"),
+            "en": ("Study", "Filters", "Methods", "Data version", "App version", "Date"),
+        }[lang]
+        keys = ("study", "filters", "methods", "data_version", "app_version", "date")
+        return " · ".join(f"{label}: {self.stamp[key]}" for label, key in zip(labels, keys, strict=True))
+
+
+def data_version(con: duckdb.DuckDBPyConnection, study: str) -> str:
+    """Return a short hash of everything loaded for a study (participants and hours), computed in DuckDB."""
+    row = db.query(
+        con,
+        """SELECT (SELECT coalesce(sum(hash(person_id, arm, randomized_on, age, sex, application_type,
+                          baseline_hours, placed_on, died_on, followup_end, district) % 1000000007), 0)
+                   FROM participants WHERE study = ?) AS p,
+                  (SELECT count(*) FROM participants WHERE study = ?) AS np,
+                  (SELECT coalesce(sum(hash(person_id, month, hours) % 1000000007), 0) FROM hours WHERE study = ?) AS h,
+                  (SELECT count(*) FROM hours WHERE study = ?) AS nh""",
+        [study, study, study, study],
+    ).iloc[0]
+    text = "|".join(str(v) for v in row.tolist())
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def app_version() -> str:
+    """Return the installed package version."""
+    try:
+        return metadata.version("ihr-dashboard")
+    except metadata.PackageNotFoundError:
+        return "dev"
+
+
+def build_briefing(con: duckdb.DuckDBPyConnection, study: str, lang: str = "sv") -> Briefing:
+    """Build the three key messages (hours, placement, money) as on the presentation page.
+
+    Parameters
+    ----------
+    con : DuckDBPyConnection
+        An open store.
+    study : str
+        Study name.
+    lang : {'sv', 'en'}
+        Language of the text.
+
+    Returns
+    -------
+    Briefing
+
+    """
+    info = describe_study(con, study)
+    bands = default_bands()
+    threshold = int(get_setting("suppression_threshold"))
+    month = min(int(get_setting("default_month")), info["max_month"] or 0)
+    hours = compare_hours(con, study, month, Filters(), bands)
+    sentences = [
+        read_difference(band_label(row["age_band"], lang), row["ci_low"], row["ci_high"], lang)
+        for _, row in hide_band_rows(hours.groups, threshold).iterrows()
+    ]
+    p = hours.interaction["p_value"]
+    sentences.append(
+        t(
+            "slides.interaction",
+            lang,
+            verdict=t("slides.interaction.clear" if p == p and p < 0.05 else "slides.interaction.unclear", lang),
+            p=format_p(p, lang, relation=True),
+        )
+    )
+    slides = [Slide(t("slides.hours", lang, month=month), sentences)]
+    window = max(month, 1)
+    placement = analyze_placement(con, study, window, Filters(), bands)
+    slides.append(
+        Slide(
+            t("slides.placement", lang, month=window),
+            [
+                read_placement(row, window, lang)
+                for _, row in hide_placement_rows(placement.groups, threshold).iterrows()
+            ],
+        )
+    )
+    data = load_effect_data(con, study, min(24, info["max_month"] or 0))
+    scenario = with_effects(Scenario(), estimate_effects(data))
+    projection = project_costs(scenario)
+    summary = summarize_uncertainty(simulate_net(scenario, draw_effects(data, PSA_DRAWS), PSA_DRAWS))
+    net = float(projection.years["net"].sum())
+    low, high = summary["net_interval"]
+    money = [
+        t(
+            "costs.sentence",
+            lang,
+            years=scenario.years,
+            net=format_number(net, lang, 0),
+            low=format_number(low, lang, 0),
+            high=format_number(high, lang, 0),
+            p=format_number(summary["probability_saves_money"] * 100, lang, 0),
+        )
+    ]
+    payback = projection.payback_month
+    money.append(
+        f"{t('costs.payback', lang)}: {t('costs.months', lang, m=payback) if payback else t('costs.never', lang)}."
+    )
+    if low < 0 < high:
+        money.append(t("costs.uncertain", lang))
+    slides.append(Slide(t("slides.money", lang), money))
+    methods = (
+        "Welch; Aalen–Johansen, Cox; kostnadsmodell med bootstrap"
+        if lang == "sv"
+        else "Welch; Aalen–Johansen, Cox; cost model with bootstrap"
+    )
+    stamp = {
+        "study": study,
+        "filters": "inga" if lang == "sv" else "none",
+        "methods": methods,
+        "data_version": data_version(con, study),
+        "app_version": app_version(),
+        "date": dt.date.today().isoformat(),
+    }
+    title = info["title_en"] if lang == "en" else info["title_sv"]
+    if info["is_demo"]:
+        title += " — " + t("demo.banner", lang).split(":")[0]
+    return Briefing(title, slides, stamp)
+
+
+def write_pptx(briefing: Briefing, path: str | os.PathLike[str] | BinaryIO, lang: str = "sv") -> None:
+    """Write an editable PowerPoint deck (python-pptx): a title slide and one slide per message, all stamped."""
+    from pptx import Presentation
+    from pptx.util import Pt
+
+    deck = Presentation()
+    stamp = briefing.stamp_text(lang)
+    title = deck.slides.add_slide(deck.slide_layouts[0])
+    title.shapes.title.text = briefing.title
+    title.placeholders[1].text = stamp
+    for slide in briefing.slides:
+        page = deck.slides.add_slide(deck.slide_layouts[1])
+        page.shapes.title.text = slide.heading
+        body = page.placeholders[1].text_frame
+        body.clear()
+        for i, sentence in enumerate(slide.sentences):
+            paragraph = body.paragraphs[0] if i == 0 else body.add_paragraph()
+            paragraph.text = sentence
+            paragraph.font.size = Pt(16)
+        box = page.shapes.add_textbox(Pt(20), deck.slide_height - Pt(40), deck.slide_width - Pt(40), Pt(30))
+        box.text_frame.text = stamp
+        box.text_frame.paragraphs[0].font.size = Pt(9)
+    deck.save(path if hasattr(path, "write") else str(path))
+
+
+def write_pdf(briefing: Briefing, path: str | os.PathLike[str] | BinaryIO, lang: str = "sv") -> None:
+    """Write a PDF briefing (matplotlib, A4 landscape): one page per message, each with the stamp."""
+    import textwrap
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    stamp = briefing.stamp_text(lang)
+    with PdfPages(path if hasattr(path, "write") else str(path)) as pdf:
+        for heading, lines in [(briefing.title, []), *[(s.heading, s.sentences) for s in briefing.slides]]:
+            fig = plt.figure(figsize=(11.69, 8.27))
+            fig.text(0.06, 0.9, heading, fontsize=22, weight="bold")
+            y = 0.8
+            for line in lines:
+                wrapped = textwrap.fill(line, 95)
+                fig.text(0.06, y, wrapped, fontsize=13, va="top")
+                y -= 0.045 * (wrapped.count("\n") + 1) + 0.03
+            fig.text(0.06, 0.04, textwrap.fill(stamp, 150), fontsize=8, color="#444444")
+            pdf.savefig(fig)
+            plt.close(fig)
+
+
+def render_report(con: duckdb.DuckDBPyConnection, study: str, fmt: str, lang: str = "sv") -> bytes:
+    """Return the briefing as the bytes of a 'pdf' or 'pptx' file (for downloads)."""
+    if fmt not in FORMATS:
+        raise InputError(f"Okänt format {fmt!r}; välj pdf eller pptx.", f"Unknown format {fmt!r}; choose pdf or pptx.")
+    buffer = io.BytesIO()
+    (write_pdf if fmt == "pdf" else write_pptx)(build_briefing(con, study, lang), buffer, lang)
+    return buffer.getvalue()
+
+
+def write_report(
+    con: duckdb.DuckDBPyConnection, study: str, fmt: str, out: str | os.PathLike[str], lang: str = "sv"
+) -> Path:
+    """Build the briefing and write it as 'pdf' or 'pptx' to ``out``; return the path."""
+    out = Path(out)
+    out.write_bytes(render_report(con, study, fmt, lang))
+    return out

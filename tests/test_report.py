@@ -1,0 +1,106 @@
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import frame, hours_frame, person, write_tiny_store
+from pptx import Presentation
+
+from analysis import db
+from analysis.report import build_briefing, data_version, write_report
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pdf_pages(path: Path) -> int:
+    return len(re.findall(rb"/Type\s*/Page[^s]", path.read_bytes()))
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_pptx_has_a_stamped_slide_per_message(small_demo_path, tmp_path, lang):
+    con = db.connect(small_demo_path)
+    out = write_report(con, "demo", "pptx", tmp_path / "b.pptx", lang)
+    version = data_version(con, "demo")
+    con.close()
+    deck = Presentation(str(out))
+    assert len(deck.slides) == 4  # title + hours + placement + money
+    for slide in deck.slides:
+        text = " ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame)
+        assert version in text and ("Dataversion" if lang == "sv" else "Data version") in text
+        assert "demo" in text
+
+
+def test_pdf_pages_counted(small_demo_path, tmp_path):
+    con = db.connect(small_demo_path)
+    out = write_report(con, "demo", "pdf", tmp_path / "b.pdf", "en")
+    con.close()
+    assert out.read_bytes().startswith(b"%PDF") and pdf_pages(out) == 4
+
+
+def test_data_version_follows_the_data(tmp_path):
+    a, b = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    write_tiny_store(a, frame([person("x"), person("y", arm="control")]), hours_frame([("x", "2016-01", 3.0)]))
+    write_tiny_store(b, frame([person("x"), person("y", arm="control")]), hours_frame([("x", "2016-01", 3.5)]))
+    versions = []
+    for path in (a, b, a):
+        con = db.connect(path)
+        versions.append(data_version(con, "tiny"))
+        con.close()
+    assert versions[0] == versions[2] != versions[1]
+
+
+def test_briefing_hides_small_bands(tmp_path):
+    rows = []
+    for age, size in ((70, 3), (80, 10), (90, 12)):
+        rows += [person(f"i{age}_{i}", arm="intervention", age=age) for i in range(size)]
+        rows += [person(f"c{age}_{i}", arm="control", age=age) for i in range(size)]
+    path = tmp_path / "t.duckdb"
+    write_tiny_store(path, frame(rows), hours_frame([("i80_0", "2016-02", 4.0)]))
+    con = db.connect(path)
+    briefing = build_briefing(con, "tiny", "en")
+    con.close()
+    hours = briefing.slides[0].sentences
+    assert any(s.startswith("65–75 years: too few people") for s in hours)
+    assert any(s.startswith("76–85 years: too few people") for s in hours)  # the complement of 65–75 is hidden too
+
+
+def test_cli_report(small_demo_path, tmp_path):
+    out = tmp_path / "r.pptx"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "report",
+            "--db",
+            str(small_demo_path),
+            "--format",
+            "pptx",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(Presentation(str(out)).slides) == 4
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "report",
+            "--db",
+            str(tmp_path / "none.duckdb"),
+            "--format",
+            "pdf",
+            "--out",
+            str(tmp_path / "x.pdf"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
