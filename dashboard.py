@@ -3,16 +3,16 @@
 import streamlit as st
 
 from analysis.texts import t
-from pages.common import current_language
+from views.common import current_language
 
 st.set_page_config(page_title="IHR", layout="wide")
 lang = current_language()
 pages = [
-    st.Page("pages/overview.py", title=t("nav.overview", lang), default=True),  # served at /
-    st.Page("pages/presentation.py", title=t("nav.presentation", lang), url_path="presentation"),
-    st.Page("pages/comparisons.py", title=t("nav.comparisons", lang), url_path="jamforelser"),
-    st.Page("pages/placement.py", title=t("nav.placement", lang), url_path="sarskilt-boende"),
-    st.Page("pages/costs.py", title=t("nav.costs", lang), url_path="kostnader"),
-    st.Page("pages/data.py", title=t("nav.data", lang), url_path="data"),
+    st.Page("views/overview.py", title=t("nav.overview", lang), default=True),  # served at /
+    st.Page("views/presentation.py", title=t("nav.presentation", lang), url_path="presentation"),
+    st.Page("views/comparisons.py", title=t("nav.comparisons", lang), url_path="jamforelser"),
+    st.Page("views/placement.py", title=t("nav.placement", lang), url_path="sarskilt-boende"),
+    st.Page("views/costs.py", title=t("nav.costs", lang), url_path="kostnader"),
+    st.Page("views/data.py", title=t("nav.data", lang), url_path="data"),
 ]
 st.navigation(pages).run()

@@ -93,7 +93,7 @@ def test_small_cells_are_hidden(tmp_path, monkeypatch):
 @pytest.mark.parametrize("lang", [None, "en"])
 def test_data_page_runs_in_both_languages(store, lang):
     at = run_app(lang)
-    at.switch_page("pages/data.py").run()
+    at.switch_page("views/data.py").run()
     assert not at.exception and not at.error
     assert at.metric[0].value == "300"  # people in the 300-person demo store
     assert ("Synthetic" if lang else "Syntetiska") in at.warning[0].value
@@ -121,7 +121,7 @@ def test_running_app_picks_up_an_import_without_restart(store, tmp_path, monkeyp
 @pytest.mark.parametrize("lang", [None, "en"])
 def test_placement_page_runs_in_both_languages(store, lang):
     at = run_app(lang)
-    at.switch_page("pages/placement.py").run()
+    at.switch_page("views/placement.py").run()
     assert not at.exception and not at.error
     at.sidebar.checkbox(key="show_km").check().run()
     at.radio(key="placement_band").set_value("86-95").run()
@@ -137,7 +137,7 @@ def test_placement_page_hides_small_cells(tmp_path, monkeypatch):
     write_tiny_store(path, frame(rows), hours_frame([("i0", "2016-01", 3.0)]))
     monkeypatch.setenv("IHR_DB_PATH", str(path))
     at = run_app()
-    at.switch_page("pages/placement.py").run()
+    at.switch_page("views/placement.py").run()
     assert not at.exception and not at.error
     table = at.dataframe[1].value.set_index("Åldersgrupp")
     assert table.loc["65–75 år", "Flyttade"] == ".. / .."
@@ -147,7 +147,7 @@ def test_placement_page_hides_small_cells(tmp_path, monkeypatch):
 @pytest.mark.parametrize("lang", [None, "en"])
 def test_comparisons_page_runs_every_method_and_both_choices(store, lang):
     at = run_app(lang)
-    at.switch_page("pages/comparisons.py").run()
+    at.switch_page("views/comparisons.py").run()
     assert not at.exception and not at.error
     for handling in ("exclude", "zero"):
         at.sidebar.radio(key="handling").set_value(handling).run()
@@ -165,7 +165,7 @@ def test_comparisons_page_runs_every_method_and_both_choices(store, lang):
 @pytest.mark.parametrize("lang", [None, "en"])
 def test_costs_page_runs_every_scenario(store, lang):
     at = run_app(lang)
-    at.switch_page("pages/costs.py").run()
+    at.switch_page("views/costs.py").run()
     assert not at.exception and not at.error
     for scenario in ("study", "eskilstuna", "example"):
         at.sidebar.radio(key="scenario").set_value(scenario).run()
@@ -230,7 +230,7 @@ def test_hidden_band_cannot_be_recovered_from_the_total(tmp_path, monkeypatch):
 @pytest.mark.parametrize("lang", [None, "en"])
 def test_presentation_slides_run_in_both_languages(store, lang):
     at = run_app(lang)
-    at.switch_page("pages/presentation.py").run()
+    at.switch_page("views/presentation.py").run()
     assert not at.exception and not at.error
     assert len(at.header) == 1  # one slide at a time
     assert not at.sidebar.multiselect  # no filters in presentation mode
@@ -249,7 +249,7 @@ def test_presentation_exports_a_stamped_deck(store):
     from pptx import Presentation
 
     at = run_app()
-    at.switch_page("pages/presentation.py").run()
+    at.switch_page("views/presentation.py").run()
     at.sidebar.button(key="make_pptx").click().run()
     assert not at.exception and not at.error
     from analysis import db

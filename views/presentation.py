@@ -10,7 +10,7 @@ from analysis.report import render_report
 from analysis.scenario import Scenario
 from analysis.settings import get_setting
 from analysis.texts import format_number, format_p, read_difference, read_placement, t
-from pages import common
+from views import common
 
 SLIDES = ("hours", "placement", "money")
 BIG = "<p style='font-size:1.9rem; line-height:1.35; margin:0.4rem 0'>{}</p>"

@@ -16,7 +16,7 @@ from analysis.person_values import AS_ZERO, EXCLUDE, HANDLING
 from analysis.reproduce import reproduce_snippet
 from analysis.settings import get_setting
 from analysis.texts import format_number, format_p, t
-from pages import common
+from views import common
 
 DEFAULT_TIMEPOINTS = (3, 6, 12, 24)
 

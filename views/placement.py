@@ -11,7 +11,7 @@ from analysis.disclosure import hide_placement_rows, suppress_small
 from analysis.placement import DAYS_PER_MONTH, RISK_MONTHS
 from analysis.settings import get_setting
 from analysis.texts import format_number, format_p, read_placement, t
-from pages import common
+from views import common
 
 
 def _ratio(row: pd.Series, key: str, low: str, high: str, lang: str) -> str:

@@ -9,7 +9,7 @@ import streamlit as st
 from analysis.disclosure import hide_band_rows, hide_people_rows, suppress_small
 from analysis.settings import get_setting
 from analysis.texts import format_p, read_difference, t
-from pages import common
+from views import common
 
 
 def _hours_table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from analysis.fileformat import HOURS_FIELDS, PARTICIPANT_FIELDS, detect_mapping
 from analysis.importer import ImportRejected, import_study
 from analysis.quality import summarize_quality
 from analysis.texts import format_number, t
-from pages import common
+from views import common
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -21,7 +21,7 @@ from analysis.costs import (
 )
 from analysis.scenario import BANDS, SOURCES, Scenario, validate_scenario
 from analysis.texts import format_number, t
-from pages import common
+from views import common
 
 SCENARIOS = ("example", "study", "eskilstuna")
 

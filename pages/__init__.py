@@ -1,1 +1,0 @@
-"""Streamlit pages of the dashboard (render only: widgets, analysis calls, charts and tables)."""
