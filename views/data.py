@@ -53,6 +53,19 @@ def _show_quality(path: str, version: tuple[int, int], info: dict, lang: str) ->
     )
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _preview(file_id: str, name: str, _data: bytes) -> pd.DataFrame:
+    """Return the masked preview of an upload, read once per upload rather than on every widget change."""
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / Path(name).name
+        target.write_bytes(_data)
+        con = db.scratch()
+        try:
+            return preview_file(con, target, target.name)
+        finally:
+            con.close()
+
+
 def _save(upload, folder: Path) -> Path:
     """Write an uploaded file into a private temp folder, keeping its suffix; never unpickled or executed."""
     target = folder / Path(upload.name).name
@@ -111,23 +124,20 @@ def _import_form(path: str, lang: str) -> None:
     if not all(uploads.values()) or not study:
         st.info(t("data.need_files", lang))
         return
+    mappings = {}
+    for kind, fields in (("participants", PARTICIPANT_FIELDS), ("hours", HOURS_FIELDS)):
+        upload = uploads[kind]
+        preview = _preview(upload.file_id, upload.name, upload.getvalue())
+        st.subheader(f"{t(f'data.{kind}_file', lang)}: {upload.name}")
+        st.caption(t("data.preview", lang))
+        st.dataframe(preview, hide_index=True)
+        st.caption(t("data.mapping", lang) + " — " + t("data.mapping_help", lang))
+        mappings[kind] = _mapping_widgets(kind, fields, list(preview.columns), lang)
+    if not st.button(t("data.run", lang), type="primary", key="run_import"):
+        return
+    bar = st.progress(0.0)
     with tempfile.TemporaryDirectory() as folder:
         files = {kind: _save(upload, Path(folder)) for kind, upload in uploads.items()}
-        mappings = {}
-        scratch = db.scratch()
-        try:
-            for kind, fields in (("participants", PARTICIPANT_FIELDS), ("hours", HOURS_FIELDS)):
-                preview = preview_file(scratch, files[kind], files[kind].name)
-                st.subheader(f"{t(f'data.{kind}_file', lang)}: {files[kind].name}")
-                st.caption(t("data.preview", lang))
-                st.dataframe(preview, hide_index=True)
-                st.caption(t("data.mapping", lang) + " — " + t("data.mapping_help", lang))
-                mappings[kind] = _mapping_widgets(kind, fields, list(preview.columns), lang)
-        finally:
-            scratch.close()
-        if not st.button(t("data.run", lang), type="primary", key="run_import"):
-            return
-        bar = st.progress(0.0)
         try:
             summary = import_study(
                 path, study, files["participants"], files["hours"],
