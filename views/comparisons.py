@@ -27,11 +27,6 @@ def _name(method: str, lang: str) -> str:
     return en if lang == "en" else sv
 
 
-def _hide(groups: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Hide every statistic of a band where either arm has fewer than threshold people (and its complement)."""
-    return hide_band_rows(groups, threshold)
-
-
 def _results_table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Build the displayed results table."""
     return pd.DataFrame(
@@ -168,7 +163,7 @@ def render(lang: str) -> None:
     common.show_demo_banner(info, lang)
     with st.spinner(t("cmp.working", lang)):
         result = common.cached_compare_by_method(path, version, info["study"], month, filters, bands, method, handling)
-    groups = _hide(result.groups, threshold)
+    groups = hide_band_rows(result.groups, threshold)
     st.header(t("cmp.results", lang, month=month))
     st.caption(t("cmp.method_used", lang, method=_name(method, lang), handling=t(f"cmp.handling.{handling}", lang)))
     st.dataframe(_results_table(groups, lang), hide_index=True)
@@ -183,7 +178,7 @@ def render(lang: str) -> None:
         alternative_result = common.cached_compare_by_method(
             path, version, info["study"], month, filters, bands, method, other
         )
-    alternative = _hide(alternative_result.groups, threshold)
+    alternative = hide_band_rows(alternative_result.groups, threshold)
     st.dataframe(
         pd.DataFrame(
             {
@@ -208,7 +203,7 @@ def render(lang: str) -> None:
     overall = []
     for m in points if method != "mixed" else []:  # the mixed model reports every timepoint below
         row = common.cached_compare_by_method(path, version, info["study"], m, filters, bands, method, handling).groups
-        overall.append(_hide(row, threshold).iloc[-1])
+        overall.append(hide_band_rows(row, threshold).iloc[-1])
     if overall:
         frame = pd.DataFrame(overall)
         frame["p_holm_time"] = holm(frame["p_value"].to_numpy())

@@ -38,11 +38,6 @@ def _hours_table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
     )
 
 
-def _hidden_groups(groups: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Hide every statistic of a band where either arm has fewer than threshold people (and its complement)."""
-    return hide_band_rows(groups, threshold)
-
-
 def _dot_trace(x, y, low, high, arm: str, lang: str) -> go.Scatter:
     """Return one arm's dots with asymmetric 95% CI error bars."""
     return go.Scatter(
@@ -163,7 +158,7 @@ def render(lang: str) -> None:
     trace = common.cached_trace_hours(path, version, info["study"], filters, bands)
 
     shown_people = hide_people_rows(people, threshold)
-    shown_groups = _hidden_groups(comparison.groups, threshold)
+    shown_groups = hide_band_rows(comparison.groups, threshold)
 
     st.header(t("overview.hours", lang, month=month))
     st.caption(t("overview.hours_note", lang))
