@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import duckdb
 import numpy as np
 import pandas as pd
 
+from analysis.bands import AgeBand
+from analysis.cells import Filters, sum_by_band
 from analysis.placement import RISK_MONTHS
 
 SUPPRESSED = ".."
@@ -86,10 +89,118 @@ def hide_complements(hidden: pd.Series, sizes: pd.Series, is_total: pd.Series) -
     return out
 
 
-def hide_band_rows(groups: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Hide a band row (both arms) when either arm has fewer than threshold people, plus its complement."""
+def find_differencing_risks(
+    con: duckdb.DuckDBPyConnection,
+    study: str,
+    filters: Filters,
+    bands: Sequence[AgeBand],
+    threshold: int,
+    month: int | None = None,
+    by_month: bool = False,
+) -> pd.DataFrame:
+    """Mark the cells of a filtered view that another filter choice could be subtracted from to reveal a few people.
+
+    Any two views that filter on the same fields differ by a union of the finest groups those fields
+    make (e.g. women and men; each district). A cell of a filtered view is therefore shown only when,
+    among everyone in that band and arm, every non-empty finest group over the filtered fields holds
+    at least ``threshold`` people; then no difference of two shown views rests on fewer. Views without
+    filters are never at risk from this rule (their own small cells are hidden by the other rules).
+
+    Parameters
+    ----------
+    con : DuckDBPyConnection
+        An open store.
+    study : str
+        Study name.
+    filters : Filters
+        The view's filters; only the fields with a selection matter.
+    bands : sequence of AgeBand
+        Age bands; 'all' covers everyone.
+    threshold : int
+        Smallest group a difference may reveal.
+    month : int, optional
+        Count people followed up in this month (hours views); None counts everyone randomized.
+    by_month : bool
+        Count per follow-up month (trajectory views); ``month`` is then ignored.
+
+    Returns
+    -------
+    DataFrame
+        age_band, arm (and month_k when by_month), at_risk (bool).
+
+    """
+    fields = [f for f in ("sex", "application_type", "district") if getattr(filters, f)]
+    keys = ["age_band", "arm", *(["month_k"] if by_month else [])]
+    if by_month or month is not None:
+        table, where, params = "followup_cells", ("TRUE" if by_month else "month_k = ?"), ([] if by_month else [month])
+    else:
+        table, where, params = "people_cells", "TRUE", []
+    counts = sum_by_band(
+        con, table, {"n": "n"}, study, Filters(), bands, by=(*keys[1:], *fields), where=where, where_params=params
+    )
+    if not fields:
+        return counts[keys].drop_duplicates().assign(at_risk=False).reset_index(drop=True)
+    small = (counts["n"] > 0) & (counts["n"] < threshold)
+    return counts.assign(at_risk=small).groupby(keys, as_index=False, sort=False)["at_risk"].any()
+
+
+def _risk_of(frame: pd.DataFrame, risks: pd.DataFrame | None, keys: Sequence[str]) -> np.ndarray:
+    """Return, per row of frame, whether its cell is at risk (False when no risks are given)."""
+    if risks is None:
+        return np.zeros(len(frame), dtype=bool)
+    merged = frame[list(keys)].merge(risks, on=list(keys), how="left")
+    return merged["at_risk"].fillna(False).to_numpy(dtype=bool)
+
+
+def hide_at_risk(
+    frame: pd.DataFrame, risks: pd.DataFrame | None, keys: Sequence[str], columns: Sequence[str]
+) -> pd.DataFrame:
+    """Return a copy with ``columns`` blanked (and ``suppressed`` set) in rows whose cell is at risk of differencing.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Rows to show, with the key columns.
+    risks : DataFrame or None
+        From find_differencing_risks; None leaves the frame as it is.
+    keys : sequence of str
+        Columns matching the rows to the risks (e.g. age_band, arm).
+    columns : sequence of str
+        Columns to blank.
+
+    Returns
+    -------
+    DataFrame
+
+    """
+    out = frame.copy()
+    at_risk = _risk_of(out, risks, keys)
+    for col in columns:
+        out[col] = out[col].astype("float64").where(~at_risk)
+    out["suppressed"] = (out["suppressed"].to_numpy(dtype=bool) if "suppressed" in out else False) | at_risk
+    return out
+
+
+def hide_trace_rows(trace: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Hide monthly means resting on fewer than threshold people, or at risk of differencing."""
+    columns = ["n", "mean", "sd", "ci_low", "ci_high"]
+    out = suppress_small(trace, threshold, "n", columns)
+    return hide_at_risk(out, risks, ["age_band", "arm", "month_k"], columns)
+
+
+def _band_risk(groups: pd.DataFrame, risks: pd.DataFrame | None) -> np.ndarray:
+    """Return, per band row, whether either arm's cell is at risk."""
+    if risks is None:
+        return np.zeros(len(groups), dtype=bool)
+    either = risks.groupby("age_band", as_index=False)["at_risk"].any()
+    return _risk_of(groups, either, ["age_band"])
+
+
+def hide_band_rows(groups: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Hide a band row (both arms) when either arm is small or at risk of differencing, plus its complement."""
     n_min = groups[["n_intervention", "n_control"]].min(axis=1)
-    hidden = hide_complements(n_min < threshold, n_min, groups["age_band"] == "all")
+    primary = (n_min < threshold) | _band_risk(groups, risks)
+    hidden = hide_complements(primary, n_min, groups["age_band"] == "all")
     out = groups.copy()
     for column in [c for c in groups.columns if c != "age_band"]:
         out[column] = out[column].astype("float64").where(~hidden)
@@ -97,10 +208,11 @@ def hide_band_rows(groups: pd.DataFrame, threshold: int) -> pd.DataFrame:
     return out
 
 
-def hide_people_rows(people: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Hide small people/placement cells per arm, with secondary suppression against the arm's total."""
+def hide_people_rows(people: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Hide small or differencing-prone people/placement cells per arm, with secondary suppression."""
     columns = ["n", "n_placed", "share_placed", "placed_ci_low", "placed_ci_high", "n_died"]
     out = suppress_small(people, threshold, "n", columns, numerators=["n_placed", "n_died"])
+    out = hide_at_risk(out, risks, ["age_band", "arm"], columns)
     for arm in ("intervention", "control"):
         rows = out["arm"] == arm
         hidden = hide_complements(
@@ -138,13 +250,17 @@ CONTRASTS = (
 )
 
 
-def hide_placement_rows(groups: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """Hide an arm's figures when it has too few people or placements, and comparisons when either arm is hidden."""
+def hide_placement_rows(groups: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Hide an arm's figures when it has too few people or placements (or is at risk of differencing).
+
+    Comparisons are hidden when either arm is.
+    """
     out = groups.copy()
     hidden_any = np.zeros(len(out), dtype=bool)
     for arm in ("intervention", "control"):
         n, placed = out[f"n_{arm}"].to_numpy(), out[f"placed_{arm}"].to_numpy()
-        hidden = (n < threshold) | ((placed > 0) & (placed < threshold))
+        arm_risks = None if risks is None else risks[risks["arm"] == arm].drop(columns="arm")
+        hidden = (n < threshold) | ((placed > 0) & (placed < threshold)) | _risk_of(out, arm_risks, ["age_band"])
         hidden_any |= hidden
         for key in ARM_STATS:
             column = f"{key}_{arm}"
@@ -153,4 +269,100 @@ def hide_placement_rows(groups: pd.DataFrame, threshold: int) -> pd.DataFrame:
         out[column] = out[column].astype("float64").where(~hidden_any, np.nan)
     out["hidden_intervention"] = out["n_intervention"].isna()
     out["hidden_control"] = out["n_control"].isna()
+    return out
+
+
+def hide_against_total(shown: pd.Series, total: pd.Series, threshold: int) -> pd.Series:
+    """Return where a filtered count differs from the unfiltered one by a few people (1 to threshold - 1).
+
+    Subtracting the two would reveal that small group, so such filtered counts must be hidden.
+    """
+    gap = total.to_numpy(dtype="float64") - shown.to_numpy(dtype="float64")
+    return pd.Series((gap > 0) & (gap < threshold), index=shown.index)
+
+
+def hide_at_risk_counts(
+    at_risk: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None, everyone: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Hide small numbers at risk, arms at risk of differencing, and counts a few below the unfiltered ones.
+
+    Parameters
+    ----------
+    at_risk : DataFrame
+        age_band, arm, month, n of the (possibly filtered) view.
+    threshold : int
+        Smallest number of people shown.
+    risks : DataFrame, optional
+        From find_differencing_risks (people randomized); None when nothing is filtered.
+    everyone : DataFrame, optional
+        The same table without filters; needed when ``risks`` is given.
+
+    Returns
+    -------
+    DataFrame
+
+    """
+    out = suppress_small(at_risk, threshold, "n", ["n"])
+    if risks is None or everyone is None:
+        return out
+    out = hide_at_risk(out, risks, ["age_band", "arm"], ["n"])
+    total = out[["age_band", "arm", "month"]].merge(everyone, how="left", on=["age_band", "arm", "month"])["n"]
+    gap = hide_against_total(out["n"], total.set_axis(out.index), threshold)
+    out.loc[gap, "n"] = np.nan
+    out["suppressed"] = out["suppressed"] | gap
+    return out
+
+
+def combine_risks(*frames: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Return the union of several risk frames on age_band and arm (None when all are None)."""
+    given = [f[["age_band", "arm", "at_risk"]] for f in frames if f is not None]
+    if not given:
+        return None
+    return pd.concat(given).groupby(["age_band", "arm"], as_index=False, sort=False)["at_risk"].any()
+
+
+def hide_baseline_cells(table: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Hide small counts of a Table 1 (with secondary suppression per variable), and whole small or at-risk arms.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From describe_baseline.
+    threshold : int
+        Smallest number of people shown.
+    risks : DataFrame, optional
+        From find_differencing_risks; the 'all' row of each arm decides.
+
+    Returns
+    -------
+    DataFrame
+        The table with hidden values as NaN and the standardized difference blanked where a cell is hidden.
+
+    """
+    out = table.copy()
+    values = [c for c in out.columns if c.startswith(("value", "missing"))]
+    for col in [*values, "smd"]:
+        out[col] = out[col].astype("float64")
+    counts = out["statistic"] == "n (%)"
+    for arm in ("intervention", "control"):
+        arm_columns = [c for c in values if c.endswith(f"_{arm}")]
+        n_arm = float(out.loc[out["statistic"] == "n", f"value_{arm}"].iloc[0])
+        at_risk = risks is not None and bool(
+            risks.loc[(risks["age_band"] == "all") & (risks["arm"] == arm), "at_risk"].any()
+        )
+        if n_arm < threshold or at_risk:
+            out[arm_columns] = np.nan
+            out["smd"] = np.nan
+            continue
+        for _, rows in out[counts].groupby("variable", sort=False):
+            sizes = pd.concat([rows[f"value_{arm}"], pd.Series([n_arm], index=["total"])])
+            is_total = pd.Series(sizes.index == "total", index=sizes.index)
+            primary = (sizes > 0) & (sizes < threshold) & ~is_total
+            hidden = hide_complements(primary, sizes, is_total).drop("total")
+            index = hidden[hidden].index
+            out.loc[index, [f"value_{arm}", f"value2_{arm}"]] = np.nan
+            if len(index):
+                out.loc[rows.index, "smd"] = np.nan
+        missing = out[f"missing_{arm}"]
+        out.loc[(missing > 0) & (missing < threshold), f"missing_{arm}"] = np.nan
     return out

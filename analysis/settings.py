@@ -58,6 +58,22 @@ SETTINGS: tuple[Setting, ...] = (
         "Most problems listed for a rejected import (all are counted).",
     ),
     Setting(
+        "analysts",
+        "",
+        "IHR_ANALYSTS",
+        "E-postadresser (kommaseparerade) som får analytikerrollen när inloggning är konfigurerad; alla andra "
+        "inloggade är läsare. Utan identitetsleverantör körs appen i enanvändarläge som analytiker.",
+        "E-mail addresses (comma-separated) that get the analyst role when login is configured; everyone "
+        "else who logs in is a viewer. Without an identity provider the app runs in single-user analyst mode.",
+    ),
+    Setting(
+        "auth_provider",
+        "",
+        "IHR_AUTH_PROVIDER",
+        "Namnet på leverantören under [auth] i .streamlit/secrets.toml som st.login använder; tomt för den enda.",
+        "Name of the provider under [auth] in .streamlit/secrets.toml that st.login uses; empty for the only one.",
+    ),
+    Setting(
         "default_month",
         24,
         "IHR_DEFAULT_MONTH",

@@ -324,10 +324,28 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "col.cif": ("Kumulativ incidens (%)", "Cumulative incidence (%)"),
     "data.title": ("Data: importera och granska", "Data: import and review"),
-    "data.mode": (
-        "Enanvändarläge för analytiker: alla som når appen kan importera. Inloggning och roller kommer senare.",
-        "Single-user analyst mode: anyone who reaches the app can import. Login and roles come later.",
+    "access.login_needed": (
+        "Logga in för att se uppföljningen. Läsare ser sammanställningar med små tal dolda; analytiker kan "
+        "även importera data.",
+        "Log in to see the follow-up. Viewers see aggregates with small numbers hidden; analysts can also import data.",
     ),
+    "access.login": ("Logga in", "Log in"),
+    "access.logout": ("Logga ut", "Log out"),
+    "access.logged_in": ("Inloggad som {user} · roll: {role}", "Logged in as {user} · role: {role}"),
+    "access.single_user": (
+        "Enanvändarläge: ingen inloggning är konfigurerad, så den som når appen är analytiker (kan importera "
+        "och visa små tal). Se README för inloggning.",
+        "Single-user mode: no login is configured, so whoever reaches the app is an analyst (can import and "
+        "show small numbers). See the README for login.",
+    ),
+    "access.show_small": ("Visa små tal (färre än {n} personer)", "Show small numbers (fewer than {n} people)"),
+    "access.small_shown": (
+        "Små tal visas: tabeller, diagram och exporter kan röja enskilda personer. Dela dem inte.",
+        "Small numbers are shown: tables, charts and exports may reveal individuals. Do not share them.",
+    ),
+    "access.analyst_only": ("Bara analytiker kan använda den här delen.", "Only analysts can use this part."),
+    "role.viewer": ("läsare", "viewer"),
+    "role.analyst": ("analytiker", "analyst"),
     "data.quality": ("Datakvalitet för studien", "Data quality of the study"),
     "data.people": ("Personer", "People"),
     "data.hours_rows": ("Rader med timmar", "Hours rows"),

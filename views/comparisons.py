@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.baseline import ARMS
 from analysis.comparisons import METHOD_NAMES, holm
-from analysis.disclosure import hide_band_rows, suppress_small
+from analysis.disclosure import combine_risks, hide_at_risk, hide_band_rows, hide_baseline_cells, suppress_small
 from analysis.methods import METHODS
 from analysis.person_values import AS_ZERO, EXCLUDE, HANDLING
 from analysis.reproduce import reproduce_snippet
@@ -106,8 +107,8 @@ def _table1(table: pd.DataFrame, lang: str) -> pd.DataFrame:
                 cells[arm] = f"{format_number(v, lang, 0)} ({format_number(v2, lang)} %)"
         missing = (
             ""
-            if pd.isna(r["missing_intervention"])
-            else f"{int(r['missing_intervention'])} / {int(r['missing_control'])}"
+            if r["statistic"] != "mean (SD)" and r["statistic"] != "n (%)"
+            else f"{common.format_count(r['missing_intervention'])} / {common.format_count(r['missing_control'])}"
         )
         out.append(
             {
@@ -155,15 +156,21 @@ def render(lang: str) -> None:
         options=HANDLING,
         format_func=lambda h: t(f"cmp.handling.{h}", lang),
     )
-    threshold = int(get_setting("suppression_threshold"))
+    threshold = common.suppression_threshold()
     bands = common.bands()
     month = int(month)
+    study = info["study"]
+    people_risks = common.cached_risks(path, version, study, filters, bands, threshold)
+
+    def risks_at(m: int):
+        """Return the differencing risks of a view of month m: followed up then, or randomized."""
+        return combine_risks(people_risks, common.cached_risks(path, version, study, filters, bands, threshold, m))
 
     st.title(t("cmp.title", lang))
     common.show_demo_banner(info, lang)
     with st.spinner(t("cmp.working", lang)):
         result = common.cached_compare_by_method(path, version, info["study"], month, filters, bands, method, handling)
-    groups = hide_band_rows(result.groups, threshold)
+    groups = hide_band_rows(result.groups, threshold, risks_at(month))
     st.header(t("cmp.results", lang, month=month))
     st.caption(t("cmp.method_used", lang, method=_name(method, lang), handling=t(f"cmp.handling.{handling}", lang)))
     st.dataframe(_results_table(groups, lang), hide_index=True)
@@ -178,7 +185,7 @@ def render(lang: str) -> None:
         alternative_result = common.cached_compare_by_method(
             path, version, info["study"], month, filters, bands, method, other
         )
-    alternative = hide_band_rows(alternative_result.groups, threshold)
+    alternative = hide_band_rows(alternative_result.groups, threshold, risks_at(month))
     st.dataframe(
         pd.DataFrame(
             {
@@ -203,7 +210,7 @@ def render(lang: str) -> None:
     overall = []
     for m in points if method != "mixed" else []:  # the mixed model reports every timepoint below
         row = common.cached_compare_by_method(path, version, info["study"], m, filters, bands, method, handling).groups
-        overall.append(hide_band_rows(row, threshold).iloc[-1])
+        overall.append(hide_band_rows(row, threshold, risks_at(m)).iloc[-1])
     if overall:
         frame = pd.DataFrame(overall)
         frame["p_holm_time"] = holm(frame["p_value"].to_numpy())
@@ -227,6 +234,8 @@ def render(lang: str) -> None:
         st.caption(t("cmp.mixed_note", lang))
         with st.spinner(t("cmp.working", lang)):
             mixed = common.cached_mixed(path, version, info["study"], top, filters, bands, handling, tuple(points))
+        if groups.loc[groups["age_band"] == "all", "suppressed"].any():  # everyone's row is hidden: so is the model
+            mixed = mixed.assign(difference=np.nan, ci_low=np.nan, ci_high=np.nan, p_value=np.nan)
         st.dataframe(
             pd.DataFrame(
                 {
@@ -246,7 +255,7 @@ def render(lang: str) -> None:
     st.header(t("cmp.table1", lang))
     st.caption(t("cmp.table1_note", lang))
     table1 = common.cached_baseline(path, version, info["study"], filters, bands)
-    shown = _table1(table1, lang)
+    shown = _table1(hide_baseline_cells(table1, threshold, people_risks), lang)
     st.dataframe(shown, hide_index=True)
     left, right = st.columns(2)
     left.download_button(
@@ -261,13 +270,9 @@ def render(lang: str) -> None:
 
     st.header(t("cmp.flow", lang))
     flow = common.cached_flow(path, version, info["study"], filters, tuple(sorted({*points, month})))
-    flow = suppress_small(
-        flow,
-        threshold,
-        "randomized",
-        ["randomized", "at_home", "placed", "died", "left_followup"],
-        numerators=["at_home", "placed", "died", "left_followup"],
-    )
+    flow_columns = ["randomized", "at_home", "placed", "died", "left_followup"]
+    flow = suppress_small(flow, threshold, "randomized", flow_columns, numerators=flow_columns[1:])
+    flow = hide_at_risk(flow.assign(age_band="all"), people_risks, ["age_band", "arm"], flow_columns)
     st.dataframe(
         pd.DataFrame(
             {
@@ -283,6 +288,8 @@ def render(lang: str) -> None:
         hide_index=True,
     )
 
+    if not common.page_access().is_analyst:  # values per person are for analysts only
+        return
     with st.expander(t("cmp.reproduce", lang)):
         st.caption(t("cmp.reproduce_note", lang))
         if method == "mixed":

@@ -160,7 +160,9 @@ def render(lang: str) -> None:
     path, version = common.open_store(lang)
     info = common.choose_study(path, version, lang)
     st.title(t("data.title", lang))
-    st.caption(t("data.mode", lang))
+    if not common.page_access().is_analyst:  # the page is not in a viewer's navigation; this is the second lock
+        st.error(t("access.analyst_only", lang))
+        return
     common.show_demo_banner(info, lang)
     _show_quality(path, version, info, lang)
     _import_form(path, lang)

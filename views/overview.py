@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis.disclosure import hide_band_rows, hide_people_rows, suppress_small
+from analysis.disclosure import hide_band_rows, hide_people_rows, hide_trace_rows
 from analysis.settings import get_setting
 from analysis.texts import format_p, read_difference, t
 from views import common
@@ -146,7 +146,7 @@ def render(lang: str) -> None:
         options=range(top + 1),
         cast=int,
     )
-    threshold = int(get_setting("suppression_threshold"))
+    threshold = common.suppression_threshold()
     bands = common.bands()
 
     st.title(t("app.title", lang))
@@ -157,8 +157,13 @@ def render(lang: str) -> None:
     comparison = common.cached_compare_hours(path, version, info["study"], month, filters, bands)
     trace = common.cached_trace_hours(path, version, info["study"], filters, bands)
 
-    shown_people = hide_people_rows(people, threshold)
-    shown_groups = hide_band_rows(comparison.groups, threshold)
+    study = info["study"]
+    shown_people = hide_people_rows(
+        people, threshold, common.cached_risks(path, version, study, filters, bands, threshold)
+    )
+    shown_groups = hide_band_rows(
+        comparison.groups, threshold, common.cached_risks(path, version, study, filters, bands, threshold, month)
+    )
 
     st.header(t("overview.hours", lang, month=month))
     st.caption(t("overview.hours_note", lang))
@@ -172,7 +177,8 @@ def render(lang: str) -> None:
 
     st.header(t("overview.trajectory", lang))
     band = common.choose_band("overview.trajectory_band", "trajectory_band", bands, lang)
-    shown_trace = suppress_small(trace[trace["age_band"] == band], threshold, "n", ["mean", "ci_low", "ci_high"])
+    trace_risks = common.cached_risks(path, version, study, filters, bands, threshold, by_month=True)
+    shown_trace = hide_trace_rows(trace[trace["age_band"] == band], threshold, trace_risks)
     st.plotly_chart(_trajectory_chart(shown_trace, lang), key="trajectory_chart")
 
     st.header(t("overview.randomized", lang) + " · " + t("overview.placement", lang))

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis.disclosure import hide_placement_rows, suppress_small
+from analysis.disclosure import hide_at_risk_counts, hide_placement_rows
 from analysis.placement import DAYS_PER_MONTH, RISK_MONTHS
 from analysis.settings import get_setting
 from analysis.texts import format_number, format_p, read_placement, t
@@ -131,13 +131,14 @@ def render(lang: str) -> None:
         options=(True, False),
         cast=lambda v: v == "True",
     )
-    threshold = int(get_setting("suppression_threshold"))
+    threshold = common.suppression_threshold()
     bands = common.bands()
 
     st.title(t("placement.title", lang))
     common.show_demo_banner(info, lang)
     result = common.cached_analyze_placement(path, version, info["study"], month, filters, bands)
-    groups = hide_placement_rows(result.groups, threshold)
+    risks = common.cached_risks(path, version, info["study"], filters, bands, threshold)
+    groups = hide_placement_rows(result.groups, threshold, risks)
 
     st.header(t("placement.curve", lang))
     st.caption(t("placement.curve_note", lang))
@@ -148,8 +149,11 @@ def render(lang: str) -> None:
     st.plotly_chart(_curve_chart(curves, hidden, show_km, lang), key="placement_curve")
     if show_km:
         st.caption(t("placement.km_note", lang))
-    risk = result.at_risk[result.at_risk["age_band"] == band]
-    risk = suppress_small(risk, threshold, "n", ["n"])
+    everyone = None
+    if risks is not None:  # filtered: the same table without filters, to hide counts a few people below it
+        everyone = common.cached_analyze_placement(path, version, info["study"], month, common.NO_FILTERS, bands)
+        everyone = everyone.at_risk
+    risk = hide_at_risk_counts(result.at_risk[result.at_risk["age_band"] == band], threshold, risks, everyone)
     table = risk.pivot(index="arm", columns="month", values="n").reindex(list(common.ARM_ORDER))
     st.caption(t("placement.at_risk", lang))
     st.dataframe(
