@@ -62,7 +62,8 @@ def hide_complements(hidden: pd.Series, sizes: pd.Series, is_total: pd.Series) -
     """Secondary suppression: when exactly one part of a shown total is hidden, hide the smallest other part too.
 
     A table that shows a total and all but one of its parts gives the hidden part away by subtraction;
-    hiding a second part (the smallest shown) closes that. Apply once per total (e.g. per arm).
+    hiding a second part (the smallest non-empty one shown) closes that; when every other part is empty
+    the total is hidden instead. Apply once per total (e.g. per arm).
 
     Parameters
     ----------
@@ -83,9 +84,11 @@ def hide_complements(hidden: pd.Series, sizes: pd.Series, is_total: pd.Series) -
     parts = ~is_total
     total_shown = bool((~out[is_total]).all()) if is_total.any() else False
     if total_shown and int(out[parts].sum()) == 1:
-        candidates = sizes[parts & ~out]
+        candidates = sizes[parts & ~out & (sizes > 0)]  # a hidden zero protects nothing: zeros are known
         if len(candidates):
             out[candidates.idxmin()] = True
+        else:  # every other part is empty, so the total equals the hidden part
+            out[is_total] = True
     return out
 
 
@@ -149,7 +152,7 @@ def _risk_of(frame: pd.DataFrame, risks: pd.DataFrame | None, keys: Sequence[str
     if risks is None:
         return np.zeros(len(frame), dtype=bool)
     merged = frame[list(keys)].merge(risks, on=list(keys), how="left")
-    return merged["at_risk"].fillna(False).to_numpy(dtype=bool)
+    return merged["at_risk"].astype("boolean").fillna(False).to_numpy(dtype=bool)
 
 
 def hide_at_risk(
@@ -199,8 +202,11 @@ def _band_risk(groups: pd.DataFrame, risks: pd.DataFrame | None) -> np.ndarray:
 def hide_band_rows(groups: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None) -> pd.DataFrame:
     """Hide a band row (both arms) when either arm is small or at risk of differencing, plus its complement."""
     n_min = groups[["n_intervention", "n_control"]].min(axis=1)
+    n_max = groups[["n_intervention", "n_control"]].max(axis=1)
     primary = (n_min < threshold) | _band_risk(groups, risks)
-    hidden = hide_complements(primary, n_min, groups["age_band"] == "all")
+    # An empty band hides nobody, so only hidden bands with people need a second hidden band.
+    protect = hide_complements(primary & (n_max > 0), n_min, groups["age_band"] == "all")
+    hidden = primary | protect
     out = groups.copy()
     for column in [c for c in groups.columns if c != "age_band"]:
         out[column] = out[column].astype("float64").where(~hidden)
@@ -215,9 +221,10 @@ def hide_people_rows(people: pd.DataFrame, threshold: int, risks: pd.DataFrame |
     out = hide_at_risk(out, risks, ["age_band", "arm"], columns)
     for arm in ("intervention", "control"):
         rows = out["arm"] == arm
-        hidden = hide_complements(
-            out.loc[rows, "suppressed"], people.loc[rows, "n"], out.loc[rows, "age_band"] == "all"
-        )
+        sizes = people.loc[rows, "n"]
+        # An empty cell hides nobody, so only hidden cells with people need a second hidden cell.
+        protect = hide_complements(out.loc[rows, "suppressed"] & (sizes > 0), sizes, out.loc[rows, "age_band"] == "all")
+        hidden = out.loc[rows, "suppressed"] | protect
         out.loc[hidden[hidden].index, columns] = float("nan")
         out.loc[hidden.index, "suppressed"] = hidden
     return out

@@ -5,6 +5,7 @@ from conftest import frame, hours_frame, person, write_tiny_store
 from streamlit.testing.v1 import AppTest
 
 from analysis.demo import DemoSpec, build_demo_store
+from analysis.texts import t
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 
@@ -15,6 +16,18 @@ def store(tmp_path, monkeypatch):
     build_demo_store(path, DemoSpec(n_people=300, seed=1))
     monkeypatch.setenv("IHR_DB_PATH", str(path))
     return path
+
+
+def _chart_numbers(chart) -> list[float]:
+    """Return every y value (and error-bar end) a Plotly chart element would draw."""
+    import json
+
+    figure = json.loads(chart.proto.spec)
+    values = []
+    for trace in figure["data"]:
+        for key in ("y",):
+            values += [v for v in trace.get(key, []) if isinstance(v, int | float)]
+    return values
 
 
 def run_app(lang=None):
@@ -83,11 +96,24 @@ def test_small_cells_are_hidden(tmp_path, monkeypatch):
     assert not at.exception and not at.error
     hours_table = at.dataframe[0].value.set_index("Åldersgrupp")
     assert (hours_table.loc["65–75 år"] == "..").all()
-    assert hours_table.loc["76–85 år", "Antal, intervention"] == "10"
+    # 'Alla åldrar' (13) minus 76–85 (10) would give the small band back, and 86–95 is empty (a known
+    # zero protects nothing): so 76–85 is hidden too.
+    assert (hours_table.loc["76–85 år"] == "..").all()
+    assert hours_table.loc["Alla åldrar", "Antal, intervention"] == "13"
     people_table = at.dataframe[1].value
     small = people_table[people_table["Åldersgrupp"] == "65–75 år"]
     assert (small["Antal"] == "..").all()
     assert not at.warning  # not demo data: no demo banner
+    sentences = [m.value for m in at.markdown if m.value.startswith("- 65–75")]
+    assert sentences == ["- " + t("reading.hidden", "sv", band="65–75 år")]
+    shown_in_charts = [v for chart in at.get("plotly_chart") for v in _chart_numbers(chart)]
+    assert 5.0 not in shown_in_charts and 6.0 not in shown_in_charts  # hours of the small band's people
+
+    at.session_state["show_small_cells"] = True  # the analyst's switch (single-user mode: analyst)
+    at.run()
+    assert not at.exception and not at.error
+    assert at.dataframe[0].value.set_index("Åldersgrupp").loc["65–75 år", "Antal, intervention"] == "3"
+    assert "Små tal visas" in at.warning[0].value
 
 
 @pytest.mark.parametrize("lang", [None, "en"])
@@ -260,3 +286,42 @@ def test_presentation_exports_a_stamped_deck(store):
     version = data_version(con, "demo")
     con.close()
     assert len(deck.slides) == 4 and version in deck.slides[1].shapes[-1].text_frame.text
+
+
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "test-secret",
+    "client_id": "id",
+    "client_secret": "secret",
+    "server_metadata_url": "https://idp.example/.well-known/openid-configuration",
+}
+
+
+def test_login_page_when_a_provider_is_configured(store):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["auth"] = AUTH
+    at.run()
+    assert not at.exception
+    assert at.button[0].label == "Logga in"
+    assert not at.dataframe and not at.header  # nothing of the study before a login
+
+
+@pytest.mark.parametrize(("email", "analyst"), [("ana@kommun.se", True), ("vera@kommun.se", False)])
+def test_roles_after_login(store, monkeypatch, email, analyst):
+    import streamlit
+
+    monkeypatch.setattr(streamlit, "user", {"is_logged_in": True, "email": email})  # what the provider gave
+    monkeypatch.setenv("IHR_ANALYSTS", "ana@kommun.se")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["auth"] = AUTH
+    at.run()
+    assert not at.exception and not at.error
+    assert email in at.sidebar.caption[0].value
+    assert bool(at.sidebar.toggle) is analyst  # only analysts may show small numbers
+    if not analyst:
+        with pytest.raises(ValueError):  # the data page is not in a viewer's navigation
+            at.switch_page("views/data.py").run()
+    at.switch_page("views/comparisons.py").run()
+    assert not at.exception and not at.error
+    reproduce = [e for e in at.expander if e.label == t("cmp.reproduce", "sv")]
+    assert bool(reproduce) is analyst  # values per person are for analysts only

@@ -72,7 +72,7 @@ def current_access(lang: str) -> Access:
     the switch that shows small cells.
     """
     configured = _auth_configured()
-    logged_in = bool(configured and st.user.is_logged_in)
+    logged_in = bool(configured and st.user.get("is_logged_in", False))
     email = st.user.get("email") if logged_in else None
     access = resolve_access(configured, logged_in, email, parse_analysts(str(get_setting("analysts"))))
     provider = str(get_setting("auth_provider")) or None

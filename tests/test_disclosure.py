@@ -1,0 +1,209 @@
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import frame, hours_frame, person, write_tiny_store
+
+from analysis import db
+from analysis.access import ANALYST, VIEWER, Access, effective_threshold, parse_analysts, resolve_access
+from analysis.bands import default_bands
+from analysis.baseline import describe_baseline, load_baseline
+from analysis.cells import Filters
+from analysis.compare import compare_hours
+from analysis.disclosure import (
+    combine_risks,
+    find_differencing_risks,
+    hide_at_risk_counts,
+    hide_band_rows,
+    hide_baseline_cells,
+    hide_people_rows,
+)
+from analysis.overview import summarize_people
+
+THRESHOLD = 5
+
+
+@pytest.fixture
+def mixed_store(tmp_path):
+    """A store where band 65-75 intervention holds 8 women and 2 men; every other cell is large.
+
+    Women and men in 65-75 intervention are split 5/3 and 1/1 over application types, so a filter on
+    application type or sex alone or both could be subtracted from another to reveal a few people.
+    """
+    rows = []
+    for i in range(8):
+        rows.append(person(f"iF{i}", "intervention", age=70, sex="F", app="new" if i < 5 else "extended"))
+    for i in range(2):
+        rows.append(person(f"iM{i}", "intervention", age=70, sex="M", app="new" if i < 1 else "extended"))
+    for arm in ("intervention", "control"):
+        for sex in ("F", "M"):
+            for app in ("new", "extended"):
+                for i in range(6):
+                    rows.append(person(f"{arm[0]}{sex}{app}{i}", arm, age=80, sex=sex, app=app))
+                    if arm == "control":
+                        rows.append(person(f"c7{sex}{app}{i}", arm, age=70, sex=sex, app=app))
+    hours = hours_frame([(r["person_id"], "2016-02", 3.0 + (i % 7) * 2.5) for i, r in enumerate(rows)])
+    path = tmp_path / "mixed.duckdb"
+    write_tiny_store(path, frame(rows), hours)
+    return db.connect(path)
+
+
+def test_unfiltered_views_are_never_at_risk(mixed_store):
+    risks = find_differencing_risks(mixed_store, "tiny", Filters(), default_bands(), THRESHOLD)
+    assert not risks["at_risk"].any()
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(sex=("F",)),  # 65-75 intervention: 8 women, 2 men -> at risk
+        Filters(sex=("M",)),
+        Filters(application_type=("new",)),  # 65-75 intervention: 6 new, 4 extended -> at risk
+        Filters(sex=("F",), application_type=("new",)),  # finest groups 5, 3, 1, 1
+    ],
+)
+def test_risk_marks_cells_whose_finest_groups_are_small(mixed_store, filters):
+    risks = find_differencing_risks(mixed_store, "tiny", filters, default_bands(), THRESHOLD)
+    marked = {(r.age_band, r.arm) for r in risks.itertuples() if r.at_risk}
+    # Everyone, intervention: 20 women and 14 men; 18 new and 16 extended: large, so 'all' is not at risk.
+    assert marked == {("65-75", "intervention")}
+
+
+def test_risks_at_a_month_count_only_people_followed_then(tmp_path):
+    # Ten women and ten men per arm; four of the men die in month 1, so by month 3 the men are 6 and
+    # then only... keep 6; with 8 dying, 2 remain: a sex filter at month 3 is at risk, at month 0 it is not.
+    rows = []
+    for arm in ("intervention", "control"):
+        rows += [person(f"{arm}F{i}", arm, sex="F") for i in range(10)]
+        rows += [person(f"{arm}M{i}", arm, sex="M", died="2016-02-10" if i < 8 else None) for i in range(10)]
+    path = tmp_path / "deaths.duckdb"
+    write_tiny_store(path, frame(rows), hours_frame([("interventionF0", "2016-01", 1.0)]))
+    con = db.connect(path)
+    at_start = find_differencing_risks(con, "tiny", Filters(sex=("F",)), default_bands(), THRESHOLD, month=0)
+    later = find_differencing_risks(con, "tiny", Filters(sex=("F",)), default_bands(), THRESHOLD, month=3)
+    assert not at_start["at_risk"].any()
+    assert later.set_index(["age_band", "arm"]).loc[("65-75", "control"), "at_risk"]
+
+
+def _shown_views(con, month=1):
+    """Return every sex x application-type filter view of the hours table with suppression applied."""
+    views = {}
+    choices = [(), ("F",), ("M",), ("F", "M")]
+    app_choices = [(), ("new",), ("extended",), ("new", "extended")]
+    for sex, app in itertools.product(choices, app_choices):
+        filters = Filters(sex=sex, application_type=app)
+        groups = compare_hours(con, "tiny", month, filters, default_bands()).groups
+        risks = None
+        if sex or app:
+            risks = find_differencing_risks(con, "tiny", filters, default_bands(), THRESHOLD, month=month)
+        views[(sex, app)] = hide_band_rows(groups, THRESHOLD, risks).set_index("age_band")
+    return views
+
+
+def _nested(a, b) -> bool:
+    """Return whether view a's people are all in view b (an empty choice means every level)."""
+    levels = ({"F", "M"}, {"new", "extended"})
+    return all(set(x or full) <= set(y or full) for x, y, full in zip(a, b, levels, strict=True))
+
+
+def test_no_two_shown_views_differ_by_a_few_people(mixed_store):
+    # Brute force over every filter choice: wherever two nested views both show a band, their counts
+    # per arm differ by 0 or by at least the threshold, so no subtraction isolates fewer people (and
+    # their hours).
+    views = _shown_views(mixed_store)
+    pairs = [(a, b) for a, b in itertools.permutations(views.items(), 2) if _nested(a[0], b[0])]
+    assert len(pairs) > 30
+    for (a, va), (b, vb) in pairs:
+        for band in va.index:
+            for arm in ("intervention", "control"):
+                na, nb = va.loc[band, f"n_{arm}"], vb.loc[band, f"n_{arm}"]
+                if np.isnan(na) or np.isnan(nb):
+                    continue
+                gap = abs(na - nb)
+                assert gap == 0 or gap >= THRESHOLD, (a, b, band, arm, na, nb)
+    # The two men of 65-75 intervention are in the unfiltered view; every view filtered on sex hides the band.
+    assert not np.isnan(views[((), ())].loc["65-75", "n_intervention"])
+    assert np.isnan(views[(("F",), ())].loc["65-75", "n_intervention"])
+    # ...and, as everyone's row shows, a second band too, or 'all' minus 76-85 would give 65-75 back.
+    assert np.isnan(views[(("F",), ())].loc["76-85", "n_intervention"])
+    assert views[(("F",), ())].loc["all", "n_intervention"] == 20
+
+
+def test_without_the_guard_the_two_men_could_be_recovered(mixed_store):
+    # The guard is needed: without it, everyone minus women gives the two men's mean hours.
+    everyone = compare_hours(mixed_store, "tiny", 1, Filters(), default_bands()).groups.set_index("age_band")
+    women = compare_hours(mixed_store, "tiny", 1, Filters(sex=("F",)), default_bands()).groups.set_index("age_band")
+    unguarded = hide_band_rows(women.reset_index(), THRESHOLD).set_index("age_band")
+    assert not np.isnan(unguarded.loc["65-75", "n_intervention"])
+    n_all, n_f = everyone.loc["65-75", "n_intervention"], women.loc["65-75", "n_intervention"]
+    assert n_all - n_f == 2
+
+
+def test_people_rows_hide_at_risk_arms_and_their_complement(mixed_store):
+    filters = Filters(sex=("F",))
+    people = summarize_people(mixed_store, "tiny", filters, default_bands())
+    risks = find_differencing_risks(mixed_store, "tiny", filters, default_bands(), THRESHOLD)
+    shown = hide_people_rows(people, THRESHOLD, risks).set_index(["age_band", "arm"])
+    assert np.isnan(shown.loc[("65-75", "intervention"), "n"])
+    assert np.isnan(shown.loc[("76-85", "intervention"), "n"])  # else 'all' minus it gives 65-75 back
+    assert shown.loc[("all", "intervention"), "n"] == 20
+    assert shown.loc[("76-85", "control"), "n"] == 12
+
+
+def test_at_risk_counts_hide_those_a_few_below_everyone():
+    filtered = pd.DataFrame({"age_band": "all", "arm": "control", "month": [0, 6, 12], "n": [20, 18, 9]})
+    everyone = pd.DataFrame({"age_band": "all", "arm": "control", "month": [0, 6, 12], "n": [40, 20, 9]})
+    risks = pd.DataFrame({"age_band": ["all"], "arm": ["control"], "at_risk": [False]})
+    shown = hide_at_risk_counts(filtered, THRESHOLD, risks, everyone)
+    # 40-20 = 20 fine; 20-18 = 2 reveals two people; 9-9 = 0 fine.
+    assert shown["n"].tolist()[0] == 20 and np.isnan(shown["n"].tolist()[1]) and shown["n"].tolist()[2] == 9
+
+
+def test_combine_risks_is_the_union():
+    a = pd.DataFrame({"age_band": ["all", "all"], "arm": ["intervention", "control"], "at_risk": [True, False]})
+    b = pd.DataFrame({"age_band": ["all", "all"], "arm": ["intervention", "control"], "at_risk": [False, True]})
+    assert combine_risks(a, b)["at_risk"].tolist() == [True, True]
+    assert combine_risks(None, None) is None
+
+
+def test_baseline_cells_hide_small_levels_and_one_more(mixed_store):
+    table = describe_baseline(load_baseline(mixed_store, "tiny", Filters(), default_bands()))
+    shown = hide_baseline_cells(table, THRESHOLD)
+    sex = shown[shown["variable"] == "sex"].set_index("level")
+    # Intervention: 8 + 24 = 32 women... every level is large; the age bands of intervention are 10 and 24.
+    assert not sex["value_intervention"].isna().any()
+    extended = describe_baseline(
+        load_baseline(mixed_store, "tiny", Filters(application_type=("extended",)), default_bands())
+    )
+    shown_ext = hide_baseline_cells(extended, THRESHOLD)
+    # Extended, intervention: 4 in 65-75 (small) and 12 in 76-85; with the total (16) shown, 12 would give
+    # the 4 away, so it is hidden too; the control arm (12 + 12) shows.
+    rows = extended["variable"] == "age_band"
+    assert extended.loc[rows, "value_intervention"].tolist() == [4, 12]
+    assert shown_ext.loc[rows, "value_intervention"].isna().all()
+    assert shown_ext.loc[rows, "value_control"].tolist() == [12, 12]
+    assert shown_ext.loc[rows, "smd"].isna().all()
+
+
+@pytest.mark.parametrize(
+    ("configured", "logged_in", "email", "expected"),
+    [
+        (False, False, None, Access(ANALYST, None, single_user=True)),
+        (True, False, None, None),
+        (True, True, "Ana@Kommun.se", Access(ANALYST, "ana@kommun.se")),
+        (True, True, "vera@kommun.se", Access(VIEWER, "vera@kommun.se")),
+        (True, True, None, Access(VIEWER, None)),
+    ],
+)
+def test_resolve_access(configured, logged_in, email, expected):
+    analysts = parse_analysts(" ana@kommun.se, ,bo@kommun.se")
+    assert resolve_access(configured, logged_in, email, analysts) == expected
+
+
+@pytest.mark.parametrize(
+    ("role", "show_small", "expected"),
+    [(VIEWER, False, 5), (VIEWER, True, 5), (ANALYST, False, 5), (ANALYST, True, 1)],
+)
+def test_only_analysts_can_turn_suppression_off(role, show_small, expected):
+    assert effective_threshold(Access(role), 5, show_small) == expected
