@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import io
 import os
-from dataclasses import dataclass, field
-from importlib import metadata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import duckdb
 
-from analysis import db
 from analysis.bands import default_bands
 from analysis.cells import Filters
 from analysis.compare import compare_hours
@@ -32,6 +28,7 @@ from analysis.errors import InputError
 from analysis.placement import analyze_placement
 from analysis.scenario import Scenario
 from analysis.settings import get_setting
+from analysis.stamp import Stamp, data_version, make_stamp
 from analysis.studies import describe_study
 from analysis.texts import band_label, format_number, format_p, read_difference, read_placement, t
 
@@ -52,40 +49,11 @@ class Briefing:
 
     title: str
     slides: list[Slide]
-    stamp: dict[str, str] = field(default_factory=dict)
+    stamp: Stamp
 
     def stamp_text(self, lang: str) -> str:
         """Return the stamp as one line."""
-        labels = {
-            "sv": ("Studie", "Urval", "Metoder", "Dataversion", "Appversion", "Datum"),
-            "en": ("Study", "Filters", "Methods", "Data version", "App version", "Date"),
-        }[lang]
-        keys = ("study", "filters", "methods", "data_version", "app_version", "date")
-        return " · ".join(f"{label}: {self.stamp[key]}" for label, key in zip(labels, keys, strict=True))
-
-
-def data_version(con: duckdb.DuckDBPyConnection, study: str) -> str:
-    """Return a short hash of everything loaded for a study (participants and hours), computed in DuckDB."""
-    row = db.query(
-        con,
-        """SELECT (SELECT coalesce(sum(hash(person_id, arm, randomized_on, age, sex, application_type,
-                          baseline_hours, placed_on, died_on, followup_end, district) % 1000000007), 0)
-                   FROM participants WHERE study = ?) AS p,
-                  (SELECT count(*) FROM participants WHERE study = ?) AS np,
-                  (SELECT coalesce(sum(hash(person_id, month, hours) % 1000000007), 0) FROM hours WHERE study = ?) AS h,
-                  (SELECT count(*) FROM hours WHERE study = ?) AS nh""",
-        [study, study, study, study],
-    ).iloc[0]
-    text = "|".join(str(v) for v in row.tolist())
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def app_version() -> str:
-    """Return the installed package version."""
-    try:
-        return metadata.version("ihr-dashboard")
-    except metadata.PackageNotFoundError:
-        return "dev"
+        return self.stamp.text(lang)
 
 
 def build_briefing(con: duckdb.DuckDBPyConnection, study: str, lang: str = "sv") -> Briefing:
@@ -164,14 +132,7 @@ def build_briefing(con: duckdb.DuckDBPyConnection, study: str, lang: str = "sv")
         if lang == "sv"
         else "Welch; Aalen–Johansen, Cox; cost model with bootstrap"
     )
-    stamp = {
-        "study": study,
-        "filters": "inga" if lang == "sv" else "none",
-        "methods": methods,
-        "data_version": data_version(con, study),
-        "app_version": app_version(),
-        "date": dt.date.today().isoformat(),
-    }
+    stamp = make_stamp(data_version(con, study), study, Filters(), methods, threshold, threshold, lang)
     title = info["title_en"] if lang == "en" else info["title_sv"]
     if info["is_demo"]:
         title += " — " + t("demo.banner", lang).split(":")[0]

@@ -344,6 +344,40 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Small numbers are shown: tables, charts and exports may reveal individuals. Do not share them.",
     ),
     "access.analyst_only": ("Bara analytiker kan använda den här delen.", "Only analysts can use this part."),
+    "stamp.no_filters": ("inga (alla)", "none (everyone)"),
+    "stamp.suppression_on": ("färre än {n} personer visas som '..'", "fewer than {n} people shown as '..'"),
+    "stamp.suppression_off": (
+        "VISAS (döljande avstängt av analytiker; får inte delas)",
+        "SHOWN (suppression turned off by an analyst; must not be shared)",
+    ),
+    "col.ci": ("95 % KI", "95% CI"),
+    "methods.overview": (
+        "medelvärden med t-baserade 95 % KI; skillnader med Welchs t-test; andelar med Wilsons KI",
+        "means with t-based 95% CI; differences by Welch's t-test; shares with Wilson CI",
+    ),
+    "methods.placement": (
+        "kumulativ incidens (Aalen–Johansen, död som konkurrerande händelse); Cox; Fine–Gray",
+        "cumulative incidence (Aalen–Johansen, death as a competing event); Cox; Fine–Gray",
+    ),
+    "methods.costs": (
+        "kostnadsmodell med diskontering; osäkerhet med bootstrap av studien och probabilistisk känslighetsanalys",
+        "cost model with discounting; uncertainty by bootstrap of the study and probabilistic sensitivity analysis",
+    ),
+    "export.csv": ("CSV", "CSV"),
+    "export.xlsx": ("Excel", "Excel"),
+    "export.png": ("PNG", "PNG"),
+    "export.svg": ("SVG", "SVG"),
+    "export.label": ("Ladda ned", "Download"),
+    "export.no_browser": (
+        "Diagram som PNG/SVG kräver Chromium på servern (apt-get install chromium). Tills dess: kameraknappen "
+        "i diagrammets verktygsrad sparar en PNG utan stämpel.",
+        "Charts as PNG/SVG need Chromium on the server (apt-get install chromium). Until then, the camera "
+        "button in the chart's toolbar saves a PNG without the stamp.",
+    ),
+    "export.sheet": ("Tabell", "Table"),
+    "export.source_sheet": ("Källa", "Source"),
+    "export.chart_data": ("Diagrammets värden (textalternativ)", "The chart's values (text alternative)"),
+    "export.series": ("Serie", "Series"),
     "role.viewer": ("läsare", "viewer"),
     "role.analyst": ("analytiker", "analyst"),
     "data.quality": ("Datakvalitet för studien", "Data quality of the study"),

@@ -49,7 +49,9 @@ def test_overview_runs_in_both_languages(store, lang, heading, banner):
     assert not at.exception and not at.error
     assert at.header[0].value == heading
     assert banner in at.warning[0].value
-    assert len(at.dataframe) == 2
+    assert len(at.dataframe) == 5  # two tables and the values of three charts (their text alternative)
+    labels = [b.label for b in at.get("download_button")]
+    assert labels.count("CSV") == 2 and labels.count("Excel") == 2
 
 
 def test_overview_widgets_rerun_cleanly(store):
@@ -94,13 +96,15 @@ def test_small_cells_are_hidden(tmp_path, monkeypatch):
     monkeypatch.setenv("IHR_DB_PATH", str(path))
     at = run_app()
     assert not at.exception and not at.error
-    hours_table = at.dataframe[0].value.set_index("Åldersgrupp")
+    chart_values = at.dataframe[0].value  # the hours chart's text alternative
+    assert (chart_values.loc[chart_values.iloc[:, 1] == "65–75 år"].iloc[:, 2:] == "..").all().all()
+    hours_table = at.dataframe[1].value.set_index("Åldersgrupp")
     assert (hours_table.loc["65–75 år"] == "..").all()
     # 'Alla åldrar' (13) minus 76–85 (10) would give the small band back, and 86–95 is empty (a known
     # zero protects nothing): so 76–85 is hidden too.
     assert (hours_table.loc["76–85 år"] == "..").all()
     assert hours_table.loc["Alla åldrar", "Antal, intervention"] == "13"
-    people_table = at.dataframe[1].value
+    people_table = at.dataframe[4].value
     small = people_table[people_table["Åldersgrupp"] == "65–75 år"]
     assert (small["Antal"] == "..").all()
     assert not at.warning  # not demo data: no demo banner
@@ -112,7 +116,7 @@ def test_small_cells_are_hidden(tmp_path, monkeypatch):
     at.session_state["show_small_cells"] = True  # the analyst's switch (single-user mode: analyst)
     at.run()
     assert not at.exception and not at.error
-    assert at.dataframe[0].value.set_index("Åldersgrupp").loc["65–75 år", "Antal, intervention"] == "3"
+    assert at.dataframe[1].value.set_index("Åldersgrupp").loc["65–75 år", "Antal, intervention"] == "3"
     assert "Små tal visas" in at.warning[0].value
 
 

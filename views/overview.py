@@ -115,6 +115,21 @@ def _placement_chart(people: pd.DataFrame, lang: str) -> go.Figure:
     return _dot_figure(traces, "%")
 
 
+def _trajectory_table(trace: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Build the trajectory's values as a table: month, arm, people, mean with 95% CI."""
+    part = trace.sort_values(["month_k", "arm"])
+    return pd.DataFrame(
+        {
+            t("col.month", lang): part["month_k"].to_numpy(),
+            t("col.arm", lang): [t(f"arm.{a}", lang) for a in part["arm"]],
+            t("col.n", lang): [common.format_count(v) for v in part["n"]],
+            t("col.hours", lang): [
+                common.format_ci(m, lo, hi, lang) for m, lo, hi in zip(part["mean"], part["ci_low"], part["ci_high"])
+            ],
+        }
+    )
+
+
 def _people_table(people: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Build the displayed table of people randomized, placed and dead per band and arm."""
     return pd.DataFrame(
@@ -167,8 +182,9 @@ def render(lang: str) -> None:
 
     st.header(t("overview.hours", lang, month=month))
     st.caption(t("overview.hours_note", lang))
-    st.plotly_chart(_hours_chart(shown_groups, lang), key="hours_chart")
-    st.dataframe(_hours_table(shown_groups, lang), hide_index=True)
+    stamp = common.page_stamp(path, version, info, filters, t("methods.overview", lang), threshold, lang)
+    common.offer_chart(_hours_chart(shown_groups, lang), f"timmar_manad{month}", stamp, lang, "hours_chart")
+    common.offer_table(_hours_table(shown_groups, lang), f"timmar_manad{month}", stamp, lang, "hours_table")
     for _, row in shown_groups.iterrows():
         st.markdown(
             "- " + read_difference(common.band_name(row["age_band"], lang), row["ci_low"], row["ci_high"], lang)
@@ -179,12 +195,19 @@ def render(lang: str) -> None:
     band = common.choose_band("overview.trajectory_band", "trajectory_band", bands, lang)
     trace_risks = common.cached_risks(path, version, study, filters, bands, threshold, by_month=True)
     shown_trace = hide_trace_rows(trace[trace["age_band"] == band], threshold, trace_risks)
-    st.plotly_chart(_trajectory_chart(shown_trace, lang), key="trajectory_chart")
+    common.offer_chart(
+        _trajectory_chart(shown_trace, lang),
+        f"timmar_over_tid_{band}",
+        stamp,
+        lang,
+        "trajectory_chart",
+        values=_trajectory_table(shown_trace, lang),
+    )
 
     st.header(t("overview.randomized", lang) + " · " + t("overview.placement", lang))
     st.caption(t("overview.placement_note", lang))
-    st.plotly_chart(_placement_chart(shown_people, lang), key="placement_chart")
-    st.dataframe(_people_table(shown_people, lang), hide_index=True)
+    common.offer_chart(_placement_chart(shown_people, lang), "andel_sarskilt_boende", stamp, lang, "placement_chart")
+    common.offer_table(_people_table(shown_people, lang), "personer", stamp, lang, "people_table")
     outside = int(
         people.loc[people["age_band"] == "all", "n"].sum() - people.loc[people["age_band"] != "all", "n"].sum()
     )

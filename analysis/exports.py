@@ -1,0 +1,169 @@
+"""Exports of tables (CSV, Excel) and charts (PNG, SVG), each carrying its stamp."""
+
+from __future__ import annotations
+
+import copy
+import io
+import os
+import shutil
+import textwrap
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis.errors import UserFacingError
+from analysis.stamp import Stamp
+from analysis.texts import t
+
+IMAGE_FORMATS = ("png", "svg")
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+
+
+class ExportError(UserFacingError):
+    """An export could not be made; the message says what to install or change."""
+
+
+def table_to_csv(table: pd.DataFrame, stamp: Stamp, lang: str) -> bytes:
+    """Return a table as UTF-8 CSV (with BOM, for Excel) headed by the stamp as '#' comment lines.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table as shown (hidden cells already '..').
+    stamp : Stamp
+        Where the figures come from.
+    lang : {'sv', 'en'}
+        Language of the stamp's labels.
+
+    Returns
+    -------
+    bytes
+        Read back with ``pandas.read_csv(..., comment='#')``.
+
+    """
+    header = "".join(f"# {label}: {value}\n" for label, value in stamp.lines(lang))
+    return (header + table.to_csv(index=False)).encode("utf-8-sig")
+
+
+def table_to_excel(table: pd.DataFrame, stamp: Stamp, lang: str) -> bytes:
+    """Return a table as an .xlsx workbook: the table on one sheet, the stamp on a second and under the table.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table as shown.
+    stamp : Stamp
+        Where the figures come from.
+    lang : {'sv', 'en'}
+        Language of the sheet names and labels.
+
+    Returns
+    -------
+    bytes
+
+    """
+    buffer = io.BytesIO()
+    source = pd.DataFrame(stamp.lines(lang), columns=["", ""])
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        table.to_excel(writer, sheet_name=t("export.sheet", lang), index=False)
+        sheet = writer.sheets[t("export.sheet", lang)]
+        sheet.cell(row=len(table) + 3, column=1, value=stamp.text(lang))
+        source.to_excel(writer, sheet_name=t("export.source_sheet", lang), index=False, header=False)
+    return buffer.getvalue()
+
+
+def find_browser() -> str | None:
+    """Return the path of a Chrome or Chromium that Kaleido can use, or None."""
+    configured = os.environ.get("BROWSER_PATH")
+    if configured and shutil.which(configured):
+        return shutil.which(configured)
+    for name in BROWSERS:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def stamp_figure(figure: go.Figure, stamp: Stamp, lang: str) -> go.Figure:
+    """Return a copy of a figure with the stamp written under the plot (the original is left as it is)."""
+    out = go.Figure(copy.deepcopy(figure.to_dict()))
+    text = "<br>".join(textwrap.wrap(stamp.text(lang), 140))
+    lines = text.count("<br>") + 1
+    margin = out.layout.margin
+    bottom = (margin.b if margin and margin.b is not None else 80) + 14 * lines + 20
+    out.update_layout(margin={"b": bottom}, width=out.layout.width or 1000, height=(out.layout.height or 500) + 60)
+    out.add_annotation(
+        text=text,
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=0,
+        yshift=-bottom + 8,
+        xanchor="left",
+        yanchor="bottom",
+        align="left",
+        showarrow=False,
+        font={"size": 10, "color": "#444444"},
+    )
+    return out
+
+
+def figure_to_image(figure: go.Figure, fmt: str, stamp: Stamp, lang: str) -> bytes:
+    """Return a chart as PNG or SVG bytes with its stamp, drawn by Kaleido in a headless Chromium.
+
+    Parameters
+    ----------
+    figure : plotly Figure
+        The chart as shown.
+    fmt : {'png', 'svg'}
+        Image format.
+    stamp : Stamp
+        Where the figures come from.
+    lang : {'sv', 'en'}
+        Language of the stamp.
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    ExportError
+        When the format is unknown or no Chrome/Chromium is installed.
+
+    """
+    if fmt not in IMAGE_FORMATS:
+        raise ExportError(
+            f"Okänt bildformat {fmt!r}; välj png eller svg.", f"Unknown image format {fmt!r}; use png or svg."
+        )
+    browser = find_browser()
+    if browser is None:
+        raise ExportError(t("export.no_browser", "sv"), t("export.no_browser", "en"))
+    os.environ.setdefault("BROWSER_PATH", browser)
+    return stamp_figure(figure, stamp, lang).to_image(format=fmt, scale=2 if fmt == "png" else 1)
+
+
+def tabulate_figure(figure: go.Figure) -> pd.DataFrame:
+    """Return the values a chart draws, one row per point: series, x, y and error-bar ends (low, high).
+
+    Traces without a legend entry (such as shaded CI ribbons) are left out. Used as the chart's text
+    alternative where the page has no table of its own.
+    """
+    rows = []
+    for trace in figure.data:
+        if trace.showlegend is False or trace.name is None:
+            continue
+        xs = list(trace.x) if trace.x is not None else []
+        ys = list(trace.y) if trace.y is not None else []
+        error = trace.error_y if getattr(trace, "error_y", None) and trace.error_y.array is not None else None
+        error_x = trace.error_x if getattr(trace, "error_x", None) and trace.error_x.array is not None else None
+        for i, (x, y) in enumerate(zip(xs, ys, strict=False)):
+            row = {"series": trace.name, "x": x, "y": y}
+            if error is not None:
+                row["low"] = y - error.arrayminus[i] if error.arrayminus is not None else y - error.array[i]
+                row["high"] = y + error.array[i]
+            if error_x is not None:
+                row["low"] = x - error_x.arrayminus[i] if error_x.arrayminus is not None else x - error_x.array[i]
+                row["high"] = x + error_x.array[i]
+            rows.append(row)
+    return pd.DataFrame(rows)

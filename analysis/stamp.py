@@ -1,0 +1,124 @@
+"""Where an exported figure comes from: study, filters, methods, data version, app version, date, suppression."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from importlib import metadata
+
+import duckdb
+
+from analysis import db
+from analysis.cells import Filters
+from analysis.texts import t
+
+_LABELS = {
+    "sv": ("Studie", "Urval", "Metoder", "Dataversion", "Appversion", "Datum", "Små tal"),
+    "en": ("Study", "Filters", "Methods", "Data version", "App version", "Date", "Small numbers"),
+}
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """The provenance every export carries."""
+
+    study: str
+    filters: str
+    methods: str
+    data_version: str
+    app_version: str
+    date: str
+    suppression: str
+
+    def lines(self, lang: str) -> list[tuple[str, str]]:
+        """Return (label, value) pairs in the language."""
+        values = (self.study, self.filters, self.methods, self.data_version, self.app_version, self.date)
+        return [*zip(_LABELS[lang][:6], values, strict=True), (_LABELS[lang][6], self.suppression)]
+
+    def text(self, lang: str) -> str:
+        """Return the stamp as one line."""
+        return " · ".join(f"{label}: {value}" for label, value in self.lines(lang))
+
+
+def data_version(con: duckdb.DuckDBPyConnection, study: str) -> str:
+    """Return a short hash of everything loaded for a study (participants and hours), computed in DuckDB."""
+    row = db.query(
+        con,
+        """SELECT (SELECT coalesce(sum(hash(person_id, arm, randomized_on, age, sex, application_type,
+                          baseline_hours, placed_on, died_on, followup_end, district) % 1000000007), 0)
+                   FROM participants WHERE study = ?) AS p,
+                  (SELECT count(*) FROM participants WHERE study = ?) AS np,
+                  (SELECT coalesce(sum(hash(person_id, month, hours) % 1000000007), 0) FROM hours WHERE study = ?) AS h,
+                  (SELECT count(*) FROM hours WHERE study = ?) AS nh""",
+        [study, study, study, study],
+    ).iloc[0]
+    text = "|".join(str(v) for v in row.tolist())
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def app_version() -> str:
+    """Return the installed package version."""
+    try:
+        return metadata.version("ihr-dashboard")
+    except metadata.PackageNotFoundError:
+        return "dev"
+
+
+def describe_filters(filters: Filters, lang: str) -> str:
+    """Return the filters in words ('inga' / 'none' when everyone is included)."""
+    parts = []
+    if filters.sex:
+        parts.append(t("sidebar.sex", lang) + ": " + ", ".join(t(f"sex.{v}", lang) for v in filters.sex))
+    if filters.application_type:
+        names = ", ".join(t(f"application_type.{v}", lang) for v in filters.application_type)
+        parts.append(t("sidebar.application_type", lang) + ": " + names)
+    if filters.district:
+        names = ", ".join(v or t("district.unknown", lang) for v in filters.district)
+        parts.append(t("sidebar.district", lang) + ": " + names)
+    return "; ".join(parts) or t("stamp.no_filters", lang)
+
+
+def describe_suppression(threshold: int, configured: int, lang: str) -> str:
+    """Return the suppression in force in words: the threshold, or a plain warning when it is off."""
+    if threshold < configured:
+        return t("stamp.suppression_off", lang)
+    return t("stamp.suppression_on", lang, n=threshold)
+
+
+def make_stamp(
+    version: str, study: str, filters: Filters, methods: str, threshold: int, configured: int, lang: str
+) -> Stamp:
+    """Return the stamp of a view.
+
+    Parameters
+    ----------
+    version : str
+        The data version (from data_version).
+    study : str
+        Study name.
+    filters : Filters
+        The view's filters.
+    methods : str
+        The methods behind the figures, in words.
+    threshold : int
+        The suppression threshold in force.
+    configured : int
+        The configured threshold (setting suppression_threshold).
+    lang : {'sv', 'en'}
+        Language of the words.
+
+    Returns
+    -------
+    Stamp
+
+    """
+    return Stamp(
+        study=study,
+        filters=describe_filters(filters, lang),
+        methods=methods,
+        data_version=version,
+        app_version=app_version(),
+        date=dt.date.today().isoformat(),
+        suppression=describe_suppression(threshold, configured, lang),
+    )

@@ -1,0 +1,92 @@
+import io
+import os
+
+import openpyxl
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from analysis import exports
+from analysis.cells import Filters
+from analysis.exports import ExportError, figure_to_image, table_to_csv, table_to_excel, tabulate_figure
+from analysis.stamp import describe_filters, describe_suppression, make_stamp
+
+STAMP = make_stamp("abc123def456", "demo", Filters(sex=("F",)), "Welch", 5, 5, "sv")
+TABLE = pd.DataFrame({"Åldersgrupp": ["65–75 år", "76–85 år"], "Antal": ["..", "12"], "Medel": ["..", "10,2"]})
+
+needs_browser = pytest.mark.skipif(
+    exports.find_browser() is None and not os.environ.get("CI"),
+    reason="no Chromium here (CI installs it and runs these)",
+)
+
+
+def test_csv_reads_back_with_its_stamp():
+    data = table_to_csv(TABLE, STAMP, "sv")
+    back = pd.read_csv(io.BytesIO(data), comment="#", dtype=str, encoding="utf-8-sig")
+    pd.testing.assert_frame_equal(back, TABLE)
+    text = data.decode("utf-8-sig")
+    for needle in ("# Studie: demo", "# Urval: Kön: Kvinnor", "# Dataversion: abc123def456", "# Metoder: Welch"):
+        assert needle in text
+    assert "färre än 5 personer" in text
+
+
+def test_excel_reads_back_with_its_stamp():
+    book = openpyxl.load_workbook(io.BytesIO(table_to_excel(TABLE, STAMP, "en")))
+    assert book.sheetnames == ["Table", "Source"]
+    rows = list(book["Table"].values)
+    assert rows[0] == ("Åldersgrupp", "Antal", "Medel") and rows[1] == ("65–75 år", "..", "..")
+    assert "abc123def456" in rows[-1][0]
+    source = dict(book["Source"].values)
+    assert source["Data version"] == "abc123def456" and source["Study"] == "demo"
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (Filters(), "inga (alla)"),
+        (Filters(sex=("F", "M")), "Kön: Kvinnor, Män"),
+        (Filters(application_type=("new",), district=("",)), "Typ av ansökan: Ny ansökan; Distrikt: (okänt)"),
+    ],
+)
+def test_filters_in_words(filters, expected):
+    assert describe_filters(filters, "sv") == expected
+
+
+def test_suppression_off_is_written_plainly():
+    assert "VISAS" in describe_suppression(1, 5, "sv") and "SHOWN" in describe_suppression(1, 5, "en")
+    assert describe_suppression(5, 5, "en") == "fewer than 5 people shown as '..'"
+
+
+def test_figure_values_as_a_table():
+    fig = go.Figure(
+        [
+            go.Scatter(x=["a", "b"], y=[2.0, 3.0], name="I", error_y={"array": [1.0, 0.5], "arrayminus": [0.5, 1.0]}),
+            go.Scatter(x=[0, 1, 0], y=[0, 1, 1], fill="toself", showlegend=False),  # a ribbon: left out
+        ]
+    )
+    values = tabulate_figure(fig)
+    assert values.to_dict("list") == {
+        "series": ["I", "I"],
+        "x": ["a", "b"],
+        "y": [2.0, 3.0],
+        "low": [1.5, 2.0],
+        "high": [3.0, 3.5],
+    }
+
+
+def test_no_browser_gives_a_message_not_a_traceback(monkeypatch):
+    monkeypatch.setattr(exports, "find_browser", lambda: None)
+    with pytest.raises(ExportError, match="Chromium"):
+        figure_to_image(go.Figure(), "png", STAMP, "sv")
+    with pytest.raises(ExportError, match="bildformat"):
+        figure_to_image(go.Figure(), "gif", STAMP, "sv")
+
+
+@needs_browser
+def test_chart_images_carry_the_stamp():
+    fig = go.Figure(go.Scatter(x=[1, 2], y=[3, 4], name="Intervention"))
+    png = figure_to_image(fig, "png", STAMP, "sv")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = figure_to_image(fig, "svg", STAMP, "sv").decode()
+    assert svg.startswith("<svg") and "abc123def456" in svg and "Studie: demo" in svg
+    assert fig.layout.annotations == ()  # the shown chart is left as it was
