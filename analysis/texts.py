@@ -243,8 +243,6 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Download the values per person (without ids) and run the code; it gives the same numbers.",
     ),
     "cmp.download_values": ("Värden per person (CSV)", "Values per person (CSV)"),
-    "cmp.download_csv": ("Ladda ned CSV", "Download CSV"),
-    "cmp.download_xlsx": ("Ladda ned Excel", "Download Excel"),
     "col.p_holm": ("p (Holm)", "p (Holm)"),
     "col.p_mw": ("p (Mann–Whitney)", "p (Mann–Whitney)"),
     "col.variable": ("Variabel", "Variable"),
@@ -363,6 +361,25 @@ TEXTS: dict[str, tuple[str, str]] = {
         "kostnadsmodell med diskontering; osäkerhet med bootstrap av studien och probabilistisk känslighetsanalys",
         "cost model with discounting; uncertainty by bootstrap of the study and probabilistic sensitivity analysis",
     ),
+    "costs.input_low": ("Lågt värde på antagandet", "Low value of the assumption"),
+    "costs.input_high": ("Högt värde på antagandet", "High value of the assumption"),
+    "input.home_care_hour": ("Kostnad per hemtjänsttimme", "Cost per home-care hour"),
+    "input.nursing_home_day": ("Kostnad per dygn på särskilt boende", "Cost per nursing-home day"),
+    "input.price_index": ("Prisindex", "Price index"),
+    "input.uptake": ("Andel som deltar", "Uptake"),
+    "input.duration_years": ("Effektens varaktighet (år)", "Duration of the effect (years)"),
+    "input.discount_rate": ("Diskonteringsränta", "Discount rate"),
+    "input.intervention_per_participant": ("Insatsens kostnad per deltagare", "Intervention cost per participant"),
+    "input.years": ("Antal år", "Number of years"),
+    "input.applicants_per_year": ("Sökande per år", "Applicants per year"),
+    "input.hours_per_month": ("Timmar per månad, skillnad", "Hours per month, difference"),
+    "input.nursing_home_days_per_year": (
+        "Dygn på särskilt boende per år, skillnad",
+        "Nursing-home days per year, difference",
+    ),
+    "col.input": ("Antagande", "Assumption"),
+    "col.net_low": ("Netto vid lågt värde (Mkr)", "Net at the low value (MSEK)"),
+    "col.net_high": ("Netto vid högt värde (Mkr)", "Net at the high value (MSEK)"),
     "export.csv": ("CSV", "CSV"),
     "export.xlsx": ("Excel", "Excel"),
     "export.png": ("PNG", "PNG"),
@@ -494,6 +511,13 @@ def read_difference(band: str, ci_low: float, ci_high: float, lang: str = "sv") 
             "reading.clear_higher", lang, band=band, lo=format_number(ci_low, lang), hi=format_number(ci_high, lang)
         )
     return t("reading.unclear", lang, band=band, lo=format_number(ci_low, lang), hi=format_number(ci_high, lang))
+
+
+def input_label(name: str, lang: str = "sv") -> str:
+    """Return a cost input's name for people ('hours_per_month 65-75' -> 'Timmar per månad, skillnad 65–75 år')."""
+    key, _, band = name.partition(" ")
+    label = t(f"input.{key}", lang)
+    return f"{label} {band_label(band, lang)}" if band else label
 
 
 def band_label(label: str, lang: str = "sv") -> str:

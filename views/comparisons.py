@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -81,13 +79,6 @@ def _forest(groups: pd.DataFrame, interaction_p: float, lang: str) -> go.Figure:
     )
     fig.update_layout(xaxis_title=t("col.difference", lang), height=320)
     return fig
-
-
-def _excel(frame: pd.DataFrame) -> bytes:
-    """Return an .xlsx file of a frame."""
-    buffer = io.BytesIO()
-    frame.to_excel(buffer, index=False)
-    return buffer.getvalue()
 
 
 def _table1(table: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -173,10 +164,12 @@ def render(lang: str) -> None:
     groups = hide_band_rows(result.groups, threshold, risks_at(month))
     st.header(t("cmp.results", lang, month=month))
     st.caption(t("cmp.method_used", lang, method=_name(method, lang), handling=t(f"cmp.handling.{handling}", lang)))
-    st.dataframe(_results_table(groups, lang), hide_index=True)
+    methods = f"{_name(method, lang)}; {t(f'cmp.handling.{handling}', lang)}; {t('col.month', lang).lower()} {month}"
+    stamp = common.page_stamp(path, version, info, filters, methods, threshold, lang)
+    common.offer_table(_results_table(groups, lang), f"jamforelse_{method}_manad{month}", stamp, lang, "results")
 
     st.subheader(t("cmp.forest", lang))
-    st.plotly_chart(_forest(groups, result.interaction["p_value"], lang), key="forest")
+    common.offer_chart(_forest(groups, result.interaction["p_value"], lang), f"forest_{method}", stamp, lang, "forest")
     st.warning(t("cmp.subgroup_warning", lang, p=format_p(result.interaction["p_value"], lang, relation=True)))
 
     st.subheader(t("cmp.sensitivity", lang))
@@ -186,7 +179,7 @@ def render(lang: str) -> None:
             path, version, info["study"], month, filters, bands, method, other
         )
     alternative = hide_band_rows(alternative_result.groups, threshold, risks_at(month))
-    st.dataframe(
+    common.offer_table(
         pd.DataFrame(
             {
                 t("col.age_band", lang): [common.band_name(b, lang) for b in groups["age_band"]],
@@ -200,7 +193,10 @@ def render(lang: str) -> None:
                 ],
             }
         ),
-        hide_index=True,
+        f"kanslighet_{method}_manad{month}",
+        stamp,
+        lang,
+        "sensitivity",
     )
 
     if method != "mixed":
@@ -214,7 +210,7 @@ def render(lang: str) -> None:
     if overall:
         frame = pd.DataFrame(overall)
         frame["p_holm_time"] = holm(frame["p_value"].to_numpy())
-        st.dataframe(
+        common.offer_table(
             pd.DataFrame(
                 {
                     t("col.timepoint", lang): points,
@@ -226,7 +222,10 @@ def render(lang: str) -> None:
                     t("col.p_holm", lang): [format_p(p, lang) for p in frame["p_holm_time"]],
                 }
             ),
-            hide_index=True,
+            f"tidpunkter_{method}",
+            stamp,
+            lang,
+            "timepoints",
         )
 
     if method == "mixed":
@@ -236,7 +235,7 @@ def render(lang: str) -> None:
             mixed = common.cached_mixed(path, version, info["study"], top, filters, bands, handling, tuple(points))
         if groups.loc[groups["age_band"] == "all", "suppressed"].any():  # everyone's row is hidden: so is the model
             mixed = mixed.assign(difference=np.nan, ci_low=np.nan, ci_high=np.nan, p_value=np.nan)
-        st.dataframe(
+        common.offer_table(
             pd.DataFrame(
                 {
                     t("col.timepoint", lang): mixed["month"].replace(
@@ -249,31 +248,24 @@ def render(lang: str) -> None:
                     t("col.p_value", lang): [format_p(p, lang) for p in mixed["p_value"]],
                 }
             ),
-            hide_index=True,
+            "blandad_modell",
+            stamp,
+            lang,
+            "mixed",
         )
 
     st.header(t("cmp.table1", lang))
     st.caption(t("cmp.table1_note", lang))
     table1 = common.cached_baseline(path, version, info["study"], filters, bands)
     shown = _table1(hide_baseline_cells(table1, threshold, people_risks), lang)
-    st.dataframe(shown, hide_index=True)
-    left, right = st.columns(2)
-    left.download_button(
-        t("cmp.download_csv", lang), shown.to_csv(index=False).encode("utf-8-sig"), "tabell1.csv", "text/csv"
-    )
-    right.download_button(
-        t("cmp.download_xlsx", lang),
-        _excel(shown),
-        "tabell1.xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    common.offer_table(shown, "tabell1", stamp, lang, "table1")
 
     st.header(t("cmp.flow", lang))
     flow = common.cached_flow(path, version, info["study"], filters, tuple(sorted({*points, month})))
     flow_columns = ["randomized", "at_home", "placed", "died", "left_followup"]
     flow = suppress_small(flow, threshold, "randomized", flow_columns, numerators=flow_columns[1:])
     flow = hide_at_risk(flow.assign(age_band="all"), people_risks, ["age_band", "arm"], flow_columns)
-    st.dataframe(
+    common.offer_table(
         pd.DataFrame(
             {
                 t("col.arm", lang): [t(f"arm.{a}", lang) for a in flow["arm"]],
@@ -285,7 +277,10 @@ def render(lang: str) -> None:
                 t("col.left", lang): [common.format_count(v) for v in flow["left_followup"]],
             }
         ),
-        hide_index=True,
+        "flode",
+        stamp,
+        lang,
+        "flow",
     )
 
     if not common.page_access().is_analyst:  # values per person are for analysts only

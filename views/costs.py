@@ -20,7 +20,7 @@ from analysis.costs import (
     with_effects,
 )
 from analysis.scenario import BANDS, SOURCES, Scenario, validate_scenario
-from analysis.texts import format_number, t
+from analysis.texts import format_number, input_label, t
 from views import common
 
 SCENARIOS = ("example", "study", "eskilstuna")
@@ -33,22 +33,24 @@ def _inputs(scenario: Scenario, lang: str, editable_effects: bool, prefix: str) 
         for key in ("home_care_hour", "nursing_home_day", "price_index", "uptake", "duration_years", "discount_rate"):
             src = SOURCES[key]
             values[key] = st.number_input(
-                f"{key} ({src.unit}; {src.source}; {src.year})",
+                f"{input_label(key, lang)} ({src.unit}; {src.source}; {src.year})",
                 value=float(getattr(scenario, key)),
                 min_value=0.0,
                 key=f"{prefix}_{key}",
             )
         cost = st.number_input(
-            f"intervention_per_participant ({SOURCES['intervention_per_participant'].unit}; "
+            f"{input_label('intervention_per_participant', lang)} ({SOURCES['intervention_per_participant'].unit}; "
             f"{SOURCES['intervention_per_participant'].source})",
             value=float(scenario.cost_per_participant()),
             min_value=0.0,
             key=f"{prefix}_cost",
         )
-        years = st.number_input("years", value=int(scenario.years), min_value=1, max_value=50, key=f"{prefix}_years")
+        years = st.number_input(
+            input_label("years", lang), value=int(scenario.years), min_value=1, max_value=50, key=f"{prefix}_years"
+        )
         applicants = {
             b: st.number_input(
-                f"applicants_per_year {b} ({SOURCES['applicants_per_year'].source})",
+                f"{input_label(f'applicants_per_year {b}', lang)} ({SOURCES['applicants_per_year'].source})",
                 value=float(scenario.applicants_per_year[b]),
                 min_value=0.0,
                 key=f"{prefix}_app_{b}",
@@ -66,13 +68,15 @@ def _inputs(scenario: Scenario, lang: str, editable_effects: bool, prefix: str) 
         if editable_effects:
             changes["hours_per_month"] = {
                 b: st.number_input(
-                    f"hours_per_month {b}", value=float(scenario.hours_per_month[b]), key=f"{prefix}_h_{b}"
+                    input_label(f"hours_per_month {b}", lang),
+                    value=float(scenario.hours_per_month[b]),
+                    key=f"{prefix}_h_{b}",
                 )
                 for b in BANDS
             }
             changes["nursing_home_days_per_year"] = {
                 b: st.number_input(
-                    f"nursing_home_days_per_year {b}",
+                    input_label(f"nursing_home_days_per_year {b}", lang),
                     value=float(scenario.nursing_home_days_per_year[b]),
                     key=f"{prefix}_d_{b}",
                 )
@@ -120,12 +124,17 @@ def _tornado_chart(table: pd.DataFrame, lang: str) -> go.Figure:
     base = table.attrs["base"] / 1e6
     fig = go.Figure()
     for column, name, colour in (
-        ("net_low", "låg / low", common.ARM_COLOURS["control"]),
-        ("net_high", "hög / high", common.ARM_COLOURS["intervention"]),
+        ("net_low", t("costs.input_low", lang), common.ARM_COLOURS["control"]),
+        ("net_high", t("costs.input_high", lang), common.ARM_COLOURS["intervention"]),
     ):
         fig.add_trace(
             go.Bar(
-                y=top["input"], x=top[column] / 1e6 - base, base=base, orientation="h", name=name, marker_color=colour
+                y=[input_label(name, lang) for name in top["input"]],
+                x=top[column] / 1e6 - base,
+                base=base,
+                orientation="h",
+                name=name,
+                marker_color=colour,
             )
         )
     fig.update_layout(barmode="overlay", xaxis_title="MSEK", legend={"orientation": "h"})
@@ -193,16 +202,38 @@ def render(lang: str) -> None:
         st.warning(t("costs.uncertain", lang))
 
     st.subheader(t("costs.cumulative", lang))
-    st.plotly_chart(_cumulative_chart(projection, yearly, lang), key="cumulative")
+    stamp = common.page_stamp(
+        path,
+        version,
+        info,
+        common.NO_FILTERS,
+        f"{t('methods.costs', lang)}; {t(f'costs.scenario.{choice}', lang)}",
+        common.suppression_threshold(),
+        lang,
+    )
+    common.offer_chart(_cumulative_chart(projection, yearly, lang), "kostnader_kumulativt", stamp, lang, "cumulative")
     table = projection.years.copy()
-    st.dataframe(
+    common.offer_table(
         pd.DataFrame({t(f"col.{c}", lang): [format_number(v, lang, 0) for v in table[c]] for c in table.columns}),
-        hide_index=True,
+        "kostnader_per_ar",
+        stamp,
+        lang,
+        "cost_years",
     )
 
     st.subheader(t("costs.tornado", lang))
     st.caption(t("costs.tornado_note", lang))
-    st.plotly_chart(_tornado_chart(tornado(scenario, intervals), lang), key="tornado")
+    sensitivity = tornado(scenario, intervals)
+    values = pd.DataFrame(
+        {
+            t("col.input", lang): [input_label(name, lang) for name in sensitivity["input"]],
+            t("costs.input_low", lang): [format_number(v, lang, 2) for v in sensitivity["low_value"]],
+            t("costs.input_high", lang): [format_number(v, lang, 2) for v in sensitivity["high_value"]],
+            t("col.net_low", lang): [format_number(v / 1e6, lang) for v in sensitivity["net_low"]],
+            t("col.net_high", lang): [format_number(v / 1e6, lang) for v in sensitivity["net_high"]],
+        }
+    )
+    common.offer_chart(_tornado_chart(sensitivity, lang), "tornado", stamp, lang, "tornado", values=values)
 
     if assumptions:
         st.subheader(t("costs.assumptions", lang))

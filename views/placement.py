@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis.disclosure import hide_at_risk_counts, hide_placement_rows
+from analysis.disclosure import SUPPRESSED, hide_at_risk_counts, hide_placement_rows
 from analysis.placement import DAYS_PER_MONTH, RISK_MONTHS
 from analysis.settings import get_setting
 from analysis.texts import format_number, format_p, read_placement, t
@@ -57,6 +57,27 @@ def _table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
             f"{format_number(row['nursing_home_days_per_person_year_control'], lang)}"
         )
         rows.append(entry)
+    return pd.DataFrame(rows)
+
+
+def _curve_values(curves: pd.DataFrame, hidden: dict[str, bool], months, lang: str) -> pd.DataFrame:
+    """Return the curves read off at whole months: the chart's text alternative."""
+    rows = []
+    for arm in common.ARM_ORDER:
+        part = curves[curves["arm"] == arm].sort_values("time")
+        for month in months:
+            upto = part[part["time"] <= month * DAYS_PER_MONTH]
+            last = upto.iloc[-1] if len(upto) and not hidden[arm] else None
+            value = (
+                SUPPRESSED
+                if hidden[arm]
+                else common.format_ci(0.0, 0.0, 0.0, lang)
+                if last is None
+                else common.format_ci(last["cuminc"] * 100, last["ci_low"] * 100, last["ci_high"] * 100, lang)
+            )
+            rows.append(
+                {t("col.arm", lang): t(f"arm.{arm}", lang), t("col.month", lang): month, t("col.cif", lang): value}
+            )
     return pd.DataFrame(rows)
 
 
@@ -146,7 +167,16 @@ def render(lang: str) -> None:
     row = groups[groups["age_band"] == band].iloc[0]
     hidden = {arm: bool(np.isnan(row[f"n_{arm}"])) for arm in common.ARM_ORDER}
     curves = result.curves[result.curves["age_band"] == band] if not result.curves.empty else result.curves
-    st.plotly_chart(_curve_chart(curves, hidden, show_km, lang), key="placement_curve")
+    stamp = common.page_stamp(path, version, info, filters, t("methods.placement", lang), threshold, lang)
+    grid = sorted(result.at_risk["month"].unique())
+    common.offer_chart(
+        _curve_chart(curves, hidden, show_km, lang),
+        f"sarskilt_boende_{band}",
+        stamp,
+        lang,
+        "placement_curve",
+        values=_curve_values(curves, hidden, grid, lang),
+    )
     if show_km:
         st.caption(t("placement.km_note", lang))
     everyone = None
@@ -156,12 +186,11 @@ def render(lang: str) -> None:
     risk = hide_at_risk_counts(result.at_risk[result.at_risk["age_band"] == band], threshold, risks, everyone)
     table = risk.pivot(index="arm", columns="month", values="n").reindex(list(common.ARM_ORDER))
     st.caption(t("placement.at_risk", lang))
-    st.dataframe(
-        table.map(common.format_count).rename(index=lambda a: t(f"arm.{a}", lang)).rename(columns=str), key="at_risk"
-    )
+    shown = table.map(common.format_count).rename(index=lambda a: t(f"arm.{a}", lang)).rename(columns=str)
+    common.offer_table(shown.rename_axis(t("col.arm", lang)).reset_index(), f"i_risk_{band}", stamp, lang, "at_risk")
 
     st.header(t("placement.table", lang, month=month))
-    st.dataframe(_table(groups, lang), hide_index=True)
+    common.offer_table(_table(groups, lang), f"sarskilt_boende_manad{month}", stamp, lang, "placement_table")
     for _, g in groups.iterrows():
         st.markdown("- " + read_placement(g, month, lang))
     st.info(t("placement.methods", lang))
