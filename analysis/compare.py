@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 import pandas as pd
@@ -96,3 +96,38 @@ def compare_hours(
     banded = sums[sums["age_band"] != ALL]
     interaction = interaction_f_test(banded, "arm", "age_band")
     return HoursComparison(month=month, groups=pd.DataFrame(rows), interaction=interaction)
+
+
+SEX_GROUPS = ("total", "F", "M")
+
+
+def compare_hours_by_sex(
+    con: duckdb.DuckDBPyConnection, study: str, month: int, filters: Filters, bands: Sequence[AgeBand]
+) -> pd.DataFrame:
+    """Compare hours at month k for everyone, women and men, as Kolada splits Totalt / Kvinnor / Män.
+
+    Parameters
+    ----------
+    con : DuckDBPyConnection
+        An open store.
+    study : str
+        Study name.
+    month : int
+        Follow-up month.
+    filters : Filters
+        Other filters; its sex filter is replaced by each group's.
+    bands : sequence of AgeBand
+        Age bands; 'all' covers everyone.
+
+    Returns
+    -------
+    DataFrame
+        sex_group ('total', 'F', 'M') and the columns of compare_hours' groups.
+
+    """
+    frames = []
+    for group in SEX_GROUPS:
+        chosen = replace(filters, sex=() if group == "total" else (group,))
+        frames.append(compare_hours(con, study, month, chosen, bands).groups.assign(sex_group=group))
+    out = pd.concat(frames, ignore_index=True)
+    return out[["sex_group", *[c for c in out.columns if c != "sex_group"]]]

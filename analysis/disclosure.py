@@ -373,3 +373,51 @@ def hide_baseline_cells(table: pd.DataFrame, threshold: int, risks: pd.DataFrame
         missing = out[f"missing_{arm}"]
         out.loc[(missing > 0) & (missing < threshold), f"missing_{arm}"] = np.nan
     return out
+
+
+def hide_split_rows(
+    split: pd.DataFrame, threshold: int, risks: dict[str, pd.DataFrame | None] | None = None
+) -> pd.DataFrame:
+    """Hide a Totalt / Kvinnor / Män split of band rows so no hidden row follows from the others.
+
+    Each group's table gets the band rule (small or at-risk bands, and a second band against 'all');
+    then, per band, women and men are parts of the total, so one hidden sex with the total shown hides
+    the other sex too. The two rules are applied until nothing changes.
+
+    Parameters
+    ----------
+    split : DataFrame
+        From compare_hours_by_sex: sex_group, age_band, n_intervention, n_control and statistics.
+    threshold : int
+        Smallest number of people shown.
+    risks : dict, optional
+        Differencing risks per sex group (None entries for unfiltered views).
+
+    Returns
+    -------
+    DataFrame
+
+    """
+    out = split.reset_index(drop=True).copy()
+    n_min = out[["n_intervention", "n_control"]].min(axis=1)
+    n_max = out[["n_intervention", "n_control"]].max(axis=1)
+    hidden = n_min < threshold
+    for group, rows in out.groupby("sex_group", sort=False).groups.items():
+        hidden[rows] |= _band_risk(out.loc[rows], (risks or {}).get(group))
+    while True:
+        before = hidden.copy()
+        for _, rows in out.groupby("sex_group", sort=False).groups.items():
+            protect = hide_complements(
+                hidden[rows] & (n_max[rows] > 0), n_min[rows], out.loc[rows, "age_band"] == "all"
+            )
+            hidden[rows] |= protect
+        for _, rows in out.groupby("age_band", sort=False).groups.items():
+            is_total = out.loc[rows, "sex_group"] == "total"
+            protect = hide_complements(hidden[rows] & (n_max[rows] > 0), n_min[rows], is_total)
+            hidden[rows] |= protect
+        if hidden.equals(before):
+            break
+    for column in [c for c in out.columns if c not in ("sex_group", "age_band")]:
+        out[column] = out[column].astype("float64").where(~hidden)
+    out["suppressed"] = hidden
+    return out

@@ -377,6 +377,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Dygn på särskilt boende per år, skillnad",
         "Nursing-home days per year, difference",
     ),
+    "sex.total": ("Totalt", "Total"),
+    "overview.by_sex": (
+        "Totalt, kvinnor och män: timmar per månad i månad {month}",
+        "Total, women and men: hours per month in month {month}",
+    ),
     "col.input": ("Antagande", "Assumption"),
     "col.net_low": ("Netto vid lågt värde (Mkr)", "Net at the low value (MSEK)"),
     "col.net_high": ("Netto vid högt värde (Mkr)", "Net at the high value (MSEK)"),

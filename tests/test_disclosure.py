@@ -18,6 +18,7 @@ from analysis.disclosure import (
     hide_band_rows,
     hide_baseline_cells,
     hide_people_rows,
+    hide_split_rows,
 )
 from analysis.overview import summarize_people
 
@@ -207,3 +208,76 @@ def test_resolve_access(configured, logged_in, email, expected):
 )
 def test_only_analysts_can_turn_suppression_off(role, show_small, expected):
     assert effective_threshold(Access(role), 5, show_small) == expected
+
+
+def _recoverable(cells: dict, shown: set) -> list:
+    """Return the hidden cells whose count follows linearly from the shown ones.
+
+    ``cells`` maps each cell to its vector over the finest groups (a 0/1 array); a hidden cell is
+    recoverable when its vector lies in the span of the shown cells' vectors.
+    """
+    known = np.array([cells[c] for c in shown], dtype=float).reshape(-1, len(next(iter(cells.values()))))
+    rank = np.linalg.matrix_rank(known) if len(known) else 0
+    return [
+        c
+        for c, vector in cells.items()
+        if c not in shown and np.linalg.matrix_rank(np.vstack([known, vector])) == rank and vector.any()
+    ]
+
+
+@pytest.fixture
+def uneven_store(tmp_path):
+    """Intervention: women 10, 10, 5 and men 6, 3, 7 over the three bands; control 8 of each everywhere.
+
+    Women and men then pick different second cells to hide within their own tables, so only the rule
+    across the split (women + men = total per band) keeps the hidden cells hidden.
+    """
+    rows = []
+    ages = {"65-75": 70, "76-85": 80, "86-95": 90}
+    counts = {("F", "65-75"): 10, ("F", "76-85"): 10, ("F", "86-95"): 5}
+    counts |= {("M", "65-75"): 6, ("M", "76-85"): 3, ("M", "86-95"): 7}
+    for (sex, band), k in counts.items():
+        rows += [person(f"i{sex}{band}{i}", "intervention", age=ages[band], sex=sex) for i in range(k)]
+        rows += [person(f"c{sex}{band}{i}", "control", age=ages[band], sex=sex) for i in range(8)]
+    hours = hours_frame([(r["person_id"], "2016-02", 2.0 + (i % 5)) for i, r in enumerate(rows)])
+    path = tmp_path / "uneven.duckdb"
+    write_tiny_store(path, frame(rows), hours)
+    return db.connect(path)
+
+
+@pytest.mark.parametrize("store_name", ["mixed_store", "uneven_store"])
+def test_sex_split_hides_so_nothing_follows_from_the_rest(request, store_name):
+    from analysis.compare import SEX_GROUPS, compare_hours_by_sex
+
+    store = request.getfixturevalue(store_name)
+    bands = default_bands()
+    split = compare_hours_by_sex(store, "tiny", 1, Filters(), bands)
+    risks = {
+        g: find_differencing_risks(store, "tiny", Filters(sex=(g,)), bands, THRESHOLD, month=1)
+        if g != "total"
+        else None
+        for g in SEX_GROUPS
+    }
+    shown = hide_split_rows(split, THRESHOLD, risks)
+    labels = [b.label for b in bands]
+    finest = [(s, b) for s in ("F", "M") for b in labels]
+    for arm in ("intervention", "control"):
+        cells, visible = {}, set()
+        for row in shown.itertuples():
+            sexes = ("F", "M") if row.sex_group == "total" else (row.sex_group,)
+            in_bands = labels if row.age_band == "all" else [row.age_band]
+            cells[(row.sex_group, row.age_band)] = np.array([s in sexes and b in in_bands for s, b in finest])
+            if not row.suppressed:
+                visible.add((row.sex_group, row.age_band))
+        n = dict(zip(zip(split["sex_group"], split["age_band"]), split[f"n_{arm}"]))
+        # Only cells with people matter: a hidden empty cell gives nobody away.
+        at_issue = [c for c in _recoverable(cells, visible) if n[c] > 0]
+        assert at_issue == [], arm
+    table = shown.set_index(["sex_group", "age_band"])
+    if store_name == "mixed_store":
+        assert np.isnan(table.loc[("M", "65-75"), "n_intervention"])  # the two men
+        assert np.isnan(table.loc[("F", "65-75"), "n_intervention"])  # ten minus them
+        assert table.loc[("total", "65-75"), "n_intervention"] == 10
+    else:
+        assert np.isnan(table.loc[("M", "76-85"), "n_intervention"])  # the three men
+        assert table.loc[("total", "all"), "n_intervention"] == 41

@@ -30,6 +30,15 @@ def _chart_numbers(chart) -> list[float]:
     return values
 
 
+def find_table(at, *columns, without=()):
+    """Return the first table shown that has all these columns and none of ``without``."""
+    for element in at.dataframe:
+        frame = element.value
+        if all(c in frame.columns for c in columns) and not any(c in frame.columns for c in without):
+            return frame
+    raise AssertionError(f"no table with columns {columns}")
+
+
 def run_app(lang=None):
     at = AppTest.from_file(APP, default_timeout=60)
     if lang:
@@ -49,9 +58,10 @@ def test_overview_runs_in_both_languages(store, lang, heading, banner):
     assert not at.exception and not at.error
     assert at.header[0].value == heading
     assert banner in at.warning[0].value
-    assert len(at.dataframe) == 5  # two tables and the values of three charts (their text alternative)
+    # three tables (hours, hours for total/women/men, people) and the values of three charts
+    assert len(at.dataframe) == 6
     labels = [b.label for b in at.get("download_button")]
-    assert labels.count("CSV") == 2 and labels.count("Excel") == 2
+    assert labels.count("CSV") == 3 and labels.count("Excel") == 3
 
 
 def test_overview_widgets_rerun_cleanly(store):
@@ -104,7 +114,9 @@ def test_small_cells_are_hidden(tmp_path, monkeypatch):
     # zero protects nothing): so 76–85 is hidden too.
     assert (hours_table.loc["76–85 år"] == "..").all()
     assert hours_table.loc["Alla åldrar", "Antal, intervention"] == "13"
-    people_table = at.dataframe[4].value
+    split = find_table(at, "Kön", "Antal, intervention")
+    assert (split.loc[split["Åldersgrupp"] == "65–75 år"].iloc[:, 2:] == "..").all().all()
+    people_table = find_table(at, "Åldersgrupp", "Antal", "Grupp")
     small = people_table[people_table["Åldersgrupp"] == "65–75 år"]
     assert (small["Antal"] == "..").all()
     assert not at.warning  # not demo data: no demo banner
@@ -169,7 +181,9 @@ def test_placement_page_hides_small_cells(tmp_path, monkeypatch):
     at = run_app()
     at.switch_page("views/placement.py").run()
     assert not at.exception and not at.error
-    table = at.dataframe[1].value.set_index("Åldersgrupp")
+    curve_values = at.dataframe[0].value  # the curve's text alternative: both arms hidden
+    assert (curve_values.iloc[:, 2] == "..").all()
+    table = at.dataframe[2].value.set_index("Åldersgrupp")
     assert table.loc["65–75 år", "Flyttade"] == ".. / .."
     assert table.loc["65–75 år", "Hazardkvot, Cox (95 % KI)"] == ".."
 
@@ -247,12 +261,12 @@ def test_hidden_band_cannot_be_recovered_from_the_total(tmp_path, monkeypatch):
     monkeypatch.setenv("IHR_DB_PATH", str(path))
     at = run_app()
     assert not at.exception and not at.error
-    hours = at.dataframe[0].value.set_index("Åldersgrupp")
+    hours = find_table(at, "Åldersgrupp", "Antal, intervention", without=["Kön"]).set_index("Åldersgrupp")
     assert (hours.loc["65–75 år"] == "..").all() and (hours.loc["76–85 år"] == "..").all()  # 76–85 is the complement
     assert (
         hours.loc["86–95 år", "Antal, intervention"] == "12" and hours.loc["Alla åldrar", "Antal, intervention"] == "25"
     )
-    people = at.dataframe[1].value
+    people = find_table(at, "Åldersgrupp", "Antal", "Grupp")
     shown = people[people["Grupp"] == "Intensiv hemrehabilitering"].set_index("Åldersgrupp")["Antal"]
     assert shown["65–75 år"] == ".." and shown["76–85 år"] == ".." and shown["Alla åldrar"] == "25"
 

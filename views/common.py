@@ -14,7 +14,7 @@ from analysis.access import Access, effective_threshold, parse_analysts, resolve
 from analysis.bands import AgeBand, default_bands
 from analysis.baseline import count_flow, describe_baseline, load_baseline
 from analysis.cells import APPLICATION_TYPES, SEXES, Filters
-from analysis.compare import HoursComparison, compare_hours
+from analysis.compare import HoursComparison, compare_hours, compare_hours_by_sex
 from analysis.comparisons import run_comparison
 from analysis.costs import PSA_DRAWS, draw_effects, effect_intervals, estimate_effects, load_effect_data
 from analysis.demo import build_demo_store
@@ -184,6 +184,12 @@ def cached_summarize_people(path, version, study, filters: Filters, bands: tuple
 def cached_compare_hours(path, version, study, month, filters: Filters, bands: tuple[AgeBand, ...]) -> HoursComparison:
     """Return compare_hours for a store version, cached."""
     return compare_hours(_connection(path, version), study, month, filters, bands)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_compare_by_sex(path, version, study, month, filters: Filters, bands: tuple[AgeBand, ...]) -> pd.DataFrame:
+    """Return compare_hours_by_sex for a store version, cached."""
+    return compare_hours_by_sex(_connection(path, version), study, month, filters, bands)
 
 
 def bind_url(key: str, default, options=None, cast=str, multi: bool = False) -> None:

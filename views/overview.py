@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis.disclosure import hide_band_rows, hide_people_rows, hide_trace_rows
+from analysis.compare import SEX_GROUPS
+from analysis.disclosure import hide_band_rows, hide_people_rows, hide_split_rows, hide_trace_rows
 from analysis.settings import get_setting
-from analysis.texts import format_p, read_difference, t
+from analysis.texts import format_number, format_p, read_difference, t
 from views import common
 
 
@@ -34,6 +37,27 @@ def _hours_table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
                 for d, lo, hi in zip(groups["difference"], groups["ci_low"], groups["ci_high"])
             ],
             t("col.p_value", lang): [format_p(p, lang) for p in groups["p_value"]],
+        }
+    )
+
+
+def _split_table(split: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Build the Totalt / Kvinnor / Män table of hours by band."""
+    names = {"total": t("sex.total", lang), "F": t("sex.F", lang), "M": t("sex.M", lang)}
+    return pd.DataFrame(
+        {
+            t("col.age_band", lang): [common.band_name(b, lang) for b in split["age_band"]],
+            t("sidebar.sex", lang): [names[g] for g in split["sex_group"]],
+            t("col.n_intervention", lang): [common.format_count(v) for v in split["n_intervention"]],
+            t("col.n_control", lang): [common.format_count(v) for v in split["n_control"]],
+            t("col.mean_intervention", lang).split(" (")[0]: [
+                format_number(v, lang) for v in split["mean_intervention"]
+            ],
+            t("col.mean_control", lang).split(" (")[0]: [format_number(v, lang) for v in split["mean_control"]],
+            t("col.difference", lang): [
+                common.format_ci(d, lo, hi, lang)
+                for d, lo, hi in zip(split["difference"], split["ci_low"], split["ci_high"])
+            ],
         }
     )
 
@@ -190,6 +214,23 @@ def render(lang: str) -> None:
             "- " + read_difference(common.band_name(row["age_band"], lang), row["ci_low"], row["ci_high"], lang)
         )
     st.info(t("overview.interaction", lang, p=format_p(comparison.interaction["p_value"], lang, relation=True)))
+    if not filters.sex:  # Totalt / Kvinnor / Män, as Kolada shows them
+        st.subheader(t("overview.by_sex", lang, month=month))
+        split = common.cached_compare_by_sex(path, version, study, month, filters, bands)
+        risks = {
+            group: common.cached_risks(
+                path,
+                version,
+                study,
+                replace(filters, sex=() if group == "total" else (group,)),
+                bands,
+                threshold,
+                month,
+            )
+            for group in SEX_GROUPS
+        }
+        shown_split = hide_split_rows(split, threshold, risks)
+        common.offer_table(_split_table(shown_split, lang), f"timmar_kon_manad{month}", stamp, lang, "sex_table")
 
     st.header(t("overview.trajectory", lang))
     band = common.choose_band("overview.trajectory_band", "trajectory_band", bands, lang)
