@@ -30,7 +30,7 @@ from analysis.scenario import Scenario
 from analysis.settings import get_setting
 from analysis.stamp import Stamp, data_version, make_stamp
 from analysis.studies import describe_study
-from analysis.texts import band_label, format_number, format_p, read_difference, read_placement, t
+from analysis.texts import band_label, format_p, read_difference, read_placement, read_savings, t
 
 FORMATS = ("pdf", "pptx")
 
@@ -109,17 +109,7 @@ def build_briefing(con: duckdb.DuckDBPyConnection, study: str, lang: str = "sv")
     summary = summarize_uncertainty(simulate_net(scenario, draw_effects(data, PSA_DRAWS), PSA_DRAWS))
     net = float(projection.years["net"].sum())
     low, high = summary["net_interval"]
-    money = [
-        t(
-            "costs.sentence",
-            lang,
-            years=scenario.years,
-            net=format_number(net, lang, 0),
-            low=format_number(low, lang, 0),
-            high=format_number(high, lang, 0),
-            p=format_number(summary["probability_saves_money"] * 100, lang, 0),
-        )
-    ]
+    money = [read_savings(scenario.years, net, low, high, summary["probability_saves_money"], lang)]
     payback = projection.payback_month
     money.append(
         f"{t('costs.payback', lang)}: {t('costs.months', lang, m=payback) if payback else t('costs.never', lang)}."

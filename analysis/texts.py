@@ -158,9 +158,9 @@ TEXTS: dict[str, tuple[str, str]] = {
         "otherwise ±25%).",
     ),
     "costs.sentence": (
-        "Under {years} år ger insatsen {net} kr i nettobesparing (95 % intervall {low} till {high} kr). "
+        "Under {years} år ger insatsen {net} Mkr i nettobesparing (95 % intervall {low} till {high} Mkr). "
         "Sannolikheten att den sparar pengar är {p} %.",
-        "Over {years} years the intervention gives {net} SEK in net savings (95% interval {low} to {high} SEK). "
+        "Over {years} years the intervention gives {net} MSEK in net savings (95% interval {low} to {high} MSEK). "
         "The probability that it saves money is {p}%.",
     ),
     "costs.uncertain": (
@@ -516,6 +516,19 @@ def read_difference(band: str, ci_low: float, ci_high: float, lang: str = "sv") 
             "reading.clear_higher", lang, band=band, lo=format_number(ci_low, lang), hi=format_number(ci_high, lang)
         )
     return t("reading.unclear", lang, band=band, lo=format_number(ci_low, lang), hi=format_number(ci_high, lang))
+
+
+def read_savings(years: int, net: float, low: float, high: float, probability: float, lang: str = "sv") -> str:
+    """Say the net saving in million kronor with its 95% interval and the probability that it saves money."""
+    return t(
+        "costs.sentence",
+        lang,
+        years=years,
+        net=format_number(net / 1e6, lang),
+        low=format_number(low / 1e6, lang),
+        high=format_number(high / 1e6, lang),
+        p=format_number(probability * 100, lang, 0),
+    )
 
 
 def input_label(name: str, lang: str = "sv") -> str:

@@ -132,3 +132,31 @@ def test_hide_complements_closes_subtraction():
     assert two.tolist() == [True, False, True, False]  # already two hidden: nothing to add
     no_total = hide_complements(pd.Series([True, False, False, True]), sizes, total)
     assert no_total.tolist() == [True, False, False, True]  # total hidden: nothing to subtract from
+
+
+def _luminance(hex_colour: str) -> float:
+    """Relative luminance as WCAG 2.1 defines it (https://www.w3.org/TR/WCAG21/#dfn-relative-luminance)."""
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_contrast_formula_matches_published_values():
+    # WCAG's own anchors: black on white is 21:1, white on white 1:1; #767676 on white is the
+    # commonly cited 4.54:1 (WebAIM contrast checker).
+    assert _contrast("#000000", "#FFFFFF") == pytest.approx(21.0)
+    assert _contrast("#FFFFFF", "#FFFFFF") == pytest.approx(1.0)
+    assert _contrast("#767676", "#FFFFFF") == pytest.approx(4.54, abs=0.01)
+
+
+def test_arm_colours_meet_non_text_contrast_and_differ_by_more_than_colour():
+    from views.common import ARM_COLOURS, ARM_DASH, ARM_SYMBOL
+
+    for colour in ARM_COLOURS.values():
+        assert _contrast(colour, "#FFFFFF") >= 3.0  # WCAG 2.1 success criterion 1.4.11
+    assert len(set(ARM_DASH.values())) == 2 and len(set(ARM_SYMBOL.values())) == 2

@@ -34,8 +34,9 @@ logger = logging.getLogger(__name__)
 NO_FILTERS = Filters()
 
 ARM_ORDER = ("intervention", "control")
-# Okabe-Ito colour-blind-safe pair; the arms also differ by line dash and marker.
-ARM_COLOURS = {"intervention": "#0072B2", "control": "#E69F00"}
+# Okabe-Ito colour-blind-safe pair (blue, vermilion), each at least 3:1 against white (WCAG 2.1, 1.4.11);
+# the arms also differ by line dash and marker.
+ARM_COLOURS = {"intervention": "#0072B2", "control": "#D55E00"}
 ARM_DASH = {"intervention": "solid", "control": "dash"}
 ARM_SYMBOL = {"intervention": "circle", "control": "square"}
 
@@ -85,7 +86,7 @@ def current_access(lang: str) -> Access:
         st.stop()
     st.session_state["access"] = access
     if access.single_user:
-        st.sidebar.info(t("access.single_user", lang), icon="👤")
+        st.sidebar.info(t("access.single_user", lang), icon=":material/person:")
     else:
         st.sidebar.caption(t("access.logged_in", lang, user=access.user, role=t(f"role.{access.role}", lang)))
         st.sidebar.button(t("access.logout", lang), on_click=st.logout, key="logout")
@@ -94,7 +95,7 @@ def current_access(lang: str) -> Access:
             t("access.show_small", lang, n=int(get_setting("suppression_threshold"))), key="show_small_cells"
         )
         if st.session_state.get("show_small_cells"):
-            st.warning(t("access.small_shown", lang), icon="🔓")
+            st.warning(t("access.small_shown", lang), icon=":material/lock_open:")
     return access
 
 

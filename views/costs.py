@@ -20,7 +20,7 @@ from analysis.costs import (
     with_effects,
 )
 from analysis.scenario import BANDS, SOURCES, Scenario, validate_scenario
-from analysis.texts import format_number, input_label, t
+from analysis.texts import format_number, input_label, read_savings, t
 from views import common
 
 SCENARIOS = ("example", "study", "eskilstuna")
@@ -187,17 +187,7 @@ def render(lang: str) -> None:
     cols[2].metric(
         t("costs.probability", lang), f"{format_number(summary['probability_saves_money'] * 100, lang, 0)} %"
     )
-    st.markdown(
-        t(
-            "costs.sentence",
-            lang,
-            years=scenario.years,
-            net=format_number(net, lang, 0),
-            low=format_number(low, lang, 0),
-            high=format_number(high, lang, 0),
-            p=format_number(summary["probability_saves_money"] * 100, lang, 0),
-        )
-    )
+    st.markdown(read_savings(scenario.years, net, low, high, summary["probability_saves_money"], lang))
     if low < 0 < high:
         st.warning(t("costs.uncertain", lang))
 

@@ -9,7 +9,7 @@ from analysis.disclosure import hide_band_rows, hide_placement_rows
 from analysis.report import render_report
 from analysis.scenario import Scenario
 from analysis.settings import get_setting
-from analysis.texts import format_number, format_p, read_difference, read_placement, t
+from analysis.texts import format_number, format_p, read_difference, read_placement, read_savings, t
 from views import common
 
 SLIDES = ("hours", "placement", "money")
@@ -57,17 +57,7 @@ def _money(path, version, info, lang) -> None:
     cols[2].metric(
         t("costs.probability", lang), f"{format_number(summary['probability_saves_money'] * 100, lang, 0)} %"
     )
-    _big(
-        t(
-            "costs.sentence",
-            lang,
-            years=scenario.years,
-            net=format_number(net, lang, 0),
-            low=format_number(low, lang, 0),
-            high=format_number(high, lang, 0),
-            p=format_number(summary["probability_saves_money"] * 100, lang, 0),
-        )
-    )
+    _big(read_savings(scenario.years, net, low, high, summary["probability_saves_money"], lang))
     if low < 0 < high:
         _big(t("costs.uncertain", lang))
 
@@ -82,6 +72,7 @@ def render(lang: str) -> None:
     """Render the presentation: a slide chosen in the URL (?slide=hours|placement|money)."""
     path, version = common.open_store(lang)
     info = common.choose_study(path, version, lang)
+    st.title(info["title_en"] if lang == "en" else info["title_sv"])  # the page's one top heading
     slide = common.url_widget(
         st.radio,
         "slide",

@@ -1,0 +1,172 @@
+"""End-to-end in a real browser: headless Chromium (Debian's package) driven by Playwright against the running app.
+
+Set IHR_SCREENSHOTS=docs/screenshots to refresh the README's pictures.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from analysis.demo import DemoSpec, build_demo_store
+from analysis.exports import find_browser
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRED = bool(os.environ.get("CI"))  # CI installs Chromium and Playwright: there the test must run
+playwright = pytest.importorskip("playwright.sync_api") if not REQUIRED else __import__("playwright.sync_api").sync_api
+BROWSER = find_browser()
+pytestmark = pytest.mark.skipif(BROWSER is None and not REQUIRED, reason="no Chromium here (CI installs it)")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PAGES = {
+    "oversikt": "/",
+    "presentation": "/presentation?slide=money",
+    "jamforelser": "/jamforelser",
+    "sarskilt-boende": "/sarskilt-boende",
+    "kostnader": "/kostnader",
+    "data": "/data",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """Start the dashboard on a 300-person demo store and yield its address; stop it afterwards."""
+    folder = tmp_path_factory.mktemp("browser")
+    store = folder / "app.duckdb"
+    build_demo_store(store, DemoSpec(n_people=300, seed=1))
+    port = _free_port()
+    env = dict(os.environ, IHR_DB_PATH=str(store))
+    log = (folder / "server.log").open("w")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "dashboard.py"),
+            "--server.headless=true",
+            f"--server.port={port}",
+            "--server.address=127.0.0.1",
+            "--browser.gatherUsageStats=false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        server.kill()
+        pytest.fail("the app did not start: " + (folder / "server.log").read_text())
+    yield url
+    server.terminate()
+    server.wait(timeout=20)
+    log.close()
+    server_log = (folder / "server.log").read_text()
+    assert "Traceback" not in server_log, server_log
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Launch Debian's Chromium headless through Playwright."""
+    with playwright.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=BROWSER or "/usr/bin/chromium", args=LAUNCH_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _shots(tmp_path) -> Path:
+    """Return where screenshots go: IHR_SCREENSHOTS (for the README) or the test's folder."""
+    target = Path(os.environ.get("IHR_SCREENSHOTS") or tmp_path)
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def _settle(page) -> None:
+    """Wait until Streamlit has finished running the script and every placeholder is drawn."""
+    page.wait_for_timeout(500)
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stSkeleton"]')
+               && !document.querySelector('[data-testid="stSpinner"]')
+               && !(document.querySelector('[data-testid="stStatusWidget"]')?.innerText || '').includes('Running')""",
+        timeout=90_000,
+    )
+    page.wait_for_timeout(1500)
+
+
+def test_language_filter_link_and_presentation(app, browser, tmp_path):
+    shots = _shots(tmp_path)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(app + "/")
+    page.get_by_role("heading", name="Hemtjänsttimmar per månad i månad 24").wait_for(timeout=60_000)
+    _settle(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+
+    page.get_by_text("English", exact=True).click()  # the language switch
+    page.get_by_role("heading", name="Home-care hours per month in month 24").wait_for(timeout=30_000)
+    assert "lang=en" in page.url
+
+    sex = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").first
+    sex.click()
+    page.get_by_role("option", name="Women").click()
+    page.keyboard.press("Escape")
+    page.wait_for_url("**sex=F**", timeout=30_000)
+    _settle(page)
+    assert "lang=en" in page.url and "sex=F" in page.url
+
+    link = page.url  # a copied link reproduces the view in a new browser tab
+    other = browser.new_page(viewport={"width": 1400, "height": 1000})
+    other.goto(link)
+    other.get_by_role("heading", name="Home-care hours per month in month 24").wait_for(timeout=60_000)
+    _settle(other)
+    other.locator("[data-testid='stSidebar']").get_by_text("Women", exact=True).wait_for(timeout=30_000)
+    assert "sex=F" in other.url
+    other.close()
+
+    page.get_by_role("link", name="Presentation").click()
+    page.wait_for_url("**/presentation**", timeout=30_000)
+    page.get_by_text("Between", exact=False).first.wait_for(timeout=60_000)
+    _settle(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.screenshot(path=str(shots / "presentation-en.png"), full_page=True)
+    page.close()
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_renders_without_an_error(app, browser, tmp_path, name):
+    shots = _shots(tmp_path)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(app + PAGES[name])
+    page.locator("h1").first.wait_for(timeout=90_000)
+    _settle(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator("[data-testid='stAlertContentError']").count() == 0
+    assert "Page not found" not in page.content()
+    page.screenshot(path=str(shots / f"{name}.png"), full_page=False)
+    page.close()
