@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -343,3 +344,74 @@ def test_roles_after_login(store, monkeypatch, email, analyst):
     assert not at.exception and not at.error
     reproduce = [e for e in at.expander if e.label == t("cmp.reproduce", "sv")]
     assert bool(reproduce) is analyst  # values per person are for analysts only
+
+
+SMALL_LABELS = ("65–75 år", "65-75")
+
+
+def _digits_beside(cells, skip=()) -> list[str]:
+    """Return the cells holding a number, other than the small band's own label and skipped columns."""
+    out = []
+    for column, cell in cells:
+        if column in skip:
+            continue
+        text = str(cell)
+        for label in SMALL_LABELS:
+            text = text.replace(label, "")
+        if re.search(r"\d", text):
+            out.append(f"{column}={cell}")
+    return out
+
+
+@pytest.fixture
+def tiny_band_store(tmp_path, monkeypatch):
+    """A study whose 65–75 band has 3 people per arm (one placed in each arm); the other bands are larger."""
+    rows = []
+    for age, size in ((70, 3), (80, 10), (90, 12)):
+        for arm in ("intervention", "control"):
+            rows += [
+                person(f"{arm[0]}{age}_{i}", arm=arm, age=age, sex="FM"[i % 2], placed="2016-06-01" if i == 0 else None)
+                for i in range(size)
+            ]
+    hours = hours_frame(
+        [(r["person_id"], f"2016-{m:02d}", 3.0 + (i % 4)) for i, r in enumerate(rows) for m in range(1, 5)]
+    )
+    path = tmp_path / "tiny.duckdb"
+    write_tiny_store(path, frame(rows), hours)
+    monkeypatch.setenv("IHR_DB_PATH", str(path))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("page", "query"),
+    [
+        ("views/overview.py", {}),
+        ("views/overview.py", {"sex": "F"}),
+        ("views/comparisons.py", {}),
+        ("views/placement.py", {}),
+        ("views/presentation.py", {"slide": "hours"}),
+        ("views/presentation.py", {"slide": "placement"}),
+    ],
+)
+def test_no_figure_of_a_small_band_is_shown_anywhere(tiny_band_store, page, query):
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    if page != "views/overview.py":
+        at.switch_page(page).run()
+    assert not at.exception and not at.error
+    skip = {t("col.missing", "sv")}
+    leaks = []
+    for table in at.dataframe:
+        frame_ = table.value
+        for _, row in frame_.iterrows():
+            if any(label in str(cell) for cell in row for label in SMALL_LABELS):
+                leaks += _digits_beside(row.items(), skip)
+    for text in [re.sub(r"<[^>]+>", "", m.value) for m in at.markdown]:  # sentences, without HTML styling
+        if any(label in text for label in SMALL_LABELS):
+            leaks += _digits_beside([("markdown", text)])
+    assert leaks == []
+    assert any(
+        any(label in str(c) for c in el.value.to_numpy().ravel() for label in SMALL_LABELS) for el in at.dataframe
+    ) or page.endswith("presentation.py")
