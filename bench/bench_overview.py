@@ -27,8 +27,9 @@ sys.path.insert(0, str(ROOT))
 from analysis import db  # noqa: E402
 from analysis.bands import default_bands  # noqa: E402
 from analysis.cells import Filters  # noqa: E402
-from analysis.compare import compare_hours  # noqa: E402
+from analysis.compare import compare_hours, compare_hours_by_sex  # noqa: E402
 from analysis.demo import DemoSpec, build_demo_store  # noqa: E402
+from analysis.disclosure import find_differencing_risks  # noqa: E402
 from analysis.overview import summarize_people, trace_hours  # noqa: E402
 
 
@@ -68,6 +69,15 @@ def time_queries(path: Path, repeat: int) -> dict[str, float]:
         "trace_hours (all months)": _median_ms(lambda: trace_hours(con, "demo", Filters(), bands), repeat),
         "compare_hours, filtered": _median_ms(lambda: compare_hours(con, "demo", 24, some, bands), repeat),
         "trace_hours, filtered": _median_ms(lambda: trace_hours(con, "demo", some, bands), repeat),
+        "differencing risks, filtered (month 24)": _median_ms(
+            lambda: find_differencing_risks(con, "demo", some, bands, 5, month=24), repeat
+        ),
+        "differencing risks, filtered (every month)": _median_ms(
+            lambda: find_differencing_risks(con, "demo", some, bands, 5, by_month=True), repeat
+        ),
+        "hours by sex (total, women, men)": _median_ms(
+            lambda: compare_hours_by_sex(con, "demo", 24, Filters(), bands), repeat
+        ),
     }
     con.close()
     return out
