@@ -377,6 +377,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Dygn på särskilt boende per år, skillnad",
         "Nursing-home days per year, difference",
     ),
+    "table1.age": ("Ålder (år)", "Age (years)"),
+    "table1.baseline_hours": ("Hemtjänsttimmar per månad vid start", "Home-care hours per month at baseline"),
+    "table1.stat.n": ("antal", "n"),
+    "table1.stat.mean (SD)": ("medelvärde (SD)", "mean (SD)"),
+    "table1.stat.median [IQR]": ("median [kvartiler]", "median [IQR]"),
+    "table1.stat.n (%)": ("antal (%)", "n (%)"),
     "sex.total": ("Totalt", "Total"),
     "overview.by_sex": (
         "Totalt, kvinnor och män: timmar per månad i månad {month}",

@@ -81,10 +81,34 @@ def _forest(groups: pd.DataFrame, interaction_p: float, lang: str) -> go.Figure:
     return fig
 
 
+def _variable_name(variable: str, lang: str) -> str:
+    """Return a Table 1 variable's name for people."""
+    names = {
+        "n": "n",
+        "age": t("table1.age", lang),
+        "baseline_hours": t("table1.baseline_hours", lang),
+        "age_band": t("col.age_band", lang),
+        "sex": t("sidebar.sex", lang),
+        "application_type": t("sidebar.application_type", lang),
+        "district": t("sidebar.district", lang),
+    }
+    return names.get(variable, variable)
+
+
+def _level_name(variable: str, level: str, lang: str) -> str:
+    """Return a Table 1 level's name for people (codes translated, districts as they are)."""
+    if variable == "age_band":
+        return common.band_name(level, lang)
+    if variable in ("sex", "application_type"):
+        return t(f"{variable}.{level}", lang)
+    return level
+
+
 def _table1(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Format Table 1 for reading."""
     out = []
-    for _, r in table.iterrows():
+    first_rows = table["variable"].ne(table["variable"].shift())  # missing counts sit on a variable's first row
+    for index, r in table.iterrows():
         cells = {}
         for arm in ARMS:
             v, v2, v3 = r[f"value_{arm}"], r[f"value2_{arm}"], r[f"value3_{arm}"]
@@ -97,15 +121,15 @@ def _table1(table: pd.DataFrame, lang: str) -> pd.DataFrame:
             else:
                 cells[arm] = f"{format_number(v, lang, 0)} ({format_number(v2, lang)} %)"
         missing = (
-            ""
-            if r["statistic"] != "mean (SD)" and r["statistic"] != "n (%)"
-            else f"{common.format_count(r['missing_intervention'])} / {common.format_count(r['missing_control'])}"
+            f"{common.format_count(r['missing_intervention'])} / {common.format_count(r['missing_control'])}"
+            if first_rows[index] and r["statistic"] != "n"
+            else ""
         )
         out.append(
             {
-                t("col.variable", lang): r["variable"],
-                t("col.level", lang): r["level"],
-                t("col.statistic", lang): r["statistic"],
+                t("col.variable", lang): _variable_name(r["variable"], lang),
+                t("col.level", lang): _level_name(r["variable"], r["level"], lang),
+                t("col.statistic", lang): t(f"table1.stat.{r['statistic']}", lang),
                 t("arm.intervention", lang): cells["intervention"],
                 t("arm.control", lang): cells["control"],
                 t("col.smd", lang): "" if pd.isna(r["smd"]) else format_number(r["smd"], lang, 3),
