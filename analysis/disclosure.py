@@ -10,7 +10,7 @@ import pandas as pd
 
 from analysis.bands import AgeBand
 from analysis.cells import Filters, sum_by_band
-from analysis.placement import RISK_MONTHS
+from analysis.placement import CONTRASTS
 
 SUPPRESSED = ".."
 
@@ -238,22 +238,6 @@ ARM_STATS = (
     "cuminc_ci_high",
     "one_minus_km",
     "nursing_home_days_per_person_year",
-)
-CONTRASTS = (
-    "hazard_ratio",
-    "ci_low",
-    "ci_high",
-    "p_value",
-    "ph_p_value",
-    "shr",
-    "shr_ci_low",
-    "shr_ci_high",
-    "shr_p_value",
-    *(
-        f"{k}_{m}"
-        for m in RISK_MONTHS
-        for k in ("risk_difference", "rd_ci_low", "rd_ci_high", "risk_ratio", "rr_ci_low", "rr_ci_high")
-    ),
 )
 
 

@@ -20,6 +20,11 @@ DAYS_PER_MONTH = 365.25 / 12
 PLACED, DIED, CENSORED = 1, 2, 0
 BOOTSTRAP_MAX_PEOPLE = 50_000  # above this the Fine–Gray SE is model-based (the bootstrap would take minutes)
 RISK_MONTHS = (12, 24)
+# Comparisons of the two arms in a result row (blank when they cannot be estimated or must be hidden).
+MODEL_CONTRASTS = ("hazard_ratio", "ci_low", "ci_high", "p_value", "ph_p_value")
+MODEL_CONTRASTS += ("shr", "shr_ci_low", "shr_ci_high", "shr_p_value")
+RISK_CONTRASTS = ("risk_difference", "rd_ci_low", "rd_ci_high", "risk_ratio", "rr_ci_low", "rr_ci_high")
+CONTRASTS = (*MODEL_CONTRASTS, *(f"{k}_{m}" for m in RISK_MONTHS for k in RISK_CONTRASTS))
 
 
 def load_placement_data(
@@ -172,20 +177,7 @@ def _analyze_group(part: pd.DataFrame, horizon_days: float) -> tuple[dict, list[
             "shr_se_method": "bootstrap" if n_boot else "model",
         }
     else:
-        row |= dict.fromkeys(
-            (
-                "hazard_ratio",
-                "ci_low",
-                "ci_high",
-                "p_value",
-                "ph_p_value",
-                "shr",
-                "shr_ci_low",
-                "shr_ci_high",
-                "shr_p_value",
-            ),
-            np.nan,
-        )
+        row |= dict.fromkeys(MODEL_CONTRASTS, np.nan)
         row["shr_se_method"] = None
     return row, curves
 
@@ -251,9 +243,7 @@ def analyze_placement(
             if at["intervention"] and at["control"]:
                 contrast = _risk_contrast(at["intervention"], at["control"])
             else:
-                contrast = dict.fromkeys(
-                    ("risk_difference", "rd_ci_low", "rd_ci_high", "risk_ratio", "rr_ci_low", "rr_ci_high"), np.nan
-                )
+                contrast = dict.fromkeys(RISK_CONTRASTS, np.nan)
             row |= {f"{key}_{k}": value for key, value in contrast.items()}
         rows.append({"age_band": label, **row})
         curves += [c.assign(age_band=label) for c in band_curves]
