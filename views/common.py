@@ -6,7 +6,9 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from analysis import db
@@ -39,6 +41,21 @@ ARM_ORDER = ("intervention", "control")
 ARM_COLOURS = {"intervention": "#0072B2", "control": "#D55E00"}
 ARM_DASH = {"intervention": "solid", "control": "dash"}
 ARM_SYMBOL = {"intervention": "circle", "control": "square"}
+
+
+def ci_ribbon(x, low, high, colour: str, shape: str = "linear") -> go.Scatter:
+    """Return a shaded 95% CI band between low and high over x (no legend entry, no hover)."""
+    x, low, high = np.asarray(x), np.asarray(low), np.asarray(high)
+    return go.Scatter(
+        x=np.concatenate([x, x[::-1]]),
+        y=np.concatenate([high, low[::-1]]),
+        fill="toself",
+        fillcolor=colour,
+        opacity=0.2,
+        line={"width": 0, "shape": shape},
+        hoverinfo="skip",
+        showlegend=False,
+    )
 
 
 def current_language() -> str:

@@ -91,18 +91,7 @@ def _cumulative_chart(projection, yearly: np.ndarray, lang: str) -> go.Figure:
     cumulative = np.cumsum(yearly, axis=1)
     low, high = np.percentile(cumulative, [2.5, 97.5], axis=0) / 1e6
     fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=np.concatenate([years, years[::-1]]),
-            y=np.concatenate([high, low[::-1]]),
-            fill="toself",
-            fillcolor=common.ARM_COLOURS["intervention"],
-            opacity=0.2,
-            line={"width": 0},
-            hoverinfo="skip",
-            showlegend=False,
-        )
-    )
+    fig.add_trace(common.ci_ribbon(years, low, high, common.ARM_COLOURS["intervention"]))
     fig.add_trace(
         go.Scatter(
             x=years,

@@ -98,18 +98,7 @@ def _trajectory_chart(trace: pd.DataFrame, lang: str) -> go.Figure:
     for arm in common.ARM_ORDER:
         part = trace[trace["arm"] == arm].sort_values("month_k")
         colour = common.ARM_COLOURS[arm]
-        fig.add_trace(
-            go.Scatter(
-                x=pd.concat([part["month_k"], part["month_k"][::-1]]),
-                y=pd.concat([part["ci_high"], part["ci_low"][::-1]]),
-                fill="toself",
-                fillcolor=colour,
-                opacity=0.2,
-                line={"width": 0},
-                hoverinfo="skip",
-                showlegend=False,
-            )
-        )
+        fig.add_trace(common.ci_ribbon(part["month_k"], part["ci_low"], part["ci_high"], colour))
         fig.add_trace(
             go.Scatter(
                 x=part["month_k"],

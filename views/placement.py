@@ -93,18 +93,7 @@ def _curve_chart(curves: pd.DataFrame, hidden: dict[str, bool], show_km: bool, l
         low = np.concatenate([[0.0], part["ci_low"].to_numpy()]) * 100
         high = np.concatenate([[0.0], part["ci_high"].to_numpy()]) * 100
         colour = common.ARM_COLOURS[arm]
-        fig.add_trace(
-            go.Scatter(
-                x=np.concatenate([months, months[::-1]]),
-                y=np.concatenate([high, low[::-1]]),
-                fill="toself",
-                fillcolor=colour,
-                opacity=0.2,
-                line={"width": 0, "shape": "hv"},
-                hoverinfo="skip",
-                showlegend=False,
-            )
-        )
+        fig.add_trace(common.ci_ribbon(months, low, high, colour, shape="hv"))
         fig.add_trace(
             go.Scatter(
                 x=months,
