@@ -48,8 +48,17 @@ def _show_quality(path: str, version: tuple[int, int], info: dict, lang: str) ->
         hide_index=True,
     )
     people = common.cached_summarize_people(path, version, info["study"], common.NO_FILTERS, common.bands())
+    per_band = people.pivot(index="age_band", columns="arm", values="n").reindex(
+        index=people["age_band"].unique(), columns=list(common.ARM_ORDER)
+    )
     st.dataframe(
-        people.pivot(index="age_band", columns="arm", values="n").rename(index=lambda b: common.band_name(b, lang)),
+        pd.DataFrame(
+            {
+                t("col.age_band", lang): [common.band_name(b, lang) for b in per_band.index],
+                **{t(f"arm.{arm}", lang): [format_number(v, lang, 0) for v in per_band[arm]] for arm in per_band},
+            }
+        ),
+        hide_index=True,
     )
 
 
@@ -145,6 +154,7 @@ def _import_form(path: str, lang: str) -> None:
                 progress=lambda f, sv, en: bar.progress(f, text=en if lang == "en" else sv),
             )  # fmt: skip
         except ImportRejected as exc:
+            bar.empty()  # the bar stopped where reading failed; the problem table says why
             _show_problems(exc, lang)
             return
     people = ", ".join(f"{t(f'arm.{arm}', lang)}: {n}" for arm, n in summary.people.items())
