@@ -405,3 +405,43 @@ def hide_split_rows(
         out[column] = out[column].astype("float64").where(~hidden)
     out["suppressed"] = hidden
     return out
+
+
+FLOW_PARTS = ("at_home", "placed", "died", "left_followup")
+
+
+def hide_flow_cells(flow: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Hide small counts of a CONSORT flow, each row's parts summing to those randomized.
+
+    A part of 1 to threshold - 1 people is hidden with a second part (the smallest non-empty), so it
+    cannot be got back from the randomized total; a whole row is hidden when the arm has fewer than
+    threshold people or is at risk of differencing.
+
+    Parameters
+    ----------
+    flow : DataFrame
+        From count_flow: arm, month, randomized and the parts (at_home, placed, died, left_followup).
+    threshold : int
+        Smallest number of people shown.
+    risks : DataFrame, optional
+        From find_differencing_risks; the 'all' row of each arm decides.
+
+    Returns
+    -------
+    DataFrame
+        The flow with hidden counts as NaN.
+
+    """
+    out = flow.copy()
+    columns = ["randomized", *FLOW_PARTS]
+    for col in columns:
+        out[col] = out[col].astype("float64")
+    for index, row in flow.iterrows():
+        sizes = row[columns].astype("float64")
+        primary = (sizes > 0) & (sizes < threshold)
+        primary["randomized"] = False
+        hidden = hide_complements(primary, sizes, pd.Series(sizes.index == "randomized", index=sizes.index))
+        out.loc[index, hidden[hidden].index] = np.nan
+        if row["randomized"] < threshold:
+            out.loc[index, columns] = np.nan
+    return hide_at_risk(out.assign(age_band="all"), risks, ["age_band", "arm"], columns).drop(columns="age_band")

@@ -17,6 +17,7 @@ from analysis.disclosure import (
     hide_at_risk_counts,
     hide_band_rows,
     hide_baseline_cells,
+    hide_flow_cells,
     hide_people_rows,
     hide_split_rows,
 )
@@ -281,3 +282,25 @@ def test_sex_split_hides_so_nothing_follows_from_the_rest(request, store_name):
     else:
         assert np.isnan(table.loc[("M", "76-85"), "n_intervention"])  # the three men
         assert table.loc[("total", "all"), "n_intervention"] == 41
+
+
+def test_flow_hides_small_parts_and_one_more_not_the_whole_row():
+    flow = pd.DataFrame(
+        {
+            "arm": ["intervention", "control", "control"],
+            "month": [3, 3, 6],
+            "randomized": [1000, 1000, 4],
+            "at_home": [990, 980, 4],
+            "placed": [7, 12, 0],
+            "died": [3, 8, 0],
+            "left_followup": [0, 0, 0],
+        }
+    )
+    shown = hide_flow_cells(flow, THRESHOLD)
+    first = shown.iloc[0]
+    # 3 deaths are hidden, and placed (7, the smallest other non-empty part) too: at home 990 stays, and
+    # 1000 - 990 - 0 = 10 only gives deaths + placements together.
+    assert first["randomized"] == 1000 and first["at_home"] == 990 and first["left_followup"] == 0
+    assert np.isnan(first["died"]) and np.isnan(first["placed"])
+    assert shown.iloc[1][["randomized", "at_home", "placed", "died"]].tolist() == [1000, 980, 12, 8]
+    assert shown.iloc[2][["randomized", "at_home", "placed", "died", "left_followup"]].isna().all()

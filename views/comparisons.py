@@ -9,7 +9,7 @@ import streamlit as st
 
 from analysis.baseline import ARMS
 from analysis.comparisons import METHOD_NAMES, holm
-from analysis.disclosure import combine_risks, hide_at_risk, hide_band_rows, hide_baseline_cells, suppress_small
+from analysis.disclosure import combine_risks, hide_band_rows, hide_baseline_cells, hide_flow_cells
 from analysis.methods import METHODS
 from analysis.person_values import AS_ZERO, EXCLUDE, HANDLING
 from analysis.reproduce import reproduce_snippet
@@ -286,9 +286,7 @@ def render(lang: str) -> None:
 
     st.header(t("cmp.flow", lang))
     flow = common.cached_flow(path, version, info["study"], filters, tuple(sorted({*points, month})))
-    flow_columns = ["randomized", "at_home", "placed", "died", "left_followup"]
-    flow = suppress_small(flow, threshold, "randomized", flow_columns, numerators=flow_columns[1:])
-    flow = hide_at_risk(flow.assign(age_band="all"), people_risks, ["age_band", "arm"], flow_columns)
+    flow = hide_flow_cells(flow, threshold, people_risks)
     common.offer_table(
         pd.DataFrame(
             {
