@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analysis.texts import t
+from analysis.present.texts import t
 from views.common import current_access, current_language
 
 st.set_page_config(page_title="IHR", layout="wide")

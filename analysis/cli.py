@@ -10,12 +10,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from analysis import db
-from analysis.bands import default_bands, parse_band_edges
-from analysis.cells import APPLICATION_TYPES, SEXES, Filters
-from analysis.compare import GROUP_COLUMNS
-from analysis.comparisons import run_comparison
-from analysis.costs import (
+from analysis.demo import DemoSpec, build_demo_store
+from analysis.economics.costs import (
     PSA_DRAWS,
     draw_effects,
     eskilstuna_preset,
@@ -26,16 +22,20 @@ from analysis.costs import (
     summarize_uncertainty,
     with_effects,
 )
-from analysis.demo import DemoSpec, build_demo_store
+from analysis.economics.scenario import Scenario, read_scenario
 from analysis.errors import UserFacingError
-from analysis.importer import ImportRejected, import_study
-from analysis.methods import METHODS
-from analysis.person_values import EXCLUDE, HANDLING
-from analysis.placement import analyze_placement
-from analysis.report import FORMATS, write_report
-from analysis.scenario import Scenario, read_scenario
+from analysis.intake.importer import ImportRejected, import_study
+from analysis.outcomes.compare import GROUP_COLUMNS
+from analysis.outcomes.comparisons import run_comparison
+from analysis.outcomes.person_values import EXCLUDE, HANDLING
+from analysis.outcomes.placement import analyze_placement
+from analysis.present.report import FORMATS, write_report
+from analysis.selection import default_bands, parse_band_edges
 from analysis.settings import get_setting
-from analysis.studies import check_districts, check_month, describe_study, resolve_study
+from analysis.stats.methods import METHODS
+from analysis.store import db
+from analysis.selection import APPLICATION_TYPES, SEXES, Filters
+from analysis.store.studies import check_districts, check_month, describe_study, resolve_study
 
 
 def _add_request(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from analysis import db
+from analysis.store import db
 
 DEMO_STUDY = "demo"
 ARMS = ("intervention", "control")

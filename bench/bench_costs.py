@@ -13,8 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis import db  # noqa: E402
-from analysis.costs import (  # noqa: E402
+from analysis.store import db  # noqa: E402
+from analysis.economics.costs import (  # noqa: E402
     draw_effects,
     estimate_effects,
     load_effect_data,
@@ -23,7 +23,7 @@ from analysis.costs import (  # noqa: E402
     with_effects,
 )
 from analysis.demo import build_demo_store  # noqa: E402
-from analysis.scenario import Scenario  # noqa: E402
+from analysis.economics.scenario import Scenario  # noqa: E402
 
 
 def main() -> None:

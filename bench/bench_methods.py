@@ -14,13 +14,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis import db  # noqa: E402
-from analysis.bands import default_bands  # noqa: E402
-from analysis.cells import Filters  # noqa: E402
-from analysis.comparisons import run_comparison  # noqa: E402
+from analysis.store import db  # noqa: E402
+from analysis.selection import default_bands  # noqa: E402
+from analysis.selection import Filters  # noqa: E402
+from analysis.outcomes.comparisons import run_comparison  # noqa: E402
 from analysis.demo import build_demo_store  # noqa: E402
-from analysis.methods import compare_bootstrap  # noqa: E402
-from analysis.person_values import load_month_values  # noqa: E402
+from analysis.stats.methods import compare_bootstrap  # noqa: E402
+from analysis.outcomes.person_values import load_month_values  # noqa: E402
 
 
 def median_s(fn, repeat: int) -> float:

@@ -24,13 +24,13 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis import db  # noqa: E402
-from analysis.bands import default_bands  # noqa: E402
-from analysis.cells import Filters  # noqa: E402
-from analysis.compare import compare_hours, compare_hours_by_sex  # noqa: E402
+from analysis.store import db  # noqa: E402
+from analysis.selection import default_bands  # noqa: E402
+from analysis.selection import Filters  # noqa: E402
+from analysis.outcomes.compare import compare_hours, compare_hours_by_sex  # noqa: E402
 from analysis.demo import DemoSpec, build_demo_store  # noqa: E402
-from analysis.disclosure import find_differencing_risks  # noqa: E402
-from analysis.overview import summarize_people, trace_hours  # noqa: E402
+from analysis.present.disclosure import find_differencing_risks  # noqa: E402
+from analysis.outcomes.overview import summarize_people, trace_hours  # noqa: E402
 
 
 def national_spec(people: int, months: int) -> DemoSpec:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import streamlit as st
 
-from analysis import db
+from analysis.store import db
 from analysis.demo import DemoSpec, build_demo_store
 
 

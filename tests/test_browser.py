@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from analysis.demo import DemoSpec, build_demo_store
-from analysis.exports import find_browser
+from analysis.present.exports import find_browser
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED = bool(os.environ.get("CI"))  # CI installs Chromium and Playwright: there the test must run

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from analysis import db
-from analysis.bands import parse_band_edges
-from analysis.cells import Filters
-from analysis.compare import compare_hours
-from analysis.comparisons import compare_fast_welch
+from analysis.store import db
+from analysis.selection import parse_band_edges
+from analysis.selection import Filters
+from analysis.outcomes.compare import compare_hours
+from analysis.outcomes.comparisons import compare_fast_welch
 
 ROOT = Path(__file__).resolve().parent.parent
 

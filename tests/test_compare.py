@@ -9,13 +9,13 @@ from reference import month_values
 from scipy import stats
 from statsmodels.stats.anova import anova_lm
 
-from analysis import db
-from analysis.bands import parse_band_edges
-from analysis.cells import Filters
-from analysis.compare import GROUP_COLUMNS, compare_hours
+from analysis.store import db
+from analysis.selection import parse_band_edges
+from analysis.selection import Filters
+from analysis.outcomes.compare import GROUP_COLUMNS, compare_hours
 from analysis.demo import generate_demo_trial, study_data_end
 from analysis.errors import InputError
-from analysis.overview import summarize_people, trace_hours
+from analysis.outcomes.overview import summarize_people, trace_hours
 
 BANDS = parse_band_edges("65,76,86,96")
 

@@ -10,14 +10,14 @@ import pytest
 from conftest import frame, hours_frame, person, write_tiny_store
 from tableone import TableOne
 
-from analysis import db
-from analysis.bands import parse_band_edges
-from analysis.baseline import count_flow, describe_baseline, load_baseline
-from analysis.cells import Filters
-from analysis.comparisons import compare_by_method, compare_fast_welch, run_comparison
+from analysis.store import db
+from analysis.selection import parse_band_edges
+from analysis.outcomes.baseline import count_flow, describe_baseline, load_baseline
+from analysis.selection import Filters
+from analysis.outcomes.comparisons import compare_by_method, compare_fast_welch, run_comparison
 from analysis.demo import build_demo_store
-from analysis.person_values import load_all_months, load_month_values
-from analysis.reproduce import reproduce_snippet
+from analysis.outcomes.person_values import load_all_months, load_month_values
+from analysis.present.reproduce import reproduce_snippet
 
 BANDS = parse_band_edges("65,76,86,96")
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,8 +10,8 @@ import pytest
 from conftest import SMALL_SPEC
 from reference import month_values
 
-from analysis import db
-from analysis.costs import (
+from analysis.store import db
+from analysis.economics.costs import (
     _active_years,
     check_published_claims,
     draw_effects,
@@ -28,7 +28,7 @@ from analysis.costs import (
 )
 from analysis.demo import generate_demo_trial, study_data_end
 from analysis.errors import InputError
-from analysis.scenario import LAYOUT, Scenario, read_scenario
+from analysis.economics.scenario import LAYOUT, Scenario, read_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 ZERO = {"65-75": 0.0, "76-85": 0.0, "86-95": 0.0}

@@ -5,13 +5,13 @@ import pandas as pd
 import pytest
 from conftest import frame, hours_frame, person, write_tiny_store
 
-from analysis import db
-from analysis.access import ANALYST, VIEWER, Access, effective_threshold, parse_analysts, resolve_access
-from analysis.bands import default_bands
-from analysis.baseline import describe_baseline, load_baseline
-from analysis.cells import Filters
-from analysis.compare import compare_hours
-from analysis.disclosure import (
+from analysis.store import db
+from analysis.present.access import ANALYST, VIEWER, Access, effective_threshold, parse_analysts, resolve_access
+from analysis.selection import default_bands
+from analysis.outcomes.baseline import describe_baseline, load_baseline
+from analysis.selection import Filters
+from analysis.outcomes.compare import compare_hours
+from analysis.present.disclosure import (
     combine_risks,
     find_differencing_risks,
     hide_at_risk_counts,
@@ -21,7 +21,7 @@ from analysis.disclosure import (
     hide_people_rows,
     hide_split_rows,
 )
-from analysis.overview import summarize_people
+from analysis.outcomes.overview import summarize_people
 
 THRESHOLD = 5
 
@@ -248,7 +248,7 @@ def uneven_store(tmp_path):
 
 @pytest.mark.parametrize("store_name", ["mixed_store", "uneven_store"])
 def test_sex_split_hides_so_nothing_follows_from_the_rest(request, store_name):
-    from analysis.compare import SEX_GROUPS, compare_hours_by_sex
+    from analysis.outcomes.compare import SEX_GROUPS, compare_hours_by_sex
 
     store = request.getfixturevalue(store_name)
     bands = default_bands()

@@ -7,8 +7,8 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy import stats
 
-from analysis.comparisons import holm
-from analysis.methods import (
+from analysis.stats.descriptive import holm
+from analysis.stats.methods import (
     compare_ancova,
     compare_bootstrap,
     compare_mann_whitney,

@@ -6,7 +6,7 @@ from conftest import frame, hours_frame, person, write_tiny_store
 from streamlit.testing.v1 import AppTest
 
 from analysis.demo import DemoSpec, build_demo_store
-from analysis.texts import t
+from analysis.present.texts import t
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 
@@ -145,7 +145,7 @@ def test_data_page_runs_in_both_languages(store, lang):
 def test_running_app_picks_up_an_import_without_restart(store, tmp_path, monkeypatch):
     from test_import import write_pair
 
-    from analysis.importer import import_study
+    from analysis.intake.importer import import_study
 
     monkeypatch.setenv("IHR_PSEUDONYM_KEY", str(tmp_path / "key"))
     at = run_app()
@@ -298,7 +298,7 @@ def test_presentation_exports_a_stamped_deck(store):
     at.sidebar.button(key="make_pptx").click().run()
     assert not at.exception and not at.error
     from analysis import db
-    from analysis.report import data_version, render_report
+    from analysis.present.report import data_version, render_report
 
     con = db.connect(store)
     deck = Presentation(BytesIO(render_report(con, "demo", "pptx")))

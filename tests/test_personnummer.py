@@ -3,8 +3,8 @@ import datetime as dt
 import pytest
 
 from analysis.errors import StoreError
-from analysis.personnummer import luhn_check_digit, normalize_personnummer
-from analysis.pseudonym import load_or_create_key, pseudonymize
+from analysis.intake.personnummer import luhn_check_digit, normalize_personnummer
+from analysis.intake.pseudonym import load_or_create_key, pseudonymize
 
 TODAY = dt.date(2026, 11, 22)
 

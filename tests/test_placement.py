@@ -10,11 +10,11 @@ import pytest
 from conftest import SMALL_SPEC, frame, hours_frame, person, write_tiny_store
 from lifelines import CoxPHFitter
 
-from analysis import db
-from analysis.bands import parse_band_edges
-from analysis.cells import Filters
+from analysis.store import db
+from analysis.selection import parse_band_edges
+from analysis.selection import Filters
 from analysis.demo import generate_demo_trial
-from analysis.placement import analyze_placement, load_placement_data
+from analysis.outcomes.placement import analyze_placement, load_placement_data
 
 BANDS = parse_band_edges("65,76,86,96")
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,10 +3,10 @@ import datetime as dt
 import pandas as pd
 from conftest import frame, hours_frame, person, write_tiny_store
 
-from analysis import db
-from analysis.db import scratch
-from analysis.fileformat import MASK, preview_file, template_csv
-from analysis.quality import summarize_quality
+from analysis.store import db
+from analysis.store.db import scratch
+from analysis.intake.fileformat import MASK, preview_file, template_csv
+from analysis.intake.quality import summarize_quality
 
 
 def test_quality_summary_by_hand(tmp_path):
@@ -24,7 +24,7 @@ def test_quality_summary_by_hand(tmp_path):
 
 
 def test_templates_import_cleanly(tmp_path, monkeypatch):
-    from analysis.importer import import_study
+    from analysis.intake.importer import import_study
 
     monkeypatch.setenv("IHR_PSEUDONYM_KEY", str(tmp_path / "key"))
     (tmp_path / "p.csv").write_text(template_csv("participants"), encoding="utf-8")

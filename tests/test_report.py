@@ -7,8 +7,8 @@ import pytest
 from conftest import frame, hours_frame, person, write_tiny_store
 from pptx import Presentation
 
-from analysis import db
-from analysis.report import build_briefing, data_version, write_report
+from analysis.store import db
+from analysis.present.report import build_briefing, data_version, write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,11 +5,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.bands import AgeBand, label_age, parse_band_edges
-from analysis.disclosure import suppress_small
+from analysis.selection import AgeBand, label_age, parse_band_edges
+from analysis.present.disclosure import suppress_small
 from analysis.errors import InputError
 from analysis.settings import SETTINGS, get_setting
-from analysis.texts import TEXTS, format_number, format_p, read_difference
+from analysis.present.texts import TEXTS, format_number, format_p, read_difference
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -122,7 +122,7 @@ def test_suppress_small_hides_small_denominators_and_numerators():
 def test_hide_complements_closes_subtraction():
     import pandas as pd
 
-    from analysis.disclosure import hide_complements
+    from analysis.present.disclosure import hide_complements
 
     sizes = pd.Series([3, 10, 12, 25])
     total = pd.Series([False, False, False, True])

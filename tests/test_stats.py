@@ -5,7 +5,7 @@ import statsmodels.formula.api as smf
 from scipy import stats
 from statsmodels.stats.anova import anova_lm
 
-from analysis.stats import describe_cells, interaction_f_test, proportion_ci, welch_from_stats
+from analysis.stats.descriptive import describe_cells, interaction_f_test, proportion_ci, welch_from_stats
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -9,7 +9,7 @@ from lifelines import AalenJohansenFitter, CoxTimeVaryingFitter, KaplanMeierFitt
 from lifelines.datasets import load_rossi
 from statsmodels.duration.hazard_regression import PHReg
 
-from analysis.survival import (
+from analysis.stats.survival import (
     _censoring_survival_before,
     estimate_cuminc,
     estimate_km_complement,

@@ -11,26 +11,26 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis import db
-from analysis.access import Access, effective_threshold, parse_analysts, resolve_access
-from analysis.bands import AgeBand, default_bands
-from analysis.baseline import count_flow, describe_baseline, load_baseline
-from analysis.cells import APPLICATION_TYPES, SEXES, Filters
-from analysis.compare import HoursComparison, compare_hours, compare_hours_by_sex
-from analysis.comparisons import run_comparison
-from analysis.costs import PSA_DRAWS, draw_effects, effect_intervals, estimate_effects, load_effect_data
+from analysis.store import db
+from analysis.present.access import Access, effective_threshold, parse_analysts, resolve_access
+from analysis.selection import AgeBand, default_bands
+from analysis.outcomes.baseline import count_flow, describe_baseline, load_baseline
+from analysis.selection import APPLICATION_TYPES, SEXES, Filters
+from analysis.outcomes.compare import HoursComparison, compare_hours, compare_hours_by_sex
+from analysis.outcomes.comparisons import run_comparison
+from analysis.economics.costs import PSA_DRAWS, draw_effects, effect_intervals, estimate_effects, load_effect_data
 from analysis.demo import build_demo_store
-from analysis.disclosure import SUPPRESSED, find_differencing_risks
+from analysis.present.disclosure import SUPPRESSED, find_differencing_risks
 from analysis.errors import UserFacingError
-from analysis.exports import figure_to_image, find_browser, table_to_csv, table_to_excel, tabulate_figure
-from analysis.methods import fit_mixed_model
-from analysis.overview import summarize_people, trace_hours
-from analysis.person_values import load_all_months, load_month_values
-from analysis.placement import analyze_placement
+from analysis.present.exports import figure_to_image, find_browser, table_to_csv, table_to_excel, tabulate_figure
+from analysis.stats.methods import fit_mixed_model
+from analysis.outcomes.overview import summarize_people, trace_hours
+from analysis.outcomes.person_values import load_all_months, load_month_values
+from analysis.outcomes.placement import analyze_placement
 from analysis.settings import get_setting
-from analysis.stamp import Stamp, data_version, make_stamp
-from analysis.studies import describe_study, resolve_study
-from analysis.texts import LANGUAGES, band_label, format_number, t
+from analysis.present.stamp import Stamp, data_version, make_stamp
+from analysis.store.studies import describe_study, resolve_study
+from analysis.present.texts import LANGUAGES, band_label, format_number, t
 
 logger = logging.getLogger(__name__)
 NO_FILTERS = Filters()

@@ -7,14 +7,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis.baseline import ARMS
-from analysis.comparisons import METHOD_NAMES, holm
-from analysis.disclosure import combine_risks, hide_band_rows, hide_baseline_cells, hide_flow_cells
-from analysis.methods import METHODS
-from analysis.person_values import AS_ZERO, EXCLUDE, HANDLING
-from analysis.reproduce import reproduce_snippet
+from analysis.outcomes.baseline import ARMS
+from analysis.outcomes.comparisons import METHOD_NAMES, holm
+from analysis.present.disclosure import combine_risks, hide_band_rows, hide_baseline_cells, hide_flow_cells
+from analysis.stats.methods import METHODS
+from analysis.outcomes.person_values import AS_ZERO, EXCLUDE, HANDLING
+from analysis.present.reproduce import reproduce_snippet
 from analysis.settings import get_setting
-from analysis.texts import format_number, format_p, t
+from analysis.present.texts import format_number, format_p, t
 from views import common
 
 DEFAULT_TIMEPOINTS = (3, 6, 12, 24)

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis.costs import (
+from analysis.economics.costs import (
     PSA_DRAWS,
     check_published_claims,
     eskilstuna_preset,
@@ -19,8 +19,8 @@ from analysis.costs import (
     tornado,
     with_effects,
 )
-from analysis.scenario import BANDS, SOURCES, Scenario, validate_scenario
-from analysis.texts import format_number, input_label, read_savings, t
+from analysis.economics.scenario import BANDS, SOURCES, Scenario, validate_scenario
+from analysis.present.texts import format_number, input_label, read_savings, t
 from views import common
 
 SCENARIOS = ("example", "study", "eskilstuna")

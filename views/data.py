@@ -9,11 +9,11 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analysis import db
-from analysis.fileformat import HOURS_FIELDS, PARTICIPANT_FIELDS, detect_mapping, preview_file, template_csv
-from analysis.importer import ImportRejected, import_study
-from analysis.quality import summarize_quality
-from analysis.texts import format_number, t
+from analysis.store import db
+from analysis.intake.fileformat import HOURS_FIELDS, PARTICIPANT_FIELDS, detect_mapping, preview_file, template_csv
+from analysis.intake.importer import ImportRejected, import_study
+from analysis.intake.quality import summarize_quality
+from analysis.present.texts import format_number, t
 from views import common
 
 

@@ -8,10 +8,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis.compare import SEX_GROUPS
-from analysis.disclosure import hide_band_rows, hide_people_rows, hide_split_rows, hide_trace_rows
+from analysis.outcomes.compare import SEX_GROUPS
+from analysis.present.disclosure import hide_band_rows, hide_people_rows, hide_split_rows, hide_trace_rows
 from analysis.settings import get_setting
-from analysis.texts import format_number, format_p, read_difference, t
+from analysis.present.texts import format_number, format_p, read_difference, t
 from views import common
 
 

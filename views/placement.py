@@ -7,10 +7,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis.disclosure import SUPPRESSED, hide_at_risk_counts, hide_placement_rows
-from analysis.placement import DAYS_PER_MONTH, RISK_MONTHS
+from analysis.present.disclosure import SUPPRESSED, hide_at_risk_counts, hide_placement_rows
+from analysis.outcomes.placement import DAYS_PER_MONTH, RISK_MONTHS
 from analysis.settings import get_setting
-from analysis.texts import format_number, format_p, read_placement, t
+from analysis.present.texts import format_number, format_p, read_placement, t
 from views import common
 
 

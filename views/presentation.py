@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analysis.costs import PSA_DRAWS, project_costs, simulate_net, summarize_uncertainty, with_effects
-from analysis.disclosure import hide_band_rows, hide_placement_rows
-from analysis.report import render_report
-from analysis.scenario import Scenario
+from analysis.economics.costs import PSA_DRAWS, project_costs, simulate_net, summarize_uncertainty, with_effects
+from analysis.present.disclosure import hide_band_rows, hide_placement_rows
+from analysis.present.report import render_report
+from analysis.economics.scenario import Scenario
 from analysis.settings import get_setting
-from analysis.texts import format_number, format_p, read_difference, read_placement, read_savings, t
+from analysis.present.texts import format_number, format_p, read_difference, read_placement, read_savings, t
 from views import common
 
 SLIDES = ("hours", "placement", "money")

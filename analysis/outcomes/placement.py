@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis import db
-from analysis.bands import ALL, AgeBand
-from analysis.cells import Filters, band_case
 from analysis.records import to_records
-from analysis.survival import estimate_cuminc, estimate_km_complement, fit_cox, fit_fine_gray, value_at
+from analysis.selection import ALL, Selection
+from analysis.stats.survival import estimate_cuminc, estimate_km_complement, fit_cox, fit_fine_gray, value_at
+from analysis.store import db
+from analysis.store.cells import band_case, filter_sql
 
 DAYS_PER_MONTH = 365.25 / 12
 PLACED, DIED, CENSORED = 1, 2, 0
@@ -27,28 +25,21 @@ RISK_CONTRASTS = ("risk_difference", "rd_ci_low", "rd_ci_high", "risk_ratio", "r
 CONTRASTS = (*MODEL_CONTRASTS, *(f"{k}_{m}" for m in RISK_MONTHS for k in RISK_CONTRASTS))
 
 
-def load_placement_data(
-    con: duckdb.DuckDBPyConnection, study: str, filters: Filters, bands: Sequence[AgeBand], month: int | None = None
-) -> pd.DataFrame:
+def load_placement_data(con: db.Connection, selection: Selection) -> pd.DataFrame:
     """Return one row per randomized person: time to placement, death or censoring, in days.
 
     The event is placement (1) when the move into a nursing home comes first (on the same day as a
     death, placement counts), death (2) when death comes first, otherwise censoring (0) at the end of
-    follow-up (followup_end, else the study's data_end). With ``month`` K, everyone is also censored
-    at the same day of the month K months after randomization.
+    follow-up (followup_end, else the study's data_end). With the selection's month K, everyone is
+    also censored at the same day of the month K months after randomization; without one, not.
 
     Parameters
     ----------
-    con : DuckDBPyConnection
+    con : Connection
         An open store.
-    study : str
-        Study name.
-    filters : Filters
-        Subgroup filters.
-    bands : sequence of AgeBand
-        Age bands (people outside every band get age_band None).
-    month : int, optional
-        Window in months.
+    selection : Selection
+        Study, filters and bands (people outside every band get age_band None); month: window in
+        months, or None for the whole follow-up.
 
     Returns
     -------
@@ -56,8 +47,9 @@ def load_placement_data(
         arm, intervention (0/1), age_band, time (days), event, nursing_home_days, person_years.
 
     """
-    band_sql, band_params = band_case(bands)
-    filter_sql, filter_params = filters.sql(district="coalesce(p.district, '')")
+    month = selection.month
+    band_sql, band_params = band_case(selection.bands)
+    cond_sql, cond_params = filter_sql(selection.filters, district="coalesce(p.district, '')")
     sql = f"""
         WITH p AS (
             SELECT p.arm, p.randomized_on, p.placed_on, p.died_on, {band_sql} AS age_band,
@@ -65,7 +57,7 @@ def load_placement_data(
                          CASE WHEN ?::INTEGER IS NULL THEN DATE '9999-12-31'
                               ELSE (p.randomized_on + to_months(?::INTEGER))::DATE END) AS stop_on
             FROM participants p JOIN studies s USING (study)
-            WHERE p.study = ? AND {filter_sql}
+            WHERE p.study = ? AND {cond_sql}
         ), e AS (
             SELECT *,
                    CASE WHEN placed_on IS NOT NULL AND placed_on <= stop_on
@@ -81,7 +73,7 @@ def load_placement_data(
                datediff('day', randomized_on, alive_until) / 365.25 AS person_years
         FROM e
     """
-    params = [*band_params, month, month, study, *filter_params]
+    params = [*band_params, month, month, selection.study, *cond_params]
     return db.query(con, sql, params)
 
 
@@ -182,24 +174,16 @@ def _analyze_group(part: pd.DataFrame, horizon_days: float) -> tuple[dict, list[
     return row, curves
 
 
-def analyze_placement(
-    con: duckdb.DuckDBPyConnection, study: str, month: int, filters: Filters, bands: Sequence[AgeBand]
-) -> PlacementResult:
-    """Analyse time to nursing-home placement within ``month`` months, per age band and overall.
+def analyze_placement(con: db.Connection, selection: Selection) -> PlacementResult:
+    """Analyse time to nursing-home placement within the selection's window of K months, per age band and overall.
 
     Parameters
     ----------
-    con : DuckDBPyConnection
+    con : Connection
         An open store.
-    study : str
-        Study name.
-    month : int
-        Window K in months: follow-up is censored on the same day of the month K months after
-        randomization.
-    filters : Filters
-        Subgroup filters.
-    bands : sequence of AgeBand
-        Age bands; 'all' covers everyone.
+    selection : Selection
+        Study, filters and bands; month: window K in months (follow-up is censored on the same day
+        of the month K months after randomization).
 
     Returns
     -------
@@ -215,12 +199,13 @@ def analyze_placement(
         (within 3 days of the mark, as calendar months differ in length).
 
     """
+    month = selection.required_month()
     horizon = month * DAYS_PER_MONTH + 31  # every person's window ends within a few days of K months
-    data = load_placement_data(con, study, filters, bands, month)
-    full = load_placement_data(con, study, filters, bands, None)
+    data = load_placement_data(con, selection)
+    full = load_placement_data(con, selection.at(None))
     rows, curves, at_risk = [], [], []
     marks = sorted({*range(0, month + 1, 3), month})
-    for label in [b.label for b in bands] + [ALL]:
+    for label in [b.label for b in selection.bands] + [ALL]:
         part = data if label == ALL else data[data["age_band"] == label]
         for arm in ("intervention", "control"):
             times = part.loc[part["arm"] == arm, "time"].to_numpy()

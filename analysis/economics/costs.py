@@ -11,14 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis import db
-from analysis.bands import parse_band_edges
-from analysis.cells import band_case
-from analysis.scenario import BANDS, Scenario
+from analysis.economics.scenario import BANDS, Scenario
+from analysis.selection import parse_band_edges
+from analysis.store import db
+from analysis.store.cells import band_case
 
 PSA_DRAWS = 10_000
 SEED = 20150831
@@ -143,7 +142,7 @@ def total_net(scenario: Scenario) -> float:
 # ---- effects estimated from a study -------------------------------------------------------------------
 
 
-def load_effect_data(con: duckdb.DuckDBPyConnection, study: str, followup_months: int) -> pd.DataFrame:
+def load_effect_data(con: db.Connection, study: str, followup_months: int) -> pd.DataFrame:
     """Return one row per person: band, arm, mean hours per counted month 1..F, nursing-home days, person-years.
 
     Hours follow the README's definitions (counted while at home and followed); nursing-home days and

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from scipy import stats
+from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
 
@@ -126,3 +127,39 @@ def proportion_ci(count: Sequence[int], n: Sequence[int]) -> tuple[np.ndarray, n
         lo, hi = proportion_confint(count[ok], n[ok], alpha=0.05, method="wilson")
         low[ok], high[ok] = lo, hi
     return low, high
+
+
+def holm(p_values: Sequence[float]) -> np.ndarray:
+    """Return Holm-adjusted p-values (statsmodels), leaving NaN where a p-value is missing."""
+    p = np.asarray(p_values, dtype=float)
+    out = np.full(len(p), np.nan)
+    ok = ~np.isnan(p)
+    if ok.any():
+        out[ok] = multipletests(p[ok], method="holm")[1]
+    return out
+
+
+def standardized_difference_continuous(x1: np.ndarray, x0: np.ndarray) -> float:
+    """Return (mean1 - mean0) / sqrt((var1 + var0) / 2), the standardized mean difference."""
+    if len(x1) < 2 or len(x0) < 2:
+        return float("nan")
+    pooled = np.sqrt((np.var(x1, ddof=1) + np.var(x0, ddof=1)) / 2)
+    return float((np.mean(x1) - np.mean(x0)) / pooled) if pooled > 0 else float("nan")
+
+
+def standardized_difference_categorical(p1: np.ndarray, p0: np.ndarray) -> float:
+    """Return the standardized difference of category shares (Yang & Dalton 2012; binary: Austin 2009).
+
+    sqrt((p1 - p0)' S^-1 (p1 - p0)) over all levels but the first, with S the mean of the two
+    multinomial covariance matrices.
+    """
+    t, c = np.asarray(p1, dtype=float)[1:], np.asarray(p0, dtype=float)[1:]
+    if len(t) == 0:
+        return float("nan")
+    s = (np.diag(t) - np.outer(t, t) + np.diag(c) - np.outer(c, c)) / 2
+    diff = t - c
+    try:
+        value = float(np.sqrt(diff @ np.linalg.inv(s) @ diff))
+    except np.linalg.LinAlgError:
+        value = float(np.sqrt(diff @ np.linalg.pinv(s) @ diff))
+    return value

@@ -12,8 +12,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis.errors import UserFacingError
-from analysis.stamp import Stamp
-from analysis.texts import t
+from analysis.present.stamp import Stamp
+from analysis.present.texts import t
 
 IMAGE_FORMATS = ("png", "svg")
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis.bands import AgeBand
-from analysis.cells import Filters, sum_by_band
-from analysis.placement import CONTRASTS
+from analysis.outcomes.placement import CONTRASTS
+from analysis.selection import Filters, Selection
+from analysis.store import db
+from analysis.store.cells import sum_by_band
 
 SUPPRESSED = ".."
 
@@ -93,13 +93,7 @@ def hide_complements(hidden: pd.Series, sizes: pd.Series, is_total: pd.Series) -
 
 
 def find_differencing_risks(
-    con: duckdb.DuckDBPyConnection,
-    study: str,
-    filters: Filters,
-    bands: Sequence[AgeBand],
-    threshold: int,
-    month: int | None = None,
-    by_month: bool = False,
+    con: db.Connection, selection: Selection, threshold: int, by_month: bool = False
 ) -> pd.DataFrame:
     """Mark the cells of a filtered view that another filter choice could be subtracted from to reveal a few people.
 
@@ -111,20 +105,15 @@ def find_differencing_risks(
 
     Parameters
     ----------
-    con : DuckDBPyConnection
+    con : Connection
         An open store.
-    study : str
-        Study name.
-    filters : Filters
-        The view's filters; only the fields with a selection matter.
-    bands : sequence of AgeBand
-        Age bands; 'all' covers everyone.
+    selection : Selection
+        The view: study, filters (only the fields with a selection matter) and bands; month: count
+        people followed up in this month (hours views), or None to count everyone randomized.
     threshold : int
         Smallest group a difference may reveal.
-    month : int, optional
-        Count people followed up in this month (hours views); None counts everyone randomized.
     by_month : bool
-        Count per follow-up month (trajectory views); ``month`` is then ignored.
+        Count per follow-up month (trajectory views); the selection's month is then ignored.
 
     Returns
     -------
@@ -132,15 +121,15 @@ def find_differencing_risks(
         age_band, arm (and month_k when by_month), at_risk (bool).
 
     """
-    fields = [f for f in ("sex", "application_type", "district") if getattr(filters, f)]
+    fields = [f for f in ("sex", "application_type", "district") if getattr(selection.filters, f)]
+    month = selection.month
     keys = ["age_band", "arm", *(["month_k"] if by_month else [])]
     if by_month or month is not None:
         table, where, params = "followup_cells", ("TRUE" if by_month else "month_k = ?"), ([] if by_month else [month])
     else:
         table, where, params = "people_cells", "TRUE", []
-    counts = sum_by_band(
-        con, table, {"n": "n"}, study, Filters(), bands, by=(*keys[1:], *fields), where=where, where_params=params
-    )
+    everyone = selection.with_filters(Filters())
+    counts = sum_by_band(con, table, {"n": "n"}, everyone, by=(*keys[1:], *fields), where=where, where_params=params)
     if not fields:
         return counts[keys].drop_duplicates().assign(at_risk=False).reset_index(drop=True)
     small = (counts["n"] > 0) & (counts["n"] < threshold)

@@ -13,11 +13,14 @@ import pandas as pd
 
 from analysis.errors import StoreError
 
+Connection = duckdb.DuckDBPyConnection  # the type every other module names a connection by
+Error = duckdb.Error  # what DuckDB raises; other modules catch it under this name
+
 STORE = "store"  # catalog name of the attached store file
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "data" / "schema.sql"
+SCHEMA_PATH = Path(__file__).resolve().parent / "schema.sql"
 
 
-def connect(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
+def connect(path: str | os.PathLike[str]) -> Connection:
     """Open an existing store read-only; raise StoreError naming the file when it cannot be opened.
 
     Read-only connections let several readers share the file while a writer builds a new
@@ -38,7 +41,7 @@ def connect(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
         con.execute(f"ATTACH ? AS {STORE} (READ_ONLY)", [str(path)])
         con.execute(f"USE {STORE}")
         return con
-    except duckdb.Error as exc:
+    except Error as exc:
         con.close()
         raise StoreError(
             f"Databasen {path} kunde inte öppnas: {exc}",
@@ -46,7 +49,7 @@ def connect(path: str | os.PathLike[str]) -> duckdb.DuckDBPyConnection:
         ) from None
 
 
-def scratch() -> duckdb.DuckDBPyConnection:
+def scratch() -> Connection:
     """Open an in-memory database for work on files that must not touch any store (previews)."""
     return duckdb.connect(":memory:")
 
@@ -57,7 +60,7 @@ def data_version(path: str | os.PathLike[str]) -> tuple[int, int]:
     return (st.st_ino, st.st_mtime_ns)
 
 
-def query(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
+def query(con: Connection, sql: str, params: list | None = None) -> pd.DataFrame:
     """Run one query on its own cursor (on the attached store) with bound parameters; return a DataFrame."""
     cur = con.cursor()
     try:
@@ -85,8 +88,8 @@ def _new_file_beside(path: Path) -> Iterator[Path]:
 
 def write_store(
     path: str | os.PathLike[str],
-    fill: Callable[[duckdb.DuckDBPyConnection], None],
-    prepare: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+    fill: Callable[[Connection], None],
+    prepare: Callable[[Connection], None] | None = None,
 ) -> None:
     """Build a complete store in a new file and atomically put it in place of ``path``.
 
@@ -111,7 +114,7 @@ def write_store(
         os.replace(tmp, path)
 
 
-def _copy_tables(con: duckdb.DuckDBPyConnection, source: Path) -> None:
+def _copy_tables(con: Connection, source: Path) -> None:
     """Copy every table of an existing store into the new one."""
     con.execute("ATTACH ? AS old (READ_ONLY)", [str(source)])
     try:
@@ -121,7 +124,7 @@ def _copy_tables(con: duckdb.DuckDBPyConnection, source: Path) -> None:
         con.execute("DETACH old")
 
 
-def delete_study(con: duckdb.DuckDBPyConnection, study: str) -> None:
+def delete_study(con: Connection, study: str) -> None:
     """Remove every row of one study from a writable store."""
     for table in ("hours", "participants", "followup_cells", "people_cells", "studies"):
         con.execute(f"DELETE FROM {table} WHERE study = ?", [study])  # table names are constants
@@ -133,7 +136,7 @@ _EXIT_ON = (
 )
 
 
-def build_aggregates(con: duckdb.DuckDBPyConnection, study: str) -> None:
+def build_aggregates(con: Connection, study: str) -> None:
     """(Re)compute followup_cells and people_cells of one study from participants and hours.
 
     Follow-up month k is the calendar month k months after the month of randomization. A person
@@ -191,6 +194,6 @@ def build_aggregates(con: duckdb.DuckDBPyConnection, study: str) -> None:
     )
 
 
-def list_studies(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def list_studies(con: Connection) -> pd.DataFrame:
     """Return every study in the store with its titles, demo flag and data end."""
     return query(con, "SELECT study, title_sv, title_en, is_demo, data_end FROM studies ORDER BY study")

@@ -4,58 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import duckdb
 import numpy as np
 import pandas as pd
 
-from analysis import db
-from analysis.bands import AgeBand
-from analysis.cells import Filters, band_case
+from analysis.selection import Selection
+from analysis.stats.descriptive import standardized_difference_categorical, standardized_difference_continuous
+from analysis.store import db
+from analysis.store.cells import band_case, filter_sql
 
 CONTINUOUS = ("age", "baseline_hours")
 CATEGORICAL = ("age_band", "sex", "application_type", "district")
 ARMS = ("intervention", "control")
 
 
-def load_baseline(
-    con: duckdb.DuckDBPyConnection, study: str, filters: Filters, bands: Sequence[AgeBand]
-) -> pd.DataFrame:
-    """Return one row per randomized person with the baseline columns (no identifiers)."""
-    band_sql, band_params = band_case([*bands])
-    filter_sql, filter_params = filters.sql(district="coalesce(district, '')")
+def load_baseline(con: db.Connection, selection: Selection) -> pd.DataFrame:
+    """Return one row per randomized person of the selection (month not used) with the baseline columns, no ids."""
+    band_sql, band_params = band_case(selection.bands)
+    cond_sql, cond_params = filter_sql(selection.filters, district="coalesce(district, '')")
     return db.query(
         con,
         f"""SELECT arm, age, {band_sql} AS age_band, sex, application_type, baseline_hours,
                    NULLIF(district, '') AS district
-            FROM participants WHERE study = ? AND {filter_sql} ORDER BY person_id""",
-        [*band_params, study, *filter_params],
+            FROM participants WHERE study = ? AND {cond_sql} ORDER BY person_id""",
+        [*band_params, selection.study, *cond_params],
     )
-
-
-def standardized_difference_continuous(x1: np.ndarray, x0: np.ndarray) -> float:
-    """Return (mean1 - mean0) / sqrt((var1 + var0) / 2), the standardized mean difference."""
-    if len(x1) < 2 or len(x0) < 2:
-        return float("nan")
-    pooled = np.sqrt((np.var(x1, ddof=1) + np.var(x0, ddof=1)) / 2)
-    return float((np.mean(x1) - np.mean(x0)) / pooled) if pooled > 0 else float("nan")
-
-
-def standardized_difference_categorical(p1: np.ndarray, p0: np.ndarray) -> float:
-    """Return the standardized difference of category shares (Yang & Dalton 2012; binary: Austin 2009).
-
-    sqrt((p1 - p0)' S^-1 (p1 - p0)) over all levels but the first, with S the mean of the two
-    multinomial covariance matrices.
-    """
-    t, c = np.asarray(p1, dtype=float)[1:], np.asarray(p0, dtype=float)[1:]
-    if len(t) == 0:
-        return float("nan")
-    s = (np.diag(t) - np.outer(t, t) + np.diag(c) - np.outer(c, c)) / 2
-    diff = t - c
-    try:
-        value = float(np.sqrt(diff @ np.linalg.inv(s) @ diff))
-    except np.linalg.LinAlgError:
-        value = float(np.sqrt(diff @ np.linalg.pinv(s) @ diff))
-    return value
 
 
 def describe_baseline(people: pd.DataFrame) -> pd.DataFrame:
@@ -127,12 +99,12 @@ def describe_baseline(people: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def count_flow(con: duckdb.DuckDBPyConnection, study: str, filters: Filters, timepoints: Sequence[int]) -> pd.DataFrame:
+def count_flow(con: db.Connection, selection: Selection, timepoints: Sequence[int]) -> pd.DataFrame:
     """CONSORT-style flow: per arm, randomized, and at each timepoint where people stand at its start.
 
     At the first day of follow-up month k a person is either still at home and followed, or has
     (first) moved into a nursing home, died, or left follow-up for another reason, whichever came
-    first.
+    first. Uses the selection's study and filters; everyone randomized counts, whatever their age.
 
     Returns
     -------
@@ -140,14 +112,14 @@ def count_flow(con: duckdb.DuckDBPyConnection, study: str, filters: Filters, tim
         arm, month, randomized, at_home, placed, died, left_followup.
 
     """
-    filter_sql, filter_params = filters.sql(district="coalesce(p.district, '')")
+    cond_sql, cond_params = filter_sql(selection.filters, district="coalesce(p.district, '')")
     return db.query(
         con,
         f"""
         WITH p AS (
             SELECT p.arm, date_trunc('month', p.randomized_on)::DATE AS m0, p.placed_on, p.died_on,
                    coalesce(p.followup_end, s.data_end) AS end_on
-            FROM participants p JOIN studies s USING (study) WHERE p.study = ? AND {filter_sql}
+            FROM participants p JOIN studies s USING (study) WHERE p.study = ? AND {cond_sql}
         ), t AS (SELECT unnest(?::INTEGER[]) AS month)
         SELECT arm, month, count(*) AS randomized,
                count(*) FILTER (WHERE status = 'home') AS at_home,
@@ -165,5 +137,5 @@ def count_flow(con: duckdb.DuckDBPyConnection, study: str, filters: Filters, tim
         )
         GROUP BY arm, month ORDER BY arm DESC, month
         """,
-        [study, *filter_params, list(timepoints)],
+        [selection.study, *cond_params, list(timepoints)],
     )

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from importlib import metadata
 
-import duckdb
-
-from analysis import db
-from analysis.cells import Filters
-from analysis.texts import t
+from analysis.present.texts import t
+from analysis.selection import Filters, Selection
 
 _LABELS = {
     "sv": ("Studie", "Urval", "Metoder", "Dataversion", "Appversion", "Datum", "Små tal"),
@@ -39,22 +35,6 @@ class Stamp:
     def text(self, lang: str) -> str:
         """Return the stamp as one line."""
         return " · ".join(f"{label}: {value}" for label, value in self.lines(lang))
-
-
-def data_version(con: duckdb.DuckDBPyConnection, study: str) -> str:
-    """Return a short hash of everything loaded for a study (participants and hours), computed in DuckDB."""
-    row = db.query(
-        con,
-        """SELECT (SELECT coalesce(sum(hash(person_id, arm, randomized_on, age, sex, application_type,
-                          baseline_hours, placed_on, died_on, followup_end, district) % 1000000007), 0)
-                   FROM participants WHERE study = ?) AS p,
-                  (SELECT count(*) FROM participants WHERE study = ?) AS np,
-                  (SELECT coalesce(sum(hash(person_id, month, hours) % 1000000007), 0) FROM hours WHERE study = ?) AS h,
-                  (SELECT count(*) FROM hours WHERE study = ?) AS nh""",
-        [study, study, study, study],
-    ).iloc[0]
-    text = "|".join(str(v) for v in row.tolist())
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def app_version() -> str:
@@ -86,19 +66,15 @@ def describe_suppression(threshold: int, configured: int, lang: str) -> str:
     return t("stamp.suppression_on", lang, n=threshold)
 
 
-def make_stamp(
-    version: str, study: str, filters: Filters, methods: str, threshold: int, configured: int, lang: str
-) -> Stamp:
+def make_stamp(version: str, selection: Selection, methods: str, threshold: int, configured: int, lang: str) -> Stamp:
     """Return the stamp of a view.
 
     Parameters
     ----------
     version : str
-        The data version (from data_version).
-    study : str
-        Study name.
-    filters : Filters
-        The view's filters.
+        The data version (from analysis.store.studies.fingerprint_study).
+    selection : Selection
+        The view: its study and filters are named (bands and month are in the figures).
     methods : str
         The methods behind the figures, in words.
     threshold : int
@@ -114,8 +90,8 @@ def make_stamp(
 
     """
     return Stamp(
-        study=study,
-        filters=describe_filters(filters, lang),
+        study=selection.study,
+        filters=describe_filters(selection.filters, lang),
         methods=methods,
         data_version=version,
         app_version=app_version(),

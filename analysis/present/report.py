@@ -8,12 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-import duckdb
-
-from analysis.bands import default_bands
-from analysis.cells import Filters
-from analysis.compare import compare_hours
-from analysis.costs import (
+from analysis.economics.costs import (
     PSA_DRAWS,
     draw_effects,
     estimate_effects,
@@ -23,14 +18,17 @@ from analysis.costs import (
     summarize_uncertainty,
     with_effects,
 )
-from analysis.disclosure import hide_band_rows, hide_placement_rows
+from analysis.economics.scenario import Scenario
 from analysis.errors import InputError
-from analysis.placement import analyze_placement
-from analysis.scenario import Scenario
+from analysis.outcomes.compare import compare_hours
+from analysis.outcomes.placement import analyze_placement
+from analysis.present.disclosure import hide_band_rows, hide_placement_rows
+from analysis.present.stamp import Stamp, make_stamp
+from analysis.present.texts import band_label, format_p, read_difference, read_placement, read_savings, t
+from analysis.selection import Filters, Selection, default_bands
 from analysis.settings import get_setting
-from analysis.stamp import Stamp, data_version, make_stamp
-from analysis.studies import describe_study
-from analysis.texts import band_label, format_p, read_difference, read_placement, read_savings, t
+from analysis.store import db
+from analysis.store.studies import describe_study, fingerprint_study
 
 FORMATS = ("pdf", "pptx")
 
@@ -56,12 +54,12 @@ class Briefing:
         return self.stamp.text(lang)
 
 
-def build_briefing(con: duckdb.DuckDBPyConnection, study: str, lang: str = "sv") -> Briefing:
+def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing:
     """Build the three key messages (hours, placement, money) as on the presentation page.
 
     Parameters
     ----------
-    con : DuckDBPyConnection
+    con : Connection
         An open store.
     study : str
         Study name.
@@ -77,7 +75,8 @@ def build_briefing(con: duckdb.DuckDBPyConnection, study: str, lang: str = "sv")
     bands = default_bands()
     threshold = int(get_setting("suppression_threshold"))
     month = min(int(get_setting("default_month")), info["max_month"] or 0)
-    hours = compare_hours(con, study, month, Filters(), bands)
+    selection = Selection(study, Filters(), bands, month)
+    hours = compare_hours(con, selection)
     sentences = [
         read_difference(band_label(row["age_band"], lang), row["ci_low"], row["ci_high"], lang)
         for _, row in hide_band_rows(hours.groups, threshold).iterrows()
@@ -93,7 +92,7 @@ def build_briefing(con: duckdb.DuckDBPyConnection, study: str, lang: str = "sv")
     )
     slides = [Slide(t("slides.hours", lang, month=month), sentences)]
     window = max(month, 1)
-    placement = analyze_placement(con, study, window, Filters(), bands)
+    placement = analyze_placement(con, selection.at(window))
     slides.append(
         Slide(
             t("slides.placement", lang, month=window),
@@ -122,7 +121,7 @@ def build_briefing(con: duckdb.DuckDBPyConnection, study: str, lang: str = "sv")
         if lang == "sv"
         else "Welch; Aalen–Johansen, Cox; cost model with bootstrap"
     )
-    stamp = make_stamp(data_version(con, study), study, Filters(), methods, threshold, threshold, lang)
+    stamp = make_stamp(fingerprint_study(con, study), selection, methods, threshold, threshold, lang)
     title = info["title_en"] if lang == "en" else info["title_sv"]
     if info["is_demo"]:
         title += " — " + t("demo.banner", lang).split(":")[0]
@@ -179,7 +178,7 @@ def write_pdf(briefing: Briefing, path: str | os.PathLike[str] | BinaryIO, lang:
             plt.close(fig)
 
 
-def render_report(con: duckdb.DuckDBPyConnection, study: str, fmt: str, lang: str = "sv") -> bytes:
+def render_report(con: db.Connection, study: str, fmt: str, lang: str = "sv") -> bytes:
     """Return the briefing as the bytes of a 'pdf' or 'pptx' file (for downloads)."""
     if fmt not in FORMATS:
         raise InputError(f"Okänt format {fmt!r}; välj pdf eller pptx.", f"Unknown format {fmt!r}; choose pdf or pptx.")
@@ -188,9 +187,7 @@ def render_report(con: duckdb.DuckDBPyConnection, study: str, fmt: str, lang: st
     return buffer.getvalue()
 
 
-def write_report(
-    con: duckdb.DuckDBPyConnection, study: str, fmt: str, out: str | os.PathLike[str], lang: str = "sv"
-) -> Path:
+def write_report(con: db.Connection, study: str, fmt: str, out: str | os.PathLike[str], lang: str = "sv") -> Path:
     """Build the briefing and write it as 'pdf' or 'pptx' to ``out``; return the path."""
     out = Path(out)
     out.write_bytes(render_report(con, study, fmt, lang))

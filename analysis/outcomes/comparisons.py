@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
-from analysis.bands import ALL, AgeBand
-from analysis.cells import Filters
-from analysis.compare import GROUP_COLUMNS, compare_hours
 from analysis.errors import InputError
-from analysis.methods import (
+from analysis.outcomes.compare import GROUP_COLUMNS, compare_hours
+from analysis.outcomes.person_values import EXCLUDE, HANDLING, load_all_months, load_month_values
+from analysis.records import json_value, to_records
+from analysis.selection import ALL, Selection
+from analysis.stats.descriptive import holm, interaction_f_test
+from analysis.stats.methods import (
     METHODS,
     compare_ancova,
     compare_bootstrap,
@@ -23,9 +22,7 @@ from analysis.methods import (
     compare_welch,
     fit_mixed_model,
 )
-from analysis.person_values import EXCLUDE, HANDLING, load_all_months, load_month_values
-from analysis.records import json_value, to_records
-from analysis.stats import interaction_f_test
+from analysis.store import db
 
 MIXED_MAX_ROWS = 300_000  # statsmodels MixedLM needs minutes beyond this on 2 cores
 ESTIMATORS = {
@@ -77,16 +74,6 @@ class MethodComparison:
         }
 
 
-def holm(p_values: Sequence[float]) -> np.ndarray:
-    """Return Holm-adjusted p-values (statsmodels), leaving NaN where a p-value is missing."""
-    p = np.asarray(p_values, dtype=float)
-    out = np.full(len(p), np.nan)
-    ok = ~np.isnan(p)
-    if ok.any():
-        out[ok] = multipletests(p[ok], method="holm")[1]
-    return out
-
-
 def _interaction(values: pd.DataFrame) -> dict:
     """F-test of arm × band from person values inside the bands."""
     banded = values[values["age_band"].notna()]
@@ -97,28 +84,16 @@ def _interaction(values: pd.DataFrame) -> dict:
 
 
 def compare_by_method(
-    con: duckdb.DuckDBPyConnection,
-    study: str,
-    month: int,
-    filters: Filters,
-    bands: Sequence[AgeBand],
-    method: str = "welch",
-    handling: str = EXCLUDE,
+    con: db.Connection, selection: Selection, method: str = "welch", handling: str = EXCLUDE
 ) -> MethodComparison:
     """Compare hours at follow-up month k, intervention minus control, per band and overall.
 
     Parameters
     ----------
-    con : DuckDBPyConnection
+    con : Connection
         An open store.
-    study : str
-        Study name.
-    month : int
-        Follow-up month k.
-    filters : Filters
-        Subgroup filters.
-    bands : sequence of AgeBand
-        Age bands.
+    selection : Selection
+        Study, filters and bands; month: follow-up month k.
     method : {'welch', 'bootstrap', 'ancova', 'two-part', 'mixed'}
         Estimator of the difference (see analysis.methods).
     handling : {'exclude', 'zero'}
@@ -142,10 +117,11 @@ def compare_by_method(
         raise InputError(
             f"Okänt val {handling!r}; välj exclude eller zero.", f"Unknown choice {handling!r}; use exclude or zero."
         )
-    values = load_month_values(con, study, month, filters, bands, handling)
+    month = selection.required_month()
+    values = load_month_values(con, selection, handling)
     mixed = None
     if method == "mixed":
-        all_months = load_all_months(con, study, month, filters, bands, handling)
+        all_months = load_all_months(con, selection, handling)
         if len(all_months) > MIXED_MAX_ROWS:
             raise InputError(
                 f"Den blandade modellen klarar högst {MIXED_MAX_ROWS:,} personmånader; "
@@ -155,7 +131,7 @@ def compare_by_method(
                 f"{len(all_months):,}. Choose a narrower selection or another method.",
             )
     rows = []
-    for label in [b.label for b in bands] + [ALL]:
+    for label in [b.label for b in selection.bands] + [ALL]:
         part = values if label == ALL else values[values["age_band"] == label]
         a = part.loc[part["intervention"] == 1, "hours"]
         b = part.loc[part["intervention"] == 0, "hours"]
@@ -190,29 +166,29 @@ def compare_by_method(
     return MethodComparison(month, method, handling, groups, _interaction(values))
 
 
-def compare_fast_welch(con, study, month, filters, bands) -> MethodComparison:
+def compare_fast_welch(con: db.Connection, selection: Selection) -> MethodComparison:
     """Run Welch with deaths and placements excluded from the cells (as the overview); Mann–Whitney per person."""
-    result = compare_hours(con, study, month, filters, bands)
+    result = compare_hours(con, selection)
     groups = result.groups.copy()
     in_bands = groups["age_band"] != ALL
     groups["p_value_holm"] = groups["p_value"]
     groups.loc[in_bands, "p_value_holm"] = holm(groups.loc[in_bands, "p_value"])
-    values = load_month_values(con, study, month, filters, bands, EXCLUDE)
+    values = load_month_values(con, selection, EXCLUDE)
     groups["mann_whitney_p"] = [
         compare_mann_whitney(values if label == ALL else values[values["age_band"] == label])["p_value"]
         for label in groups["age_band"]
     ]
-    return MethodComparison(month, "welch", EXCLUDE, groups, result.interaction)
+    return MethodComparison(result.month, "welch", EXCLUDE, groups, result.interaction)
 
 
 def run_comparison(
-    con, study, month, filters, bands, method: str = "welch", handling: str = EXCLUDE
+    con: db.Connection, selection: Selection, method: str = "welch", handling: str = EXCLUDE
 ) -> MethodComparison:
     """Run a comparison as the command line and the pages do: Welch with exclusion from the cells, else per person.
 
     Parameters
     ----------
-    con, study, month, filters, bands, method, handling
+    con, selection, method, handling
         As for compare_by_method.
 
     Returns
@@ -221,5 +197,5 @@ def run_comparison(
 
     """
     if method == "welch" and handling == EXCLUDE:
-        return compare_fast_welch(con, study, month, filters, bands)
-    return compare_by_method(con, study, month, filters, bands, method, handling)
+        return compare_fast_welch(con, selection)
+    return compare_by_method(con, selection, method, handling)

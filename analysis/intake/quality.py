@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 
-from analysis import db
-from analysis.fileformat import MAX_HOURS_PLAUSIBLE
+from analysis.intake.fileformat import MAX_HOURS_PLAUSIBLE
+from analysis.store import db
 
 HOURS_BINS = (0, 10, 20, 40, 60, 100, 200, MAX_HOURS_PLAUSIBLE)
 
 
-def summarize_quality(con: duckdb.DuckDBPyConnection, study: str) -> dict:
+def summarize_quality(con: db.Connection, study: str) -> dict:
     """Summarise what a study holds, computed in DuckDB.
 
     Parameters
     ----------
-    con : DuckDBPyConnection
+    con : Connection
         An open store.
     study : str
         Study name.

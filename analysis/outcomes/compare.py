@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-import duckdb
 import pandas as pd
 
-from analysis.bands import ALL, AgeBand
-from analysis.cells import Filters, sum_by_band
 from analysis.records import json_value, to_records
-from analysis.stats import describe_cells, interaction_f_test, welch_from_stats
+from analysis.selection import ALL, Selection
+from analysis.stats.descriptive import describe_cells, interaction_f_test, welch_from_stats
+from analysis.store import db
+from analysis.store.cells import sum_by_band
 
 _HOURS = {"n": "n", "total": "sum_hours", "total_sq": "sum_sq_hours"}
 
@@ -45,9 +44,7 @@ class HoursComparison:
         }
 
 
-def compare_hours(
-    con: duckdb.DuckDBPyConnection, study: str, month: int, filters: Filters, bands: Sequence[AgeBand]
-) -> HoursComparison:
+def compare_hours(con: db.Connection, selection: Selection) -> HoursComparison:
     """Compare mean home-care hours per month, intervention minus control, at follow-up month k.
 
     People count when living at home under follow-up in month k (see the README's definitions).
@@ -56,16 +53,10 @@ def compare_hours(
 
     Parameters
     ----------
-    con : DuckDBPyConnection
+    con : Connection
         An open store.
-    study : str
-        Study name.
-    month : int
-        Follow-up month k.
-    filters : Filters
-        Subgroup filters.
-    bands : sequence of AgeBand
-        Age bands.
+    selection : Selection
+        Study, filters and bands; month: follow-up month k.
 
     Returns
     -------
@@ -74,7 +65,8 @@ def compare_hours(
         (suffixed _intervention/_control); ``interaction`` has f, df_num, df_den and p_value.
 
     """
-    sums = sum_by_band(con, "followup_cells", _HOURS, study, filters, bands, where="month_k = ?", where_params=[month])
+    month = selection.required_month()
+    sums = sum_by_band(con, "followup_cells", _HOURS, selection, where="month_k = ?", where_params=[month])
     described = pd.concat(
         [sums[["age_band", "arm"]], describe_cells(sums["n"], sums["total"], sums["total_sq"])], axis=1
     )
@@ -82,7 +74,7 @@ def compare_hours(
         {"n": 0, "mean": float("nan"), "sd": float("nan"), "ci_low": float("nan"), "ci_high": float("nan")}
     )
     rows = []
-    for label in [b.label for b in bands] + [ALL]:
+    for label in [b.label for b in selection.bands] + [ALL]:
         part = described[described["age_band"] == label].set_index("arm")
         arm = {a: part.loc[a] if a in part.index else empty for a in ("intervention", "control")}
         i, c = arm["intervention"], arm["control"]
@@ -101,23 +93,15 @@ def compare_hours(
 SEX_GROUPS = ("total", "F", "M")
 
 
-def compare_hours_by_sex(
-    con: duckdb.DuckDBPyConnection, study: str, month: int, filters: Filters, bands: Sequence[AgeBand]
-) -> pd.DataFrame:
+def compare_hours_by_sex(con: db.Connection, selection: Selection) -> pd.DataFrame:
     """Compare hours at month k for everyone, women and men, as Kolada splits Totalt / Kvinnor / Män.
 
     Parameters
     ----------
-    con : DuckDBPyConnection
+    con : Connection
         An open store.
-    study : str
-        Study name.
-    month : int
-        Follow-up month.
-    filters : Filters
-        Other filters; its sex filter is replaced by each group's.
-    bands : sequence of AgeBand
-        Age bands; 'all' covers everyone.
+    selection : Selection
+        Study, filters (the sex filter is replaced by each group's) and bands; month: follow-up month.
 
     Returns
     -------
@@ -127,7 +111,7 @@ def compare_hours_by_sex(
     """
     frames = []
     for group in SEX_GROUPS:
-        chosen = replace(filters, sex=() if group == "total" else (group,))
-        frames.append(compare_hours(con, study, month, chosen, bands).groups.assign(sex_group=group))
+        chosen = replace(selection.filters, sex=() if group == "total" else (group,))
+        frames.append(compare_hours(con, selection.with_filters(chosen)).groups.assign(sex_group=group))
     out = pd.concat(frames, ignore_index=True)
     return out[["sex_group", *[c for c in out.columns if c != "sex_group"]]]

@@ -13,10 +13,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from analysis.errors import InputError
+from analysis.store import db
 
 
 @dataclass(frozen=True)
@@ -158,9 +158,7 @@ def _read_header(path: Path, label: str) -> tuple[str, list[str]]:
     return delimiter, columns
 
 
-def read_text_table(
-    con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], table: str, label: str
-) -> tuple[list[str], int]:
+def read_text_table(con: db.Connection, path: str | os.PathLike[str], table: str, label: str) -> tuple[list[str], int]:
     """Load a CSV, Excel (.xlsx) or Parquet file into TEMP table ``table`` with every value as text.
 
     The table keeps the file's order, so ``rowid + offset`` is the row number as a person sees it in
@@ -168,7 +166,7 @@ def read_text_table(
 
     Parameters
     ----------
-    con : DuckDBPyConnection
+    con : Connection
         A writable connection (the temp table lives only in this connection's memory).
     path : str or Path
         The file.
@@ -205,7 +203,7 @@ def read_text_table(
     return columns, offset
 
 
-def _csv_error(exc: duckdb.Error, label: str) -> InputError:
+def _csv_error(exc: db.Error, label: str) -> InputError:
     """Turn a CSV reader error into a message naming the line, never quoting the line's content."""
     match = re.search(r"[Ll]ine:? ?(\d+)", str(exc))
     where = f" (rad {match.group(1)})" if match else ""
@@ -218,7 +216,7 @@ def _csv_error(exc: duckdb.Error, label: str) -> InputError:
     )
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, label: str) -> None:
+def _read_csv(con: db.Connection, path: Path, table: str, label: str) -> None:
     """Load a CSV (comma, semicolon or tab; UTF-8 with or without BOM, or Windows-1252) as text."""
     with _as_utf8(path, label) as utf8:
         delimiter, columns = _read_header(utf8, label)
@@ -230,11 +228,11 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, label: str
                     null_padding = false, encoding = 'utf-8')""",
                 [str(utf8), delimiter, dict.fromkeys(columns, "VARCHAR")],
             )
-        except duckdb.Error as exc:
+        except db.Error as exc:
             raise _csv_error(exc, label) from None
 
 
-def _read_excel(con: duckdb.DuckDBPyConnection, path: Path, table: str, label: str) -> None:
+def _read_excel(con: db.Connection, path: Path, table: str, label: str) -> None:
     """Load the first sheet of an .xlsx file as text."""
     try:
         frame = pd.read_excel(path, dtype=str, engine="openpyxl")
@@ -249,13 +247,13 @@ def _read_excel(con: duckdb.DuckDBPyConnection, path: Path, table: str, label: s
     con.unregister("_excel_frame")
 
 
-def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, table: str, label: str) -> None:
+def _read_parquet(con: db.Connection, path: Path, table: str, label: str) -> None:
     """Load a Parquet file with every column cast to text."""
     try:
         columns = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()]
         select = ", ".join(f"CAST({quote_identifier(c)} AS VARCHAR) AS {quote_identifier(c)}" for c in columns)
         con.execute(f"CREATE TEMP TABLE {table} AS SELECT {select} FROM read_parquet(?)", [str(path)])
-    except duckdb.Error:
+    except db.Error:
         raise InputError(
             f"{label}: Parquet-filen {path.name} kunde inte läsas.",
             f"{label}: the Parquet file {path.name} could not be read.",
@@ -295,9 +293,7 @@ _PNR_LIKE = re.compile(r"^\s*(\d{2})?\d{6}[-+]?\d{4}\s*$")
 MASK = "••••••••-••••"
 
 
-def preview_file(
-    con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], label: str, rows: int = 10
-) -> pd.DataFrame:
+def preview_file(con: db.Connection, path: str | os.PathLike[str], label: str, rows: int = 10) -> pd.DataFrame:
     """Return the first rows of a file as text, with personnummer (and anything shaped like one) masked."""
     read_text_table(con, path, "_preview", label)
     try:

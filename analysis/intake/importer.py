@@ -13,12 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
-from analysis import db
 from analysis.errors import InputError, UserFacingError
-from analysis.fileformat import (
+from analysis.intake.fileformat import (
     FIELD_LABELS,
     HOURS_FIELDS,
     MAX_HOURS_PLAUSIBLE,
@@ -28,9 +26,10 @@ from analysis.fileformat import (
     quote_identifier,
     read_text_table,
 )
-from analysis.personnummer import normalize_personnummer
-from analysis.pseudonym import load_or_create_key, pseudonymize
+from analysis.intake.personnummer import normalize_personnummer
+from analysis.intake.pseudonym import load_or_create_key, pseudonymize
 from analysis.settings import get_setting
+from analysis.store import db
 
 HIDDEN = "(dolt / hidden)"
 Progress = Callable[[float, str, str], None]
@@ -509,7 +508,7 @@ class _Run:
         ).fetchone()
         return row[0]
 
-    def prepare(self, con: duckdb.DuckDBPyConnection) -> None:
+    def prepare(self, con: db.Connection) -> None:
         """Read, type, pseudonymise and check; raise ImportRejected listing every error found."""
         self.con = con
         self.read()
@@ -526,7 +525,7 @@ class _Run:
             raise ImportRejected(self.errors, self.error_total)
         self.resolved_end = self.resolve_data_end()
 
-    def fill(self, con: duckdb.DuckDBPyConnection) -> None:
+    def fill(self, con: db.Connection) -> None:
         """Replace the study with the checked rows and rebuild its aggregates."""
         self.progress(0.6, "Skriver studien", "Writing the study")
         db.delete_study(con, self.study)

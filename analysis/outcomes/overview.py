@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-import duckdb
 import pandas as pd
 
-from analysis.bands import AgeBand
-from analysis.cells import Filters, sum_by_band
-from analysis.stats import describe_cells, proportion_ci
+from analysis.selection import Selection
+from analysis.stats.descriptive import describe_cells, proportion_ci
+from analysis.store import db
+from analysis.store.cells import sum_by_band
 
 _HOURS = {"n": "n", "total": "sum_hours", "total_sq": "sum_sq_hours"}
 
@@ -20,19 +18,15 @@ def _describe(sums: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return pd.concat([sums[keys].reset_index(drop=True), described], axis=1)
 
 
-def trace_hours(con: duckdb.DuckDBPyConnection, study: str, filters: Filters, bands: Sequence[AgeBand]) -> pd.DataFrame:
+def trace_hours(con: db.Connection, selection: Selection) -> pd.DataFrame:
     """Mean home-care hours per month with 95% CI for every follow-up month, per band and arm.
 
     Parameters
     ----------
-    con : DuckDBPyConnection
+    con : Connection
         An open store.
-    study : str
-        Study name.
-    filters : Filters
-        Subgroup filters.
-    bands : sequence of AgeBand
-        Age bands; 'all' covers everyone.
+    selection : Selection
+        Study, filters and bands ('all' covers everyone); the month is not used.
 
     Returns
     -------
@@ -40,13 +34,11 @@ def trace_hours(con: duckdb.DuckDBPyConnection, study: str, filters: Filters, ba
         age_band, arm, month_k, n, mean, sd, ci_low, ci_high.
 
     """
-    sums = sum_by_band(con, "followup_cells", _HOURS, study, filters, bands, by=("arm", "month_k"))
+    sums = sum_by_band(con, "followup_cells", _HOURS, selection, by=("arm", "month_k"))
     return _describe(sums, ["age_band", "arm", "month_k"])
 
 
-def summarize_people(
-    con: duckdb.DuckDBPyConnection, study: str, filters: Filters, bands: Sequence[AgeBand]
-) -> pd.DataFrame:
+def summarize_people(con: db.Connection, selection: Selection) -> pd.DataFrame:
     """People randomized, placed in a nursing home and dead during follow-up, per band and arm.
 
     The share placed is the crude proportion of those randomized who moved into a nursing home
@@ -54,14 +46,10 @@ def summarize_people(
 
     Parameters
     ----------
-    con : DuckDBPyConnection
+    con : Connection
         An open store.
-    study : str
-        Study name.
-    filters : Filters
-        Subgroup filters.
-    bands : sequence of AgeBand
-        Age bands; 'all' covers everyone.
+    selection : Selection
+        Study, filters and bands ('all' covers everyone); the month is not used.
 
     Returns
     -------
@@ -70,7 +58,7 @@ def summarize_people(
 
     """
     measures = {"n": "n", "n_placed": "n_placed", "n_died": "n_died"}
-    frame = sum_by_band(con, "people_cells", measures, study, filters, bands)
+    frame = sum_by_band(con, "people_cells", measures, selection)
     for col in ("n", "n_placed", "n_died"):
         frame[col] = frame[col].astype("int64")
     frame["share_placed"] = frame["n_placed"] / frame["n"]

@@ -15,7 +15,7 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy import stats
 
-from analysis.stats import welch_from_stats
+from analysis.stats.descriptive import welch_from_stats
 
 METHODS = ("welch", "bootstrap", "ancova", "two-part", "mixed")
 BOOTSTRAP_RESAMPLES = 2000

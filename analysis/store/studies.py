@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import duckdb
+import hashlib
 
-from analysis import db
 from analysis.errors import InputError, StoreError
+from analysis.store import db
 
 
-def resolve_study(con: duckdb.DuckDBPyConnection, study: str | None = None) -> str:
+def resolve_study(con: db.Connection, study: str | None = None) -> str:
     """Return the study to use: the named one, else the only one, else the demo study.
 
     Parameters
     ----------
-    con : DuckDBPyConnection
+    con : Connection
         An open store.
     study : str, optional
         The requested study name.
@@ -46,7 +46,7 @@ def resolve_study(con: duckdb.DuckDBPyConnection, study: str | None = None) -> s
     )
 
 
-def describe_study(con: duckdb.DuckDBPyConnection, study: str) -> dict:
+def describe_study(con: db.Connection, study: str) -> dict:
     """Return title, demo flag, last follow-up month and districts of a study."""
     row = db.query(
         con,
@@ -91,3 +91,19 @@ def check_districts(info: dict, districts: tuple[str, ...]) -> None:
             f"Distriktet {unknown[0]!r} finns inte i studien; tillgängliga: {known}.",
             f"District {unknown[0]!r} is not in the study; available: {known}.",
         )
+
+
+def fingerprint_study(con: db.Connection, study: str) -> str:
+    """Return a short hash of everything loaded for a study (participants and hours), computed in DuckDB."""
+    row = db.query(
+        con,
+        """SELECT (SELECT coalesce(sum(hash(person_id, arm, randomized_on, age, sex, application_type,
+                          baseline_hours, placed_on, died_on, followup_end, district) % 1000000007), 0)
+                   FROM participants WHERE study = ?) AS p,
+                  (SELECT count(*) FROM participants WHERE study = ?) AS np,
+                  (SELECT coalesce(sum(hash(person_id, month, hours) % 1000000007), 0) FROM hours WHERE study = ?) AS h,
+                  (SELECT count(*) FROM hours WHERE study = ?) AS nh""",
+        [study, study, study, study],
+    ).iloc[0]
+    text = "|".join(str(v) for v in row.tolist())
+    return hashlib.sha256(text.encode()).hexdigest()[:12]

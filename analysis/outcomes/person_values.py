@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-import duckdb
 import pandas as pd
 
-from analysis import db
-from analysis.bands import AgeBand
-from analysis.cells import Filters, band_case
+from analysis.selection import Selection
+from analysis.store import db
+from analysis.store.cells import band_case, filter_sql
 
 EXCLUDE, AS_ZERO = "exclude", "zero"
 HANDLING = (EXCLUDE, AS_ZERO)
@@ -29,11 +26,11 @@ _PEOPLE = """
 """
 
 
-def _people_sql(study: str, filters: Filters, bands: Sequence[AgeBand]) -> tuple[str, list]:
+def _people_sql(selection: Selection) -> tuple[str, list]:
     """Return the SQL of the people CTE and its parameters (study, band labels and filters bound)."""
-    band_sql, band_params = band_case([*bands])
-    filter_sql, filter_params = filters.sql(district="coalesce(p.district, '')")
-    return _PEOPLE.format(band=band_sql, filters=filter_sql), [*band_params, study, *filter_params]
+    band_sql, band_params = band_case(selection.bands)
+    cond_sql, cond_params = filter_sql(selection.filters, district="coalesce(p.district, '')")
+    return _PEOPLE.format(band=band_sql, filters=cond_sql), [*band_params, selection.study, *cond_params]
 
 
 def _exit_rule(handling: str, a: str) -> str:
@@ -45,28 +42,15 @@ def _exit_rule(handling: str, a: str) -> str:
     return f"{a}.k <= least({a}.home_k, {a}.follow_k)"
 
 
-def load_month_values(
-    con: duckdb.DuckDBPyConnection,
-    study: str,
-    month: int,
-    filters: Filters,
-    bands: Sequence[AgeBand],
-    handling: str = EXCLUDE,
-) -> pd.DataFrame:
-    """Return one row per person counted in follow-up month ``month`` with the hours of that month.
+def load_month_values(con: db.Connection, selection: Selection, handling: str = EXCLUDE) -> pd.DataFrame:
+    """Return one row per person counted in the selection's follow-up month with the hours of that month.
 
     Parameters
     ----------
-    con : DuckDBPyConnection
+    con : Connection
         An open store.
-    study : str
-        Study name.
-    month : int
-        Follow-up month k.
-    filters : Filters
-        Subgroup filters.
-    bands : sequence of AgeBand
-        Age bands (age_band is None outside them).
+    selection : Selection
+        Study, filters and bands (age_band is None outside them); month: follow-up month k.
     handling : {'exclude', 'zero'}
         'exclude' (default): people who died, moved into a nursing home or left follow-up before month k
         are not counted. 'zero': people who died or moved into a nursing home count with 0 hours; those
@@ -80,7 +64,8 @@ def load_month_values(
     """
     if handling not in HANDLING:
         raise ValueError(f"handling must be one of {HANDLING}")
-    people, params = _people_sql(study, filters, bands)
+    month = selection.required_month()
+    people, params = _people_sql(selection)
     sql = f"""
         WITH people AS ({people}), counted AS (SELECT *, ?::INTEGER AS k FROM people)
         SELECT c.arm, c.intervention, c.age, c.age_band, c.sex, c.application_type, c.baseline_hours, c.district,
@@ -91,18 +76,20 @@ def load_month_values(
         WHERE {_exit_rule(handling, "c")}
         ORDER BY c.person_id
     """
-    return db.query(con, sql, [*params, month, study])
+    return db.query(con, sql, [*params, month, selection.study])
 
 
-def load_all_months(
-    con: duckdb.DuckDBPyConnection,
-    study: str,
-    last_month: int,
-    filters: Filters,
-    bands: Sequence[AgeBand],
-    handling: str = EXCLUDE,
-) -> pd.DataFrame:
-    """Return one row per person and counted follow-up month 0..last_month (for repeated-measures models).
+def load_all_months(con: db.Connection, selection: Selection, handling: str = EXCLUDE) -> pd.DataFrame:
+    """Return one row per person and counted follow-up month 0 to the selection's month (repeated measures).
+
+    Parameters
+    ----------
+    con : Connection
+        An open store.
+    selection : Selection
+        Study, filters and bands; month: the last follow-up month.
+    handling : {'exclude', 'zero'}
+        As for load_month_values.
 
     Returns
     -------
@@ -112,7 +99,8 @@ def load_all_months(
     """
     if handling not in HANDLING:
         raise ValueError(f"handling must be one of {HANDLING}")
-    people, params = _people_sql(study, filters, bands)
+    last_month = selection.required_month()
+    people, params = _people_sql(selection)
     sql = f"""
         WITH people AS ({people}),
         grid AS (SELECT *, unnest(range(0, ?::INTEGER + 1)) AS k FROM people)
@@ -124,4 +112,4 @@ def load_all_months(
         WHERE {_exit_rule(handling, "g")}
         ORDER BY person, month_k
     """
-    return db.query(con, sql, [*params, last_month, study])
+    return db.query(con, sql, [*params, last_month, selection.study])

@@ -1,0 +1,68 @@
+"""SQL over the pre-aggregated cell tables: filters, age bands and grouping, all with bound parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from analysis.selection import ALL, AgeBand, Filters, Selection
+from analysis.store import db
+
+
+def filter_sql(filters: Filters, district: str = "district") -> tuple[str, list]:
+    """Return a SQL condition on sex, application_type and ``district`` (an expression) with its parameters."""
+    clauses, params = [], []
+    for name, column in (("sex", "sex"), ("application_type", "application_type"), ("district", district)):
+        values = getattr(filters, name)
+        if values:
+            clauses.append(f"list_contains(?, {column})")
+            params.append(list(values))
+    return (" AND ".join(clauses) or "TRUE"), params
+
+
+def band_case(bands: Sequence[AgeBand]) -> tuple[str, list]:
+    """Return a CASE expression labelling age by band (NULL outside every band) and its parameters."""
+    if not bands:
+        return "NULL::VARCHAR", []
+    whens = " ".join("WHEN age BETWEEN ? AND ? THEN ?" for _ in bands)
+    params: list = []
+    for band in bands:
+        params += [band.low, band.high, band.label]
+    return f"CASE {whens} ELSE NULL END", params
+
+
+def sum_by_band(
+    con: db.Connection,
+    table: str,
+    measures: dict[str, str],
+    selection: Selection,
+    by: Sequence[str] = ("arm",),
+    where: str = "TRUE",
+    where_params: Sequence = (),
+) -> pd.DataFrame:
+    """Sum measures of a cell table per age band and overall ('all'), grouped by ``by``.
+
+    Uses the selection's study, filters and bands (not its month: pass a month condition in
+    ``where``). Rows of people outside every band count only in 'all'. ``table``, ``measures`` and
+    ``by`` are code constants; every value is a bound parameter.
+    """
+    if table not in ("followup_cells", "people_cells"):
+        raise ValueError(f"unknown cell table {table!r}")
+    bands = selection.bands
+    band_sql, band_params = band_case(bands)
+    cond_sql, cond_params = filter_sql(selection.filters)
+    keys = ", ".join(by)
+    select = ", ".join(f"sum({expr}) AS {name}" for name, expr in measures.items())
+    sql = f"""
+        SELECT CASE WHEN grouping(band) = 1 THEN ? ELSE band END AS age_band, {keys}, {select}
+        FROM (SELECT *, {band_sql} AS band FROM {table}
+              WHERE study = ? AND {cond_sql} AND {where})
+        GROUP BY GROUPING SETS ((band, {keys}), ({keys}))
+        HAVING grouping(band) = 1 OR band IS NOT NULL
+    """
+    params = [ALL, *band_params, selection.study, *cond_params, *where_params]
+    frame = db.query(con, sql, params)
+    order = {label: i for i, label in enumerate([b.label for b in bands] + [ALL])}
+    frame["_order"] = frame["age_band"].map(order)
+    return frame.sort_values(["_order", *by]).drop(columns="_order").reset_index(drop=True)
