@@ -3,7 +3,8 @@
 import streamlit as st
 
 from analysis.present.texts import t
-from views.common import current_access, current_language
+from views.roles import current_access
+from views.state import current_language
 
 st.set_page_config(page_title="IHR", layout="wide")
 lang = current_language()

@@ -13,10 +13,8 @@ import pandas as pd
 from analysis.demo import DemoSpec, build_demo_store
 from analysis.economics.costs import (
     PSA_DRAWS,
-    draw_effects,
     eskilstuna_preset,
-    estimate_effects,
-    load_effect_data,
+    estimate_study_effects,
     project_costs,
     simulate_net,
     summarize_uncertainty,
@@ -30,11 +28,10 @@ from analysis.outcomes.comparisons import run_comparison
 from analysis.outcomes.person_values import EXCLUDE, HANDLING
 from analysis.outcomes.placement import analyze_placement
 from analysis.present.report import FORMATS, write_report
-from analysis.selection import default_bands, parse_band_edges
+from analysis.selection import APPLICATION_TYPES, SEXES, Filters, Selection, default_bands, parse_band_edges
 from analysis.settings import get_setting
 from analysis.stats.methods import METHODS
 from analysis.store import db
-from analysis.selection import APPLICATION_TYPES, SEXES, Filters
 from analysis.store.studies import check_districts, check_month, describe_study, resolve_study
 
 
@@ -146,7 +143,7 @@ def _run_import(args: argparse.Namespace) -> int:
 
 
 def _open_request(args: argparse.Namespace, run):
-    """Open the store, check study, month and filters from the arguments, and return run(con, study, filters, bands)."""
+    """Open the store, check study, month and filters from the arguments, and return (study, run(con, selection))."""
     bands = parse_band_edges(args.bands) if args.bands else default_bands()
     filters = Filters(sex=tuple(args.sex), application_type=tuple(args.application_type), district=tuple(args.district))
     con = db.connect(args.db)
@@ -155,16 +152,14 @@ def _open_request(args: argparse.Namespace, run):
         info = describe_study(con, study)
         check_month(info, args.month)
         check_districts(info, filters.district)
-        return study, run(con, study, filters, bands)
+        return study, run(con, Selection(study, filters, bands, args.month))
     finally:
         con.close()
 
 
 def _run_compare(args: argparse.Namespace) -> int:
     """Compare hours between arms and print JSON or a table."""
-    study, result = _open_request(
-        args, lambda con, s, f, b: run_comparison(con, s, args.month, f, b, args.method, args.deaths)
-    )
+    study, result = _open_request(args, lambda con, selection: run_comparison(con, selection, args.method, args.deaths))
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
@@ -179,7 +174,7 @@ def _run_compare(args: argparse.Namespace) -> int:
 
 def _run_placement(args: argparse.Namespace) -> int:
     """Analyse time to nursing-home placement and print JSON or a table."""
-    study, result = _open_request(args, lambda con, s, f, b: analyze_placement(con, s, args.month, f, b))
+    study, result = _open_request(args, analyze_placement)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
@@ -203,11 +198,12 @@ def _run_costs(args: argparse.Namespace) -> int:
         con = db.connect(args.db)
         try:
             study = resolve_study(con, args.study)
-            data = load_effect_data(con, study, min(24, describe_study(con, study)["max_month"] or 0))
+            months = min(24, describe_study(con, study)["max_month"] or 0)
+            estimated = estimate_study_effects(con, study, months, args.draws)
         finally:
             con.close()
-        scenario = with_effects(scenario, estimate_effects(data))
-        draws = draw_effects(data, args.draws)
+        scenario = with_effects(scenario, estimated.effects)
+        draws = estimated.draws
     projection = project_costs(scenario)
     uncertainty = summarize_uncertainty(simulate_net(scenario, draws, args.draws))
     out = projection.to_dict() | {

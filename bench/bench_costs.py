@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis.store import db  # noqa: E402
+from analysis.demo import build_demo_store  # noqa: E402
 from analysis.economics.costs import (  # noqa: E402
     draw_effects,
     estimate_effects,
@@ -22,8 +22,8 @@ from analysis.economics.costs import (  # noqa: E402
     summarize_uncertainty,
     with_effects,
 )
-from analysis.demo import build_demo_store  # noqa: E402
 from analysis.economics.scenario import Scenario  # noqa: E402
+from analysis.store import db  # noqa: E402
 
 
 def main() -> None:

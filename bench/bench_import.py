@@ -23,10 +23,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_overview import national_spec  # noqa: E402
 
-from analysis.store import db  # noqa: E402
 from analysis.demo import build_demo_store  # noqa: E402
 from analysis.intake.importer import import_study  # noqa: E402
 from analysis.intake.personnummer import luhn_check_digit  # noqa: E402
+from analysis.store import db  # noqa: E402
 
 
 def fake_personnummer(n: int, seed: int = 1) -> list[str]:

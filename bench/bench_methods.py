@@ -14,13 +14,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis.store import db  # noqa: E402
-from analysis.selection import default_bands  # noqa: E402
-from analysis.selection import Filters  # noqa: E402
-from analysis.outcomes.comparisons import run_comparison  # noqa: E402
 from analysis.demo import build_demo_store  # noqa: E402
-from analysis.stats.methods import compare_bootstrap  # noqa: E402
+from analysis.outcomes.comparisons import run_comparison  # noqa: E402
 from analysis.outcomes.person_values import load_month_values  # noqa: E402
+from analysis.selection import Filters, Selection, default_bands  # noqa: E402
+from analysis.stats.methods import compare_bootstrap  # noqa: E402
+from analysis.store import db  # noqa: E402
 
 
 def median_s(fn, repeat: int) -> float:
@@ -40,12 +39,14 @@ def main() -> None:
         path = Path(tmp) / "demo.duckdb"
         build_demo_store(path)
         con = db.connect(path)
-        values = load_month_values(con, "demo", 0, Filters(), default_bands())  # month 0: all 2,000 people
+        values = load_month_values(con, Selection("demo", Filters(), default_bands(), 0))  # month 0: all 2,000 people
         took = median_s(lambda: compare_bootstrap(values), 5)
         print(f"bootstrap, 2,000 resamples (BCa) on {len(values)} people: {took:.3f} s")
         for method in ("welch", "bootstrap", "ancova", "two-part", "mixed"):
             repeat = 1 if method == "mixed" else 5
-            took = median_s(lambda m=method: run_comparison(con, "demo", 24, Filters(), default_bands(), m), repeat)
+            took = median_s(
+                lambda m=method: run_comparison(con, Selection("demo", Filters(), default_bands(), 24), m), repeat
+            )
             print(f"run_comparison month 24, {method}: {took:.2f} s")
         con.close()
 

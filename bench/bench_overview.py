@@ -24,13 +24,12 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analysis.store import db  # noqa: E402
-from analysis.selection import default_bands  # noqa: E402
-from analysis.selection import Filters  # noqa: E402
-from analysis.outcomes.compare import compare_hours, compare_hours_by_sex  # noqa: E402
 from analysis.demo import DemoSpec, build_demo_store  # noqa: E402
-from analysis.present.disclosure import find_differencing_risks  # noqa: E402
+from analysis.outcomes.compare import compare_hours, compare_hours_by_sex  # noqa: E402
 from analysis.outcomes.overview import summarize_people, trace_hours  # noqa: E402
+from analysis.present.disclosure import find_differencing_risks  # noqa: E402
+from analysis.selection import Filters, Selection, default_bands  # noqa: E402
+from analysis.store import db  # noqa: E402
 
 
 def national_spec(people: int, months: int) -> DemoSpec:
@@ -64,19 +63,21 @@ def time_queries(path: Path, repeat: int) -> dict[str, float]:
     bands = default_bands()
     some = Filters(sex=("F",), application_type=("new",), district=("Centrum", "Ärla"))
     out = {
-        "summarize_people": _median_ms(lambda: summarize_people(con, "demo", Filters(), bands), repeat),
-        "compare_hours (month 24)": _median_ms(lambda: compare_hours(con, "demo", 24, Filters(), bands), repeat),
-        "trace_hours (all months)": _median_ms(lambda: trace_hours(con, "demo", Filters(), bands), repeat),
-        "compare_hours, filtered": _median_ms(lambda: compare_hours(con, "demo", 24, some, bands), repeat),
-        "trace_hours, filtered": _median_ms(lambda: trace_hours(con, "demo", some, bands), repeat),
+        "summarize_people": _median_ms(lambda: summarize_people(con, Selection("demo", Filters(), bands)), repeat),
+        "compare_hours (month 24)": _median_ms(
+            lambda: compare_hours(con, Selection("demo", Filters(), bands, 24)), repeat
+        ),
+        "trace_hours (all months)": _median_ms(lambda: trace_hours(con, Selection("demo", Filters(), bands)), repeat),
+        "compare_hours, filtered": _median_ms(lambda: compare_hours(con, Selection("demo", some, bands, 24)), repeat),
+        "trace_hours, filtered": _median_ms(lambda: trace_hours(con, Selection("demo", some, bands)), repeat),
         "differencing risks, filtered (month 24)": _median_ms(
-            lambda: find_differencing_risks(con, "demo", some, bands, 5, month=24), repeat
+            lambda: find_differencing_risks(con, Selection("demo", some, bands, 24), 5), repeat
         ),
         "differencing risks, filtered (every month)": _median_ms(
-            lambda: find_differencing_risks(con, "demo", some, bands, 5, by_month=True), repeat
+            lambda: find_differencing_risks(con, Selection("demo", some, bands), 5, by_month=True), repeat
         ),
         "hours by sex (total, women, men)": _median_ms(
-            lambda: compare_hours_by_sex(con, "demo", 24, Filters(), bands), repeat
+            lambda: compare_hours_by_sex(con, Selection("demo", Filters(), bands, 24)), repeat
         ),
     }
     con.close()

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 import streamlit as st
 
-from analysis.store import db
 from analysis.demo import DemoSpec, build_demo_store
+from analysis.store import db
 
 
 @pytest.fixture(autouse=True)

@@ -5,11 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from analysis.store import db
-from analysis.selection import parse_band_edges
-from analysis.selection import Filters
 from analysis.outcomes.compare import compare_hours
 from analysis.outcomes.comparisons import compare_fast_welch
+from analysis.selection import Filters, Selection, parse_band_edges
+from analysis.store import db
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,7 +33,7 @@ def test_compare_json_end_to_end_equals_library(cli_store):
     out = json.loads(done.stdout)
     con = db.connect(cli_store)
     expected = compare_fast_welch(
-        con, "demo", 12, Filters(sex=("F",), district=("Centrum",)), parse_band_edges("65,76,86,96")
+        con, Selection("demo", Filters(sex=("F",), district=("Centrum",)), parse_band_edges("65,76,86,96"), 12)
     )
     con.close()
     assert out == json.loads(json.dumps(expected.to_dict()))
@@ -43,7 +42,7 @@ def test_compare_json_end_to_end_equals_library(cli_store):
     # The skeleton's fields are unchanged: the cells-based comparison gives the same numbers.
     con = db.connect(cli_store)
     skeleton = compare_hours(
-        con, "demo", 12, Filters(sex=("F",), district=("Centrum",)), parse_band_edges("65,76,86,96")
+        con, Selection("demo", Filters(sex=("F",), district=("Centrum",)), parse_band_edges("65,76,86,96"), 12)
     )
     con.close()
     for got, want in zip(out["groups"], json.loads(json.dumps(skeleton.to_dict()))["groups"], strict=True):

@@ -9,13 +9,12 @@ from reference import month_values
 from scipy import stats
 from statsmodels.stats.anova import anova_lm
 
-from analysis.store import db
-from analysis.selection import parse_band_edges
-from analysis.selection import Filters
-from analysis.outcomes.compare import GROUP_COLUMNS, compare_hours
 from analysis.demo import generate_demo_trial, study_data_end
 from analysis.errors import InputError
+from analysis.outcomes.compare import GROUP_COLUMNS, compare_hours
 from analysis.outcomes.overview import summarize_people, trace_hours
+from analysis.selection import Filters, Selection, parse_band_edges
+from analysis.store import db
 
 BANDS = parse_band_edges("65,76,86,96")
 
@@ -42,7 +41,7 @@ def test_compare_matches_scipy_on_person_values(small_demo_path, reference_data,
             ref = ref[ref[col].isin(getattr(filters, col))]
     ref["band"] = _band(ref["age"])
     con = db.connect(small_demo_path)
-    result = compare_hours(con, "demo", month, filters, BANDS)
+    result = compare_hours(con, Selection("demo", filters, BANDS, month))
     con.close()
     groups = result.groups.set_index("age_band")
     for label in ["65-75", "76-85", "86-95", "all"]:
@@ -68,7 +67,7 @@ def test_demo_interaction_shows_76_85_differs(tmp_path):
     path = tmp_path / "d.duckdb"
     build_demo_store(path)
     con = db.connect(path)
-    result = compare_hours(con, "demo", 24, Filters(), BANDS)
+    result = compare_hours(con, Selection("demo", Filters(), BANDS, 24))
     con.close()
     g = result.groups.set_index("age_band")
     assert g.loc["65-75", "ci_high"] < 0 and g.loc["86-95", "ci_high"] < 0
@@ -79,7 +78,9 @@ def test_demo_interaction_shows_76_85_differs(tmp_path):
 def test_to_dict_has_the_cli_shape_and_no_nan(small_demo_path):
     con = db.connect(small_demo_path)
     # A filter leaving a band nearly empty must give null, not NaN, in JSON.
-    result = compare_hours(con, "demo", 24, Filters(district=("Ärla",), sex=("M",)), parse_band_edges("65,76,86,90,96"))
+    result = compare_hours(
+        con, Selection("demo", Filters(district=("Ärla",), sex=("M",)), parse_band_edges("65,76,86,90,96"), 24)
+    )
     con.close()
     out = result.to_dict()
     assert set(out) == {"month", "groups", "interaction_p_value"}
@@ -91,7 +92,7 @@ def test_to_dict_has_the_cli_shape_and_no_nan(small_demo_path):
 
 def test_people_in_no_band_count_only_in_all(small_demo_path):
     con = db.connect(small_demo_path)
-    people = summarize_people(con, "demo", Filters(), parse_band_edges("70,80"))
+    people = summarize_people(con, Selection("demo", Filters(), parse_band_edges("70,80")))
     con.close()
     assert list(people["age_band"].unique()) == ["70-79", "all"]
     total = people.loc[people["age_band"] == "all", "n"].sum()
@@ -101,7 +102,7 @@ def test_people_in_no_band_count_only_in_all(small_demo_path):
 def test_summarize_people_matches_pandas(small_demo_path, reference_data):
     participants, _, _ = reference_data
     con = db.connect(small_demo_path)
-    people = summarize_people(con, "demo", Filters(), BANDS).set_index(["age_band", "arm"])
+    people = summarize_people(con, Selection("demo", Filters(), BANDS)).set_index(["age_band", "arm"])
     con.close()
     band = _band(participants["age"])
     for (label, arm), part in participants.groupby([band, "arm"]):
@@ -114,8 +115,8 @@ def test_summarize_people_matches_pandas(small_demo_path, reference_data):
 
 def test_trace_hours_month_rows_match_compare(small_demo_path):
     con = db.connect(small_demo_path)
-    trace = trace_hours(con, "demo", Filters(), BANDS)
-    result = compare_hours(con, "demo", 12, Filters(), BANDS)
+    trace = trace_hours(con, Selection("demo", Filters(), BANDS))
+    result = compare_hours(con, Selection("demo", Filters(), BANDS, 12))
     con.close()
     row = trace[(trace["age_band"] == "all") & (trace["arm"] == "control") & (trace["month_k"] == 12)].iloc[0]
     g = result.groups.set_index("age_band").loc["all"]
@@ -133,7 +134,7 @@ def test_bad_filter_values_are_rejected(field, value):
 def test_values_never_formatted_into_sql(small_demo_path):
     # A district holding a quote and SQL is just an unknown district: no rows, no error.
     con = db.connect(small_demo_path)
-    result = compare_hours(con, "demo", 6, Filters(district=("x' OR 1=1 --",)), BANDS)
+    result = compare_hours(con, Selection("demo", Filters(district=("x' OR 1=1 --",)), BANDS, 6))
     con.close()
     assert (result.groups["n_intervention"] == 0).all()
     assert np.isnan(result.groups["p_value"]).all()

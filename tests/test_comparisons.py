@@ -10,14 +10,13 @@ import pytest
 from conftest import frame, hours_frame, person, write_tiny_store
 from tableone import TableOne
 
-from analysis.store import db
-from analysis.selection import parse_band_edges
-from analysis.outcomes.baseline import count_flow, describe_baseline, load_baseline
-from analysis.selection import Filters
-from analysis.outcomes.comparisons import compare_by_method, compare_fast_welch, run_comparison
 from analysis.demo import build_demo_store
+from analysis.outcomes.baseline import count_flow, describe_baseline, load_baseline
+from analysis.outcomes.comparisons import compare_by_method, compare_fast_welch, run_comparison
 from analysis.outcomes.person_values import load_all_months, load_month_values
 from analysis.present.reproduce import reproduce_snippet
+from analysis.selection import Filters, Selection, parse_band_edges
+from analysis.store import db
 
 BANDS = parse_band_edges("65,76,86,96")
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,8 +45,8 @@ def tiny(tmp_path):
 
 def test_month_values_exclude_and_zero_by_hand(tiny):
     con = db.connect(tiny)
-    excl = load_month_values(con, "tiny", 2, Filters(), BANDS, "exclude")
-    zero = load_month_values(con, "tiny", 2, Filters(), BANDS, "zero")
+    excl = load_month_values(con, Selection("tiny", Filters(), BANDS, 2), "exclude")
+    zero = load_month_values(con, Selection("tiny", Filters(), BANDS, 2), "zero")
     con.close()
     # Month 2 (March): a at home with 4 h; c placed on 1 March (not before the month): counted, 0 h in March.
     assert sorted(zip(excl["arm"], excl["hours"])) == [("control", 0.0), ("intervention", 4.0)]
@@ -57,7 +56,7 @@ def test_month_values_exclude_and_zero_by_hand(tiny):
 
 def test_all_months_by_hand(tiny):
     con = db.connect(tiny)
-    months = load_all_months(con, "tiny", 5, Filters(), BANDS)
+    months = load_all_months(con, Selection("tiny", Filters(), BANDS, 5))
     con.close()
     per_person = months.groupby("person")["month_k"].max().tolist()
     assert per_person == [5, 1, 2, 1]  # a to June; b dies in Feb; c placed 1 March; d leaves in Feb
@@ -66,8 +65,8 @@ def test_all_months_by_hand(tiny):
 
 def test_welch_by_method_equals_cells_path(demo_path):
     con = db.connect(demo_path)
-    fast = compare_fast_welch(con, "demo", 24, Filters(), BANDS).groups
-    slow = compare_by_method(con, "demo", 24, Filters(), BANDS, "welch").groups
+    fast = compare_fast_welch(con, Selection("demo", Filters(), BANDS, 24)).groups
+    slow = compare_by_method(con, Selection("demo", Filters(), BANDS, 24), "welch").groups
     con.close()
     for col in ("n_intervention", "mean_intervention", "difference", "ci_low", "ci_high", "p_value", "p_value_holm"):
         np.testing.assert_allclose(fast[col], slow[col], rtol=1e-9)
@@ -76,7 +75,7 @@ def test_welch_by_method_equals_cells_path(demo_path):
 @pytest.mark.parametrize("method", ["welch", "bootstrap", "ancova", "two-part", "mixed"])
 def test_demo_shows_76_85_differs_with_every_method(demo_path, method):
     con = db.connect(demo_path)
-    result = run_comparison(con, "demo", 24, Filters(), BANDS, method)
+    result = run_comparison(con, Selection("demo", Filters(), BANDS, 24), method)
     con.close()
     g = result.groups.set_index("age_band")
     assert g.loc["65-75", "ci_high"] < 0 and g.loc["86-95", "ci_high"] < 0
@@ -91,11 +90,11 @@ def test_reproduce_snippet_gives_the_same_numbers(tmp_path, method, small_demo_p
     con = db.connect(small_demo_path)
     handling = "zero"
     month = 6 if method == "mixed" else 12
-    result = compare_by_method(con, "demo", month, Filters(), BANDS, method, handling)
+    result = compare_by_method(con, Selection("demo", Filters(), BANDS, month), method, handling)
     if method == "mixed":
-        values = load_all_months(con, "demo", month, Filters(), BANDS, handling)
+        values = load_all_months(con, Selection("demo", Filters(), BANDS, month), handling)
     else:
-        values = load_month_values(con, "demo", month, Filters(), BANDS, handling).drop(columns=["district"])
+        values = load_month_values(con, Selection("demo", Filters(), BANDS, month), handling).drop(columns=["district"])
     con.close()
     csv = tmp_path / "values.csv"
     values.to_csv(csv, index=False)
@@ -111,7 +110,7 @@ def test_reproduce_snippet_gives_the_same_numbers(tmp_path, method, small_demo_p
 
 def test_table1_standardized_differences_match_tableone(small_demo_path):
     con = db.connect(small_demo_path)
-    people = load_baseline(con, "demo", Filters(), BANDS)
+    people = load_baseline(con, Selection("demo", Filters(), BANDS))
     con.close()
     ours = describe_baseline(people)
     ref = TableOne(
@@ -135,7 +134,7 @@ def test_table1_standardized_differences_match_tableone(small_demo_path):
 
 def test_table1_counts_and_missing_by_hand(tiny):
     con = db.connect(tiny)
-    table = describe_baseline(load_baseline(con, "tiny", Filters(), BANDS))
+    table = describe_baseline(load_baseline(con, Selection("tiny", Filters(), BANDS)))
     con.close()
     sex_f = table[(table.variable == "sex") & (table.level == "F")].iloc[0]
     assert (sex_f["value_intervention"], sex_f["value2_intervention"]) == (2.0, 100.0)
@@ -147,7 +146,7 @@ def test_table1_counts_and_missing_by_hand(tiny):
 
 def test_flow_by_hand(tiny):
     con = db.connect(tiny)
-    flow = count_flow(con, "tiny", Filters(), [1, 2, 3]).set_index(["arm", "month"])
+    flow = count_flow(con, Selection("tiny", Filters()), [1, 2, 3]).set_index(["arm", "month"])
     con.close()
     assert flow.loc[("intervention", 2), ["at_home", "died"]].tolist() == [1, 1]
     assert flow.loc[("control", 2), ["at_home", "placed", "left_followup"]].tolist() == [1, 0, 1]
@@ -157,8 +156,8 @@ def test_flow_by_hand(tiny):
 
 def test_flow_at_home_equals_comparison_counts(demo_path):
     con = db.connect(demo_path)
-    flow = count_flow(con, "demo", Filters(), [24]).set_index("arm")
-    groups = compare_fast_welch(con, "demo", 24, Filters(), BANDS).groups.set_index("age_band")
+    flow = count_flow(con, Selection("demo", Filters()), [24]).set_index("arm")
+    groups = compare_fast_welch(con, Selection("demo", Filters(), BANDS, 24)).groups.set_index("age_band")
     con.close()
     assert flow.loc["intervention", "at_home"] == groups.loc["all", "n_intervention"]
     assert flow.loc["control", "at_home"] == groups.loc["all", "n_control"]
@@ -193,7 +192,7 @@ def test_cli_compare_with_method_and_bands(small_demo_path):
     assert [g["age_band"] for g in out["groups"]] == ["65-79", "80-95", "all"]
     assert all("p_value_holm" in g for g in out["groups"])
     con = db.connect(small_demo_path)
-    expected = run_comparison(con, "demo", 12, Filters(), parse_band_edges("65,80,96"), "ancova", "zero")
+    expected = run_comparison(con, Selection("demo", Filters(), parse_band_edges("65,80,96"), 12), "ancova", "zero")
     con.close()
     assert out == json.loads(json.dumps(expected.to_dict()))
     bad = subprocess.run(
@@ -207,8 +206,8 @@ def test_cli_compare_with_method_and_bands(small_demo_path):
 
 def test_values_export_has_no_identifiers(small_demo_path):
     con = db.connect(small_demo_path)
-    values = load_month_values(con, "demo", 6, Filters(), BANDS)
-    months = load_all_months(con, "demo", 3, Filters(), BANDS)
+    values = load_month_values(con, Selection("demo", Filters(), BANDS, 6))
+    months = load_all_months(con, Selection("demo", Filters(), BANDS, 3))
     con.close()
     assert "person_id" not in values.columns and "person_id" not in months.columns
     assert not any(str(v).startswith("D0") for v in months["person"].head())

@@ -10,7 +10,7 @@ import pytest
 from conftest import SMALL_SPEC
 from reference import month_values
 
-from analysis.store import db
+from analysis.demo import generate_demo_trial, study_data_end
 from analysis.economics.costs import (
     _active_years,
     check_published_claims,
@@ -26,9 +26,9 @@ from analysis.economics.costs import (
     total_net,
     with_effects,
 )
-from analysis.demo import generate_demo_trial, study_data_end
-from analysis.errors import InputError
 from analysis.economics.scenario import LAYOUT, Scenario, read_scenario
+from analysis.errors import InputError
+from analysis.store import db
 
 ROOT = Path(__file__).resolve().parent.parent
 ZERO = {"65-75": 0.0, "76-85": 0.0, "86-95": 0.0}

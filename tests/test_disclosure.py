@@ -5,12 +5,10 @@ import pandas as pd
 import pytest
 from conftest import frame, hours_frame, person, write_tiny_store
 
-from analysis.store import db
-from analysis.present.access import ANALYST, VIEWER, Access, effective_threshold, parse_analysts, resolve_access
-from analysis.selection import default_bands
 from analysis.outcomes.baseline import describe_baseline, load_baseline
-from analysis.selection import Filters
 from analysis.outcomes.compare import compare_hours
+from analysis.outcomes.overview import summarize_people
+from analysis.present.access import ANALYST, VIEWER, Access, effective_threshold, parse_analysts, resolve_access
 from analysis.present.disclosure import (
     combine_risks,
     find_differencing_risks,
@@ -21,7 +19,8 @@ from analysis.present.disclosure import (
     hide_people_rows,
     hide_split_rows,
 )
-from analysis.outcomes.overview import summarize_people
+from analysis.selection import Filters, Selection, default_bands
+from analysis.store import db
 
 THRESHOLD = 5
 
@@ -52,7 +51,7 @@ def mixed_store(tmp_path):
 
 
 def test_unfiltered_views_are_never_at_risk(mixed_store):
-    risks = find_differencing_risks(mixed_store, "tiny", Filters(), default_bands(), THRESHOLD)
+    risks = find_differencing_risks(mixed_store, Selection("tiny", Filters(), default_bands()), THRESHOLD)
     assert not risks["at_risk"].any()
 
 
@@ -66,7 +65,7 @@ def test_unfiltered_views_are_never_at_risk(mixed_store):
     ],
 )
 def test_risk_marks_cells_whose_finest_groups_are_small(mixed_store, filters):
-    risks = find_differencing_risks(mixed_store, "tiny", filters, default_bands(), THRESHOLD)
+    risks = find_differencing_risks(mixed_store, Selection("tiny", filters, default_bands()), THRESHOLD)
     marked = {(r.age_band, r.arm) for r in risks.itertuples() if r.at_risk}
     # Everyone, intervention: 20 women and 14 men; 18 new and 16 extended: large, so 'all' is not at risk.
     assert marked == {("65-75", "intervention")}
@@ -82,8 +81,8 @@ def test_risks_at_a_month_count_only_people_followed_then(tmp_path):
     path = tmp_path / "deaths.duckdb"
     write_tiny_store(path, frame(rows), hours_frame([("interventionF0", "2016-01", 1.0)]))
     con = db.connect(path)
-    at_start = find_differencing_risks(con, "tiny", Filters(sex=("F",)), default_bands(), THRESHOLD, month=0)
-    later = find_differencing_risks(con, "tiny", Filters(sex=("F",)), default_bands(), THRESHOLD, month=3)
+    at_start = find_differencing_risks(con, Selection("tiny", Filters(sex=("F",)), default_bands(), 0), THRESHOLD)
+    later = find_differencing_risks(con, Selection("tiny", Filters(sex=("F",)), default_bands(), 3), THRESHOLD)
     assert not at_start["at_risk"].any()
     assert later.set_index(["age_band", "arm"]).loc[("65-75", "control"), "at_risk"]
 
@@ -95,10 +94,10 @@ def _shown_views(con, month=1):
     app_choices = [(), ("new",), ("extended",), ("new", "extended")]
     for sex, app in itertools.product(choices, app_choices):
         filters = Filters(sex=sex, application_type=app)
-        groups = compare_hours(con, "tiny", month, filters, default_bands()).groups
+        groups = compare_hours(con, Selection("tiny", filters, default_bands(), month)).groups
         risks = None
         if sex or app:
-            risks = find_differencing_risks(con, "tiny", filters, default_bands(), THRESHOLD, month=month)
+            risks = find_differencing_risks(con, Selection("tiny", filters, default_bands(), month), THRESHOLD)
         views[(sex, app)] = hide_band_rows(groups, THRESHOLD, risks).set_index("age_band")
     return views
 
@@ -134,8 +133,10 @@ def test_no_two_shown_views_differ_by_a_few_people(mixed_store):
 
 def test_without_the_guard_the_two_men_could_be_recovered(mixed_store):
     # The guard is needed: without it, everyone minus women gives the two men's mean hours.
-    everyone = compare_hours(mixed_store, "tiny", 1, Filters(), default_bands()).groups.set_index("age_band")
-    women = compare_hours(mixed_store, "tiny", 1, Filters(sex=("F",)), default_bands()).groups.set_index("age_band")
+    everyone = compare_hours(mixed_store, Selection("tiny", Filters(), default_bands(), 1)).groups.set_index("age_band")
+    women = compare_hours(mixed_store, Selection("tiny", Filters(sex=("F",)), default_bands(), 1)).groups.set_index(
+        "age_band"
+    )
     unguarded = hide_band_rows(women.reset_index(), THRESHOLD).set_index("age_band")
     assert not np.isnan(unguarded.loc["65-75", "n_intervention"])
     n_all, n_f = everyone.loc["65-75", "n_intervention"], women.loc["65-75", "n_intervention"]
@@ -144,8 +145,8 @@ def test_without_the_guard_the_two_men_could_be_recovered(mixed_store):
 
 def test_people_rows_hide_at_risk_arms_and_their_complement(mixed_store):
     filters = Filters(sex=("F",))
-    people = summarize_people(mixed_store, "tiny", filters, default_bands())
-    risks = find_differencing_risks(mixed_store, "tiny", filters, default_bands(), THRESHOLD)
+    people = summarize_people(mixed_store, Selection("tiny", filters, default_bands()))
+    risks = find_differencing_risks(mixed_store, Selection("tiny", filters, default_bands()), THRESHOLD)
     shown = hide_people_rows(people, THRESHOLD, risks).set_index(["age_band", "arm"])
     assert np.isnan(shown.loc[("65-75", "intervention"), "n"])
     assert np.isnan(shown.loc[("76-85", "intervention"), "n"])  # else 'all' minus it gives 65-75 back
@@ -170,13 +171,13 @@ def test_combine_risks_is_the_union():
 
 
 def test_baseline_cells_hide_small_levels_and_one_more(mixed_store):
-    table = describe_baseline(load_baseline(mixed_store, "tiny", Filters(), default_bands()))
+    table = describe_baseline(load_baseline(mixed_store, Selection("tiny", Filters(), default_bands())))
     shown = hide_baseline_cells(table, THRESHOLD)
     sex = shown[shown["variable"] == "sex"].set_index("level")
     # Intervention: 8 + 24 = 32 women... every level is large; the age bands of intervention are 10 and 24.
     assert not sex["value_intervention"].isna().any()
     extended = describe_baseline(
-        load_baseline(mixed_store, "tiny", Filters(application_type=("extended",)), default_bands())
+        load_baseline(mixed_store, Selection("tiny", Filters(application_type=("extended",)), default_bands()))
     )
     shown_ext = hide_baseline_cells(extended, THRESHOLD)
     # Extended, intervention: 4 in 65-75 (small) and 12 in 76-85; with the total (16) shown, 12 would give
@@ -252,9 +253,9 @@ def test_sex_split_hides_so_nothing_follows_from_the_rest(request, store_name):
 
     store = request.getfixturevalue(store_name)
     bands = default_bands()
-    split = compare_hours_by_sex(store, "tiny", 1, Filters(), bands)
+    split = compare_hours_by_sex(store, Selection("tiny", Filters(), bands, 1))
     risks = {
-        g: find_differencing_risks(store, "tiny", Filters(sex=(g,)), bands, THRESHOLD, month=1)
+        g: find_differencing_risks(store, Selection("tiny", Filters(sex=(g,)), bands, 1), THRESHOLD)
         if g != "total"
         else None
         for g in SEX_GROUPS

@@ -7,11 +7,11 @@ import plotly.graph_objects as go
 import pytest
 
 from analysis.present import exports
-from analysis.selection import Filters
 from analysis.present.exports import ExportError, figure_to_image, table_to_csv, table_to_excel, tabulate_figure
 from analysis.present.stamp import describe_filters, describe_suppression, make_stamp
+from analysis.selection import Filters, Selection
 
-STAMP = make_stamp("abc123def456", "demo", Filters(sex=("F",)), "Welch", 5, 5, "sv")
+STAMP = make_stamp("abc123def456", Selection("demo", Filters(sex=("F",))), "Welch", 5, 5, "sv")
 TABLE = pd.DataFrame({"Åldersgrupp": ["65–75 år", "76–85 år"], "Antal": ["..", "12"], "Medel": ["..", "10,2"]})
 
 needs_browser = pytest.mark.skipif(

@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.store import db
 from analysis.demo import DemoSpec, build_demo_store
 from analysis.errors import InputError
 from analysis.intake.importer import ImportRejected, import_study
+from analysis.store import db
 
 ROOT = Path(__file__).resolve().parent.parent
 PNR_A = ("19640823-3234", "196408233234", "6408233234", "640823-3234")  # forms of one person

@@ -7,10 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_import import P_COLUMNS, hours_rows, participants_rows, write_csv
 
-from analysis.store import db
 from analysis.demo import DemoSpec, build_demo_store
 from analysis.errors import UserFacingError
 from analysis.intake.importer import import_study
+from analysis.store import db
 
 NASTY = st.one_of(
     st.just(""),

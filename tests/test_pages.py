@@ -298,11 +298,12 @@ def test_presentation_exports_a_stamped_deck(store):
     at.sidebar.button(key="make_pptx").click().run()
     assert not at.exception and not at.error
     from analysis import db
-    from analysis.present.report import data_version, render_report
+    from analysis.present.report import render_report
+    from analysis.store.studies import fingerprint_study
 
     con = db.connect(store)
     deck = Presentation(BytesIO(render_report(con, "demo", "pptx")))
-    version = data_version(con, "demo")
+    version = fingerprint_study(con, "demo")
     con.close()
     assert len(deck.slides) == 4 and version in deck.slides[1].shapes[-1].text_frame.text
 

@@ -10,11 +10,10 @@ import pytest
 from conftest import SMALL_SPEC, frame, hours_frame, person, write_tiny_store
 from lifelines import CoxPHFitter
 
-from analysis.store import db
-from analysis.selection import parse_band_edges
-from analysis.selection import Filters
 from analysis.demo import generate_demo_trial
 from analysis.outcomes.placement import analyze_placement, load_placement_data
+from analysis.selection import Filters, Selection, parse_band_edges
+from analysis.store import db
 
 BANDS = parse_band_edges("65,76,86,96")
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,8 +31,8 @@ def test_events_and_times_by_hand(tmp_path):
     ]
     write_tiny_store(path, frame(rows), hours_frame([]), data_end=dt.date(2016, 12, 31))
     con = db.connect(path)
-    full = load_placement_data(con, "tiny", Filters(), BANDS)
-    window = load_placement_data(con, "tiny", Filters(), BANDS, month=1)
+    full = load_placement_data(con, Selection("tiny", Filters(), BANDS))
+    window = load_placement_data(con, Selection("tiny", Filters(), BANDS, 1))
     con.close()
     assert full["event"].tolist() == [1, 2, 1, 0, 0, 1]
     assert full["time"].tolist() == [60, 30, 30, 180, 351, 30]
@@ -47,7 +46,7 @@ def test_events_and_times_by_hand(tmp_path):
 @pytest.fixture(scope="module")
 def result(small_demo_path):
     con = db.connect(small_demo_path)
-    out = analyze_placement(con, "demo", 24, Filters(), BANDS)
+    out = analyze_placement(con, Selection("demo", Filters(), BANDS, 24))
     con.close()
     return out
 

@@ -3,10 +3,10 @@ import datetime as dt
 import pandas as pd
 from conftest import frame, hours_frame, person, write_tiny_store
 
-from analysis.store import db
-from analysis.store.db import scratch
 from analysis.intake.fileformat import MASK, preview_file, template_csv
 from analysis.intake.quality import summarize_quality
+from analysis.store import db
+from analysis.store.db import scratch
 
 
 def test_quality_summary_by_hand(tmp_path):

@@ -7,8 +7,9 @@ import pytest
 from conftest import frame, hours_frame, person, write_tiny_store
 from pptx import Presentation
 
+from analysis.present.report import build_briefing, write_report
 from analysis.store import db
-from analysis.present.report import build_briefing, data_version, write_report
+from analysis.store.studies import fingerprint_study
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,7 +22,7 @@ def pdf_pages(path: Path) -> int:
 def test_pptx_has_a_stamped_slide_per_message(small_demo_path, tmp_path, lang):
     con = db.connect(small_demo_path)
     out = write_report(con, "demo", "pptx", tmp_path / "b.pptx", lang)
-    version = data_version(con, "demo")
+    version = fingerprint_study(con, "demo")
     con.close()
     deck = Presentation(str(out))
     assert len(deck.slides) == 4  # title + hours + placement + money
@@ -45,7 +46,7 @@ def test_data_version_follows_the_data(tmp_path):
     versions = []
     for path in (a, b, a):
         con = db.connect(path)
-        versions.append(data_version(con, "tiny"))
+        versions.append(fingerprint_study(con, "tiny"))
         con.close()
     assert versions[0] == versions[2] != versions[1]
 

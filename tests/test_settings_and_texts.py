@@ -5,11 +5,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.selection import AgeBand, label_age, parse_band_edges
-from analysis.present.disclosure import suppress_small
 from analysis.errors import InputError
-from analysis.settings import SETTINGS, get_setting
+from analysis.present.disclosure import suppress_small
 from analysis.present.texts import TEXTS, format_number, format_p, read_difference
+from analysis.selection import AgeBand, label_age, parse_band_edges
+from analysis.settings import SETTINGS, get_setting
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -155,7 +155,7 @@ def test_contrast_formula_matches_published_values():
 
 
 def test_arm_colours_meet_non_text_contrast_and_differ_by_more_than_colour():
-    from views.common import ARM_COLOURS, ARM_DASH, ARM_SYMBOL
+    from views.display import ARM_COLOURS, ARM_DASH, ARM_SYMBOL
 
     for colour in ARM_COLOURS.values():
         assert _contrast(colour, "#FFFFFF") >= 3.0  # WCAG 2.1 success criterion 1.4.11

@@ -6,9 +6,9 @@ import pytest
 from conftest import SMALL_SPEC, frame, hours_frame, person, write_tiny_store
 from reference import month_values
 
-from analysis.store import db
 from analysis.demo import generate_demo_trial, study_data_end
 from analysis.errors import StoreError
+from analysis.store import db
 
 
 def _cells(path, month):

@@ -7,15 +7,16 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis.outcomes.baseline import ARMS
-from analysis.outcomes.comparisons import METHOD_NAMES, holm
+from analysis.outcomes.baseline import ARMS, count_flow, summarize_baseline
+from analysis.outcomes.comparisons import METHOD_NAMES, fit_mixed_over_months, run_comparison
+from analysis.outcomes.person_values import AS_ZERO, EXCLUDE, HANDLING, load_all_months, load_month_values
 from analysis.present.disclosure import combine_risks, hide_band_rows, hide_baseline_cells, hide_flow_cells
-from analysis.stats.methods import METHODS
-from analysis.outcomes.person_values import AS_ZERO, EXCLUDE, HANDLING
 from analysis.present.reproduce import reproduce_snippet
-from analysis.settings import get_setting
 from analysis.present.texts import format_number, format_p, t
-from views import common
+from analysis.settings import get_setting
+from analysis.stats.descriptive import holm
+from analysis.stats.methods import METHODS
+from views import calls, display, downloads, roles, state
 
 DEFAULT_TIMEPOINTS = (3, 6, 12, 24)
 
@@ -30,15 +31,15 @@ def _results_table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Build the displayed results table."""
     return pd.DataFrame(
         {
-            t("col.age_band", lang): [common.band_name(b, lang) for b in groups["age_band"]],
-            t("col.n_intervention", lang): [common.format_count(v) for v in groups["n_intervention"]],
-            t("col.n_control", lang): [common.format_count(v) for v in groups["n_control"]],
+            t("col.age_band", lang): [display.band_name(b, lang) for b in groups["age_band"]],
+            t("col.n_intervention", lang): [display.format_count(v) for v in groups["n_intervention"]],
+            t("col.n_control", lang): [display.format_count(v) for v in groups["n_control"]],
             t("col.mean_intervention", lang).split(" (")[0]: [
                 format_number(v, lang) for v in groups["mean_intervention"]
             ],
             t("col.mean_control", lang).split(" (")[0]: [format_number(v, lang) for v in groups["mean_control"]],
             t("col.difference", lang): [
-                common.format_ci(d, lo, hi, lang)
+                display.format_ci(d, lo, hi, lang)
                 for d, lo, hi in zip(groups["difference"], groups["ci_low"], groups["ci_high"])
             ],
             t("col.p_value", lang): [format_p(p, lang) for p in groups["p_value"]],
@@ -50,14 +51,14 @@ def _results_table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def _forest(groups: pd.DataFrame, interaction_p: float, lang: str) -> go.Figure:
     """Forest plot: one row per band plus overall, difference with 95% CI, interaction p printed."""
-    names = [common.band_name(b, lang) for b in groups["age_band"]][::-1]
+    names = [display.band_name(b, lang) for b in groups["age_band"]][::-1]
     diff = groups["difference"].to_numpy()[::-1]
     fig = go.Figure(
         go.Scatter(
             x=diff,
             y=names,
             mode="markers",
-            marker={"symbol": "diamond", "size": 12, "color": common.ARM_COLOURS["intervention"]},
+            marker={"symbol": "diamond", "size": 12, "color": display.ARM_COLOURS["intervention"]},
             error_x={
                 "type": "data",
                 "symmetric": False,
@@ -98,7 +99,7 @@ def _variable_name(variable: str, lang: str) -> str:
 def _level_name(variable: str, level: str, lang: str) -> str:
     """Return a Table 1 level's name for people (codes translated, districts as they are)."""
     if variable == "age_band":
-        return common.band_name(level, lang)
+        return display.band_name(level, lang)
     if variable in ("sex", "application_type"):
         return t(f"{variable}.{level}", lang)
     return level
@@ -121,7 +122,7 @@ def _table1(table: pd.DataFrame, lang: str) -> pd.DataFrame:
             else:
                 cells[arm] = f"{format_number(v, lang, 0)} ({format_number(v2, lang)} %)"
         missing = (
-            f"{common.format_count(r['missing_intervention'])} / {common.format_count(r['missing_control'])}"
+            f"{display.format_count(r['missing_intervention'])} / {display.format_count(r['missing_control'])}"
             if first_rows[index] and r["statistic"] != "n"
             else ""
         )
@@ -141,9 +142,9 @@ def _table1(table: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def render(lang: str) -> None:
     """Render the comparisons page."""
-    path, version, info, filters = common.open_page(lang)
+    store, info, chosen = state.open_page(lang)
     top = info["max_month"] or 0
-    month = common.url_widget(
+    month = state.url_widget(
         st.sidebar.number_input,
         "cmp_month",
         min(int(get_setting("default_month")), top),
@@ -153,7 +154,7 @@ def render(lang: str) -> None:
         options=range(top + 1),
         cast=int,
     )
-    method = common.url_widget(
+    method = state.url_widget(
         st.sidebar.selectbox,
         "method",
         "welch",
@@ -162,7 +163,7 @@ def render(lang: str) -> None:
         options=METHODS,
         format_func=lambda m: _name(m, lang),
     )
-    handling = common.url_widget(
+    handling = state.url_widget(
         st.sidebar.radio,
         "handling",
         HANDLING[0],
@@ -171,48 +172,46 @@ def render(lang: str) -> None:
         options=HANDLING,
         format_func=lambda h: t(f"cmp.handling.{h}", lang),
     )
-    threshold = common.suppression_threshold()
-    bands = common.bands()
+    threshold = roles.suppression_threshold()
     month = int(month)
-    study = info["study"]
-    people_risks = common.cached_risks(path, version, study, filters, bands, threshold)
+    selection = chosen.at(month)
+    people_risks = calls.differencing_risks(store, chosen, threshold)
 
     def risks_at(m: int):
         """Return the differencing risks of a view of month m: followed up then, or randomized."""
-        return combine_risks(people_risks, common.cached_risks(path, version, study, filters, bands, threshold, m))
+        return combine_risks(people_risks, calls.differencing_risks(store, chosen.at(m), threshold))
 
     st.title(t("cmp.title", lang))
-    common.show_demo_banner(info, lang)
+    display.show_demo_banner(info, lang)
     with st.spinner(t("cmp.working", lang)):
-        result = common.cached_compare_by_method(path, version, info["study"], month, filters, bands, method, handling)
+        result = calls.cached(run_comparison, store, selection, method, handling)
     groups = hide_band_rows(result.groups, threshold, risks_at(month))
     st.header(t("cmp.results", lang, month=month))
     st.caption(t("cmp.method_used", lang, method=_name(method, lang), handling=t(f"cmp.handling.{handling}", lang)))
     methods = f"{_name(method, lang)}; {t(f'cmp.handling.{handling}', lang)}; {t('col.month', lang).lower()} {month}"
-    stamp = common.page_stamp(path, version, info, filters, methods, threshold, lang)
-    common.offer_table(_results_table(groups, lang), f"jamforelse_{method}_manad{month}", stamp, lang, "results")
+    stamp = downloads.page_stamp(store, selection, methods, threshold, lang)
+    downloads.offer_table(_results_table(groups, lang), f"jamforelse_{method}_manad{month}", stamp, lang, "results")
 
     st.subheader(t("cmp.forest", lang))
-    common.offer_chart(_forest(groups, result.interaction["p_value"], lang), f"forest_{method}", stamp, lang, "forest")
+    forest = _forest(groups, result.interaction["p_value"], lang)
+    downloads.offer_chart(forest, f"forest_{method}", stamp, lang, "forest")
     st.warning(t("cmp.subgroup_warning", lang, p=format_p(result.interaction["p_value"], lang, relation=True)))
 
     st.subheader(t("cmp.sensitivity", lang))
     other = AS_ZERO if handling == EXCLUDE else EXCLUDE
     with st.spinner(t("cmp.working", lang)):
-        alternative_result = common.cached_compare_by_method(
-            path, version, info["study"], month, filters, bands, method, other
-        )
+        alternative_result = calls.cached(run_comparison, store, selection, method, other)
     alternative = hide_band_rows(alternative_result.groups, threshold, risks_at(month))
-    common.offer_table(
+    downloads.offer_table(
         pd.DataFrame(
             {
-                t("col.age_band", lang): [common.band_name(b, lang) for b in groups["age_band"]],
+                t("col.age_band", lang): [display.band_name(b, lang) for b in groups["age_band"]],
                 t(f"cmp.handling.{handling}", lang): [
-                    common.format_ci(d, lo, hi, lang)
+                    display.format_ci(d, lo, hi, lang)
                     for d, lo, hi in zip(groups["difference"], groups["ci_low"], groups["ci_high"])
                 ],
                 t(f"cmp.handling.{other}", lang): [
-                    common.format_ci(d, lo, hi, lang)
+                    display.format_ci(d, lo, hi, lang)
                     for d, lo, hi in zip(alternative["difference"], alternative["ci_low"], alternative["ci_high"])
                 ],
             }
@@ -229,17 +228,17 @@ def render(lang: str) -> None:
     points = [m for m in DEFAULT_TIMEPOINTS if m <= top]
     overall = []
     for m in points if method != "mixed" else []:  # the mixed model reports every timepoint below
-        row = common.cached_compare_by_method(path, version, info["study"], m, filters, bands, method, handling).groups
+        row = calls.cached(run_comparison, store, chosen.at(m), method, handling).groups
         overall.append(hide_band_rows(row, threshold, risks_at(m)).iloc[-1])
     if overall:
         frame = pd.DataFrame(overall)
         frame["p_holm_time"] = holm(frame["p_value"].to_numpy())
-        common.offer_table(
+        downloads.offer_table(
             pd.DataFrame(
                 {
                     t("col.timepoint", lang): points,
                     t("col.difference", lang): [
-                        common.format_ci(d, lo, hi, lang)
+                        display.format_ci(d, lo, hi, lang)
                         for d, lo, hi in zip(frame["difference"], frame["ci_low"], frame["ci_high"])
                     ],
                     t("col.p_value", lang): [format_p(p, lang) for p in frame["p_value"]],
@@ -256,17 +255,17 @@ def render(lang: str) -> None:
         st.subheader(t("cmp.mixed", lang))
         st.caption(t("cmp.mixed_note", lang))
         with st.spinner(t("cmp.working", lang)):
-            mixed = common.cached_mixed(path, version, info["study"], top, filters, bands, handling, tuple(points))
+            mixed = calls.cached(fit_mixed_over_months, store, chosen.at(top), handling, tuple(points))
         if groups.loc[groups["age_band"] == "all", "suppressed"].any():  # everyone's row is hidden: so is the model
             mixed = mixed.assign(difference=np.nan, ci_low=np.nan, ci_high=np.nan, p_value=np.nan)
-        common.offer_table(
+        downloads.offer_table(
             pd.DataFrame(
                 {
                     t("col.timepoint", lang): mixed["month"].replace(
                         {"average": "genomsnitt" if lang == "sv" else "average"}
                     ),
                     t("col.difference", lang): [
-                        common.format_ci(d, lo, hi, lang)
+                        display.format_ci(d, lo, hi, lang)
                         for d, lo, hi in zip(mixed["difference"], mixed["ci_low"], mixed["ci_high"])
                     ],
                     t("col.p_value", lang): [format_p(p, lang) for p in mixed["p_value"]],
@@ -280,23 +279,23 @@ def render(lang: str) -> None:
 
     st.header(t("cmp.table1", lang))
     st.caption(t("cmp.table1_note", lang))
-    table1 = common.cached_baseline(path, version, info["study"], filters, bands)
+    table1 = calls.cached(summarize_baseline, store, chosen)
     shown = _table1(hide_baseline_cells(table1, threshold, people_risks), lang)
-    common.offer_table(shown, "tabell1", stamp, lang, "table1")
+    downloads.offer_table(shown, "tabell1", stamp, lang, "table1")
 
     st.header(t("cmp.flow", lang))
-    flow = common.cached_flow(path, version, info["study"], filters, tuple(sorted({*points, month})))
+    flow = calls.cached(count_flow, store, chosen, tuple(sorted({*points, month})))
     flow = hide_flow_cells(flow, threshold, people_risks)
-    common.offer_table(
+    downloads.offer_table(
         pd.DataFrame(
             {
                 t("col.arm", lang): [t(f"arm.{a}", lang) for a in flow["arm"]],
                 t("col.timepoint", lang): flow["month"],
-                t("col.randomized", lang): [common.format_count(v) for v in flow["randomized"]],
-                t("col.at_home", lang): [common.format_count(v) for v in flow["at_home"]],
-                t("col.n_placed", lang): [common.format_count(v) for v in flow["placed"]],
-                t("col.n_died", lang): [common.format_count(v) for v in flow["died"]],
-                t("col.left", lang): [common.format_count(v) for v in flow["left_followup"]],
+                t("col.randomized", lang): [display.format_count(v) for v in flow["randomized"]],
+                t("col.at_home", lang): [display.format_count(v) for v in flow["at_home"]],
+                t("col.n_placed", lang): [display.format_count(v) for v in flow["placed"]],
+                t("col.n_died", lang): [display.format_count(v) for v in flow["died"]],
+                t("col.left", lang): [display.format_count(v) for v in flow["left_followup"]],
             }
         ),
         "flode",
@@ -305,18 +304,18 @@ def render(lang: str) -> None:
         "flow",
     )
 
-    if not common.page_access().is_analyst:  # values per person are for analysts only
+    if not roles.page_access().is_analyst:  # values per person are for analysts only
         return
     with st.expander(t("cmp.reproduce", lang)):
         st.caption(t("cmp.reproduce_note", lang))
         if method == "mixed":
-            values = common.cached_all_months(path, version, info["study"], month, filters, bands, handling)
+            values = calls.cached(load_all_months, store, selection, handling)
         else:
-            values = common.cached_month_values(path, version, info["study"], month, filters, bands, handling)
+            values = calls.cached(load_month_values, store, selection, handling)
             values = values.drop(columns=["district"])
         name = f"varden_manad{month}_{method}_{handling}.csv"
         st.download_button(t("cmp.download_values", lang), values.to_csv(index=False).encode("utf-8"), name, "text/csv")
         st.code(reproduce_snippet(method, name, month), language="python")
 
 
-common.run_page(render)
+display.run_page(render)

@@ -13,6 +13,7 @@ from analysis.economics.costs import (
     PSA_DRAWS,
     check_published_claims,
     eskilstuna_preset,
+    estimate_study_effects,
     project_costs,
     simulate_net,
     summarize_uncertainty,
@@ -21,7 +22,8 @@ from analysis.economics.costs import (
 )
 from analysis.economics.scenario import BANDS, SOURCES, Scenario, validate_scenario
 from analysis.present.texts import format_number, input_label, read_savings, t
-from views import common
+from analysis.selection import Selection
+from views import calls, display, downloads, roles, state
 
 SCENARIOS = ("example", "study", "eskilstuna")
 
@@ -91,13 +93,13 @@ def _cumulative_chart(projection, yearly: np.ndarray, lang: str) -> go.Figure:
     cumulative = np.cumsum(yearly, axis=1)
     low, high = np.percentile(cumulative, [2.5, 97.5], axis=0) / 1e6
     fig = go.Figure()
-    fig.add_trace(common.ci_ribbon(years, low, high, common.ARM_COLOURS["intervention"]))
+    fig.add_trace(display.ci_ribbon(years, low, high, display.ARM_COLOURS["intervention"]))
     fig.add_trace(
         go.Scatter(
             x=years,
             y=projection.years["cumulative_net"] / 1e6,
             mode="lines+markers",
-            line={"color": common.ARM_COLOURS["intervention"]},
+            line={"color": display.ARM_COLOURS["intervention"]},
             name=t("col.cumulative_net", lang),
         )
     )
@@ -113,8 +115,8 @@ def _tornado_chart(table: pd.DataFrame, lang: str) -> go.Figure:
     base = table.attrs["base"] / 1e6
     fig = go.Figure()
     for column, name, colour in (
-        ("net_low", t("costs.input_low", lang), common.ARM_COLOURS["control"]),
-        ("net_high", t("costs.input_high", lang), common.ARM_COLOURS["intervention"]),
+        ("net_low", t("costs.input_low", lang), display.ARM_COLOURS["control"]),
+        ("net_high", t("costs.input_high", lang), display.ARM_COLOURS["intervention"]),
     ):
         fig.add_trace(
             go.Bar(
@@ -132,9 +134,9 @@ def _tornado_chart(table: pd.DataFrame, lang: str) -> go.Figure:
 
 def render(lang: str) -> None:
     """Render the costs page."""
-    path, version = common.open_store(lang)
-    info = common.choose_study(path, version, lang)
-    choice = common.url_widget(
+    store = calls.open_store(lang)
+    info = state.choose_study(store, lang)
+    choice = state.url_widget(
         st.sidebar.radio,
         "scenario",
         SCENARIOS[0],
@@ -151,11 +153,10 @@ def render(lang: str) -> None:
     else:
         scenario = Scenario()
     if choice == "study":
-        common.show_demo_banner(info, lang)
-        effects, draws, intervals = common.cached_study_effects(
-            path, version, info["study"], min(24, info["max_month"] or 0)
-        )
-        scenario = with_effects(scenario, effects)
+        display.show_demo_banner(info, lang)
+        estimated = calls.cached(estimate_study_effects, store, info["study"], min(24, info["max_month"] or 0))
+        draws, intervals = estimated.draws, estimated.intervals
+        scenario = with_effects(scenario, estimated.effects)
     scenario = _inputs(scenario, lang, editable_effects=choice != "study", prefix=choice)
 
     projection = project_costs(scenario)
@@ -181,18 +182,17 @@ def render(lang: str) -> None:
         st.warning(t("costs.uncertain", lang))
 
     st.subheader(t("costs.cumulative", lang))
-    stamp = common.page_stamp(
-        path,
-        version,
-        info,
-        common.NO_FILTERS,
+    stamp = downloads.page_stamp(
+        store,
+        Selection(info["study"]),
         f"{t('methods.costs', lang)}; {t(f'costs.scenario.{choice}', lang)}",
-        common.suppression_threshold(),
+        roles.suppression_threshold(),
         lang,
     )
-    common.offer_chart(_cumulative_chart(projection, yearly, lang), "kostnader_kumulativt", stamp, lang, "cumulative")
+    cumulative = _cumulative_chart(projection, yearly, lang)
+    downloads.offer_chart(cumulative, "kostnader_kumulativt", stamp, lang, "cumulative")
     table = projection.years.copy()
-    common.offer_table(
+    downloads.offer_table(
         pd.DataFrame({t(f"col.{c}", lang): [format_number(v, lang, 0) for v in table[c]] for c in table.columns}),
         "kostnader_per_ar",
         stamp,
@@ -212,7 +212,7 @@ def render(lang: str) -> None:
             t("col.net_high", lang): [format_number(v / 1e6, lang) for v in sensitivity["net_high"]],
         }
     )
-    common.offer_chart(_tornado_chart(sensitivity, lang), "tornado", stamp, lang, "tornado", values=values)
+    downloads.offer_chart(_tornado_chart(sensitivity, lang), "tornado", stamp, lang, "tornado", values=values)
 
     if assumptions:
         st.subheader(t("costs.assumptions", lang))
@@ -237,4 +237,4 @@ def render(lang: str) -> None:
     st.caption(t("costs.conventions", lang))
 
 
-common.run_page(render)
+display.run_page(render)

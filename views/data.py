@@ -9,24 +9,20 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analysis.store import db
 from analysis.intake.fileformat import HOURS_FIELDS, PARTICIPANT_FIELDS, detect_mapping, preview_file, template_csv
 from analysis.intake.importer import ImportRejected, import_study
 from analysis.intake.quality import summarize_quality
+from analysis.outcomes.overview import summarize_people
 from analysis.present.texts import format_number, t
-from views import common
+from analysis.selection import Filters, Selection, default_bands
+from analysis.store import db
+from views import calls, display, roles, state
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _quality(path: str, version: tuple[int, int], study: str) -> dict:
-    """Return summarize_quality for a store version, cached."""
-    return summarize_quality(common.connection(path, version), study)
-
-
-def _show_quality(path: str, version: tuple[int, int], info: dict, lang: str) -> None:
+def _show_quality(store: calls.Store, info: dict, lang: str) -> None:
     """Render the data-quality summary of the selected study."""
     st.header(t("data.quality", lang) + f": {info['title_en'] if lang == 'en' else info['title_sv']}")
-    q = _quality(path, version, info["study"])
+    q = calls.cached(summarize_quality, store, info["study"])
     months = "–" if q["first_month"] is None else f"{q['first_month']:%Y-%m} – {q['last_month']:%Y-%m}"
     cols = st.columns(4)
     cols[0].metric(t("data.people", lang), format_number(q["people"], lang, 0))
@@ -47,14 +43,14 @@ def _show_quality(path: str, version: tuple[int, int], info: dict, lang: str) ->
         ),
         hide_index=True,
     )
-    people = common.cached_summarize_people(path, version, info["study"], common.NO_FILTERS, common.bands())
+    people = calls.cached(summarize_people, store, Selection(info["study"], Filters(), default_bands()))
     per_band = people.pivot(index="age_band", columns="arm", values="n").reindex(
-        index=people["age_band"].unique(), columns=list(common.ARM_ORDER)
+        index=people["age_band"].unique(), columns=list(display.ARM_ORDER)
     )
     st.dataframe(
         pd.DataFrame(
             {
-                t("col.age_band", lang): [common.band_name(b, lang) for b in per_band.index],
+                t("col.age_band", lang): [display.band_name(b, lang) for b in per_band.index],
                 **{t(f"arm.{arm}", lang): [format_number(v, lang, 0) for v in per_band[arm]] for arm in per_band},
             }
         ),
@@ -167,15 +163,15 @@ def _import_form(path: str, lang: str) -> None:
 
 def render(lang: str) -> None:
     """Render the data page."""
-    path, version = common.open_store(lang)
-    info = common.choose_study(path, version, lang)
+    store = calls.open_store(lang)
+    info = state.choose_study(store, lang)
     st.title(t("data.title", lang))
-    if not common.page_access().is_analyst:  # the page is not in a viewer's navigation; this is the second lock
+    if not roles.page_access().is_analyst:  # the page is not in a viewer's navigation; this is the second lock
         st.error(t("access.analyst_only", lang))
         return
-    common.show_demo_banner(info, lang)
-    _show_quality(path, version, info, lang)
-    _import_form(path, lang)
+    display.show_demo_banner(info, lang)
+    _show_quality(store, info, lang)
+    _import_form(store.path, lang)
 
 
-common.run_page(render)
+display.run_page(render)

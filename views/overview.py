@@ -8,32 +8,33 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis.outcomes.compare import SEX_GROUPS
+from analysis.outcomes.compare import SEX_GROUPS, compare_hours, compare_hours_by_sex
+from analysis.outcomes.overview import summarize_people, trace_hours
 from analysis.present.disclosure import hide_band_rows, hide_people_rows, hide_split_rows, hide_trace_rows
-from analysis.settings import get_setting
 from analysis.present.texts import format_number, format_p, read_difference, t
-from views import common
+from analysis.settings import get_setting
+from views import calls, display, downloads, roles, state
 
 
 def _hours_table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Build the displayed table of hours by band: counts, means with CI, difference, p."""
     return pd.DataFrame(
         {
-            t("col.age_band", lang): [common.band_name(b, lang) for b in groups["age_band"]],
-            t("col.n_intervention", lang): [common.format_count(v) for v in groups["n_intervention"]],
-            t("col.n_control", lang): [common.format_count(v) for v in groups["n_control"]],
+            t("col.age_band", lang): [display.band_name(b, lang) for b in groups["age_band"]],
+            t("col.n_intervention", lang): [display.format_count(v) for v in groups["n_intervention"]],
+            t("col.n_control", lang): [display.format_count(v) for v in groups["n_control"]],
             t("col.mean_intervention", lang): [
-                common.format_ci(m, lo, hi, lang)
+                display.format_ci(m, lo, hi, lang)
                 for m, lo, hi in zip(
                     groups["mean_intervention"], groups["ci_low_intervention"], groups["ci_high_intervention"]
                 )
             ],
             t("col.mean_control", lang): [
-                common.format_ci(m, lo, hi, lang)
+                display.format_ci(m, lo, hi, lang)
                 for m, lo, hi in zip(groups["mean_control"], groups["ci_low_control"], groups["ci_high_control"])
             ],
             t("col.difference", lang): [
-                common.format_ci(d, lo, hi, lang)
+                display.format_ci(d, lo, hi, lang)
                 for d, lo, hi in zip(groups["difference"], groups["ci_low"], groups["ci_high"])
             ],
             t("col.p_value", lang): [format_p(p, lang) for p in groups["p_value"]],
@@ -46,16 +47,16 @@ def _split_table(split: pd.DataFrame, lang: str) -> pd.DataFrame:
     names = {"total": t("sex.total", lang), "F": t("sex.F", lang), "M": t("sex.M", lang)}
     return pd.DataFrame(
         {
-            t("col.age_band", lang): [common.band_name(b, lang) for b in split["age_band"]],
+            t("col.age_band", lang): [display.band_name(b, lang) for b in split["age_band"]],
             t("sidebar.sex", lang): [names[g] for g in split["sex_group"]],
-            t("col.n_intervention", lang): [common.format_count(v) for v in split["n_intervention"]],
-            t("col.n_control", lang): [common.format_count(v) for v in split["n_control"]],
+            t("col.n_intervention", lang): [display.format_count(v) for v in split["n_intervention"]],
+            t("col.n_control", lang): [display.format_count(v) for v in split["n_control"]],
             t("col.mean_intervention", lang).split(" (")[0]: [
                 format_number(v, lang) for v in split["mean_intervention"]
             ],
             t("col.mean_control", lang).split(" (")[0]: [format_number(v, lang) for v in split["mean_control"]],
             t("col.difference", lang): [
-                common.format_ci(d, lo, hi, lang)
+                display.format_ci(d, lo, hi, lang)
                 for d, lo, hi in zip(split["difference"], split["ci_low"], split["ci_high"])
             ],
         }
@@ -69,7 +70,7 @@ def _dot_trace(x, y, low, high, arm: str, lang: str) -> go.Scatter:
         y=y,
         mode="markers",
         name=t(f"arm.{arm}", lang),
-        marker={"color": common.ARM_COLOURS[arm], "symbol": common.ARM_SYMBOL[arm], "size": 12},
+        marker={"color": display.ARM_COLOURS[arm], "symbol": display.ARM_SYMBOL[arm], "size": 12},
         error_y={"type": "data", "symmetric": False, "array": high - y, "arrayminus": y - low},
     )
 
@@ -84,10 +85,10 @@ def _dot_figure(traces: list[go.Scatter], y_title: str) -> go.Figure:
 
 def _hours_chart(groups: pd.DataFrame, lang: str) -> go.Figure:
     """Dot plot of mean hours per arm and band with 95% CI error bars."""
-    names = [common.band_name(b, lang) for b in groups["age_band"]]
+    names = [display.band_name(b, lang) for b in groups["age_band"]]
     traces = [
         _dot_trace(names, groups[f"mean_{arm}"], groups[f"ci_low_{arm}"], groups[f"ci_high_{arm}"], arm, lang)
-        for arm in common.ARM_ORDER
+        for arm in display.ARM_ORDER
     ]
     return _dot_figure(traces, t("col.hours", lang))
 
@@ -95,18 +96,18 @@ def _hours_chart(groups: pd.DataFrame, lang: str) -> go.Figure:
 def _trajectory_chart(trace: pd.DataFrame, lang: str) -> go.Figure:
     """Lines of mean hours per month per arm with a shaded 95% CI."""
     fig = go.Figure()
-    for arm in common.ARM_ORDER:
+    for arm in display.ARM_ORDER:
         part = trace[trace["arm"] == arm].sort_values("month_k")
-        colour = common.ARM_COLOURS[arm]
-        fig.add_trace(common.ci_ribbon(part["month_k"], part["ci_low"], part["ci_high"], colour))
+        colour = display.ARM_COLOURS[arm]
+        fig.add_trace(display.ci_ribbon(part["month_k"], part["ci_low"], part["ci_high"], colour))
         fig.add_trace(
             go.Scatter(
                 x=part["month_k"],
                 y=part["mean"],
                 mode="lines+markers",
                 name=t(f"arm.{arm}", lang),
-                line={"color": colour, "dash": common.ARM_DASH[arm]},
-                marker={"symbol": common.ARM_SYMBOL[arm]},
+                line={"color": colour, "dash": display.ARM_DASH[arm]},
+                marker={"symbol": display.ARM_SYMBOL[arm]},
             )
         )
     fig.update_layout(xaxis_title=t("col.month", lang), yaxis_title=t("col.hours", lang), legend={"orientation": "h"})
@@ -117,9 +118,9 @@ def _trajectory_chart(trace: pd.DataFrame, lang: str) -> go.Figure:
 def _placement_chart(people: pd.DataFrame, lang: str) -> go.Figure:
     """Dot plot of the share placed per arm and band with 95% CI."""
     traces = []
-    for arm in common.ARM_ORDER:
+    for arm in display.ARM_ORDER:
         part = people[people["arm"] == arm]
-        names = [common.band_name(b, lang) for b in part["age_band"]]
+        names = [display.band_name(b, lang) for b in part["age_band"]]
         traces.append(
             _dot_trace(
                 names, part["share_placed"] * 100, part["placed_ci_low"] * 100, part["placed_ci_high"] * 100, arm, lang
@@ -135,9 +136,9 @@ def _trajectory_table(trace: pd.DataFrame, lang: str) -> pd.DataFrame:
         {
             t("col.month", lang): part["month_k"].to_numpy(),
             t("col.arm", lang): [t(f"arm.{a}", lang) for a in part["arm"]],
-            t("col.n", lang): [common.format_count(v) for v in part["n"]],
+            t("col.n", lang): [display.format_count(v) for v in part["n"]],
             t("col.hours", lang): [
-                common.format_ci(m, lo, hi, lang) for m, lo, hi in zip(part["mean"], part["ci_low"], part["ci_high"])
+                display.format_ci(m, lo, hi, lang) for m, lo, hi in zip(part["mean"], part["ci_low"], part["ci_high"])
             ],
         }
     )
@@ -147,24 +148,24 @@ def _people_table(people: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Build the displayed table of people randomized, placed and dead per band and arm."""
     return pd.DataFrame(
         {
-            t("col.age_band", lang): [common.band_name(b, lang) for b in people["age_band"]],
+            t("col.age_band", lang): [display.band_name(b, lang) for b in people["age_band"]],
             t("col.arm", lang): [t(f"arm.{a}", lang) for a in people["arm"]],
-            t("col.n", lang): [common.format_count(v) for v in people["n"]],
-            t("col.n_placed", lang): [common.format_count(v) for v in people["n_placed"]],
+            t("col.n", lang): [display.format_count(v) for v in people["n"]],
+            t("col.n_placed", lang): [display.format_count(v) for v in people["n_placed"]],
             t("col.share_placed", lang): [
-                common.format_ci(s * 100, lo * 100, hi * 100, lang)
+                display.format_ci(s * 100, lo * 100, hi * 100, lang)
                 for s, lo, hi in zip(people["share_placed"], people["placed_ci_low"], people["placed_ci_high"])
             ],
-            t("col.n_died", lang): [common.format_count(v) for v in people["n_died"]],
+            t("col.n_died", lang): [display.format_count(v) for v in people["n_died"]],
         }
     )
 
 
 def render(lang: str) -> None:
     """Render the overview page."""
-    path, version, info, filters = common.open_page(lang)
+    store, info, everyone = state.open_page(lang)
     top = info["max_month"] or 0
-    month = common.url_widget(
+    month = state.url_widget(
         st.sidebar.slider,
         "month",
         min(int(get_setting("default_month")), top),
@@ -174,58 +175,48 @@ def render(lang: str) -> None:
         options=range(top + 1),
         cast=int,
     )
-    threshold = common.suppression_threshold()
-    bands = common.bands()
+    threshold = roles.suppression_threshold()
+    selection = everyone.at(month)
+    filters, bands = selection.filters, selection.bands
 
     st.title(t("app.title", lang))
     st.caption(info["title_en"] if lang == "en" else info["title_sv"])
-    common.show_demo_banner(info, lang)
+    display.show_demo_banner(info, lang)
 
-    people = common.cached_summarize_people(path, version, info["study"], filters, bands)
-    comparison = common.cached_compare_hours(path, version, info["study"], month, filters, bands)
-    trace = common.cached_trace_hours(path, version, info["study"], filters, bands)
+    people = calls.cached(summarize_people, store, everyone)
+    comparison = calls.cached(compare_hours, store, selection)
+    trace = calls.cached(trace_hours, store, everyone)
 
-    study = info["study"]
-    shown_people = hide_people_rows(
-        people, threshold, common.cached_risks(path, version, study, filters, bands, threshold)
-    )
-    shown_groups = hide_band_rows(
-        comparison.groups, threshold, common.cached_risks(path, version, study, filters, bands, threshold, month)
-    )
+    shown_people = hide_people_rows(people, threshold, calls.differencing_risks(store, everyone, threshold))
+    shown_groups = hide_band_rows(comparison.groups, threshold, calls.differencing_risks(store, selection, threshold))
 
     st.header(t("overview.hours", lang, month=month))
     st.caption(t("overview.hours_note", lang))
-    stamp = common.page_stamp(path, version, info, filters, t("methods.overview", lang), threshold, lang)
-    common.offer_chart(_hours_chart(shown_groups, lang), f"timmar_manad{month}", stamp, lang, "hours_chart")
-    common.offer_table(_hours_table(shown_groups, lang), f"timmar_manad{month}", stamp, lang, "hours_table")
+    stamp = downloads.page_stamp(store, selection, t("methods.overview", lang), threshold, lang)
+    downloads.offer_chart(_hours_chart(shown_groups, lang), f"timmar_manad{month}", stamp, lang, "hours_chart")
+    downloads.offer_table(_hours_table(shown_groups, lang), f"timmar_manad{month}", stamp, lang, "hours_table")
     for _, row in shown_groups.iterrows():
         st.markdown(
-            "- " + read_difference(common.band_name(row["age_band"], lang), row["ci_low"], row["ci_high"], lang)
+            "- " + read_difference(display.band_name(row["age_band"], lang), row["ci_low"], row["ci_high"], lang)
         )
     st.info(t("overview.interaction", lang, p=format_p(comparison.interaction["p_value"], lang, relation=True)))
     if not filters.sex:  # Totalt / Kvinnor / Män, as Kolada shows them
         st.subheader(t("overview.by_sex", lang, month=month))
-        split = common.cached_compare_by_sex(path, version, study, month, filters, bands)
+        split = calls.cached(compare_hours_by_sex, store, selection)
         risks = {
-            group: common.cached_risks(
-                path,
-                version,
-                study,
-                replace(filters, sex=() if group == "total" else (group,)),
-                bands,
-                threshold,
-                month,
+            group: calls.differencing_risks(
+                store, selection.with_filters(replace(filters, sex=() if group == "total" else (group,))), threshold
             )
             for group in SEX_GROUPS
         }
         shown_split = hide_split_rows(split, threshold, risks)
-        common.offer_table(_split_table(shown_split, lang), f"timmar_kon_manad{month}", stamp, lang, "sex_table")
+        downloads.offer_table(_split_table(shown_split, lang), f"timmar_kon_manad{month}", stamp, lang, "sex_table")
 
     st.header(t("overview.trajectory", lang))
-    band = common.choose_band("overview.trajectory_band", "trajectory_band", bands, lang)
-    trace_risks = common.cached_risks(path, version, study, filters, bands, threshold, by_month=True)
+    band = state.choose_band("overview.trajectory_band", "trajectory_band", bands, lang)
+    trace_risks = calls.differencing_risks(store, everyone, threshold, by_month=True)
     shown_trace = hide_trace_rows(trace[trace["age_band"] == band], threshold, trace_risks)
-    common.offer_chart(
+    downloads.offer_chart(
         _trajectory_chart(shown_trace, lang),
         f"timmar_over_tid_{band}",
         stamp,
@@ -236,8 +227,8 @@ def render(lang: str) -> None:
 
     st.header(t("overview.randomized", lang) + " · " + t("overview.placement", lang))
     st.caption(t("overview.placement_note", lang))
-    common.offer_chart(_placement_chart(shown_people, lang), "andel_sarskilt_boende", stamp, lang, "placement_chart")
-    common.offer_table(_people_table(shown_people, lang), "personer", stamp, lang, "people_table")
+    downloads.offer_chart(_placement_chart(shown_people, lang), "andel_sarskilt_boende", stamp, lang, "placement_chart")
+    downloads.offer_table(_people_table(shown_people, lang), "personer", stamp, lang, "people_table")
     outside = int(
         people.loc[people["age_band"] == "all", "n"].sum() - people.loc[people["age_band"] != "all", "n"].sum()
     )
@@ -249,4 +240,4 @@ def render(lang: str) -> None:
         st.markdown(t("definitions.body", lang))
 
 
-common.run_page(render)
+display.run_page(render)

@@ -7,16 +7,17 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from analysis.outcomes.placement import DAYS_PER_MONTH, RISK_MONTHS, analyze_placement
 from analysis.present.disclosure import SUPPRESSED, hide_at_risk_counts, hide_placement_rows
-from analysis.outcomes.placement import DAYS_PER_MONTH, RISK_MONTHS
-from analysis.settings import get_setting
 from analysis.present.texts import format_number, format_p, read_placement, t
-from views import common
+from analysis.selection import Filters
+from analysis.settings import get_setting
+from views import calls, display, downloads, roles, state
 
 
 def _ratio(row: pd.Series, key: str, low: str, high: str, lang: str) -> str:
     """Format a ratio with its CI, two decimals."""
-    return common.format_ci(row[key], row[low], row[high], lang, decimals=2)
+    return display.format_ci(row[key], row[low], row[high], lang, decimals=2)
 
 
 def _table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -24,19 +25,19 @@ def _table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
     rows = []
     for _, row in groups.iterrows():
         entry = {
-            t("col.age_band", lang): common.band_name(row["age_band"], lang),
-            t("col.n_intervention", lang): common.format_count(row["n_intervention"]),
-            t("col.n_control", lang): common.format_count(row["n_control"]),
+            t("col.age_band", lang): display.band_name(row["age_band"], lang),
+            t("col.n_intervention", lang): display.format_count(row["n_intervention"]),
+            t("col.n_control", lang): display.format_count(row["n_control"]),
             t(
                 "col.placed", lang
-            ): f"{common.format_count(row['placed_intervention'])} / {common.format_count(row['placed_control'])}",
-            t("col.cuminc_intervention", lang): common.format_ci(
+            ): f"{display.format_count(row['placed_intervention'])} / {display.format_count(row['placed_control'])}",
+            t("col.cuminc_intervention", lang): display.format_ci(
                 row["cuminc_intervention"] * 100,
                 row["cuminc_ci_low_intervention"] * 100,
                 row["cuminc_ci_high_intervention"] * 100,
                 lang,
             ),
-            t("col.cuminc_control", lang): common.format_ci(
+            t("col.cuminc_control", lang): display.format_ci(
                 row["cuminc_control"] * 100,
                 row["cuminc_ci_low_control"] * 100,
                 row["cuminc_ci_high_control"] * 100,
@@ -48,7 +49,7 @@ def _table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("col.shr", lang): _ratio(row, "shr", "shr_ci_low", "shr_ci_high", lang),
         }
         for k in RISK_MONTHS:
-            entry[t("col.rd", lang, k=k)] = common.format_ci(
+            entry[t("col.rd", lang, k=k)] = display.format_ci(
                 row[f"risk_difference_{k}"] * 100, row[f"rd_ci_low_{k}"] * 100, row[f"rd_ci_high_{k}"] * 100, lang
             )
             entry[t("col.rr", lang, k=k)] = _ratio(row, f"risk_ratio_{k}", f"rr_ci_low_{k}", f"rr_ci_high_{k}", lang)
@@ -63,7 +64,7 @@ def _table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
 def _curve_values(curves: pd.DataFrame, hidden: dict[str, bool], months, lang: str) -> pd.DataFrame:
     """Return the curves read off at whole months: the chart's text alternative."""
     rows = []
-    for arm in common.ARM_ORDER:
+    for arm in display.ARM_ORDER:
         part = curves[curves["arm"] == arm].sort_values("time")
         for month in months:
             upto = part[part["time"] <= month * DAYS_PER_MONTH]
@@ -71,9 +72,9 @@ def _curve_values(curves: pd.DataFrame, hidden: dict[str, bool], months, lang: s
             value = (
                 SUPPRESSED
                 if hidden[arm]
-                else common.format_ci(0.0, 0.0, 0.0, lang)
+                else display.format_ci(0.0, 0.0, 0.0, lang)
                 if last is None
-                else common.format_ci(last["cuminc"] * 100, last["ci_low"] * 100, last["ci_high"] * 100, lang)
+                else display.format_ci(last["cuminc"] * 100, last["ci_low"] * 100, last["ci_high"] * 100, lang)
             )
             rows.append(
                 {t("col.arm", lang): t(f"arm.{arm}", lang), t("col.month", lang): month, t("col.cif", lang): value}
@@ -84,7 +85,7 @@ def _curve_values(curves: pd.DataFrame, hidden: dict[str, bool], months, lang: s
 def _curve_chart(curves: pd.DataFrame, hidden: dict[str, bool], show_km: bool, lang: str) -> go.Figure:
     """Step curves of cumulative incidence per arm with 95% CI ribbons (and 1 − KM when asked)."""
     fig = go.Figure()
-    for arm in common.ARM_ORDER:
+    for arm in display.ARM_ORDER:
         part = curves[curves["arm"] == arm].sort_values("time")
         if hidden[arm] or part.empty:
             continue
@@ -92,15 +93,15 @@ def _curve_chart(curves: pd.DataFrame, hidden: dict[str, bool], show_km: bool, l
         cif = np.concatenate([[0.0], part["cuminc"].to_numpy()]) * 100
         low = np.concatenate([[0.0], part["ci_low"].to_numpy()]) * 100
         high = np.concatenate([[0.0], part["ci_high"].to_numpy()]) * 100
-        colour = common.ARM_COLOURS[arm]
-        fig.add_trace(common.ci_ribbon(months, low, high, colour, shape="hv"))
+        colour = display.ARM_COLOURS[arm]
+        fig.add_trace(display.ci_ribbon(months, low, high, colour, shape="hv"))
         fig.add_trace(
             go.Scatter(
                 x=months,
                 y=cif,
                 mode="lines",
                 name=t(f"arm.{arm}", lang),
-                line={"color": colour, "dash": common.ARM_DASH[arm], "shape": "hv"},
+                line={"color": colour, "dash": display.ARM_DASH[arm], "shape": "hv"},
             )
         )
         if show_km:
@@ -121,9 +122,9 @@ def _curve_chart(curves: pd.DataFrame, hidden: dict[str, bool], show_km: bool, l
 
 def render(lang: str) -> None:
     """Render the placement page."""
-    path, version, info, filters = common.open_page(lang)
+    store, info, chosen = state.open_page(lang)
     top = info["max_month"] or 0
-    month = common.url_widget(
+    month = state.url_widget(
         st.sidebar.slider,
         "window",
         min(int(get_setting("default_month")), max(top, 1)),
@@ -133,7 +134,7 @@ def render(lang: str) -> None:
         options=range(1, max(top, 1) + 1),
         cast=int,
     )
-    show_km = common.url_widget(
+    show_km = state.url_widget(
         st.sidebar.checkbox,
         "show_km",
         False,
@@ -141,24 +142,24 @@ def render(lang: str) -> None:
         options=(True, False),
         cast=lambda v: v == "True",
     )
-    threshold = common.suppression_threshold()
-    bands = common.bands()
+    threshold = roles.suppression_threshold()
+    selection, bands = chosen.at(month), chosen.bands
 
     st.title(t("placement.title", lang))
-    common.show_demo_banner(info, lang)
-    result = common.cached_analyze_placement(path, version, info["study"], month, filters, bands)
-    risks = common.cached_risks(path, version, info["study"], filters, bands, threshold)
+    display.show_demo_banner(info, lang)
+    result = calls.cached(analyze_placement, store, selection)
+    risks = calls.differencing_risks(store, chosen, threshold)  # counted among everyone randomized
     groups = hide_placement_rows(result.groups, threshold, risks)
 
     st.header(t("placement.curve", lang))
     st.caption(t("placement.curve_note", lang))
-    band = common.choose_band("placement.band", "placement_band", bands, lang)
+    band = state.choose_band("placement.band", "placement_band", bands, lang)
     row = groups[groups["age_band"] == band].iloc[0]
-    hidden = {arm: bool(np.isnan(row[f"n_{arm}"])) for arm in common.ARM_ORDER}
+    hidden = {arm: bool(np.isnan(row[f"n_{arm}"])) for arm in display.ARM_ORDER}
     curves = result.curves[result.curves["age_band"] == band] if not result.curves.empty else result.curves
-    stamp = common.page_stamp(path, version, info, filters, t("methods.placement", lang), threshold, lang)
+    stamp = downloads.page_stamp(store, selection, t("methods.placement", lang), threshold, lang)
     grid = sorted(result.at_risk["month"].unique())
-    common.offer_chart(
+    downloads.offer_chart(
         _curve_chart(curves, hidden, show_km, lang),
         f"sarskilt_boende_{band}",
         stamp,
@@ -168,22 +169,21 @@ def render(lang: str) -> None:
     )
     if show_km:
         st.caption(t("placement.km_note", lang))
-    everyone = None
+    unfiltered = None
     if risks is not None:  # filtered: the same table without filters, to hide counts a few people below it
-        everyone = common.cached_analyze_placement(path, version, info["study"], month, common.NO_FILTERS, bands)
-        everyone = everyone.at_risk
-    risk = hide_at_risk_counts(result.at_risk[result.at_risk["age_band"] == band], threshold, risks, everyone)
-    table = risk.pivot(index="arm", columns="month", values="n").reindex(list(common.ARM_ORDER))
+        unfiltered = calls.cached(analyze_placement, store, selection.with_filters(Filters())).at_risk
+    risk = hide_at_risk_counts(result.at_risk[result.at_risk["age_band"] == band], threshold, risks, unfiltered)
+    table = risk.pivot(index="arm", columns="month", values="n").reindex(list(display.ARM_ORDER))
     st.caption(t("placement.at_risk", lang))
-    shown = table.map(common.format_count).rename(index=lambda a: t(f"arm.{a}", lang)).rename(columns=str)
-    common.offer_table(shown.rename_axis(t("col.arm", lang)).reset_index(), f"i_risk_{band}", stamp, lang, "at_risk")
+    shown = table.map(display.format_count).rename(index=lambda a: t(f"arm.{a}", lang)).rename(columns=str)
+    downloads.offer_table(shown.rename_axis(t("col.arm", lang)).reset_index(), f"i_risk_{band}", stamp, lang, "at_risk")
 
     st.header(t("placement.table", lang, month=month))
-    common.offer_table(_table(groups, lang), f"sarskilt_boende_manad{month}", stamp, lang, "placement_table")
+    downloads.offer_table(_table(groups, lang), f"sarskilt_boende_manad{month}", stamp, lang, "placement_table")
     for _, g in groups.iterrows():
         st.markdown("- " + read_placement(g, month, lang))
     st.info(t("placement.methods", lang))
     st.caption(t("overview.suppressed", lang, t=threshold))
 
 
-common.run_page(render)
+display.run_page(render)

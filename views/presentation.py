@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analysis.economics.costs import PSA_DRAWS, project_costs, simulate_net, summarize_uncertainty, with_effects
+from analysis.economics.costs import (
+    PSA_DRAWS,
+    estimate_study_effects,
+    project_costs,
+    simulate_net,
+    summarize_uncertainty,
+    with_effects,
+)
+from analysis.economics.scenario import Scenario
+from analysis.outcomes.compare import compare_hours
+from analysis.outcomes.placement import analyze_placement
 from analysis.present.disclosure import hide_band_rows, hide_placement_rows
 from analysis.present.report import render_report
-from analysis.economics.scenario import Scenario
-from analysis.settings import get_setting
 from analysis.present.texts import format_number, format_p, read_difference, read_placement, read_savings, t
-from views import common
+from analysis.selection import Filters, Selection, default_bands
+from analysis.settings import get_setting
+from views import calls, display, state
 
 SLIDES = ("hours", "placement", "money")
 BIG = "<p style='font-size:1.9rem; line-height:1.35; margin:0.4rem 0'>{}</p>"
@@ -21,32 +31,32 @@ def _big(text: str) -> None:
     st.markdown(BIG.format(text), unsafe_allow_html=True)
 
 
-def _hours(path, version, info, month, threshold, lang) -> None:
+def _hours(store: calls.Store, selection: Selection, threshold: int, lang: str) -> None:
     """Slide: difference in hours per band, in words with the 95% interval."""
-    st.header(t("slides.hours", lang, month=month))
-    result = common.cached_compare_hours(path, version, info["study"], month, common.NO_FILTERS, common.bands())
+    st.header(t("slides.hours", lang, month=selection.month))
+    result = calls.cached(compare_hours, store, selection)
     for _, row in hide_band_rows(result.groups, threshold).iterrows():
-        _big(read_difference(common.band_name(row["age_band"], lang), row["ci_low"], row["ci_high"], lang))
+        _big(read_difference(display.band_name(row["age_band"], lang), row["ci_low"], row["ci_high"], lang))
     p = result.interaction["p_value"]
     verdict = t("slides.interaction.clear" if p == p and p < 0.05 else "slides.interaction.unclear", lang)
     st.caption(t("slides.interaction", lang, verdict=verdict, p=format_p(p, lang, relation=True)))
 
 
-def _placement(path, version, info, month, threshold, lang) -> None:
+def _placement(store: calls.Store, selection: Selection, threshold: int, lang: str) -> None:
     """Slide: share moving into a nursing home per band, with the hazard ratio in words."""
-    st.header(t("slides.placement", lang, month=month))
-    result = common.cached_analyze_placement(path, version, info["study"], month, common.NO_FILTERS, common.bands())
+    st.header(t("slides.placement", lang, month=selection.month))
+    result = calls.cached(analyze_placement, store, selection)
     for _, row in hide_placement_rows(result.groups, threshold).iterrows():
-        _big(read_placement(row, month, lang))
+        _big(read_placement(row, selection.month, lang))
 
 
-def _money(path, version, info, lang) -> None:
+def _money(store: calls.Store, info: dict, lang: str) -> None:
     """Slide: net savings, payback and how sure we are, with effects estimated from the study."""
     st.header(t("slides.money", lang))
-    effects, draws, _ = common.cached_study_effects(path, version, info["study"], min(24, info["max_month"] or 0))
-    scenario = with_effects(Scenario(), effects)
+    estimated = calls.cached(estimate_study_effects, store, info["study"], min(24, info["max_month"] or 0))
+    scenario = with_effects(Scenario(), estimated.effects)
     projection = project_costs(scenario)
-    summary = summarize_uncertainty(simulate_net(scenario, draws, PSA_DRAWS))
+    summary = summarize_uncertainty(simulate_net(scenario, estimated.draws, PSA_DRAWS))
     net = float(projection.years["net"].sum())
     low, high = summary["net_interval"]
     cols = st.columns(3)
@@ -62,18 +72,12 @@ def _money(path, version, info, lang) -> None:
         _big(t("costs.uncertain", lang))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _report(path: str, version: tuple[int, int], study: str, fmt: str, lang: str) -> bytes:
-    """Return the briefing file for a store version, cached."""
-    return render_report(common.connection(path, version), study, fmt, lang)
-
-
 def render(lang: str) -> None:
     """Render the presentation: a slide chosen in the URL (?slide=hours|placement|money)."""
-    path, version = common.open_store(lang)
-    info = common.choose_study(path, version, lang)
+    store = calls.open_store(lang)
+    info = state.choose_study(store, lang)
     st.title(info["title_en"] if lang == "en" else info["title_sv"])  # the page's one top heading
-    slide = common.url_widget(
+    slide = state.url_widget(
         st.radio,
         "slide",
         SLIDES[0],
@@ -83,7 +87,7 @@ def render(lang: str) -> None:
         format_func=lambda s: {"hours": "1", "placement": "2", "money": "3"}[s],
         horizontal=True,
     )
-    common.show_demo_banner(info, lang)
+    display.show_demo_banner(info, lang)
     threshold = int(get_setting("suppression_threshold"))
     month = min(int(get_setting("default_month")), info["max_month"] or 0)
     with st.sidebar.expander(t("slides.export", lang)):
@@ -94,17 +98,18 @@ def render(lang: str) -> None:
             if st.button(t(f"slides.make_{fmt}", lang), key=f"make_{fmt}"):
                 st.download_button(
                     t("slides.download", lang, fmt=fmt.upper()),
-                    _report(path, version, info["study"], fmt, lang),
+                    calls.cached(render_report, store, info["study"], fmt, lang),
                     f"briefing.{fmt}",
                     mime,
                     key=f"download_{fmt}",
                 )
+    everyone = Selection(info["study"], Filters(), default_bands(), month)  # no filters on the board's slides
     if slide == "hours":
-        _hours(path, version, info, month, threshold, lang)
+        _hours(store, everyone, threshold, lang)
     elif slide == "placement":
-        _placement(path, version, info, max(month, 1), threshold, lang)
+        _placement(store, everyone.at(max(month, 1)), threshold, lang)
     else:
-        _money(path, version, info, lang)
+        _money(store, info, lang)
 
 
-common.run_page(render)
+display.run_page(render)

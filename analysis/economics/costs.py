@@ -406,6 +406,41 @@ def effect_intervals(draws: dict[str, np.ndarray]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@dataclass(frozen=True)
+class StudyEffects:
+    """Effects estimated from a study: point estimates, bootstrap draws and their 95% intervals."""
+
+    effects: pd.DataFrame
+    draws: dict[str, np.ndarray]
+    intervals: pd.DataFrame
+
+
+def estimate_study_effects(
+    con: db.Connection, study: str, followup_months: int, n_draws: int = PSA_DRAWS
+) -> StudyEffects:
+    """Estimate the cost model's effects from a study, with bootstrap draws for the uncertainty.
+
+    Parameters
+    ----------
+    con : Connection
+        An open store.
+    study : str
+        Study name.
+    followup_months : int
+        Months of follow-up the effects are estimated over.
+    n_draws : int
+        Bootstrap draws of the effects (fixed seed).
+
+    Returns
+    -------
+    StudyEffects
+
+    """
+    data = load_effect_data(con, study, followup_months)
+    draws = draw_effects(data, n_draws)
+    return StudyEffects(estimate_effects(data), draws, effect_intervals(draws))
+
+
 # ---- the published Eskilstuna claims --------------------------------------------------------------------
 
 CLAIMED_YEARLY_SAVINGS = 80e6  # SEK, SKR 2020: "about 80 MSEK a year in the long run"

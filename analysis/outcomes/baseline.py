@@ -99,6 +99,11 @@ def describe_baseline(people: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def summarize_baseline(con: db.Connection, selection: Selection) -> pd.DataFrame:
+    """Return Table 1 of the selection's randomized people (describe_baseline of load_baseline)."""
+    return describe_baseline(load_baseline(con, selection))
+
+
 def count_flow(con: db.Connection, selection: Selection, timepoints: Sequence[int]) -> pd.DataFrame:
     """CONSORT-style flow: per arm, randomized, and at each timepoint where people stand at its start.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -199,3 +200,28 @@ def run_comparison(
     if method == "welch" and handling == EXCLUDE:
         return compare_fast_welch(con, selection)
     return compare_by_method(con, selection, method, handling)
+
+
+def fit_mixed_over_months(
+    con: db.Connection, selection: Selection, handling: str, timepoints: Sequence[int]
+) -> pd.DataFrame:
+    """Fit the linear mixed model to every counted month 0 to the selection's month; effects at the timepoints.
+
+    Parameters
+    ----------
+    con : Connection
+        An open store.
+    selection : Selection
+        Study, filters and bands; month: the last follow-up month modelled.
+    handling : {'exclude', 'zero'}
+        As for compare_by_method.
+    timepoints : sequence of int
+        Months whose intervention − control difference is reported.
+
+    Returns
+    -------
+    DataFrame
+        As analysis.stats.methods.fit_mixed_model.
+
+    """
+    return fit_mixed_model(load_all_months(con, selection, handling), list(timepoints))

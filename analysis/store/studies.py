@@ -69,6 +69,11 @@ def describe_study(con: db.Connection, study: str) -> dict:
     }
 
 
+def find_study(con: db.Connection, requested: str | None = None) -> dict:
+    """Resolve the requested study (see resolve_study) and return its facts (see describe_study)."""
+    return describe_study(con, resolve_study(con, requested))
+
+
 def check_month(info: dict, month: int) -> int:
     """Return month if the study has follow-up data for it, else raise InputError saying the range."""
     top = info["max_month"]

@@ -1,0 +1,132 @@
+"""The house rules: stages import only downwards, one module opens DuckDB, analysis/ never imports Streamlit."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+import analysis
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "analysis"
+VIEWS = ROOT / "views"
+
+
+def imported_modules(source: str) -> set[str]:
+    """Return every module a source file imports, at any depth (functions and TYPE_CHECKING blocks included)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            names.add("analysis.<relative>")  # relative imports hide the stage: not used in this package
+        elif isinstance(node, ast.ImportFrom) and node.module == "analysis":
+            names.update(f"analysis.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def stage_of(path: Path, root: Path = PACKAGE) -> str:
+    """Return the stage of a file under analysis/: a sub-package name, 'base' or 'top'."""
+    parts = path.relative_to(root).parts
+    if len(parts) > 1:
+        return parts[0]
+    return "top" if path.stem in analysis.TOP else "base"
+
+
+def target_stage(module: str) -> str | None:
+    """Return the stage an imported ``analysis.*`` module belongs to (None for other packages)."""
+    parts = module.split(".")
+    if parts[0] != "analysis" or len(parts) == 1:
+        return None
+    if parts[1] in analysis.STAGES:
+        return parts[1]
+    if parts[1] in analysis.BASE:
+        return "base"
+    if parts[1] in analysis.TOP:
+        return "top"
+    return "unknown"
+
+
+def find_violations(root: Path = PACKAGE) -> list[str]:
+    """Return one line per import that breaks the stage order, the DuckDB rule or the Streamlit rule."""
+    problems = []
+    for path in sorted(root.rglob("*.py")):
+        stage = stage_of(path, root)
+        allowed = {"base", stage, *analysis.MAY_IMPORT.get(stage, ())}
+        for module in sorted(imported_modules(path.read_text(encoding="utf-8"))):
+            where = path.relative_to(root).as_posix()
+            top = module.split(".")[0]
+            if top == "streamlit":
+                problems.append(f"{where} imports streamlit")
+            if top == "duckdb" and where != "store/db.py":
+                problems.append(f"{where} imports duckdb (only store/db.py may)")
+            target = target_stage(module)
+            if target is None or stage == "top":
+                continue
+            if target not in allowed:
+                problems.append(f"{where} ({stage}) imports {module} ({target})")
+    return problems
+
+
+def test_the_analysis_package_keeps_its_layers():
+    assert find_violations() == []
+
+
+@pytest.mark.parametrize(
+    ("where", "line", "expected"),
+    [
+        ("store/planted.py", "from analysis.outcomes.compare import compare_hours", "(store) imports"),
+        ("stats/planted.py", "from analysis.store import db", "(stats) imports"),
+        ("outcomes/planted.py", "from analysis.present.texts import t", "(outcomes) imports"),
+        ("economics/planted.py", "def f():\n    from analysis.present import report", "(economics) imports"),
+        ("selection_extra.py", "from analysis.store import cells", "(base) imports"),
+        ("outcomes/planted.py", "import duckdb", "imports duckdb"),
+        ("present/planted.py", "import streamlit as st", "imports streamlit"),
+        ("cli_helpers.py", "from analysis.cli import main", "(base) imports analysis.cli (top)"),
+    ],
+)
+def test_a_planted_upward_import_is_found(tmp_path, where, line, expected):
+    copy = tmp_path / "analysis"
+    for path in PACKAGE.rglob("*.py"):
+        target = copy / path.relative_to(PACKAGE)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    assert find_violations(copy) == []
+    planted = copy / where
+    planted.write_text(f'"""Planted."""\n\n{line}\n', encoding="utf-8")
+    found = find_violations(copy)
+    assert len(found) == 1 and expected in found[0], found
+
+
+def test_each_stage_says_what_it_may_import():
+    for stage in analysis.STAGES:
+        doc = ast.get_docstring(ast.parse((PACKAGE / stage / "__init__.py").read_text(encoding="utf-8")))
+        match = re.search(r"May import: (.*)", doc or "")
+        assert match, f"analysis/{stage}/__init__.py has no 'May import:' line"
+        stated = {name.strip().rstrip(".") for name in match.group(1).split(",")} - {"the base modules"}
+        assert stated == {f"analysis.{s}" for s in analysis.MAY_IMPORT[stage]}, stage
+
+
+def test_stages_only_look_down():
+    order = {stage: i for i, stage in enumerate(analysis.STAGES)}
+    assert set(analysis.MAY_IMPORT) == set(analysis.STAGES)
+    for stage, lower in analysis.MAY_IMPORT.items():
+        assert all(order[s] < order[stage] for s in lower), stage
+
+
+def test_every_module_belongs_to_a_known_stage():
+    for path in PACKAGE.rglob("*.py"):
+        stage = stage_of(path)
+        assert stage in {"base", "top", *analysis.STAGES}, path
+        if stage in ("base", "top"):
+            assert path.stem in (*analysis.BASE, *analysis.TOP, "__init__"), f"{path.name} is in no stage"
+
+
+def test_views_reach_duckdb_only_through_analysis():
+    for path in VIEWS.rglob("*.py"):
+        assert "duckdb" not in {m.split(".")[0] for m in imported_modules(path.read_text(encoding="utf-8"))}, path

@@ -1,0 +1,97 @@
+"""The store as pages see it, and the one cached call through which every page asks the analysis library."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import pandas as pd
+import streamlit as st
+
+from analysis.demo import build_demo_store
+from analysis.outcomes.comparisons import fit_mixed_over_months
+from analysis.outcomes.person_values import load_all_months
+from analysis.present.disclosure import find_differencing_risks
+from analysis.present.texts import t
+from analysis.selection import Filters, Selection
+from analysis.settings import get_setting
+from analysis.store import db
+
+T = TypeVar("T")
+# Person-level frames and models are large at national scale: fewer of them are kept.
+_HEAVY = frozenset(f"{fn.__module__}.{fn.__qualname__}" for fn in (load_all_months, fit_mixed_over_months))
+
+
+@dataclass(frozen=True)
+class Store:
+    """A store file and its version; a store swapped in by an import has a new version, so caches move on."""
+
+    path: str
+    version: tuple[int, int]
+
+
+@st.cache_resource(show_spinner=False)
+def _ensure_store(path: str) -> None:
+    """Build the demo store once when no store exists at path."""
+    if not Path(path).is_file():
+        build_demo_store(path)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _connection(path: str, version: tuple[int, int]) -> db.Connection:
+    """Open one read-only connection per store version (queries take their own cursor, see db.query)."""
+    return db.connect(path)
+
+
+def open_store(lang: str) -> Store:
+    """Make sure a store exists (building the demo when missing) and return it with its version."""
+    path = str(get_setting("db_path"))
+    if not Path(path).is_file():
+        with st.spinner(t("building_demo", lang)):
+            _ensure_store(path)
+    return Store(path, db.data_version(path))
+
+
+def connection(store: Store) -> db.Connection:
+    """Return the cached connection of a store version."""
+    return _connection(store.path, store.version)
+
+
+def _run(fn: Callable[..., T], store: Store, args: tuple, kwargs: tuple) -> T:
+    """Call fn on the store's connection."""
+    return fn(connection(store), *args, **dict(kwargs))
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached(name: str, _fn: Callable[..., T], store: Store, args: tuple, kwargs: tuple) -> T:
+    """Return _fn's result, cached on its name, the store version and the arguments."""
+    return _run(_fn, store, args, kwargs)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _cached_heavy(name: str, _fn: Callable[..., T], store: Store, args: tuple, kwargs: tuple) -> T:
+    """Return _fn's result as _cached does, keeping fewer entries (person-level frames and models)."""
+    return _run(_fn, store, args, kwargs)
+
+
+def cached(fn: Callable[..., T], store: Store, *args, **kwargs) -> T:
+    """Return ``fn(connection, *args, **kwargs)`` for a store version, cached.
+
+    ``fn`` is an analysis function whose first argument is a connection; the cache keys on its
+    qualified name, the store version and the arguments (a Selection is a frozen, hashable value).
+    Streamlit hands each caller its own copy of a cached value, so callers may change what they get.
+    """
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    call = _cached_heavy if name in _HEAVY else _cached
+    return call(name, fn, store, args, tuple(sorted(kwargs.items())))
+
+
+def differencing_risks(
+    store: Store, selection: Selection, threshold: int, by_month: bool = False
+) -> pd.DataFrame | None:
+    """Return the cells of a filtered view at risk of differencing (None when nothing is filtered), cached."""
+    if selection.filters == Filters():
+        return None
+    return cached(find_differencing_risks, store, selection, threshold, by_month)

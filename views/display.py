@@ -1,0 +1,76 @@
+"""How pages look and fail: arm colours, CI ribbons, number formats, banners, and the page guard."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from analysis.errors import UserFacingError
+from analysis.present.disclosure import SUPPRESSED
+from analysis.present.texts import band_label, format_number, t
+from views.state import page_language
+
+logger = logging.getLogger(__name__)
+
+ARM_ORDER = ("intervention", "control")
+# Okabe-Ito colour-blind-safe pair (blue, vermilion), each at least 3:1 against white (WCAG 2.1, 1.4.11);
+# the arms also differ by line dash and marker.
+ARM_COLOURS = {"intervention": "#0072B2", "control": "#D55E00"}
+ARM_DASH = {"intervention": "solid", "control": "dash"}
+ARM_SYMBOL = {"intervention": "circle", "control": "square"}
+
+
+def ci_ribbon(x, low, high, colour: str, shape: str = "linear") -> go.Scatter:
+    """Return a shaded 95% CI band between low and high over x (no legend entry, no hover)."""
+    x, low, high = np.asarray(x), np.asarray(low), np.asarray(high)
+    return go.Scatter(
+        x=np.concatenate([x, x[::-1]]),
+        y=np.concatenate([high, low[::-1]]),
+        fill="toself",
+        fillcolor=colour,
+        opacity=0.2,
+        line={"width": 0, "shape": shape},
+        hoverinfo="skip",
+        showlegend=False,
+    )
+
+
+def format_ci(value: float, low: float, high: float, lang: str, decimals: int = 1) -> str:
+    """Format 'value (low to high)', or '..' when hidden or missing."""
+    if value != value:
+        return SUPPRESSED
+    word = t("word.to", lang)
+    low_text, high_text = format_number(low, lang, decimals), format_number(high, lang, decimals)
+    return f"{format_number(value, lang, decimals)} ({low_text} {word} {high_text})"
+
+
+def format_count(value: float) -> str:
+    """Format a count, '..' when hidden."""
+    return SUPPRESSED if value != value else f"{int(value)}"
+
+
+def band_name(label: str, lang: str) -> str:
+    """Return a band label for people: 'Alla åldrar' for all, '65–75 år' otherwise."""
+    return band_label(label, lang)
+
+
+def show_demo_banner(info: dict, lang: str) -> None:
+    """Say plainly, on every page, when the data are synthetic."""
+    if info["is_demo"]:
+        st.warning(t("demo.banner", lang), icon="⚠️")
+
+
+def run_page(render: Callable[[str], None]) -> None:
+    """Run a page body, showing user errors with st.error and never a traceback."""
+    lang = page_language()
+    try:
+        render(lang)
+    except UserFacingError as exc:
+        st.error(exc.message(lang))
+    except Exception:  # the last guard: no traceback reaches a user; details go to the server log
+        logger.exception("page failed")
+        st.error(t("error.unexpected", lang))

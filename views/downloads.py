@@ -1,0 +1,106 @@
+"""Tables and charts with stamped downloads (CSV, Excel, PNG, SVG) and each chart's values as text."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from analysis.present.disclosure import SUPPRESSED
+from analysis.present.exports import figure_to_image, find_browser, table_to_csv, table_to_excel, tabulate_figure
+from analysis.present.stamp import Stamp, make_stamp
+from analysis.present.texts import format_number, t
+from analysis.selection import Selection
+from analysis.settings import get_setting
+from analysis.store.studies import fingerprint_study
+from views.calls import Store, cached
+
+logger = logging.getLogger(__name__)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def page_stamp(store: Store, selection: Selection, methods: str, threshold: int, lang: str) -> Stamp:
+    """Return the stamp that this page's exports carry."""
+    configured = int(get_setting("suppression_threshold"))
+    data = cached(fingerprint_study, store, selection.study)
+    return make_stamp(data, selection, methods, threshold, configured, lang)
+
+
+def _deferred(make: Callable[[], bytes]) -> Callable[[], bytes]:
+    """Wrap a download's builder so a failure is logged (it runs on click, off the page script)."""
+
+    def build() -> bytes:
+        try:
+            return make()
+        except Exception:
+            logger.exception("export failed")
+            raise
+
+    return build
+
+
+def offer_table(table: pd.DataFrame, name: str, stamp: Stamp, lang: str, key: str | None = None) -> None:
+    """Show a table with CSV and Excel downloads that carry the stamp (built only when clicked)."""
+    st.dataframe(table, hide_index=True, key=key)
+    key = key or name
+    csv, xlsx, _ = st.columns([1, 1, 8])
+    csv.download_button(
+        t("export.csv", lang),
+        _deferred(lambda: table_to_csv(table, stamp, lang)),
+        f"{name}.csv",
+        "text/csv",
+        key=f"{key}_csv",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    xlsx.download_button(
+        t("export.xlsx", lang),
+        _deferred(lambda: table_to_excel(table, stamp, lang)),
+        f"{name}.xlsx",
+        XLSX,
+        key=f"{key}_xlsx",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def _chart_values(figure, lang: str) -> pd.DataFrame:
+    """Return the chart's values as a readable table: series, x, y and CI ends in the language's format."""
+    values = tabulate_figure(figure)
+    if values.empty:
+        return values
+    x_title = figure.layout.xaxis.title.text or "x"
+    y_title = figure.layout.yaxis.title.text or "y"
+    out = pd.DataFrame({t("export.series", lang): values["series"]})
+    for column, title in (("x", x_title), ("y", y_title)):
+        out[title] = [v if isinstance(v, str) else format_number(v, lang, 2) for v in values[column]]
+    if "low" in values:
+        word = t("word.to", lang)
+        out[t("col.ci", lang)] = [
+            SUPPRESSED if lo != lo else f"{format_number(lo, lang, 2)} {word} {format_number(hi, lang, 2)}"
+            for lo, hi in zip(values["low"], values["high"])
+        ]
+    return out
+
+
+def offer_chart(figure, name: str, stamp: Stamp, lang: str, key: str, values: pd.DataFrame | None = None) -> None:
+    """Show a chart with PNG and SVG downloads (stamped) and its values as a text alternative."""
+    st.plotly_chart(figure, key=key, config={"toImageButtonOptions": {"filename": name}})
+    if find_browser():
+        png, svg, _ = st.columns([1, 1, 8])
+        for column, fmt, mime in ((png, "png", "image/png"), (svg, "svg", "image/svg+xml")):
+            column.download_button(
+                t(f"export.{fmt}", lang),
+                _deferred(lambda fmt=fmt: figure_to_image(figure, fmt, stamp, lang)),
+                f"{name}.{fmt}",
+                mime,
+                key=f"{key}_{fmt}",
+                on_click="ignore",
+                icon=":material/image:",
+            )
+    else:
+        st.caption(t("export.no_browser", lang))
+    with st.expander(t("export.chart_data", lang)):
+        st.dataframe(_chart_values(figure, lang) if values is None else values, hide_index=True)

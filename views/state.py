@@ -1,0 +1,154 @@
+"""What a page shows, kept in the URL: language, study, filters, month and other choices (share links)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analysis.present.texts import LANGUAGES, band_label, t
+from analysis.selection import APPLICATION_TYPES, SEXES, AgeBand, Filters, Selection, default_bands
+from analysis.store import db
+from analysis.store.studies import find_study
+from views.calls import Store, cached, open_store
+
+
+def current_language() -> str:
+    """Return the language from the URL (?lang=en), Swedish by default, and render the switch."""
+    lang = st.query_params.get("lang", "sv")
+    if lang not in LANGUAGES:
+        lang = "sv"
+    chosen = st.sidebar.radio(
+        t("lang.label", lang),
+        LANGUAGES,
+        index=LANGUAGES.index(lang),
+        format_func=lambda code: {"sv": "Svenska", "en": "English"}[code],
+        horizontal=True,
+        key="lang",
+    )
+    if st.query_params.get("lang", "sv") != chosen:  # write only on a change: keeps share links clean
+        st.query_params["lang"] = chosen
+    return chosen
+
+
+def page_language() -> str:
+    """Return the language chosen by the switch that dashboard.py renders."""
+    lang = st.session_state.get("lang", st.query_params.get("lang", "sv"))
+    return lang if lang in LANGUAGES else "sv"
+
+
+def bind_url(key: str, default, options=None, cast=str, multi: bool = False) -> None:
+    """Give widget ``key`` its value from the share link (?key=...), else keep or set the default.
+
+    Call before creating the widget (without value/index: the session state holds it), then
+    ``write_url(key, default)`` after. Values outside ``options`` are ignored.
+    """
+
+    def valid(value) -> bool:
+        if options is None:
+            return True
+        return all(v in options for v in value) if multi else value in options
+
+    if key in st.session_state and valid(st.session_state[key]):
+        return
+    value = default
+    try:
+        if multi and key in st.query_params:
+            value = [cast(v) for v in st.query_params.get_all(key)]
+        elif not multi and key in st.query_params:
+            value = cast(st.query_params[key])
+    except (TypeError, ValueError):
+        value = default
+    st.session_state[key] = value if valid(value) else default
+
+
+def write_url(key: str, default) -> None:
+    """Keep a widget's value in the URL so a copied link reproduces the view (defaults are left out)."""
+    value = st.session_state.get(key, default)
+    if value == default or value in ([], ()):
+        if key in st.query_params:
+            del st.query_params[key]
+    elif isinstance(value, list | tuple):
+        if st.query_params.get_all(key) != [str(v) for v in value]:
+            st.query_params[key] = [str(v) for v in value]
+    elif st.query_params.get(key) != str(value):
+        st.query_params[key] = str(value)
+
+
+def url_widget(widget, key: str, default, *args, options=None, cast=str, multi=False, **kwargs):
+    """Create a widget bound to the URL: seeded from the link, written back after; return its value."""
+    bind_url(key, default, options, cast, multi)
+    value = widget(*args, key=key, **kwargs)
+    write_url(key, default)
+    return value
+
+
+def choose_study(store: Store, lang: str) -> dict:
+    """Render the study selector when the store holds several studies; return the study's facts."""
+    studies = cached(db.list_studies, store)
+    requested = None
+    if len(studies) > 1:
+        title_col = "title_en" if lang == "en" else "title_sv"
+        titles = dict(zip(studies["study"], studies[title_col]))
+        default = cached(find_study, store, None)["study"]
+        names = list(titles)
+        requested = url_widget(
+            st.sidebar.selectbox,
+            "study",
+            default,
+            t("sidebar.study", lang),
+            names,
+            options=names,
+            format_func=titles.get,
+        )
+    return cached(find_study, store, requested)
+
+
+def choose_filters(info: dict, lang: str) -> Filters:
+    """Render the sidebar filters (sex, application type, district) and return them."""
+    st.sidebar.subheader(t("sidebar.filters", lang))
+    options = {
+        "sex": (SEXES, lambda v: t(f"sex.{v}", lang)),
+        "application_type": (APPLICATION_TYPES, lambda v: t(f"application_type.{v}", lang)),
+        "district": (info["districts"], lambda v: v or t("district.unknown", lang)),
+    }
+    chosen = {
+        field: tuple(
+            url_widget(
+                st.sidebar.multiselect,
+                field,
+                [],
+                t(f"sidebar.{field}", lang),
+                values,
+                options=values,
+                multi=True,
+                format_func=label,
+                placeholder=t("sidebar.all", lang),
+            )
+        )
+        for field, (values, label) in options.items()
+    }
+    return Filters(**chosen)
+
+
+def open_page(lang: str) -> tuple[Store, dict, Selection]:
+    """Open the store and render the study selector and filters: return the store, the study's facts and selection.
+
+    The selection has the configured bands and no month yet (pages add theirs with ``selection.at``).
+    """
+    store = open_store(lang)
+    info = choose_study(store, lang)
+    return store, info, Selection(info["study"], choose_filters(info, lang), default_bands())
+
+
+def choose_band(label_key: str, key: str, bands: tuple[AgeBand, ...], lang: str) -> str:
+    """Render a horizontal radio of the age bands and 'all' (the default); return the chosen label."""
+    labels = [b.label for b in bands] + ["all"]
+    return url_widget(
+        st.radio,
+        key,
+        "all",
+        t(label_key, lang),
+        labels,
+        options=labels,
+        format_func=lambda b: band_label(b, lang),
+        horizontal=True,
+    )
