@@ -1,0 +1,160 @@
+"""Problems found in import files: what each one expects, and the log that counts and lists them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from analysis.errors import UserFacingError
+from analysis.intake.fileformat import FIELD_LABELS, MAX_HOURS_PLAUSIBLE
+from analysis.store import db
+
+# What each problem expects, in Swedish and English.
+EXPECTED: dict[str, tuple[str, str]] = {
+    "missing_column": ("kolumnen saknas: {hint}", "the column is missing: {hint}"),
+    "empty": ("ett värde krävs", "a value is required"),
+    "code": ("ett av: {codes}", "one of: {codes}"),
+    "date": ("ett datum ÅÅÅÅ-MM-DD", "a date YYYY-MM-DD"),
+    "month": ("en månad ÅÅÅÅ-MM", "a month YYYY-MM"),
+    "number": ("ett tal ≥ 0 (decimalkomma eller decimalpunkt)", "a number ≥ 0 (decimal comma or point)"),
+    "age": ("ett heltal 18–120", "a whole number 18–120"),
+    "duplicate_person": (
+        "en rad per person; personen finns redan på rad {first}",
+        "one row per person; already on row {first}",
+    ),
+    "duplicate_month": (
+        "en rad per person och månad; finns redan på rad {first}",
+        "one row per person and month; already on row {first}",
+    ),
+    "unknown_person": ("en person som finns i deltagarfilen", "a person present in the participants file"),
+    "before_randomization": ("ett datum på eller efter randomiseringen", "a date on or after randomization"),
+    "placed_after_death": ("flytt till särskilt boende före dödsdatum", "a move into a nursing home before death"),
+    "personnummer": (
+        "ett giltigt personnummer eller samordningsnummer (10 eller 12 siffror, rätt kontrollsiffra)",
+        "a valid personnummer or samordningsnummer (10 or 12 digits, correct check digit)",
+    ),
+    "personnummer_as_id": (
+        "ett studie-id; värdet ser ut som ett personnummer: döp kolumnen till personnummer så att det pseudonymiseras",
+        "a study id; the value looks like a personnummer: name the column personnummer so it is pseudonymised",
+    ),
+    "id_kind": (
+        "samma slags id i båda filerna (person_id i båda eller personnummer i båda)",
+        "the same kind of id in both files (person_id in both or personnummer in both)",
+    ),
+    "high_hours": (
+        f"högst {MAX_HOURS_PLAUSIBLE:.0f} timmar i månaden är vanligt; möjligt men kontrollera",
+        f"at most {MAX_HOURS_PLAUSIBLE:.0f} hours a month is usual; possible, but check",
+    ),
+    "outside_home": (
+        "timmar i månader före randomiseringen eller efter att personen lämnat hemmet/uppföljningen räknas inte",
+        "hours in months before randomization or after the person left home or follow-up are not counted",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an import file; value is never a personnummer."""
+
+    kind: str  # participants or hours
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    code: str
+    severity: str = "error"  # or "warning"
+    details: dict = field(default_factory=dict)
+
+    def expected(self, lang: str = "sv") -> str:
+        """Return what was expected, in the requested language."""
+        sv, en = EXPECTED[self.code]
+        return (en if lang == "en" else sv).format(**self.details)
+
+    def message(self, lang: str = "sv") -> str:
+        """Return a one-line description: file, row, column, value and what was expected."""
+        sv, en = FIELD_LABELS[self.kind]
+        parts = [f"{en if lang == 'en' else sv} {self.file}"]
+        if self.row is not None:
+            parts.append(f"{'row' if lang == 'en' else 'rad'} {self.row}")
+        if self.column is not None:
+            parts.append(f"{'column' if lang == 'en' else 'kolumn'} {self.column!r}")
+        if self.value is not None:
+            parts.append(f"{'value' if lang == 'en' else 'värde'} {self.value!r}")
+        label = "expected" if lang == "en" else "förväntat"
+        if self.code in ("high_hours", "outside_home"):
+            label = "note" if lang == "en" else "obs"
+        return ", ".join(parts) + f": {label} {self.expected(lang)}"
+
+
+class ImportRejected(UserFacingError):  # noqa: N818 - named for what the user reads
+    """The files have errors; nothing was written. ``problems`` lists up to max_problems of ``total``."""
+
+    def __init__(self, problems: list[Problem], total: int) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.kind != "participants", p.row or 0))
+        self.total = total
+        shown = len(problems)
+        super().__init__(
+            f"Importen avvisades: {total} problem ({shown} visas). Databasen är oförändrad.",
+            f"The import was rejected: {total} problems ({shown} shown). The database is unchanged.",
+        )
+
+
+class ProblemLog:
+    """Errors and warnings of one import: every one counted, the first ``cap`` of each listed."""
+
+    def __init__(self, files: dict[str, str], cap: int) -> None:
+        self.files = files  # kind -> file name shown in messages
+        self.cap = cap
+        self.errors: list[Problem] = []
+        self.error_total = 0
+        self.warnings: list[Problem] = []
+        self.warning_total = 0
+
+    def add(self, problem: Problem, count: int = 1) -> None:
+        """Record a problem standing for ``count`` rows; list it while fewer than ``cap`` are listed."""
+        listed = self.warnings if problem.severity == "warning" else self.errors
+        if problem.severity == "warning":
+            self.warning_total += count
+        else:
+            self.error_total += count
+        if len(listed) < self.cap:
+            listed.append(problem)
+
+    def check(
+        self,
+        con: db.Connection,
+        kind: str,
+        column: str | None,
+        code: str,
+        where: str,
+        params=(),
+        value="raw",
+        severity="error",
+        details=None,
+        extra: str = "",
+    ) -> None:
+        """Count rows of TEMP table ``{kind}_typed`` matching ``where``; list the first ones as problems.
+
+        ``where``, ``value`` and ``extra`` are SQL written in this package; values are bound in ``params``.
+        """
+        table = f"{kind}_typed"
+        total = con.execute(f"SELECT count(*) FROM {table} WHERE {where}", list(params)).fetchone()[0]
+        if not total:
+            return
+        value_sql = "NULL" if value is None else value
+        rows = con.execute(
+            f"SELECT _row, {value_sql} {extra} FROM {table} WHERE {where} ORDER BY _row LIMIT ?", [*params, self.cap]
+        ).fetchall()
+        for row in rows:
+            more = dict(details or {}) | ({"first": row[2]} if extra else {})
+            shown = None if row[1] is None else str(row[1])[:60]
+            self.add(Problem(kind, self.files[kind], int(row[0]), column, shown, code, severity, more))
+        unlisted = total - len(rows)
+        if severity == "warning":
+            self.warning_total += unlisted
+        else:
+            self.error_total += unlisted
+
+    def raise_if_errors(self) -> None:
+        """Raise ImportRejected listing the errors, when there are any."""
+        if self.error_total:
+            raise ImportRejected(self.errors, self.error_total)

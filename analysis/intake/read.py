@@ -1,0 +1,119 @@
+"""Read both import files as text into TEMP tables and resolve which column holds which field."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from analysis.errors import InputError
+from analysis.intake.fileformat import (
+    FIELD_LABELS,
+    HOURS_FIELDS,
+    PARTICIPANT_FIELDS,
+    detect_mapping,
+    quote_identifier,
+    read_text_table,
+)
+from analysis.intake.problems import Problem, ProblemLog
+from analysis.store import db
+
+Progress = Callable[[float, str, str], None]
+KINDS = (("participants", PARTICIPANT_FIELDS), ("hours", HOURS_FIELDS))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each field sits in the files just read (TEMP tables ``participants_src`` and ``hours_src``)."""
+
+    files: dict[str, str]  # kind -> file name
+    columns: dict[str, dict[str, str]]  # kind -> field -> column
+    id_kind: dict[str, str]  # kind -> 'person_id' or 'personnummer'
+    offsets: dict[str, int]  # kind -> file row of the table's rowid 0
+
+    def id_sql(self, kind: str, alias: str = "") -> str:
+        """Return the SQL of a file's trimmed id text (columns qualified by ``alias`` when given)."""
+        column = (f"{alias}." if alias else "") + quote_identifier(self.columns[kind][self.id_kind[kind]])
+        return f"NULLIF(trim(CAST({column} AS VARCHAR)), '')"
+
+    @property
+    def pseudonymised(self) -> bool:
+        """Return whether the files identify people by personnummer (to be replaced by pseudonyms)."""
+        return self.id_kind["participants"] == "personnummer"
+
+
+def _resolve_columns(file: str, columns: list[str], fields, requested: dict[str, str] | None) -> dict[str, str]:
+    """Return field -> column: the recognised names, overridden by the requested mapping."""
+    mapping = detect_mapping(columns, fields)
+    for name, column in (requested or {}).items():
+        if name not in {f.name for f in fields}:
+            raise InputError(
+                f"{file}: okänt fält {name!r} i kolumnmappningen.",
+                f"{file}: unknown field {name!r} in the column mapping.",
+            )
+        if column not in columns:
+            raise InputError(
+                f"{file}: kolumnen {column!r} finns inte i filen; kolumner: {', '.join(columns)}.",
+                f"{file}: column {column!r} is not in the file; columns: {', '.join(columns)}.",
+            )
+        mapping[name] = column
+    if "personnummer" in mapping and "person_id" in mapping and "personnummer" in (requested or {}):
+        del mapping["person_id"]
+    return mapping
+
+
+def read_files(
+    con: db.Connection,
+    paths: dict[str, str | os.PathLike[str]],
+    mappings: dict[str, dict[str, str] | None],
+    log: ProblemLog,
+    progress: Progress,
+) -> Layout:
+    """Read both files as text into TEMP tables ``{kind}_src`` and resolve their columns.
+
+    Parameters
+    ----------
+    con : Connection
+        A connection whose TEMP tables receive the files (they never reach a store file).
+    paths : dict
+        'participants' and 'hours' → file path.
+    mappings : dict
+        'participants' and 'hours' → field → column, for names the automatic recognition misses.
+    log : ProblemLog
+        Names the files shown in messages; receives missing columns and mixed kinds of id.
+    progress : callable
+        Called as progress(fraction, text_sv, text_en).
+
+    Returns
+    -------
+    Layout
+
+    Raises
+    ------
+    ImportRejected
+        When a required column is missing or the files use different kinds of id.
+    InputError
+        When a file cannot be read or a requested mapping names an unknown field or column.
+
+    """
+    files = log.files
+    columns, id_kind, offsets = {}, {}, {}
+    for i, (kind, fields) in enumerate(KINDS):
+        sv, en = FIELD_LABELS[kind]
+        progress(0.05 + 0.15 * i, f"Läser {sv.lower()} {files[kind]}", f"Reading {en.lower()} {files[kind]}")
+        found, offsets[kind] = read_text_table(con, paths[kind], f"{kind}_src", files[kind])
+        mapping = _resolve_columns(files[kind], found, fields, mappings.get(kind))
+        id_kind[kind] = "personnummer" if "personnummer" in mapping else "person_id"
+        columns[kind] = mapping
+        for f in fields:
+            if f.required and f.name not in mapping:
+                hint = f"{f.name} ({', '.join(f.synonyms[:3])})"
+                log.add(Problem(kind, files[kind], None, f.name, None, "missing_column", details={"hint": hint}))
+        if "person_id" not in mapping and "personnummer" not in mapping:
+            hint = "person_id / personnummer"
+            log.add(Problem(kind, files[kind], None, "person_id", None, "missing_column", details={"hint": hint}))
+    if log.error_total == 0 and id_kind["participants"] != id_kind["hours"]:
+        column = columns["hours"].get("person_id") or columns["hours"].get("personnummer")
+        log.add(Problem("hours", files["hours"], None, column, None, "id_kind"))
+    log.raise_if_errors()
+    return Layout(files, columns, id_kind, offsets)

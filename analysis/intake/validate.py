@@ -1,0 +1,227 @@
+"""Type every value of the files read and check every rule, listing all problems at once (never a personnummer)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from analysis.intake.fileformat import HOURS_FIELDS, MAX_HOURS_PLAUSIBLE, PARTICIPANT_FIELDS, Field, quote_identifier
+from analysis.intake.personnummer import normalize_personnummer
+from analysis.intake.problems import Problem, ProblemLog
+from analysis.intake.read import Layout
+from analysis.store import db
+
+HIDDEN = "(dolt / hidden)"
+
+
+def _number(col: str) -> str:
+    """Return SQL parsing text to a number, accepting decimal comma and spaces as thousands separators.
+
+    Non-finite results ('nan', 'inf') are rejected by the checks, not here.
+    """
+    return f"TRY_CAST(replace(replace(replace({col}, ' ', ''), chr(160), ''), ',', '.') AS DOUBLE)"
+
+
+def _date(col: str) -> str:
+    """Return SQL parsing YYYY-MM-DD (optionally with a midnight time, as Excel writes dates) to a DATE."""
+    pattern = "'\\d{4}-\\d{2}-\\d{2}( 00:00:00)?'"
+    return f"CASE WHEN regexp_full_match({col}, {pattern}) THEN TRY_CAST(left({col}, 10) AS DATE) END"
+
+
+def _month(col: str) -> str:
+    """Return SQL parsing YYYY-MM (or a date, taking its month) to the first day of the month."""
+    return (
+        f"CASE WHEN regexp_full_match({col}, '\\d{{4}}-\\d{{2}}') THEN TRY_CAST({col} || '-01' AS DATE) "
+        f"ELSE date_trunc('month', {_date(col)})::DATE END"
+    )
+
+
+_PARSERS = {"number": _number, "integer": _number, "date": _date, "month": _month, "text": lambda c: c}
+
+
+def type_columns(con: db.Connection, layout: Layout, kind: str, fields: tuple[Field, ...]) -> None:
+    """Create ``{kind}_typed``: row number, id, and for every field its text ``<name>_raw`` and parsed ``<name>``.
+
+    With personnummer, ``id`` is the pseudonym (from ``_pnr_map``) and ``id_raw`` holds no number:
+    NULL when empty, a marker when invalid, '' otherwise. The source table with the raw numbers is dropped.
+    """
+    mapping = layout.columns[kind]
+    selects = [f"s.rowid + {int(layout.offsets[kind])} AS _row"]
+    params: list = []
+    for f in fields:
+        if f.kind in ("id", "personnummer"):
+            continue
+        raw = (
+            f"NULLIF(trim(CAST(s.{quote_identifier(mapping[f.name])} AS VARCHAR)), '')"
+            if f.name in mapping
+            else "NULL::VARCHAR"
+        )
+        selects.append(f"{raw} AS {f.name}_raw")
+        if f.kind == "code":
+            whens = " ".join("WHEN ? THEN ?" for _ in f.codes)
+            for spelling, code in f.codes.items():
+                params += [spelling, code]
+            selects.append(f"CASE lower({raw}) {whens} END AS {f.name}")
+        else:
+            selects.append(f"{_PARSERS[f.kind](raw)} AS {f.name}")
+    id_text = layout.id_sql(kind, "s")
+    if layout.pseudonymised:
+        selects.append("m.id AS id")
+        selects.append(f"CASE WHEN {id_text} IS NULL THEN NULL WHEN m.id IS NULL THEN ? ELSE '' END AS id_raw")
+        params.append(HIDDEN)
+        source = f"{kind}_src s LEFT JOIN _pnr_map m ON m.raw = {id_text}"
+    else:
+        selects += [f"{id_text} AS id", f"{id_text} AS id_raw"]
+        source = f"{kind}_src s"
+    con.execute(f"CREATE TEMP TABLE {kind}_typed AS SELECT {', '.join(selects)} FROM {source}", params)
+    con.execute(f"DROP TABLE {kind}_src")
+
+
+def check_ids(con: db.Connection, layout: Layout, log: ProblemLog) -> None:
+    """Report invalid personnummer, or personnummer sitting in a plain id column (values never shown)."""
+    if layout.pseudonymised:
+        con.execute("DROP TABLE _pnr_map")
+        for kind in ("participants", "hours"):
+            log.check(
+                con, kind, layout.columns[kind]["personnummer"], "personnummer", "id_raw = ?", [HIDDEN], value=None
+            )
+        return
+    candidates = con.execute(
+        "SELECT DISTINCT id_raw FROM participants_typed WHERE regexp_full_match(id_raw, '(\\d{2})?\\d{6}[-+]?\\d{4}')"
+    ).fetchall()
+    bad = [v for (v,) in candidates if normalize_personnummer(v) is not None]
+    if bad:
+        con.execute("CREATE TEMP TABLE _bad_ids AS SELECT unnest(?::VARCHAR[]) AS id_raw", [bad])
+        log.check(
+            con,
+            "participants",
+            layout.columns["participants"]["person_id"],
+            "personnummer_as_id",
+            "id_raw IN (SELECT id_raw FROM _bad_ids)",
+            value=None,
+        )
+
+
+def check_fields(con: db.Connection, layout: Layout, log: ProblemLog, kind: str, fields: tuple[Field, ...]) -> None:
+    """Check emptiness and format of every field of one file."""
+    mapping = layout.columns[kind]
+    log.check(con, kind, mapping[layout.id_kind[kind]], "empty", "id_raw IS NULL", value=None)
+    for f in fields:
+        if f.kind in ("id", "personnummer") or f.name not in mapping:
+            continue
+        column = mapping[f.name]
+        if f.nonempty:
+            log.check(con, kind, column, "empty", f"{f.name}_raw IS NULL", value=None)
+        if f.kind == "code":
+            codes = ", ".join(dict.fromkeys(f.codes.values()))
+            where = f"{f.name}_raw IS NOT NULL AND {f.name} IS NULL"
+            log.check(con, kind, column, "code", where, value=f"{f.name}_raw", details={"codes": codes})
+        elif f.name == "age":
+            where = (
+                "age_raw IS NOT NULL AND (age IS NULL OR NOT isfinite(age) OR age <> floor(age) "
+                "OR age < 18 OR age > 120)"
+            )
+            log.check(con, kind, column, "age", where, value="age_raw")
+        elif f.kind in ("number", "integer"):
+            where = f"{f.name}_raw IS NOT NULL AND ({f.name} IS NULL OR NOT isfinite({f.name}) OR {f.name} < 0)"
+            log.check(con, kind, column, "number", where, value=f"{f.name}_raw")
+        elif f.kind in ("date", "month"):
+            where = f"{f.name}_raw IS NOT NULL AND {f.name} IS NULL"
+            log.check(con, kind, column, f.kind, where, value=f"{f.name}_raw")
+
+
+def check_relations(con: db.Connection, layout: Layout, log: ProblemLog) -> None:
+    """Check duplicates, unknown people, and event dates against randomization."""
+    p_columns, h_columns = layout.columns["participants"], layout.columns["hours"]
+    p_id = p_columns[layout.id_kind["participants"]]
+    h_id = h_columns[layout.id_kind["hours"]]
+    id_value = None if layout.pseudonymised else "id_raw"
+    con.execute(
+        "CREATE TEMP TABLE _first_person AS SELECT id, min(_row) AS first FROM participants_typed "
+        "WHERE id IS NOT NULL GROUP BY id HAVING count(*) > 1"
+    )
+    con.execute("ALTER TABLE participants_typed ADD COLUMN first_row BIGINT")
+    con.execute("UPDATE participants_typed t SET first_row = f.first FROM _first_person f WHERE t.id = f.id")
+    duplicate = "first_row IS NOT NULL AND _row > first_row"
+    log.check(con, "participants", p_id, "duplicate_person", duplicate, value=id_value, extra=", first_row")
+    for name in ("placed_on", "died_on", "followup_end"):
+        if name in p_columns:
+            where = f"{name} < randomized_on"
+            log.check(con, "participants", p_columns[name], "before_randomization", where, value=f"{name}_raw")
+    if "placed_on" in p_columns:
+        where = "placed_on > died_on"
+        log.check(con, "participants", p_columns["placed_on"], "placed_after_death", where, value="placed_on_raw")
+    con.execute(
+        "CREATE TEMP TABLE _people AS SELECT DISTINCT id, date_trunc('month', randomized_on)::DATE AS m0, "
+        "least(coalesce(placed_on, DATE '9999-12-31'), coalesce(died_on, DATE '9999-12-31'), "
+        "coalesce(followup_end, DATE '9999-12-31')) AS exit_on FROM participants_typed WHERE id IS NOT NULL"
+    )
+    unknown = "id IS NOT NULL AND id NOT IN (SELECT id FROM _people)"
+    log.check(con, "hours", h_id, "unknown_person", unknown, value=id_value)
+    con.execute(
+        "CREATE TEMP TABLE _dup_months AS SELECT id, month, min(_row) AS first FROM hours_typed "
+        "WHERE id IS NOT NULL AND month IS NOT NULL GROUP BY id, month HAVING count(*) > 1"
+    )
+    if con.execute("SELECT count(*) FROM _dup_months").fetchone()[0]:
+        con.execute("ALTER TABLE hours_typed ADD COLUMN first_row BIGINT")
+        con.execute(
+            "UPDATE hours_typed t SET first_row = d.first FROM _dup_months d WHERE t.id = d.id AND t.month = d.month"
+        )
+        log.check(
+            con, "hours", h_columns["month"], "duplicate_month", duplicate, value="month_raw", extra=", first_row"
+        )
+    log.check(
+        con,
+        "hours",
+        h_columns["hours"],
+        "high_hours",
+        "hours > ?",
+        [MAX_HOURS_PLAUSIBLE],
+        value="hours_raw",
+        severity="warning",
+    )
+    outside = con.execute(
+        "SELECT count(*) FROM hours_typed h JOIN _people p USING (id) WHERE h.month < p.m0 OR h.month > p.exit_on"
+    ).fetchone()[0]
+    if outside:
+        log.add(Problem("hours", layout.files["hours"], None, None, str(outside), "outside_home", "warning"))
+
+
+def validate_files(con: db.Connection, layout: Layout, log: ProblemLog) -> None:
+    """Type both files and check every rule; raise ImportRejected listing every error found.
+
+    Parameters
+    ----------
+    con : Connection
+        The connection holding ``participants_src`` and ``hours_src`` (and ``_pnr_map`` with personnummer).
+    layout : Layout
+        The files' columns (from read_files).
+    log : ProblemLog
+        Receives every error and warning.
+
+    Raises
+    ------
+    ImportRejected
+        When any error was found; warnings stay in the log.
+
+    """
+    type_columns(con, layout, "participants", PARTICIPANT_FIELDS)
+    type_columns(con, layout, "hours", HOURS_FIELDS)
+    check_ids(con, layout, log)
+    check_fields(con, layout, log, "participants", PARTICIPANT_FIELDS)
+    check_fields(con, layout, log, "hours", HOURS_FIELDS)
+    check_relations(con, layout, log)
+    log.raise_if_errors()
+
+
+def resolve_data_end(con: db.Connection, given: dt.date | None) -> dt.date:
+    """Return the study's last data day: given, else the end of the latest hours month or latest date."""
+    if given is not None:
+        return given
+    row = con.execute(
+        """SELECT greatest(
+               (SELECT last_day(max(month)) FROM hours_typed),
+               (SELECT max(greatest(randomized_on, coalesce(placed_on, randomized_on),
+                                    coalesce(died_on, randomized_on),
+                                    coalesce(followup_end, randomized_on))) FROM participants_typed))"""
+    ).fetchone()
+    return row[0]

@@ -1,0 +1,93 @@
+"""Write a checked study into a new store: replace its rows, rebuild its cells, and say what was loaded."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from analysis.intake.problems import Problem, ProblemLog
+from analysis.intake.read import Progress
+from analysis.store import db
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import loaded."""
+
+    study: str
+    people: dict[str, int]
+    first_month: dt.date | None
+    last_month: dt.date | None
+    hours_rows: int
+    total_hours: float
+    data_end: dt.date
+    pseudonymised: bool
+    warnings: list[Problem]
+    warnings_total: int
+
+    def to_dict(self) -> dict:
+        """Return a JSON-ready form."""
+        return {
+            "study": self.study,
+            "people": self.people,
+            "first_month": None if self.first_month is None else self.first_month.strftime("%Y-%m"),
+            "last_month": None if self.last_month is None else self.last_month.strftime("%Y-%m"),
+            "hours_rows": self.hours_rows,
+            "total_hours": self.total_hours,
+            "data_end": self.data_end.isoformat(),
+            "pseudonymised": self.pseudonymised,
+            "warnings_total": self.warnings_total,
+            "warnings": [w.message("en") for w in self.warnings],
+        }
+
+
+def write_study(
+    con: db.Connection,
+    study: str,
+    data_end: dt.date,
+    pseudonymised: bool,
+    log: ProblemLog,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Replace ``study`` with the checked rows of ``participants_typed`` and ``hours_typed`` and rebuild its cells.
+
+    Parameters
+    ----------
+    con : Connection
+        The new store being written (see analysis.store.db.write_store), holding the checked TEMP tables.
+    study : str
+        Name of the study to create or replace.
+    data_end : date
+        The study's last day of data.
+    pseudonymised : bool
+        Whether the ids are keyed pseudonyms of personnummer.
+    log : ProblemLog
+        The import's log; its warnings go into the summary.
+    progress : callable, optional
+        Called as progress(fraction, text_sv, text_en) before the cells are rebuilt.
+
+    Returns
+    -------
+    ImportSummary
+
+    """
+    db.delete_study(con, study)
+    con.execute("INSERT INTO studies VALUES (?, ?, ?, FALSE, ?, now())", [study, study, study, data_end])
+    con.execute(
+        """INSERT INTO participants SELECT ?, id, arm, randomized_on, age::INTEGER, sex, application_type,
+           baseline_hours, placed_on, died_on, followup_end, district_raw FROM participants_typed""",
+        [study],
+    )
+    con.execute("INSERT INTO hours SELECT ?, id, month, hours FROM hours_typed", [study])
+    if progress is not None:
+        progress(0.8, "Beräknar sammanställningar", "Computing aggregates")
+    db.build_aggregates(con, study)
+    people = dict(con.execute("SELECT arm, count(*) FROM participants_typed GROUP BY arm ORDER BY arm").fetchall())
+    first, last, rows, total = con.execute(
+        "SELECT min(month), max(month), count(*), coalesce(sum(hours), 0) FROM hours_typed"
+    ).fetchone()
+    for table in ("participants_typed", "hours_typed"):
+        con.execute(f"DROP TABLE {table}")
+    return ImportSummary(
+        study, people, first, last, int(rows), float(total), data_end, pseudonymised, log.warnings, log.warning_total
+    )
