@@ -130,3 +130,28 @@ def test_every_module_belongs_to_a_known_stage():
 def test_views_reach_duckdb_only_through_analysis():
     for path in VIEWS.rglob("*.py"):
         assert "duckdb" not in {m.split(".")[0] for m in imported_modules(path.read_text(encoding="utf-8"))}, path
+
+
+def test_no_analysis_function_takes_filters_and_bands_apart():
+    """A selection travels as one Selection value, not as (study, month, filters, bands)."""
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                names = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
+                if {"filters", "bands"} <= names:
+                    offenders.append(f"{path.relative_to(PACKAGE)}:{node.name}")
+    assert offenders == []
+
+
+def test_views_have_one_cached_call():
+    """Pages ask the analysis library through views.calls.cached; no page wraps a function in its own cache."""
+    decorated = []
+    for path in VIEWS.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef):
+                for decorator in node.decorator_list:
+                    text = ast.unparse(decorator)
+                    if "cache_data" in text:
+                        decorated.append(f"{path.name}:{node.name}")
+    assert sorted(decorated) == ["calls.py:_cached", "calls.py:_cached_heavy", "data.py:_preview"]

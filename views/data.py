@@ -9,13 +9,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analysis.intake.fileformat import HOURS_FIELDS, PARTICIPANT_FIELDS, detect_mapping, preview_file, template_csv
+from analysis.intake.fileformat import HOURS_FIELDS, PARTICIPANT_FIELDS, detect_mapping, preview_upload, template_csv
 from analysis.intake.importer import ImportRejected, import_study
 from analysis.intake.quality import summarize_quality
 from analysis.outcomes.overview import summarize_people
 from analysis.present.texts import format_number, t
 from analysis.selection import Filters, Selection, default_bands
-from analysis.store import db
 from views import calls, display, roles, state
 
 
@@ -60,15 +59,8 @@ def _show_quality(store: calls.Store, info: dict, lang: str) -> None:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _preview(file_id: str, name: str, _data: bytes) -> pd.DataFrame:
-    """Return the masked preview of an upload, read once per upload rather than on every widget change."""
-    with tempfile.TemporaryDirectory() as folder:
-        target = Path(folder) / Path(name).name
-        target.write_bytes(_data)
-        con = db.scratch()
-        try:
-            return preview_file(con, target, target.name)
-        finally:
-            con.close()
+    """Return the masked preview of an upload, read once per upload (file_id) rather than on every widget change."""
+    return preview_upload(name, _data)
 
 
 def _save(upload, folder: Path) -> Path:

@@ -306,3 +306,15 @@ def preview_file(con: db.Connection, path: str | os.PathLike[str], label: str, r
         if column in id_columns or values.str.match(_PNR_LIKE).any():
             frame[column] = frame[column].where(frame[column].isna(), MASK)
     return frame
+
+
+def preview_upload(name: str, data: bytes, rows: int = 10) -> pd.DataFrame:
+    """Return the masked preview (see preview_file) of an uploaded file's bytes, read in a private temp folder."""
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / Path(name).name
+        target.write_bytes(data)
+        con = db.scratch()
+        try:
+            return preview_file(con, target, target.name, rows)
+        finally:
+            con.close()
