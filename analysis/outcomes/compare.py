@@ -56,7 +56,7 @@ def compare_hours(con: db.Connection, selection: Selection) -> HoursComparison:
     con : Connection
         An open store.
     selection : Selection
-        Study, filters and bands; month: follow-up month k.
+        Study, filters and bands; month: follow-up month k, whose people at home are summed in the cells.
 
     Returns
     -------

@@ -94,7 +94,7 @@ def compare_by_method(
     con : Connection
         An open store.
     selection : Selection
-        Study, filters and bands; month: follow-up month k.
+        Study, filters and bands; month: follow-up month k, compared person by person.
     method : {'welch', 'bootstrap', 'ancova', 'two-part', 'mixed'}
         Estimator of the difference (see analysis.methods).
     handling : {'exclude', 'zero'}

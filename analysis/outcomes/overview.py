@@ -26,7 +26,7 @@ def trace_hours(con: db.Connection, selection: Selection) -> pd.DataFrame:
     con : Connection
         An open store.
     selection : Selection
-        Study, filters and bands ('all' covers everyone); the month is not used.
+        Study, filters and bands ('all' covers everyone); every month is traced, so its month is unused.
 
     Returns
     -------
@@ -49,7 +49,7 @@ def summarize_people(con: db.Connection, selection: Selection) -> pd.DataFrame:
     con : Connection
         An open store.
     selection : Selection
-        Study, filters and bands ('all' covers everyone); the month is not used.
+        Study, filters and bands ('all' covers everyone); counted over the whole follow-up (month unused).
 
     Returns
     -------
