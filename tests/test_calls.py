@@ -1,0 +1,86 @@
+"""The one cached call of the views: keyed on function, store version and every part of the selection."""
+
+import pandas as pd
+import pytest
+
+from analysis.outcomes.compare import compare_hours
+from analysis.outcomes.overview import summarize_people
+from analysis.selection import Filters, Selection, parse_band_edges
+from analysis.store import db
+from views import calls
+
+
+@pytest.fixture
+def store(small_demo_path):
+    calls._cached.clear()
+    calls._cached_heavy.clear()
+    return calls.Store(str(small_demo_path), db.data_version(small_demo_path))
+
+
+def direct(fn, store, *args):
+    con = db.connect(store.path)
+    try:
+        return fn(con, *args)
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(
+    "selection",
+    [
+        Selection("demo", month=24),
+        Selection("demo", month=12),
+        Selection("demo", Filters(sex=("F",)), month=24),
+        Selection("demo", Filters(sex=("M",)), month=24),
+        Selection("demo", Filters(application_type=("new",)), month=24),
+        Selection("demo", bands=parse_band_edges("65,80,96"), month=24),
+    ],
+)
+def test_each_selection_gets_its_own_numbers(store, selection):
+    # Fill the cache with the other selections first: a key that ignored a field would hand one of them back.
+    for other in (Selection("demo", month=24), Selection("demo", Filters(sex=("F",)), month=12)):
+        calls.cached(compare_hours, store, other)
+    got = calls.cached(compare_hours, store, selection).groups
+    pd.testing.assert_frame_equal(got, direct(compare_hours, store, selection).groups)
+
+
+def test_functions_with_the_same_arguments_do_not_share_entries(store):
+    selection = Selection("demo", month=6)
+    people = calls.cached(summarize_people, store, selection)
+    hours = calls.cached(compare_hours, store, selection)
+    assert "n_placed" in people.columns and "difference" in hours.groups.columns
+
+
+def test_a_caller_cannot_change_what_the_next_caller_gets(store):
+    selection = Selection("demo", month=24)
+    first = calls.cached(compare_hours, store, selection)
+    first.groups.loc[:, "difference"] = 999.0
+    again = calls.cached(compare_hours, store, selection)
+    assert (again.groups["difference"] != 999.0).all()
+
+
+CALLS = []
+
+
+def counted_compare(con, selection):
+    """compare_hours that records each real call."""
+    CALLS.append(selection)
+    return compare_hours(con, selection)
+
+
+def test_a_result_is_computed_once_per_store_version(store):
+    CALLS.clear()
+    selection = Selection("demo", month=24)
+    before = calls.cached(counted_compare, store, selection)
+    calls.cached(counted_compare, store, selection)
+    assert len(CALLS) == 1
+    moved = calls.Store(store.path, (store.version[0], store.version[1] + 1))  # as after an import swapped the file
+    after = calls.cached(counted_compare, moved, selection)
+    assert len(CALLS) == 2
+    pd.testing.assert_frame_equal(before.groups, after.groups)
+
+
+def test_no_filters_means_no_differencing_risks(store):
+    assert calls.differencing_risks(store, Selection("demo", month=24), 5) is None
+    risks = calls.differencing_risks(store, Selection("demo", Filters(sex=("F",)), month=24), 5)
+    assert set(risks.columns) == {"age_band", "arm", "at_risk"}
