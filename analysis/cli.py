@@ -25,6 +25,7 @@ from analysis.errors import UserFacingError
 from analysis.intake.importer import ImportRejected, import_study
 from analysis.outcomes.compare import GROUP_COLUMNS
 from analysis.outcomes.comparisons import run_comparison
+from analysis.outcomes.per_person import UnitCosts, compare_person_outcomes
 from analysis.outcomes.person_values import EXCLUDE, HANDLING
 from analysis.outcomes.placement import analyze_placement
 from analysis.present.report import FORMATS, write_report
@@ -35,11 +36,11 @@ from analysis.store import db
 from analysis.store.studies import check_districts, check_month, describe_study, resolve_study
 
 
-def _add_request(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Add the arguments every analysis command shares: store, study, month, JSON, filters, bands."""
+def _add_request(parser: argparse.ArgumentParser, month: str = "--month") -> argparse.ArgumentParser:
+    """Add the arguments every analysis command shares: store, study, month (or window), JSON, filters, bands."""
     parser.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
     parser.add_argument("--study", default=None, help="studie / study (default: the only or demo study)")
-    parser.add_argument("--month", type=int, default=int(get_setting("default_month")))
+    parser.add_argument(month, dest="month", type=int, default=int(get_setting("default_month")))
     parser.add_argument("--json", action="store_true", help="skriv JSON / print JSON")
     parser.add_argument("--sex", action="append", choices=SEXES, default=[])
     parser.add_argument("--application-type", action="append", choices=APPLICATION_TYPES, default=[])
@@ -78,6 +79,19 @@ def _parser() -> argparse.ArgumentParser:
         help="döda och flyttade: exclude (uteslut, standard) eller zero (0 timmar) / deaths and placements",
     )
     _add_request(sub.add_parser("placement", help="tid till särskilt boende / time to nursing-home placement"))
+    outcomes = _add_request(
+        sub.add_parser(
+            "outcomes",
+            help="kostnad och dagar hemma per randomiserad person / cost and days at home per randomized person",
+        ),
+        month="--months",
+    )
+    outcomes.add_argument(
+        "--hour-cost", type=float, default=None, help="kr per hemtjänsttimme / SEK per home-care hour (default: KPB)"
+    )
+    outcomes.add_argument(
+        "--day-cost", type=float, default=None, help="kr per dygn på särskilt boende / SEK per nursing-home day"
+    )
 
     report = sub.add_parser("report", help="rapport för nämnden / board briefing (pdf or pptx)")
     report.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
@@ -183,6 +197,24 @@ def _run_placement(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_outcomes(args: argparse.Namespace) -> int:
+    """Compare outcomes per randomized person over the window and print JSON or a table."""
+    default = Scenario()
+    costs = UnitCosts(
+        default.home_care_hour * default.price_index if args.hour_cost is None else args.hour_cost,
+        default.nursing_home_day * default.price_index if args.day_cost is None else args.day_cost,
+    )
+    study, result = _open_request(args, lambda con, selection: compare_person_outcomes(con, selection, costs))
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        print(f"Fönster / window {args.month} månader / months, studie / study {study}")
+        print(f"Timkostnad / hour cost {costs.hour:g} kr, dygnskostnad / day cost {costs.day:g} kr")
+        columns = ["age_band", "cost_difference", "cost_ci_low", "cost_ci_high", "days_home_difference"]
+        print(result.groups[[*columns, "days_home_ci_low", "days_home_ci_high"]].to_string(index=False))
+    return 0
+
+
 def _run_costs(args: argparse.Namespace) -> int:
     """Project costs for a scenario (effects typed in or from the study) and print JSON or a table."""
     if args.draws < 100 or args.draws > 1_000_000:
@@ -242,6 +274,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_import(args)
         if args.command == "placement":
             return _run_placement(args)
+        if args.command == "outcomes":
+            return _run_outcomes(args)
         if args.command == "costs":
             return _run_costs(args)
         if args.command == "report":

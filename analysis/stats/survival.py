@@ -164,6 +164,36 @@ def _censoring_survival_before(time: np.ndarray, event: np.ndarray) -> callable:
     return before
 
 
+def censoring_weights(time, complete) -> np.ndarray:
+    """Inverse-probability-of-censoring weights for per-person totals (Bang & Tsiatis 2000).
+
+    A person whose total is complete (followed to the window's end, or dead) gets 1 / G(T−), G being
+    the Kaplan–Meier probability of remaining uncensored just before T, their time of completion; a
+    censored person gets 0. Censoring at the same time as a completion is taken to come after it.
+    With nobody censored every weight is 1, so a weighted mean is the plain mean.
+
+    Parameters
+    ----------
+    time : array-like
+        Time of completion for complete totals, time of censoring for the others.
+    complete : array-like of bool
+        Whether the person's total is complete.
+
+    Returns
+    -------
+    ndarray
+        One weight per person; (1/n) Σ wᵢ yᵢ is the simple weighted estimator of the mean total.
+
+    """
+    time = np.asarray(time, dtype=float)
+    complete = np.asarray(complete, dtype=bool)
+    if complete.all():
+        return np.ones(len(time))
+    g = _censoring_survival_before(time, complete.astype(int))(time)
+    with np.errstate(divide="ignore"):
+        return np.where(complete, 1.0 / g, 0.0)
+
+
 def _fine_gray_terms(time: np.ndarray, event: np.ndarray, group: np.ndarray, cause: int):
     """Return, per distinct time of the cause, weighted risk sets per group and events per group.
 
