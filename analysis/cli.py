@@ -20,7 +20,7 @@ from analysis.economics.costs import (
     summarize_uncertainty,
     with_effects,
 )
-from analysis.economics.scenario import Scenario, read_scenario
+from analysis.economics.scenario import Scenario, read_scenario, unit_costs
 from analysis.errors import UserFacingError
 from analysis.intake.importer import ImportRejected, import_study
 from analysis.outcomes.compare import GROUP_COLUMNS
@@ -199,10 +199,10 @@ def _run_placement(args: argparse.Namespace) -> int:
 
 def _run_outcomes(args: argparse.Namespace) -> int:
     """Compare outcomes per randomized person over the window and print JSON or a table."""
-    default = Scenario()
+    default = unit_costs()
     costs = UnitCosts(
-        default.home_care_hour * default.price_index if args.hour_cost is None else args.hour_cost,
-        default.nursing_home_day * default.price_index if args.day_cost is None else args.day_cost,
+        default.hour if args.hour_cost is None else args.hour_cost,
+        default.day if args.day_cost is None else args.day_cost,
     )
     study, result = _open_request(args, lambda con, selection: compare_person_outcomes(con, selection, costs))
     if args.json:

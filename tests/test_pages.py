@@ -50,19 +50,21 @@ def run_app(lang=None):
 @pytest.mark.parametrize(
     ("lang", "heading", "banner"),
     [
-        (None, "Hemtjänsttimmar per månad i månad 24", "Syntetiska demodata"),
-        ("en", "Home-care hours per month in month 24", "Synthetic demo data"),
+        (None, "Hemtjänsttimmar per månad i månad 24, bland dem som bor kvar hemma", "Syntetiska demodata"),
+        ("en", "Home-care hours per month in month 24, among those still living at home", "Synthetic demo data"),
     ],
 )
 def test_overview_runs_in_both_languages(store, lang, heading, banner):
     at = run_app(lang)
     assert not at.exception and not at.error
-    assert at.header[0].value == heading
+    # the primary answer per randomized person first, then the hours among those still at home
+    assert at.header[0].value.startswith(("Per randomiserad person", "Per randomized person"))
+    assert at.header[1].value == heading
     assert banner in at.warning[0].value
-    # three tables (hours, hours for total/women/men, people) and the values of three charts
-    assert len(at.dataframe) == 6
+    # four tables (per person, hours, hours for total/women/men, people) and the values of three charts
+    assert len(at.dataframe) == 7
     labels = [b.label for b in at.get("download_button")]
-    assert labels.count("CSV") == 3 and labels.count("Excel") == 3
+    assert labels.count("CSV") == 4 and labels.count("Excel") == 4
 
 
 def test_overview_widgets_rerun_cleanly(store):
@@ -74,7 +76,8 @@ def test_overview_widgets_rerun_cleanly(store):
     at.sidebar.slider(key="month").set_value(6).run()
     at.radio(key="trajectory_band").set_value("86-95").run()
     assert not at.exception and not at.error
-    assert at.header[0].value == "Home-care hours per month in month 6"
+    assert at.header[0].value == "Per randomized person: care cost and days at home over 6 months"
+    assert at.header[1].value == "Home-care hours per month in month 6, among those still living at home"
     assert at.query_params["lang"] == "en" and at.query_params["trajectory_band"] == "86-95"
 
 
@@ -107,9 +110,11 @@ def test_small_cells_are_hidden(tmp_path, monkeypatch):
     monkeypatch.setenv("IHR_DB_PATH", str(path))
     at = run_app()
     assert not at.exception and not at.error
-    chart_values = at.dataframe[0].value  # the hours chart's text alternative
+    per_person = find_table(at, "Åldersgrupp", "Skillnad i vårdkostnad, kr (95 % KI)").set_index("Åldersgrupp")
+    assert (per_person.loc[["65–75 år", "76–85 år"]] == "..").all().all()  # the small band and its complement
+    chart_values = at.dataframe[1].value  # the hours chart's text alternative
     assert (chart_values.loc[chart_values.iloc[:, 1] == "65–75 år"].iloc[:, 2:] == "..").all().all()
-    hours_table = at.dataframe[1].value.set_index("Åldersgrupp")
+    hours_table = at.dataframe[2].value.set_index("Åldersgrupp")
     assert (hours_table.loc["65–75 år"] == "..").all()
     # 'Alla åldrar' (13) minus 76–85 (10) would give the small band back, and 86–95 is empty (a known
     # zero protects nothing): so 76–85 is hidden too.
@@ -122,14 +127,14 @@ def test_small_cells_are_hidden(tmp_path, monkeypatch):
     assert (small["Antal"] == "..").all()
     assert not at.warning  # not demo data: no demo banner
     sentences = [m.value for m in at.markdown if m.value.startswith("- 65–75")]
-    assert sentences == ["- " + t("reading.hidden", "sv", band="65–75 år")]
+    assert sentences == ["- " + t("reading.hidden", "sv", band="65–75 år")] * 3  # cost, days at home, hours
     shown_in_charts = [v for chart in at.get("plotly_chart") for v in _chart_numbers(chart)]
     assert 5.0 not in shown_in_charts and 6.0 not in shown_in_charts  # hours of the small band's people
 
     at.session_state["show_small_cells"] = True  # the analyst's switch (single-user mode: analyst)
     at.run()
     assert not at.exception and not at.error
-    assert at.dataframe[1].value.set_index("Åldersgrupp").loc["65–75 år", "Antal, intervention"] == "3"
+    assert at.dataframe[2].value.set_index("Åldersgrupp").loc["65–75 år", "Antal, intervention"] == "3"
     assert "Små tal visas" in at.warning[0].value
 
 
@@ -202,8 +207,13 @@ def test_comparisons_page_runs_every_method_and_both_choices(store, lang):
             assert len(at.dataframe) >= 4
     at.sidebar.number_input(key="cmp_month").set_value(6).run()
     assert not at.exception and not at.error
-    heading = "Difference in hours per month, month 6" if lang else "Skillnad i timmar per månad, månad 6"
-    assert at.header[0].value == heading
+    heading = (
+        "Difference in hours per month, month 6 (secondary outcome)"
+        if lang
+        else "Skillnad i timmar per månad, månad 6 (sekundärt utfall)"
+    )
+    assert at.header[0].value.startswith(("Per randomiserad person", "Per randomized person"))
+    assert at.header[1].value == heading
     assert any("interaktion" in w.value.lower() or "interaction" in w.value.lower() for w in at.warning)
 
 
@@ -230,7 +240,8 @@ def test_share_link_reproduces_the_view(store):
     at.query_params["trajectory_band"] = "86-95"
     at.run()
     assert not at.exception and not at.error
-    assert at.header[0].value == "Home-care hours per month in month 6"
+    assert at.header[0].value == "Per randomized person: care cost and days at home over 6 months"
+    assert at.header[1].value == "Home-care hours per month in month 6, among those still living at home"
     assert at.sidebar.multiselect(key="sex").value == ["F"]
     assert at.radio(key="trajectory_band").value == "86-95"
     # Changing a choice writes it back, so the address bar always holds the current view.
@@ -248,7 +259,7 @@ def test_share_link_with_bad_values_falls_back_to_defaults(store):
     at.query_params["trajectory_band"] = "nonsense"
     at.run()
     assert not at.exception and not at.error
-    assert at.header[0].value == "Hemtjänsttimmar per månad i månad 24"
+    assert at.header[1].value == "Hemtjänsttimmar per månad i månad 24, bland dem som bor kvar hemma"
     assert at.sidebar.multiselect(key="sex").value == []
 
 
@@ -279,7 +290,7 @@ def test_presentation_slides_run_in_both_languages(store, lang):
     assert not at.exception and not at.error
     assert len(at.header) == 1  # one slide at a time
     assert not at.sidebar.multiselect  # no filters in presentation mode
-    for slide in ("placement", "money", "hours"):
+    for slide in ("placement", "money", "hours", "person"):
         at.radio(key="slide").set_value(slide).run()
         assert not at.exception and not at.error, slide
         assert len(at.header) == 1
@@ -297,7 +308,7 @@ def test_presentation_exports_a_stamped_deck(store):
     at.switch_page("views/presentation.py").run()
     at.sidebar.button(key="make_pptx").click().run()
     assert not at.exception and not at.error
-    from analysis import db
+    from analysis.store import db
     from analysis.present.report import render_report
     from analysis.store.studies import fingerprint_study
 
@@ -305,7 +316,7 @@ def test_presentation_exports_a_stamped_deck(store):
     deck = Presentation(BytesIO(render_report(con, "demo", "pptx")))
     version = fingerprint_study(con, "demo")
     con.close()
-    assert len(deck.slides) == 4 and version in deck.slides[1].shapes[-1].text_frame.text
+    assert len(deck.slides) == 5 and version in deck.slides[1].shapes[-1].text_frame.text
 
 
 AUTH = {
@@ -391,6 +402,7 @@ def tiny_band_store(tmp_path, monkeypatch):
         ("views/comparisons.py", {}),
         ("views/placement.py", {}),
         ("views/presentation.py", {"slide": "hours"}),
+        ("views/presentation.py", {"slide": "person"}),
         ("views/presentation.py", {"slide": "placement"}),
     ],
 )

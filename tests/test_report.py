@@ -25,7 +25,7 @@ def test_pptx_has_a_stamped_slide_per_message(small_demo_path, tmp_path, lang):
     version = fingerprint_study(con, "demo")
     con.close()
     deck = Presentation(str(out))
-    assert len(deck.slides) == 4  # title + hours + placement + money
+    assert len(deck.slides) == 5  # title + per person + hours + placement + money
     for slide in deck.slides:
         text = " ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame)
         assert version in text and ("Dataversion" if lang == "sv" else "Data version") in text
@@ -36,7 +36,7 @@ def test_pdf_pages_counted(small_demo_path, tmp_path):
     con = db.connect(small_demo_path)
     out = write_report(con, "demo", "pdf", tmp_path / "b.pdf", "en")
     con.close()
-    assert out.read_bytes().startswith(b"%PDF") and pdf_pages(out) == 4
+    assert out.read_bytes().startswith(b"%PDF") and pdf_pages(out) == 5
 
 
 def test_data_version_follows_the_data(tmp_path):
@@ -61,9 +61,10 @@ def test_briefing_hides_small_bands(tmp_path):
     con = db.connect(path)
     briefing = build_briefing(con, "tiny", "en")
     con.close()
-    hours = briefing.slides[0].sentences
-    assert any(s.startswith("65–75 years: too few people") for s in hours)
-    assert any(s.startswith("76–85 years: too few people") for s in hours)  # the complement of 65–75 is hidden too
+    for slide in briefing.slides[:2]:  # per person, and hours among those at home
+        assert any(s.startswith("65–75 years: too few people") for s in slide.sentences)
+        # the complement of 65–75 is hidden too
+        assert any(s.startswith("76–85 years: too few people") for s in slide.sentences)
 
 
 def test_cli_report(small_demo_path, tmp_path):
@@ -86,7 +87,7 @@ def test_cli_report(small_demo_path, tmp_path):
         cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr
-    assert len(Presentation(str(out)).slides) == 4
+    assert len(Presentation(str(out)).slides) == 5
     bad = subprocess.run(
         [
             sys.executable,

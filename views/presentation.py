@@ -12,23 +12,46 @@ from analysis.economics.costs import (
     summarize_uncertainty,
     with_effects,
 )
-from analysis.economics.scenario import Scenario
+from analysis.economics.scenario import Scenario, unit_costs
 from analysis.outcomes.compare import compare_hours
+from analysis.outcomes.per_person import compare_person_outcomes
 from analysis.outcomes.placement import analyze_placement
-from analysis.present.disclosure import hide_band_rows, hide_placement_rows
+from analysis.present.disclosure import hide_band_rows, hide_outcome_rows, hide_placement_rows
 from analysis.present.report import render_report
-from analysis.present.texts import format_number, format_p, read_difference, read_placement, read_savings, t
+from analysis.present.texts import (
+    format_number,
+    format_p,
+    read_difference,
+    read_outcome,
+    read_placement,
+    read_savings,
+    t,
+)
 from analysis.selection import Filters, Selection, default_bands
 from analysis.settings import get_setting
 from views import calls, display, state
 
-SLIDES = ("hours", "placement", "money")
+SLIDES = ("person", "hours", "placement", "money")
 BIG = "<p style='font-size:1.9rem; line-height:1.35; margin:0.4rem 0'>{}</p>"
 
 
 def _big(text: str) -> None:
     """Show a sentence in large type (text is produced by the app, never user input)."""
     st.markdown(BIG.format(text), unsafe_allow_html=True)
+
+
+def _person(store: calls.Store, selection: Selection, threshold: int, lang: str) -> None:
+    """Slide: care cost and days at home per randomized person, in words with the 95% intervals."""
+    months = selection.month
+    st.header(t("slides.person", lang, months=months))
+    result = calls.cached(compare_person_outcomes, store, selection, unit_costs())
+    for _, row in hide_outcome_rows(result.groups, threshold).iterrows():
+        band = display.band_name(row["age_band"], lang)
+        _big(read_outcome("cost", band, row["cost_ci_low"], row["cost_ci_high"], months, lang))
+        st.markdown(read_outcome("days_home", band, row["days_home_ci_low"], row["days_home_ci_high"], months, lang))
+    costs = unit_costs()
+    hour, day = format_number(costs.hour, lang, 0), format_number(costs.day, lang, 0)
+    st.caption(t("person.note", lang, months=months, hour=hour, day=day))
 
 
 def _hours(store: calls.Store, selection: Selection, threshold: int, lang: str) -> None:
@@ -84,7 +107,7 @@ def render(lang: str) -> None:
         t("slides.choose", lang),
         SLIDES,
         options=SLIDES,
-        format_func=lambda s: {"hours": "1", "placement": "2", "money": "3"}[s],
+        format_func=lambda s: str(SLIDES.index(s) + 1),
         horizontal=True,
     )
     display.show_demo_banner(info, lang)
@@ -104,7 +127,9 @@ def render(lang: str) -> None:
                     key=f"download_{fmt}",
                 )
     everyone = Selection(info["study"], Filters(), default_bands(), month)  # no filters on the board's slides
-    if slide == "hours":
+    if slide == "person":
+        _person(store, everyone.at(max(month, 1)), threshold, lang)
+    elif slide == "hours":
         _hours(store, everyone, threshold, lang)
     elif slide == "placement":
         _placement(store, everyone.at(max(month, 1)), threshold, lang)

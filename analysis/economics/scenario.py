@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from analysis.errors import InputError
+from analysis.outcomes.per_person import UnitCosts
 
 BANDS = ("65-75", "76-85", "86-95")
 
@@ -65,6 +66,12 @@ class Scenario:
         if self.intervention_per_team_year is not None:
             return self.intervention_per_team_year / self.participants_per_team_year
         return float(self.intervention_per_participant)
+
+
+def unit_costs(scenario: Scenario | None = None) -> UnitCosts:
+    """Return the scenario's cost of an hour and a day (price index applied); the sourced defaults without one."""
+    s = scenario or Scenario()
+    return UnitCosts(s.home_care_hour * s.price_index, s.nursing_home_day * s.price_index)
 
 
 # TOML layout: section -> key -> Scenario field.

@@ -219,6 +219,50 @@ def hide_people_rows(people: pd.DataFrame, threshold: int, risks: pd.DataFrame |
     return out
 
 
+# Figures that rest on an arm's deaths, by the count that protects them.
+DEATH_FIGURES = {
+    "deaths": ("deaths_{arm}",),
+    "deaths_before_placement": (
+        "deaths_before_placement_{arm}",
+        "death_cuminc_{arm}",
+        "death_cuminc_ci_low_{arm}",
+        "death_cuminc_ci_high_{arm}",
+    ),
+    "censored": ("censored_{arm}",),
+}
+DEATH_CONTRASTS = ("death_hazard_ratio", "death_hazard_ratio_ci_low", "death_hazard_ratio_ci_high")
+DEATH_CONTRASTS += ("death_hazard_ratio_p_value",)
+
+
+def hide_outcome_rows(groups: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Hide per-person outcome rows as hide_band_rows does, then death and censoring counts of 1 to threshold − 1.
+
+    A small count is hidden with everything computed from it (a cumulative incidence gives the count
+    back), and secondary suppression across the bands keeps 'all' minus the others from revealing it;
+    the hazard ratio of death is hidden when either arm's deaths before placement are.
+    """
+    numeric = groups.drop(columns=[c for c in groups.columns if groups[c].dtype == object and c != "age_band"])
+    out = hide_band_rows(numeric, threshold, risks)
+    for column in groups.columns:
+        if column not in out:
+            out[column] = groups[column].where(~out["suppressed"])
+    is_total = out["age_band"] == "all"
+    hidden_deaths = np.zeros(len(out), dtype=bool)
+    for count, figures in DEATH_FIGURES.items():
+        for arm in ("intervention", "control"):
+            values = out[count + f"_{arm}"].fillna(0)
+            small = (values > 0) & (values < threshold)
+            hidden = hide_complements(small, values, is_total) & ~out["suppressed"]
+            for figure in figures:
+                column = figure.format(arm=arm)
+                out[column] = out[column].where(~hidden)
+            if count == "deaths_before_placement":
+                hidden_deaths |= hidden.to_numpy()
+    for column in DEATH_CONTRASTS:
+        out[column] = out[column].where(~hidden_deaths)
+    return out
+
+
 ARM_STATS = (
     "n",
     "placed",

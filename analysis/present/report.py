@@ -18,13 +18,22 @@ from analysis.economics.costs import (
     summarize_uncertainty,
     with_effects,
 )
-from analysis.economics.scenario import Scenario
+from analysis.economics.scenario import Scenario, unit_costs
 from analysis.errors import InputError
 from analysis.outcomes.compare import compare_hours
+from analysis.outcomes.per_person import compare_person_outcomes
 from analysis.outcomes.placement import analyze_placement
-from analysis.present.disclosure import hide_band_rows, hide_placement_rows
+from analysis.present.disclosure import hide_band_rows, hide_outcome_rows, hide_placement_rows
 from analysis.present.stamp import Stamp, make_stamp
-from analysis.present.texts import band_label, format_p, read_difference, read_placement, read_savings, t
+from analysis.present.texts import (
+    band_label,
+    format_p,
+    read_difference,
+    read_outcome,
+    read_placement,
+    read_savings,
+    t,
+)
 from analysis.selection import Filters, Selection, default_bands
 from analysis.settings import get_setting
 from analysis.store import db
@@ -76,6 +85,14 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
     threshold = int(get_setting("suppression_threshold"))
     month = min(int(get_setting("default_month")), info["max_month"] or 0)
     selection = Selection(study, Filters(), bands, month)
+    window = selection.at(max(month, 1))
+    person = compare_person_outcomes(con, window, unit_costs())
+    person_sentences = []
+    for _, row in hide_outcome_rows(person.groups, threshold).iterrows():
+        band = band_label(row["age_band"], lang)
+        person_sentences.append(read_outcome("cost", band, row["cost_ci_low"], row["cost_ci_high"], window.month, lang))
+        days = (row["days_home_ci_low"], row["days_home_ci_high"])
+        person_sentences.append(read_outcome("days_home", band, *days, window.month, lang))
     hours = compare_hours(con, selection)
     sentences = [
         read_difference(band_label(row["age_band"], lang), row["ci_low"], row["ci_high"], lang)
@@ -90,7 +107,8 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
             p=format_p(p, lang, relation=True),
         )
     )
-    slides = [Slide(t("slides.hours", lang, month=month), sentences)]
+    slides = [Slide(t("slides.person", lang, months=window.month), person_sentences)]
+    slides.append(Slide(t("slides.hours", lang, month=month), sentences))
     window = max(month, 1)
     placement = analyze_placement(con, selection.at(window))
     slides.append(
@@ -117,9 +135,11 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
         money.append(t("costs.uncertain", lang))
     slides.append(Slide(t("slides.money", lang), money))
     methods = (
-        "Welch; Aalen–Johansen, Cox; kostnadsmodell med bootstrap"
+        "per randomiserad person (IPCW, bootstrap); timmar bland dem som bor kvar hemma (Welch); Aalen–Johansen, "
+        "Cox; kostnadsmodell med bootstrap"
         if lang == "sv"
-        else "Welch; Aalen–Johansen, Cox; cost model with bootstrap"
+        else "per randomized person (IPCW, bootstrap); hours among those still at home (Welch); Aalen–Johansen, "
+        "Cox; cost model with bootstrap"
     )
     stamp = make_stamp(fingerprint_study(con, study), selection, methods, threshold, threshold, lang)
     title = info["title_en"] if lang == "en" else info["title_sv"]

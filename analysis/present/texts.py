@@ -32,11 +32,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "band.all": ("Alla åldrar", "All ages"),
     "district.unknown": ("(okänt)", "(unknown)"),
     "overview.randomized": ("Randomiserade personer", "People randomized"),
-    "overview.hours": ("Hemtjänsttimmar per månad i månad {month}", "Home-care hours per month in month {month}"),
+    "overview.hours": (
+        "Hemtjänsttimmar per månad i månad {month}, bland dem som bor kvar hemma",
+        "Home-care hours per month in month {month}, among those still living at home",
+    ),
     "overview.hours_note": (
-        "Medelvärde med 95 % konfidensintervall bland dem som bor kvar hemma och följs upp i månaden. "
+        "Ett sekundärt utfall: medelvärde med 95 % konfidensintervall bland dem som bor kvar hemma och följs "
+        "upp i månaden, en grupp som har valts ut efter randomiseringen (inte alla randomiserade). "
         "Skillnad = intervention minus kontroll (Welchs t-test).",
-        "Mean with 95% confidence interval among people living at home and followed in that month. "
+        "A secondary outcome: mean with 95% confidence interval among people living at home and followed in "
+        "that month, a group selected after randomization (not everyone randomized). "
         "Difference = intervention minus control (Welch's t-test).",
     ),
     "overview.trajectory": ("Timmar per månad över uppföljningen", "Hours per month over follow-up"),
@@ -63,18 +68,22 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{n} people fall outside the age bands and count only in 'All ages'.",
     ),
     "reading.clear_lower": (
-        "{band}: {lo} till {hi} färre timmar per månad med intensiv hemrehabilitering (95 % KI).",
-        "{band}: {lo} to {hi} fewer hours a month with intensive home rehabilitation (95% CI).",
+        "{band}: {lo} till {hi} färre timmar per månad med intensiv hemrehabilitering, bland dem som bor kvar "
+        "hemma (95 % KI).",
+        "{band}: {lo} to {hi} fewer hours a month with intensive home rehabilitation, among those still living "
+        "at home (95% CI).",
     ),
     "reading.clear_higher": (
-        "{band}: {lo} till {hi} fler timmar per månad med intensiv hemrehabilitering (95 % KI).",
-        "{band}: {lo} to {hi} more hours a month with intensive home rehabilitation (95% CI).",
+        "{band}: {lo} till {hi} fler timmar per månad med intensiv hemrehabilitering, bland dem som bor kvar "
+        "hemma (95 % KI).",
+        "{band}: {lo} to {hi} more hours a month with intensive home rehabilitation, among those still living "
+        "at home (95% CI).",
     ),
     "reading.unclear": (
-        "{band}: ingen tydlig skillnad; intervallet ({lo} till {hi} timmar) rymmer både färre och fler "
-        "timmar. Det betyder inte att insatsen saknar effekt.",
-        "{band}: no clear difference; the interval ({lo} to {hi} hours) includes both fewer and more "
-        "hours. That does not mean the intervention has no effect.",
+        "{band}: ingen tydlig skillnad bland dem som bor kvar hemma; intervallet ({lo} till {hi} timmar) rymmer "
+        "både färre och fler timmar. Det betyder inte att insatsen saknar effekt.",
+        "{band}: no clear difference among those still living at home; the interval ({lo} to {hi} hours) "
+        "includes both fewer and more hours. That does not mean the intervention has no effect.",
     ),
     "reading.hidden": ("{band}: för få personer för att visa.", "{band}: too few people to show."),
     "col.age_band": ("Åldersgrupp", "Age band"),
@@ -97,12 +106,19 @@ TEXTS: dict[str, tuple[str, str]] = {
         "- En månad utan rad med timmar räknas som 0 timmar så länge personen bor hemma och följs upp.\n"
         "- Den som har avlidit, flyttat till särskilt boende eller lämnat uppföljningen före månad k "
         "ingår inte i jämförelsen för månad k.\n"
-        "- Alla analyser följer randomiseringen (intention to treat).",
+        "- Kostnad och dagar hemma per randomiserad person räknar alla randomiserade, vad som än hände dem "
+        "(behandlingsstrategi): det är huvudsvaret.\n"
+        "- Timmar i månad k jämförs bland dem som bor kvar hemma då (ett sekundärt utfall, en grupp vald efter "
+        "randomiseringen); att räkna döda och flyttade som 0 timmar är en märkt känslighetsanalys.",
         "- Follow-up month k is the calendar month k months after the month of randomization (month 0).\n"
         "- A month with no hours row counts as 0 hours while the person lives at home under follow-up.\n"
         "- People who died, moved into a nursing home or left follow-up before month k are not in the "
         "month-k comparison.\n"
-        "- All analyses follow the randomization (intention to treat).",
+        "- Cost and days at home per randomized person count everyone randomized, whatever happened to them "
+        "(treatment-policy strategy): that is the main answer.\n"
+        "- Hours in month k are compared among those still living at home then (a secondary outcome, a group "
+        "selected after randomization); counting deaths and placements as 0 hours is a labelled sensitivity "
+        "analysis.",
     ),
     "error.title": ("Något gick fel", "Something went wrong"),
     "error.unexpected": (
@@ -117,7 +133,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "slides.make_pptx": ("Skapa PowerPoint", "Make PowerPoint"),
     "slides.make_pdf": ("Skapa PDF", "Make PDF"),
     "slides.download": ("Ladda ned {fmt}", "Download {fmt}"),
-    "slides.hours": ("Hemtjänsttimmar per månad efter {month} månader", "Home-care hours a month after {month} months"),
+    "slides.hours": (
+        "Hemtjänsttimmar per månad efter {month} månader, bland dem som bor kvar hemma",
+        "Home-care hours a month after {month} months, among those still living at home",
+    ),
     "slides.placement": (
         "Flytt till särskilt boende inom {month} månader",
         "Moves into a nursing home within {month} months",
@@ -209,9 +228,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cmp.month": ("Uppföljningsmånad", "Follow-up month"),
     "cmp.method": ("Metod", "Method"),
     "cmp.handling": ("Döda och flyttade till särskilt boende", "Deaths and moves into a nursing home"),
-    "cmp.handling.exclude": ("Utesluts från senare månader (bor hemma)", "Left out of later months (living at home)"),
-    "cmp.handling.zero": ("Räknas som 0 timmar", "Counted as 0 hours"),
-    "cmp.results": ("Skillnad i timmar per månad, månad {month}", "Difference in hours per month, month {month}"),
+    "cmp.handling.exclude": (
+        "Bland dem som bor kvar hemma (döda och flyttade utesluts)",
+        "Among those still living at home (deaths and placements left out)",
+    ),
+    "cmp.handling.zero": (
+        "Känslighetsanalys: döda och flyttade räknas som 0 timmar",
+        "Sensitivity analysis: deaths and placements counted as 0 hours",
+    ),
+    "cmp.results": (
+        "Skillnad i timmar per månad, månad {month} (sekundärt utfall)",
+        "Difference in hours per month, month {month} (secondary outcome)",
+    ),
     "cmp.method_used": (
         "Metod: {method}. Döda och flyttade: {handling}.",
         "Method: {method}. Deaths and placements: {handling}.",
@@ -350,8 +378,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "col.ci": ("95 % KI", "95% CI"),
     "methods.overview": (
-        "medelvärden med t-baserade 95 % KI; skillnader med Welchs t-test; andelar med Wilsons KI",
-        "means with t-based 95% CI; differences by Welch's t-test; shares with Wilson CI",
+        "timmar bland dem som bor kvar hemma i månaden: medelvärden med t-baserade 95 % KI, skillnader med "
+        "Welchs t-test; andelar med Wilsons KI",
+        "hours among those still living at home in the month: means with t-based 95% CI, differences by "
+        "Welch's t-test; shares with Wilson CI",
     ),
     "methods.placement": (
         "kumulativ incidens (Aalen–Johansen, död som konkurrerande händelse); Cox; Fine–Gray",
@@ -463,6 +493,93 @@ TEXTS: dict[str, tuple[str, str]] = {
     "col.expected": ("Förväntat", "Expected"),
     "col.rows": ("Rader", "Rows"),
     "col.from": ("Från", "From"),
+    "person.title": (
+        "Per randomiserad person: vårdkostnad och dagar hemma under {months} månader",
+        "Per randomized person: care cost and days at home over {months} months",
+    ),
+    "person.note": (
+        "Huvudsvaret på om insatsen fungerar och vad den kostar. Alla randomiserade räknas, vad som än hände "
+        "dem (behandlingsstrategi, ICH E9(R1)): den som flyttat till särskilt boende bidrar med sina dygn där, "
+        "den som avlidit med inget efter döden. Vårdkostnad = hemtjänsttimmar i månad 1–{months} × {hour} kr + "
+        "dygn på särskilt boende × {day} kr; insatsens egen kostnad ingår inte (se Kostnader). Dagar hemma = "
+        "dagar i livet utan särskilt boende. Medel per person; skillnad = intervention minus kontroll med 95 % "
+        "bootstrapintervall.",
+        "The main answer to whether the intervention works and what it costs. Everyone randomized counts, "
+        "whatever happened to them (treatment-policy strategy, ICH E9(R1)): a person who moved into a nursing "
+        "home adds their days there, a person who died adds nothing after death. Care cost = home-care hours "
+        "in months 1–{months} × SEK {hour} + nursing-home days × SEK {day}; the intervention's own cost is not "
+        "included (see Costs). Days at home = days alive and not in a nursing home. Means per person; "
+        "difference = intervention minus control with 95% bootstrap intervals.",
+    ),
+    "person.censored": (
+        "{n} personer lämnade uppföljningen före fönstrets slut utan att ha avlidit; medelvärdena väger upp "
+        "dem som följts lika länge (IPCW, Bang & Tsiatis 2000).",
+        "{n} people left follow-up before the window's end without dying; the means weight up those followed "
+        "as long (IPCW, Bang & Tsiatis 2000).",
+    ),
+    "person.deaths": (
+        "Död före flytt till särskilt boende inom {months} månader: {ci} % med intensiv hemrehabilitering och "
+        "{cc} % med ordinarie hemtjänst (Aalen–Johansen); färre flyttar ska inte förväxlas med fler dödsfall.",
+        "Death before any move into a nursing home within {months} months: {ci}% with intensive home "
+        "rehabilitation and {cc}% with ordinary home care (Aalen–Johansen); fewer moves must not be mistaken "
+        "for more deaths.",
+    ),
+    "reading.cost.lower": (
+        "{band}: {lo} till {hi} kr lägre vårdkostnad per person under {months} månader med intensiv "
+        "hemrehabilitering (95 % KI).",
+        "{band}: SEK {lo} to {hi} lower care cost per person over {months} months with intensive home "
+        "rehabilitation (95% CI).",
+    ),
+    "reading.cost.higher": (
+        "{band}: {lo} till {hi} kr högre vårdkostnad per person under {months} månader med intensiv "
+        "hemrehabilitering (95 % KI).",
+        "{band}: SEK {lo} to {hi} higher care cost per person over {months} months with intensive home "
+        "rehabilitation (95% CI).",
+    ),
+    "reading.cost.unclear": (
+        "{band}: ingen tydlig skillnad i vårdkostnad; intervallet ({lo} till {hi} kr per person) rymmer både "
+        "lägre och högre kostnad. Det betyder inte att insatsen saknar effekt.",
+        "{band}: no clear difference in care cost; the interval (SEK {lo} to {hi} per person) includes both "
+        "lower and higher cost. That does not mean the intervention has no effect.",
+    ),
+    "reading.days_home.higher": (
+        "{band}: {lo} till {hi} fler dagar hemma per person under {months} månader med intensiv "
+        "hemrehabilitering (95 % KI).",
+        "{band}: {lo} to {hi} more days at home per person over {months} months with intensive home "
+        "rehabilitation (95% CI).",
+    ),
+    "reading.days_home.lower": (
+        "{band}: {lo} till {hi} färre dagar hemma per person under {months} månader med intensiv "
+        "hemrehabilitering (95 % KI).",
+        "{band}: {lo} to {hi} fewer days at home per person over {months} months with intensive home "
+        "rehabilitation (95% CI).",
+    ),
+    "reading.days_home.unclear": (
+        "{band}: ingen tydlig skillnad i dagar hemma; intervallet ({lo} till {hi} dagar) rymmer både fler och "
+        "färre. Det betyder inte att insatsen saknar effekt.",
+        "{band}: no clear difference in days at home; the interval ({lo} to {hi} days) includes both more and "
+        "fewer. That does not mean the intervention has no effect.",
+    ),
+    "col.cost_intervention": ("Vårdkostnad per person, intervention (kr)", "Care cost per person, intervention (SEK)"),
+    "col.cost_control": ("Vårdkostnad per person, kontroll (kr)", "Care cost per person, control (SEK)"),
+    "col.cost_difference": ("Skillnad i vårdkostnad, kr (95 % KI)", "Difference in care cost, SEK (95% CI)"),
+    "col.days_home_intervention": ("Dagar hemma, intervention", "Days at home, intervention"),
+    "col.days_home_control": ("Dagar hemma, kontroll", "Days at home, control"),
+    "col.days_home_difference": ("Skillnad i dagar hemma (95 % KI)", "Difference in days at home (95% CI)"),
+    "col.nursing_home_days_difference": (
+        "Skillnad i dygn på särskilt boende (95 % KI)",
+        "Difference in nursing-home days (95% CI)",
+    ),
+    "col.deaths_intervention": ("Avlidna, intervention", "Died, intervention"),
+    "col.deaths_control": ("Avlidna, kontroll", "Died, control"),
+    "methods.person": (
+        "Per randomiserad person (behandlingsstrategi); IPCW-medel; bootstrap 2 000 (percentil)",
+        "Per randomized person (treatment policy); IPCW means; bootstrap 2,000 (percentile)",
+    ),
+    "slides.person": (
+        "Vårdkostnad och dagar hemma per person under {months} månader",
+        "Care cost and days at home per person over {months} months",
+    ),
     "col.below": ("Under", "Below"),
     "building_demo": ("Bygger demo-studien …", "Building the demo study …"),
 }
@@ -522,6 +639,23 @@ def read_difference(band: str, ci_low: float, ci_high: float, lang: str = "sv") 
             "reading.clear_higher", lang, band=band, lo=format_number(ci_low, lang), hi=format_number(ci_high, lang)
         )
     return t("reading.unclear", lang, band=band, lo=format_number(ci_low, lang), hi=format_number(ci_high, lang))
+
+
+def read_outcome(kind: str, band: str, ci_low: float, ci_high: float, months: int, lang: str = "sv") -> str:
+    """Say what the 95% CI of a per-person difference shows ('cost' in SEK or 'days_home' in days).
+
+    Never calls an unclear result 'no effect'; a hidden or inestimable interval gives the hidden-row text.
+    """
+    if ci_low != ci_low or ci_high != ci_high:
+        return t("reading.hidden", lang, band=band)
+    decimals = 0
+    if ci_high < 0:
+        lo, hi = format_number(-ci_high, lang, decimals), format_number(-ci_low, lang, decimals)
+        return t(f"reading.{kind}.lower", lang, band=band, lo=lo, hi=hi, months=months)
+    lo, hi = format_number(ci_low, lang, decimals), format_number(ci_high, lang, decimals)
+    if ci_low > 0:
+        return t(f"reading.{kind}.higher", lang, band=band, lo=lo, hi=hi, months=months)
+    return t(f"reading.{kind}.unclear", lang, band=band, lo=lo, hi=hi, months=months)
 
 
 def read_savings(years: int, net: float, low: float, high: float, probability: float, lang: str = "sv") -> str:

@@ -1,0 +1,75 @@
+"""The primary answer on a page: care cost and days at home per randomized person, with CIs and sentences."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analysis.economics.scenario import unit_costs
+from analysis.outcomes.per_person import compare_person_outcomes
+from analysis.present.disclosure import hide_outcome_rows
+from analysis.present.stamp import Stamp
+from analysis.present.texts import format_number, read_outcome, t
+from analysis.selection import Selection
+from views import calls, display, downloads
+
+
+def _table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Return the per-person outcomes as a table for people (whole kronor and days)."""
+
+    def ci(kind: str) -> list[str]:
+        return [
+            display.format_ci(d, lo, hi, lang, decimals=0)
+            for d, lo, hi in zip(groups[f"{kind}_difference"], groups[f"{kind}_ci_low"], groups[f"{kind}_ci_high"])
+        ]
+
+    return pd.DataFrame(
+        {
+            t("col.age_band", lang): [display.band_name(b, lang) for b in groups["age_band"]],
+            t("col.n_intervention", lang): [display.format_count(v) for v in groups["n_intervention"]],
+            t("col.n_control", lang): [display.format_count(v) for v in groups["n_control"]],
+            t("col.cost_intervention", lang): [format_number(v, lang, 0) for v in groups["cost_intervention"]],
+            t("col.cost_control", lang): [format_number(v, lang, 0) for v in groups["cost_control"]],
+            t("col.cost_difference", lang): ci("cost"),
+            t("col.days_home_intervention", lang): [
+                format_number(v, lang, 0) for v in groups["days_home_intervention"]
+            ],
+            t("col.days_home_control", lang): [format_number(v, lang, 0) for v in groups["days_home_control"]],
+            t("col.days_home_difference", lang): ci("days_home"),
+            t("col.nursing_home_days_difference", lang): ci("nursing_home_days"),
+            t("col.deaths_intervention", lang): [display.format_count(v) for v in groups["deaths_intervention"]],
+            t("col.deaths_control", lang): [display.format_count(v) for v in groups["deaths_control"]],
+        }
+    )
+
+
+def show_person_outcomes(
+    store: calls.Store, selection: Selection, threshold: int, lang: str, stamp: Stamp, key: str
+) -> pd.DataFrame:
+    """Render the per-person section for the selection's window; return the shown (suppressed) rows."""
+    months = selection.required_month()
+    costs = unit_costs()
+    result = calls.cached(compare_person_outcomes, store, selection, costs)
+    everyone = selection.at(None)  # randomized people: differencing is checked on them
+    shown = hide_outcome_rows(result.groups, threshold, calls.differencing_risks(store, everyone, threshold))
+    st.header(t("person.title", lang, months=months))
+    hour, day = format_number(costs.hour, lang, 0), format_number(costs.day, lang, 0)
+    st.caption(t("person.note", lang, months=months, hour=hour, day=day))
+    downloads.offer_table(_table(shown, lang), f"per_person_{months}_manader", stamp, lang, key)
+    for _, row in shown.iterrows():
+        band = display.band_name(row["age_band"], lang)
+        st.markdown("- " + read_outcome("cost", band, row["cost_ci_low"], row["cost_ci_high"], months, lang))
+        st.markdown(
+            "- " + read_outcome("days_home", band, row["days_home_ci_low"], row["days_home_ci_high"], months, lang)
+        )
+    total = shown[shown["age_band"] == "all"].iloc[0]
+    if total["death_cuminc_intervention"] == total["death_cuminc_intervention"] and (
+        total["death_cuminc_control"] == total["death_cuminc_control"]
+    ):
+        ci = format_number(total["death_cuminc_intervention"] * 100, lang)
+        cc = format_number(total["death_cuminc_control"] * 100, lang)
+        st.info(t("person.deaths", lang, months=months, ci=ci, cc=cc))
+    censored = total["censored_intervention"] + total["censored_control"]
+    if censored == censored and censored > 0:
+        st.caption(t("person.censored", lang, n=int(censored)))
+    return shown
