@@ -182,6 +182,12 @@ def render(lang: str) -> None:
     downloads.offer_table(_table(groups, lang), f"sarskilt_boende_manad{month}", stamp, lang, "placement_table")
     for _, g in groups.iterrows():
         st.markdown("- " + read_placement(g, month, lang))
+    for _, g in groups.iterrows():  # what the fits warned about reaches the reader, beside the figures
+        band = display.band_name(g["age_band"], lang)
+        if isinstance(g.get("model_warning"), str):
+            st.warning(t("placement.model_warning", lang, band=band, warning=g["model_warning"]))
+        if g.get("shr_se_method") == "model" and g["shr"] == g["shr"]:
+            st.caption(t("placement.fine_gray_model_se", lang, band=band))
     st.info(t("placement.methods", lang))
     st.caption(t("overview.suppressed", lang, t=threshold))
 

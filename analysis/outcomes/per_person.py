@@ -82,6 +82,7 @@ KEYS = (
     "censored_intervention",
     "censored_control",
     "interval_method",
+    "model_warning",
 )
 
 
@@ -289,6 +290,7 @@ def _death_statistics(part: pd.DataFrame, months: int) -> dict:
         )
         row[f"death_cuminc_{arm}"] = at["cuminc"]
         row[f"death_cuminc_ci_low_{arm}"], row[f"death_cuminc_ci_high_{arm}"] = at["ci_low"], at["ci_high"]
+    row["model_warning"] = None
     row |= dict.fromkeys(
         ("death_hazard_ratio", "death_hazard_ratio_ci_low", "death_hazard_ratio_ci_high", "death_hazard_ratio_p_value"),
         np.nan,
@@ -299,6 +301,7 @@ def _death_statistics(part: pd.DataFrame, months: int) -> dict:
         row["death_hazard_ratio"] = cox["hazard_ratio"]
         row["death_hazard_ratio_ci_low"], row["death_hazard_ratio_ci_high"] = cox["ci_low"], cox["ci_high"]
         row["death_hazard_ratio_p_value"] = cox["p_value"]
+        row["model_warning"] = cox["warning"]
     return row
 
 

@@ -116,7 +116,8 @@ class PlacementResult:
             "ci_high",
             "p_value",
         )
-
+        # Everything else the page shows, after the keys other tools rely on.
+        keys += tuple(c for c in self.groups.columns if c not in keys)
         return {"month": self.month, "groups": to_records(self.groups, keys)}
 
 
@@ -166,11 +167,13 @@ def _analyze_group(part: pd.DataFrame, horizon_days: float) -> tuple[dict, list[
             "shr_ci_low": fg["ci_low"],
             "shr_ci_high": fg["ci_high"],
             "shr_p_value": fg["p_value"],
-            "shr_se_method": "bootstrap" if n_boot else "model",
+            "shr_se_method": fg["se_method"],
+            "model_warning": cox["warning"],
         }
     else:
         row |= dict.fromkeys(MODEL_CONTRASTS, np.nan)
         row["shr_se_method"] = None
+        row["model_warning"] = None
     return row, curves
 
 

@@ -580,6 +580,16 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Vårdkostnad och dagar hemma per person under {months} månader",
         "Care cost and days at home per person over {months} months",
     ),
+    "placement.model_warning": (
+        "{band}: Cox-modellen varnade vid skattningen: {warning}. Läs hazardkvoten med försiktighet.",
+        "{band}: the Cox fit warned: {warning}. Read the hazard ratio with care.",
+    ),
+    "placement.fine_gray_model_se": (
+        "{band}: få händelser, så Fine–Gray-intervallet bygger på modellens standardfel, inte bootstrap "
+        "(bootstrapen blir för smal när en omdragning saknar händelser).",
+        "{band}: few events, so the Fine–Gray interval uses the model-based standard error, not the bootstrap "
+        "(which is too narrow when a resample has no events).",
+    ),
     "col.below": ("Under", "Below"),
     "building_demo": ("Bygger demo-studien …", "Building the demo study …"),
 }

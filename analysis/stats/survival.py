@@ -16,6 +16,8 @@ from lifelines.statistics import proportional_hazard_test
 from scipy import stats
 
 Z95 = stats.norm.ppf(0.975)
+FEW_EVENTS = 10  # below this many events of the cause in an arm, a bootstrap SE may not undercut the model's
+COX_PRECISION = 1e-12  # lifelines' default (1e-7) stops early: hazard ratios off by up to 2e-4 against R
 
 
 def _event_table(time: np.ndarray, event: np.ndarray, cause: int) -> pd.DataFrame:
@@ -127,11 +129,15 @@ def fit_cox(frame: pd.DataFrame, duration: str, event: str, covariates: list[str
     -------
     DataFrame
         Indexed by covariate: coef, se, hazard_ratio, ci_low, ci_high, p_value, ph_p_value (the
-        proportional-hazards test on rank-transformed time, Grambsch–Therneau).
+        proportional-hazards test on rank-transformed time, Grambsch–Therneau), warning (what
+        lifelines warned while fitting, e.g. convergence or separation, else None).
 
     """
     data = frame[[duration, event, *covariates]].astype(float)
-    cph = CoxPHFitter().fit(data, duration_col=duration, event_col=event)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cph = CoxPHFitter().fit(data, duration_col=duration, event_col=event, fit_options={"precision": COX_PRECISION})
+    notes = sorted({str(w.message).splitlines()[0] for w in caught if issubclass(w.category, Warning)})
     summary = cph.summary
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -145,6 +151,7 @@ def fit_cox(frame: pd.DataFrame, duration: str, event: str, covariates: list[str
             "ci_high": summary["exp(coef) upper 95%"],
             "p_value": summary["p"],
             "ph_p_value": ph.reindex(summary.index).to_numpy(),
+            "warning": "; ".join(notes) or None,
         }
     )
 
@@ -253,7 +260,10 @@ def fit_fine_gray(time, event, group, cause: int = 1, n_boot: int = 500, seed: i
     Maximises the IPCW-weighted partial likelihood of Fine & Gray (1999) with one binary covariate.
     The 95% CI and p-value come from a seeded nonparametric bootstrap of people (the standard error
     of log sHR), which carries the uncertainty of the estimated censoring weights that the
-    model-based information ignores; resamples without an event of the cause in an arm are skipped.
+    model-based information ignores. When any resample has no event of the cause in an arm (few
+    events), the bootstrap distribution is truncated and too narrow: the model-based standard error
+    (inverse information) is used instead, and ``se_method`` says so. With fewer than
+    ``FEW_EVENTS`` events in an arm the interval is never narrower than the model-based one.
 
     Parameters
     ----------
@@ -271,7 +281,8 @@ def fit_fine_gray(time, event, group, cause: int = 1, n_boot: int = 500, seed: i
     Returns
     -------
     dict
-        coef, se, hazard_ratio, ci_low, ci_high, p_value, se_model.
+        coef, se, hazard_ratio, ci_low, ci_high, p_value, se_model, se_method ('bootstrap' or 'model'),
+        dropped (resamples without an event of the cause in an arm).
 
     """
     time = np.asarray(time, dtype=float)
@@ -279,13 +290,14 @@ def fit_fine_gray(time, event, group, cause: int = 1, n_boot: int = 500, seed: i
     group = np.asarray(group, dtype=int)
     nan = float("nan")
     empty = dict(coef=nan, se=nan, hazard_ratio=nan, ci_low=nan, ci_high=nan, p_value=nan, se_model=nan)
+    empty |= {"se_method": None, "dropped": 0}
     if not ((event == cause) & (group == 1)).any() or not ((event == cause) & (group == 0)).any():
         return empty
     beta, info = _fit_fine_gray_beta(*_fine_gray_terms(time, event, group, cause))
     if beta != beta:
         return empty
     se_model = 1.0 / np.sqrt(info)
-    se = se_model
+    se, method, dropped = se_model, "model", 0
     if n_boot:
         rng = np.random.default_rng(seed)
         draws = []
@@ -294,7 +306,12 @@ def fit_fine_gray(time, event, group, cause: int = 1, n_boot: int = 500, seed: i
             b, _ = _fit_fine_gray_beta(*_fine_gray_terms(time[idx], event[idx], group[idx], cause))
             if b == b and np.isfinite(b):
                 draws.append(b)
-        se = float(np.std(draws, ddof=1)) if len(draws) > 1 else nan
+        dropped = n_boot - len(draws)
+        if dropped == 0:
+            se, method = float(np.std(draws, ddof=1)), "bootstrap"
+            events = min(((event == cause) & (group == k)).sum() for k in (0, 1))
+            if events < FEW_EVENTS and se < se_model:
+                se, method = se_model, "model"
     p = float(2 * stats.norm.sf(abs(beta / se))) if se > 0 else nan
     return dict(
         coef=beta,
@@ -304,4 +321,6 @@ def fit_fine_gray(time, event, group, cause: int = 1, n_boot: int = 500, seed: i
         ci_high=float(np.exp(beta + Z95 * se)),
         p_value=p,
         se_model=float(se_model),
+        se_method=method,
+        dropped=int(dropped),
     )
