@@ -42,7 +42,7 @@ def main() -> None:
         values = load_month_values(con, Selection("demo", Filters(), default_bands(), 0))  # month 0: all 2,000 people
         took = median_s(lambda: compare_bootstrap(values), 5)
         print(f"bootstrap, 2,000 resamples (BCa) on {len(values)} people: {took:.3f} s")
-        for method in ("welch", "bootstrap", "ancova", "two-part", "mixed"):
+        for method in ("welch", "bootstrap", "ancova", "standardized", "two-part", "mixed"):
             repeat = 1 if method == "mixed" else 5
             took = median_s(
                 lambda m=method: run_comparison(con, Selection("demo", Filters(), default_bands(), 24), m), repeat

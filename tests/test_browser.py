@@ -151,7 +151,7 @@ def test_language_filter_link_and_presentation(app, browser, tmp_path):
 
     page.get_by_role("link", name="Presentation").click()
     page.wait_for_url("**/presentation**", timeout=30_000)
-    page.get_by_role("heading", name="Home-care hours a month after 24 months").wait_for(timeout=60_000)
+    page.get_by_role("heading", name="Care cost and days at home per person over 24 months").wait_for(timeout=60_000)
     _settle(page)
     assert page.locator("[data-testid='stException']").count() == 0
     page.screenshot(path=str(shots / "presentation-en.png"), full_page=True)

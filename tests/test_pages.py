@@ -201,7 +201,7 @@ def test_comparisons_page_runs_every_method_and_both_choices(store, lang):
     assert not at.exception and not at.error
     for handling in ("exclude", "zero"):
         at.sidebar.radio(key="handling").set_value(handling).run()
-        for method in ("welch", "bootstrap", "ancova", "two-part", "mixed"):
+        for method in ("welch", "bootstrap", "ancova", "standardized", "two-part", "mixed"):
             at.sidebar.selectbox(key="method").set_value(method).run()
             assert not at.exception and not at.error, (handling, method)
             assert len(at.dataframe) >= 4
@@ -308,8 +308,8 @@ def test_presentation_exports_a_stamped_deck(store):
     at.switch_page("views/presentation.py").run()
     at.sidebar.button(key="make_pptx").click().run()
     assert not at.exception and not at.error
-    from analysis.store import db
     from analysis.present.report import render_report
+    from analysis.store import db
     from analysis.store.studies import fingerprint_study
 
     con = db.connect(store)

@@ -12,6 +12,7 @@ from lifelines import CoxPHFitter
 
 from analysis.demo import generate_demo_trial
 from analysis.outcomes.placement import analyze_placement, load_placement_data
+from analysis.present.texts import read_placement
 from analysis.selection import Filters, Selection, parse_band_edges
 from analysis.store import db
 
@@ -135,3 +136,29 @@ def test_cli_placement_end_to_end(small_demo_path, result):
         cwd=ROOT,
     )
     assert bad.returncode == 1 and "Traceback" not in bad.stderr and "0–24" in bad.stderr
+
+
+def test_sentences_read_the_risk_difference_not_the_hazard_ratio():
+    # A clear hazard ratio with an unclear risk difference (as 76–85 in a real trial: HR 0.61 (0.38–0.97)
+    # beside Fine–Gray 0.62 (0.36–1.06)) must not be read as a clearly lower risk.
+    row = {
+        "age_band": "76-85",
+        "cuminc_intervention": 0.064,
+        "cuminc_control": 0.101,
+        "rd_ci_low_window": -0.08,
+        "rd_ci_high_window": 0.005,
+        "hazard_ratio": 0.61,
+        "ci_low": 0.38,
+        "ci_high": 0.97,
+    }
+    sentence = read_placement(row, 24, "en")
+    assert "is not clear" in sentence and "clearly" not in sentence
+    assert "not a risk" in sentence  # the hazard ratio is named for what it is
+    clear = read_placement(row | {"rd_ci_high_window": -0.001}, 24, "en")
+    assert "clearly lower" in clear and "0.1 to 8.0 percentage points" in clear
+
+
+def test_window_risk_difference_is_the_difference_of_the_window_incidences(result):
+    g = result.groups.set_index("age_band").loc["all"]
+    assert g["risk_difference_window"] == pytest.approx(g["cuminc_intervention"] - g["cuminc_control"], abs=1e-12)
+    assert g["rd_ci_low_window"] < g["risk_difference_window"] < g["rd_ci_high_window"]

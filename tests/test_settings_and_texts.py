@@ -160,3 +160,15 @@ def test_arm_colours_meet_non_text_contrast_and_differ_by_more_than_colour():
     for colour in ARM_COLOURS.values():
         assert _contrast(colour, "#FFFFFF") >= 3.0  # WCAG 2.1 success criterion 1.4.11
     assert len(set(ARM_DASH.values())) == 2 and len(set(ARM_SYMBOL.values())) == 2
+
+
+def test_no_text_calls_the_hours_comparison_intention_to_treat():
+    # Hours in month k compare the people still at home then, a group selected after randomization.
+    from analysis.present.texts import TEXTS
+
+    for key, pair in TEXTS.items():
+        for text in pair:
+            assert "intention to treat" not in text.lower() and "intention-to-treat" not in text.lower(), key
+    for line in README.splitlines():
+        if "intention to treat" in line.lower() or "intention-to-treat" in line.lower():
+            assert "inte intention to treat" in line or "not intention to treat" in line, line

@@ -39,7 +39,9 @@ class HoursComparison:
         """Return the JSON-ready form used by the command line (NaN becomes None)."""
         return {
             "month": self.month,
-            "groups": to_records(self.groups, GROUP_COLUMNS),
+            "groups": to_records(
+                self.groups, (*GROUP_COLUMNS, *(c for c in self.groups.columns if c not in GROUP_COLUMNS))
+            ),
             "interaction_p_value": json_value(self.interaction["p_value"]),
         }
 

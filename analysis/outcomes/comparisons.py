@@ -19,6 +19,7 @@ from analysis.stats.methods import (
     compare_ancova,
     compare_bootstrap,
     compare_mann_whitney,
+    compare_standardized,
     compare_two_part,
     compare_welch,
     fit_mixed_model,
@@ -30,6 +31,7 @@ ESTIMATORS = {
     "welch": compare_welch,
     "bootstrap": compare_bootstrap,
     "ancova": compare_ancova,
+    "standardized": compare_standardized,
     "two-part": compare_two_part,
 }
 METHOD_NAMES = {
@@ -39,12 +41,16 @@ METHOD_NAMES = {
         "Difference in means, bootstrap CI (BCa, 2,000 resamples, fixed seed)",
     ),
     "ancova": (
-        "ANCOVA: justerad för timmar vid start, kön och ansökningstyp",
-        "ANCOVA: adjusted for baseline hours, sex and application type",
+        "ANCOVA: justerad för timmar vid start, ålder, kön och ansökningstyp; robusta standardfel (HC3)",
+        "ANCOVA: adjusted for baseline hours, age, sex and application type; robust standard errors (HC3)",
+    ),
+    "standardized": (
+        "Standardisering från kvasi-Poisson-modell (log-länk, samma kovariater); robust standardfel",
+        "Standardisation from a quasi-Poisson model (log link, the same covariates); robust standard error",
     ),
     "two-part": (
-        "Tvådelsmodell (logistisk + gamma), marginell differens, deltametoden",
-        "Two-part model (logistic + gamma), marginal difference, delta method",
+        "Tvådelad beskrivning: andel med timmar × timmar bland dem (ojusterad)",
+        "Two-part description: share with any hours × hours among them (unadjusted)",
     ),
     "mixed": (
         "Linjär blandad modell (månad × arm, slumpintercept per person)",
@@ -66,6 +72,7 @@ class MethodComparison:
     def to_dict(self) -> dict:
         """Return the JSON-ready form of the command line (NaN becomes None)."""
         keys = (*GROUP_COLUMNS, "p_value_holm")
+        keys += tuple(c for c in self.groups.columns if c not in keys)  # every figure the page shows, after
         return {
             "month": self.month,
             "method": self.method,
@@ -158,6 +165,7 @@ def compare_by_method(
                 "ci_high": est["ci_high"],
                 "p_value": est["p_value"],
                 "mann_whitney_p": compare_mann_whitney(part)["p_value"],
+                "warning": est.get("warning"),
             }
         )
     groups = pd.DataFrame(rows)

@@ -22,7 +22,7 @@ RISK_MONTHS = (12, 24)
 MODEL_CONTRASTS = ("hazard_ratio", "ci_low", "ci_high", "p_value", "ph_p_value")
 MODEL_CONTRASTS += ("shr", "shr_ci_low", "shr_ci_high", "shr_p_value")
 RISK_CONTRASTS = ("risk_difference", "rd_ci_low", "rd_ci_high", "risk_ratio", "rr_ci_low", "rr_ci_high")
-CONTRASTS = (*MODEL_CONTRASTS, *(f"{k}_{m}" for m in RISK_MONTHS for k in RISK_CONTRASTS))
+CONTRASTS = (*MODEL_CONTRASTS, *(f"{k}_{m}" for m in (*RISK_MONTHS, "window") for k in RISK_CONTRASTS))
 
 
 def load_placement_data(con: db.Connection, selection: Selection) -> pd.DataFrame:
@@ -149,6 +149,12 @@ def _analyze_group(part: pd.DataFrame, horizon_days: float) -> tuple[dict, list[
             row[f"one_minus_km_{arm}"] = np.nan
         for key in ("cuminc", "ci_low", "ci_high"):
             row[f"{key}_{arm}" if key == "cuminc" else f"cuminc_{key}_{arm}"] = at[arm][key]
+    # Risk difference and ratio at the window's end (K months), read by the sentences.
+    if all(at[arm]["cuminc"] == at[arm]["cuminc"] for arm in at):
+        window = _risk_contrast(at["intervention"], at["control"])
+    else:
+        window = dict.fromkeys(RISK_CONTRASTS, np.nan)
+    row |= {f"{key}_window": value for key, value in window.items()}
     both = row["placed_intervention"] > 0 and row["placed_control"] > 0
     if both and part["intervention"].nunique() == 2:
         frame = part.assign(placed=(part["event"] == PLACED).astype(int))

@@ -28,45 +28,35 @@ _BODY = {
 """,
     "ancova": """for band, part in groups:
     factors = [f"C({c})" for c in ("sex", "application_type") if part[c].nunique() > 1]
-    terms = ["intervention", "baseline_hours", *factors]
-    fit = smf.ols("hours ~ " + " + ".join(terms), data=part).fit()
+    terms = ["intervention", "baseline_hours", "age", *factors]
+    fit = smf.ols("hours ~ " + " + ".join(terms), data=part).fit(cov_type="HC3", use_t=True)  # robust SE
     print(band, fit.params["intervention"], *fit.conf_int().loc["intervention"], fit.pvalues["intervention"])
 """,
-    "two-part": """def design(part):
-    x = pd.DataFrame({"const": 1.0, "intervention": part.intervention * 1.0, "baseline_hours": part.baseline_hours})
+    "standardized": """for band, part in groups:
+    x = pd.DataFrame({"const": 1.0, "intervention": part.intervention * 1.0,
+                      "baseline_hours": part.baseline_hours * 1.0, "age": part.age * 1.0})
     for column, level in (("sex", "M"), ("application_type", "extended")):
         if part[column].nunique() > 1:
             x[f"{column}_{level}"] = (part[column] == level) * 1.0
-    return x
-
-for band, part in groups:
-    pos = part[part.hours > 0]
-    x_all, x_pos = design(part), design(pos)
-    logit = sm.GLM((part.hours > 0) * 1.0, x_all, family=sm.families.Binomial()).fit()
-    gamma = sm.GLM(pos.hours, x_pos, family=sm.families.Gamma(sm.families.links.Log())).fit()
-    xs = {arm: x_all.assign(intervention=float(arm)) for arm in (1, 0)}
-
-    def marginal(t1, t2):
-        m = [np.mean(1 / (1 + np.exp(-(xs[a].to_numpy() @ t1))) * np.exp(xs[a][x_pos.columns].to_numpy() @ t2))
-             for a in (1, 0)]
-        return m[0] - m[1]
-
-    t1, t2 = logit.params.to_numpy(), gamma.params.to_numpy()
-    grads = []
-    for k, theta in enumerate((t1, t2)):
-        g = np.zeros(len(theta))
-        for j in range(len(theta)):
-            h = 1e-6 * max(1.0, abs(theta[j]))
-            up, down = theta.copy(), theta.copy()
-            up[j] += h
-            down[j] -= h
-            pair = ((up, t2), (down, t2)) if k == 0 else ((t1, up), (t1, down))
-            g[j] = (marginal(*pair[0]) - marginal(*pair[1])) / (2 * h)
-        grads.append(g)
-    cov = (logit.cov_params().to_numpy(), gamma.cov_params().to_numpy())
-    se = np.sqrt(grads[0] @ cov[0] @ grads[0] + grads[1] @ cov[1] @ grads[1])
-    diff = marginal(t1, t2)
+    y, X = part.hours.to_numpy(float), x.to_numpy()
+    beta = sm.GLM(y, X, family=sm.families.Poisson()).fit(tol=1e-12).params  # quasi-Poisson, log link
+    X1, X0 = X.copy(), X.copy()
+    X1[:, 1], X0[:, 1] = 1.0, 0.0
+    m1, m0, mu = np.exp(X1 @ beta), np.exp(X0 @ beta), np.exp(X @ beta)
+    diff = np.mean(m1 - m0)  # everyone as intervention minus everyone as control
+    bread = (X * mu[:, None]).T @ X / len(y)
+    grad = (X1 * m1[:, None] - X0 * m0[:, None]).mean(axis=0)
+    influence = (m1 - m0 - diff) + (X * (y - mu)[:, None]) @ np.linalg.solve(bread, grad)
+    se = np.sqrt(np.sum(influence**2)) / len(y)
     print(band, diff, diff - 1.959963984540054 * se, diff + 1.959963984540054 * se, 2 * stats.norm.sf(abs(diff / se)))
+""",
+    "two-part": """for band, part in groups:
+    a, b = part.loc[part.intervention == 1, "hours"], part.loc[part.intervention == 0, "hours"]
+    diff, se = a.mean() - b.mean(), np.sqrt(a.var() / len(a) + b.var() / len(b))
+    p = 2 * stats.norm.sf(abs(diff / se))
+    shares = [(arm > 0).mean() for arm in (a, b)]  # mean = share with any hours x mean among them
+    among = [arm[arm > 0].mean() for arm in (a, b)]
+    print(band, diff, diff - 1.959963984540054 * se, diff + 1.959963984540054 * se, p, *shares, *among)
 """,
     "mixed": """# This file has every counted month (columns person, intervention, age_band, month_k, hours).
 for band, part in groups:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 LANGUAGES = ("sv", "en")
 
 TEXTS: dict[str, tuple[str, str]] = {
@@ -318,18 +320,24 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "placement.reading": (
         "{band}: inom {month} månader flyttade {ci} % med intensiv hemrehabilitering och {cc} % med ordinarie "
-        "hemtjänst till särskilt boende.",
+        "hemtjänst till särskilt boende (kumulativ incidens med död som konkurrerande händelse).",
         "{band}: within {month} months {ci}% with intensive home rehabilitation and {cc}% with ordinary home "
-        "care moved into a nursing home.",
+        "care moved into a nursing home (cumulative incidence, death competing).",
     ),
-    "placement.hr_clear": (
-        "Risken (hazardkvot {hr}, 95 % KI {lo}–{hi}) var tydligt {direction} med insatsen.",
-        "The hazard (ratio {hr}, 95% CI {lo}–{hi}) was clearly {direction} with the intervention.",
+    "placement.rd_clear": (
+        "Risken att flytta var tydligt {direction} med insatsen: {lo} till {hi} procentenheter (95 % KI).",
+        "The risk of moving was clearly {direction} with the intervention: {lo} to {hi} percentage points (95% CI).",
     ),
-    "placement.hr_unclear": (
-        "Hazardkvoten {hr} (95 % KI {lo}–{hi}) visar ingen tydlig skillnad; det betyder inte att insatsen "
-        "saknar effekt.",
-        "The hazard ratio {hr} (95% CI {lo}–{hi}) shows no clear difference; that does not mean no effect.",
+    "placement.rd_unclear": (
+        "Skillnaden i risk ({lo} till {hi} procentenheter, 95 % KI) är inte tydlig; det betyder inte att "
+        "insatsen saknar effekt.",
+        "The difference in risk ({lo} to {hi} percentage points, 95% CI) is not clear; that does not mean no effect.",
+    ),
+    "placement.hr_note": (
+        "(Orsaksspecifik hazardkvot {hr}, 95 % KI {lo}–{hi}: flyttakten bland dem som lever och bor hemma, "
+        "inte en risk.)",
+        "(Cause-specific hazard ratio {hr}, 95% CI {lo}–{hi}: the rate of moving among those alive at home, "
+        "not a risk.)",
     ),
     "word.lower": ("lägre", "lower"),
     "word.higher": ("högre", "higher"),
@@ -707,11 +715,17 @@ def read_placement(row, month: int, lang: str) -> str:
         ci=format_number(row["cuminc_intervention"] * 100, lang),
         cc=format_number(row["cuminc_control"] * 100, lang),
     )
+    low, high = row.get("rd_ci_low_window", np.nan), row.get("rd_ci_high_window", np.nan)
+    if low == low and high == high:
+        lo, hi = format_number(low * 100, lang), format_number(high * 100, lang)
+        if high < 0 or low > 0:
+            direction = t("word.lower" if high < 0 else "word.higher", lang)
+            if high < 0:  # say how much lower in positive numbers
+                lo, hi = format_number(-high * 100, lang), format_number(-low * 100, lang)
+            text += " " + t("placement.rd_clear", lang, lo=lo, hi=hi, direction=direction)
+        else:
+            text += " " + t("placement.rd_unclear", lang, lo=lo, hi=hi)
     if row["hazard_ratio"] == row["hazard_ratio"]:
         hr, lo, hi = (format_number(row[k], lang, 2) for k in ("hazard_ratio", "ci_low", "ci_high"))
-        if row["ci_high"] < 1 or row["ci_low"] > 1:
-            direction = t("word.lower" if row["ci_high"] < 1 else "word.higher", lang)
-            text += " " + t("placement.hr_clear", lang, hr=hr, lo=lo, hi=hi, direction=direction)
-        else:
-            text += " " + t("placement.hr_unclear", lang, hr=hr, lo=lo, hi=hi)
+        text += " " + t("placement.hr_note", lang, hr=hr, lo=lo, hi=hi)
     return text

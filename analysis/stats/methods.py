@@ -1,7 +1,7 @@
 """One function per estimator of the difference in hours (intervention minus control) on person values.
 
 Each takes a long DataFrame with one row per person (columns ``intervention`` 0/1, ``hours`` and, for
-adjusted models, ``baseline_hours``, ``sex``, ``application_type``) and returns a dict with
+adjusted models, ``baseline_hours``, ``age``, ``sex``, ``application_type``) and returns a dict with
 difference, ci_low, ci_high, p_value and method. Tested against scipy/statsmodels called directly.
 """
 
@@ -17,10 +17,9 @@ from scipy import stats
 
 from analysis.stats.descriptive import welch_from_stats
 
-METHODS = ("welch", "bootstrap", "ancova", "two-part", "mixed")
+METHODS = ("welch", "bootstrap", "ancova", "standardized", "two-part", "mixed")
 BOOTSTRAP_RESAMPLES = 2000
 SEED = 20150831
-COVARIATES = "baseline_hours + C(sex) + C(application_type)"
 NAN = float("nan")
 
 
@@ -109,12 +108,13 @@ def _design_ok(values: pd.DataFrame) -> bool:
 
 
 def _design(values: pd.DataFrame) -> pd.DataFrame:
-    """Return the adjusted design: constant, intervention, baseline hours, sex and application-type indicators."""
+    """Return the adjusted design: constant, intervention, baseline hours, age, sex and application-type indicators."""
     design = pd.DataFrame(
         {
             "const": 1.0,
             "intervention": values["intervention"].astype(float),
             "baseline_hours": values["baseline_hours"].astype(float),
+            "age": values["age"].astype(float),
         },
         index=values.index,
     )
@@ -124,23 +124,38 @@ def _design(values: pd.DataFrame) -> pd.DataFrame:
     return design
 
 
+def _normal_result(diff: float, se: float, method: str, **extra) -> dict:
+    """Return difference, normal 95% CI and two-sided p from an estimate and its standard error."""
+    if not (se > 0 and np.isfinite(se)):
+        return _empty(method) | extra
+    z = stats.norm.ppf(0.975)
+    p = float(2 * stats.norm.sf(abs(diff / se)))
+    return {"difference": diff, "ci_low": diff - z * se, "ci_high": diff + z * se, "p_value": p, "method": method} | (
+        extra
+    )
+
+
 def compare_ancova(values: pd.DataFrame) -> dict:
-    """Difference adjusted for baseline hours, sex and application type (OLS, statsmodels).
+    """Difference adjusted for baseline hours, age, sex and application type (OLS) with HC3 robust standard errors.
+
+    With 1:1 randomization the OLS coefficient of the arm is consistent for the difference in means
+    whatever the true relation of hours to the covariates (Lin 2013; FDA 2023), and the HC3 sandwich
+    keeps the interval valid when the residual variance differs between arms or with the covariates.
 
     Parameters
     ----------
     values : DataFrame
-        One row per person: intervention, hours, baseline_hours, sex, application_type.
+        One row per person: intervention, hours, baseline_hours, age, sex, application_type.
 
     Returns
     -------
     dict
-        difference (the intervention coefficient), ci_low, ci_high, p_value, method.
+        difference (the intervention coefficient), ci_low, ci_high, p_value (t with the residual df), method.
 
     """
-    if not _design_ok(values) or len(values) < 6:
+    if not _design_ok(values) or len(values) < 8:
         return _empty("ancova")
-    fit = sm.OLS(values["hours"].astype(float), _design(values)).fit()
+    fit = sm.OLS(values["hours"].astype(float), _design(values)).fit(cov_type="HC3", use_t=True)
     low, high = fit.conf_int().loc["intervention"]
     return {
         "difference": float(fit.params["intervention"]),
@@ -151,83 +166,81 @@ def compare_ancova(values: pd.DataFrame) -> dict:
     }
 
 
-def compare_two_part(values: pd.DataFrame) -> dict:
-    """Marginal difference in mean hours from a two-part model, with a delta-method 95% CI.
+def compare_standardized(values: pd.DataFrame) -> dict:
+    """Covariate-adjusted difference in mean hours by standardisation from a quasi-Poisson GLM (log link).
 
-    Part 1: logistic regression of any hours; part 2: gamma GLM with log link for hours among those
-    with some; both adjusted as the ANCOVA. The marginal means standardise over everyone (predicting
-    each person as intervention and as control); the parts have separate likelihoods, so their
-    parameter covariances combine block-diagonally; the gradient is taken numerically.
+    All hours, zeros included, are modelled with the canonical log link, an intercept, the arm and the
+    ANCOVA covariates; everyone is predicted as intervention and as control, and the means of the two
+    predictions are compared. With a canonical link and an intercept this is consistent for the
+    difference in means even when the model is wrong (Rosenblum & van der Laan 2010; FDA 2023), e.g.
+    for an additive effect or zero inflation. The standard error comes from the influence function of
+    the stacked estimating equations (a sandwich that also carries the averaging over people).
 
     Parameters
     ----------
     values : DataFrame
-        One row per person: intervention, hours, baseline_hours, sex, application_type.
+        One row per person: intervention, hours, baseline_hours, age, sex, application_type.
 
     Returns
     -------
     dict
-        difference, ci_low, ci_high, p_value, method.
+        difference, ci_low, ci_high, p_value (normal), method, warning (what the fit warned, else None).
 
     """
-    positive = values[values["hours"] > 0]
-    any_counts = (
-        values.assign(any=(values["hours"] > 0).astype(int)).groupby("intervention")["any"].agg(["sum", "size"])
-    )
-    if (
-        not _design_ok(values)
-        or not _design_ok(positive)
-        or ((any_counts["sum"] == 0) | (any_counts["sum"] == any_counts["size"])).any()
-    ):
+    if not _design_ok(values) or len(values) < 8 or values["hours"].sum() <= 0:
+        return _empty("standardized") | {"warning": None}
+    y = values["hours"].to_numpy(dtype=float)
+    design = _design(values)
+    x = design.to_numpy()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = sm.GLM(y, x, family=sm.families.Poisson()).fit(tol=1e-12)  # quasi-Poisson: the variance is robust
+    note = "; ".join(sorted({str(w.message).splitlines()[0] for w in caught})) or None
+    beta = fit.params
+    arm = list(design.columns).index("intervention")
+    x1, x0 = x.copy(), x.copy()
+    x1[:, arm], x0[:, arm] = 1.0, 0.0
+    m1, m0 = np.exp(x1 @ beta), np.exp(x0 @ beta)
+    diff = float(np.mean(m1 - m0))
+    mu = np.exp(x @ beta)
+    n = len(y)
+    bread = (x * mu[:, None]).T @ x / n  # minus the mean derivative of the score x (y - mu)
+    grad = (x1 * m1[:, None] - x0 * m0[:, None]).mean(axis=0)  # derivative of the standardised difference
+    influence = (m1 - m0 - diff) + (x * (y - mu)[:, None]) @ np.linalg.solve(bread, grad)
+    se = float(np.sqrt(np.sum(influence**2)) / n)
+    return _normal_result(diff, se, "standardized", warning=note)
+
+
+def compare_two_part(values: pd.DataFrame) -> dict:
+    """Describe the difference in mean hours as share with any hours × mean hours among them (unadjusted).
+
+    A descriptive decomposition, not an adjusted estimator: per arm, mean = share with any hours ×
+    mean among those with some, so the difference equals the difference in means. It shows whether a
+    difference comes from fewer people needing any help or from less help to those who need some.
+    The interval is the normal one for the difference in means.
+
+    Parameters
+    ----------
+    values : DataFrame
+        One row per person: intervention, hours.
+
+    Returns
+    -------
+    dict
+        difference, ci_low, ci_high, p_value, method, and per arm share_any_* and mean_positive_*.
+
+    """
+    a, b = _arms(values)
+    if len(a) < 2 or len(b) < 2:
         return _empty("two-part")
-    data = values.assign(any=(values["hours"] > 0).astype(int))
-    x_all = _design(data)
-    x_pos = _design(positive)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        logit = sm.GLM(data["any"].astype(float), x_all, family=sm.families.Binomial()).fit()
-        gamma = sm.GLM(positive["hours"].astype(float), x_pos, family=sm.families.Gamma(sm.families.links.Log())).fit()
-    # Design matrices for everyone, as intervention and as control, for both parts.
-    designs = {}
-    for arm in (1, 0):
-        everyone = x_all.assign(intervention=float(arm))
-        designs[arm] = (
-            everyone[list(x_all.columns)].to_numpy(),
-            everyone.reindex(columns=x_pos.columns, fill_value=0.0).to_numpy(),
-        )
-    theta1, theta2 = logit.params.to_numpy(), gamma.params.to_numpy()
-
-    def marginal_difference(t1: np.ndarray, t2: np.ndarray) -> float:
-        means = []
-        for arm in (1, 0):
-            e1, e2 = designs[arm]
-            p_any = 1 / (1 + np.exp(-(e1 @ t1)))
-            means.append(np.mean(p_any * np.exp(e2 @ t2)))
-        return float(means[0] - means[1])
-
-    diff = marginal_difference(theta1, theta2)
-    grad = []
-    for theta, which in ((theta1, 0), (theta2, 1)):
-        g = np.zeros(len(theta))
-        for j in range(len(theta)):
-            h = 1e-6 * max(1.0, abs(theta[j]))
-            up, down = theta.copy(), theta.copy()
-            up[j] += h
-            down[j] -= h
-            args_up = (up, theta2) if which == 0 else (theta1, up)
-            args_down = (down, theta2) if which == 0 else (theta1, down)
-            g[j] = (marginal_difference(*args_up) - marginal_difference(*args_down)) / (2 * h)
-        grad.append(g)
-    var = grad[0] @ logit.cov_params().to_numpy() @ grad[0] + grad[1] @ gamma.cov_params().to_numpy() @ grad[1]
-    se = float(np.sqrt(var))
-    z = stats.norm.ppf(0.975)
-    return {
-        "difference": diff,
-        "ci_low": diff - z * se,
-        "ci_high": diff + z * se,
-        "p_value": float(2 * stats.norm.sf(abs(diff / se))),
-        "method": "two-part",
-    }
+    parts = {}
+    for name, arm in (("intervention", a), ("control", b)):
+        positive = arm[arm > 0]
+        parts[f"share_any_{name}"] = float(np.mean(arm > 0))
+        parts[f"mean_positive_{name}"] = float(positive.mean()) if len(positive) else NAN
+    diff = float(a.mean() - b.mean())
+    se = float(np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)))
+    return _normal_result(diff, se, "two-part", **parts)
 
 
 def compare_mann_whitney(values: pd.DataFrame) -> dict:
