@@ -13,6 +13,7 @@ from analysis.stats.descriptive import holm
 from analysis.stats.methods import (
     compare_ancova,
     compare_bootstrap,
+    compare_brunner_munzel,
     compare_mann_whitney,
     compare_standardized,
     compare_two_part,
@@ -195,3 +196,23 @@ def test_holm_by_hand():
 def test_too_few_people_give_nan(func):
     values = people(9, n=400).iloc[:3].assign(intervention=[1, 0, 0])
     assert np.isnan(func(values)["difference"])
+
+
+def test_brunner_munzel_matches_scipy_and_mann_whitney_superiority():
+    rng = np.random.default_rng(1)
+    treated, control = np.round(rng.gamma(2, 5, 40)), np.round(rng.gamma(2, 7, 55))  # ties
+    values = pd.DataFrame({"intervention": [1] * 40 + [0] * 55, "hours": np.r_[treated, control]})
+    out = compare_brunner_munzel(values)
+    ref = stats.brunnermunzel(treated, control)
+    assert out["p_value"] == pytest.approx(ref.pvalue, rel=1e-12)
+    assert out["prob_superiority"] == pytest.approx(compare_mann_whitney(values)["prob_superiority"], rel=1e-12)
+    # The interval is p ± t·se with the statistic's own se: scipy's statistic is (1/2 − p) / se.
+    half = (out["ci_high"] - out["ci_low"]) / 2
+    se = (0.5 - out["prob_superiority"]) / ref.statistic
+    assert half / se == pytest.approx(stats.t.ppf(0.975, 90), rel=0.02)  # t quantile at about the BM df
+
+
+def test_brunner_munzel_without_spread_gives_no_test():
+    values = pd.DataFrame({"intervention": [1, 1, 0, 0], "hours": [0.0, 0.0, 0.0, 0.0]})
+    out = compare_brunner_munzel(values)
+    assert out["prob_superiority"] == 0.5 and np.isnan(out["p_value"])

@@ -45,7 +45,13 @@ def _results_table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
             ],
             t("col.p_value", lang): [format_p(p, lang) for p in groups["p_value"]],
             t("col.p_holm", lang): [format_p(p, lang) for p in groups["p_value_holm"]],
-            t("col.p_mw", lang): [format_p(p, lang) for p in groups["mann_whitney_p"]],
+            t("col.superiority", lang): [
+                display.format_ci(v * 100, lo * 100, hi * 100, lang, decimals=0)
+                for v, lo, hi in zip(
+                    groups["prob_superiority"], groups["prob_superiority_ci_low"], groups["prob_superiority_ci_high"]
+                )
+            ],
+            t("col.p_bm", lang): [format_p(p, lang) for p in groups["brunner_munzel_p"]],
         }
     )
 

@@ -18,6 +18,7 @@ from analysis.stats.methods import (
     METHODS,
     compare_ancova,
     compare_bootstrap,
+    compare_brunner_munzel,
     compare_mann_whitney,
     compare_standardized,
     compare_two_part,
@@ -82,6 +83,18 @@ class MethodComparison:
         }
 
 
+def _rank_checks(part: pd.DataFrame) -> dict:
+    """Return the rank-based checks of one group: Brunner–Munzel (shown) and Mann–Whitney (kept for the JSON)."""
+    bm = compare_brunner_munzel(part)
+    return {
+        "prob_superiority": bm["prob_superiority"],
+        "prob_superiority_ci_low": bm["ci_low"],
+        "prob_superiority_ci_high": bm["ci_high"],
+        "brunner_munzel_p": bm["p_value"],
+        "mann_whitney_p": compare_mann_whitney(part)["p_value"],
+    }
+
+
 def _interaction(values: pd.DataFrame) -> dict:
     """F-test of arm × band from person values inside the bands."""
     banded = values[values["age_band"].notna()]
@@ -112,7 +125,8 @@ def compare_by_method(
     -------
     MethodComparison
         ``groups``: age_band, n and mean per arm, difference, ci_low, ci_high, p_value, p_value_holm
-        (Holm over the bands; 'all' is the primary comparison and keeps its own p), mann_whitney_p.
+        (Holm over the bands; 'all' is the primary comparison and keeps its own p), the probability that an
+        intervention person has more hours (prob_superiority with its CI, Brunner–Munzel p) and mann_whitney_p.
         ``interaction``: the F-test of arm × band in a linear model of hours (the same for every method).
 
     """
@@ -164,7 +178,7 @@ def compare_by_method(
                 "ci_low": est["ci_low"],
                 "ci_high": est["ci_high"],
                 "p_value": est["p_value"],
-                "mann_whitney_p": compare_mann_whitney(part)["p_value"],
+                **_rank_checks(part),
                 "warning": est.get("warning"),
             }
         )
@@ -176,17 +190,17 @@ def compare_by_method(
 
 
 def compare_fast_welch(con: db.Connection, selection: Selection) -> MethodComparison:
-    """Run Welch with deaths and placements excluded from the cells (as the overview); Mann–Whitney per person."""
+    """Run Welch with deaths and placements excluded from the cells (as the overview); rank checks per person."""
     result = compare_hours(con, selection)
     groups = result.groups.copy()
     in_bands = groups["age_band"] != ALL
     groups["p_value_holm"] = groups["p_value"]
     groups.loc[in_bands, "p_value_holm"] = holm(groups.loc[in_bands, "p_value"])
     values = load_month_values(con, selection, EXCLUDE)
-    groups["mann_whitney_p"] = [
-        compare_mann_whitney(values if label == ALL else values[values["age_band"] == label])["p_value"]
-        for label in groups["age_band"]
-    ]
+    ranks = pd.DataFrame(
+        [_rank_checks(values if label == ALL else values[values["age_band"] == label]) for label in groups["age_band"]]
+    )
+    groups = pd.concat([groups, ranks], axis=1)
     return MethodComparison(result.month, "welch", EXCLUDE, groups, result.interaction)
 
 

@@ -198,7 +198,8 @@ def hide_band_rows(groups: pd.DataFrame, threshold: int, risks: pd.DataFrame | N
     hidden = primary | protect
     out = groups.copy()
     for column in [c for c in groups.columns if c != "age_band"]:
-        out[column] = out[column].astype("float64").where(~hidden)
+        numeric = pd.api.types.is_numeric_dtype(out[column])  # text (a method, a fit warning) is hidden as is
+        out[column] = (out[column].astype("float64") if numeric else out[column]).where(~hidden)
     out["suppressed"] = hidden
     return out
 
@@ -241,11 +242,7 @@ def hide_outcome_rows(groups: pd.DataFrame, threshold: int, risks: pd.DataFrame 
     back), and secondary suppression across the bands keeps 'all' minus the others from revealing it;
     the hazard ratio of death is hidden when either arm's deaths before placement are.
     """
-    numeric = groups.drop(columns=[c for c in groups.columns if groups[c].dtype == object and c != "age_band"])
-    out = hide_band_rows(numeric, threshold, risks)
-    for column in groups.columns:
-        if column not in out:
-            out[column] = groups[column].where(~out["suppressed"])
+    out = hide_band_rows(groups, threshold, risks)
     is_total = out["age_band"] == "all"
     hidden_deaths = np.zeros(len(out), dtype=bool)
     for count, figures in DEATH_FIGURES.items():

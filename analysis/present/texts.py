@@ -274,7 +274,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "cmp.download_values": ("Värden per person (CSV)", "Values per person (CSV)"),
     "col.p_holm": ("p (Holm)", "p (Holm)"),
-    "col.p_mw": ("p (Mann–Whitney)", "p (Mann–Whitney)"),
+    "col.superiority": (
+        "Sannolikhet att en i interventionsgruppen har fler timmar, % (95 % KI)",
+        "Probability that an intervention person has more hours, % (95% CI)",
+    ),
+    "col.p_bm": ("p (Brunner–Munzel)", "p (Brunner–Munzel)"),
     "col.variable": ("Variabel", "Variable"),
     "col.level": ("Nivå", "Level"),
     "col.statistic": ("Mått", "Statistic"),
