@@ -8,7 +8,7 @@ import pandas as pd
 
 from analysis.records import json_value, to_records
 from analysis.selection import ALL, Selection
-from analysis.stats.descriptive import describe_cells, interaction_f_test, welch_from_stats
+from analysis.stats.descriptive import describe_cells, interaction_welch_test, welch_from_stats
 from analysis.store import db
 from analysis.store.cells import sum_by_band
 
@@ -50,8 +50,9 @@ def compare_hours(con: db.Connection, selection: Selection) -> HoursComparison:
     """Compare mean home-care hours per month, intervention minus control, at follow-up month k.
 
     People count when living at home under follow-up in month k (see the README's definitions).
-    The difference has Welch's 95% CI and p-value per band and overall; the interaction test is the
-    F-test of arm × band in a linear model of hours over the people inside the bands.
+    The difference has Welch's 95% CI and p-value per band and overall; the interaction test is
+    Welch's test (Welch–James) that the difference is the same in every band, without assuming equal
+    variances, on the hours scale, over the people inside the bands.
 
     Parameters
     ----------
@@ -88,7 +89,7 @@ def compare_hours(con: db.Connection, selection: Selection) -> HoursComparison:
             row |= {f"{key}_{name}": float(stats_[key]) for key in ("sd", "ci_low", "ci_high")}
         rows.append(row)
     banded = sums[sums["age_band"] != ALL]
-    interaction = interaction_f_test(banded, "arm", "age_band")
+    interaction = interaction_welch_test(banded, "arm", "age_band")
     return HoursComparison(month=month, groups=pd.DataFrame(rows), interaction=interaction)
 
 

@@ -13,7 +13,7 @@ from analysis.outcomes.compare import GROUP_COLUMNS, compare_hours
 from analysis.outcomes.person_values import EXCLUDE, HANDLING, load_all_months, load_month_values
 from analysis.records import json_value, to_records
 from analysis.selection import ALL, Selection
-from analysis.stats.descriptive import holm, interaction_f_test
+from analysis.stats.descriptive import holm, interaction_welch_test
 from analysis.stats.methods import (
     METHODS,
     compare_ancova,
@@ -96,12 +96,12 @@ def _rank_checks(part: pd.DataFrame) -> dict:
 
 
 def _interaction(values: pd.DataFrame) -> dict:
-    """F-test of arm × band from person values inside the bands."""
+    """Welch–James test of arm × band (unequal variances) from person values inside the bands."""
     banded = values[values["age_band"].notna()]
     cells = banded.groupby(["intervention", "age_band"])["hours"].agg(
         n="size", total="sum", total_sq=lambda v: float(np.sum(v**2))
     )
-    return interaction_f_test(cells.reset_index(), "intervention", "age_band")
+    return interaction_welch_test(cells.reset_index(), "intervention", "age_band")
 
 
 def compare_by_method(
@@ -127,7 +127,8 @@ def compare_by_method(
         ``groups``: age_band, n and mean per arm, difference, ci_low, ci_high, p_value, p_value_holm
         (Holm over the bands; 'all' is the primary comparison and keeps its own p), the probability that an
         intervention person has more hours (prob_superiority with its CI, Brunner–Munzel p) and mann_whitney_p.
-        ``interaction``: the F-test of arm × band in a linear model of hours (the same for every method).
+        ``interaction``: Welch–James test that the arm difference is equal across bands, unequal variances
+        allowed, on the hours scale (the same for every method).
 
     """
     if method not in METHODS:

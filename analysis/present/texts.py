@@ -56,9 +56,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "interval (Wilson). A crude share: it does not account for death preventing a move.",
     ),
     "overview.interaction": (
-        "Test av om skillnaden varierar mellan åldersgrupperna (interaktion arm × åldersgrupp, F-test): "
+        "Test av om skillnaden varierar mellan åldersgrupperna (interaktion arm × åldersgrupp, Welch–James-test "
+        "utan antagande om lika varians, på timskalan): "
         "p {p}. Resultat per åldersgrupp är subgruppsanalyser och ska läsas med försiktighet.",
-        "Test of whether the difference varies between age bands (arm × band interaction, F-test): "
+        "Test of whether the difference varies between age bands (arm × band interaction, Welch–James test "
+        "without assuming equal variances, on the hours scale): "
         "p {p}. Results per age band are subgroup analyses and must be read with care.",
     ),
     "overview.suppressed": (

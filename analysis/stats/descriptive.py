@@ -116,6 +116,86 @@ def interaction_f_test(cells: pd.DataFrame, factor_a: str, factor_b: str) -> dic
     return dict(f=float(f), df_num=float(df_num), df_den=float(df_den), p_value=float(stats.f.sf(f, df_num, df_den)))
 
 
+def assess_heterogeneity(estimates, variances, dfs) -> dict[str, float]:
+    """Welch's (1951) test that independent estimates are equal, each with its own variance and df.
+
+    The statistic is Welch's heteroscedastic one-way ANOVA written for any estimates: weights 1/variance,
+    an approximate F with k − 1 and (k² − 1) / (3A) degrees of freedom. Applied to group means with
+    variance s²/n and df n − 1 it is Welch's ANOVA (statsmodels ``anova_oneway(use_var="unequal")``).
+
+    Parameters
+    ----------
+    estimates, variances, dfs : array-like
+        One entry per group; groups with a non-finite or zero variance are left out.
+
+    Returns
+    -------
+    dict
+        f, df_num, df_den, p_value (NaN with fewer than two usable groups), method.
+
+    """
+    est, var, df = (np.asarray(v, dtype=float) for v in (estimates, variances, dfs))
+    ok = np.isfinite(est) & np.isfinite(var) & (var > 0) & np.isfinite(df) & (df > 0)
+    est, var, df = est[ok], var[ok], df[ok]
+    k = len(est)
+    nan = float("nan")
+    if k < 2:
+        return dict(f=nan, df_num=nan, df_den=nan, p_value=nan, method="welch-james")
+    w = 1 / var
+    centre = np.sum(w * est) / np.sum(w)
+    a = np.sum((1 - w / w.sum()) ** 2 / df)
+    f = (np.sum(w * (est - centre) ** 2) / (k - 1)) / (1 + 2 * (k - 2) * a / (k**2 - 1))
+    df_den = (k**2 - 1) / (3 * a)
+    return dict(
+        f=float(f),
+        df_num=float(k - 1),
+        df_den=float(df_den),
+        p_value=float(stats.f.sf(f, k - 1, df_den)),
+        method="welch-james",
+    )
+
+
+def interaction_welch_test(cells: pd.DataFrame, factor_a: str, factor_b: str) -> dict[str, float]:
+    """Test whether the two-arm difference is the same in every level of b, without assuming equal variances.
+
+    Per level of b the difference of the two a-levels' means has the variance s₁²/n₁ + s₂²/n₂ and
+    Welch–Satterthwaite df; Welch's test of equal estimates (assess_heterogeneity) compares them.
+    It tests interaction on the additive (hours) scale: on another scale the answer can differ.
+
+    Parameters
+    ----------
+    cells : DataFrame
+        One row per (a, b) cell with columns factor_a (two levels), factor_b, n, total, total_sq.
+    factor_a, factor_b : str
+        Column names of the two factors.
+
+    Returns
+    -------
+    dict
+        f, df_num, df_den, p_value, method.
+
+    """
+    described = pd.concat(
+        [
+            cells[[factor_a, factor_b]].reset_index(drop=True),
+            describe_cells(cells["n"], cells["total"], cells["total_sq"]),
+        ],
+        axis=1,
+    )
+    levels_a = sorted(described[factor_a].unique())
+    estimates, variances, dfs = [], [], []
+    for _, part in described.groupby(factor_b):
+        arms = part.set_index(factor_a)
+        if len(levels_a) != 2 or not set(levels_a) <= set(arms.index):
+            continue
+        hi, lo = arms.loc[levels_a[1]], arms.loc[levels_a[0]]
+        test = welch_from_stats(hi["mean"], hi["sd"], int(hi["n"]), lo["mean"], lo["sd"], int(lo["n"]))
+        estimates.append(test["difference"])
+        variances.append(test["se"] ** 2)
+        dfs.append(test["df"])
+    return assess_heterogeneity(estimates, variances, dfs)
+
+
 def proportion_ci(count: Sequence[int], n: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
     """Wilson 95% confidence interval of count / n (statsmodels), NaN where n is 0."""
     count = np.asarray(count, dtype=float)
