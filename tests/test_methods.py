@@ -216,3 +216,30 @@ def test_brunner_munzel_without_spread_gives_no_test():
     values = pd.DataFrame({"intervention": [1, 1, 0, 0], "hours": [0.0, 0.0, 0.0, 0.0]})
     out = compare_brunner_munzel(values)
     assert out["prob_superiority"] == 0.5 and np.isnan(out["p_value"])
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_bootstrap_p_inverts_its_own_interval(seed):
+    # p < 0.05 exactly when the 95% BCa interval excludes 0, and scipy's BCa interval at level 1 − p ends at 0.
+    rng = np.random.default_rng(seed)
+    a, b = rng.gamma(1.2, 10, 80), rng.gamma(1.2, 10, 90) + rng.uniform(0, 5)
+    values = pd.DataFrame({"intervention": [1] * 80 + [0] * 90, "hours": np.r_[a, b]})
+    out = compare_bootstrap(values, seed=seed)
+    assert (out["p_value"] < 0.05) == (not out["ci_low"] < 0 < out["ci_high"])
+
+    def diff(x, y, axis):
+        return x.mean(axis=axis) - y.mean(axis=axis)
+
+    first = stats.bootstrap((a, b), diff, vectorized=True, n_resamples=2000, rng=np.random.default_rng(seed))
+    if 0.002 < out["p_value"] < 0.998:  # not clamped by the finite number of draws
+        again = stats.bootstrap(
+            (a, b),
+            diff,
+            vectorized=True,
+            n_resamples=0,
+            confidence_level=1 - out["p_value"],
+            bootstrap_result=first,
+            rng=np.random.default_rng(seed),
+        )
+        width = out["ci_high"] - out["ci_low"]
+        assert min(abs(again.confidence_interval.low), abs(again.confidence_interval.high)) < 0.01 * width

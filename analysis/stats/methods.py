@@ -61,9 +61,8 @@ def compare_bootstrap(
 ) -> dict:
     """Difference in means with a bootstrap 95% CI (scipy, arms resampled separately, seeded).
 
-    The p-value is the two-sided bootstrap p: twice the smaller share of the bootstrap distribution,
-    centred at zero, beyond the observed difference on either side (with the +1 correction, so the
-    smallest possible p is about 1/n_resamples).
+    The p-value inverts the same interval (invert_bca): p < 0.05 exactly when the 95% interval
+    excludes 0.
 
     Parameters
     ----------
@@ -94,11 +93,33 @@ def compare_bootstrap(
         rng=np.random.default_rng(seed),
     )
     diff = float(a.mean() - b.mean())
-    centred = res.bootstrap_distribution - res.bootstrap_distribution.mean()
-    extreme = min(np.sum(centred >= abs(diff)), np.sum(centred <= -abs(diff)))
-    p = float(min(1.0, (2 * extreme + 1) / (n_resamples + 1)))  # never exactly 0 from a finite bootstrap
     low, high = res.confidence_interval
+    p = invert_bca(res.bootstrap_distribution, diff, (a, b) if ci_method == "BCa" else None)
     return {"difference": diff, "ci_low": float(low), "ci_high": float(high), "p_value": p, "method": "bootstrap"}
+
+
+def invert_bca(draws: np.ndarray, estimate: float, samples: tuple[np.ndarray, np.ndarray] | None) -> float:
+    """Return the two-sided p-value that inverts the bootstrap interval: the α whose (1 − α) interval ends at 0.
+
+    The BCa interval (Efron 1987) at level 1 − α takes the quantiles Φ(z₀ + (z₀ + z_{α/2}) / (1 −
+    a(z₀ + z_{α/2}))) of the bootstrap distribution; setting that quantile at the share of draws below 0
+    and solving for α gives p, so p < 0.05 exactly when the 95% interval excludes 0. The bias
+    correction z₀ and acceleration a are computed as scipy does for a difference in means (jackknife
+    over both samples). Without samples the percentile interval is inverted (a = z₀ = 0).
+    """
+    draws = np.asarray(draws, dtype=float)
+    n = len(draws)
+    below = np.clip(np.mean(draws < 0), 1 / (n + 1), n / (n + 1))  # a finite bootstrap never gives p = 0
+    z0, accel = 0.0, 0.0
+    if samples is not None:
+        z0 = stats.norm.ppf(np.mean(draws < estimate))
+        x, y = samples
+        jack = np.concatenate([(x.sum() - x) / (len(x) - 1) - y.mean(), x.mean() - (y.sum() - y) / (len(y) - 1)])
+        spread = jack.mean() - jack
+        accel = float(np.sum(spread**3) / (6 * np.sum(spread**2) ** 1.5)) if np.any(spread) else 0.0
+    w = stats.norm.ppf(below) - z0
+    z = w / (1 + accel * w) - z0
+    return float(min(1.0, 2 * stats.norm.sf(abs(z))))
 
 
 def _design_ok(values: pd.DataFrame) -> bool:
