@@ -23,7 +23,7 @@ from analysis.stats.methods import (
     compare_standardized,
     compare_two_part,
     compare_welch,
-    fit_mixed_model,
+    fit_repeated_measures,
 )
 from analysis.store import db
 
@@ -54,8 +54,8 @@ METHOD_NAMES = {
         "Two-part description: share with any hours × hours among them (unadjusted)",
     ),
     "mixed": (
-        "Linjär blandad modell (månad × arm, slumpintercept per person)",
-        "Linear mixed model (month × arm, random intercept per person)",
+        "Upprepade mätningar: GEE (månad × arm + timmar vid start, månad 1–K), robusta standardfel",
+        "Repeated measures: GEE (month × arm + baseline hours, months 1–K), robust standard errors",
     ),
 }
 
@@ -115,7 +115,7 @@ def compare_by_method(
         An open store.
     selection : Selection
         Study, filters and bands; month: follow-up month k, compared person by person.
-    method : {'welch', 'bootstrap', 'ancova', 'two-part', 'mixed'}
+    method : {'welch', 'bootstrap', 'ancova', 'standardized', 'two-part', 'mixed'}
         Estimator of the difference (see analysis.methods).
     handling : {'exclude', 'zero'}
         Whether people who died or moved into a nursing home before month k are left out (default) or
@@ -161,7 +161,8 @@ def compare_by_method(
         if method == "mixed":
             months = all_months if label == ALL else all_months[all_months["age_band"] == label]
             ok = months["intervention"].nunique() == 2 and months["person"].nunique() > 4
-            mixed = fit_mixed_model(months, [month]).set_index("month").loc[str(month)] if ok else None
+            fitted = fit_repeated_measures(months, [month]).set_index("month") if ok else None
+            mixed = fitted.loc[str(month)] if fitted is not None and str(month) in fitted.index else None
             est = {
                 k: (float(mixed[k]) if mixed is not None else float("nan"))
                 for k in ("difference", "ci_low", "ci_high", "p_value")
@@ -228,7 +229,7 @@ def run_comparison(
 def fit_mixed_over_months(
     con: db.Connection, selection: Selection, handling: str, timepoints: Sequence[int]
 ) -> pd.DataFrame:
-    """Fit the linear mixed model to every counted month 0 to the selection's month; effects at the timepoints.
+    """Fit the repeated-measures model to every counted month 1 to the selection's month; effects at the timepoints.
 
     Parameters
     ----------
@@ -244,7 +245,7 @@ def fit_mixed_over_months(
     Returns
     -------
     DataFrame
-        As analysis.stats.methods.fit_mixed_model.
+        As analysis.stats.methods.fit_repeated_measures.
 
     """
-    return fit_mixed_model(load_all_months(con, selection, handling), list(timepoints))
+    return fit_repeated_measures(load_all_months(con, selection, handling), list(timepoints))

@@ -94,7 +94,7 @@ def load_all_months(con: db.Connection, selection: Selection, handling: str = EX
     Returns
     -------
     DataFrame
-        person (an integer code, not the stored id), arm, intervention, age_band, month_k, hours.
+        person (an integer code, not the stored id), arm, intervention, age_band, baseline_hours, month_k, hours.
 
     """
     if handling not in HANDLING:
@@ -105,7 +105,7 @@ def load_all_months(con: db.Connection, selection: Selection, handling: str = EX
         WITH people AS ({people}),
         grid AS (SELECT *, unnest(range(0, ?::INTEGER + 1)) AS k FROM people)
         SELECT dense_rank() OVER (ORDER BY g.person_id) AS person, g.arm, g.intervention, g.age_band,
-               g.k AS month_k, coalesce(h.hours, 0.0) AS hours
+               g.baseline_hours, g.k AS month_k, coalesce(h.hours, 0.0) AS hours
         FROM grid g
         LEFT JOIN hours h ON h.study = ? AND h.person_id = g.person_id
                           AND h.month = (g.m0 + to_months(g.k))::DATE AND g.k <= g.home_k

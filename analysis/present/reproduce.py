@@ -58,10 +58,11 @@ _BODY = {
     among = [arm[arm > 0].mean() for arm in (a, b)]
     print(band, diff, diff - 1.959963984540054 * se, diff + 1.959963984540054 * se, p, *shares, *among)
 """,
-    "mixed": """# This file has every counted month (columns person, intervention, age_band, month_k, hours).
+    "mixed": """# This file has every counted month (person, intervention, age_band, baseline_hours, month_k, hours).
 for band, part in groups:
-    part = part.assign(month=part.month_k.astype(int))
-    fit = smf.mixedlm("hours ~ C(month) * intervention", part, groups=part["person"]).fit(reml=True)
+    part = part[part.month_k >= 1].assign(month=lambda d: d.month_k.astype(int))
+    fit = smf.gee("hours ~ C(month) * intervention + baseline_hours", "person", part,
+                  cov_struct=sm.cov_struct.Exchangeable()).fit()  # robust (sandwich) standard errors
     c = pd.Series(0.0, index=fit.params.index)
     c["intervention"] = 1.0
     term = "C(month)[T.{month}]:intervention"

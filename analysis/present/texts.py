@@ -258,10 +258,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cmp.sensitivity": ("Känslighetsanalys: döda och flyttade", "Sensitivity analysis: deaths and placements"),
     "cmp.timepoints": ("Alla åldrar vid flera tidpunkter", "All ages at several timepoints"),
     "cmp.timepoints_note": ("Holm-justering över tidpunkterna.", "Holm adjustment across the timepoints."),
-    "cmp.mixed": ("Upprepade mätningar: blandad modell, alla åldrar", "Repeated measures: mixed model, all ages"),
+    "cmp.mixed": ("Upprepade mätningar (GEE), alla åldrar", "Repeated measures (GEE), all ages"),
     "cmp.mixed_note": (
-        "Effekt per tidpunkt och genomsnitt över alla uppföljningsmånader, från en modell över alla månader.",
-        "Effect per timepoint and averaged over every follow-up month, from one model of all months.",
+        "Effekt per tidpunkt och genomsnitt över månad 6–K (efter insatsens tre månader), från en modell över "
+        "månad 1–K justerad för timmar vid start; robusta standardfel. Bland dem som bor kvar hemma.",
+        "Effect per timepoint and averaged over months 6–K (after the three-month intervention), from one model "
+        "of months 1–K adjusted for baseline hours; robust standard errors. Among those still living at home.",
     ),
     "cmp.table1": ("Baslinje per arm (tabell 1)", "Baseline by arm (Table 1)"),
     "cmp.table1_note": (

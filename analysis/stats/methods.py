@@ -332,30 +332,47 @@ def compare_brunner_munzel(values: pd.DataFrame) -> dict:
     }
 
 
-def fit_mixed_model(months: pd.DataFrame, timepoints: list[int]) -> pd.DataFrame:
-    """Linear mixed model of hours: month as a factor × arm, random intercept per person (statsmodels MixedLM).
+AVERAGE_FROM = 6  # the repeated-measures average runs over months 6..K, after the three-month intervention
+
+
+def fit_repeated_measures(
+    months: pd.DataFrame, timepoints: list[int], average_from: int = AVERAGE_FROM
+) -> pd.DataFrame:
+    """Repeated-measures model of hours (GEE, exchangeable working correlation, robust standard errors).
+
+    hours ~ month (factor) × arm + baseline hours over follow-up months 1..K (month 0, the month of
+    randomization, is an outcome month in no sense and is left out). Generalised estimating equations
+    (statsmodels GEE) give sandwich standard errors that stay valid when the working correlation, the
+    variance or the normality is wrong; the arm effect at a month is the arm term plus its interaction.
 
     Parameters
     ----------
     months : DataFrame
-        One row per person and counted month: person, intervention, month_k, hours.
+        One row per person and counted month: person, intervention, month_k, hours, baseline_hours.
     timepoints : list of int
         Months at which to report the arm effect.
+    average_from : int
+        First month of the pre-specified average (months average_from..K; all months when K is smaller).
 
     Returns
     -------
     DataFrame
-        One row per requested month plus 'average' (the mean of the arm effects over every month in the
-        data): month, difference, ci_low, ci_high, p_value.
+        One row per requested month present in the data plus 'average': month, difference, ci_low,
+        ci_high, p_value.
 
     """
-    data = months.assign(month=months["month_k"].astype(int))
+    data = months[months["month_k"] >= 1].assign(month=lambda d: d["month_k"].astype(int))
     levels = sorted(data["month"].unique())
+    empty = pd.DataFrame(columns=["month", "difference", "ci_low", "ci_high", "p_value"])
+    if len(levels) == 0 or data["intervention"].nunique() < 2:
+        return empty
+    formula = "hours ~ C(month) * intervention + baseline_hours" if "baseline_hours" in data else None
+    formula = formula or "hours ~ C(month) * intervention"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit = smf.mixedlm("hours ~ C(month) * intervention", data, groups=data["person"]).fit(reml=True)
+        fit = smf.gee(formula, "person", data, cov_struct=sm.cov_struct.Exchangeable()).fit()
     names = list(fit.params.index)
-    cov = fit.cov_params().loc[names, names].to_numpy()
+    cov = fit.cov_params().loc[names, names].to_numpy()  # robust (sandwich) by default
     params = fit.params.to_numpy()
 
     def contrast(month: int) -> np.ndarray:
@@ -368,8 +385,9 @@ def fit_mixed_model(months: pd.DataFrame, timepoints: list[int]) -> pd.DataFrame
 
     rows = []
     z = stats.norm.ppf(0.975)
+    averaged = [m for m in levels if m >= average_from] or levels
     requested = [(str(m), contrast(m)) for m in timepoints if m in levels]
-    requested.append(("average", np.mean([contrast(m) for m in levels], axis=0)))
+    requested.append(("average", np.mean([contrast(m) for m in averaged], axis=0)))
     for label, c in requested:
         est = float(c @ params)
         se = float(np.sqrt(c @ cov @ c))
@@ -379,7 +397,7 @@ def fit_mixed_model(months: pd.DataFrame, timepoints: list[int]) -> pd.DataFrame
                 "difference": est,
                 "ci_low": est - z * se,
                 "ci_high": est + z * se,
-                "p_value": float(2 * stats.norm.sf(abs(est / se))),
+                "p_value": float(2 * stats.norm.sf(abs(est / se))) if se > 0 else float("nan"),
             }
         )
     return pd.DataFrame(rows)
