@@ -112,7 +112,9 @@ def estimate_km_complement(time, event, cause: int = 1) -> pd.DataFrame:
     )
 
 
-def fit_cox(frame: pd.DataFrame, duration: str, event: str, covariates: list[str]) -> pd.DataFrame:
+def fit_cox(
+    frame: pd.DataFrame, duration: str, event: str, covariates: list[str], ph_test: bool = True
+) -> pd.DataFrame:
     """Fit a Cox proportional-hazards model (lifelines, Efron ties) and return a tidy table.
 
     Parameters
@@ -124,6 +126,8 @@ def fit_cox(frame: pd.DataFrame, duration: str, event: str, covariates: list[str
         a cause-specific model).
     covariates : list of str
         Numeric covariate columns.
+    ph_test : bool
+        Whether to run the proportional-hazards test (ph_p_value is NaN without it).
 
     Returns
     -------
@@ -139,9 +143,11 @@ def fit_cox(frame: pd.DataFrame, duration: str, event: str, covariates: list[str
         cph = CoxPHFitter().fit(data, duration_col=duration, event_col=event, fit_options={"precision": COX_PRECISION})
     notes = sorted({str(w.message).splitlines()[0] for w in caught if issubclass(w.category, Warning)})
     summary = cph.summary
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ph = proportional_hazard_test(cph, data, time_transform="rank").summary["p"]
+    ph = pd.Series(np.nan, index=summary.index)
+    if ph_test:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ph = proportional_hazard_test(cph, data, time_transform="rank").summary["p"]
     return pd.DataFrame(
         {
             "coef": summary["coef"],
