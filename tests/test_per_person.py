@@ -272,3 +272,17 @@ def test_bad_unit_costs_and_windows_are_refused(trial):
     with pytest.raises(ValueError, match="at least 1 month"):
         compare_person_outcomes(con, Selection("tiny", month=0), COSTS)
     con.close()
+
+
+def test_follow_up_ending_at_placement_is_flagged(tmp_path):
+    people, hours = simulate_trial(60, seed=2)
+    placed = people["placed_on"].notna()
+    people.loc[placed, "followup_end"] = people.loc[placed, "placed_on"]  # an export that stops at the move
+    path = tmp_path / "t.duckdb"
+    write_tiny_store(path, people, hours, data_end=dt.date(2018, 6, 30))
+    con = db.connect(path)
+    result = compare_person_outcomes(con, Selection("tiny", month=MONTHS), COSTS, draws=50)
+    con.close()
+    total = result.groups.set_index("age_band").loc["all"]
+    within = people[placed & (people["placed_on"] < people["randomized_on"] + pd.DateOffset(months=MONTHS))]
+    assert total["ended_at_placement_intervention"] + total["ended_at_placement_control"] == len(within) > 0

@@ -69,6 +69,11 @@ def show_person_outcomes(
         ci = format_number(total["death_cuminc_intervention"] * 100, lang)
         cc = format_number(total["death_cuminc_control"] * 100, lang)
         st.info(t("person.deaths", lang, months=months, ci=ci, cc=cc))
+    ended = result.groups.loc[
+        result.groups["age_band"] == "all", ["ended_at_placement_intervention", "ended_at_placement_control"]
+    ]
+    if int(ended.to_numpy().sum()) > 0:  # the warning names no count: a small one could identify people
+        st.warning(t("person.ended_at_placement", lang))
     censored = total["censored_intervention"] + total["censored_control"]
     if censored == censored and censored > 0:
         st.caption(t("person.censored", lang, n=int(censored)))

@@ -81,6 +81,8 @@ KEYS = (
     "deaths_before_placement_control",
     "censored_intervention",
     "censored_control",
+    "ended_at_placement_intervention",
+    "ended_at_placement_control",
     "interval_method",
     "model_warning",
 )
@@ -137,7 +139,9 @@ def load_person_outcomes(con: db.Connection, selection: Selection) -> pd.DataFra
     DataFrame
         arm, intervention (0/1), age_band, hours, nursing_home_days, days_home, died (within the
         window), complete (the total is known: dead, or followed to the window's end), time (days
-        from randomization to completion, or to censoring when not complete).
+        from randomization to completion, or to censoring when not complete), ended_at_placement (follow-up
+        ends on the day of placement: the censoring then depends on the outcome, which the weights cannot
+        mend).
 
     """
     months = selection.required_month()
@@ -171,7 +175,8 @@ def load_person_outcomes(con: db.Connection, selection: Selection) -> pd.DataFra
                CASE WHEN e.placed_on IS NOT NULL AND e.placed_on <= e.x THEN datediff('day', e.placed_on, e.x)
                     ELSE 0 END AS nursing_home_days,
                datediff('day', e.r, least(coalesce(e.placed_on, e.x), e.x)) AS days_home,
-               e.died, e.complete, datediff('day', e.r, e.x) AS time
+               e.died, e.complete, datediff('day', e.r, e.x) AS time,
+               NOT e.complete AND e.placed_on IS NOT NULL AND e.placed_on = e.f AS ended_at_placement
         FROM ends e LEFT JOIN hours hr USING (person_id)
         ORDER BY e.person_id
     """
@@ -181,6 +186,7 @@ def load_person_outcomes(con: db.Connection, selection: Selection) -> pd.DataFra
         frame[column] = frame[column].astype(float)
     frame["died"] = frame["died"].astype(bool)
     frame["complete"] = frame["complete"].astype(bool)
+    frame["ended_at_placement"] = frame["ended_at_placement"].astype(bool)
     return frame
 
 
@@ -243,6 +249,7 @@ def _compare_group(part: pd.DataFrame, costs: UnitCosts, months: int, draws: int
         row[f"n_{arm}"] = len(sub)
         row[f"deaths_{arm}"] = int(sub["died"].sum())
         row[f"censored_{arm}"] = int((~sub["complete"]).sum())
+        row[f"ended_at_placement_{arm}"] = int(sub["ended_at_placement"].sum())
         values = sub[list(OUTCOMES)].to_numpy(dtype=float)
         time, complete = sub["time"].to_numpy(), sub["complete"].to_numpy()
         if len(sub) == 0 or not complete.any():

@@ -230,6 +230,7 @@ DEATH_FIGURES = {
         "death_cuminc_ci_high_{arm}",
     ),
     "censored": ("censored_{arm}",),
+    "ended_at_placement": ("ended_at_placement_{arm}",),
 }
 DEATH_CONTRASTS = ("death_hazard_ratio", "death_hazard_ratio_ci_low", "death_hazard_ratio_ci_high")
 DEATH_CONTRASTS += ("death_hazard_ratio_p_value",)

@@ -533,6 +533,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{n} people left follow-up before the window's end without dying; the means weight up those followed "
         "as long (IPCW, Bang & Tsiatis 2000).",
     ),
+    "person.ended_at_placement": (
+        "För några som flyttat till särskilt boende slutar uppföljningen samma dag som flytten. Deras dygn där "
+        "och eventuell död efteråt är okända, och eftersom det hänger ihop med utfallet kan vikterna inte rätta "
+        "det: kostnaden per person underskattas i den grupp som flyttar mer. Fyll i uppföljningens verkliga slut.",
+        "For some who moved into a nursing home, follow-up ends on the day of the move. Their days there and "
+        "any later death are unknown, and since that depends on the outcome the weights cannot mend it: the "
+        "cost per person is underestimated in the arm that moves more. Fill in the real end of follow-up.",
+    ),
     "person.deaths": (
         "Död före flytt till särskilt boende inom {months} månader: {ci} % med intensiv hemrehabilitering och "
         "{cc} % med ordinarie hemtjänst (Aalen–Johansen); färre flyttar ska inte förväxlas med fler dödsfall.",
