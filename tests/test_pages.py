@@ -290,10 +290,13 @@ def test_presentation_slides_run_in_both_languages(store, lang):
     assert not at.exception and not at.error
     assert len(at.header) == 1  # one slide at a time
     assert not at.sidebar.multiselect  # no filters in presentation mode
-    for slide in ("placement", "money", "hours", "person"):
+    for slide in ("person", "placement", "money", "hours"):
         at.radio(key="slide").set_value(slide).run()
         assert not at.exception and not at.error, slide
         assert len(at.header) == 1
+        if slide == "person":  # everyone's answer in large type, the bands below it
+            big = [m.value for m in at.markdown if "font-size" in m.value]
+            assert len(big) == 2 and all(("All ages" if lang else "Alla åldrar") in s for s in big)
     big = [m.value for m in at.markdown if "font-size" in m.value]
     assert len(big) == 4  # one sentence per band and for all ages
     assert all(("95% CI" if lang else "95 % KI") in s or "clear" in s or "tydlig" in s for s in big)

@@ -106,3 +106,12 @@ def test_cli_report(small_demo_path, tmp_path):
         cwd=ROOT,
     )
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
+
+
+def test_the_per_person_slide_leads_with_everyone_and_warns_about_subgroups(small_demo_path):
+    con = db.connect(small_demo_path)
+    briefing = build_briefing(con, "demo", "en")
+    con.close()
+    sentences = briefing.slides[0].sentences
+    assert sentences[0].startswith("All ages") and sentences[1].startswith("All ages")
+    assert "subgroup analyses" in sentences[-1]

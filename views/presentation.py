@@ -22,7 +22,7 @@ from analysis.present.texts import (
     format_number,
     format_p,
     read_difference,
-    read_outcome,
+    read_person_outcomes,
     read_placement,
     read_savings,
     t,
@@ -45,10 +45,11 @@ def _person(store: calls.Store, selection: Selection, threshold: int, lang: str)
     months = selection.month
     st.header(t("slides.person", lang, months=months))
     result = calls.cached(compare_person_outcomes, store, selection, unit_costs())
-    for _, row in hide_outcome_rows(result.groups, threshold).iterrows():
-        band = display.band_name(row["age_band"], lang)
-        _big(read_outcome("cost", band, row["cost_ci_low"], row["cost_ci_high"], months, lang))
-        st.markdown(read_outcome("days_home", band, row["days_home_ci_low"], row["days_home_ci_high"], months, lang))
+    sentences = read_person_outcomes(hide_outcome_rows(result.groups, threshold), months, lang)
+    for sentence in sentences[:2]:  # everyone: the answer, in large type
+        _big(sentence)
+    for sentence in sentences[2:]:  # the bands and the subgroup caveat
+        st.markdown("- " + sentence)
     costs = unit_costs()
     hour, day = format_number(costs.hour, lang, 0), format_number(costs.day, lang, 0)
     st.caption(t("person.note", lang, months=months, hour=hour, day=day))

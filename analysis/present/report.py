@@ -29,7 +29,7 @@ from analysis.present.texts import (
     band_label,
     format_p,
     read_difference,
-    read_outcome,
+    read_person_outcomes,
     read_placement,
     read_savings,
     t,
@@ -87,12 +87,7 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
     selection = Selection(study, Filters(), bands, month)
     window = selection.at(max(month, 1))
     person = compare_person_outcomes(con, window, unit_costs())
-    person_sentences = []
-    for _, row in hide_outcome_rows(person.groups, threshold).iterrows():
-        band = band_label(row["age_band"], lang)
-        person_sentences.append(read_outcome("cost", band, row["cost_ci_low"], row["cost_ci_high"], window.month, lang))
-        days = (row["days_home_ci_low"], row["days_home_ci_high"])
-        person_sentences.append(read_outcome("days_home", band, *days, window.month, lang))
+    person_sentences = read_person_outcomes(hide_outcome_rows(person.groups, threshold), window.month, lang)
     hours = compare_hours(con, selection)
     sentences = [
         read_difference(band_label(row["age_band"], lang), row["ci_low"], row["ci_high"], lang)

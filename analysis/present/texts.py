@@ -541,6 +541,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "any later death are unknown, and since that depends on the outcome the weights cannot mend it: the "
         "cost per person is underestimated in the arm that moves more. Fill in the real end of follow-up.",
     ),
+    "person.subgroups": (
+        "Alla åldrar är huvudsvaret; åldersgrupperna är subgruppsanalyser med bredare intervall och ska läsas "
+        "med försiktighet.",
+        "All ages is the main answer; the age bands are subgroup analyses with wider intervals and must be read "
+        "with care.",
+    ),
     "person.deaths": (
         "Död före flytt till särskilt boende inom {months} månader: {ci} % med intensiv hemrehabilitering och "
         "{cc} % med ordinarie hemtjänst (Aalen–Johansen); färre flyttar ska inte förväxlas med fler dödsfall.",
@@ -690,6 +696,18 @@ def read_outcome(kind: str, band: str, ci_low: float, ci_high: float, months: in
     if ci_low > 0:
         return t(f"reading.{kind}.higher", lang, band=band, lo=lo, hi=hi, months=months)
     return t(f"reading.{kind}.unclear", lang, band=band, lo=lo, hi=hi, months=months)
+
+
+def read_person_outcomes(groups, months: int, lang: str = "sv") -> list[str]:
+    """Return the per-person sentences for a board: everyone first, then each band, then the subgroup caveat."""
+    rows = sorted((row for _, row in groups.iterrows()), key=lambda row: row["age_band"] != "all")
+    out = []
+    for row in rows:
+        band = band_label(row["age_band"], lang)
+        out.append(read_outcome("cost", band, row["cost_ci_low"], row["cost_ci_high"], months, lang))
+        out.append(read_outcome("days_home", band, row["days_home_ci_low"], row["days_home_ci_high"], months, lang))
+    out.append(t("person.subgroups", lang))
+    return out
 
 
 def read_savings(years: int, net: float, low: float, high: float, probability: float, lang: str = "sv") -> str:
