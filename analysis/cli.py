@@ -29,11 +29,21 @@ from analysis.outcomes.per_person import UnitCosts, compare_person_outcomes
 from analysis.outcomes.person_values import EXCLUDE, HANDLING
 from analysis.outcomes.placement import analyze_placement
 from analysis.present.report import FORMATS, write_report
+from analysis.present.texts import describe_plan
 from analysis.selection import APPLICATION_TYPES, SEXES, Filters, Selection, default_bands, parse_band_edges
 from analysis.settings import get_setting
 from analysis.stats.methods import METHODS
 from analysis.store import db
-from analysis.store.studies import check_districts, check_month, describe_study, resolve_study
+from analysis.store.studies import (
+    PRIMARY_OUTCOMES,
+    AnalysisPlan,
+    check_districts,
+    check_month,
+    describe_study,
+    load_plan,
+    resolve_study,
+    save_plan,
+)
 
 
 def _add_request(parser: argparse.ArgumentParser, month: str = "--month") -> argparse.ArgumentParser:
@@ -92,6 +102,14 @@ def _parser() -> argparse.ArgumentParser:
     outcomes.add_argument(
         "--day-cost", type=float, default=None, help="kr per dygn på särskilt boende / SEK per nursing-home day"
     )
+
+    plan = sub.add_parser("plan", help="studiens analysplan: visa eller spara / show or store the analysis plan")
+    plan.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
+    plan.add_argument("--study", default=None, help="studie / study")
+    plan.add_argument("--primary", choices=PRIMARY_OUTCOMES, default=None, help="primärt utfall / primary outcome")
+    plan.add_argument("--months", type=int, default=None, help="fönster i månader / window in months")
+    plan.add_argument("--note", default=None, help="t.ex. var planen är registrerad / e.g. where it is registered")
+    plan.add_argument("--json", action="store_true", help="skriv JSON / print JSON")
 
     report = sub.add_parser("report", help="rapport för nämnden / board briefing (pdf or pptx)")
     report.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
@@ -204,14 +222,49 @@ def _run_outcomes(args: argparse.Namespace) -> int:
         default.hour if args.hour_cost is None else args.hour_cost,
         default.day if args.day_cost is None else args.day_cost,
     )
-    study, result = _open_request(args, lambda con, selection: compare_person_outcomes(con, selection, costs))
+    study, (result, plan) = _open_request(
+        args, lambda con, selection: (compare_person_outcomes(con, selection, costs), load_plan(con, selection.study))
+    )
     if args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False))
+        print(json.dumps(result.to_dict() | {"analysis_plan": _plan_dict(plan)}, ensure_ascii=False))
     else:
         print(f"Fönster / window {args.month} månader / months, studie / study {study}")
         print(f"Timkostnad / hour cost {costs.hour:g} kr, dygnskostnad / day cost {costs.day:g} kr")
         columns = ["age_band", "cost_difference", "cost_ci_low", "cost_ci_high", "days_home_difference"]
         print(result.groups[[*columns, "days_home_ci_low", "days_home_ci_high"]].to_string(index=False))
+    return 0
+
+
+def _plan_dict(plan: AnalysisPlan) -> dict:
+    """Return the JSON form of an analysis plan."""
+    return {
+        "primary_outcome": plan.primary_outcome,
+        "window_months": plan.window_months,
+        "note": plan.note,
+        "set_on": plan.set_on.isoformat(timespec="seconds") if plan.set_on else None,
+        "pre_specified": plan.pre_specified,
+    }
+
+
+def _run_plan(args: argparse.Namespace) -> int:
+    """Show the study's analysis plan, or store a new one when --primary or --months is given."""
+    con = db.connect(args.db)
+    try:
+        study = resolve_study(con, args.study)
+        current = load_plan(con, study)
+    finally:
+        con.close()
+    if args.primary is not None or args.months is not None or args.note is not None:
+        wanted = AnalysisPlan(
+            args.primary or current.primary_outcome,
+            current.window_months if args.months is None else args.months,
+            args.note if args.note is not None else current.note,
+        )
+        current = save_plan(args.db, study, wanted)
+    if args.json:
+        print(json.dumps({"study": study, **_plan_dict(current)}, ensure_ascii=False))
+    else:
+        print(f"{describe_plan(current, 'sv')} / {describe_plan(current, 'en')}")
     return 0
 
 
@@ -276,6 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_placement(args)
         if args.command == "outcomes":
             return _run_outcomes(args)
+        if args.command == "plan":
+            return _run_plan(args)
         if args.command == "costs":
             return _run_costs(args)
         if args.command == "report":

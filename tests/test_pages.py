@@ -76,7 +76,7 @@ def test_overview_widgets_rerun_cleanly(store):
     at.sidebar.slider(key="month").set_value(6).run()
     at.radio(key="trajectory_band").set_value("86-95").run()
     assert not at.exception and not at.error
-    assert at.header[0].value == "Per randomized person: care cost and days at home over 6 months"
+    assert at.header[0].value == "Per randomized person: care cost and days at home over 24 months"  # the plan's window
     assert at.header[1].value == "Home-care hours per month in month 6, among those still living at home"
     assert at.query_params["lang"] == "en" and at.query_params["trajectory_band"] == "86-95"
 
@@ -240,7 +240,7 @@ def test_share_link_reproduces_the_view(store):
     at.query_params["trajectory_band"] = "86-95"
     at.run()
     assert not at.exception and not at.error
-    assert at.header[0].value == "Per randomized person: care cost and days at home over 6 months"
+    assert at.header[0].value == "Per randomized person: care cost and days at home over 24 months"  # the plan's window
     assert at.header[1].value == "Home-care hours per month in month 6, among those still living at home"
     assert at.sidebar.multiselect(key="sex").value == ["F"]
     assert at.radio(key="trajectory_band").value == "86-95"

@@ -17,7 +17,7 @@ from analysis.settings import get_setting
 from analysis.stats.descriptive import holm
 from analysis.stats.methods import METHODS
 from views import calls, display, downloads, roles, state
-from views.person_section import show_person_outcomes
+from views.person_section import primary_window, show_person_outcomes
 
 DEFAULT_TIMEPOINTS = (3, 6, 12, 24)
 
@@ -190,7 +190,7 @@ def render(lang: str) -> None:
 
     st.title(t("cmp.title", lang))
     display.show_demo_banner(info, lang)
-    window = selection.at(max(month, 1))
+    window = selection.at(primary_window(store, info))  # the primary analysis: the plan's window
     person_stamp = downloads.page_stamp(store, window, t("methods.person", lang), threshold, lang)
     show_person_outcomes(store, window, threshold, lang, person_stamp, "person_table")
     with st.spinner(t("cmp.working", lang)):

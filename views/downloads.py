@@ -11,10 +11,10 @@ import streamlit as st
 from analysis.present.disclosure import SUPPRESSED
 from analysis.present.exports import figure_to_image, find_browser, table_to_csv, table_to_excel, tabulate_figure
 from analysis.present.stamp import Stamp, make_stamp
-from analysis.present.texts import format_number, t
+from analysis.present.texts import describe_plan, format_number, t
 from analysis.selection import Selection
 from analysis.settings import get_setting
-from analysis.store.studies import fingerprint_study
+from analysis.store.studies import fingerprint_study, load_plan
 from views.calls import Store, cached
 
 logger = logging.getLogger(__name__)
@@ -25,7 +25,8 @@ def page_stamp(store: Store, selection: Selection, methods: str, threshold: int,
     """Return the stamp that this page's exports carry."""
     configured = int(get_setting("suppression_threshold"))
     data = cached(fingerprint_study, store, selection.study)
-    return make_stamp(data, selection, methods, threshold, configured, lang)
+    primary = describe_plan(cached(load_plan, store, selection.study), lang)
+    return make_stamp(data, selection, methods, threshold, configured, lang, primary)
 
 
 def _deferred(make: Callable[[], bytes]) -> Callable[[], bytes]:

@@ -14,7 +14,7 @@ from analysis.present.disclosure import hide_band_rows, hide_people_rows, hide_s
 from analysis.present.texts import format_number, format_p, read_difference, t
 from analysis.settings import get_setting
 from views import calls, display, downloads, roles, state
-from views.person_section import show_person_outcomes
+from views.person_section import primary_window, show_person_outcomes
 
 
 def _hours_table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -184,7 +184,7 @@ def render(lang: str) -> None:
     st.caption(info["title_en"] if lang == "en" else info["title_sv"])
     display.show_demo_banner(info, lang)
 
-    window = everyone.at(max(month, 1))  # per randomized person: over the first months, at least one
+    window = everyone.at(primary_window(store, info))  # the primary analysis: the plan's window
     person_stamp = downloads.page_stamp(store, window, t("methods.person", lang), threshold, lang)
     show_person_outcomes(store, window, threshold, lang, person_stamp, "person_table")
 

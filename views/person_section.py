@@ -9,8 +9,9 @@ from analysis.economics.scenario import unit_costs
 from analysis.outcomes.per_person import compare_person_outcomes
 from analysis.present.disclosure import hide_outcome_rows
 from analysis.present.stamp import Stamp
-from analysis.present.texts import format_number, read_outcome, t
+from analysis.present.texts import describe_plan, format_number, read_outcome, t
 from analysis.selection import Selection
+from analysis.store.studies import load_plan
 from views import calls, display, downloads
 
 
@@ -43,25 +44,35 @@ def _table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
     )
 
 
+def primary_window(store: calls.Store, info: dict) -> int:
+    """Return the window of the study's analysis plan, within the months the study has followed."""
+    plan = calls.cached(load_plan, store, info["study"])
+    return max(1, min(plan.window_months, info["max_month"] or 1))
+
+
 def show_person_outcomes(
     store: calls.Store, selection: Selection, threshold: int, lang: str, stamp: Stamp, key: str
 ) -> pd.DataFrame:
-    """Render the per-person section for the selection's window; return the shown (suppressed) rows."""
+    """Render the primary analysis per randomized person over the selection's window; return the shown rows."""
     months = selection.required_month()
+    plan = calls.cached(load_plan, store, selection.study)
     costs = unit_costs()
     result = calls.cached(compare_person_outcomes, store, selection, costs)
     everyone = selection.at(None)  # randomized people: differencing is checked on them
     shown = hide_outcome_rows(result.groups, threshold, calls.differencing_risks(store, everyone, threshold))
     st.header(t("person.title", lang, months=months))
     hour, day = format_number(costs.hour, lang, 0), format_number(costs.day, lang, 0)
+    st.info(describe_plan(plan, lang))
+    if months != plan.window_months:
+        st.caption(t("plan.window_cut", lang, months=months))
     st.caption(t("person.note", lang, months=months, hour=hour, day=day))
     downloads.offer_table(_table(shown, lang), f"per_person_{months}_manader", stamp, lang, key)
+    kinds = sorted(("cost", "days_home"), key=lambda kind: kind != plan.primary_outcome)  # the primary first
     for _, row in shown.iterrows():
         band = display.band_name(row["age_band"], lang)
-        st.markdown("- " + read_outcome("cost", band, row["cost_ci_low"], row["cost_ci_high"], months, lang))
-        st.markdown(
-            "- " + read_outcome("days_home", band, row["days_home_ci_low"], row["days_home_ci_high"], months, lang)
-        )
+        for kind in kinds:
+            low, high = row[f"{kind}_ci_low"], row[f"{kind}_ci_high"]
+            st.markdown("- " + read_outcome(kind, band, low, high, months, lang))
     total = shown[shown["age_band"] == "all"].iloc[0]
     if total["death_cuminc_intervention"] == total["death_cuminc_intervention"] and (
         total["death_cuminc_control"] == total["death_cuminc_control"]

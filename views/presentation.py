@@ -19,6 +19,7 @@ from analysis.outcomes.placement import analyze_placement
 from analysis.present.disclosure import hide_band_rows, hide_outcome_rows, hide_placement_rows
 from analysis.present.report import render_report
 from analysis.present.texts import (
+    describe_plan,
     format_number,
     format_p,
     read_difference,
@@ -29,7 +30,9 @@ from analysis.present.texts import (
 )
 from analysis.selection import Filters, Selection, default_bands
 from analysis.settings import get_setting
+from analysis.store.studies import load_plan
 from views import calls, display, state
+from views.person_section import primary_window
 
 SLIDES = ("person", "hours", "placement", "money")
 BIG = "<p style='font-size:1.9rem; line-height:1.35; margin:0.4rem 0'>{}</p>"
@@ -45,14 +48,16 @@ def _person(store: calls.Store, selection: Selection, threshold: int, lang: str)
     months = selection.month
     st.header(t("slides.person", lang, months=months))
     result = calls.cached(compare_person_outcomes, store, selection, unit_costs())
-    sentences = read_person_outcomes(hide_outcome_rows(result.groups, threshold), months, lang)
+    plan = calls.cached(load_plan, store, selection.study)
+    shown = hide_outcome_rows(result.groups, threshold)
+    sentences = read_person_outcomes(shown, months, lang, plan.primary_outcome)
     for sentence in sentences[:2]:  # everyone: the answer, in large type
         _big(sentence)
     for sentence in sentences[2:]:  # the bands and the subgroup caveat
         st.markdown("- " + sentence)
     costs = unit_costs()
     hour, day = format_number(costs.hour, lang, 0), format_number(costs.day, lang, 0)
-    st.caption(t("person.note", lang, months=months, hour=hour, day=day))
+    st.caption(describe_plan(plan, lang) + " " + t("person.note", lang, months=months, hour=hour, day=day))
 
 
 def _hours(store: calls.Store, selection: Selection, threshold: int, lang: str) -> None:
@@ -129,7 +134,7 @@ def render(lang: str) -> None:
                 )
     everyone = Selection(info["study"], Filters(), default_bands(), month)  # no filters on the board's slides
     if slide == "person":
-        _person(store, everyone.at(max(month, 1)), threshold, lang)
+        _person(store, everyone.at(primary_window(store, info)), threshold, lang)
     elif slide == "hours":
         _hours(store, everyone, threshold, lang)
     elif slide == "placement":

@@ -27,6 +27,7 @@ from analysis.present.disclosure import hide_band_rows, hide_outcome_rows, hide_
 from analysis.present.stamp import Stamp, make_stamp
 from analysis.present.texts import (
     band_label,
+    describe_plan,
     format_p,
     read_difference,
     read_person_outcomes,
@@ -37,7 +38,7 @@ from analysis.present.texts import (
 from analysis.selection import Filters, Selection, default_bands
 from analysis.settings import get_setting
 from analysis.store import db
-from analysis.store.studies import describe_study, fingerprint_study
+from analysis.store.studies import describe_study, fingerprint_study, load_plan
 
 FORMATS = ("pdf", "pptx")
 
@@ -85,9 +86,11 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
     threshold = int(get_setting("suppression_threshold"))
     month = min(int(get_setting("default_month")), info["max_month"] or 0)
     selection = Selection(study, Filters(), bands, month)
-    window = selection.at(max(month, 1))
+    plan = load_plan(con, study)
+    window = selection.at(max(1, min(plan.window_months, info["max_month"] or 1)))  # the primary analysis
     person = compare_person_outcomes(con, window, unit_costs())
-    person_sentences = read_person_outcomes(hide_outcome_rows(person.groups, threshold), window.month, lang)
+    shown = hide_outcome_rows(person.groups, threshold)
+    person_sentences = read_person_outcomes(shown, window.month, lang, plan.primary_outcome)
     hours = compare_hours(con, selection)
     sentences = [
         read_difference(band_label(row["age_band"], lang), row["ci_low"], row["ci_high"], lang)
@@ -136,7 +139,8 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
         else "per randomized person (IPCW, bootstrap); hours among those still at home (Welch); Aalen–Johansen, "
         "Cox; cost model with bootstrap"
     )
-    stamp = make_stamp(fingerprint_study(con, study), selection, methods, threshold, threshold, lang)
+    version = fingerprint_study(con, study)
+    stamp = make_stamp(version, selection, methods, threshold, threshold, lang, describe_plan(plan, lang))
     title = info["title_en"] if lang == "en" else info["title_sv"]
     if info["is_demo"]:
         title += " — " + t("demo.banner", lang).split(":")[0]

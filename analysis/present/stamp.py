@@ -26,11 +26,15 @@ class Stamp:
     app_version: str
     date: str
     suppression: str
+    primary: str = ""  # the study's primary analysis in words; every other figure is secondary
 
     def lines(self, lang: str) -> list[tuple[str, str]]:
         """Return (label, value) pairs in the language."""
         values = (self.study, self.filters, self.methods, self.data_version, self.app_version, self.date)
-        return [*zip(_LABELS[lang][:6], values, strict=True), (_LABELS[lang][6], self.suppression)]
+        out = [*zip(_LABELS[lang][:6], values, strict=True), (_LABELS[lang][6], self.suppression)]
+        if self.primary:
+            out.insert(1, ("Primär analys" if lang == "sv" else "Primary analysis", self.primary))
+        return out
 
     def text(self, lang: str) -> str:
         """Return the stamp as one line."""
@@ -66,7 +70,15 @@ def describe_suppression(threshold: int, configured: int, lang: str) -> str:
     return t("stamp.suppression_on", lang, n=threshold)
 
 
-def make_stamp(version: str, selection: Selection, methods: str, threshold: int, configured: int, lang: str) -> Stamp:
+def make_stamp(
+    version: str,
+    selection: Selection,
+    methods: str,
+    threshold: int,
+    configured: int,
+    lang: str,
+    primary: str = "",
+) -> Stamp:
     """Return the stamp of a view.
 
     Parameters
@@ -83,6 +95,8 @@ def make_stamp(version: str, selection: Selection, methods: str, threshold: int,
         The configured threshold (setting suppression_threshold).
     lang : {'sv', 'en'}
         Language of the words.
+    primary : str
+        The study's primary analysis in words (describe_plan), stamped on every export.
 
     Returns
     -------
@@ -97,4 +111,5 @@ def make_stamp(version: str, selection: Selection, methods: str, threshold: int,
         app_version=app_version(),
         date=dt.date.today().isoformat(),
         suppression=describe_suppression(threshold, configured, lang),
+        primary=primary,
     )

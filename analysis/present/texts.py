@@ -541,6 +541,26 @@ TEXTS: dict[str, tuple[str, str]] = {
         "any later death are unknown, and since that depends on the outcome the weights cannot mend it: the "
         "cost per person is underestimated in the arm that moves more. Fill in the real end of follow-up.",
     ),
+    "plan.outcome.cost": ("vårdkostnad per randomiserad person", "care cost per randomized person"),
+    "plan.outcome.days_home": ("dagar hemma per randomiserad person", "days at home per randomized person"),
+    "plan.primary": (
+        "Primärt utfall: {outcome} över {months} månader.",
+        "Primary outcome: {outcome} over {months} months.",
+    ),
+    "plan.stored": (
+        "Analysplanen sparades {date}; allt annat på sidorna är sekundärt eller utforskande.",
+        "The analysis plan was stored on {date}; everything else on the pages is secondary or exploratory.",
+    ),
+    "plan.window_cut": (
+        "Studien har ännu inte följts hela planens fönster; här visas de första {months} månaderna.",
+        "The study has not yet been followed for the plan's whole window; the first {months} months are shown.",
+    ),
+    "plan.default": (
+        "Ingen analysplan är sparad för studien, så standardvalet gäller; spara en plan innan jämförelsen läses "
+        "(python -m analysis plan). Allt annat på sidorna är sekundärt eller utforskande.",
+        "No analysis plan is stored for the study, so the default applies; store a plan before the comparison "
+        "is read (python -m analysis plan). Everything else on the pages is secondary or exploratory.",
+    ),
     "person.subgroups": (
         "Alla åldrar är huvudsvaret; åldersgrupperna är subgruppsanalyser med bredare intervall och ska läsas "
         "med försiktighet.",
@@ -698,16 +718,33 @@ def read_outcome(kind: str, band: str, ci_low: float, ci_high: float, months: in
     return t(f"reading.{kind}.unclear", lang, band=band, lo=lo, hi=hi, months=months)
 
 
-def read_person_outcomes(groups, months: int, lang: str = "sv") -> list[str]:
-    """Return the per-person sentences for a board: everyone first, then each band, then the subgroup caveat."""
+def read_person_outcomes(groups, months: int, lang: str = "sv", primary: str = "cost") -> list[str]:
+    """Return the per-person sentences for a board: everyone first, then each band, then the subgroup caveat.
+
+    Each group's sentence on the primary outcome comes before the other one.
+    """
     rows = sorted((row for _, row in groups.iterrows()), key=lambda row: row["age_band"] != "all")
+    kinds = sorted(("cost", "days_home"), key=lambda kind: kind != primary)
     out = []
     for row in rows:
         band = band_label(row["age_band"], lang)
-        out.append(read_outcome("cost", band, row["cost_ci_low"], row["cost_ci_high"], months, lang))
-        out.append(read_outcome("days_home", band, row["days_home_ci_low"], row["days_home_ci_high"], months, lang))
+        for kind in kinds:
+            out.append(read_outcome(kind, band, row[f"{kind}_ci_low"], row[f"{kind}_ci_high"], months, lang))
     out.append(t("person.subgroups", lang))
     return out
+
+
+def describe_plan(plan, lang: str = "sv") -> str:
+    """Say a study's primary analysis in words, and whether a plan was stored or the defaults apply."""
+    outcome = t(f"plan.outcome.{plan.primary_outcome}", lang)
+    text = t("plan.primary", lang, outcome=outcome, months=plan.window_months)
+    if plan.pre_specified:
+        text += " " + t("plan.stored", lang, date=plan.set_on.date().isoformat())
+        if plan.note:
+            text += f" ({plan.note})"
+    else:
+        text += " " + t("plan.default", lang)
+    return text
 
 
 def read_savings(years: int, net: float, low: float, high: float, probability: float, lang: str = "sv") -> str:

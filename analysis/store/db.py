@@ -114,18 +114,30 @@ def write_store(
         os.replace(tmp, path)
 
 
+TABLES = ("studies", "participants", "hours", "followup_cells", "people_cells", "analysis_plans")
+
+
+def has_table(con: Connection, table: str, catalog: str = STORE) -> bool:
+    """Return whether the attached store has a table (stores written before it was added do not)."""
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = ?", [catalog, table]
+    ).fetchone()[0]
+    return bool(found)
+
+
 def _copy_tables(con: Connection, source: Path) -> None:
-    """Copy every table of an existing store into the new one."""
+    """Copy every table of an existing store into the new one (tables an older store lacks stay empty)."""
     con.execute("ATTACH ? AS old (READ_ONLY)", [str(source)])
     try:
-        for table in ("studies", "participants", "hours", "followup_cells", "people_cells"):
-            con.execute(f"INSERT INTO {table} SELECT * FROM old.{table}")  # table names are constants
+        for table in TABLES:
+            if has_table(con, table, "old"):
+                con.execute(f"INSERT INTO {table} SELECT * FROM old.{table}")  # table names are constants
     finally:
         con.execute("DETACH old")
 
 
 def delete_study(con: Connection, study: str) -> None:
-    """Remove every row of one study from a writable store."""
+    """Remove every data row of one study from a writable store; its analysis plan stays (a new import keeps it)."""
     for table in ("hours", "participants", "followup_cells", "people_cells", "studies"):
         con.execute(f"DELETE FROM {table} WHERE study = ?", [study])  # table names are constants
 

@@ -61,3 +61,12 @@ CREATE TABLE people_cells (
     n_placed         BIGINT NOT NULL,     -- moved into a nursing home during follow-up
     n_died           BIGINT NOT NULL      -- died during follow-up
 );
+
+-- The analysis plan of a study: its primary outcome and window, set before the comparison is read.
+CREATE TABLE analysis_plans (
+    study           VARCHAR PRIMARY KEY,
+    primary_outcome VARCHAR NOT NULL CHECK (primary_outcome IN ('cost', 'days_home')),
+    window_months   INTEGER NOT NULL CHECK (window_months >= 1),
+    note            VARCHAR,              -- e.g. where the plan is registered
+    set_on          TIMESTAMP NOT NULL
+);

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import os
+from dataclasses import dataclass
+
+import pandas as pd
 
 from analysis.errors import InputError, StoreError
 from analysis.store import db
@@ -112,3 +117,83 @@ def fingerprint_study(con: db.Connection, study: str) -> str:
     ).iloc[0]
     text = "|".join(str(v) for v in row.tolist())
     return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+PRIMARY_OUTCOMES = ("cost", "days_home")
+DEFAULT_WINDOW = 24
+
+
+@dataclass(frozen=True)
+class AnalysisPlan:
+    """A study's primary analysis: the outcome per randomized person and the window, and when it was set."""
+
+    primary_outcome: str
+    window_months: int
+    note: str | None = None
+    set_on: dt.datetime | None = None  # None: no plan is stored, the defaults apply
+
+    def __post_init__(self) -> None:
+        """Reject an unknown outcome or a window under one month, naming the value."""
+        if self.primary_outcome not in PRIMARY_OUTCOMES:
+            raise InputError(
+                f"Primärt utfall {self.primary_outcome!r} finns inte; välj {' eller '.join(PRIMARY_OUTCOMES)}.",
+                f"Primary outcome {self.primary_outcome!r} does not exist; choose {' or '.join(PRIMARY_OUTCOMES)}.",
+            )
+        if int(self.window_months) < 1:
+            raise InputError(
+                f"Fönstret måste vara minst 1 månad; fick {self.window_months}.",
+                f"The window must be at least 1 month; got {self.window_months}.",
+            )
+
+    @property
+    def pre_specified(self) -> bool:
+        """Return whether the plan was stored (rather than the defaults)."""
+        return self.set_on is not None
+
+
+def load_plan(con: db.Connection, study: str) -> AnalysisPlan:
+    """Return the study's stored analysis plan, or the defaults (care cost over 24 months or all follow-up).
+
+    Parameters
+    ----------
+    con : Connection
+        An open store (stores written before plans existed have none).
+    study : str
+        Study name.
+
+    Returns
+    -------
+    AnalysisPlan
+
+    """
+    if db.has_table(con, "analysis_plans"):
+        rows = db.query(
+            con, "SELECT primary_outcome, window_months, note, set_on FROM analysis_plans WHERE study = ?", [study]
+        )
+        if len(rows):
+            row = rows.iloc[0]
+            note = None if row["note"] is None or row["note"] != row["note"] else str(row["note"])
+            set_on = pd.Timestamp(row["set_on"]).to_pydatetime()
+            return AnalysisPlan(str(row["primary_outcome"]), int(row["window_months"]), note, set_on)
+    top = describe_study(con, study)["max_month"] or 1
+    return AnalysisPlan("cost", max(1, min(DEFAULT_WINDOW, top)))
+
+
+def save_plan(path: str | os.PathLike[str], study: str, plan: AnalysisPlan) -> AnalysisPlan:
+    """Store a study's analysis plan in the store at path (a new file swapped in); return it with its time.
+
+    Raises InputError, leaving the store untouched, when the study does not exist.
+    """
+    stamped = AnalysisPlan(plan.primary_outcome, int(plan.window_months), plan.note, dt.datetime.now())
+
+    def fill(con: db.Connection) -> None:
+        if not con.execute("SELECT count(*) FROM studies WHERE study = ?", [study]).fetchone()[0]:
+            raise InputError(f"Studien {study!r} finns inte.", f"Study {study!r} does not exist.")
+        con.execute("DELETE FROM analysis_plans WHERE study = ?", [study])
+        con.execute(
+            "INSERT INTO analysis_plans VALUES (?, ?, ?, ?, ?)",
+            [study, stamped.primary_outcome, stamped.window_months, stamped.note, stamped.set_on],
+        )
+
+    db.write_store(path, fill)
+    return stamped
