@@ -79,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--hours", required=True, help="timfil / hours file (.csv, .xlsx, .parquet)")
     imp.add_argument("--data-end", default=None, help="sista datadag / last day of data, YYYY-MM-DD")
     imp.add_argument("--json", action="store_true", help="skriv JSON / print JSON")
+    imp.add_argument("--primary", choices=PRIMARY_OUTCOMES, default=None, help="analysplanens primära utfall")
+    imp.add_argument("--months", type=int, default=None, help="analysplanens fönster / the plan's window")
+    imp.add_argument("--note", default=None, help="analysplanens anteckning / the plan's note")
 
     compare = _add_request(sub.add_parser("compare", help="jämför timmar mellan armarna / compare hours between arms"))
     compare.add_argument("--method", choices=METHODS, default="welch", help="metod / method")
@@ -148,6 +151,9 @@ def _run_import(args: argparse.Namespace) -> int:
                 f"--data-end {args.data_end!r} är inget datum ÅÅÅÅ-MM-DD.",
                 f"--data-end {args.data_end!r} is not a date YYYY-MM-DD.",
             ) from None
+    plan = None
+    if args.primary is not None or args.months is not None:  # checked before anything is written
+        plan = AnalysisPlan(args.primary or "cost", 24 if args.months is None else args.months, args.note)
     try:
         summary = import_study(args.db, args.study, args.participants, args.hours, data_end=data_end)
     except ImportRejected as exc:
@@ -155,9 +161,13 @@ def _run_import(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(f"- {problem.message('sv')} / {problem.message('en')}", file=sys.stderr)
         return 1
+    stored = save_plan(args.db, summary.study, plan) if plan is not None else None
     if args.json:
-        print(json.dumps(summary.to_dict(), ensure_ascii=False))
+        extra = {"analysis_plan": _plan_dict(stored)} if stored is not None else {}
+        print(json.dumps(summary.to_dict() | extra, ensure_ascii=False))
         return 0
+    if stored is not None:
+        print(f"{describe_plan(stored, 'sv')} / {describe_plan(stored, 'en')}")
     people = ", ".join(f"{arm}: {n}" for arm, n in summary.people.items())
     print(f"Importerad / imported: {summary.study}")
     print(f"Personer per arm / people per arm: {people}")

@@ -98,3 +98,48 @@ def test_pages_show_the_primary_analysis_over_the_plans_window(store, monkeypatc
     assert any("Primary outcome: days at home per randomized person over 12 months" in i.value for i in at.info)
     sentences = [m.value for m in at.markdown if m.value.startswith("- All ages")]
     assert "days at home" in sentences[0]  # the primary outcome's sentence first
+
+
+def test_an_analyst_stores_the_plan_on_the_data_page(store, monkeypatch):
+    monkeypatch.setenv("IHR_DB_PATH", str(store))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    at.switch_page("views/data.py").run()
+    assert not at.exception and not at.error
+    next(s for s in at.selectbox if s.label == "Primary outcome").set_value("days_home")
+    next(n for n in at.number_input if n.label.startswith("Window")).set_value(18)
+    next(b for b in at.button if b.label == "Store the analysis plan").click().run()
+    assert not at.exception and not at.error
+    assert any("over 18 months" in s.value for s in at.success)
+    con = db.connect(store)
+    plan = load_plan(con, "demo")
+    con.close()
+    assert (plan.primary_outcome, plan.window_months, plan.pre_specified) == ("days_home", 18, True)
+
+
+def test_import_can_store_the_plan(tmp_path):
+    people = tmp_path / "p.csv"
+    people.write_text(
+        "person_id,arm,randomized_on,age,sex,application_type,baseline_hours,placed_on,died_on,followup_end\n"
+        "a1,intervention,2016-01-15,70,F,new,10,,,\n"
+        "a2,control,2016-01-20,80,M,new,12,,,\n",
+        encoding="utf-8",
+    )
+    hours = tmp_path / "h.csv"
+    hours.write_text("person_id,month,hours\na1,2016-02,4\n", encoding="utf-8")
+    path = tmp_path / "s.duckdb"
+    args = ["import", "--db", str(path), "--study", "kommun", "--participants", str(people), "--hours", str(hours)]
+    done = subprocess.run(
+        [sys.executable, "-m", "analysis", *args, "--primary", "days_home", "--months", "12", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["analysis_plan"]["window_months"] == 12
+    bad = subprocess.run(
+        [sys.executable, "-m", "analysis", *args, "--months", "0"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert bad.returncode == 1 and "at least 1 month" in bad.stderr

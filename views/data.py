@@ -13,8 +13,9 @@ from analysis.intake.fileformat import HOURS_FIELDS, PARTICIPANT_FIELDS, detect_
 from analysis.intake.importer import ImportRejected, import_study
 from analysis.intake.quality import summarize_quality
 from analysis.outcomes.overview import summarize_people
-from analysis.present.texts import format_number, t
+from analysis.present.texts import describe_plan, format_number, t
 from analysis.selection import Filters, Selection, default_bands
+from analysis.store.studies import PRIMARY_OUTCOMES, AnalysisPlan, load_plan, save_plan
 from views import calls, display, roles, state
 
 
@@ -153,6 +154,26 @@ def _import_form(path: str, lang: str) -> None:
                 st.markdown("- " + warning.message(lang))
 
 
+def _plan_form(store: calls.Store, info: dict, lang: str) -> None:
+    """Show the study's analysis plan and let an analyst store a new one (before the comparison is read)."""
+    st.header(t("data.plan", lang))
+    plan = calls.cached(load_plan, store, info["study"])
+    st.info(describe_plan(plan, lang))
+    with st.form("plan_form"):
+        outcome = st.selectbox(
+            t("data.plan_outcome", lang),
+            PRIMARY_OUTCOMES,
+            index=PRIMARY_OUTCOMES.index(plan.primary_outcome),
+            format_func=lambda o: t(f"plan.outcome.{o}", lang),
+        )
+        months = st.number_input(t("data.plan_months", lang), 1, 120, plan.window_months, step=1)
+        note = st.text_input(t("data.plan_note", lang), plan.note or "")
+        if not st.form_submit_button(t("data.plan_save", lang)):
+            return
+    stored = save_plan(store.path, info["study"], AnalysisPlan(outcome, int(months), note.strip() or None))
+    st.success(describe_plan(stored, lang))
+
+
 def render(lang: str) -> None:
     """Render the data page."""
     store = calls.open_store(lang)
@@ -163,6 +184,7 @@ def render(lang: str) -> None:
         return
     display.show_demo_banner(info, lang)
     _show_quality(store, info, lang)
+    _plan_form(store, info, lang)
     _import_form(store.path, lang)
 
 

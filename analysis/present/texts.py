@@ -551,6 +551,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Analysplanen sparades {date}; allt annat på sidorna är sekundärt eller utforskande.",
         "The analysis plan was stored on {date}; everything else on the pages is secondary or exploratory.",
     ),
+    "data.plan": ("Analysplan", "Analysis plan"),
+    "data.plan_outcome": ("Primärt utfall", "Primary outcome"),
+    "data.plan_months": ("Fönster (månader från randomiseringen)", "Window (months from randomization)"),
+    "data.plan_note": ("Anteckning, t.ex. var planen är registrerad", "Note, e.g. where the plan is registered"),
+    "data.plan_save": ("Spara analysplanen", "Store the analysis plan"),
     "plan.window_cut": (
         "Studien har ännu inte följts hela planens fönster; här visas de första {months} månaderna.",
         "The study has not yet been followed for the plan's whole window; the first {months} months are shown.",
