@@ -287,3 +287,22 @@ def test_follow_up_ending_at_placement_is_flagged(tmp_path):
     total = result.groups.set_index("age_band").loc["all"]
     within = people[placed & (people["placed_on"] < people["randomized_on"] + pd.DateOffset(months=MONTHS))]
     assert total["ended_at_placement_intervention"] + total["ended_at_placement_control"] == len(within) > 0
+
+
+def test_band_interaction_is_welch_james_on_the_band_differences(trial):
+    from analysis.stats.descriptive import assess_heterogeneity
+
+    path, _, _ = trial
+    con = db.connect(path)
+    result = compare_person_outcomes(con, Selection("tiny", bands=BANDS, month=MONTHS), COSTS, draws=400)
+    con.close()
+    bands = result.groups[result.groups["age_band"] != "all"]
+    for name in ("cost", "days_home"):
+        # the SE behind each band's interval is the bootstrap SD of its difference
+        assert ((bands[f"{name}_ci_high"] - bands[f"{name}_ci_low"]) / bands[f"{name}_se"]).between(3.0, 4.9).all()
+        expected = assess_heterogeneity(
+            bands[f"{name}_difference"], bands[f"{name}_se"] ** 2, bands["n_intervention"] + bands["n_control"] - 2
+        )
+        assert result.interaction[name]["p_value"] == pytest.approx(expected["p_value"], rel=1e-12)
+    out = result.to_dict()
+    assert out["interaction_p_value_cost"] == pytest.approx(result.interaction["cost"]["p_value"])

@@ -9,7 +9,7 @@ from analysis.economics.scenario import unit_costs
 from analysis.outcomes.per_person import compare_person_outcomes
 from analysis.present.disclosure import hide_outcome_rows
 from analysis.present.stamp import Stamp
-from analysis.present.texts import describe_plan, format_number, read_outcome, t
+from analysis.present.texts import describe_plan, format_number, read_outcome, read_person_interaction, t
 from analysis.selection import Selection
 from analysis.store.studies import load_plan
 from views import calls, display, downloads
@@ -73,6 +73,7 @@ def show_person_outcomes(
         for kind in kinds:
             low, high = row[f"{kind}_ci_low"], row[f"{kind}_ci_high"]
             st.markdown("- " + read_outcome(kind, band, low, high, months, lang))
+    st.info(read_person_interaction(result.interaction, lang))
     total = shown[shown["age_band"] == "all"].iloc[0]
     if total["death_cuminc_intervention"] == total["death_cuminc_intervention"] and (
         total["death_cuminc_control"] == total["death_cuminc_control"]

@@ -27,8 +27,9 @@ import pandas as pd
 
 from analysis.errors import InputError
 from analysis.outcomes.placement import DAYS_PER_MONTH, DIED, load_placement_data
-from analysis.records import to_records
+from analysis.records import json_value, to_records
 from analysis.selection import ALL, Selection
+from analysis.stats.descriptive import assess_heterogeneity
 from analysis.stats.survival import censoring_weights, estimate_cuminc, fit_cox, value_at
 from analysis.store import db
 from analysis.store.cells import band_case, filter_sql
@@ -83,6 +84,8 @@ KEYS = (
     "censored_control",
     "ended_at_placement_intervention",
     "ended_at_placement_control",
+    "cost_se",
+    "days_home_se",
     "interval_method",
     "model_warning",
 )
@@ -112,6 +115,7 @@ class PersonOutcomes:
     months: int
     costs: UnitCosts
     groups: pd.DataFrame
+    interaction: dict  # per outcome: Welch–James test that the difference is equal across the bands
 
     def to_dict(self) -> dict:
         """Return the JSON-ready form of the command line (NaN becomes None)."""
@@ -121,6 +125,7 @@ class PersonOutcomes:
             "day_cost": self.costs.day,
             "estimand": "treatment policy: every randomized person, means per person over the window",
             "groups": to_records(self.groups, KEYS),
+            **{f"interaction_p_value_{name}": json_value(test["p_value"]) for name, test in self.interaction.items()},
         }
 
 
@@ -269,7 +274,7 @@ def _compare_group(part: pd.DataFrame, costs: UnitCosts, months: int, draws: int
     for k, name in enumerate(OUTCOMES):
         diff = means["intervention"][k] - means["control"][k]
         row[f"{name}_difference"] = float(diff)
-        low = high = np.nan
+        low = high = se = np.nan
         if boot["intervention"] is not None and boot["control"] is not None:
             if large:
                 (se_i, _), (se_c, _) = boot["intervention"], boot["control"]
@@ -278,7 +283,9 @@ def _compare_group(part: pd.DataFrame, costs: UnitCosts, months: int, draws: int
             else:
                 spread = boot["intervention"][:, k] - boot["control"][:, k]
                 low, high = np.percentile(spread, [2.5, 97.5])
+                se = float(np.std(spread, ddof=1))
         row[f"{name}_ci_low"], row[f"{name}_ci_high"] = float(low), float(high)
+        row[f"{name}_se"] = float(se)
     row["interval_method"] = "normal" if large else "bootstrap"
     return row
 
@@ -333,11 +340,13 @@ def compare_person_outcomes(
     Returns
     -------
     PersonOutcomes
-        ``groups``: per band and 'all', the keys of KEYS: per arm the number randomized and the mean
-        per randomized person of cost (SEK), days alive at home, nursing-home days and hours; each
-        difference with its 95% CI (cost, days at home, nursing-home days, hours); deaths within the
-        window; the Aalen–Johansen cumulative incidence of death before placement with its CI and the
-        cause-specific hazard ratio of death (Cox); how many were censored before the window's end.
+        ``interaction``: per outcome ('cost', 'days_home') Welch's test that the band differences are equal
+        (their bootstrap variances, on the kronor or days scale). ``groups``: per band and 'all', the keys
+        of KEYS: per arm the number randomized and the mean per randomized person of cost (SEK), days
+        alive at home, nursing-home days and hours; each difference with its 95% CI and SE (cost, days
+        at home, nursing-home days, hours); deaths within the window; the Aalen–Johansen cumulative
+        incidence of death before placement with its CI and the cause-specific hazard ratio of death
+        (Cox); how many were censored before the window's end.
 
     """
     months = selection.required_month()
@@ -351,4 +360,15 @@ def compare_person_outcomes(
         timed = events if label == ALL else events[events["age_band"] == label]
         row = {"age_band": label} | _compare_group(part, costs, months, draws, seed + i)
         rows.append(row | _death_statistics(timed, months))
-    return PersonOutcomes(months, costs, pd.DataFrame(rows))
+    groups = pd.DataFrame(rows)
+    return PersonOutcomes(months, costs, groups, _band_interaction(groups))
+
+
+def _band_interaction(groups: pd.DataFrame) -> dict:
+    """Test, per outcome, whether the difference is the same in every band (Welch–James on the band estimates)."""
+    bands = groups[groups["age_band"] != ALL]
+    dfs = (bands["n_intervention"] + bands["n_control"] - 2).clip(lower=1)  # large-sample df of each estimate
+    return {
+        name: assess_heterogeneity(bands[f"{name}_difference"], bands[f"{name}_se"] ** 2, dfs)
+        for name in ("cost", "days_home")
+    }

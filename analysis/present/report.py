@@ -30,6 +30,7 @@ from analysis.present.texts import (
     describe_plan,
     format_p,
     read_difference,
+    read_person_interaction,
     read_person_outcomes,
     read_placement,
     read_savings,
@@ -91,6 +92,7 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
     person = compare_person_outcomes(con, window, unit_costs())
     shown = hide_outcome_rows(person.groups, threshold)
     person_sentences = read_person_outcomes(shown, window.month, lang, plan.primary_outcome)
+    person_sentences.append(read_person_interaction(person.interaction, lang))
     hours = compare_hours(con, selection)
     sentences = [
         read_difference(band_label(row["age_band"], lang), row["ci_low"], row["ci_high"], lang)

@@ -566,6 +566,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "No analysis plan is stored for the study, so the default applies; store a plan before the comparison "
         "is read (python -m analysis plan). Everything else on the pages is secondary or exploratory.",
     ),
+    "person.interaction": (
+        "Skiljer sig skillnaden mellan åldersgrupperna? Vårdkostnad: p {cost}; dagar hemma: p {days} "
+        "(Welch–James-test av lika skillnader, på kronor- och dagskalan). Läs åldersgrupperna genom det testet.",
+        "Does the difference vary between age bands? Care cost: p {cost}; days at home: p {days} (Welch–James "
+        "test of equal differences, on the kronor and days scales). Read the bands through that test.",
+    ),
     "person.subgroups": (
         "Alla åldrar är huvudsvaret; åldersgrupperna är subgruppsanalyser med bredare intervall och ska läsas "
         "med försiktighet.",
@@ -721,6 +727,12 @@ def read_outcome(kind: str, band: str, ci_low: float, ci_high: float, months: in
     if ci_low > 0:
         return t(f"reading.{kind}.higher", lang, band=band, lo=lo, hi=hi, months=months)
     return t(f"reading.{kind}.unclear", lang, band=band, lo=lo, hi=hi, months=months)
+
+
+def read_person_interaction(interaction: dict, lang: str = "sv") -> str:
+    """Say whether the per-person differences vary between the age bands (the interaction p-values)."""
+    cost, days = (format_p(interaction[name]["p_value"], lang, relation=True) for name in ("cost", "days_home"))
+    return t("person.interaction", lang, cost=cost, days=days)
 
 
 def read_person_outcomes(groups, months: int, lang: str = "sv", primary: str = "cost") -> list[str]:
