@@ -16,3 +16,8 @@ def json_value(value):
 def to_records(frame: pd.DataFrame, keys: Sequence[str]) -> list[dict]:
     """Return the rows of frame as dicts of the given keys with JSON-ready values."""
     return [{k: json_value(row[k]) for k in keys} for _, row in frame.iterrows()]
+
+
+def to_all_records(frame: pd.DataFrame, keys: Sequence[str]) -> list[dict]:
+    """Return the rows of frame as JSON-ready dicts: the promised keys first, then every other column."""
+    return to_records(frame, (*keys, *(c for c in frame.columns if c not in keys)))

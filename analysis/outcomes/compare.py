@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from analysis.records import json_value, to_records
+from analysis.records import json_value, to_all_records
 from analysis.selection import ALL, Selection
 from analysis.stats.descriptive import describe_cells, interaction_welch_test, welch_from_stats
 from analysis.store import db
@@ -39,9 +39,7 @@ class HoursComparison:
         """Return the JSON-ready form used by the command line (NaN becomes None)."""
         return {
             "month": self.month,
-            "groups": to_records(
-                self.groups, (*GROUP_COLUMNS, *(c for c in self.groups.columns if c not in GROUP_COLUMNS))
-            ),
+            "groups": to_all_records(self.groups, GROUP_COLUMNS),
             "interaction_p_value": json_value(self.interaction["p_value"]),
         }
 

@@ -10,8 +10,8 @@ import pandas as pd
 
 from analysis.errors import InputError
 from analysis.outcomes.compare import GROUP_COLUMNS, compare_hours
-from analysis.outcomes.person_values import EXCLUDE, HANDLING, load_all_months, load_month_values
-from analysis.records import json_value, to_records
+from analysis.outcomes.person_values import AS_ZERO, EXCLUDE, HANDLING, load_all_months, load_month_values
+from analysis.records import json_value, to_all_records
 from analysis.selection import ALL, Selection
 from analysis.stats.descriptive import holm, interaction_welch_test
 from analysis.stats.methods import (
@@ -60,6 +60,13 @@ METHOD_NAMES = {
 }
 
 
+# Which question the hours comparison answers, by how deaths and placements are handled (ICH E9(R1)).
+ESTIMANDS = {
+    EXCLUDE: "while at home: hours in month k among those alive, at home and followed then (secondary)",
+    AS_ZERO: "sensitivity: hours in month k with deaths and placements before it counted as 0",
+}
+
+
 @dataclass(frozen=True)
 class MethodComparison:
     """Result of compare_by_method: one row per band and overall."""
@@ -72,13 +79,12 @@ class MethodComparison:
 
     def to_dict(self) -> dict:
         """Return the JSON-ready form of the command line (NaN becomes None)."""
-        keys = (*GROUP_COLUMNS, "p_value_holm")
-        keys += tuple(c for c in self.groups.columns if c not in keys)  # every figure the page shows, after
         return {
             "month": self.month,
             "method": self.method,
             "deaths_and_placements": self.handling,
-            "groups": to_records(self.groups, keys),
+            "estimand": ESTIMANDS[self.handling],
+            "groups": to_all_records(self.groups, (*GROUP_COLUMNS, "p_value_holm")),
             "interaction_p_value": json_value(self.interaction["p_value"]),
         }
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.records import to_records
+from analysis.records import to_all_records
 from analysis.selection import ALL, Selection
 from analysis.stats.survival import estimate_cuminc, estimate_km_complement, fit_cox, fit_fine_gray, value_at
 from analysis.store import db
@@ -117,8 +117,7 @@ class PlacementResult:
             "p_value",
         )
         # Everything else the page shows, after the keys other tools rely on.
-        keys += tuple(c for c in self.groups.columns if c not in keys)
-        return {"month": self.month, "groups": to_records(self.groups, keys)}
+        return {"month": self.month, "groups": to_all_records(self.groups, keys)}
 
 
 def _analyze_group(part: pd.DataFrame, horizon_days: float) -> tuple[dict, list[pd.DataFrame]]:
