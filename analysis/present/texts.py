@@ -699,17 +699,26 @@ def read_difference(band: str, ci_low: float, ci_high: float, lang: str = "sv") 
     str
 
     """
+    keys = ("reading.clear_lower", "reading.clear_higher", "reading.unclear")
+    return _read_interval(keys, band, ci_low, ci_high, 1, lang)
+
+
+def _read_interval(
+    keys: tuple[str, str, str], band: str, ci_low: float, ci_high: float, decimals: int, lang: str, **extra
+) -> str:
+    """Read a 95% CI of intervention minus control with the (lower, higher, unclear) texts; hidden when NaN.
+
+    A clearly lower result is said in positive numbers ("3 to 8 fewer"); an interval that includes 0 is
+    "no clear difference", never "no effect".
+    """
     if ci_low != ci_low or ci_high != ci_high:  # NaN: hidden or not estimable
         return t("reading.hidden", lang, band=band)
+    lower, higher, unclear = keys
     if ci_high < 0:
-        return t(
-            "reading.clear_lower", lang, band=band, lo=format_number(-ci_high, lang), hi=format_number(-ci_low, lang)
-        )
-    if ci_low > 0:
-        return t(
-            "reading.clear_higher", lang, band=band, lo=format_number(ci_low, lang), hi=format_number(ci_high, lang)
-        )
-    return t("reading.unclear", lang, band=band, lo=format_number(ci_low, lang), hi=format_number(ci_high, lang))
+        lo, hi = format_number(-ci_high, lang, decimals), format_number(-ci_low, lang, decimals)
+        return t(lower, lang, band=band, lo=lo, hi=hi, **extra)
+    lo, hi = format_number(ci_low, lang, decimals), format_number(ci_high, lang, decimals)
+    return t(higher if ci_low > 0 else unclear, lang, band=band, lo=lo, hi=hi, **extra)
 
 
 def read_outcome(kind: str, band: str, ci_low: float, ci_high: float, months: int, lang: str = "sv") -> str:
@@ -717,16 +726,8 @@ def read_outcome(kind: str, band: str, ci_low: float, ci_high: float, months: in
 
     Never calls an unclear result 'no effect'; a hidden or inestimable interval gives the hidden-row text.
     """
-    if ci_low != ci_low or ci_high != ci_high:
-        return t("reading.hidden", lang, band=band)
-    decimals = 0
-    if ci_high < 0:
-        lo, hi = format_number(-ci_high, lang, decimals), format_number(-ci_low, lang, decimals)
-        return t(f"reading.{kind}.lower", lang, band=band, lo=lo, hi=hi, months=months)
-    lo, hi = format_number(ci_low, lang, decimals), format_number(ci_high, lang, decimals)
-    if ci_low > 0:
-        return t(f"reading.{kind}.higher", lang, band=band, lo=lo, hi=hi, months=months)
-    return t(f"reading.{kind}.unclear", lang, band=band, lo=lo, hi=hi, months=months)
+    keys = (f"reading.{kind}.lower", f"reading.{kind}.higher", f"reading.{kind}.unclear")
+    return _read_interval(keys, band, ci_low, ci_high, 0, lang, months=months)
 
 
 def read_person_interaction(interaction: dict, lang: str = "sv") -> str:
