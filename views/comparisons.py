@@ -190,9 +190,7 @@ def render(lang: str) -> None:
 
     st.title(t("cmp.title", lang))
     display.show_demo_banner(info, lang)
-    window = selection.at(primary_window(store, info))  # the primary analysis: the plan's window
-    person_stamp = downloads.page_stamp(store, window, t("methods.person", lang), threshold, lang)
-    show_person_outcomes(store, window, threshold, lang, person_stamp, "person_table")
+    show_person_outcomes(store, selection.at(primary_window(store, info)), threshold, lang, "person_table")
     with st.spinner(t("cmp.working", lang)):
         result = calls.cached(run_comparison, store, selection, method, handling)
     groups = hide_band_rows(result.groups, threshold, risks_at(month))

@@ -184,9 +184,7 @@ def render(lang: str) -> None:
     st.caption(info["title_en"] if lang == "en" else info["title_sv"])
     display.show_demo_banner(info, lang)
 
-    window = everyone.at(primary_window(store, info))  # the primary analysis: the plan's window
-    person_stamp = downloads.page_stamp(store, window, t("methods.person", lang), threshold, lang)
-    show_person_outcomes(store, window, threshold, lang, person_stamp, "person_table")
+    show_person_outcomes(store, everyone.at(primary_window(store, info)), threshold, lang, "person_table")
 
     people = calls.cached(summarize_people, store, everyone)
     comparison = calls.cached(compare_hours, store, selection)

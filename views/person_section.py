@@ -6,9 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from analysis.economics.scenario import unit_costs
-from analysis.outcomes.per_person import compare_person_outcomes
+from analysis.outcomes.per_person import BOOTSTRAP_DRAWS, BOOTSTRAP_MAX_PEOPLE, compare_person_outcomes
 from analysis.present.disclosure import hide_outcome_rows
-from analysis.present.stamp import Stamp
 from analysis.present.texts import describe_plan, format_number, read_outcome, read_person_interaction, t
 from analysis.selection import Selection
 from analysis.store.studies import load_plan
@@ -50,11 +49,12 @@ def primary_window(store: calls.Store, info: dict) -> int:
     return max(1, min(plan.window_months, info["max_month"] or 1))
 
 
-def show_person_outcomes(
-    store: calls.Store, selection: Selection, threshold: int, lang: str, stamp: Stamp, key: str
-) -> pd.DataFrame:
+def show_person_outcomes(store: calls.Store, selection: Selection, threshold: int, lang: str, key: str) -> pd.DataFrame:
     """Render the primary analysis per randomized person over the selection's window; return the shown rows."""
     months = selection.required_month()
+    methods = t("methods.person", lang, draws=format_number(BOOTSTRAP_DRAWS, lang, 0))
+    methods += " " + t("methods.person_large", lang, n=format_number(BOOTSTRAP_MAX_PEOPLE, lang, 0))
+    stamp = downloads.page_stamp(store, selection, methods, threshold, lang)
     plan = calls.cached(load_plan, store, selection.study)
     costs = unit_costs()
     result = calls.cached(compare_person_outcomes, store, selection, costs)

@@ -242,7 +242,7 @@ def _bootstrap_means(values, time, complete, draws: int, rng: np.random.Generato
     return out
 
 
-def _compare_group(part: pd.DataFrame, costs: UnitCosts, months: int, draws: int, seed: int) -> dict:
+def _compare_group(part: pd.DataFrame, costs: UnitCosts, draws: int, seed: int) -> dict:
     """Compute every outcome of one band (or everyone), intervention minus control."""
     part = part.assign(cost=part["hours"] * costs.hour + part["nursing_home_days"] * costs.day)
     row: dict = {}
@@ -286,7 +286,8 @@ def _compare_group(part: pd.DataFrame, costs: UnitCosts, months: int, draws: int
                 se = float(np.std(spread, ddof=1))
         row[f"{name}_ci_low"], row[f"{name}_ci_high"] = float(low), float(high)
         row[f"{name}_se"] = float(se)
-    row["interval_method"] = "normal" if large else "bootstrap"
+    estimable = boot["intervention"] is not None and boot["control"] is not None
+    row["interval_method"] = ("normal" if large else "bootstrap") if estimable else None
     return row
 
 
@@ -358,7 +359,7 @@ def compare_person_outcomes(
     for i, label in enumerate([b.label for b in selection.bands] + [ALL]):
         part = people if label == ALL else people[people["age_band"] == label]
         timed = events if label == ALL else events[events["age_band"] == label]
-        row = {"age_band": label} | _compare_group(part, costs, months, draws, seed + i)
+        row = {"age_band": label} | _compare_group(part, costs, draws, seed + i)
         rows.append(row | _death_statistics(timed, months))
     groups = pd.DataFrame(rows)
     return PersonOutcomes(months, costs, groups, _band_interaction(groups))

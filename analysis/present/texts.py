@@ -634,8 +634,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "col.deaths_intervention": ("Avlidna, intervention", "Died, intervention"),
     "col.deaths_control": ("Avlidna, kontroll", "Died, control"),
     "methods.person": (
-        "Per randomiserad person (behandlingsstrategi); IPCW-medel; bootstrap 2 000 (percentil)",
-        "Per randomized person (treatment policy); IPCW means; bootstrap 2,000 (percentile)",
+        "per randomiserad person (behandlingsstrategi); IPCW-medel; bootstrap {draws} omdragningar (percentil)",
+        "per randomized person (treatment policy); IPCW means; bootstrap {draws} resamples (percentile)",
+    ),
+    "methods.person_large": (
+        "eller normalapproximation över {n} personer per grupp",
+        "or the normal approximation above {n} people per group",
     ),
     "slides.person": (
         "Vårdkostnad och dagar hemma per person under {months} månader",
