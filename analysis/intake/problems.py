@@ -127,7 +127,7 @@ class ProblemLog:
         code: str,
         where: str,
         params=(),
-        value="raw",
+        value: str | None = None,
         severity="error",
         details=None,
         extra: str = "",
@@ -135,6 +135,8 @@ class ProblemLog:
         """Count rows of TEMP table ``{kind}_typed`` matching ``where``; list the first ones as problems.
 
         ``where``, ``value`` and ``extra`` are SQL written in this package; values are bound in ``params``.
+        ``value`` is the column shown with each problem (a ``*_raw`` text column); None, the default,
+        shows nothing, as for personnummer. (It used to default to a column ``raw`` that no table has.)
         """
         table = f"{kind}_typed"
         total = con.execute(f"SELECT count(*) FROM {table} WHERE {where}", list(params)).fetchone()[0]
