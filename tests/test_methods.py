@@ -262,3 +262,32 @@ def test_bootstrap_p_inverts_its_own_interval(seed):
         )
         width = out["ci_high"] - out["ci_low"]
         assert min(abs(again.confidence_interval.low), abs(again.confidence_interval.high)) < 0.01 * width
+
+
+def test_repeated_measures_stay_right_when_the_mean_model_is_wrong():
+    # The GEE fits a straight line in baseline hours and no zeros; here baseline acts through a curve,
+    # a third of people (more among the low-need) never get any hours, and the effect is additive among
+    # those helped, so the true difference is the effect times the share helped.
+    def people(rng, n, months=9):
+        x = (rng.random(n) < 0.5).astype(int)
+        baseline = rng.gamma(2, 12, n)
+        helped = rng.random(n) < np.clip(0.35 + 0.012 * baseline, 0, 0.95)
+        need = 6 + 1.4 * baseline - 0.004 * baseline**2 + rng.normal(0, 5, n)
+        rows = []
+        for i in range(n):
+            for m in range(months):
+                effect = -6.0 if m >= 3 else -2.0 * m
+                noise = rng.gamma(2, 3) - 6
+                rows.append((i, x[i], baseline[i], m, helped[i] * (need[i] + effect * x[i] + noise)))
+        return pd.DataFrame(rows, columns=["person", "intervention", "baseline_hours", "month_k", "hours"])
+
+    big = np.random.default_rng(0).gamma(2, 12, 1_000_000)
+    truth = -6.0 * np.clip(0.35 + 0.012 * big, 0, 0.95).mean()
+    rng = np.random.default_rng(21)
+    estimates, covered = [], []
+    for _ in range(40):
+        out = fit_repeated_measures(people(rng, 200), []).set_index("month").loc["average"]
+        estimates.append(out["difference"])
+        covered.append(out["ci_low"] < truth < out["ci_high"])
+    assert abs(np.mean(estimates) - truth) < 3 * np.std(estimates) / np.sqrt(40)
+    assert np.mean(covered) >= 0.85  # 40 trials: a true 95% stays above 0.85 with probability > 0.99
