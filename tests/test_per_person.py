@@ -306,3 +306,21 @@ def test_band_interaction_is_welch_james_on_the_band_differences(trial):
         assert result.interaction[name]["p_value"] == pytest.approx(expected["p_value"], rel=1e-12)
     out = result.to_dict()
     assert out["interaction_p_value_cost"] == pytest.approx(result.interaction["cost"]["p_value"])
+
+
+@pytest.mark.parametrize("censor_share", [0.0, 0.5])
+def test_first_events_are_those_of_the_placement_analysis(tmp_path, censor_share):
+    # Death statistics read the person rows' first event and days at home; they must be the
+    # competing-risks data the placement page uses (load_placement_data), person by person.
+    from analysis.outcomes.placement import load_placement_data
+
+    people, hours = simulate_trial(300, seed=4, censor_share=censor_share)
+    path = tmp_path / "t.duckdb"
+    write_tiny_store(path, people, hours, data_end=dt.date(2018, 6, 30))
+    con = db.connect(path)
+    mine = load_person_outcomes(con, Selection("tiny", month=MONTHS))
+    theirs = load_placement_data(con, Selection("tiny", month=MONTHS))
+    con.close()
+    ours = sorted(zip(mine["arm"], mine["age_band"].fillna(""), mine["first_event"], mine["days_home"]))
+    placement = zip(theirs["arm"], theirs["age_band"].fillna(""), theirs["event"], theirs["time"].astype(float))
+    assert ours == sorted(placement)  # the same people (placement's rows carry no id), the same events and times

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import InputError
-from analysis.outcomes.placement import DAYS_PER_MONTH, DIED, load_placement_data
+from analysis.outcomes.placement import DAYS_PER_MONTH, DIED
 from analysis.records import json_value, to_records
 from analysis.selection import ALL, Selection
 from analysis.stats.descriptive import assess_heterogeneity
@@ -144,7 +144,9 @@ def load_person_outcomes(con: db.Connection, selection: Selection) -> pd.DataFra
     DataFrame
         arm, intervention (0/1), age_band, hours, nursing_home_days, days_home, died (within the
         window), complete (the total is known: dead, or followed to the window's end), time (days
-        from randomization to completion, or to censoring when not complete), ended_at_placement (follow-up
+        from randomization to completion, or to censoring when not complete), first_event (1 placement,
+        2 death, 0 neither within the observed window: with days_home as its time, the competing-risks
+        data of load_placement_data), ended_at_placement (follow-up
         ends on the day of placement: the censoring then depends on the outcome, which the weights cannot
         mend).
 
@@ -181,6 +183,8 @@ def load_person_outcomes(con: db.Connection, selection: Selection) -> pd.DataFra
                     ELSE 0 END AS nursing_home_days,
                datediff('day', e.r, least(coalesce(e.placed_on, e.x), e.x)) AS days_home,
                e.died, e.complete, datediff('day', e.r, e.x) AS time,
+               CASE WHEN e.placed_on IS NOT NULL AND e.placed_on <= e.x THEN 1 WHEN e.died THEN 2 ELSE 0 END
+                   AS first_event,
                NOT e.complete AND e.placed_on IS NOT NULL AND e.placed_on = e.f AS ended_at_placement
         FROM ends e LEFT JOIN hours hr USING (person_id)
         ORDER BY e.person_id
@@ -297,9 +301,9 @@ def _death_statistics(part: pd.DataFrame, months: int) -> dict:
     horizon = months * DAYS_PER_MONTH + 31  # every window ends within a few days of K months
     for arm in ARMS:
         sub = part[part["arm"] == arm]
-        row[f"deaths_before_placement_{arm}"] = int((sub["event"] == DIED).sum())
+        row[f"deaths_before_placement_{arm}"] = int((sub["first_event"] == DIED).sum())
         at = (
-            value_at(estimate_cuminc(sub["time"], sub["event"], DIED), horizon)
+            value_at(estimate_cuminc(sub["days_home"], sub["first_event"], DIED), horizon)
             if len(sub)
             else dict.fromkeys(("cuminc", "ci_low", "ci_high"), np.nan)
         )
@@ -311,8 +315,8 @@ def _death_statistics(part: pd.DataFrame, months: int) -> dict:
         np.nan,
     )
     if row["deaths_before_placement_intervention"] > 0 and row["deaths_before_placement_control"] > 0:
-        frame = part.assign(dead=(part["event"] == DIED).astype(int))
-        cox = fit_cox(frame, "time", "dead", ["intervention"], ph_test=False).loc["intervention"]
+        frame = part.assign(dead=(part["first_event"] == DIED).astype(int))
+        cox = fit_cox(frame, "days_home", "dead", ["intervention"], ph_test=False).loc["intervention"]
         row["death_hazard_ratio"] = cox["hazard_ratio"]
         row["death_hazard_ratio_ci_low"], row["death_hazard_ratio_ci_high"] = cox["ci_low"], cox["ci_high"]
         row["death_hazard_ratio_p_value"] = cox["p_value"]
@@ -354,13 +358,11 @@ def compare_person_outcomes(
     if months < 1:
         raise InputError("Fönstret måste vara minst 1 månad.", "The window must be at least 1 month.")
     people = load_person_outcomes(con, selection)
-    events = load_placement_data(con, selection)
     rows = []
     for i, label in enumerate([b.label for b in selection.bands] + [ALL]):
         part = people if label == ALL else people[people["age_band"] == label]
-        timed = events if label == ALL else events[events["age_band"] == label]
         row = {"age_band": label} | _compare_group(part, costs, draws, seed + i)
-        rows.append(row | _death_statistics(timed, months))
+        rows.append(row | _death_statistics(part, months))
     groups = pd.DataFrame(rows)
     return PersonOutcomes(months, costs, groups, _band_interaction(groups))
 
