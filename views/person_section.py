@@ -8,7 +8,14 @@ import streamlit as st
 from analysis.economics.scenario import unit_costs
 from analysis.outcomes.per_person import BOOTSTRAP_DRAWS, BOOTSTRAP_MAX_PEOPLE, compare_person_outcomes
 from analysis.present.disclosure import hide_outcome_rows
-from analysis.present.texts import describe_plan, format_number, read_outcome, read_person_interaction, t
+from analysis.present.texts import (
+    describe_plan,
+    format_number,
+    read_outcome,
+    read_person_interaction,
+    read_person_note,
+    t,
+)
 from analysis.selection import Selection
 from analysis.store.studies import load_plan
 from views import calls, display, downloads
@@ -61,11 +68,10 @@ def show_person_outcomes(store: calls.Store, selection: Selection, threshold: in
     everyone = selection.at(None)  # randomized people: differencing is checked on them
     shown = hide_outcome_rows(result.groups, threshold, calls.differencing_risks(store, everyone, threshold))
     st.header(t("person.title", lang, months=months))
-    hour, day = format_number(costs.hour, lang, 0), format_number(costs.day, lang, 0)
     st.info(describe_plan(plan, lang))
     if months != plan.window_months:
         st.caption(t("plan.window_cut", lang, months=months))
-    st.caption(t("person.note", lang, months=months, hour=hour, day=day))
+    st.caption(read_person_note(costs, months, lang))
     downloads.offer_table(_table(shown, lang), f"per_person_{months}_manader", stamp, lang, key)
     kinds = sorted(("cost", "days_home"), key=lambda kind: kind != plan.primary_outcome)  # the primary first
     for _, row in shown.iterrows():

@@ -24,6 +24,7 @@ from analysis.present.texts import (
     format_p,
     read_difference,
     read_person_interaction,
+    read_person_note,
     read_person_outcomes,
     read_placement,
     read_savings,
@@ -57,9 +58,7 @@ def _person(store: calls.Store, selection: Selection, threshold: int, lang: str)
     for sentence in sentences[2:]:  # the bands and the subgroup caveat
         st.markdown("- " + sentence)
     st.caption(read_person_interaction(result.interaction, lang))
-    costs = unit_costs()
-    hour, day = format_number(costs.hour, lang, 0), format_number(costs.day, lang, 0)
-    st.caption(describe_plan(plan, lang) + " " + t("person.note", lang, months=months, hour=hour, day=day))
+    st.caption(describe_plan(plan, lang) + " " + read_person_note(unit_costs(), months, lang))
 
 
 def _hours(store: calls.Store, selection: Selection, threshold: int, lang: str) -> None:

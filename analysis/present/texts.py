@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from analysis.economics.scenario import SOURCES
+
 LANGUAGES = ("sv", "en")
 
 TEXTS: dict[str, tuple[str, str]] = {
@@ -572,6 +574,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Does the difference vary between age bands? Care cost: p {cost}; days at home: p {days} (Welch–James "
         "test of equal differences, on the kronor and days scales). Read the bands through that test.",
     ),
+    "person.costs_source": ("Enhetskostnader: {source}, {year}.", "Unit costs: {source}, {year}."),
     "person.subgroups": (
         "Alla åldrar är huvudsvaret; åldersgrupperna är subgruppsanalyser med bredare intervall och ska läsas "
         "med försiktighet.",
@@ -732,6 +735,14 @@ def read_outcome(kind: str, band: str, ci_low: float, ci_high: float, months: in
     """
     keys = (f"reading.{kind}.lower", f"reading.{kind}.higher", f"reading.{kind}.unclear")
     return _read_interval(keys, band, ci_low, ci_high, 0, lang, months=months)
+
+
+def read_person_note(costs, months: int, lang: str = "sv") -> str:
+    """Say what the per-person outcomes count and what the unit costs are, with their source and year."""
+    source = SOURCES["home_care_hour"]
+    hour, day = format_number(costs.hour, lang, 0), format_number(costs.day, lang, 0)
+    note = t("person.note", lang, months=months, hour=hour, day=day)
+    return note + " " + t("person.costs_source", lang, source=source.source, year=source.year)
 
 
 def read_person_interaction(interaction: dict, lang: str = "sv") -> str:
