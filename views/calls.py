@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.demo import build_demo_store
-from analysis.outcomes.comparisons import fit_mixed_over_months
+from analysis.outcomes.comparisons import fit_repeated_over_months
 from analysis.outcomes.person_values import load_all_months
 from analysis.present.disclosure import find_differencing_risks
 from analysis.present.texts import t
@@ -21,7 +21,7 @@ from analysis.store import db
 
 T = TypeVar("T")
 # Person-level frames and models are large at national scale: fewer of them are kept.
-_HEAVY = frozenset(f"{fn.__module__}.{fn.__qualname__}" for fn in (load_all_months, fit_mixed_over_months))
+_HEAVY = frozenset(f"{fn.__module__}.{fn.__qualname__}" for fn in (load_all_months, fit_repeated_over_months))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.outcomes.baseline import ARMS, count_flow, summarize_baseline
-from analysis.outcomes.comparisons import METHOD_NAMES, fit_mixed_over_months, run_comparison
+from analysis.outcomes.comparisons import METHOD_NAMES, fit_repeated_over_months, run_comparison
 from analysis.outcomes.person_values import AS_ZERO, EXCLUDE, HANDLING, load_all_months, load_month_values
 from analysis.present.disclosure import combine_risks, hide_band_rows, hide_baseline_cells, hide_flow_cells
 from analysis.present.reproduce import reproduce_snippet
@@ -263,7 +263,7 @@ def render(lang: str) -> None:
         st.subheader(t("cmp.mixed", lang))
         st.caption(t("cmp.mixed_note", lang))
         with st.spinner(t("cmp.working", lang)):
-            mixed = calls.cached(fit_mixed_over_months, store, chosen.at(top), handling, tuple(points))
+            mixed = calls.cached(fit_repeated_over_months, store, chosen.at(top), handling, tuple(points))
         if groups.loc[groups["age_band"] == "all", "suppressed"].any():  # everyone's row is hidden: so is the model
             mixed = mixed.assign(difference=np.nan, ci_low=np.nan, ci_high=np.nan, p_value=np.nan)
         downloads.offer_table(

@@ -232,7 +232,7 @@ def run_comparison(
     return compare_by_method(con, selection, method, handling)
 
 
-def fit_mixed_over_months(
+def fit_repeated_over_months(
     con: db.Connection, selection: Selection, handling: str, timepoints: Sequence[int]
 ) -> pd.DataFrame:
     """Fit the repeated-measures model to every counted month 1 to the selection's month; effects at the timepoints.
