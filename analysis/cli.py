@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from analysis.demo import DemoSpec, build_demo_store
+from analysis.demo import DEMO_STUDY, TRIAL_SIZED_STUDY, DemoSpec, build_demo_store, build_embedded_demo
 from analysis.economics.costs import (
     PSA_DRAWS,
     eskilstuna_preset,
@@ -69,8 +69,15 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="bygg den syntetiska demo-studien / build the synthetic demo trial")
     demo.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
-    demo.add_argument("--seed", type=int, default=DemoSpec.seed)
-    demo.add_argument("--people", type=int, default=DemoSpec.n_people, help="antal randomiserade / people")
+    demo.add_argument("--seed", type=int, default=None, help=f"frö / seed (default {DemoSpec.seed})")
+    demo.add_argument(
+        "--people",
+        type=int,
+        default=None,
+        help="antal randomiserade; utan --people/--seed byggs båda demo-studierna (2 000 och 237) / people; "
+        "without --people/--seed both demo studies (2,000 and 237) are built",
+    )
+    demo.add_argument("--study", default=DEMO_STUDY, help="studiens namn med --people/--seed / study name")
 
     imp = sub.add_parser("import", help="importera en studie / import a study")
     imp.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
@@ -133,10 +140,20 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run_demo(args: argparse.Namespace) -> int:
     """Build the demo store and say where it is."""
-    if args.people < 10:
+    if args.people is None and args.seed is None:
+        build_embedded_demo(args.db)
+        print(
+            f"Demo-studierna {DEMO_STUDY} och {TRIAL_SIZED_STUDY} byggda i {args.db} / "
+            f"Demo studies {DEMO_STUDY} and {TRIAL_SIZED_STUDY} built in {args.db}"
+        )
+        return 0
+    people = DemoSpec.n_people if args.people is None else args.people
+    if people < 10:
         raise UserFacingError("--people måste vara minst 10.", "--people must be at least 10.")
-    build_demo_store(args.db, DemoSpec(n_people=args.people, seed=args.seed))
-    print(f"Demo-studien byggd i {args.db} / Demo study built in {args.db}")
+    build_demo_store(
+        args.db, DemoSpec(n_people=people, seed=DemoSpec.seed if args.seed is None else args.seed), args.study
+    )
+    print(f"Demo-studien {args.study} byggd i {args.db} / Demo study {args.study} built in {args.db}")
     return 0
 
 

@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from analysis.stats.methods import (  # noqa: E402
     compare_ancova,
+    compare_anhecova,
     compare_bootstrap,
     compare_standardized,
     compare_two_part,
@@ -38,6 +39,7 @@ def main() -> int:
         "welch": compare_welch,
         "bootstrap (BCa, 500)": lambda v: compare_bootstrap(v, n_resamples=500),
         "ancova (HC3)": compare_ancova,
+        "anhecova (Ye et al.)": compare_anhecova,
         "standardized (quasi-Poisson)": compare_standardized,
         "two-part (description)": compare_two_part,
     }

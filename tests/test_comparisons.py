@@ -16,6 +16,7 @@ from analysis.outcomes.comparisons import compare_by_method, compare_fast_welch,
 from analysis.outcomes.person_values import load_all_months, load_month_values
 from analysis.present.reproduce import reproduce_snippet
 from analysis.selection import Filters, Selection, parse_band_edges
+from analysis.stats.methods import METHODS
 from analysis.store import db
 
 BANDS = parse_band_edges("65,76,86,96")
@@ -72,7 +73,7 @@ def test_welch_by_method_equals_cells_path(demo_path):
         np.testing.assert_allclose(fast[col], slow[col], rtol=1e-9)
 
 
-@pytest.mark.parametrize("method", ["welch", "bootstrap", "ancova", "standardized", "two-part", "mixed"])
+@pytest.mark.parametrize("method", METHODS)
 def test_demo_shows_76_85_differs_with_every_method(demo_path, method):
     con = db.connect(demo_path)
     result = run_comparison(con, Selection("demo", Filters(), BANDS, 24), method)
@@ -85,7 +86,7 @@ def test_demo_shows_76_85_differs_with_every_method(demo_path, method):
     assert (holm >= g.loc[["65-75", "76-85", "86-95"], "p_value"] - 1e-15).all()
 
 
-@pytest.mark.parametrize("method", ["welch", "bootstrap", "ancova", "standardized", "two-part", "mixed"])
+@pytest.mark.parametrize("method", METHODS)
 def test_reproduce_snippet_gives_the_same_numbers(tmp_path, method, small_demo_path):
     con = db.connect(small_demo_path)
     handling = "zero"

@@ -12,6 +12,7 @@ from scipy import stats
 from analysis.stats.descriptive import holm
 from analysis.stats.methods import (
     compare_ancova,
+    compare_anhecova,
     compare_bootstrap,
     compare_brunner_munzel,
     compare_mann_whitney,
@@ -104,6 +105,71 @@ def test_ancova_matches_least_squares_and_hc3_by_hand():
     assert out["p_value"] == pytest.approx(2 * stats.t.sf(abs(beta[1] / se), df), rel=1e-6)
 
 
+def test_anhecova_matches_the_interacted_regression_and_a_bootstrap():
+    values = people(6, n=600)
+    out = compare_anhecova(values)
+    # The same point estimate from one OLS with arm × centred-covariate interactions (statsmodels).
+    x = pd.DataFrame(
+        {
+            "b": values.baseline_hours,
+            "a": values.age * 1.0,
+            "m": (values.sex == "M") * 1.0,
+            "e": (values.application_type == "extended") * 1.0,
+        }
+    )
+    data = (x - x.mean()).assign(hours=values.hours, intervention=values.intervention)
+    fit = smf.ols("hours ~ intervention * (b + a + m + e)", data).fit()
+    assert out["difference"] == pytest.approx(fit.params["intervention"], rel=1e-9)
+    # Ye et al.'s variance against 1,000 nonparametric bootstrap draws of the same estimator.
+    rng = np.random.default_rng(1)
+    draws = [
+        compare_anhecova(values.iloc[rng.integers(0, len(values), len(values))])["difference"] for _ in range(1000)
+    ]
+    se = (out["ci_high"] - out["ci_low"]) / (2 * stats.t.ppf(0.975, len(values) - 10))
+    assert se == pytest.approx(np.std(draws, ddof=1), rel=0.1)
+    # With a covariate constant within one arm, it is left out of both arms (no arbitrary split).
+    constant = values.assign(sex=np.where(values.intervention == 1, "F", values.sex))
+    reduced = compare_anhecova(constant)
+    smaller = smf.ols("hours ~ intervention * (b + a + e)", data.assign(intervention=constant.intervention)).fit()
+    assert reduced["difference"] == pytest.approx(smaller.params["intervention"], rel=1e-9)
+
+
+def test_anhecova_variance_carries_the_slope_difference():
+    # No residual noise, slopes 5 vs 2 on baseline hours: the estimate varies only through the sample's
+    # mean baseline, so Ye et al.'s variance reduces to (5 - 2)² var(b) / n, computed here by hand.
+    rng = np.random.default_rng(3)
+    b = rng.gamma(2.0, 10.0, 300)
+    x = np.arange(300) % 3 == 0
+    values = pd.DataFrame(
+        {"intervention": x.astype(int), "hours": np.where(x, 3 + 5 * b, 1 + 2 * b), "baseline_hours": b}
+    ).assign(age=80, sex="F", application_type="new")
+    out = compare_anhecova(values)
+    assert out["difference"] == pytest.approx(2 + 3 * b.mean(), rel=1e-12)
+    se = (out["ci_high"] - out["ci_low"]) / (2 * stats.t.ppf(0.975, 300 - 4))
+    assert se == pytest.approx(3 * np.std(b, ddof=1) / np.sqrt(300), rel=1e-6)
+
+
+def test_anhecova_stays_right_with_unequal_allocation_and_heterogeneous_effects():
+    # 2:1 allocation and an effect that grows with baseline hours: ANHECOVA's interval still covers.
+    big = np.random.default_rng(0)  # the population difference, by Monte Carlo over 2 million people
+    b, e = big.gamma(2.0, 10.0, 2_000_000), big.gamma(2, 3, 2_000_000) - 6
+    truth = np.mean(np.maximum(0.0, 4 + 0.8 * b - (2 + 0.3 * b) + e) - np.maximum(0.0, 4 + 0.8 * b + e))
+    covered = []
+    for seed in range(200):
+        rng = np.random.default_rng(500 + seed)
+        n = 240
+        x = (rng.random(n) < 2 / 3).astype(int)
+        baseline = rng.gamma(2.0, 10.0, n)
+        hours = np.maximum(0.0, 4 + 0.8 * baseline - x * (2 + 0.3 * baseline) + rng.gamma(2, 3, n) - 6)
+        values = pd.DataFrame(
+            {"intervention": x, "hours": hours, "baseline_hours": baseline, "age": rng.integers(65, 96, n)}
+        ).assign(sex="F", application_type="new")
+        out = compare_anhecova(values)
+        covered.append((out["ci_low"], out["ci_high"]))
+    coverage = np.mean([low <= truth <= high for low, high in covered])
+    assert coverage >= 0.90  # 200 trials: a true 95% falls below 0.90 with probability < 0.001
+
+
 def test_standardized_matches_statsmodels_predictions_and_a_bootstrap():
     values = people(5)
     out = compare_standardized(values)
@@ -140,7 +206,9 @@ def _old_two_part(values):
     return {"difference": means[0] - means[1], "ci_low": -np.inf, "ci_high": np.inf}
 
 
-@pytest.mark.parametrize("estimator", [compare_welch, compare_ancova, compare_standardized, compare_two_part])
+@pytest.mark.parametrize(
+    "estimator", [compare_welch, compare_ancova, compare_anhecova, compare_standardized, compare_two_part]
+)
 def test_estimators_stay_right_when_their_model_is_wrong(estimator):
     # Additive effect, zero inflation, a strongly prognostic nonlinear baseline and exits that depend on
     # need (tests/simulation.py); the full-size run is bench/bench_estimators.py, its numbers in the README.
@@ -210,7 +278,7 @@ def test_holm_by_hand():
 
 
 @pytest.mark.parametrize(
-    "func", [compare_welch, compare_bootstrap, compare_ancova, compare_standardized, compare_two_part]
+    "func", [compare_welch, compare_bootstrap, compare_ancova, compare_anhecova, compare_standardized, compare_two_part]
 )
 def test_too_few_people_give_nan(func):
     values = people(9, n=400).iloc[:3].assign(intervention=[1, 0, 0])

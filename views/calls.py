@@ -10,7 +10,7 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
-from analysis.demo import build_demo_store
+from analysis.demo import build_embedded_demo
 from analysis.outcomes.comparisons import fit_repeated_over_months
 from analysis.outcomes.person_values import load_all_months
 from analysis.present.disclosure import find_differencing_risks
@@ -34,9 +34,9 @@ class Store:
 
 @st.cache_resource(show_spinner=False)
 def _ensure_store(path: str) -> None:
-    """Build the demo store once when no store exists at path."""
+    """Build the demo store (both demo studies) once when no store exists at path."""
     if not Path(path).is_file():
-        build_demo_store(path)
+        build_embedded_demo(path)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

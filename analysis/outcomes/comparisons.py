@@ -17,6 +17,7 @@ from analysis.stats.descriptive import holm, interaction_welch_test
 from analysis.stats.methods import (
     METHODS,
     compare_ancova,
+    compare_anhecova,
     compare_bootstrap,
     compare_brunner_munzel,
     compare_mann_whitney,
@@ -32,6 +33,7 @@ ESTIMATORS = {
     "welch": compare_welch,
     "bootstrap": compare_bootstrap,
     "ancova": compare_ancova,
+    "anhecova": compare_anhecova,
     "standardized": compare_standardized,
     "two-part": compare_two_part,
 }
@@ -44,6 +46,10 @@ METHOD_NAMES = {
     "ancova": (
         "ANCOVA: justerad för timmar vid start, ålder, kön och ansökningstyp; robusta standardfel (HC3)",
         "ANCOVA: adjusted for baseline hours, age, sex and application type; robust standard errors (HC3)",
+    ),
+    "anhecova": (
+        "ANHECOVA: som ANCOVA men med arm × kovariat-interaktioner; robust standardfel (Ye m.fl. 2023)",
+        "ANHECOVA: as ANCOVA with arm × covariate interactions; robust standard error (Ye et al. 2023)",
     ),
     "standardized": (
         "Standardisering från kvasi-Poisson-modell (log-länk, samma kovariater); robust standardfel",
@@ -121,7 +127,7 @@ def compare_by_method(
         An open store.
     selection : Selection
         Study, filters and bands; month: follow-up month k, compared person by person.
-    method : {'welch', 'bootstrap', 'ancova', 'standardized', 'two-part', 'mixed'}
+    method : {'welch', 'bootstrap', 'ancova', 'anhecova', 'standardized', 'two-part', 'mixed'}
         Estimator of the difference (see analysis.methods).
     handling : {'exclude', 'zero'}
         Whether people who died or moved into a nursing home before month k are left out (default) or

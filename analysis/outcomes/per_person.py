@@ -29,6 +29,7 @@ from analysis.errors import InputError
 from analysis.outcomes.placement import DAYS_PER_MONTH, DIED
 from analysis.records import json_value, to_records
 from analysis.selection import ALL, Selection
+from analysis.stats.adjusted import adjusted_means, adjusted_means_of_resamples, adjusted_normal_se, build_covariates
 from analysis.stats.descriptive import assess_heterogeneity
 from analysis.stats.survival import censoring_weights, estimate_cuminc, fit_cox, value_at
 from analysis.store import db
@@ -88,6 +89,12 @@ KEYS = (
     "days_home_se",
     "interval_method",
     "model_warning",
+    *(
+        f"{name}_adjusted_{what}"
+        for name in ("cost", "days_home", "nursing_home_days", "hours")
+        for what in ("difference", "ci_low", "ci_high", "se")
+    ),
+    "adjusted_for",
 )
 
 
@@ -142,7 +149,8 @@ def load_person_outcomes(con: db.Connection, selection: Selection) -> pd.DataFra
     Returns
     -------
     DataFrame
-        arm, intervention (0/1), age_band, hours, nursing_home_days, days_home, died (within the
+        arm, intervention (0/1), age_band, the baseline covariates (baseline_hours, age, sex,
+        application_type), hours, nursing_home_days, days_home, died (within the
         window), complete (the total is known: dead, or followed to the window's end), time (days
         from randomization to completion, or to censoring when not complete), first_event (1 placement,
         2 death, 0 neither within the observed window: with days_home as its time, the competing-risks
@@ -157,6 +165,7 @@ def load_person_outcomes(con: db.Connection, selection: Selection) -> pd.DataFra
     sql = f"""
         WITH base AS (
             SELECT p.person_id, p.arm, {band_sql} AS age_band, p.randomized_on AS r, p.placed_on, p.died_on,
+                   p.baseline_hours, p.age, p.sex, p.application_type,
                    date_trunc('month', p.randomized_on)::DATE AS m0,
                    (p.randomized_on + to_months(?::INTEGER))::DATE AS w,
                    coalesce(p.followup_end, s.data_end) AS f
@@ -178,6 +187,7 @@ def load_person_outcomes(con: db.Connection, selection: Selection) -> pd.DataFra
             GROUP BY e.person_id
         )
         SELECT e.arm, (e.arm = 'intervention')::INTEGER AS intervention, e.age_band,
+               e.baseline_hours, e.age, e.sex, e.application_type,
                coalesce(hr.hours, 0.0) AS hours,
                CASE WHEN e.placed_on IS NOT NULL AND e.placed_on <= e.x THEN datediff('day', e.placed_on, e.x)
                     ELSE 0 END AS nursing_home_days,
@@ -211,30 +221,35 @@ def resample_counts(n: int, draws: int, rng: np.random.Generator) -> np.ndarray:
     return np.bincount((idx + n * np.arange(draws)[:, None]).ravel(), minlength=draws * n).reshape(draws, n)
 
 
-def weighted_means_of_resamples(values: np.ndarray, time: np.ndarray, complete: np.ndarray, counts: np.ndarray):
-    """Return (draws × columns) IPCW means of resamples given as counts per person, all at once.
+def resample_weights(time: np.ndarray, complete: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Return (draws × n) IPCW weights of resamples given as counts per person (0 for the incomplete).
 
     In resample b person j stands counts[b, j] times. The censoring Kaplan–Meier of each resample is
     computed from the counts over the distinct times (censoring after completion at equal times), so
-    the result equals censoring_weights applied to each resample written out person by person.
+    the weights equal censoring_weights applied to each resample written out person by person.
     """
-    n = len(time)
-    order = np.argsort(time, kind="stable")
-    time, complete, values, counts = time[order], complete[order], values[order], counts[:, order]
     if complete.all():
-        return counts @ values / n
+        return counts.astype(float)
+    order = np.argsort(time, kind="stable")
+    time, complete, sorted_counts = time[order], complete[order], counts[:, order]
     starts = np.flatnonzero(np.r_[True, np.diff(time) > 0])  # first person of each distinct time
     slot = np.cumsum(np.r_[False, np.diff(time) > 0])  # distinct-time index of each person
-    removed = np.add.reduceat(counts, starts, axis=1).astype(float)
-    censored = np.add.reduceat(counts * ~complete, starts, axis=1).astype(float)
+    removed = np.add.reduceat(sorted_counts, starts, axis=1).astype(float)
+    censored = np.add.reduceat(sorted_counts * ~complete, starts, axis=1).astype(float)
     at_risk = removed[:, ::-1].cumsum(axis=1)[:, ::-1]
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(at_risk > 0, 1.0 - censored / at_risk, 1.0)
     survival = np.cumprod(factor, axis=1)
     before = np.concatenate([np.ones((len(counts), 1)), survival[:, :-1]], axis=1)[:, slot]  # G(t−) per person
+    weights = np.empty(counts.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
-        weights = np.where(complete & (counts > 0), counts / before, 0.0)
-    return weights @ values / n
+        weights[:, order] = np.where(complete & (sorted_counts > 0), sorted_counts / before, 0.0)
+    return weights
+
+
+def weighted_means_of_resamples(values: np.ndarray, time: np.ndarray, complete: np.ndarray, counts: np.ndarray):
+    """Return (draws × columns) IPCW means of resamples given as counts per person, all at once."""
+    return resample_weights(time, complete, counts) @ values / len(time)
 
 
 def _bootstrap_means(values, time, complete, draws: int, rng: np.random.Generator) -> np.ndarray:
@@ -295,6 +310,54 @@ def _compare_group(part: pd.DataFrame, costs: UnitCosts, draws: int, seed: int) 
     return row
 
 
+ADJUSTED = ("difference", "ci_low", "ci_high", "se")
+
+
+def _compare_adjusted(part: pd.DataFrame, covariates: tuple[str, ...], draws: int, seed: int) -> dict:
+    """Covariate-adjusted differences of every outcome (ANHECOVA with IPCW) with their bootstrap CIs and SEs."""
+    row = {f"{name}_adjusted_{what}": np.nan for name in OUTCOMES for what in ADJUSTED} | {"adjusted_for": None}
+    arm = part["intervention"].to_numpy() == 1
+    time, complete = part["time"].to_numpy(), part["complete"].to_numpy()
+    if not covariates or min(arm.sum(), (~arm).sum()) < 2 or not (complete[arm].any() and complete[~arm].any()):
+        return row
+    x, used = build_covariates(part, tuple(c for c in covariates if part[c].notna().all()))
+    if not used:
+        return row
+    y = part[list(OUTCOMES)].to_numpy(dtype=float)
+    people = [np.flatnonzero(arm), np.flatnonzero(~arm)]
+    weights = np.zeros(len(part))
+    for idx in people:
+        weights[idx] = censoring_weights(time[idx], complete[idx])
+    mean1, mean0, _ = adjusted_means(x, y, arm, weights)
+    diff = mean1 - mean0
+    if len(part) > BOOTSTRAP_MAX_PEOPLE:
+        se = adjusted_normal_se(x, y, arm, weights)
+        low, high = diff - 1.959963984540054 * se, diff + 1.959963984540054 * se
+    else:
+        rng = np.random.default_rng((seed, 1))  # a stream of its own: the unadjusted intervals stay as they were
+        spread = np.empty((draws, len(OUTCOMES)))
+        for start in range(0, draws, _CHUNK):
+            k = min(_CHUNK, draws - start)
+            counts, resampled = np.zeros((k, len(part))), np.zeros((k, len(part)))
+            for idx in people:
+                drawn = resample_counts(len(idx), k, rng)
+                counts[:, idx] = drawn
+                resampled[:, idx] = resample_weights(time[idx], complete[idx], drawn)
+            spread[start : start + k] = adjusted_means_of_resamples(x, y, arm, counts, resampled)
+        if np.isnan(
+            spread
+        ).any():  # a resample with no complete total in an arm: no interval rather than a truncated one
+            low = high = se = np.full(len(OUTCOMES), np.nan)
+        else:
+            low, high = np.percentile(spread, [2.5, 97.5], axis=0)
+            se = spread.std(axis=0, ddof=1)
+    for k, name in enumerate(OUTCOMES):
+        for what, value in zip(ADJUSTED, (diff[k], low[k], high[k], se[k]), strict=True):
+            row[f"{name}_adjusted_{what}"] = float(value)
+    row["adjusted_for"] = ",".join(used)
+    return row
+
+
 def _death_statistics(part: pd.DataFrame, months: int) -> dict:
     """Cumulative incidence of death before placement (placement competing) and its cause-specific hazard ratio."""
     row: dict = {}
@@ -325,7 +388,12 @@ def _death_statistics(part: pd.DataFrame, months: int) -> dict:
 
 
 def compare_person_outcomes(
-    con: db.Connection, selection: Selection, costs: UnitCosts, draws: int = BOOTSTRAP_DRAWS, seed: int = SEED
+    con: db.Connection,
+    selection: Selection,
+    costs: UnitCosts,
+    draws: int = BOOTSTRAP_DRAWS,
+    seed: int = SEED,
+    covariates: tuple[str, ...] = (),
 ) -> PersonOutcomes:
     """Compare outcomes per randomized person over the window, intervention minus control, per band and overall.
 
@@ -341,6 +409,8 @@ def compare_person_outcomes(
         Bootstrap resamples of people (seeded, drawn within arm).
     seed : int
         Seed of the bootstrap.
+    covariates : tuple of str
+        Baseline covariates (from adjusted.COVARIATES) for the adjusted differences; none: not computed.
 
     Returns
     -------
@@ -351,7 +421,9 @@ def compare_person_outcomes(
         alive at home, nursing-home days and hours; each difference with its 95% CI and SE (cost, days
         at home, nursing-home days, hours); deaths within the window; the Aalen–Johansen cumulative
         incidence of death before placement with its CI and the cause-specific hazard ratio of death
-        (Cox); how many were censored before the window's end.
+        (Cox); how many were censored before the window's end. With covariates, also
+        ``{outcome}_adjusted_difference/_ci_low/_ci_high/_se`` (ANHECOVA with IPCW, adjusted.py) and
+        ``adjusted_for`` (the covariates used in that group; NaN and None without covariates).
 
     """
     months = selection.required_month()
@@ -361,7 +433,9 @@ def compare_person_outcomes(
     rows = []
     for i, label in enumerate([b.label for b in selection.bands] + [ALL]):
         part = people if label == ALL else people[people["age_band"] == label]
+        part = part.assign(cost=part["hours"] * costs.hour + part["nursing_home_days"] * costs.day)
         row = {"age_band": label} | _compare_group(part, costs, draws, seed + i)
+        row |= _compare_adjusted(part, tuple(covariates), draws, seed + i)
         rows.append(row | _death_statistics(part, months))
     groups = pd.DataFrame(rows)
     return PersonOutcomes(months, costs, groups, _band_interaction(groups))

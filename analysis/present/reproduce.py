@@ -32,6 +32,27 @@ _BODY = {
     fit = smf.ols("hours ~ " + " + ".join(terms), data=part).fit(cov_type="HC3", use_t=True)  # robust SE
     print(band, fit.params["intervention"], *fit.conf_int().loc["intervention"], fit.pvalues["intervention"])
 """,
+    "anhecova": """for band, part in groups:
+    x = pd.DataFrame({"baseline_hours": part.baseline_hours * 1.0, "age": part.age * 1.0})
+    for column, level in (("sex", "M"), ("application_type", "extended")):
+        if part[column].nunique() > 1:
+            x[f"{column}_{level}"] = (part[column] == level) * 1.0
+    arms = [(part.intervention == a).to_numpy() for a in (1, 0)]
+    binary = ("sex_M", "application_type_extended")  # need 5 of each level in each arm; the rest 2 values
+    x = x[[c for c in x if all(min(x[c][r].sum(), (1 - x[c][r]).sum()) >= 5 if c in binary
+                               else x[c][r].nunique() > 1 for r in arms)]]
+    x = x - x.mean()  # centred at the mean over both arms
+    fits = []
+    for arm in (1, 0):
+        rows = (part.intervention == arm).to_numpy()
+        fit = sm.OLS(part.hours[rows].to_numpy(float), sm.add_constant(x[rows].to_numpy(), has_constant="add")).fit()
+        fits.append((fit.params[0], fit.params[1:], fit.mse_resid, rows.mean()))
+    (m1, b1, s1, p1), (m0, b0, s0, p0) = fits
+    se = np.sqrt((s1 / p1 + s0 / p0 + (b1 - b0) @ np.cov(x.to_numpy(), rowvar=False) @ (b1 - b0)) / len(part))
+    df = len(part) - 2 * (x.shape[1] + 1)  # Ye, Shao, Yi & Zhao (2023), t reference
+    t = stats.t.ppf(0.975, df)
+    print(band, m1 - m0, m1 - m0 - t * se, m1 - m0 + t * se, 2 * stats.t.sf(abs((m1 - m0) / se), df))
+""",
     "standardized": """for band, part in groups:
     x = pd.DataFrame({"const": 1.0, "intervention": part.intervention * 1.0,
                       "baseline_hours": part.baseline_hours * 1.0, "age": part.age * 1.0})
