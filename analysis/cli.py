@@ -25,22 +25,25 @@ from analysis.errors import UserFacingError
 from analysis.intake.importer import ImportRejected, import_study
 from analysis.outcomes.compare import GROUP_COLUMNS
 from analysis.outcomes.comparisons import run_comparison
-from analysis.outcomes.per_person import UnitCosts, compare_person_outcomes
+from analysis.outcomes.per_person import UnitCosts, compare_person_outcomes, primary_figure
 from analysis.outcomes.person_values import EXCLUDE, HANDLING
 from analysis.outcomes.placement import analyze_placement
 from analysis.present.report import FORMATS, write_report
 from analysis.present.texts import describe_plan
-from analysis.selection import APPLICATION_TYPES, SEXES, Filters, Selection, default_bands, parse_band_edges
+from analysis.selection import APPLICATION_TYPES, COVARIATES, SEXES, Filters, Selection, edges_of, parse_band_edges
 from analysis.settings import get_setting
 from analysis.stats.methods import METHODS
 from analysis.store import db
 from analysis.store.studies import (
+    PLAN_ESTIMATORS,
     PRIMARY_OUTCOMES,
     AnalysisPlan,
+    check_covariates,
     check_districts,
     check_month,
     describe_study,
     load_plan,
+    parse_covariates,
     resolve_study,
     save_plan,
 )
@@ -57,6 +60,38 @@ def _add_request(parser: argparse.ArgumentParser, month: str = "--month") -> arg
     parser.add_argument("--district", action="append", default=[])
     parser.add_argument("--bands", default=None, help="åldersgränser / age band edges, e.g. 65,76,86,96")
     return parser
+
+
+def _add_plan_choices(parser: argparse.ArgumentParser, bands_flag: str) -> None:
+    """Add the analysis plan's estimator, covariates and bands to a command that stores a plan."""
+    parser.add_argument("--estimator", choices=PLAN_ESTIMATORS, default=None, help="planens skattare / estimator")
+    parser.add_argument(
+        "--adjust-for", default=None, help=f"kovariater med anhecova / covariates: {','.join(COVARIATES)}"
+    )
+    parser.add_argument(bands_flag, dest="plan_bands", default=None, help="planens åldersgränser, t.ex. 65,76,86,96")
+
+
+def _plan_from_args(args: argparse.Namespace, current: AnalysisPlan) -> AnalysisPlan | None:
+    """Return the plan the arguments ask to store (unchanged parts from current), or None when none is asked."""
+    asked = (args.primary, args.months, args.note, args.estimator, args.adjust_for, args.plan_bands)
+    if all(value is None for value in asked):
+        return None
+    covariates = current.covariates if args.adjust_for is None else parse_covariates(args.adjust_for)
+    estimator = args.estimator or ("anhecova" if covariates else "difference")
+    if estimator == "difference" and args.adjust_for is None:
+        covariates = ()
+    edges = current.band_edges
+    if args.plan_bands is not None:
+        edges = None if args.plan_bands.strip().lower() in ("", "none") else edges_of(parse_band_edges(args.plan_bands))
+    return AnalysisPlan(
+        args.primary or current.primary_outcome,
+        current.window_months if args.months is None else args.months,
+        args.note if args.note is not None else current.note,
+        None,
+        estimator,
+        covariates,
+        edges,
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -89,6 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--primary", choices=PRIMARY_OUTCOMES, default=None, help="analysplanens primära utfall")
     imp.add_argument("--months", type=int, default=None, help="analysplanens fönster / the plan's window")
     imp.add_argument("--note", default=None, help="analysplanens anteckning / the plan's note")
+    _add_plan_choices(imp, "--plan-bands")
 
     compare = _add_request(sub.add_parser("compare", help="jämför timmar mellan armarna / compare hours between arms"))
     compare.add_argument("--method", choices=METHODS, default="welch", help="metod / method")
@@ -112,6 +148,11 @@ def _parser() -> argparse.ArgumentParser:
     outcomes.add_argument(
         "--day-cost", type=float, default=None, help="kr per dygn på särskilt boende / SEK per nursing-home day"
     )
+    outcomes.add_argument(
+        "--adjust-for",
+        default=None,
+        help="justera för / adjust for, e.g. baseline_hours,age ('none': no adjusted columns; default: the plan's)",
+    )
 
     plan = sub.add_parser("plan", help="studiens analysplan: visa eller spara / show or store the analysis plan")
     plan.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
@@ -119,6 +160,7 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--primary", choices=PRIMARY_OUTCOMES, default=None, help="primärt utfall / primary outcome")
     plan.add_argument("--months", type=int, default=None, help="fönster i månader / window in months")
     plan.add_argument("--note", default=None, help="t.ex. var planen är registrerad / e.g. where it is registered")
+    _add_plan_choices(plan, "--bands")
     plan.add_argument("--json", action="store_true", help="skriv JSON / print JSON")
 
     report = sub.add_parser("report", help="rapport för nämnden / board briefing (pdf or pptx)")
@@ -168,9 +210,7 @@ def _run_import(args: argparse.Namespace) -> int:
                 f"--data-end {args.data_end!r} är inget datum ÅÅÅÅ-MM-DD.",
                 f"--data-end {args.data_end!r} is not a date YYYY-MM-DD.",
             ) from None
-    plan = None
-    if args.primary is not None or args.months is not None:  # checked before anything is written
-        plan = AnalysisPlan(args.primary or "cost", 24 if args.months is None else args.months, args.note)
+    plan = _plan_from_args(args, AnalysisPlan("cost", 24))  # checked before anything is written
     try:
         summary = import_study(args.db, args.study, args.participants, args.hours, data_end=data_end)
     except ImportRejected as exc:
@@ -203,11 +243,11 @@ def _run_import(args: argparse.Namespace) -> int:
 
 def _open_request(args: argparse.Namespace, run):
     """Open the store, check study, month and filters from the arguments, and return (study, run(con, selection))."""
-    bands = parse_band_edges(args.bands) if args.bands else default_bands()
     filters = Filters(sex=tuple(args.sex), application_type=tuple(args.application_type), district=tuple(args.district))
     con = db.connect(args.db)
     try:
         study = resolve_study(con, args.study)
+        bands = parse_band_edges(args.bands) if args.bands else load_plan(con, study).bands
         info = describe_study(con, study)
         check_month(info, args.month)
         check_districts(info, filters.district)
@@ -249,11 +289,16 @@ def _run_outcomes(args: argparse.Namespace) -> int:
         default.hour if args.hour_cost is None else args.hour_cost,
         default.day if args.day_cost is None else args.day_cost,
     )
-    study, (result, plan) = _open_request(
-        args, lambda con, selection: (compare_person_outcomes(con, selection, costs), load_plan(con, selection.study))
-    )
+
+    def run(con, selection):
+        plan = load_plan(con, selection.study)
+        chosen = plan.covariates if args.adjust_for is None else check_covariates(parse_covariates(args.adjust_for))
+        return compare_person_outcomes(con, selection, costs, covariates=chosen), plan
+
+    study, (result, plan) = _open_request(args, run)
     if args.json:
-        print(json.dumps(result.to_dict() | {"analysis_plan": _plan_dict(plan)}, ensure_ascii=False))
+        extra = {"analysis_plan": _plan_dict(plan), "primary": primary_figure(result, plan)}
+        print(json.dumps(result.to_dict() | extra, ensure_ascii=False))
     else:
         print(f"Fönster / window {args.month} månader / months, studie / study {study}")
         print(f"Timkostnad / hour cost {costs.hour:g} kr, dygnskostnad / day cost {costs.day:g} kr")
@@ -270,6 +315,9 @@ def _plan_dict(plan: AnalysisPlan) -> dict:
         "note": plan.note,
         "set_on": plan.set_on.isoformat(timespec="seconds") if plan.set_on else None,
         "pre_specified": plan.pre_specified,
+        "estimator": plan.estimator,
+        "covariates": list(plan.covariates),
+        "band_edges": list(plan.band_edges) if plan.band_edges is not None else None,
     }
 
 
@@ -281,12 +329,8 @@ def _run_plan(args: argparse.Namespace) -> int:
         current = load_plan(con, study)
     finally:
         con.close()
-    if args.primary is not None or args.months is not None or args.note is not None:
-        wanted = AnalysisPlan(
-            args.primary or current.primary_outcome,
-            current.window_months if args.months is None else args.months,
-            args.note if args.note is not None else current.note,
-        )
+    wanted = _plan_from_args(args, current)
+    if wanted is not None:
         current = save_plan(args.db, study, wanted)
     if args.json:
         print(json.dumps({"study": study, **_plan_dict(current)}, ensure_ascii=False))

@@ -12,6 +12,7 @@ from analysis.settings import get_setting
 ALL = "all"
 SEXES = ("F", "M")
 APPLICATION_TYPES = ("new", "extended")
+COVARIATES = ("baseline_hours", "age", "sex", "application_type")  # baseline variables an analysis may adjust for
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,11 @@ def parse_band_edges(edges: str | Sequence[int]) -> tuple[AgeBand, ...]:
             f"Age band edges {values} must be at least two ascending whole numbers, e.g. 65,76,86,96.",
         )
     return tuple(AgeBand(a, b - 1) for a, b in pairwise(values))
+
+
+def edges_of(bands: Sequence[AgeBand]) -> tuple[int, ...]:
+    """Return the edges of contiguous bands, the inverse of parse_band_edges (65-75, 76-85 -> 65, 76, 86)."""
+    return (bands[0].low, *(b.high + 1 for b in bands))
 
 
 def default_bands() -> tuple[AgeBand, ...]:

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from analysis.economics.scenario import unit_costs
 from analysis.errors import InputError
+from analysis.outcomes.per_person import compare_person_outcomes
 from analysis.present.stamp import make_stamp
-from analysis.present.texts import describe_plan
+from analysis.present.texts import describe_plan, format_number
 from analysis.selection import Selection
 from analysis.store import db
 from analysis.store.studies import AnalysisPlan, load_plan, save_plan
@@ -69,17 +71,18 @@ def test_the_plan_is_stamped_on_exports():
     assert "Primary analysis: Primary outcome: care cost" in stamp.text("en")
 
 
+def run_json(*args) -> dict:
+    """Run the command line with --json; return its JSON (failing the test on a non-zero exit)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "analysis", *args, "--json"], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
 def test_plan_command_line_round_trip(store):
     def run(*args):
-        done = subprocess.run(
-            [sys.executable, "-m", "analysis", "plan", "--db", str(store), "--json", *args],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout)
+        return run_json("plan", "--db", str(store), *args)
 
     assert run()["pre_specified"] is False
     stored = run("--primary", "days_home", "--months", "18")
@@ -143,3 +146,132 @@ def test_import_can_store_the_plan(tmp_path):
         [sys.executable, "-m", "analysis", *args, "--months", "0"], capture_output=True, text=True, cwd=ROOT
     )
     assert bad.returncode == 1 and "at least 1 month" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"estimator": "magic"}, "Estimator 'magic' does not exist"),
+        ({"estimator": "anhecova", "covariates": ("shoe_size",)}, "Unknown covariate 'shoe_size'"),
+        ({"estimator": "anhecova"}, "needs at least one covariate"),
+        ({"covariates": ("age",)}, "covariates need anhecova"),
+        ({"band_edges": (65, 60)}, "ascending"),
+    ],
+)
+def test_bad_estimators_covariates_and_bands_are_refused(kwargs, message):
+    with pytest.raises(InputError, match=message):
+        AnalysisPlan("cost", 24, **kwargs)
+
+
+def test_estimator_covariates_and_bands_are_stored_and_read_back(store):
+    wanted = AnalysisPlan("cost", 24, None, None, "anhecova", ("baseline_hours", "age"), (65, 80, 96))
+    save_plan(store, "demo", wanted)
+    con = db.connect(store)
+    plan = load_plan(con, "demo")
+    con.close()
+    assert (plan.estimator, plan.covariates, plan.band_edges) == ("anhecova", ("baseline_hours", "age"), (65, 80, 96))
+    assert [b.label for b in plan.bands] == ["65-79", "80-95"]
+    text = describe_plan(plan, "en")
+    assert "adjusted for baseline hours and age (ANHECOVA)" in text and "Age bands by the plan: 65–79 years" in text
+    assert "justerad för timmar vid start och ålder" in describe_plan(plan, "sv")
+
+
+def test_a_store_written_before_plans_had_estimators_still_reads_and_takes_new_plans(tmp_path):
+    # An analysis_plans table with the first five columns only, as stores written before this change have it.
+    old = tmp_path / "old.duckdb"
+    rows = frame([person("a1"), person("a2", arm="control")])
+    write_tiny_store(old, rows, hours_frame([("a1", "2016-02", 2.0)]), study="demo")
+
+    def downgrade(con):
+        con.execute("DROP TABLE analysis_plans")
+        con.execute(
+            "CREATE TABLE analysis_plans (study VARCHAR PRIMARY KEY, primary_outcome VARCHAR NOT NULL, "
+            "window_months INTEGER NOT NULL, note VARCHAR, set_on TIMESTAMP NOT NULL)"
+        )
+        con.execute("INSERT INTO analysis_plans VALUES ('demo', 'days_home', 12, 'old', TIMESTAMP '2020-01-01 10:00')")
+
+    db.write_store(old, downgrade)
+    con = db.connect(old)
+    plan = load_plan(con, "demo")
+    con.close()
+    assert (plan.primary_outcome, plan.window_months, plan.estimator, plan.covariates) == (
+        "days_home",
+        12,
+        "difference",
+        (),
+    )
+    save_plan(old, "demo", AnalysisPlan("cost", 6, None, None, "anhecova", ("age",)))  # copies the old table by name
+    con = db.connect(old)
+    assert (load_plan(con, "demo").estimator, load_plan(con, "demo").covariates) == ("anhecova", ("age",))
+    con.close()
+
+
+def test_outcomes_command_reports_the_primary_by_the_plans_estimator(store):
+    save_plan(store, "demo", AnalysisPlan("days_home", 12, None, None, "anhecova", ("baseline_hours",), (65, 80, 96)))
+
+    def run(*extra):
+        return run_json("outcomes", "--db", str(store), "--months", "12", *extra)
+
+    out = run()
+    assert [g["age_band"] for g in out["groups"]] == ["65-79", "80-95", "all"]  # the plan's bands
+    everyone = out["groups"][-1]
+    primary = out["primary"]
+    assert (primary["outcome"], primary["estimator"], primary["adjusted_for"]) == (
+        "days_home",
+        "anhecova",
+        "baseline_hours",
+    )
+    assert primary["difference"] == everyone["days_home_adjusted_difference"]
+    assert primary["difference"] != everyone["days_home_difference"]
+    unadjusted = run("--adjust-for", "none", "--bands", "65,76,86,96")
+    assert unadjusted["groups"][-1]["days_home_adjusted_difference"] is None
+    assert unadjusted["primary"]["difference"] is None  # not computed as the plan says: no number passes for it
+    assert unadjusted["groups"][-1]["days_home_difference"] == everyone["days_home_difference"]
+    bad = subprocess.run(
+        [sys.executable, "-m", "analysis", "outcomes", "--db", str(store), "--adjust-for", "shoe_size"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert bad.returncode == 1 and "Unknown covariate 'shoe_size'" in bad.stderr
+
+
+def test_pages_read_the_adjusted_primary_and_use_the_plans_bands(store, monkeypatch):
+    save_plan(store, "demo", AnalysisPlan("cost", 12, None, None, "anhecova", ("baseline_hours", "age"), (65, 80, 96)))
+    monkeypatch.setenv("IHR_DB_PATH", str(store))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception and not at.error
+    con = db.connect(store)
+    plan = load_plan(con, "demo")
+    selection = Selection("demo", bands=plan.bands, month=12)
+    result = compare_person_outcomes(con, selection, unit_costs(), covariates=plan.covariates)
+    con.close()
+    row = result.groups.set_index("age_band").loc["all"]
+    sentences = [m.value for m in at.markdown if m.value.startswith("- All ages")]
+    assert sentences[0].endswith("(95% CI; adjusted for baseline hours and age).")
+    assert format_number(-row["cost_adjusted_ci_high"], "en", 0) in sentences[0]  # the adjusted interval is read
+    assert format_number(-row["cost_ci_high"], "en", 0) not in sentences[0]
+    assert any("65–79" in str(v) for table in at.dataframe for v in table.value.iloc[:, 0])
+    assert any("adjusted difference" in c for table in at.dataframe for c in table.value.columns)
+
+
+def test_an_analyst_stores_estimator_covariates_and_bands_on_the_data_page(store, monkeypatch):
+    monkeypatch.setenv("IHR_DB_PATH", str(store))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    at.switch_page("views/data.py").run()
+    next(r for r in at.radio if r.label == "Estimator of the primary outcome").set_value("anhecova")
+    next(m for m in at.multiselect if m.label.startswith("Adjust for")).set_value(["baseline_hours", "sex"])
+    next(i for i in at.text_input if i.label.startswith("Age band edges")).input("65,80,96")
+    next(b for b in at.button if b.label == "Store the analysis plan").click().run()
+    assert not at.exception and not at.error
+    con = db.connect(store)
+    plan = load_plan(con, "demo")
+    con.close()
+    assert (plan.estimator, plan.covariates, plan.band_edges) == ("anhecova", ("baseline_hours", "sex"), (65, 80, 96))
+    next(i for i in at.text_input if i.label.startswith("Age band edges")).input("65,60")
+    next(b for b in at.button if b.label == "Store the analysis plan").click().run()
+    assert not at.exception and any("ascending" in e.value for e in at.error)

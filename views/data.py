@@ -14,8 +14,8 @@ from analysis.intake.importer import ImportRejected, import_study
 from analysis.intake.quality import summarize_quality
 from analysis.outcomes.overview import summarize_people
 from analysis.present.texts import describe_plan, format_number, t
-from analysis.selection import Filters, Selection, default_bands
-from analysis.store.studies import PRIMARY_OUTCOMES, AnalysisPlan, load_plan, save_plan
+from analysis.selection import COVARIATES, Filters, Selection, edges_of, parse_band_edges
+from analysis.store.studies import PLAN_ESTIMATORS, PRIMARY_OUTCOMES, AnalysisPlan, load_plan, save_plan
 from views import calls, display, roles, state
 
 
@@ -43,7 +43,8 @@ def _show_quality(store: calls.Store, info: dict, lang: str) -> None:
         ),
         hide_index=True,
     )
-    people = calls.cached(summarize_people, store, Selection(info["study"], Filters(), default_bands()))
+    bands = calls.cached(load_plan, store, info["study"]).bands
+    people = calls.cached(summarize_people, store, Selection(info["study"], Filters(), bands))
     per_band = people.pivot(index="age_band", columns="arm", values="n").reindex(
         index=people["age_band"].unique(), columns=list(display.ARM_ORDER)
     )
@@ -165,12 +166,44 @@ def _plan_form(store: calls.Store, info: dict, lang: str) -> None:
             PRIMARY_OUTCOMES,
             index=PRIMARY_OUTCOMES.index(plan.primary_outcome),
             format_func=lambda o: t(f"plan.outcome.{o}", lang),
+            key=f"plan_outcome_{info['study']}",
         )
-        months = st.number_input(t("data.plan_months", lang), 1, 120, plan.window_months, step=1)
-        note = st.text_input(t("data.plan_note", lang), plan.note or "")
+        months = st.number_input(
+            t("data.plan_months", lang), 1, 120, plan.window_months, step=1, key=f"plan_months_{info['study']}"
+        )
+        estimator = st.radio(
+            t("data.plan_estimator", lang),
+            PLAN_ESTIMATORS,
+            index=PLAN_ESTIMATORS.index(plan.estimator),
+            format_func=lambda e: t(f"plan.estimator.{e}", lang, covariates="…"),
+            horizontal=True,
+            key=f"plan_estimator_{info['study']}",
+        )
+        covariates = st.multiselect(
+            t("data.plan_covariates", lang),
+            COVARIATES,
+            default=list(plan.covariates) or ["baseline_hours"],
+            format_func=lambda c: t(f"covariate.{c}", lang),
+            key=f"plan_covariates_{info['study']}",
+        )
+        edges = st.text_input(
+            t("data.plan_bands", lang),
+            ",".join(str(e) for e in plan.band_edges) if plan.band_edges else "",
+            key=f"plan_bands_{info['study']}",
+        )
+        note = st.text_input(t("data.plan_note", lang), plan.note or "", key=f"plan_note_{info['study']}")
         if not st.form_submit_button(t("data.plan_save", lang)):
             return
-    stored = save_plan(store.path, info["study"], AnalysisPlan(outcome, int(months), note.strip() or None))
+    wanted = AnalysisPlan(
+        outcome,
+        int(months),
+        note.strip() or None,
+        None,
+        estimator,
+        tuple(covariates) if estimator == "anhecova" else (),
+        edges_of(parse_band_edges(edges)) if edges.strip() else None,
+    )
+    stored = save_plan(store.path, info["study"], wanted)
     st.success(describe_plan(stored, lang))
 
 

@@ -11,9 +11,9 @@ from analysis.present.disclosure import hide_outcome_rows
 from analysis.present.texts import (
     describe_plan,
     format_number,
-    read_outcome,
     read_person_interaction,
     read_person_note,
+    read_person_row,
     t,
 )
 from analysis.selection import Selection
@@ -21,8 +21,8 @@ from analysis.store.studies import load_plan
 from views import calls, display, downloads
 
 
-def _table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """Return the per-person outcomes as a table for people (whole kronor and days)."""
+def _table(groups: pd.DataFrame, plan, lang: str) -> pd.DataFrame:
+    """Return the per-person outcomes as a table for people (whole kronor and days), the adjusted primary first."""
 
     def ci(kind: str) -> list[str]:
         return [
@@ -30,7 +30,7 @@ def _table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
             for d, lo, hi in zip(groups[f"{kind}_difference"], groups[f"{kind}_ci_low"], groups[f"{kind}_ci_high"])
         ]
 
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             t("col.age_band", lang): [display.band_name(b, lang) for b in groups["age_band"]],
             t("col.n_intervention", lang): [display.format_count(v) for v in groups["n_intervention"]],
@@ -48,6 +48,12 @@ def _table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
             t("col.deaths_control", lang): [display.format_count(v) for v in groups["deaths_control"]],
         }
     )
+    if plan.estimator == "anhecova":
+        outcome = t(f"plan.outcome.{plan.primary_outcome}", lang)
+        table.insert(
+            3, t("col.primary_adjusted", lang, outcome=outcome.capitalize()), ci(f"{plan.primary_outcome}_adjusted")
+        )
+    return table
 
 
 def primary_window(store: calls.Store, info: dict) -> int:
@@ -64,7 +70,7 @@ def show_person_outcomes(store: calls.Store, selection: Selection, threshold: in
     stamp = downloads.page_stamp(store, selection, methods, threshold, lang)
     plan = calls.cached(load_plan, store, selection.study)
     costs = unit_costs()
-    result = calls.cached(compare_person_outcomes, store, selection, costs)
+    result = calls.cached(compare_person_outcomes, store, selection, costs, covariates=plan.covariates)
     everyone = selection.at(None)  # randomized people: differencing is checked on them
     shown = hide_outcome_rows(result.groups, threshold, calls.differencing_risks(store, everyone, threshold))
     st.header(t("person.title", lang, months=months))
@@ -72,13 +78,10 @@ def show_person_outcomes(store: calls.Store, selection: Selection, threshold: in
     if months != plan.window_months:
         st.caption(t("plan.window_cut", lang, months=months))
     st.caption(read_person_note(costs, months, lang))
-    downloads.offer_table(_table(shown, lang), f"per_person_{months}_manader", stamp, lang, key)
-    kinds = sorted(("cost", "days_home"), key=lambda kind: kind != plan.primary_outcome)  # the primary first
-    for _, row in shown.iterrows():
-        band = display.band_name(row["age_band"], lang)
-        for kind in kinds:
-            low, high = row[f"{kind}_ci_low"], row[f"{kind}_ci_high"]
-            st.markdown("- " + read_outcome(kind, band, low, high, months, lang))
+    downloads.offer_table(_table(shown, plan, lang), f"per_person_{months}_manader", stamp, lang, key)
+    for _, row in shown.iterrows():  # the plan's primary outcome first, read by the plan's estimator
+        for sentence in read_person_row(row, display.band_name(row["age_band"], lang), months, lang, plan):
+            st.markdown("- " + sentence)
     st.info(read_person_interaction(result.interaction, lang))
     total = shown[shown["age_band"] == "all"].iloc[0]
     if total["death_cuminc_intervention"] == total["death_cuminc_intervention"] and (

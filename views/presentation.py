@@ -30,7 +30,7 @@ from analysis.present.texts import (
     read_savings,
     t,
 )
-from analysis.selection import Filters, Selection, default_bands
+from analysis.selection import Filters, Selection
 from analysis.settings import get_setting
 from analysis.store.studies import load_plan
 from views import calls, display, state
@@ -49,10 +49,10 @@ def _person(store: calls.Store, selection: Selection, threshold: int, lang: str)
     """Slide: care cost and days at home per randomized person, in words with the 95% intervals."""
     months = selection.month
     st.header(t("slides.person", lang, months=months))
-    result = calls.cached(compare_person_outcomes, store, selection, unit_costs())
     plan = calls.cached(load_plan, store, selection.study)
+    result = calls.cached(compare_person_outcomes, store, selection, unit_costs(), covariates=plan.covariates)
     shown = hide_outcome_rows(result.groups, threshold)
-    sentences = read_person_outcomes(shown, months, lang, plan.primary_outcome)
+    sentences = read_person_outcomes(shown, months, lang, plan)
     for sentence in sentences[:2]:  # everyone: the answer, in large type
         _big(sentence)
     for sentence in sentences[2:]:  # the bands and the subgroup caveat
@@ -133,7 +133,8 @@ def render(lang: str) -> None:
                     mime,
                     key=f"download_{fmt}",
                 )
-    everyone = Selection(info["study"], Filters(), default_bands(), month)  # no filters on the board's slides
+    bands = calls.cached(load_plan, store, info["study"]).bands
+    everyone = Selection(info["study"], Filters(), bands, month)  # no filters on the board's slides
     if slide == "person":
         _person(store, everyone.at(primary_window(store, info)), threshold, lang)
     elif slide == "hours":

@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from analysis.present.texts import LANGUAGES, band_label, t
-from analysis.selection import APPLICATION_TYPES, SEXES, AgeBand, Filters, Selection, default_bands
+from analysis.selection import APPLICATION_TYPES, SEXES, AgeBand, Filters, Selection
 from analysis.store import db
-from analysis.store.studies import find_study
+from analysis.store.studies import find_study, load_plan
 from views.calls import Store, cached, open_store
 
 
@@ -132,11 +132,13 @@ def choose_filters(info: dict, lang: str) -> Filters:
 def open_page(lang: str) -> tuple[Store, dict, Selection]:
     """Open the store and render the study selector and filters: return the store, the study's facts and selection.
 
-    The selection has the configured bands and no month yet (pages add theirs with ``selection.at``).
+    The selection has the bands of the study's analysis plan (else the configured ones) and no month
+    yet (pages add theirs with ``selection.at``).
     """
     store = open_store(lang)
     info = choose_study(store, lang)
-    return store, info, Selection(info["study"], choose_filters(info, lang), default_bands())
+    bands = cached(load_plan, store, info["study"]).bands
+    return store, info, Selection(info["study"], choose_filters(info, lang), bands)
 
 
 def choose_band(label_key: str, key: str, bands: tuple[AgeBand, ...], lang: str) -> str:

@@ -34,6 +34,7 @@ from analysis.stats.descriptive import assess_heterogeneity
 from analysis.stats.survival import censoring_weights, estimate_cuminc, fit_cox, value_at
 from analysis.store import db
 from analysis.store.cells import band_case, filter_sql
+from analysis.store.studies import AnalysisPlan
 
 BOOTSTRAP_DRAWS = 2000
 SEED = 20150831
@@ -123,6 +124,7 @@ class PersonOutcomes:
     costs: UnitCosts
     groups: pd.DataFrame
     interaction: dict  # per outcome: Welch–James test that the difference is equal across the bands
+    covariates: tuple[str, ...] = ()  # asked for the adjusted columns (each group says what it could use)
 
     def to_dict(self) -> dict:
         """Return the JSON-ready form of the command line (NaN becomes None)."""
@@ -438,7 +440,42 @@ def compare_person_outcomes(
         row |= _compare_adjusted(part, tuple(covariates), draws, seed + i)
         rows.append(row | _death_statistics(part, months))
     groups = pd.DataFrame(rows)
-    return PersonOutcomes(months, costs, groups, _band_interaction(groups))
+    return PersonOutcomes(months, costs, groups, _band_interaction(groups), tuple(covariates))
+
+
+def primary_figure(result: PersonOutcomes, plan: AnalysisPlan, label: str = ALL) -> dict:
+    """Return the analysis plan's primary figure for one group: the outcome by the plan's estimator.
+
+    Parameters
+    ----------
+    result : PersonOutcomes
+        From compare_person_outcomes (with the plan's covariates when its estimator is 'anhecova').
+    plan : AnalysisPlan
+        The study's plan.
+    label : str
+        The group ('all' by default).
+
+    Returns
+    -------
+    dict
+        outcome, estimator, covariates (asked), adjusted_for (used), window_months, difference, ci_low,
+        ci_high, se; the numbers are None when the result was not computed as the plan says.
+
+    """
+    row = result.groups.set_index("age_band").loc[label]
+    adjusted = plan.estimator == "anhecova"
+    prefix = f"{plan.primary_outcome}_adjusted" if adjusted else plan.primary_outcome
+    as_planned = not adjusted or tuple(result.covariates) == tuple(plan.covariates)
+    figure = {
+        "outcome": plan.primary_outcome,
+        "estimator": plan.estimator,
+        "covariates": list(plan.covariates),
+        "adjusted_for": (row.get("adjusted_for") or None) if adjusted and as_planned else None,
+        "window_months": result.months,
+    }
+    for what in ("difference", "ci_low", "ci_high", "se"):
+        figure[what] = json_value(row[f"{prefix}_{what}"]) if as_planned else None
+    return figure
 
 
 def _band_interaction(groups: pd.DataFrame) -> dict:

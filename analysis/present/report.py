@@ -36,7 +36,7 @@ from analysis.present.texts import (
     read_savings,
     t,
 )
-from analysis.selection import Filters, Selection, default_bands
+from analysis.selection import Filters, Selection
 from analysis.settings import get_setting
 from analysis.store import db
 from analysis.store.studies import describe_study, fingerprint_study, load_plan
@@ -83,15 +83,15 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
 
     """
     info = describe_study(con, study)
-    bands = default_bands()
+    plan = load_plan(con, study)
+    bands = plan.bands
     threshold = int(get_setting("suppression_threshold"))
     month = min(int(get_setting("default_month")), info["max_month"] or 0)
     selection = Selection(study, Filters(), bands, month)
-    plan = load_plan(con, study)
     window = selection.at(max(1, min(plan.window_months, info["max_month"] or 1)))  # the primary analysis
-    person = compare_person_outcomes(con, window, unit_costs())
+    person = compare_person_outcomes(con, window, unit_costs(), covariates=plan.covariates)
     shown = hide_outcome_rows(person.groups, threshold)
-    person_sentences = read_person_outcomes(shown, window.month, lang, plan.primary_outcome)
+    person_sentences = read_person_outcomes(shown, window.month, lang, plan)
     person_sentences.append(read_person_interaction(person.interaction, lang))
     hours = compare_hours(con, selection)
     sentences = [

@@ -546,9 +546,30 @@ TEXTS: dict[str, tuple[str, str]] = {
     "plan.outcome.cost": ("vårdkostnad per randomiserad person", "care cost per randomized person"),
     "plan.outcome.days_home": ("dagar hemma per randomiserad person", "days at home per randomized person"),
     "plan.primary": (
-        "Primärt utfall: {outcome} över {months} månader.",
-        "Primary outcome: {outcome} over {months} months.",
+        "Primärt utfall: {outcome} över {months} månader, {estimator}.",
+        "Primary outcome: {outcome} over {months} months, {estimator}.",
     ),
+    "plan.estimator.difference": (
+        "skillnad i medelvärden (ojusterad)",
+        "difference in means (unadjusted)",
+    ),
+    "plan.estimator.anhecova": (
+        "justerad för {covariates} (ANHECOVA)",
+        "adjusted for {covariates} (ANHECOVA)",
+    ),
+    "plan.bands": ("Åldersgrupper enligt planen: {bands}.", "Age bands by the plan: {bands}."),
+    "covariate.baseline_hours": ("timmar vid start", "baseline hours"),
+    "covariate.age": ("ålder", "age"),
+    "covariate.sex": ("kön", "sex"),
+    "covariate.application_type": ("ansökningstyp", "application type"),
+    "data.plan_estimator": ("Skattare för det primära utfallet", "Estimator of the primary outcome"),
+    "data.plan_covariates": ("Justera för (med ANHECOVA)", "Adjust for (with ANHECOVA)"),
+    "data.plan_bands": (
+        "Åldersgränser (t.ex. 65,76,86,96; tomt: inställningen)",
+        "Age band edges (e.g. 65,76,86,96; empty: the setting)",
+    ),
+    "person.adjusted_for": ("justerat för {covariates}", "adjusted for {covariates}"),
+    "col.primary_adjusted": ("{outcome}, justerad skillnad (95 % KI)", "{outcome}, adjusted difference (95% CI)"),
     "plan.stored": (
         "Analysplanen sparades {date}; allt annat på sidorna är sekundärt eller utforskande.",
         "The analysis plan was stored on {date}; everything else on the pages is secondary or exploratory.",
@@ -751,26 +772,55 @@ def read_person_interaction(interaction: dict, lang: str = "sv") -> str:
     return t("person.interaction", lang, cost=cost, days=days)
 
 
-def read_person_outcomes(groups, months: int, lang: str = "sv", primary: str = "cost") -> list[str]:
+def read_person_outcomes(groups, months: int, lang: str, plan) -> list[str]:
     """Return the per-person sentences for a board: everyone first, then each band, then the subgroup caveat.
 
-    Each group's sentence on the primary outcome comes before the other one.
+    Each group's sentence on the plan's primary outcome comes first, read by the plan's estimator.
     """
     rows = sorted((row for _, row in groups.iterrows()), key=lambda row: row["age_band"] != "all")
-    kinds = sorted(("cost", "days_home"), key=lambda kind: kind != primary)
+    return [
+        *(
+            sentence
+            for row in rows
+            for sentence in read_person_row(row, band_label(row["age_band"], lang), months, lang, plan)
+        ),
+        t("person.subgroups", lang),
+    ]
+
+
+def read_person_row(row, band: str, months: int, lang: str, plan) -> list[str]:
+    """Return one group's two per-person sentences, the plan's primary outcome first and by the plan's estimator."""
     out = []
-    for row in rows:
-        band = band_label(row["age_band"], lang)
-        for kind in kinds:
+    for kind in sorted(("cost", "days_home"), key=lambda kind: kind != plan.primary_outcome):
+        if kind == plan.primary_outcome and plan.estimator == "anhecova":
+            used = row.get("adjusted_for")
+            sentence = read_outcome(
+                kind, band, row[f"{kind}_adjusted_ci_low"], row[f"{kind}_adjusted_ci_high"], months, lang
+            )
+            if isinstance(used, str) and used and sentence.endswith(")."):  # "(95 % KI; justerat för ålder)."
+                adjusted = t("person.adjusted_for", lang, covariates=name_covariates(used.split(","), lang))
+                sentence = f"{sentence[:-2]}; {adjusted})."
+            out.append(sentence)
+        else:
             out.append(read_outcome(kind, band, row[f"{kind}_ci_low"], row[f"{kind}_ci_high"], months, lang))
-    out.append(t("person.subgroups", lang))
     return out
+
+
+def name_covariates(covariates, lang: str = "sv") -> str:
+    """Return covariate names for people: 'timmar vid start och ålder'."""
+    names = [t(f"covariate.{c}", lang) for c in covariates]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + (" och " if lang == "sv" else " and ") + names[-1]
 
 
 def describe_plan(plan, lang: str = "sv") -> str:
     """Say a study's primary analysis in words, and whether a plan was stored or the defaults apply."""
     outcome = t(f"plan.outcome.{plan.primary_outcome}", lang)
-    text = t("plan.primary", lang, outcome=outcome, months=plan.window_months)
+    estimator = t(f"plan.estimator.{plan.estimator}", lang, covariates=name_covariates(plan.covariates, lang))
+    text = t("plan.primary", lang, outcome=outcome, months=plan.window_months, estimator=estimator)
+    if plan.band_edges is not None:
+        text += " " + t("plan.bands", lang, bands=", ".join(band_label(b.label, lang) for b in plan.bands))
     if plan.pre_specified:
         text += " " + t("plan.stored", lang, date=plan.set_on.date().isoformat())
         if plan.note:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-COVARIATES = ("baseline_hours", "age", "sex", "application_type")
 _LEVELS = {"sex": "M", "application_type": "extended"}  # indicator of this level; the other is the reference
 MIN_PER_LEVEL = 5  # a two-level covariate is used only when each arm has this many of each level
 _RIDGE = 1e-9  # relative ridge on the slopes in resamples: a covariate constant in a resample adds nothing
@@ -31,7 +30,7 @@ def build_covariates(part: pd.DataFrame, covariates: tuple[str, ...]) -> tuple[n
     part : DataFrame
         One row per randomized person: intervention (0/1) and the covariate columns.
     covariates : tuple of str
-        Requested covariates, from COVARIATES.
+        Requested covariates, from analysis.selection.COVARIATES.
 
     Returns
     -------

@@ -15,7 +15,8 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy import stats
 
-from analysis.stats.adjusted import COVARIATES, adjusted_means, adjusted_normal_se, build_covariates
+from analysis.selection import COVARIATES
+from analysis.stats.adjusted import adjusted_means, adjusted_normal_se, build_covariates
 from analysis.stats.descriptive import welch_from_stats
 
 METHODS = ("welch", "bootstrap", "ancova", "anhecova", "standardized", "two-part", "mixed")

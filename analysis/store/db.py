@@ -125,15 +125,20 @@ def has_table(con: Connection, table: str, catalog: str = STORE) -> bool:
     return bool(found)
 
 
+_PREVIOUS = "ihr_previous_store"
+
+
 def _copy_tables(con: Connection, source: Path) -> None:
     """Copy every table of an existing store into the new one (tables an older store lacks stay empty)."""
-    con.execute("ATTACH ? AS old (READ_ONLY)", [str(source)])
+    # An alias no store file is named after (a file old.duckdb is itself the catalog "old").
+    con.execute(f"ATTACH ? AS {_PREVIOUS} (READ_ONLY)", [str(source)])
     try:
         for table in TABLES:
-            if has_table(con, table, "old"):
-                con.execute(f"INSERT INTO {table} SELECT * FROM old.{table}")  # table names are constants
+            if has_table(con, table, _PREVIOUS):
+                # By name: columns added since the old store was written take their defaults.
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {_PREVIOUS}.{table}")  # names are constants
     finally:
-        con.execute("DETACH old")
+        con.execute(f"DETACH {_PREVIOUS}")
 
 
 def delete_study(con: Connection, study: str) -> None:

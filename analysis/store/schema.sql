@@ -68,5 +68,8 @@ CREATE TABLE analysis_plans (
     primary_outcome VARCHAR NOT NULL CHECK (primary_outcome IN ('cost', 'days_home')),
     window_months   INTEGER NOT NULL CHECK (window_months >= 1),
     note            VARCHAR,              -- e.g. where the plan is registered
-    set_on          TIMESTAMP NOT NULL
+    set_on          TIMESTAMP NOT NULL,
+    estimator       VARCHAR NOT NULL DEFAULT 'difference' CHECK (estimator IN ('difference', 'anhecova')),
+    covariates      VARCHAR NOT NULL DEFAULT '',  -- comma-separated, with anhecova
+    band_edges      VARCHAR               -- e.g. '65,76,86,96'; NULL: the configured bands
 );

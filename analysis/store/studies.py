@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from analysis.errors import InputError, StoreError
+from analysis.selection import COVARIATES, AgeBand, default_bands, parse_band_edges
 from analysis.store import db
 
 
@@ -120,20 +121,24 @@ def fingerprint_study(con: db.Connection, study: str) -> str:
 
 
 PRIMARY_OUTCOMES = ("cost", "days_home")
+PLAN_ESTIMATORS = ("difference", "anhecova")  # IPCW difference in means; the same adjusted (ANHECOVA)
 DEFAULT_WINDOW = 24
 
 
 @dataclass(frozen=True)
 class AnalysisPlan:
-    """A study's primary analysis: the outcome per randomized person and the window, and when it was set."""
+    """A study's primary analysis (outcome, window, estimator, covariates, bands) and when it was set."""
 
     primary_outcome: str
     window_months: int
     note: str | None = None
     set_on: dt.datetime | None = None  # None: no plan is stored, the defaults apply
+    estimator: str = "difference"
+    covariates: tuple[str, ...] = ()  # adjusted for, with the 'anhecova' estimator
+    band_edges: tuple[int, ...] | None = None  # None: the configured age bands
 
     def __post_init__(self) -> None:
-        """Reject an unknown outcome or a window under one month, naming the value."""
+        """Reject an unknown outcome, estimator or covariate, a window under one month or bad band edges."""
         if self.primary_outcome not in PRIMARY_OUTCOMES:
             raise InputError(
                 f"Primärt utfall {self.primary_outcome!r} finns inte; välj {' eller '.join(PRIMARY_OUTCOMES)}.",
@@ -144,11 +149,47 @@ class AnalysisPlan:
                 f"Fönstret måste vara minst 1 månad; fick {self.window_months}.",
                 f"The window must be at least 1 month; got {self.window_months}.",
             )
+        if self.estimator not in PLAN_ESTIMATORS:
+            raise InputError(
+                f"Skattaren {self.estimator!r} finns inte; välj {' eller '.join(PLAN_ESTIMATORS)}.",
+                f"Estimator {self.estimator!r} does not exist; choose {' or '.join(PLAN_ESTIMATORS)}.",
+            )
+        check_covariates(self.covariates)
+        if (self.estimator == "anhecova") != bool(self.covariates):
+            raise InputError(
+                "Justerad skattning (anhecova) kräver minst en kovariat, och kovariater kräver anhecova.",
+                "The adjusted estimator (anhecova) needs at least one covariate, and covariates need anhecova.",
+            )
+        if self.band_edges is not None:
+            parse_band_edges(self.band_edges)  # raises InputError naming the edges
 
     @property
     def pre_specified(self) -> bool:
         """Return whether the plan was stored (rather than the defaults)."""
         return self.set_on is not None
+
+    @property
+    def bands(self) -> tuple[AgeBand, ...]:
+        """Return the plan's age bands, or the configured ones when the plan names none."""
+        return parse_band_edges(self.band_edges) if self.band_edges is not None else default_bands()
+
+
+def check_covariates(covariates: tuple[str, ...]) -> tuple[str, ...]:
+    """Return the covariates unchanged, or raise InputError naming the first unknown one."""
+    unknown = [c for c in covariates if c not in COVARIATES]
+    if unknown:
+        raise InputError(
+            f"Okänd kovariat {unknown[0]!r}; välj bland {', '.join(COVARIATES)}.",
+            f"Unknown covariate {unknown[0]!r}; choose from {', '.join(COVARIATES)}.",
+        )
+    return tuple(covariates)
+
+
+def parse_covariates(text: str | None) -> tuple[str, ...]:
+    """Turn 'baseline_hours,age' (or '' / 'none') into a tuple of covariate names, in the given order."""
+    if text is None or text.strip().lower() in ("", "none", "ingen", "inga"):
+        return ()
+    return tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
 
 
 def load_plan(con: db.Connection, study: str) -> AnalysisPlan:
@@ -167,14 +208,24 @@ def load_plan(con: db.Connection, study: str) -> AnalysisPlan:
 
     """
     if db.has_table(con, "analysis_plans"):
-        rows = db.query(
-            con, "SELECT primary_outcome, window_months, note, set_on FROM analysis_plans WHERE study = ?", [study]
-        )
+        rows = db.query(con, "SELECT * FROM analysis_plans WHERE study = ?", [study])  # older stores lack columns
         if len(rows):
-            row = rows.iloc[0]
-            note = None if row["note"] is None or row["note"] != row["note"] else str(row["note"])
-            set_on = pd.Timestamp(row["set_on"]).to_pydatetime()
-            return AnalysisPlan(str(row["primary_outcome"]), int(row["window_months"]), note, set_on)
+            row = rows.iloc[0].to_dict()
+
+            def text(name: str) -> str | None:
+                value = row.get(name)
+                return None if value is None or value != value else str(value)
+
+            edges = text("band_edges")
+            return AnalysisPlan(
+                str(row["primary_outcome"]),
+                int(row["window_months"]),
+                text("note"),
+                pd.Timestamp(row["set_on"]).to_pydatetime(),
+                text("estimator") or "difference",
+                parse_covariates(text("covariates")),
+                tuple(int(v) for v in edges.split(",")) if edges else None,
+            )
     top = describe_study(con, study)["max_month"] or 1
     return AnalysisPlan("cost", max(1, min(DEFAULT_WINDOW, top)))
 
@@ -184,15 +235,26 @@ def save_plan(path: str | os.PathLike[str], study: str, plan: AnalysisPlan) -> A
 
     Raises InputError, leaving the store untouched, when the study does not exist.
     """
-    stamped = AnalysisPlan(plan.primary_outcome, int(plan.window_months), plan.note, dt.datetime.now())
+    stamped = replace(plan, window_months=int(plan.window_months), set_on=dt.datetime.now())
+    edges = ",".join(str(v) for v in stamped.band_edges) if stamped.band_edges is not None else None
 
     def fill(con: db.Connection) -> None:
         if not con.execute("SELECT count(*) FROM studies WHERE study = ?", [study]).fetchone()[0]:
             raise InputError(f"Studien {study!r} finns inte.", f"Study {study!r} does not exist.")
         con.execute("DELETE FROM analysis_plans WHERE study = ?", [study])
         con.execute(
-            "INSERT INTO analysis_plans VALUES (?, ?, ?, ?, ?)",
-            [study, stamped.primary_outcome, stamped.window_months, stamped.note, stamped.set_on],
+            """INSERT INTO analysis_plans (study, primary_outcome, window_months, note, set_on, estimator, covariates,
+               band_edges) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
+                study,
+                stamped.primary_outcome,
+                stamped.window_months,
+                stamped.note,
+                stamped.set_on,
+                stamped.estimator,
+                ",".join(stamped.covariates),
+                edges,
+            ],
         )
 
     db.write_store(path, fill)
