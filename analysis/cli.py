@@ -15,12 +15,10 @@ from analysis.economics.costs import (
     PSA_DRAWS,
     eskilstuna_preset,
     estimate_study_effects,
-    project_costs,
-    simulate_net,
-    summarize_uncertainty,
+    summarize_money,
     with_effects,
 )
-from analysis.economics.scenario import Scenario, read_scenario, unit_costs
+from analysis.economics.scenario import Scenario, read_scenario, scenario_dict, unit_costs
 from analysis.errors import UserFacingError
 from analysis.intake.importer import ImportRejected, import_study
 from analysis.outcomes.compare import GROUP_COLUMNS
@@ -354,26 +352,28 @@ def _run_costs(args: argparse.Namespace) -> int:
         con = db.connect(args.db)
         try:
             study = resolve_study(con, args.study)
-            months = min(24, describe_study(con, study)["max_month"] or 0)
-            estimated = estimate_study_effects(con, study, months, args.draws)
+            top = describe_study(con, study)["max_month"] or 1
+            window = max(1, min(load_plan(con, study).window_months, top))  # the plan's window, as the pages
+            estimated = estimate_study_effects(con, study, window)
         finally:
             con.close()
-        scenario = with_effects(scenario, estimated.effects)
+        scenario = with_effects(scenario, estimated)
         draws = estimated.draws
-    projection = project_costs(scenario)
-    uncertainty = summarize_uncertainty(simulate_net(scenario, draws, args.draws))
-    out = projection.to_dict() | {
-        "probability_saves_money": uncertainty["probability_saves_money"],
-        "net_interval": uncertainty["net_interval"],
+    summary = summarize_money(scenario, draws, args.draws)
+    out = summary.projection.to_dict() | {
+        "probability_saves_money": summary.uncertainty["probability_saves_money"],
+        "net_interval": summary.uncertainty["net_interval"],
+        "scenario": scenario_dict(scenario),
     }
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
     else:
-        print(projection.years.round(0).to_string(index=False))
+        print(summary.projection.years.round(0).to_string(index=False))
+        print(f"Nuvärde / present value ({scenario.discount_rate:.0%}): {summary.projection.present_value:,.0f} SEK")
         print(f"Återbetald månad / payback month: {out['payback_month']}")
         print(f"Sannolikhet att spara pengar / probability of saving money: {out['probability_saves_money']:.3f}")
         low, high = out["net_interval"]
-        print(f"95 % intervall för nettobesparing / 95% interval of net savings: {low:,.0f} – {high:,.0f} SEK")
+        print(f"95 % intervall för nuvärdet / 95% interval of the present value: {low:,.0f} – {high:,.0f} SEK")
     return 0
 
 

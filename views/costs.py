@@ -10,20 +10,22 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.economics.costs import (
+    DISCOUNT_SENSITIVITY,
     PSA_DRAWS,
+    PUBLISHED_RESULTS,
+    MoneySummary,
     check_published_claims,
     eskilstuna_preset,
     estimate_study_effects,
-    project_costs,
-    simulate_net,
-    summarize_uncertainty,
+    summarize_money,
     tornado,
     with_effects,
 )
 from analysis.economics.scenario import BANDS, SOURCES, Scenario, validate_scenario
-from analysis.present.texts import format_number, input_label, read_savings, t
+from analysis.present.texts import describe_scenario, format_number, format_probability, input_label, read_money, t
 from analysis.selection import Selection
 from views import calls, display, downloads, roles, state
+from views.person_section import primary_window
 
 SCENARIOS = ("example", "study", "eskilstuna")
 
@@ -32,7 +34,8 @@ def _inputs(scenario: Scenario, lang: str, editable_effects: bool, prefix: str) 
     """Render editable inputs with unit, source and year (keys per scenario); return the edited scenario."""
     with st.expander(t("costs.inputs", lang)):
         values = {}
-        for key in ("home_care_hour", "nursing_home_day", "price_index", "uptake", "duration_years", "discount_rate"):
+        keys = ("home_care_hour", "nursing_home_day", "price_index", "cash_releasing_share", "uptake", "discount_rate")
+        for key in keys:
             src = SOURCES[key]
             values[key] = st.number_input(
                 f"{input_label(key, lang)} ({src.unit}; {src.source}; {src.year})",
@@ -43,7 +46,7 @@ def _inputs(scenario: Scenario, lang: str, editable_effects: bool, prefix: str) 
         cost = st.number_input(
             f"{input_label('intervention_per_participant', lang)} ({SOURCES['intervention_per_participant'].unit}; "
             f"{SOURCES['intervention_per_participant'].source})",
-            value=float(scenario.cost_per_participant()),
+            value=float(scenario.cost_per_participant() / scenario.price_index),
             min_value=0.0,
             key=f"{prefix}_cost",
         )
@@ -67,6 +70,24 @@ def _inputs(scenario: Scenario, lang: str, editable_effects: bool, prefix: str) 
             intervention_per_team_year=None,
             participants_per_team_year=None,
         )
+        timing = {}
+        for key in ("ramp_up_months", "full_effect_months", "waning_months"):
+            src = SOURCES[key]
+            current = getattr(scenario, key)
+            timing[key] = st.number_input(
+                f"{input_label(key, lang)} ({src.unit}; {src.source})",
+                value=None if current is None else float(current),
+                min_value=0.0,
+                key=f"{prefix}_{key}",
+                placeholder=t("costs.none", lang),
+            )
+        changes["ramp_up_months"] = int(timing["ramp_up_months"] or 0)
+        changes["full_effect_months"] = timing["full_effect_months"]
+        changes["waning_months"] = timing["waning_months"]
+        for key in ("unit_cost_cv", "intervention_cost_cv", "uptake_cv"):
+            changes[key] = st.number_input(
+                input_label(key, lang), value=float(getattr(scenario, key)), min_value=0.0, key=f"{prefix}_{key}"
+            )
         if editable_effects:
             changes["hours_per_month"] = {
                 b: st.number_input(
@@ -87,17 +108,17 @@ def _inputs(scenario: Scenario, lang: str, editable_effects: bool, prefix: str) 
     return validate_scenario(replace(scenario, **changes))
 
 
-def _cumulative_chart(projection, yearly: np.ndarray, lang: str) -> go.Figure:
-    """Cumulative discounted net per year with the 2.5–97.5 percentile band of the draws."""
-    years = projection.years["year"].to_numpy()
-    cumulative = np.cumsum(yearly, axis=1)
+def _cumulative_chart(summary: MoneySummary, lang: str) -> go.Figure:
+    """Cumulative undiscounted net per year with the 2.5–97.5 percentile band of the draws."""
+    years = summary.projection.years["year"].to_numpy()
+    cumulative = np.cumsum(summary.yearly_draws, axis=1)
     low, high = np.percentile(cumulative, [2.5, 97.5], axis=0) / 1e6
     fig = go.Figure()
     fig.add_trace(display.ci_ribbon(years, low, high, display.ARM_COLOURS["intervention"]))
     fig.add_trace(
         go.Scatter(
             x=years,
-            y=projection.years["cumulative_net"] / 1e6,
+            y=summary.projection.years["cumulative_net"] / 1e6,
             mode="lines+markers",
             line={"color": display.ARM_COLOURS["intervention"]},
             name=t("col.cumulative_net", lang),
@@ -154,42 +175,51 @@ def render(lang: str) -> None:
         scenario = Scenario()
     if choice == "study":
         display.show_demo_banner(info, lang)
-        estimated = calls.cached(estimate_study_effects, store, info["study"], min(24, info["max_month"] or 0))
+        estimated = calls.cached(estimate_study_effects, store, info["study"], primary_window(store, info))
         draws, intervals = estimated.draws, estimated.intervals
-        scenario = with_effects(scenario, estimated.effects)
+        scenario = with_effects(scenario, estimated)
     scenario = _inputs(scenario, lang, editable_effects=choice != "study", prefix=choice)
 
-    projection = project_costs(scenario)
     bar = st.progress(0.0)
-    yearly = simulate_net(scenario, draws, PSA_DRAWS, progress=lambda f: bar.progress(f))
+    summary = summarize_money(scenario, draws, PSA_DRAWS, progress=lambda f: bar.progress(f))
     bar.empty()
-    summary = summarize_uncertainty(yearly)
-    net = float(projection.years["net"].sum())
-    low, high = summary["net_interval"]
+    projection = summary.projection
+    if choice == "example":
+        st.warning(t("costs.invented", lang))
 
     cols = st.columns(3)
     cols[0].metric(
         t("costs.net", lang, years=scenario.years),
-        f"{format_number(net / 1e6, lang)} {'MSEK' if lang == 'en' else 'Mkr'}",
+        f"{format_number(projection.present_value / 1e6, lang)} {'MSEK' if lang == 'en' else 'Mkr'}",
     )
     payback = projection.payback_month
     cols[1].metric(t("costs.payback", lang), t("costs.months", lang, m=payback) if payback else t("costs.never", lang))
-    cols[2].metric(
-        t("costs.probability", lang), f"{format_number(summary['probability_saves_money'] * 100, lang, 0)} %"
+    probability = format_probability(summary.uncertainty["probability_saves_money"], lang)
+    cols[2].metric(t("costs.probability", lang), probability)
+    for sentence in read_money(summary, lang):
+        st.markdown(sentence)
+    pv0, pv5 = (projection.present_value_sensitivity[rate] / 1e6 for rate in DISCOUNT_SENSITIVITY)
+    st.caption(
+        t(
+            "costs.present_value",
+            lang,
+            pv=format_number(projection.present_value / 1e6, lang),
+            rate=format_number(scenario.discount_rate * 100, lang),
+            pv0=format_number(pv0, lang),
+            pv5=format_number(pv5, lang),
+        )
     )
-    st.markdown(read_savings(scenario.years, net, low, high, summary["probability_saves_money"], lang))
-    if low < 0 < high:
-        st.warning(t("costs.uncertain", lang))
+    st.caption(t("costs.cash", lang, share=format_number(scenario.cash_releasing_share, lang, 2)))
 
     st.subheader(t("costs.cumulative", lang))
     stamp = downloads.page_stamp(
         store,
         Selection(info["study"]),
-        f"{t('methods.costs', lang)}; {t(f'costs.scenario.{choice}', lang)}",
+        f"{t('methods.costs', lang)}; {t(f'costs.scenario.{choice}', lang)}; {describe_scenario(scenario, lang)}",
         roles.suppression_threshold(),
         lang,
     )
-    cumulative = _cumulative_chart(projection, yearly, lang)
+    cumulative = _cumulative_chart(summary, lang)
     downloads.offer_chart(cumulative, "kostnader_kumulativt", stamp, lang, "cumulative")
     table = projection.years.copy()
     downloads.offer_table(
@@ -219,7 +249,7 @@ def render(lang: str) -> None:
         for sv, en in assumptions:
             st.markdown(f"- {en if lang == 'en' else sv}")
         for claim in check_published_claims(scenario):
-            verdict = t("costs.reproduced" if claim["reproduced"] else "costs.not_reproduced", lang)
+            verdict = t("costs.consistent" if claim["consistent"] else "costs.not_consistent", lang)
             value = claim["value"]
             shown = (
                 t("costs.months", lang, m=value)
@@ -231,9 +261,13 @@ def render(lang: str) -> None:
                 lang,
                 value=shown,
                 needed=format_number(claim["needed"], lang, 0),
+                multiple=format_number(claim["effect_multiple"], lang, 2),
             )
             name = t("costs.claim." + claim["claim"], lang)
-            (st.success if claim["reproduced"] else st.warning)(f"{name} {verdict}. {detail}")
+            (st.success if claim["consistent"] else st.warning)(f"{name} {verdict}. {detail}")
+        st.subheader(t("costs.published", lang))
+        for column, (sv, en) in zip(st.columns(len(PUBLISHED_RESULTS)), PUBLISHED_RESULTS, strict=True):
+            column.info(en if lang == "en" else sv)
     st.caption(t("costs.conventions", lang))
 
 

@@ -7,9 +7,7 @@ import streamlit as st
 from analysis.economics.costs import (
     PSA_DRAWS,
     estimate_study_effects,
-    project_costs,
-    simulate_net,
-    summarize_uncertainty,
+    summarize_money,
     with_effects,
 )
 from analysis.economics.scenario import Scenario, unit_costs
@@ -22,12 +20,13 @@ from analysis.present.texts import (
     describe_plan,
     format_number,
     format_p,
+    format_probability,
     read_difference,
+    read_money,
     read_person_interaction,
     read_person_note,
     read_person_outcomes,
     read_placement,
-    read_savings,
     t,
 )
 from analysis.selection import Filters, Selection
@@ -83,23 +82,24 @@ def _placement(store: calls.Store, selection: Selection, threshold: int, lang: s
 def _money(store: calls.Store, info: dict, lang: str) -> None:
     """Slide: net savings, payback and how sure we are, with effects estimated from the study."""
     st.header(t("slides.money", lang))
-    estimated = calls.cached(estimate_study_effects, store, info["study"], min(24, info["max_month"] or 0))
-    scenario = with_effects(Scenario(), estimated.effects)
-    projection = project_costs(scenario)
-    summary = summarize_uncertainty(simulate_net(scenario, estimated.draws, PSA_DRAWS))
-    net = float(projection.years["net"].sum())
-    low, high = summary["net_interval"]
+    estimated = calls.cached(estimate_study_effects, store, info["study"], primary_window(store, info))
+    summary = summarize_money(with_effects(Scenario(), estimated), estimated.draws, PSA_DRAWS)
     cols = st.columns(3)
     unit = "MSEK" if lang == "en" else "Mkr"
-    cols[0].metric(t("costs.net", lang, years=scenario.years), f"{format_number(net / 1e6, lang)} {unit}")
+    projection = summary.projection
+    cols[0].metric(
+        t("costs.net", lang, years=summary.scenario.years),
+        f"{format_number(projection.present_value / 1e6, lang)} {unit}",
+    )
     payback = projection.payback_month
     cols[1].metric(t("costs.payback", lang), t("costs.months", lang, m=payback) if payback else t("costs.never", lang))
     cols[2].metric(
-        t("costs.probability", lang), f"{format_number(summary['probability_saves_money'] * 100, lang, 0)} %"
+        t("costs.probability", lang), format_probability(summary.uncertainty["probability_saves_money"], lang)
     )
-    _big(read_savings(scenario.years, net, low, high, summary["probability_saves_money"], lang))
-    if low < 0 < high:
-        _big(t("costs.uncertain", lang))
+    sentences = read_money(summary, lang)
+    _big(sentences[0])
+    for sentence in sentences[2:]:
+        _big(sentence)
 
 
 def render(lang: str) -> None:

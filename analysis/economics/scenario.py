@@ -26,7 +26,12 @@ class Source:
 SOURCES: dict[str, Source] = {
     "home_care_hour": Source("SEK/timme", "SKL, Årets jämförelse av KPB-nyckeltal (kostnad per brukare)", "2015"),
     "nursing_home_day": Source("SEK/dygn", "SKL, Årets jämförelse av KPB-nyckeltal (kostnad per brukare)", "2015"),
-    "price_index": Source("faktor", "användarens val (1 = 2015 års priser)", "—"),
+    "price_index": Source(
+        "faktor", "användarens val: räknar om alla kostnader (2015 års priser) till ett prisår; 1 = 2015", "—"
+    ),
+    "cash_releasing_share": Source(
+        "andel", "antagande: del av en genomsnittlig (KPB) kostnad som frigörs när timmar eller dygn minskar", "—"
+    ),
     "intervention_per_participant": Source("SEK/deltagare", "antagande: ingen publicerad kostnad för IHR-teamet", "—"),
     "applicants_per_year": Source(
         "personer/år", "antagande: Eskilstunas sökande per åldersgrupp är inte publicerade", "—"
@@ -34,7 +39,10 @@ SOURCES: dict[str, Source] = {
     "uptake": Source("andel", "SKR 2020: 'två tredjedelar av brukarna'", "2020"),
     "duration_years": Source("år", "försökets uppföljning (två år)", "—"),
     "years": Source("år", "användarens val", "—"),
-    "discount_rate": Source("per år", "vanlig praxis i hälsoekonomiska utvärderingar", "—"),
+    "discount_rate": Source("per år", "TLV: 3 % (0 % och 5 % som känslighetsanalys)", "2017"),
+    "ramp_up_months": Source("månader", "insatsen pågår tre månader; ingen besparing under den", "—"),
+    "full_effect_months": Source("månader", "antagande; Samverkansmodellen: effekter avtog efter 18 månader", "—"),
+    "waning_months": Source("månader", "antagande: effekten är borta vid denna månad", "—"),
 }
 
 
@@ -58,14 +66,25 @@ class Scenario:
         default_factory=lambda: {"65-75": -10.0, "76-85": 0.0, "86-95": -20.0}
     )
     duration_years: float = 2.0
+    ramp_up_months: int = 3  # no saving in the first months (the intervention itself)
+    full_effect_months: float | None = None  # full effect until this month (default: duration_years × 12)
+    waning_months: float | None = None  # then a linear decline to none at this month (absent: no waning)
+    cash_releasing_share: float = 1.0  # share of an average (KPB) cost the municipality gets back
     years: int = 5
     discount_rate: float = 0.03
+    unit_cost_cv: float = 0.10  # PSA: coefficient of variation of each unit cost (gamma)
+    intervention_cost_cv: float = 0.25  # PSA: coefficient of variation of the intervention cost (gamma)
+    uptake_cv: float = 0.10  # PSA: coefficient of variation of the uptake (beta)
 
     def cost_per_participant(self) -> float:
-        """Return the intervention cost per participant (direct, or team-year cost / participants per team-year)."""
+        """Return the intervention cost per participant in the price year (direct, or per team-year / participants)."""
         if self.intervention_per_team_year is not None:
-            return self.intervention_per_team_year / self.participants_per_team_year
-        return float(self.intervention_per_participant)
+            return self.intervention_per_team_year / self.participants_per_team_year * self.price_index
+        return float(self.intervention_per_participant) * self.price_index
+
+    def effect_end_months(self) -> float:
+        """Return the month after entry at which the full effect ends (full_effect_months, else the duration)."""
+        return self.full_effect_months if self.full_effect_months is not None else self.duration_years * 12
 
 
 def unit_costs(scenario: Scenario | None = None) -> UnitCosts:
@@ -83,6 +102,7 @@ LAYOUT = {
         "intervention_per_participant": "intervention_per_participant",
         "intervention_per_team_year": "intervention_per_team_year",
         "participants_per_team_year": "participants_per_team_year",
+        "cash_releasing_share": "cash_releasing_share",
     },
     "population": {"applicants_per_year": "applicants_per_year", "uptake": "uptake"},
     "effects": {
@@ -90,9 +110,26 @@ LAYOUT = {
         "hours_per_month": "hours_per_month",
         "nursing_home_days_per_year": "nursing_home_days_per_year",
         "duration_years": "duration_years",
+        "ramp_up_months": "ramp_up_months",
+        "full_effect_months": "full_effect_months",
+        "waning_months": "waning_months",
     },
     "horizon": {"years": "years", "discount_rate": "discount_rate"},
+    "uncertainty": {
+        "unit_cost_cv": "unit_cost_cv",
+        "intervention_cost_cv": "intervention_cost_cv",
+        "uptake_cv": "uptake_cv",
+    },
 }
+
+
+def scenario_dict(scenario: Scenario) -> dict:
+    """Return the scenario as read, in the TOML file's sections and keys (for JSON output and stamps)."""
+    out: dict = {}
+    for section, keys in LAYOUT.items():
+        out[section] = {key: getattr(scenario, name) for key, name in keys.items()}
+    out["costs"]["intervention_per_participant_in_price_year"] = scenario.cost_per_participant()
+    return out
 
 
 def _bad(where: str, value, expected_sv: str, expected_en: str) -> InputError:
@@ -137,9 +174,32 @@ def validate_scenario(scenario: Scenario, where: str = "scenario") -> Scenario:
             f"{where} [effects] nursing_home_days_per_year", s.nursing_home_days_per_year, -366, 366
         ),
         duration_years=_number(f"{where} [effects] duration_years", s.duration_years, 0, 50),
+        ramp_up_months=_number(f"{where} [effects] ramp_up_months", s.ramp_up_months, 0, 120, integer=True),
+        cash_releasing_share=_number(f"{where} [costs] cash_releasing_share", s.cash_releasing_share, 0, 1),
         years=_number(f"{where} [horizon] years", s.years, 1, 50, integer=True),
         discount_rate=_number(f"{where} [horizon] discount_rate", s.discount_rate, 0, 0.5),
+        unit_cost_cv=_number(f"{where} [uncertainty] unit_cost_cv", s.unit_cost_cv, 0, 2),
+        intervention_cost_cv=_number(f"{where} [uncertainty] intervention_cost_cv", s.intervention_cost_cv, 0, 2),
+        uptake_cv=_number(f"{where} [uncertainty] uptake_cv", s.uptake_cv, 0, 1),
     )
+    if s.full_effect_months is not None:
+        full = _number(f"{where} [effects] full_effect_months", s.full_effect_months, 0, 600)
+        checked = replace(checked, full_effect_months=full)
+    if s.waning_months is not None:
+        if s.full_effect_months is None:
+            raise _bad(
+                f"{where} [effects] waning_months",
+                s.waning_months,
+                "full_effect_months också (avtagandet går från den till waning_months)",
+                "full_effect_months as well (the decline runs from it to waning_months)",
+            )
+        low = checked.full_effect_months
+        checked = replace(
+            checked,
+            waning_months=_number(
+                f"{where} [effects] waning_months (≥ full_effect_months {low:g})", s.waning_months, low, 600
+            ),
+        )
     if s.effects_source not in ("manual", "study"):
         raise _bad(f"{where} [effects] source", s.effects_source, "'manual' eller 'study'", "'manual' or 'study'")
     team = (s.intervention_per_team_year, s.participants_per_team_year)

@@ -263,33 +263,50 @@ def _bootstrap_means(values, time, complete, draws: int, rng: np.random.Generato
     return out
 
 
+def _arm_estimates(part: pd.DataFrame, draws: int, seed: int) -> dict:
+    """Return per arm the IPCW means of OUTCOMES and their bootstrap draws (or normal SEs above the limit).
+
+    Per arm: (means, spread), spread a (draws × outcomes) array of resampled means, or a pair (SEs, n) for
+    a normal interval when the group is large, or None when nothing can be resampled. The rng is seeded
+    once per group and drawn in arm order, so every caller with the same seed gets the same resamples.
+    """
+    rng = np.random.default_rng(seed)
+    large = len(part) > BOOTSTRAP_MAX_PEOPLE
+    out = {}
+    for arm in ARMS:
+        sub = part[part["arm"] == arm]
+        values = sub[list(OUTCOMES)].to_numpy(dtype=float)
+        time, complete = sub["time"].to_numpy(), sub["complete"].to_numpy()
+        if len(sub) == 0 or not complete.any():
+            out[arm] = (np.full(len(OUTCOMES), np.nan), None)
+        elif large:  # normal approximation: SE of the weighted mean, weights taken as known
+            weighted = censoring_weights(time, complete)[:, None] * values
+            out[arm] = (
+                _weighted_means(values, time, complete),
+                (weighted.std(axis=0, ddof=1) / np.sqrt(len(sub)), len(sub)),
+            )
+        elif len(sub) >= 2:
+            out[arm] = (_weighted_means(values, time, complete), _bootstrap_means(values, time, complete, draws, rng))
+        else:
+            out[arm] = (_weighted_means(values, time, complete), None)
+    return out
+
+
 def _compare_group(part: pd.DataFrame, costs: UnitCosts, draws: int, seed: int) -> dict:
     """Compute every outcome of one band (or everyone), intervention minus control."""
     part = part.assign(cost=part["hours"] * costs.hour + part["nursing_home_days"] * costs.day)
     row: dict = {}
-    means, boot = {}, {}
-    rng = np.random.default_rng(seed)
-    large = len(part) > BOOTSTRAP_MAX_PEOPLE
     for arm in ARMS:
         sub = part[part["arm"] == arm]
         row[f"n_{arm}"] = len(sub)
         row[f"deaths_{arm}"] = int(sub["died"].sum())
         row[f"censored_{arm}"] = int((~sub["complete"]).sum())
         row[f"ended_at_placement_{arm}"] = int(sub["ended_at_placement"].sum())
-        values = sub[list(OUTCOMES)].to_numpy(dtype=float)
-        time, complete = sub["time"].to_numpy(), sub["complete"].to_numpy()
-        if len(sub) == 0 or not complete.any():
-            means[arm] = np.full(len(OUTCOMES), np.nan)
-            boot[arm] = None
-        else:
-            means[arm] = _weighted_means(values, time, complete)
-            if large:  # normal approximation: SE of the weighted mean, weights taken as known
-                weighted = censoring_weights(time, complete)[:, None] * values
-                boot[arm] = (weighted.std(axis=0, ddof=1) / np.sqrt(len(sub)), len(sub))
-            elif len(sub) >= 2:
-                boot[arm] = _bootstrap_means(values, time, complete, draws, rng)
-            else:
-                boot[arm] = None
+    estimates = _arm_estimates(part, draws, seed)
+    means = {arm: estimates[arm][0] for arm in ARMS}
+    boot = {arm: estimates[arm][1] for arm in ARMS}
+    large = len(part) > BOOTSTRAP_MAX_PEOPLE
+    for arm in ARMS:
         for k, name in enumerate(OUTCOMES):
             row[f"{name}_{arm}"] = float(means[arm][k])
     for k, name in enumerate(OUTCOMES):
@@ -310,6 +327,52 @@ def _compare_group(part: pd.DataFrame, costs: UnitCosts, draws: int, seed: int) 
     estimable = boot["intervention"] is not None and boot["control"] is not None
     row["interval_method"] = ("normal" if large else "bootstrap") if estimable else None
     return row
+
+
+def draw_person_differences(
+    con: db.Connection, selection: Selection, draws: int = BOOTSTRAP_DRAWS, seed: int = SEED
+) -> dict[str, dict]:
+    """Return per band and 'all' the hours and nursing-home-day differences per randomized person with their draws.
+
+    The draws are the resamples behind compare_person_outcomes' intervals (same seed: the same people
+    drawn), so money computed from them carries the same uncertainty; hours and days come from the same
+    resample, keeping their correlation. Above BOOTSTRAP_MAX_PEOPLE per group the draws are normal with
+    the SEs of the intervals (their correlation then ignored).
+
+    Parameters
+    ----------
+    con : Connection
+        An open store.
+    selection : Selection
+        Study, filters and bands; month: the window K.
+    draws : int
+        Resamples (as compare_person_outcomes).
+    seed : int
+        Seed (as compare_person_outcomes).
+
+    Returns
+    -------
+    dict
+        label -> {"hours": difference, "nursing_home_days": difference, "draws": (draws × 2) array or None}.
+
+    """
+    people = load_person_outcomes(con, selection).assign(cost=0.0)
+    columns = [OUTCOMES.index("hours"), OUTCOMES.index("nursing_home_days")]
+    out = {}
+    for i, label in enumerate([b.label for b in selection.bands] + [ALL]):
+        part = people if label == ALL else people[people["age_band"] == label]
+        estimates = _arm_estimates(part, draws, seed + i)
+        (mean_i, boot_i), (mean_c, boot_c) = estimates["intervention"], estimates["control"]
+        diff = mean_i[columns] - mean_c[columns]
+        spread = None
+        if boot_i is not None and boot_c is not None:
+            if isinstance(boot_i, tuple):
+                se = np.hypot(boot_i[0][columns], boot_c[0][columns])
+                spread = np.random.default_rng((seed + i, 2)).normal(diff, se, (draws, 2))
+            else:
+                spread = boot_i[:, columns] - boot_c[:, columns]
+        out[label] = {"hours": float(diff[0]), "nursing_home_days": float(diff[1]), "draws": spread}
+    return out
 
 
 ADJUSTED = ("difference", "ci_low", "ci_high", "se")

@@ -10,12 +10,8 @@ from typing import BinaryIO
 
 from analysis.economics.costs import (
     PSA_DRAWS,
-    draw_effects,
-    estimate_effects,
-    load_effect_data,
-    project_costs,
-    simulate_net,
-    summarize_uncertainty,
+    estimate_study_effects,
+    summarize_money,
     with_effects,
 )
 from analysis.economics.scenario import Scenario, unit_costs
@@ -30,10 +26,10 @@ from analysis.present.texts import (
     describe_plan,
     format_p,
     read_difference,
+    read_money,
     read_person_interaction,
     read_person_outcomes,
     read_placement,
-    read_savings,
     t,
 )
 from analysis.selection import Filters, Selection
@@ -120,19 +116,8 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
             ],
         )
     )
-    data = load_effect_data(con, study, min(24, info["max_month"] or 0))
-    scenario = with_effects(Scenario(), estimate_effects(data))
-    projection = project_costs(scenario)
-    summary = summarize_uncertainty(simulate_net(scenario, draw_effects(data, PSA_DRAWS), PSA_DRAWS))
-    net = float(projection.years["net"].sum())
-    low, high = summary["net_interval"]
-    money = [read_savings(scenario.years, net, low, high, summary["probability_saves_money"], lang)]
-    payback = projection.payback_month
-    money.append(
-        f"{t('costs.payback', lang)}: {t('costs.months', lang, m=payback) if payback else t('costs.never', lang)}."
-    )
-    if low < 0 < high:
-        money.append(t("costs.uncertain", lang))
+    estimated = estimate_study_effects(con, study, window.month)
+    money = read_money(summarize_money(with_effects(Scenario(), estimated), estimated.draws, PSA_DRAWS), lang)
     slides.append(Slide(t("slides.money", lang), money))
     methods = (
         "per randomiserad person (IPCW, bootstrap); timmar bland dem som bor kvar hemma (Welch); Aalen–Johansen, "

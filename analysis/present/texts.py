@@ -166,41 +166,85 @@ TEXTS: dict[str, tuple[str, str]] = {
     "costs.scenario.study": ("Effekter från studien", "Effects from the study"),
     "costs.scenario.eskilstuna": ("Eskilstuna som publicerat", "Eskilstuna as published"),
     "costs.inputs": ("Antaganden (enhet, källa, år)", "Inputs (unit, source, year)"),
-    "costs.net": ("Nettobesparing på {years} år", "Net savings over {years} years"),
+    "costs.net": ("Nettobesparing på {years} år, nuvärde", "Net savings over {years} years, present value"),
     "costs.payback": ("Betalat sig efter", "Paid for itself after"),
     "costs.months": ("{m} månader", "{m} months"),
     "costs.never": ("inte inom perioden", "not within the horizon"),
     "costs.probability": ("Sannolikhet att spara pengar", "Probability of saving money"),
     "costs.cumulative": (
-        "Ackumulerad nettobesparing (diskonterad) med 95 % osäkerhetsintervall",
-        "Cumulative net savings (discounted) with 95% uncertainty interval",
+        "Ackumulerad nettobesparing (odiskonterad, som i en budget) med 95 % osäkerhetsintervall",
+        "Cumulative net savings (undiscounted, as in a budget) with 95% uncertainty interval",
+    ),
+    "costs.present_value": (
+        "Nuvärde av nettot: {pv} Mkr med {rate} % diskonteringsränta ({pv0} Mkr med 0 %, {pv5} Mkr med 5 %).",
+        "Present value of the net: {pv} MSEK at a {rate}% discount rate ({pv0} MSEK at 0%, {pv5} MSEK at 5%).",
+    ),
+    "costs.invented": (
+        "Exempel med påhittade siffror: resultatet visar hur modellen räknar, inte vad insatsen ger.",
+        "Example with invented numbers: the result shows how the model computes, not what the intervention gives.",
+    ),
+    "costs.cash": (
+        "En genomsnittlig kostnad (KPB, per beviljad timme och per dygn) överskattar de pengar kommunen faktiskt får "
+        "tillbaka när timmar eller dygn minskar; andelen som frigörs är satt till {share}.",
+        "An average cost (KPB, per granted hour and per day) overstates the cash a municipality gets back when hours "
+        "or days fall; the cash-releasing share is set to {share}.",
+    ),
+    "costs.published": ("Publicerade resultat och påståenden, med källa", "Published results and claims, with sources"),
+    "costs.drivers.study": (
+        "effekterna per randomiserad person från studien (bootstrap), enhetskostnader ±{unit} %, insatsens kostnad "
+        "±{cost} % och andel som deltar ±{uptake} % (variationskoefficienter)",
+        "the effects per randomized person from the study (bootstrap), unit costs ±{unit}%, the intervention cost "
+        "±{cost}% and the uptake ±{uptake}% (coefficients of variation)",
+    ),
+    "costs.drivers.manual": (
+        "inskrivna effekter hålls fasta (deras osäkerhet ingår inte), enhetskostnader ±{unit} %, insatsens "
+        "kostnad ±{cost} % och andel som deltar ±{uptake} % (variationskoefficienter)",
+        "typed-in effects held fixed (their uncertainty is not included), unit costs ±{unit}%, the intervention "
+        "cost ±{cost}% and the uptake ±{uptake}% (coefficients of variation)",
     ),
     "costs.tornado": ("Vad betyder mest? Envägs känslighetsanalys", "What matters most? One-way sensitivity"),
     "costs.tornado_note": (
-        "Nettot när ett antagande i taget sätts till sitt låga och höga värde (effekter från studien: 95 % "
-        "intervall; annars ±25 %).",
-        "Net savings with one input at a time at its low and high value (effects from the study: 95% interval; "
-        "otherwise ±25%).",
+        "Nuvärdet när ett antagande i taget sätts till ändarna av ett intervall som betyder något: effekter från "
+        "studien sitt 95 % intervall, inskrivna effekter 0 mot värdet; kostnader och deltagande sitt 95 % "
+        "intervall i osäkerhetsanalysen; diskontering 0 och 5 %; effektens varaktighet: full i 6 månader och "
+        "borta 12 månader senare mot scenariots. Prisindex är en konvention och varieras inte.",
+        "Present value with one input at a time at the ends of a range that means something: effects from the "
+        "study their 95% interval, typed-in effects 0 against the value; costs and uptake the 95% interval of the "
+        "uncertainty analysis; discounting 0 and 5%; effect duration: full for 6 months and gone 12 months later "
+        "against the scenario's. The price index is a convention and is not varied.",
     ),
     "costs.sentence": (
-        "Under {years} år ger insatsen {net} Mkr i nettobesparing (95 % intervall {low} till {high} Mkr). "
-        "Sannolikheten att den sparar pengar är {p} %.",
-        "Over {years} years the intervention gives {net} MSEK in net savings (95% interval {low} to {high} MSEK). "
-        "The probability that it saves money is {p}%.",
+        "Under {years} år ger insatsen {net} Mkr i nettobesparing, i nuvärde (95 % intervall {low} till {high} "
+        "Mkr). Sannolikheten att den sparar pengar är {p}, givet antagandena: {drivers}.",
+        "Over {years} years the intervention gives {net} MSEK in net savings, as a present value (95% interval "
+        "{low} to {high} MSEK). The probability that it saves money is {p}, given the assumptions: {drivers}.",
     ),
+    "probability.above": ("mer än {p} %", "more than {p}%"),
+    "probability.below": ("mindre än {p} %", "less than {p}%"),
+    "probability.value": ("{p} %", "{p}%"),
     "costs.uncertain": (
         "Intervallet rymmer både besparing och förlust: det är osäkert om insatsen sparar pengar.",
         "The interval includes both savings and losses: it is uncertain whether the intervention saves money.",
     ),
     "costs.conventions": (
-        "Varje års deltagare börjar vid årets början; insatsens kostnad faller det året; effekterna gäller fullt "
-        "under den angivna tiden inom perioden; år 1 diskonteras inte och år t delas med (1 + ränta)^(t − 1); "
-        "besparingar är positiva tal. Osäkerhet: effekterna dras med bootstrap av försökets personer (eller hålls "
-        "fasta när de är inskrivna), kostnaderna ±25 % (triangelfördelning), 10 000 dragningar, fast frö.",
-        "Each year's participants start at the start of the year; the intervention cost falls in that year; effects "
-        "apply in full for the stated time within the horizon; year 1 is not discounted and year t is divided by "
-        "(1 + rate)^(t − 1); savings are positive. Uncertainty: effects bootstrapped from the trial's people (or "
-        "fixed when typed in), costs ±25% (triangular), 10,000 draws, fixed seed.",
+        "Budgetpåverkan som ISPOR redovisar den: årsraderna är odiskonterade; nuvärdet diskonterar år t med "
+        "(1 + ränta)^(t − 1) (3 %, med 0 och 5 % som känslighet, TLV). Varje års deltagare börjar vid årets början "
+        "och insatsens kostnad faller då; ingen besparing under insatsmånaderna, sedan full effekt under den "
+        "angivna tiden och, om angivet, ett linjärt avtagande. Effekter gäller per deltagare (per randomiserad "
+        "person: döda och flyttade räknas). Effekter från studien: skillnaden per randomiserad person under "
+        "studiens fönster, jämnt fördelad över det; efter fönstret ingen effekt om scenariot inte säger annat. "
+        "Återbetalning: första månad då det odiskonterade ackumulerade nettot är ≥ 0. Alla kostnader räknas om "
+        "med prisindex till samma prisår. Osäkerhet: 10 000 dragningar, fast frö; kostnader gamma, deltagande "
+        "beta, effekter från studien med bootstrap (samma omdragningar som utfallen per person).",
+        "Budget impact as ISPOR reports it: yearly rows are undiscounted; the present value discounts year t by "
+        "(1 + rate)^(t − 1) (3%, with 0 and 5% as sensitivity, TLV). Each year's participants start at the start "
+        "of the year and the intervention cost falls then; no saving during the intervention months, then the full "
+        "effect for the stated time and, if given, a linear decline. Effects are per participant (per randomized "
+        "person: deaths and moves count). Effects from the study: the difference per randomized person over the "
+        "study's window, spread evenly over it; after the window no effect unless the scenario says so. Payback: "
+        "the first month the undiscounted cumulative net is ≥ 0. Every cost is brought to one price year by the "
+        "price index. Uncertainty: 10,000 draws, fixed seed; costs gamma, uptake beta, effects from the study "
+        "bootstrapped (the same resamples as the per-person outcomes).",
     ),
     "costs.assumptions": ("Antaganden i det förinställda scenariot", "Assumptions of the preset"),
     "costs.claim.payback_one_year": (
@@ -211,12 +255,19 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Påståendet 'cirka 80 Mkr per år på sikt'",
         "The claim 'about 80 MSEK a year in the long run'",
     ),
-    "costs.reproduced": ("återskapas med dessa antaganden", "is reproduced with these assumptions"),
-    "costs.not_reproduced": ("återskapas inte med dessa antaganden", "is not reproduced with these assumptions"),
-    "costs.claim_detail.payback_one_year": ("Beräknad återbetalning: {value}.", "Computed payback: {value}."),
+    "costs.consistent": ("stämmer med dessa antaganden", "is consistent with these assumptions"),
+    "costs.not_consistent": ("stämmer bara om något av följande gäller", "is consistent only if one of these holds"),
+    "costs.claim_detail.payback_one_year": (
+        "Beräknad återbetalning för en årskull: {value}. Gränsvärden: insatsen kostar högst {needed} kr per "
+        "deltagare, eller effekterna är {multiple} gånger så stora.",
+        "Computed payback for one cohort: {value}. Break-even: the intervention costs at most {needed} SEK per "
+        "participant, or the effects are {multiple} times as large.",
+    ),
     "costs.claim_detail.80_msek_a_year": (
-        "Beräknat: {value} kr per år; för 80 Mkr krävs cirka {needed} sökande per år med samma fördelning.",
-        "Computed: {value} SEK a year; 80 MSEK needs about {needed} applicants a year in the same split.",
+        "Beräknat: {value} kr per år när alla årskullar är igång. Gränsvärden för 80 Mkr: cirka {needed} sökande "
+        "per år med samma fördelning, eller {multiple} gånger så stora effekter.",
+        "Computed: {value} SEK a year with every cohort under way. Break-even for 80 MSEK: about {needed} "
+        "applicants a year in the same split, or effects {multiple} times as large.",
     ),
     "col.year": ("År", "Year"),
     "col.participants": ("Deltagare", "Participants"),
@@ -414,6 +465,29 @@ TEXTS: dict[str, tuple[str, str]] = {
     "input.home_care_hour": ("Kostnad per hemtjänsttimme", "Cost per home-care hour"),
     "input.nursing_home_day": ("Kostnad per dygn på särskilt boende", "Cost per nursing-home day"),
     "input.price_index": ("Prisindex", "Price index"),
+    "input.cash_releasing_share": ("Andel av kostnaden som frigörs", "Cash-releasing share"),
+    "input.ramp_up_months": ("Månader utan besparing (insatsen)", "Months without saving (the intervention)"),
+    "input.full_effect_months": ("Full effekt till månad", "Full effect until month"),
+    "input.waning_months": ("Effekten borta vid månad", "Effect gone by month"),
+    "input.waning": ("Effektens varaktighet (månader med full effekt)", "Effect duration (months of full effect)"),
+    "input.unit_cost_cv": ("Osäkerhet i enhetskostnader (variationskoefficient)", "Unit-cost uncertainty (CV)"),
+    "input.intervention_cost_cv": (
+        "Osäkerhet i insatsens kostnad (variationskoefficient)",
+        "Intervention-cost uncertainty (CV)",
+    ),
+    "input.uptake_cv": ("Osäkerhet i andel som deltar (variationskoefficient)", "Uptake uncertainty (CV)"),
+    "costs.none": ("ingen", "none"),
+    "costs.scenario_line": (
+        "Scenario: effekter {source}; timme {hour} kr, dygn {day} kr (prisindex {index}, frigörs {share}); insats "
+        "{cost} kr/deltagare; deltagande {uptake}; sökande/år {applicants}; timmar/månad {hours}; dygn/år {days}; "
+        "utan besparing {ramp} mån, full effekt till mån {full}, borta vid mån {waning}; {years} år; ränta {rate} %",
+        "Scenario: effects {source}; hour {hour} SEK, day {day} SEK (price index {index}, cash share {share}); "
+        "intervention {cost} SEK/participant; uptake {uptake}; applicants/year {applicants}; hours/month {hours}; "
+        "days/year {days}; no saving {ramp} mo, full effect to month {full}, gone by month {waning}; {years} years; "
+        "rate {rate}%",
+    ),
+    "costs.source.manual": ("inskrivna", "typed in"),
+    "costs.source.study": ("från studien", "from the study"),
     "input.uptake": ("Andel som deltar", "Uptake"),
     "input.duration_years": ("Effektens varaktighet (år)", "Duration of the effect (years)"),
     "input.discount_rate": ("Diskonteringsränta", "Discount rate"),
@@ -830,17 +904,77 @@ def describe_plan(plan, lang: str = "sv") -> str:
     return text
 
 
-def read_savings(years: int, net: float, low: float, high: float, probability: float, lang: str = "sv") -> str:
-    """Say the net saving in million kronor with its 95% interval and the probability that it saves money."""
+def describe_scenario(scenario, lang: str = "sv") -> str:
+    """Say every input of a cost scenario on one line (for the stamp of every export)."""
+
+    def per_band(values: dict, decimals: int) -> str:
+        return "/".join(format_number(values[b], lang, decimals) for b in sorted(values))
+
+    waning = scenario.waning_months
     return t(
-        "costs.sentence",
+        "costs.scenario_line",
         lang,
-        years=years,
-        net=format_number(net / 1e6, lang),
-        low=format_number(low / 1e6, lang),
-        high=format_number(high / 1e6, lang),
-        p=format_number(probability * 100, lang, 0),
+        source=t(f"costs.source.{scenario.effects_source}", lang),
+        hour=format_number(scenario.home_care_hour, lang, 0),
+        day=format_number(scenario.nursing_home_day, lang, 0),
+        index=format_number(scenario.price_index, lang, 3),
+        share=format_number(scenario.cash_releasing_share, lang, 2),
+        cost=format_number(scenario.cost_per_participant() / scenario.price_index, lang, 0),
+        uptake=format_number(scenario.uptake, lang, 2),
+        applicants=per_band(scenario.applicants_per_year, 0),
+        hours=per_band(scenario.hours_per_month, 2),
+        days=per_band(scenario.nursing_home_days_per_year, 2),
+        ramp=scenario.ramp_up_months,
+        full=format_number(scenario.effect_end_months(), lang, 1),
+        waning=t("costs.none", lang) if waning is None else format_number(waning, lang, 1),
+        years=scenario.years,
+        rate=format_number(scenario.discount_rate * 100, lang, 1),
     )
+
+
+def format_probability(probability: float, lang: str = "sv") -> str:
+    """Return a probability in per cent for people: 'mer än 99 %' above 0.99, 'mindre än 1 %' below 0.01."""
+    if probability > 0.99:
+        return t("probability.above", lang, p=99)
+    if probability < 0.01:
+        return t("probability.below", lang, p=1)
+    return t("probability.value", lang, p=format_number(probability * 100, lang, 0))
+
+
+def read_money(summary, lang: str = "sv") -> list[str]:
+    """Say a MoneySummary for people: net present value with interval and probability, payback, doubt.
+
+    The probability names the assumptions that drive it; an example scenario's numbers are said to be
+    invented first.
+    """
+    scenario, projection, uncertainty = summary.scenario, summary.projection, summary.uncertainty
+    low, high = uncertainty["net_interval"]
+    drivers = t(
+        "costs.drivers.study" if scenario.effects_source == "study" else "costs.drivers.manual",
+        lang,
+        unit=format_number(scenario.unit_cost_cv * 100, lang, 0),
+        cost=format_number(scenario.intervention_cost_cv * 100, lang, 0),
+        uptake=format_number(scenario.uptake_cv * 100, lang, 0),
+    )
+    out = [
+        t(
+            "costs.sentence",
+            lang,
+            years=scenario.years,
+            net=format_number(projection.present_value / 1e6, lang),
+            low=format_number(low / 1e6, lang),
+            high=format_number(high / 1e6, lang),
+            p=format_probability(uncertainty["probability_saves_money"], lang),
+            drivers=drivers,
+        )
+    ]
+    payback = projection.payback_month
+    out.append(
+        f"{t('costs.payback', lang)}: {t('costs.months', lang, m=payback) if payback else t('costs.never', lang)}."
+    )
+    if low < 0 < high:
+        out.append(t("costs.uncertain", lang))
+    return out
 
 
 def input_label(name: str, lang: str = "sv") -> str:
