@@ -1,4 +1,5 @@
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -6,7 +7,9 @@ from conftest import frame, hours_frame, person, write_tiny_store
 from streamlit.testing.v1 import AppTest
 
 from analysis.demo import DemoSpec, build_demo_store
-from analysis.present.texts import t
+from analysis.economics.costs import project_costs
+from analysis.economics.scenario import Scenario
+from analysis.present.texts import format_number, t
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 
@@ -228,8 +231,14 @@ def test_costs_page_runs_every_scenario(store, lang):
         assert len(at.metric) == 3
     at.number_input(key="example_uptake").set_value(0.5).run()
     assert not at.exception and not at.error
-    # Net savings are proportional to uptake: 287.91 MSEK at 0.67 (test_costs arithmetic) → 214.86 at 0.5.
-    assert at.metric[0].value == ("214.9 MSEK" if lang else "214,9 Mkr")
+    # The metric is the present value of the example at uptake 0.5, as the analysis computes it.
+    expected = project_costs(replace(Scenario(), uptake=0.5)).present_value / 1e6
+    assert at.metric[0].value == f"{format_number(expected, lang or 'sv')} {'MSEK' if lang else 'Mkr'}"
+    assert any("invented numbers" in w.value or "påhittade siffror" in w.value for w in at.warning)
+    assert "100 %" not in at.metric[2].value and "100%" not in at.metric[2].value
+    at.sidebar.radio(key="scenario").set_value("eskilstuna").run()
+    published = " ".join(i.value for i in at.info)
+    assert "237" in published and "SKR 2020" in published  # the peer-reviewed trial beside the claims
 
 
 def test_share_link_reproduces_the_view(store):

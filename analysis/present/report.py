@@ -84,10 +84,10 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
     threshold = int(get_setting("suppression_threshold"))
     month = min(int(get_setting("default_month")), info["max_month"] or 0)
     selection = Selection(study, Filters(), bands, month)
-    window = selection.at(max(1, min(plan.window_months, info["max_month"] or 1)))  # the primary analysis
-    person = compare_person_outcomes(con, window, unit_costs(), covariates=plan.covariates)
+    primary = selection.at(max(1, min(plan.window_months, info["max_month"] or 1)))  # the primary analysis
+    person = compare_person_outcomes(con, primary, unit_costs(), covariates=plan.covariates)
     shown = hide_outcome_rows(person.groups, threshold)
-    person_sentences = read_person_outcomes(shown, window.month, lang, plan)
+    person_sentences = read_person_outcomes(shown, primary.month, lang, plan)
     person_sentences.append(read_person_interaction(person.interaction, lang))
     hours = compare_hours(con, selection)
     sentences = [
@@ -103,7 +103,7 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
             p=format_p(p, lang, relation=True),
         )
     )
-    slides = [Slide(t("slides.person", lang, months=window.month), person_sentences)]
+    slides = [Slide(t("slides.person", lang, months=primary.month), person_sentences)]
     slides.append(Slide(t("slides.hours", lang, month=month), sentences))
     window = max(month, 1)
     placement = analyze_placement(con, selection.at(window))
@@ -116,7 +116,7 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
             ],
         )
     )
-    estimated = estimate_study_effects(con, study, window.month)
+    estimated = estimate_study_effects(con, study, primary.month)
     money = read_money(summarize_money(with_effects(Scenario(), estimated), estimated.draws, PSA_DRAWS), lang)
     slides.append(Slide(t("slides.money", lang), money))
     methods = (
