@@ -18,8 +18,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from analysis.economics.cohort import estimate_cohort_parameters, project_cohort
 from analysis.economics.scenario import BANDS, Scenario, unit_costs
-from analysis.outcomes.per_person import BOOTSTRAP_DRAWS, draw_person_differences
+from analysis.outcomes.per_person import BOOTSTRAP_DRAWS, UnitCosts, draw_person_differences
 from analysis.selection import Filters, Selection, parse_band_edges
 from analysis.store import db
 
@@ -45,14 +46,13 @@ def effect_profile(scenario: Scenario, months: int) -> np.ndarray:
     return profile
 
 
-def _cohort_months(scenario: Scenario) -> np.ndarray:
-    """Return per calendar month of the horizon the months of full effect of all cohorts per yearly entrant."""
-    horizon = 12 * scenario.years
-    profile = effect_profile(scenario, horizon)
+def _by_calendar(per_entrant: np.ndarray, years: int) -> np.ndarray:
+    """Return per calendar month of the horizon the sum over yearly cohorts of a per-entrant monthly series."""
+    horizon = 12 * years
     total = np.zeros(horizon)
-    for cohort in range(scenario.years):
+    for cohort in range(years):
         start = 12 * cohort
-        total[start:] += profile[: horizon - start]
+        total[start:] += per_entrant[: horizon - start]
     return total
 
 
@@ -61,14 +61,52 @@ def _participants(scenario: Scenario) -> dict[str, float]:
     return {band: scenario.applicants_per_year[band] * scenario.uptake for band in BANDS}
 
 
-def _monthly_savings(scenario: Scenario) -> tuple[float, float]:
-    """Return (home-care SEK, nursing-home SEK) saved per month of full effect by one year's participants."""
+@dataclass(frozen=True)
+class _Effects:
+    """A participant's effect per month since entry, split in two.
+
+    ``rate_share``: the share of the scenario's effect rates that applies; ``extra``: for study effects,
+    per band the hours and nursing-home days saved per participant beyond the window by the cohort
+    model (band -> (hours, days)); empty otherwise.
+    """
+
+    rate_share: np.ndarray
+    extra: dict
+
+
+def _effects(scenario: Scenario, months: int) -> _Effects:
+    """Split a participant's effect over the months since entry into the rate part and the cohort model part."""
+    profile = effect_profile(scenario, months)
+    if scenario.cohort is None or scenario.study_window_months is None:
+        return _Effects(profile, {})
+    window = int(scenario.study_window_months)
+    inside = profile * (np.arange(months) < window)
+    full = max(scenario.effect_end_months(), float(window))
+    extra = {}
+    for band in BANDS:
+        model = project_cohort(scenario.cohort, band, months, UnitCosts(1.0, 1.0), full, scenario.waning_months)
+        hours = model["saving_home_care"].to_numpy().copy()  # at 1 SEK an hour and a day: hours and days saved
+        days = model["saving_nursing_home"].to_numpy().copy()
+        hours[:window] = 0.0
+        days[:window] = 0.0
+        extra[band] = (hours, days)
+    return _Effects(inside, extra)
+
+
+def _entrant_savings(scenario: Scenario, months: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return (home-care, nursing-home) SEK saved per month since entry by one year's participants."""
+    effects = _effects(scenario, months)
     people = _participants(scenario)
     price = unit_costs(scenario)
-    share = scenario.cash_releasing_share
-    home = sum(-scenario.hours_per_month[b] * price.hour * people[b] for b in BANDS) * share
-    nursing = sum(-scenario.nursing_home_days_per_year[b] / 12 * price.day * people[b] for b in BANDS) * share
-    return home, nursing
+    home, nursing = np.zeros(months), np.zeros(months)
+    for band in BANDS:
+        home += people[band] * -scenario.hours_per_month[band] * price.hour * effects.rate_share
+        nursing += people[band] * -scenario.nursing_home_days_per_year[band] / 12 * price.day * effects.rate_share
+        if band in effects.extra:
+            hours, days = effects.extra[band]
+            home += people[band] * hours * price.hour
+            nursing += people[band] * days * price.day
+    return home * scenario.cash_releasing_share, nursing * scenario.cash_releasing_share
 
 
 def present_value(yearly_net: np.ndarray, rate: float) -> np.ndarray:
@@ -138,11 +176,10 @@ def project_costs(scenario: Scenario) -> CostProjection:
     horizon = 12 * scenario.years
     participants = sum(_participants(scenario).values())
     cost = participants * scenario.cost_per_participant()
-    home, nursing = _monthly_savings(scenario)
-    cohorts = _cohort_months(scenario)
+    home, nursing = _entrant_savings(scenario, horizon)
     monthly_cost = np.zeros(horizon)
     monthly_cost[::12] = cost
-    monthly_home, monthly_nursing = home * cohorts, nursing * cohorts
+    monthly_home, monthly_nursing = _by_calendar(home, scenario.years), _by_calendar(nursing, scenario.years)
     frame = pd.DataFrame(
         {
             "year": np.arange(1, scenario.years + 1),
@@ -154,7 +191,7 @@ def project_costs(scenario: Scenario) -> CostProjection:
     )
     frame["net"] = frame["home_care_savings"] + frame["nursing_home_savings"] - frame["intervention_cost"]
     frame["cumulative_net"] = frame["net"].cumsum()
-    one = effect_profile(scenario, horizon) * (home + nursing)
+    one = home + nursing
     one[0] -= cost
     net = frame["net"].to_numpy()
     return CostProjection(
@@ -185,6 +222,7 @@ class StudyEffects:
     draws: dict[str, np.ndarray]  # per band (draws × 2): hours per month, nursing-home days per year
     intervals: pd.DataFrame
     window_months: int
+    cohort: pd.DataFrame  # the three-state cohort model's parameters per band and arm (economics.cohort)
 
 
 def estimate_study_effects(
@@ -229,15 +267,18 @@ def estimate_study_effects(
         )
         spread = got["draws"]
         out[band] = np.full((draws, 2), np.nan) if spread is None else spread / np.array([window, window / 12.0])
-    return StudyEffects(pd.DataFrame(rows), out, effect_intervals(out), window)
+    cohort = estimate_cohort_parameters(con, Selection(study, Filters(), COST_BANDS, window))
+    return StudyEffects(pd.DataFrame(rows), out, effect_intervals(out), window, cohort)
 
 
 def with_effects(scenario: Scenario, effects: StudyEffects) -> Scenario:
-    """Return the scenario with the study's effects: a constant rate over the window, none after unless set.
+    """Return the scenario with the study's effects: a constant rate over the window, the cohort model after it.
 
     The ramp-up is in the study's own figures (the intervention months are inside the window), so it
-    is 0 here; beyond the window the scenario's full_effect_months and waning_months apply when they
-    reach past it, otherwise the effect ends with the window (the study says nothing later).
+    is 0 here. Beyond the window the three-state cohort model carries on from the study's hazards and
+    hours: the intervention's difference ends with the window unless the scenario's full_effect_months
+    and waning_months reach past it, but the people it kept at home (or alive) still differ in what
+    they cost (economics.cohort).
     """
     table = effects.effects.set_index("age_band")
     window = float(effects.window_months)
@@ -252,6 +293,8 @@ def with_effects(scenario: Scenario, effects: StudyEffects) -> Scenario:
         ramp_up_months=0,
         full_effect_months=full,
         waning_months=scenario.waning_months if scenario.waning_months and scenario.waning_months > full else None,
+        study_window_months=effects.window_months,
+        cohort=effects.cohort,
     )
 
 
@@ -336,8 +379,10 @@ def simulate_net(
     day = _gamma(rng, price.day, scenario.unit_cost_cv, n_draws)
     cost = _gamma(rng, scenario.cost_per_participant(), scenario.intervention_cost_cv, n_draws)
     uptake = _beta(rng, scenario.uptake, scenario.uptake_cv, n_draws)
-    cohort_years = _cohort_months(scenario).reshape(-1, 12).sum(axis=1)  # months of full effect per entrant
-    monthly = np.zeros(n_draws)  # saving per month of full effect, per uptake, summed over bands
+    horizon = 12 * scenario.years
+    effects = _effects(scenario, horizon)
+    rate_years = _by_calendar(effects.rate_share, scenario.years).reshape(-1, 12).sum(axis=1)  # per entrant
+    yearly = np.zeros((n_draws, scenario.years))  # savings per uptake, summed over bands
     for i, band in enumerate(BANDS):
         if effect_draws is not None:
             pick = np.arange(n_draws) % len(effect_draws[band])
@@ -345,12 +390,19 @@ def simulate_net(
         else:
             hours = np.full(n_draws, scenario.hours_per_month[band])
             days = np.full(n_draws, scenario.nursing_home_days_per_year[band])
-        monthly += scenario.applicants_per_year[band] * (-hours * hour - days / 12 * day)
+        rate = scenario.applicants_per_year[band] * (-hours * hour - days / 12 * day)
+        yearly += np.outer(rate, rate_years)
+        if band in effects.extra:  # beyond the window: the cohort model at its estimates, costs drawn
+            extra_hours, extra_days = (
+                _by_calendar(v, scenario.years).reshape(-1, 12).sum(axis=1) for v in effects.extra[band]
+            )
+            applicants = scenario.applicants_per_year[band]
+            yearly += applicants * (np.outer(hour, extra_hours) + np.outer(day, extra_days))
         if progress:
             progress((i + 1) / len(BANDS))
-    monthly *= uptake * scenario.cash_releasing_share
+    yearly *= (uptake * scenario.cash_releasing_share)[:, None]
     entrants = uptake * sum(scenario.applicants_per_year.values())
-    return np.outer(monthly, cohort_years) - (entrants * cost)[:, None]
+    return yearly - (entrants * cost)[:, None]
 
 
 def summarize_uncertainty(yearly: np.ndarray, discount_rate: float) -> dict[str, float]:
@@ -415,7 +467,8 @@ def tornado(scenario: Scenario, effect_intervals: pd.DataFrame | None = None) ->
 
     Unit costs, intervention cost and uptake: the 95% interval of their PSA distribution; discount rate
     0% and 5%; effect duration: full effect for 6 months then gone over 12 (the shortest waning
-    scenario) against the scenario as given; effects: their study interval, or typed in, none (0)
+    scenario; for study effects the difference then ends with the window) against an effect that lasts
+    the whole horizon; effects: their study interval, or typed in, none (0)
     against the value. The price index is a convention, not varied.
 
     Returns
@@ -444,9 +497,10 @@ def tornado(scenario: Scenario, effect_intervals: pd.DataFrame | None = None) ->
         replace(scenario, discount_rate=DISCOUNT_SENSITIVITY[1]),
         *DISCOUNT_SENSITIVITY,
     )
-    shortest = WANING_SCENARIOS[0]
+    shortest, horizon = WANING_SCENARIOS[0], 12.0 * scenario.years
     waning = replace(scenario, full_effect_months=float(shortest), waning_months=float(shortest + 12))
-    add("waning", waning, scenario, float(shortest), scenario.effect_end_months())
+    lasting = replace(scenario, full_effect_months=horizon, waning_months=None)
+    add("waning", waning, lasting, float(shortest), horizon)
     per_participant = scenario.cost_per_participant() / scenario.price_index
     lo, hi = _interval(_gamma, per_participant, scenario.intervention_cost_cv)
     direct = {"intervention_per_team_year": None, "participants_per_team_year": None}
@@ -540,15 +594,12 @@ def check_published_claims(scenario: Scenario) -> list[dict]:
         for the claim, other inputs as they are).
 
     """
-    horizon = 12 * scenario.years
-    home, nursing = _monthly_savings(scenario)
+    home, nursing = _entrant_savings(scenario, max(12 * scenario.years, 12))
     participants = sum(_participants(scenario).values())
-    profile = effect_profile(scenario, max(horizon, 12))
-    per_participant_month = (home + nursing) / max(participants, 1e-9)
-    first_year = per_participant_month * profile[:12].sum()  # undiscounted, one participant
+    first_year = (home + nursing)[:12].sum() / max(participants, 1e-9)  # undiscounted, one participant
     cost = scenario.cost_per_participant()
     month = project_costs(scenario).cohort_payback_month
-    yearly = (home + nursing) * profile.sum()  # all cohorts under way: each year's entrants' whole saving
+    yearly = (home + nursing).sum()  # all cohorts under way: each year's entrants' whole saving
     applicants = sum(scenario.applicants_per_year.values())
     per_applicant = yearly / applicants if applicants else 0.0
     return [

@@ -75,6 +75,10 @@ class Scenario:
     unit_cost_cv: float = 0.10  # PSA: coefficient of variation of each unit cost (gamma)
     intervention_cost_cv: float = 0.25  # PSA: coefficient of variation of the intervention cost (gamma)
     uptake_cv: float = 0.10  # PSA: coefficient of variation of the uptake (beta)
+    # Set by with_effects from a study (never read from a file): the window the effects were estimated over
+    # and the three-state cohort model's parameters that carry the money beyond it.
+    study_window_months: int | None = field(default=None, compare=False)
+    cohort: object = field(default=None, compare=False, repr=False)
 
     def cost_per_participant(self) -> float:
         """Return the intervention cost per participant in the price year (direct, or per team-year / participants)."""

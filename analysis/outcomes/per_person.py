@@ -158,7 +158,8 @@ def load_person_outcomes(con: db.Connection, selection: Selection) -> pd.DataFra
         2 death, 0 neither within the observed window: with days_home as its time, the competing-risks
         data of load_placement_data), ended_at_placement (follow-up
         ends on the day of placement: the censoring then depends on the outcome, which the weights cannot
-        mend).
+        mend), months_at_home (follow-up months 1..K the person lived at home and was followed: the
+        months whose hours count).
 
     """
     months = selection.required_month()
@@ -195,13 +196,15 @@ def load_person_outcomes(con: db.Connection, selection: Selection) -> pd.DataFra
                     ELSE 0 END AS nursing_home_days,
                datediff('day', e.r, least(coalesce(e.placed_on, e.x), e.x)) AS days_home,
                e.died, e.complete, datediff('day', e.r, e.x) AS time,
+               greatest(0, least(?::INTEGER, datediff('month', e.m0,
+                   least(coalesce(e.placed_on, e.f), coalesce(e.died_on, e.f), e.f)))) AS months_at_home,
                CASE WHEN e.placed_on IS NOT NULL AND e.placed_on <= e.x THEN 1 WHEN e.died THEN 2 ELSE 0 END
                    AS first_event,
                NOT e.complete AND e.placed_on IS NOT NULL AND e.placed_on = e.f AS ended_at_placement
         FROM ends e LEFT JOIN hours hr USING (person_id)
         ORDER BY e.person_id
     """
-    params = [*band_params, months, selection.study, *cond_params, selection.study, months]
+    params = [*band_params, months, selection.study, *cond_params, selection.study, months, months]
     frame = db.query(con, sql, params)
     for column in ("hours", "nursing_home_days", "days_home", "time"):
         frame[column] = frame[column].astype(float)

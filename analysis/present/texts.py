@@ -207,11 +207,13 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Nuvärdet när ett antagande i taget sätts till ändarna av ett intervall som betyder något: effekter från "
         "studien sitt 95 % intervall, inskrivna effekter 0 mot värdet; kostnader och deltagande sitt 95 % "
         "intervall i osäkerhetsanalysen; diskontering 0 och 5 %; effektens varaktighet: full i 6 månader och "
-        "borta 12 månader senare mot scenariots. Prisindex är en konvention och varieras inte.",
+        "borta 12 månader senare (effekter från studien: slut vid studiens fönster) mot en effekt som varar hela "
+        "perioden. Prisindex är en konvention och varieras inte.",
         "Present value with one input at a time at the ends of a range that means something: effects from the "
         "study their 95% interval, typed-in effects 0 against the value; costs and uptake the 95% interval of the "
         "uncertainty analysis; discounting 0 and 5%; effect duration: full for 6 months and gone 12 months later "
-        "against the scenario's. The price index is a convention and is not varied.",
+        "(effects from the study: ended with the study's window) against an effect lasting the whole horizon. "
+        "The price index is a convention and is not varied.",
     ),
     "costs.sentence": (
         "Under {years} år ger insatsen {net} Mkr i nettobesparing, i nuvärde (95 % intervall {low} till {high} "
@@ -232,7 +234,9 @@ TEXTS: dict[str, tuple[str, str]] = {
         "och insatsens kostnad faller då; ingen besparing under insatsmånaderna, sedan full effekt under den "
         "angivna tiden och, om angivet, ett linjärt avtagande. Effekter gäller per deltagare (per randomiserad "
         "person: döda och flyttade räknas). Effekter från studien: skillnaden per randomiserad person under "
-        "studiens fönster, jämnt fördelad över det; efter fönstret ingen effekt om scenariot inte säger annat. "
+        "studiens fönster, jämnt fördelad över det; efter fönstret en kohortmodell med tre tillstånd (hemma, "
+        "särskilt boende, död) skattad på studien, där insatsens skillnad upphör vid fönstret om scenariot inte "
+        "säger annat. "
         "Återbetalning: första månad då det odiskonterade ackumulerade nettot är ≥ 0. Alla kostnader räknas om "
         "med prisindex till samma prisår. Osäkerhet: 10 000 dragningar, fast frö; kostnader gamma, deltagande "
         "beta, effekter från studien med bootstrap (samma omdragningar som utfallen per person).",
@@ -241,7 +245,9 @@ TEXTS: dict[str, tuple[str, str]] = {
         "of the year and the intervention cost falls then; no saving during the intervention months, then the full "
         "effect for the stated time and, if given, a linear decline. Effects are per participant (per randomized "
         "person: deaths and moves count). Effects from the study: the difference per randomized person over the "
-        "study's window, spread evenly over it; after the window no effect unless the scenario says so. Payback: "
+        "study's window, spread evenly over it; after the window a three-state cohort model (home, nursing home, "
+        "dead) estimated from the study, the intervention's difference ending with the window unless the "
+        "scenario says otherwise. Payback: "
         "the first month the undiscounted cumulative net is ≥ 0. Every cost is brought to one price year by the "
         "price index. Uncertainty: 10,000 draws, fixed seed; costs gamma, uptake beta, effects from the study "
         "bootstrapped (the same resamples as the per-person outcomes).",
