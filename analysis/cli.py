@@ -365,6 +365,8 @@ def _run_costs(args: argparse.Namespace) -> int:
         "net_interval": summary.uncertainty["net_interval"],
         "scenario": scenario_dict(scenario),
     }
+    if not (args.preset or args.scenario):
+        out["note"] = "Exempel med påhittade siffror / example with invented numbers"
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
     else:

@@ -236,6 +236,14 @@ def test_costs_page_runs_every_scenario(store, lang):
     assert at.metric[0].value == f"{format_number(expected, lang or 'sv')} {'MSEK' if lang else 'Mkr'}"
     assert any("invented numbers" in w.value or "påhittade siffror" in w.value for w in at.warning)
     assert "100 %" not in at.metric[2].value and "100%" not in at.metric[2].value
+    assert at.query_params["example_uptake"] in ("0.5", ["0.5"])  # every edited input is in the share link
+    again = AppTest.from_file(APP, default_timeout=60)
+    again.query_params["example_uptake"] = "0.5"
+    if lang:
+        again.query_params["lang"] = lang
+    again.run()
+    again.switch_page("views/costs.py").run()
+    assert again.metric[0].value == at.metric[0].value  # the link reproduces the money
     at.sidebar.radio(key="scenario").set_value("eskilstuna").run()
     published = " ".join(i.value for i in at.info)
     assert "237" in published and "SKR 2020" in published  # the peer-reviewed trial beside the claims

@@ -30,35 +30,36 @@ from views.person_section import primary_window
 SCENARIOS = ("example", "study", "eskilstuna")
 
 
+def _number(prefix: str, key: str, default, label: str, **kwargs):
+    """Render a number input whose value lives in the URL (so a copied link carries every edited input)."""
+    return state.url_widget(st.number_input, f"{prefix}_{key}", default, label, cast=float, **kwargs)
+
+
 def _inputs(scenario: Scenario, lang: str, editable_effects: bool, prefix: str) -> Scenario:
-    """Render editable inputs with unit, source and year (keys per scenario); return the edited scenario."""
+    """Render editable inputs with unit, source and year, bound to the URL; return the edited scenario."""
     with st.expander(t("costs.inputs", lang)):
         values = {}
         keys = ("home_care_hour", "nursing_home_day", "price_index", "cash_releasing_share", "uptake", "discount_rate")
         for key in keys:
             src = SOURCES[key]
-            values[key] = st.number_input(
-                f"{input_label(key, lang)} ({src.unit}; {src.source}; {src.year})",
-                value=float(getattr(scenario, key)),
-                min_value=0.0,
-                key=f"{prefix}_{key}",
-            )
-        cost = st.number_input(
-            f"{input_label('intervention_per_participant', lang)} ({SOURCES['intervention_per_participant'].unit}; "
-            f"{SOURCES['intervention_per_participant'].source})",
-            value=float(scenario.cost_per_participant() / scenario.price_index),
+            label = f"{input_label(key, lang)} ({src.unit}; {src.source}; {src.year})"
+            values[key] = _number(prefix, key, float(getattr(scenario, key)), label, min_value=0.0)
+        src = SOURCES["intervention_per_participant"]
+        cost = _number(
+            prefix,
+            "cost",
+            float(scenario.cost_per_participant() / scenario.price_index),
+            f"{input_label('intervention_per_participant', lang)} ({src.unit}; {src.source})",
             min_value=0.0,
-            key=f"{prefix}_cost",
         )
-        years = st.number_input(
-            input_label("years", lang), value=int(scenario.years), min_value=1, max_value=50, key=f"{prefix}_years"
-        )
+        years = _number(prefix, "years", float(scenario.years), input_label("years", lang), min_value=1.0, step=1.0)
         applicants = {
-            b: st.number_input(
+            b: _number(
+                prefix,
+                f"app_{b}",
+                float(scenario.applicants_per_year[b]),
                 f"{input_label(f'applicants_per_year {b}', lang)} ({SOURCES['applicants_per_year'].source})",
-                value=float(scenario.applicants_per_year[b]),
                 min_value=0.0,
-                key=f"{prefix}_app_{b}",
             )
             for b in BANDS
         }
@@ -74,34 +75,33 @@ def _inputs(scenario: Scenario, lang: str, editable_effects: bool, prefix: str) 
         for key in ("ramp_up_months", "full_effect_months", "waning_months"):
             src = SOURCES[key]
             current = getattr(scenario, key)
-            timing[key] = st.number_input(
+            timing[key] = _number(
+                prefix,
+                key,
+                None if current is None else float(current),
                 f"{input_label(key, lang)} ({src.unit}; {src.source})",
-                value=None if current is None else float(current),
+                value=None,
                 min_value=0.0,
-                key=f"{prefix}_{key}",
                 placeholder=t("costs.none", lang),
             )
         changes["ramp_up_months"] = int(timing["ramp_up_months"] or 0)
         changes["full_effect_months"] = timing["full_effect_months"]
         changes["waning_months"] = timing["waning_months"]
         for key in ("unit_cost_cv", "intervention_cost_cv", "uptake_cv"):
-            changes[key] = st.number_input(
-                input_label(key, lang), value=float(getattr(scenario, key)), min_value=0.0, key=f"{prefix}_{key}"
-            )
+            changes[key] = _number(prefix, key, float(getattr(scenario, key)), input_label(key, lang), min_value=0.0)
         if editable_effects:
             changes["hours_per_month"] = {
-                b: st.number_input(
-                    input_label(f"hours_per_month {b}", lang),
-                    value=float(scenario.hours_per_month[b]),
-                    key=f"{prefix}_h_{b}",
+                b: _number(
+                    prefix, f"h_{b}", float(scenario.hours_per_month[b]), input_label(f"hours_per_month {b}", lang)
                 )
                 for b in BANDS
             }
             changes["nursing_home_days_per_year"] = {
-                b: st.number_input(
+                b: _number(
+                    prefix,
+                    f"d_{b}",
+                    float(scenario.nursing_home_days_per_year[b]),
                     input_label(f"nursing_home_days_per_year {b}", lang),
-                    value=float(scenario.nursing_home_days_per_year[b]),
-                    key=f"{prefix}_d_{b}",
                 )
                 for b in BANDS
             }
