@@ -247,6 +247,7 @@ def test_costs_page_runs_every_scenario(store, lang):
     at.sidebar.radio(key="scenario").set_value("eskilstuna").run()
     published = " ".join(i.value for i in at.info)
     assert "237" in published and "SKR 2020" in published  # the peer-reviewed trial beside the claims
+    assert "Your own study" in published or "Er egen studie" in published  # and the local result
 
 
 def test_share_link_reproduces_the_view(store):

@@ -21,9 +21,21 @@ from analysis.economics.costs import (
     tornado,
     with_effects,
 )
-from analysis.economics.scenario import BANDS, SOURCES, Scenario, validate_scenario
-from analysis.present.texts import describe_scenario, format_number, format_probability, input_label, read_money, t
+from analysis.economics.scenario import BANDS, SOURCES, Scenario, unit_costs, validate_scenario
+from analysis.outcomes.per_person import compare_person_outcomes
+from analysis.present.disclosure import hide_outcome_rows
+from analysis.present.texts import (
+    band_label,
+    describe_scenario,
+    format_number,
+    format_probability,
+    input_label,
+    read_money,
+    read_person_row,
+    t,
+)
 from analysis.selection import Selection
+from analysis.store.studies import load_plan
 from views import calls, display, downloads, roles, state
 from views.person_section import primary_window
 
@@ -153,6 +165,18 @@ def _tornado_chart(table: pd.DataFrame, lang: str) -> go.Figure:
     return fig
 
 
+def _local_result(store: calls.Store, info: dict, lang: str) -> str:
+    """Say the chosen study's own primary result (care cost per randomized person, all ages) beside the claims."""
+    plan = calls.cached(load_plan, store, info["study"])
+    selection = Selection(info["study"], bands=plan.bands, month=primary_window(store, info))
+    result = calls.cached(compare_person_outcomes, store, selection, unit_costs(), covariates=plan.covariates)
+    shown = hide_outcome_rows(result.groups, roles.suppression_threshold())
+    everyone = shown[shown["age_band"] == "all"].iloc[0]
+    title = info.get("title_en" if lang == "en" else "title_sv") or info["study"]
+    sentence = read_person_row(everyone, band_label("all", lang), selection.month, lang, plan)[0]
+    return t("costs.local", lang, study=title, sentence=sentence)
+
+
 def render(lang: str) -> None:
     """Render the costs page."""
     store = calls.open_store(lang)
@@ -266,8 +290,10 @@ def render(lang: str) -> None:
             name = t("costs.claim." + claim["claim"], lang)
             (st.success if claim["consistent"] else st.warning)(f"{name} {verdict}. {detail}")
         st.subheader(t("costs.published", lang))
-        for column, (sv, en) in zip(st.columns(len(PUBLISHED_RESULTS)), PUBLISHED_RESULTS, strict=True):
+        columns = st.columns(len(PUBLISHED_RESULTS) + 1)
+        for column, (sv, en) in zip(columns[:-1], PUBLISHED_RESULTS, strict=True):
             column.info(en if lang == "en" else sv)
+        columns[-1].info(_local_result(store, info, lang))
     st.caption(t("costs.conventions", lang))
 
 

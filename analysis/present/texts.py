@@ -189,6 +189,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "An average cost (KPB, per granted hour and per day) overstates the cash a municipality gets back when hours "
         "or days fall; the cash-releasing share is set to {share}.",
     ),
+    "costs.local": ("Er egen studie ({study}): {sentence}", "Your own study ({study}): {sentence}"),
     "costs.published": ("Publicerade resultat och påståenden, med källa", "Published results and claims, with sources"),
     "costs.drivers.study": (
         "effekterna per randomiserad person från studien (bootstrap), enhetskostnader ±{unit} %, insatsens kostnad "
