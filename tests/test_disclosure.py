@@ -305,3 +305,68 @@ def test_flow_hides_small_parts_and_one_more_not_the_whole_row():
     assert np.isnan(first["died"]) and np.isnan(first["placed"])
     assert shown.iloc[1][["randomized", "at_home", "placed", "died"]].tolist() == [1000, 980, 12, 8]
     assert shown.iloc[2][["randomized", "at_home", "placed", "died", "left_followup"]].isna().all()
+
+
+def test_ci_ribbon_closes_each_run_of_shown_months_on_its_own():
+    # Issue 14: with hidden months the band must not be closed across the gap onto the wrong edge.
+    from views.display import ci_ribbon
+
+    ribbon = ci_ribbon([0, 1, 2, 3, 4], [1, 2, np.nan, 4, 5], [11, 12, np.nan, 14, 15], "#000")
+    assert list(ribbon.x) == [0, 1, 1, 0, None, 3, 4, 4, 3]
+    assert list(ribbon.y) == [11, 12, 2, 1, None, 14, 15, 5, 4]
+    whole = ci_ribbon([0, 1], [1, 2], [3, 4], "#000")
+    assert list(whole.x) == [0, 1, 1, 0] and list(whole.y) == [3, 4, 2, 1]
+    assert list(ci_ribbon([0, 1], [np.nan, np.nan], [np.nan, np.nan], "#000").x or []) == []
+
+
+def test_one_person_outside_the_bands_is_not_given_back_by_all_minus_the_bands(tmp_path):
+    # Issue 14: a 97-year-old is in "all" but in no band; "all" minus the shown bands must not give back that
+    # one person's count, hours, placement or death, in any table built on the same people.
+    from analysis.outcomes.compare import compare_hours
+    from analysis.outcomes.overview import summarize_people
+    from analysis.outcomes.per_person import UnitCosts, compare_person_outcomes
+    from analysis.outcomes.placement import analyze_placement
+    from analysis.present.disclosure import (
+        hide_band_rows,
+        hide_outcome_rows,
+        hide_people_rows,
+        hide_placement_rows,
+    )
+    from analysis.selection import Selection, parse_band_edges
+
+    rows, hours = [], []
+    for i in range(60):
+        arm = "intervention" if i % 2 else "control"
+        age = (66, 78, 90)[i % 3]
+        placed = "2016-09-01" if i % 5 == 0 else None
+        rows.append(person(f"p{i}", arm=arm, age=age, placed=placed))
+        hours += [(f"p{i}", f"2016-{m:02d}", 5.0 + i % 7) for m in range(2, 13)]
+    rows.append(person("old", arm="control", age=97, placed="2016-06-01", died="2016-11-01"))
+    hours += [("old", "2016-02", 57.25)]
+    path = tmp_path / "s.duckdb"
+    write_tiny_store(path, frame(rows), hours_frame(hours))
+    selection = Selection("tiny", bands=parse_band_edges("65,76,86,96"), month=1)
+    con = db.connect(path)
+    tables = {
+        "compare": (hide_band_rows(compare_hours(con, selection).groups, 5), ["n_control", "sum_control"]),
+        "outcomes": (
+            hide_outcome_rows(compare_person_outcomes(con, selection.at(12), UnitCosts(1.0, 1.0), draws=50).groups, 5),
+            ["n_control", "deaths_control"],
+        ),
+        "placement": (
+            hide_placement_rows(analyze_placement(con, selection.at(12)).groups, 5),
+            ["n_control", "placed_control"],
+        ),
+    }
+    people = summarize_people(con, selection)
+    con.close()
+    shown_people = hide_people_rows(people, 5)
+    tables["people"] = (shown_people[shown_people["arm"] == "control"], ["n", "n_placed", "n_died"])
+    for name, (table, columns) in tables.items():
+        total = table[table["age_band"] == "all"]
+        bands = table[table["age_band"] != "all"]
+        for column in [c for c in columns if c in table.columns]:
+            if total[column].isna().any() or bands[column].isna().any():
+                continue  # something is hidden: the subtraction gives no single person back
+            remainder = float(total[column].sum() - bands[column].sum())
+            assert remainder == 0 or remainder >= 5, (name, column, remainder)

@@ -25,11 +25,25 @@ ARM_SYMBOL = {"intervention": "circle", "control": "square"}
 
 
 def ci_ribbon(x, low, high, colour: str, shape: str = "linear") -> go.Scatter:
-    """Return a shaded 95% CI band between low and high over x (no legend entry, no hover)."""
-    x, low, high = np.asarray(x), np.asarray(low), np.asarray(high)
+    """Return a shaded 95% CI band between low and high over x (no legend entry, no hover).
+
+    Hidden or missing points (NaN) break the band: each run of shown points is its own closed shape,
+    upper edge forward and lower edge back, so no piece is closed across a gap onto the wrong edge.
+    """
+    x, low, high = np.asarray(x), np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    shown = np.isfinite(low) & np.isfinite(high)
+    xs: list = []
+    ys: list = []
+    edges = np.flatnonzero(np.diff(np.r_[0, shown.astype(int), 0]))
+    for start, stop in zip(edges[::2], edges[1::2], strict=True):
+        if xs:
+            xs.append(None)
+            ys.append(None)
+        xs.extend([*x[start:stop], *x[start:stop][::-1]])
+        ys.extend([*high[start:stop], *low[start:stop][::-1]])
     return go.Scatter(
-        x=np.concatenate([x, x[::-1]]),
-        y=np.concatenate([high, low[::-1]]),
+        x=xs,
+        y=ys,
         fill="toself",
         fillcolor=colour,
         opacity=0.2,

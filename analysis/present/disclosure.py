@@ -58,12 +58,13 @@ def suppress_small(
     return out
 
 
-def hide_complements(hidden: pd.Series, sizes: pd.Series, is_total: pd.Series) -> pd.Series:
+def hide_complements(hidden: pd.Series, sizes: pd.Series, is_total: pd.Series, unshown: bool = False) -> pd.Series:
     """Secondary suppression: when exactly one part of a shown total is hidden, hide the smallest other part too.
 
     A table that shows a total and all but one of its parts gives the hidden part away by subtraction;
     hiding a second part (the smallest non-empty one shown) closes that; when every other part is empty
-    the total is hidden instead. Apply once per total (e.g. per arm).
+    the total is hidden instead. Apply once per total (e.g. per arm). ``unshown``: the total also holds a
+    few people no row shows (outside every age band); they count as one more hidden part.
 
     Parameters
     ----------
@@ -73,6 +74,8 @@ def hide_complements(hidden: pd.Series, sizes: pd.Series, is_total: pd.Series) -
         The rows' counts (to choose the smallest part).
     is_total : Series of bool
         True on the row that is the sum of the others.
+    unshown : bool
+        The total holds 1 to threshold − 1 people (or events) that no part shows.
 
     Returns
     -------
@@ -83,7 +86,7 @@ def hide_complements(hidden: pd.Series, sizes: pd.Series, is_total: pd.Series) -
     out = hidden.copy()
     parts = ~is_total
     total_shown = bool((~out[is_total]).all()) if is_total.any() else False
-    if total_shown and int(out[parts].sum()) == 1:
+    if total_shown and int(out[parts].sum()) + int(unshown) == 1:
         candidates = sizes[parts & ~out & (sizes > 0)]  # a hidden zero protects nothing: zeros are known
         if len(candidates):
             out[candidates.idxmin()] = True
@@ -188,13 +191,31 @@ def _band_risk(groups: pd.DataFrame, risks: pd.DataFrame | None) -> np.ndarray:
     return _risk_of(groups, either, ["age_band"])
 
 
+def outside_bands(rows: pd.DataFrame, column: str) -> float:
+    """Return how much of a count the 'all' row holds beyond the band rows (people outside every band)."""
+    is_total = rows["age_band"] == "all"
+    if not is_total.any():
+        return 0.0
+    return float(rows.loc[is_total, column].sum() - rows.loc[~is_total, column].fillna(0).sum())
+
+
+def few_outside(rows: pd.DataFrame, columns, threshold: int) -> bool:
+    """Return whether 'all' minus the bands would reveal 1 to threshold − 1 people or events in any column."""
+    return any(0 < outside_bands(rows, column) < threshold for column in columns)
+
+
 def hide_band_rows(groups: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Hide a band row (both arms) when either arm is small or at risk of differencing, plus its complement."""
+    """Hide a band row (both arms) when either arm is small or at risk of differencing, plus its complement.
+
+    People outside every band are in 'all' but in no band row: when they are few, one band is hidden too,
+    so that 'all' minus the shown bands never gives them back.
+    """
     n_min = groups[["n_intervention", "n_control"]].min(axis=1)
     n_max = groups[["n_intervention", "n_control"]].max(axis=1)
     primary = (n_min < threshold) | _band_risk(groups, risks)
     # An empty band hides nobody, so only hidden bands with people need a second hidden band.
-    protect = hide_complements(primary & (n_max > 0), n_min, groups["age_band"] == "all")
+    unshown = few_outside(groups, ["n_intervention", "n_control"], threshold)
+    protect = hide_complements(primary & (n_max > 0), n_min, groups["age_band"] == "all", unshown)
     hidden = primary | protect
     out = groups.copy()
     for column in [c for c in groups.columns if c != "age_band"]:
@@ -213,7 +234,10 @@ def hide_people_rows(people: pd.DataFrame, threshold: int, risks: pd.DataFrame |
         rows = out["arm"] == arm
         sizes = people.loc[rows, "n"]
         # An empty cell hides nobody, so only hidden cells with people need a second hidden cell.
-        protect = hide_complements(out.loc[rows, "suppressed"] & (sizes > 0), sizes, out.loc[rows, "age_band"] == "all")
+        unshown = few_outside(people.loc[rows], ["n", "n_placed", "n_died"], threshold)
+        protect = hide_complements(
+            out.loc[rows, "suppressed"] & (sizes > 0), sizes, out.loc[rows, "age_band"] == "all", unshown
+        )
         hidden = out.loc[rows, "suppressed"] | protect
         out.loc[hidden[hidden].index, columns] = float("nan")
         out.loc[hidden.index, "suppressed"] = hidden
@@ -250,7 +274,8 @@ def hide_outcome_rows(groups: pd.DataFrame, threshold: int, risks: pd.DataFrame 
         for arm in ("intervention", "control"):
             values = out[count + f"_{arm}"].fillna(0)
             small = (values > 0) & (values < threshold)
-            hidden = hide_complements(small, values, is_total) & ~out["suppressed"]
+            unshown = 0 < outside_bands(groups, count + f"_{arm}") < threshold
+            hidden = hide_complements(small, values, is_total, unshown) & ~out["suppressed"]
             for figure in figures:
                 column = figure.format(arm=arm)
                 out[column] = out[column].where(~hidden)
@@ -279,10 +304,16 @@ def hide_placement_rows(groups: pd.DataFrame, threshold: int, risks: pd.DataFram
     """
     out = groups.copy()
     hidden_any = np.zeros(len(out), dtype=bool)
+    is_total = out["age_band"] == "all"
     for arm in ("intervention", "control"):
         n, placed = out[f"n_{arm}"].to_numpy(), out[f"placed_{arm}"].to_numpy()
         arm_risks = None if risks is None else risks[risks["arm"] == arm].drop(columns="arm")
-        hidden = (n < threshold) | ((placed > 0) & (placed < threshold)) | _risk_of(out, arm_risks, ["age_band"])
+        primary = (n < threshold) | ((placed > 0) & (placed < threshold)) | _risk_of(out, arm_risks, ["age_band"])
+        # Complementary suppression across the bands ('all' minus the shown bands), people outside them included.
+        unshown = few_outside(groups, [f"n_{arm}", f"placed_{arm}"], threshold)
+        sizes = pd.Series(n, index=out.index)
+        hidden = hide_complements(pd.Series(primary, index=out.index) & (sizes > 0), sizes, is_total, unshown)
+        hidden = hidden.to_numpy() | primary
         hidden_any |= hidden
         for key in ARM_STATS:
             column = f"{key}_{arm}"
