@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pandas as pd
 
@@ -26,6 +27,7 @@ from analysis.outcomes.comparisons import run_comparison
 from analysis.outcomes.per_person import UnitCosts, compare_person_outcomes, primary_figure
 from analysis.outcomes.person_values import EXCLUDE, HANDLING
 from analysis.outcomes.placement import analyze_placement
+from analysis.present.disclosure import find_differencing_risks, show_comparison, show_outcomes, show_placement
 from analysis.present.report import FORMATS, write_report
 from analysis.present.texts import describe_plan
 from analysis.selection import APPLICATION_TYPES, COVARIATES, SEXES, Filters, Selection, edges_of, parse_band_edges
@@ -57,6 +59,11 @@ def _add_request(parser: argparse.ArgumentParser, month: str = "--month") -> arg
     parser.add_argument("--application-type", action="append", choices=APPLICATION_TYPES, default=[])
     parser.add_argument("--district", action="append", default=[])
     parser.add_argument("--bands", default=None, help="åldersgränser / age band edges, e.g. 65,76,86,96")
+    parser.add_argument(
+        "--as-viewer",
+        action="store_true",
+        help="som en läsare ser det: små tal dolda (null), med skäl / as a viewer sees it, small counts null",
+    )
     return parser
 
 
@@ -254,9 +261,26 @@ def _open_request(args: argparse.Namespace, run):
         con.close()
 
 
+def _viewer(args: argparse.Namespace, con, selection, result, show):
+    """Return the result as a viewer sees it (the pages' rule: threshold from the settings) when --as-viewer."""
+    if not args.as_viewer:
+        return result
+    threshold = int(get_setting("suppression_threshold"))
+
+    def risks_for(view):
+        return None if view.filters == Filters() else find_differencing_risks(con, view, threshold)
+
+    return replace(result, groups=show(result.groups, selection, threshold, risks_for))
+
+
 def _run_compare(args: argparse.Namespace) -> int:
     """Compare hours between arms and print JSON or a table."""
-    study, result = _open_request(args, lambda con, selection: run_comparison(con, selection, args.method, args.deaths))
+
+    def run(con, selection):
+        result = run_comparison(con, selection, args.method, args.deaths)
+        return _viewer(args, con, selection, result, show_comparison)
+
+    study, result = _open_request(args, run)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
@@ -271,7 +295,9 @@ def _run_compare(args: argparse.Namespace) -> int:
 
 def _run_placement(args: argparse.Namespace) -> int:
     """Analyse time to nursing-home placement and print JSON or a table."""
-    study, result = _open_request(args, analyze_placement)
+    study, result = _open_request(
+        args, lambda con, selection: _viewer(args, con, selection, analyze_placement(con, selection), show_placement)
+    )
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
@@ -291,12 +317,18 @@ def _run_outcomes(args: argparse.Namespace) -> int:
     def run(con, selection):
         plan = load_plan(con, selection.study)
         chosen = plan.covariates if args.adjust_for is None else check_covariates(parse_covariates(args.adjust_for))
-        return compare_person_outcomes(con, selection, costs, covariates=chosen), plan
+        result = compare_person_outcomes(con, selection, costs, covariates=chosen)
+        return _viewer(args, con, selection, result, show_outcomes), plan
 
     study, (result, plan) = _open_request(args, run)
     if args.json:
         extra = {"analysis_plan": _plan_dict(plan), "primary": primary_figure(result, plan)}
-        print(json.dumps(result.to_dict() | extra, ensure_ascii=False))
+        out = result.to_dict() | extra
+        if args.as_viewer:  # the promised keys stay; each group says whether and why it is hidden
+            for group, (_, row) in zip(out["groups"], result.groups.iterrows(), strict=True):
+                group["suppressed"] = bool(row["suppressed"])
+                group["suppressed_reason"] = row["suppressed_reason"]
+        print(json.dumps(out, ensure_ascii=False))
     else:
         print(f"Fönster / window {args.month} månader / months, studie / study {study}")
         print(f"Timkostnad / hour cost {costs.hour:g} kr, dygnskostnad / day cost {costs.day:g} kr")

@@ -370,3 +370,50 @@ def test_one_person_outside_the_bands_is_not_given_back_by_all_minus_the_bands(t
                 continue  # something is hidden: the subtraction gives no single person back
             remainder = float(total[column].sum() - bands[column].sum())
             assert remainder == 0 or remainder >= 5, (name, column, remainder)
+
+
+@pytest.mark.parametrize("filters", [[], ["--sex", "F"], ["--district", "Torshälla", "--sex", "F"]])
+def test_as_viewer_command_line_shows_no_small_count_and_says_why(small_demo_path, filters):
+    # Issue 14 item 5: compare, placement and outcomes --as-viewer apply the pages' rules; hidden figures are
+    # null with a reason, and no shown count is 1-4, nor is "all" minus the shown bands.
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from analysis.present.disclosure import REASONS
+
+    root = Path(__file__).resolve().parent.parent
+    commands = {
+        "compare": (["compare", "--month", "24"], ["n_intervention", "n_control"]),
+        "placement": (
+            ["placement", "--month", "24"],
+            ["n_intervention", "n_control", "placed_intervention", "placed_control"],
+        ),
+        "outcomes": (
+            ["outcomes", "--months", "24", "--adjust-for", "none"],
+            ["n_intervention", "n_control", "deaths_intervention", "deaths_control"],
+        ),
+    }
+    for name, (args, counts) in commands.items():
+        done = subprocess.run(
+            [sys.executable, "-m", "analysis", *args, "--db", str(small_demo_path), "--json", "--as-viewer", *filters],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        groups = json.loads(done.stdout)["groups"]
+        for group in groups:
+            assert group["suppressed_reason"] is None or group["suppressed_reason"] in REASONS, (name, group)
+            assert group["suppressed"] == (group["n_intervention"] is None or group["n_control"] is None), (name, group)
+            for column in counts:
+                value = group[column]
+                assert value is None or value == 0 or value >= 5, (name, column, group["age_band"], value)
+        total = next(g for g in groups if g["age_band"] == "all")
+        for column in counts:
+            parts = [g[column] for g in groups if g["age_band"] != "all"]
+            if total[column] is not None and all(v is not None for v in parts):
+                remainder = total[column] - sum(parts)
+                assert remainder == 0 or remainder >= 5, (name, column, remainder)

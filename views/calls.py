@@ -88,6 +88,11 @@ def cached(fn: Callable[..., T], store: Store, *args, **kwargs) -> T:
     return call(name, fn, store, args, tuple(sorted(kwargs.items())))
 
 
+def risks_for(store: Store, threshold: int):
+    """Return a function giving a view's differencing risks (cached), as the show_* rules of disclosure take it."""
+    return lambda view: differencing_risks(store, view, threshold)
+
+
 def differencing_risks(
     store: Store, selection: Selection, threshold: int, by_month: bool = False
 ) -> pd.DataFrame | None:

@@ -10,7 +10,7 @@ import streamlit as st
 from analysis.outcomes.baseline import ARMS, count_flow, summarize_baseline
 from analysis.outcomes.comparisons import METHOD_NAMES, fit_repeated_over_months, run_comparison
 from analysis.outcomes.person_values import AS_ZERO, EXCLUDE, HANDLING, load_all_months, load_month_values
-from analysis.present.disclosure import combine_risks, hide_band_rows, hide_baseline_cells, hide_flow_cells
+from analysis.present.disclosure import hide_baseline_cells, hide_flow_cells, show_comparison
 from analysis.present.reproduce import reproduce_snippet
 from analysis.present.texts import format_number, format_p, t
 from analysis.settings import get_setting
@@ -183,17 +183,14 @@ def render(lang: str) -> None:
     month = int(month)
     selection = chosen.at(month)
     people_risks = calls.differencing_risks(store, chosen, threshold)
-
-    def risks_at(m: int):
-        """Return the differencing risks of a view of month m: followed up then, or randomized."""
-        return combine_risks(people_risks, calls.differencing_risks(store, chosen.at(m), threshold))
+    risks_for = calls.risks_for(store, threshold)
 
     st.title(t("cmp.title", lang))
     display.show_demo_banner(info, lang)
     show_person_outcomes(store, selection.at(primary_window(store, info)), threshold, lang, "person_table")
     with st.spinner(t("cmp.working", lang)):
         result = calls.cached(run_comparison, store, selection, method, handling)
-    groups = hide_band_rows(result.groups, threshold, risks_at(month))
+    groups = show_comparison(result.groups, selection, threshold, risks_for)
     st.header(t("cmp.results", lang, month=month))
     st.caption(t("cmp.method_used", lang, method=_name(method, lang), handling=t(f"cmp.handling.{handling}", lang)))
     methods = f"{_name(method, lang)}; {t(f'cmp.handling.{handling}', lang)}; {t('col.month', lang).lower()} {month}"
@@ -209,7 +206,7 @@ def render(lang: str) -> None:
     other = AS_ZERO if handling == EXCLUDE else EXCLUDE
     with st.spinner(t("cmp.working", lang)):
         alternative_result = calls.cached(run_comparison, store, selection, method, other)
-    alternative = hide_band_rows(alternative_result.groups, threshold, risks_at(month))
+    alternative = show_comparison(alternative_result.groups, selection, threshold, risks_for)
     downloads.offer_table(
         pd.DataFrame(
             {
@@ -237,7 +234,7 @@ def render(lang: str) -> None:
     overall = []
     for m in points if method != "mixed" else []:  # the mixed model reports every timepoint below
         row = calls.cached(run_comparison, store, chosen.at(m), method, handling).groups
-        overall.append(hide_band_rows(row, threshold, risks_at(m)).iloc[-1])
+        overall.append(show_comparison(row, chosen.at(m), threshold, risks_for).iloc[-1])
     if overall:
         frame = pd.DataFrame(overall)
         frame["p_holm_time"] = holm(frame["p_value"].to_numpy())

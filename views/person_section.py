@@ -7,7 +7,7 @@ import streamlit as st
 
 from analysis.economics.scenario import unit_costs
 from analysis.outcomes.per_person import BOOTSTRAP_DRAWS, BOOTSTRAP_MAX_PEOPLE, compare_person_outcomes
-from analysis.present.disclosure import hide_outcome_rows
+from analysis.present.disclosure import show_outcomes
 from analysis.present.texts import (
     describe_plan,
     format_number,
@@ -71,8 +71,7 @@ def show_person_outcomes(store: calls.Store, selection: Selection, threshold: in
     plan = calls.cached(load_plan, store, selection.study)
     costs = unit_costs()
     result = calls.cached(compare_person_outcomes, store, selection, costs, covariates=plan.covariates)
-    everyone = selection.at(None)  # randomized people: differencing is checked on them
-    shown = hide_outcome_rows(result.groups, threshold, calls.differencing_risks(store, everyone, threshold))
+    shown = show_outcomes(result.groups, selection, threshold, calls.risks_for(store, threshold))
     st.header(t("person.title", lang, months=months))
     st.info(describe_plan(plan, lang))
     if months != plan.window_months:

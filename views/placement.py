@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.outcomes.placement import DAYS_PER_MONTH, RISK_MONTHS, analyze_placement
-from analysis.present.disclosure import SUPPRESSED, hide_at_risk_counts, hide_placement_rows
+from analysis.present.disclosure import SUPPRESSED, hide_at_risk_counts, show_placement
 from analysis.present.texts import format_number, format_p, read_placement, t
 from analysis.selection import Filters
 from analysis.settings import get_setting
@@ -149,7 +149,7 @@ def render(lang: str) -> None:
     display.show_demo_banner(info, lang)
     result = calls.cached(analyze_placement, store, selection)
     risks = calls.differencing_risks(store, chosen, threshold)  # counted among everyone randomized
-    groups = hide_placement_rows(result.groups, threshold, risks)
+    groups = show_placement(result.groups, selection, threshold, calls.risks_for(store, threshold))
 
     st.header(t("placement.curve", lang))
     st.caption(t("placement.curve_note", lang))

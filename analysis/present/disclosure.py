@@ -222,6 +222,19 @@ def hide_band_rows(groups: pd.DataFrame, threshold: int, risks: pd.DataFrame | N
         numeric = pd.api.types.is_numeric_dtype(out[column])  # text (a method, a fit warning) is hidden as is
         out[column] = (out[column].astype("float64") if numeric else out[column]).where(~hidden)
     out["suppressed"] = hidden
+    out["suppressed_reason"] = _reasons(n_min < threshold, _band_risk(groups, risks), protect)
+    return out
+
+
+REASONS = ("few_people", "few_events", "differencing", "protects_other")  # why a row is hidden, in this order
+
+
+def _reasons(*masks) -> list:
+    """Return per row the first reason whose mask is true (the order of REASONS, without few_events), else None."""
+    names = ("few_people", "differencing", "protects_other") if len(masks) == 3 else REASONS
+    out = []
+    for values in zip(*(np.asarray(m, dtype=bool) for m in masks), strict=True):
+        out.append(next((name for name, on in zip(names, values, strict=True) if on), None))
     return out
 
 
@@ -283,6 +296,10 @@ def hide_outcome_rows(groups: pd.DataFrame, threshold: int, risks: pd.DataFrame 
                 hidden_deaths |= hidden.to_numpy()
     for column in DEATH_CONTRASTS:
         out[column] = out[column].where(~hidden_deaths)
+    partly = out["suppressed_reason"].isna() & out[[f"deaths_{arm}" for arm in ("intervention", "control")]].isna().any(
+        axis=1
+    )
+    out.loc[partly, "suppressed_reason"] = "few_events"  # the row is shown, its death figures are not
     return out
 
 
@@ -305,6 +322,7 @@ def hide_placement_rows(groups: pd.DataFrame, threshold: int, risks: pd.DataFram
     out = groups.copy()
     hidden_any = np.zeros(len(out), dtype=bool)
     is_total = out["age_band"] == "all"
+    reasons = {}
     for arm in ("intervention", "control"):
         n, placed = out[f"n_{arm}"].to_numpy(), out[f"placed_{arm}"].to_numpy()
         arm_risks = None if risks is None else risks[risks["arm"] == arm].drop(columns="arm")
@@ -314,15 +332,67 @@ def hide_placement_rows(groups: pd.DataFrame, threshold: int, risks: pd.DataFram
         sizes = pd.Series(n, index=out.index)
         hidden = hide_complements(pd.Series(primary, index=out.index) & (sizes > 0), sizes, is_total, unshown)
         hidden = hidden.to_numpy() | primary
+        reasons[arm] = _reasons(
+            n < threshold,
+            (placed > 0) & (placed < threshold),
+            _risk_of(out, arm_risks, ["age_band"]),
+            hidden & ~primary,
+        )
         hidden_any |= hidden
-        for key in ARM_STATS:
-            column = f"{key}_{arm}"
-            out[column] = out[column].astype("float64").where(~hidden, np.nan)
+        arm_columns = [f"{key}_{arm}" for key in ARM_STATS]
+        arm_columns += [  # every other figure of the arm too (deaths, person-years, days), shown or exported
+            c for c in out.columns if c.endswith(f"_{arm}") and c not in arm_columns and c != f"hidden_{arm}"
+        ]
+        for column in arm_columns:
+            if pd.api.types.is_numeric_dtype(out[column]):
+                out[column] = out[column].astype("float64").where(~hidden, np.nan)
+        died = f"died_{arm}"
+        if died in out.columns:  # 1 to threshold − 1 deaths are a small count of their own
+            deaths = out[died].astype("float64")
+            out[died] = deaths.where(~((deaths > 0) & (deaths < threshold)), np.nan)
     for column in CONTRASTS:
         out[column] = out[column].astype("float64").where(~hidden_any, np.nan)
     out["hidden_intervention"] = out["n_intervention"].isna()
     out["hidden_control"] = out["n_control"].isna()
+    out["suppressed"] = out["hidden_intervention"] | out["hidden_control"]
+    out["suppressed_reason"] = [a or b for a, b in zip(reasons["intervention"], reasons["control"], strict=True)]
     return out
+
+
+# ---- what a viewer sees: the pages' rules, callable from the command line too ------------------------------
+
+
+def show_comparison(groups: pd.DataFrame, selection, threshold: int, risks_for) -> pd.DataFrame:
+    """Return the hours comparison as the Comparisons page shows it to a viewer.
+
+    Parameters
+    ----------
+    groups : DataFrame
+        run_comparison's groups.
+    selection : Selection
+        The view (its month is the comparison's).
+    threshold : int
+        Smallest number shown.
+    risks_for : callable
+        Selection -> differencing risks (None without filters): find_differencing_risks, cached on pages.
+
+    Returns
+    -------
+    DataFrame
+        The groups with hidden figures NaN, ``suppressed`` and ``suppressed_reason``.
+
+    """
+    return hide_band_rows(groups, threshold, combine_risks(risks_for(selection.at(None)), risks_for(selection)))
+
+
+def show_placement(groups: pd.DataFrame, selection, threshold: int, risks_for) -> pd.DataFrame:
+    """Return the placement table as the Nursing-home page shows it to a viewer (risks among everyone randomized)."""
+    return hide_placement_rows(groups, threshold, risks_for(selection.at(None)))
+
+
+def show_outcomes(groups: pd.DataFrame, selection, threshold: int, risks_for) -> pd.DataFrame:
+    """Return the per-person outcomes as the pages show them to a viewer (risks among everyone randomized)."""
+    return hide_outcome_rows(groups, threshold, risks_for(selection.at(None)))
 
 
 def hide_against_total(shown: pd.Series, total: pd.Series, threshold: int) -> pd.Series:
