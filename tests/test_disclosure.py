@@ -417,3 +417,52 @@ def test_as_viewer_command_line_shows_no_small_count_and_says_why(small_demo_pat
             if total[column] is not None and all(v is not None for v in parts):
                 remainder = total[column] - sum(parts)
                 assert remainder == 0 or remainder >= 5, (name, column, remainder)
+
+
+@pytest.mark.parametrize(
+    "view", [{}, {"sex": ("F",)}, {"district": ("Torshälla",), "sex": ("F",)}, {"district": ("Ärla",)}]
+)
+def test_each_hidden_row_says_the_rule_that_hid_it(small_demo_path, view):
+    # Issue 14 item 2: the reason shown for a hidden row is the rule that hid it, and a shown row's sentence
+    # never says "too few".
+    from analysis.outcomes.comparisons import run_comparison
+    from analysis.present.disclosure import find_differencing_risks, show_comparison
+    from analysis.present.texts import read_difference
+    from analysis.selection import Filters, Selection
+
+    selection = Selection("demo", Filters(**view), month=24)
+    con = db.connect(small_demo_path)
+    raw = run_comparison(con, selection, "welch").groups
+
+    def risks_for(v):
+        return None if v.filters == Filters() else find_differencing_risks(con, v, 5)
+
+    shown = show_comparison(raw, selection, 5, risks_for)
+    risky = risks_for(selection)
+    con.close()
+    for (_, before), (_, after) in zip(raw.iterrows(), shown.iterrows(), strict=True):
+        reason = after["suppressed_reason"]
+        small = min(before["n_intervention"], before["n_control"]) < 5
+        sentence = read_difference(after["age_band"], after["ci_low"], after["ci_high"], "en", reason)
+        if not after["suppressed"]:
+            assert reason is None and "too few" not in sentence and "hidden" not in sentence
+        elif reason == "few_people":
+            assert small and "fewer than 5 people" in sentence
+        elif reason == "differencing":
+            assert not small and risky is not None and "comparing with another selection" in sentence
+        else:
+            assert reason == "protects_other" and not small and "protect another" in sentence
+
+
+def test_a_band_hidden_to_protect_another_says_so():
+    from analysis.present.disclosure import hide_band_rows
+
+    groups = pd.DataFrame(
+        {
+            "age_band": ["65-75", "76-85", "86-95", "all"],
+            "n_intervention": [3, 40, 20, 63],
+            "n_control": [30, 40, 25, 95],
+        }
+    )
+    shown = hide_band_rows(groups, 5)
+    assert shown["suppressed_reason"].tolist() == ["few_people", None, "protects_other", None]

@@ -196,6 +196,7 @@ def render(lang: str) -> None:
     methods = f"{_name(method, lang)}; {t(f'cmp.handling.{handling}', lang)}; {t('col.month', lang).lower()} {month}"
     stamp = downloads.page_stamp(store, selection, methods, threshold, lang)
     downloads.offer_table(_results_table(groups, lang), f"jamforelse_{method}_manad{month}", stamp, lang, "results")
+    display.caption_hidden(groups, lang)
 
     st.subheader(t("cmp.forest", lang))
     forest = _forest(groups, result.interaction["p_value"], lang)

@@ -11,7 +11,7 @@ import streamlit as st
 
 from analysis.errors import UserFacingError
 from analysis.present.disclosure import SUPPRESSED
-from analysis.present.texts import band_label, format_number, t
+from analysis.present.texts import band_label, describe_hidden, format_number, t
 from views.state import page_language
 
 logger = logging.getLogger(__name__)
@@ -51,6 +51,13 @@ def ci_ribbon(x, low, high, colour: str, shape: str = "linear") -> go.Scatter:
         hoverinfo="skip",
         showlegend=False,
     )
+
+
+def caption_hidden(rows, lang: str) -> None:
+    """Show below a table which rows are hidden and why (nothing when none is)."""
+    text = describe_hidden(rows, lang)
+    if text:
+        st.caption(text)
 
 
 def format_ci(value: float, low: float, high: float, lang: str, decimals: int = 1) -> str:

@@ -198,9 +198,17 @@ def render(lang: str) -> None:
     stamp = downloads.page_stamp(store, selection, t("methods.overview", lang), threshold, lang)
     downloads.offer_chart(_hours_chart(shown_groups, lang), f"timmar_manad{month}", stamp, lang, "hours_chart")
     downloads.offer_table(_hours_table(shown_groups, lang), f"timmar_manad{month}", stamp, lang, "hours_table")
+    display.caption_hidden(shown_groups, lang)
     for _, row in shown_groups.iterrows():
         st.markdown(
-            "- " + read_difference(display.band_name(row["age_band"], lang), row["ci_low"], row["ci_high"], lang)
+            "- "
+            + read_difference(
+                display.band_name(row["age_band"], lang),
+                row["ci_low"],
+                row["ci_high"],
+                lang,
+                row.get("suppressed_reason"),
+            )
         )
     st.info(t("overview.interaction", lang, p=format_p(comparison.interaction["p_value"], lang, relation=True)))
     if not filters.sex:  # Totalt / Kvinnor / Män, as Kolada shows them

@@ -78,6 +78,7 @@ def show_person_outcomes(store: calls.Store, selection: Selection, threshold: in
         st.caption(t("plan.window_cut", lang, months=months))
     st.caption(read_person_note(costs, months, lang))
     downloads.offer_table(_table(shown, plan, lang), f"per_person_{months}_manader", stamp, lang, key)
+    display.caption_hidden(shown, lang)
     for _, row in shown.iterrows():  # the plan's primary outcome first, read by the plan's estimator
         for sentence in read_person_row(row, display.band_name(row["age_band"], lang), months, lang, plan):
             st.markdown("- " + sentence)

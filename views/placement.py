@@ -180,6 +180,7 @@ def render(lang: str) -> None:
 
     st.header(t("placement.table", lang, month=month))
     downloads.offer_table(_table(groups, lang), f"sarskilt_boende_manad{month}", stamp, lang, "placement_table")
+    display.caption_hidden(groups, lang)
     for _, g in groups.iterrows():
         st.markdown("- " + read_placement(g, month, lang))
     for _, g in groups.iterrows():  # what the fits warned about reaches the reader, beside the figures

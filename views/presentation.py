@@ -65,7 +65,8 @@ def _hours(store: calls.Store, selection: Selection, threshold: int, lang: str) 
     st.header(t("slides.hours", lang, month=selection.month))
     result = calls.cached(compare_hours, store, selection)
     for _, row in hide_band_rows(result.groups, threshold).iterrows():
-        _big(read_difference(display.band_name(row["age_band"], lang), row["ci_low"], row["ci_high"], lang))
+        band = display.band_name(row["age_band"], lang)
+        _big(read_difference(band, row["ci_low"], row["ci_high"], lang, row.get("suppressed_reason")))
     p = result.interaction["p_value"]
     verdict = t("slides.interaction.clear" if p == p and p < 0.05 else "slides.interaction.unclear", lang)
     st.caption(t("slides.interaction", lang, verdict=verdict, p=format_p(p, lang, relation=True)))

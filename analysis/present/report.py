@@ -91,7 +91,9 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
     person_sentences.append(read_person_interaction(person.interaction, lang))
     hours = compare_hours(con, selection)
     sentences = [
-        read_difference(band_label(row["age_band"], lang), row["ci_low"], row["ci_high"], lang)
+        read_difference(
+            band_label(row["age_band"], lang), row["ci_low"], row["ci_high"], lang, row.get("suppressed_reason")
+        )
         for _, row in hide_band_rows(hours.groups, threshold).iterrows()
     ]
     p = hours.interaction["p_value"]

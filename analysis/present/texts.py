@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from analysis.economics.scenario import SOURCES
+from analysis.settings import get_setting
 
 LANGUAGES = ("sv", "en")
 
@@ -92,6 +93,27 @@ TEXTS: dict[str, tuple[str, str]] = {
         "includes both fewer and more hours. That does not mean the intervention has no effect.",
     ),
     "reading.hidden": ("{band}: för få personer för att visa.", "{band}: too few people to show."),
+    "reading.hidden.few_people": (
+        "{band}: dolt, färre än {t} personer i en arm.",
+        "{band}: hidden, fewer than {t} people in an arm.",
+    ),
+    "reading.hidden.few_events": (
+        "{band}: dolt, 1–{t1} händelser (flyttar eller dödsfall) i en arm.",
+        "{band}: hidden, 1–{t1} events (moves or deaths) in an arm.",
+    ),
+    "reading.hidden.differencing": (
+        "{band}: dolt, annars kunde en liten grupp räknas fram genom att jämföra med ett annat urval.",
+        "{band}: hidden, or a small group could be worked out by comparing with another selection.",
+    ),
+    "reading.hidden.protects_other": (
+        "{band}: dolt för att skydda en annan, liten grupp i samma tabell (den kunde annars räknas fram).",
+        "{band}: hidden to protect another, small group in the same table (it could be worked out otherwise).",
+    ),
+    "hidden.rows": ("Dolda rader: {rows}.", "Hidden rows: {rows}."),
+    "hidden.reason.few_people": ("färre än {t} personer", "fewer than {t} people"),
+    "hidden.reason.few_events": ("1–{t1} händelser", "1–{t1} events"),
+    "hidden.reason.differencing": ("skydd mot jämförelse mellan urval", "protects against comparing selections"),
+    "hidden.reason.protects_other": ("skyddar en annan liten grupp", "protects another small group"),
     "col.age_band": ("Åldersgrupp", "Age band"),
     "col.n_intervention": ("Antal, intervention", "n, intervention"),
     "col.n_control": ("Antal, kontroll", "n, control"),
@@ -791,7 +813,28 @@ def format_p(value: float | None, lang: str = "sv", relation: bool = False) -> s
     return ("= " if relation else "") + format_number(value, lang, 3)
 
 
-def read_difference(band: str, ci_low: float, ci_high: float, lang: str = "sv") -> str:
+def read_hidden(band: str, reason: str | None, lang: str = "sv") -> str:
+    """Say that a row is hidden, and why when the rule that hid it is known (else 'too few people')."""
+    if not isinstance(reason, str) or not reason:
+        return t("reading.hidden", lang, band=band)
+    threshold = int(get_setting("suppression_threshold"))
+    return t(f"reading.hidden.{reason}", lang, band=band, t=threshold, t1=threshold - 1)
+
+
+def describe_hidden(rows, lang: str = "sv") -> str | None:
+    """Return 'Hidden rows: 65–75 years (fewer than 5 people), …' for rows with a suppressed_reason, else None."""
+    if "suppressed_reason" not in getattr(rows, "columns", ()):
+        return None
+    threshold = int(get_setting("suppression_threshold"))
+    parts = [
+        f"{band_label(row['age_band'], lang)} ({t(f'hidden.reason.{reason}', lang, t=threshold, t1=threshold - 1)})"
+        for _, row in rows.iterrows()
+        if isinstance(reason := row["suppressed_reason"], str) and reason
+    ]
+    return t("hidden.rows", lang, rows="; ".join(parts)) if parts else None
+
+
+def read_difference(band: str, ci_low: float, ci_high: float, lang: str = "sv", reason: str | None = None) -> str:
     """Say in plain words what a difference's 95% CI shows; never calls an unclear result 'no effect'.
 
     Parameters
@@ -802,6 +845,8 @@ def read_difference(band: str, ci_low: float, ci_high: float, lang: str = "sv") 
         The 95% confidence interval of intervention minus control, hours per month.
     lang : str
         'sv' or 'en'.
+    reason : str, optional
+        Why the row is hidden (disclosure's suppressed_reason), said when the interval is hidden.
 
     Returns
     -------
@@ -809,11 +854,18 @@ def read_difference(band: str, ci_low: float, ci_high: float, lang: str = "sv") 
 
     """
     keys = ("reading.clear_lower", "reading.clear_higher", "reading.unclear")
-    return _read_interval(keys, band, ci_low, ci_high, 1, lang)
+    return _read_interval(keys, band, ci_low, ci_high, 1, lang, reason=reason)
 
 
 def _read_interval(
-    keys: tuple[str, str, str], band: str, ci_low: float, ci_high: float, decimals: int, lang: str, **extra
+    keys: tuple[str, str, str],
+    band: str,
+    ci_low: float,
+    ci_high: float,
+    decimals: int,
+    lang: str,
+    reason: str | None = None,
+    **extra,
 ) -> str:
     """Read a 95% CI of intervention minus control with the (lower, higher, unclear) texts; hidden when NaN.
 
@@ -821,7 +873,7 @@ def _read_interval(
     "no clear difference", never "no effect".
     """
     if ci_low != ci_low or ci_high != ci_high:  # NaN: hidden or not estimable
-        return t("reading.hidden", lang, band=band)
+        return read_hidden(band, reason, lang)
     lower, higher, unclear = keys
     if ci_high < 0:
         lo, hi = format_number(-ci_high, lang, decimals), format_number(-ci_low, lang, decimals)
@@ -830,13 +882,15 @@ def _read_interval(
     return t(higher if ci_low > 0 else unclear, lang, band=band, lo=lo, hi=hi, **extra)
 
 
-def read_outcome(kind: str, band: str, ci_low: float, ci_high: float, months: int, lang: str = "sv") -> str:
+def read_outcome(
+    kind: str, band: str, ci_low: float, ci_high: float, months: int, lang: str = "sv", reason: str | None = None
+) -> str:
     """Say what the 95% CI of a per-person difference shows ('cost' in SEK or 'days_home' in days).
 
     Never calls an unclear result 'no effect'; a hidden or inestimable interval gives the hidden-row text.
     """
     keys = (f"reading.{kind}.lower", f"reading.{kind}.higher", f"reading.{kind}.unclear")
-    return _read_interval(keys, band, ci_low, ci_high, 0, lang, months=months)
+    return _read_interval(keys, band, ci_low, ci_high, 0, lang, reason=reason, months=months)
 
 
 def read_person_note(costs, months: int, lang: str = "sv") -> str:
@@ -875,15 +929,15 @@ def read_person_row(row, band: str, months: int, lang: str, plan) -> list[str]:
     for kind in sorted(("cost", "days_home"), key=lambda kind: kind != plan.primary_outcome):
         if kind == plan.primary_outcome and plan.estimator == "anhecova":
             used = row.get("adjusted_for")
-            sentence = read_outcome(
-                kind, band, row[f"{kind}_adjusted_ci_low"], row[f"{kind}_adjusted_ci_high"], months, lang
-            )
+            low, high = row[f"{kind}_adjusted_ci_low"], row[f"{kind}_adjusted_ci_high"]
+            sentence = read_outcome(kind, band, low, high, months, lang, row.get("suppressed_reason"))
             if isinstance(used, str) and used and sentence.endswith(")."):  # "(95 % KI; justerat för ålder)."
                 adjusted = t("person.adjusted_for", lang, covariates=name_covariates(used.split(","), lang))
                 sentence = f"{sentence[:-2]}; {adjusted})."
             out.append(sentence)
         else:
-            out.append(read_outcome(kind, band, row[f"{kind}_ci_low"], row[f"{kind}_ci_high"], months, lang))
+            low, high = row[f"{kind}_ci_low"], row[f"{kind}_ci_high"]
+            out.append(read_outcome(kind, band, low, high, months, lang, row.get("suppressed_reason")))
     return out
 
 
@@ -1001,7 +1055,7 @@ def band_label(label: str, lang: str = "sv") -> str:
 def read_placement(row, month: int, lang: str) -> str:
     """Return the plain-language placement sentences for one band row (a hidden-row message when hidden)."""
     if row["cuminc_intervention"] != row["cuminc_intervention"] or row["cuminc_control"] != row["cuminc_control"]:
-        return t("reading.hidden", lang, band=band_label(row["age_band"], lang))
+        return read_hidden(band_label(row["age_band"], lang), row.get("suppressed_reason"), lang)
     text = t(
         "placement.reading",
         lang,
