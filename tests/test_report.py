@@ -62,9 +62,9 @@ def test_briefing_hides_small_bands(tmp_path):
     briefing = build_briefing(con, "tiny", "en")
     con.close()
     for slide in briefing.slides[:2]:  # per person, and hours among those at home
-        assert any(s.startswith("65–75 years: too few people") for s in slide.sentences)
-        # the complement of 65–75 is hidden too
-        assert any(s.startswith("76–85 years: too few people") for s in slide.sentences)
+        assert any(s.startswith("65–75 years: hidden, fewer than 5 people") for s in slide.sentences)
+        # the complement of 65–75 is hidden too, and says why
+        assert any(s.startswith("76–85 years: hidden to protect another") for s in slide.sentences)
 
 
 def test_cli_report(small_demo_path, tmp_path):
