@@ -466,3 +466,25 @@ def test_a_band_hidden_to_protect_another_says_so():
     )
     shown = hide_band_rows(groups, 5)
     assert shown["suppressed_reason"].tolist() == ["few_people", None, "protects_other", None]
+
+
+def test_a_band_where_everyone_has_the_same_hours_is_hidden_and_says_why():
+    # Issue 14: a cell where everyone shares a value (all 0 hours) tells each person's value through its mean.
+    from analysis.present.disclosure import hide_band_rows
+    from analysis.present.texts import read_difference
+
+    groups = pd.DataFrame(
+        {
+            "age_band": ["65-75", "76-85", "86-95", "all"],
+            "n_intervention": [8, 40, 20, 68],
+            "n_control": [9, 40, 25, 74],
+            "sd_intervention": [0.0, 5.0, 6.0, 5.5],
+            "sd_control": [3.0, 5.0, 6.0, 5.5],
+            "ci_low": [-4.0, -3.0, -2.0, -2.5],
+            "ci_high": [1.0, 2.0, 3.0, 1.5],
+        }
+    )
+    shown = hide_band_rows(groups, 5)
+    assert shown["suppressed_reason"].tolist() == ["uniform", None, "protects_other", None]
+    sentence = read_difference("65–75 years", shown.loc[0, "ci_low"], shown.loc[0, "ci_high"], "en", "uniform")
+    assert "everyone in an arm has the same value" in sentence

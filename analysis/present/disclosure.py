@@ -212,7 +212,8 @@ def hide_band_rows(groups: pd.DataFrame, threshold: int, risks: pd.DataFrame | N
     """
     n_min = groups[["n_intervention", "n_control"]].min(axis=1)
     n_max = groups[["n_intervention", "n_control"]].max(axis=1)
-    primary = (n_min < threshold) | _band_risk(groups, risks)
+    uniform = _uniform(groups)
+    primary = (n_min < threshold) | uniform | _band_risk(groups, risks)
     # An empty band hides nobody, so only hidden bands with people need a second hidden band.
     unshown = few_outside(groups, ["n_intervention", "n_control"], threshold)
     protect = hide_complements(primary & (n_max > 0), n_min, groups["age_band"] == "all", unshown)
@@ -222,16 +223,30 @@ def hide_band_rows(groups: pd.DataFrame, threshold: int, risks: pd.DataFrame | N
         numeric = pd.api.types.is_numeric_dtype(out[column])  # text (a method, a fit warning) is hidden as is
         out[column] = (out[column].astype("float64") if numeric else out[column]).where(~hidden)
     out["suppressed"] = hidden
-    out["suppressed_reason"] = _reasons(n_min < threshold, _band_risk(groups, risks), protect)
+    out["suppressed_reason"] = _reasons(n_min < threshold, uniform, _band_risk(groups, risks), protect)
     return out
 
 
-REASONS = ("few_people", "few_events", "differencing", "protects_other")  # why a row is hidden, in this order
+def _uniform(groups: pd.DataFrame) -> np.ndarray:
+    """Return rows where everyone of an arm (two or more people) has the same value: the mean would tell each one's."""
+    out = np.zeros(len(groups), dtype=bool)
+    for arm in ("intervention", "control"):
+        column = f"sd_{arm}"
+        if column in groups.columns:
+            sd = groups[column].astype("float64").to_numpy()
+            out |= (groups[f"n_{arm}"].to_numpy() >= 2) & (sd == 0)
+    return out
+
+
+REASONS = ("few_people", "few_events", "uniform", "differencing", "protects_other")  # why a row is hidden
 
 
 def _reasons(*masks) -> list:
-    """Return per row the first reason whose mask is true (the order of REASONS, without few_events), else None."""
-    names = ("few_people", "differencing", "protects_other") if len(masks) == 3 else REASONS
+    """Return per row the first reason whose mask is true, else None.
+
+    Four masks are (few_people, uniform, differencing, protects_other); five follow REASONS.
+    """
+    names = ("few_people", "uniform", "differencing", "protects_other") if len(masks) == 4 else REASONS
     out = []
     for values in zip(*(np.asarray(m, dtype=bool) for m in masks), strict=True):
         out.append(next((name for name, on in zip(names, values, strict=True) if on), None))
@@ -335,6 +350,7 @@ def hide_placement_rows(groups: pd.DataFrame, threshold: int, risks: pd.DataFram
         reasons[arm] = _reasons(
             n < threshold,
             (placed > 0) & (placed < threshold),
+            np.zeros(len(out), dtype=bool),  # a uniform placement share is already 0 or all: hidden as few events
             _risk_of(out, arm_risks, ["age_band"]),
             hidden & ~primary,
         )

@@ -101,6 +101,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{band}: dolt, 1–{t1} händelser (flyttar eller dödsfall) i en arm.",
         "{band}: hidden, 1–{t1} events (moves or deaths) in an arm.",
     ),
+    "reading.hidden.uniform": (
+        "{band}: dolt, alla i en arm har samma värde (medelvärdet skulle visa var och ens).",
+        "{band}: hidden, everyone in an arm has the same value (the mean would show each person's).",
+    ),
     "reading.hidden.differencing": (
         "{band}: dolt, annars kunde en liten grupp räknas fram genom att jämföra med ett annat urval.",
         "{band}: hidden, or a small group could be worked out by comparing with another selection.",
@@ -112,6 +116,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "hidden.rows": ("Dolda rader: {rows}.", "Hidden rows: {rows}."),
     "hidden.reason.few_people": ("färre än {t} personer", "fewer than {t} people"),
     "hidden.reason.few_events": ("1–{t1} händelser", "1–{t1} events"),
+    "hidden.reason.uniform": ("alla har samma värde", "everyone has the same value"),
     "hidden.reason.differencing": ("skydd mot jämförelse mellan urval", "protects against comparing selections"),
     "hidden.reason.protects_other": ("skyddar en annan liten grupp", "protects another small group"),
     "col.age_band": ("Åldersgrupp", "Age band"),
