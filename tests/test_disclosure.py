@@ -488,3 +488,16 @@ def test_a_band_where_everyone_has_the_same_hours_is_hidden_and_says_why():
     assert shown["suppressed_reason"].tolist() == ["uniform", None, "protects_other", None]
     sentence = read_difference("65–75 years", shown.loc[0, "ci_low"], shown.loc[0, "ci_high"], "en", "uniform")
     assert "everyone in an arm has the same value" in sentence
+
+
+def test_incidence_curves_step_only_at_month_ends():
+    # Issue 14: the interactive curve showed each event's day; it now shows the value at each month's end.
+    from analysis.outcomes.placement import DAYS_PER_MONTH
+    from analysis.present.disclosure import coarsen_curve
+
+    curve = pd.DataFrame({"time": [10.0, 40.0, 45.0, 100.0], "cuminc": [0.1, 0.2, 0.3, 0.4], "ci_low": [0.0] * 4})
+    out = coarsen_curve(curve, 4)
+    assert out["month"].tolist() == [0, 1, 2, 3, 4]
+    assert out["cuminc"].tolist() == [0.0, 0.1, 0.3, 0.3, 0.4]  # 100 days lie in month 4 (ends at day 121.75)
+    assert 3 * DAYS_PER_MONTH < 100 <= 4 * DAYS_PER_MONTH
+    assert "ci_high" not in out.columns  # only the columns the curve has

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.outcomes.placement import DAYS_PER_MONTH, RISK_MONTHS, analyze_placement
-from analysis.present.disclosure import SUPPRESSED, hide_at_risk_counts, show_placement
+from analysis.present.disclosure import SUPPRESSED, coarsen_curve, hide_at_risk_counts, show_placement
 from analysis.present.texts import format_number, format_p, read_placement, t
 from analysis.selection import Filters
 from analysis.settings import get_setting
@@ -82,34 +82,34 @@ def _curve_values(curves: pd.DataFrame, hidden: dict[str, bool], months, lang: s
     return pd.DataFrame(rows)
 
 
-def _curve_chart(curves: pd.DataFrame, hidden: dict[str, bool], show_km: bool, lang: str) -> go.Figure:
-    """Step curves of cumulative incidence per arm with 95% CI ribbons (and 1 − KM when asked)."""
+def _curve_chart(curves: pd.DataFrame, hidden: dict[str, bool], show_km: bool, month: int, lang: str) -> go.Figure:
+    """Step curves of cumulative incidence per arm with 95% CI ribbons (and 1 − KM), in whole months.
+
+    The curves step only at month ends (values at the end of each month): no event's day is shown.
+    """
     fig = go.Figure()
     for arm in display.ARM_ORDER:
         part = curves[curves["arm"] == arm].sort_values("time")
         if hidden[arm] or part.empty:
             continue
-        months = np.concatenate([[0.0], part["time"].to_numpy() / DAYS_PER_MONTH])
-        cif = np.concatenate([[0.0], part["cuminc"].to_numpy()]) * 100
-        low = np.concatenate([[0.0], part["ci_low"].to_numpy()]) * 100
-        high = np.concatenate([[0.0], part["ci_high"].to_numpy()]) * 100
+        monthly = coarsen_curve(part, month)
+        months = monthly["month"].to_numpy(dtype=float)
         colour = display.ARM_COLOURS[arm]
-        fig.add_trace(display.ci_ribbon(months, low, high, colour, shape="hv"))
+        fig.add_trace(display.ci_ribbon(months, monthly["ci_low"] * 100, monthly["ci_high"] * 100, colour, shape="hv"))
         fig.add_trace(
             go.Scatter(
                 x=months,
-                y=cif,
+                y=monthly["cuminc"] * 100,
                 mode="lines",
                 name=t(f"arm.{arm}", lang),
                 line={"color": colour, "dash": display.ARM_DASH[arm], "shape": "hv"},
             )
         )
-        if show_km:
-            km = np.concatenate([[0.0], part["one_minus_km"].ffill().fillna(0).to_numpy()]) * 100
+        if show_km and "one_minus_km" in monthly.columns:
             fig.add_trace(
                 go.Scatter(
                     x=months,
-                    y=km,
+                    y=monthly["one_minus_km"] * 100,
                     mode="lines",
                     name=f"{t('placement.km_label', lang)}: {t(f'arm.{arm}', lang)}",
                     line={"color": colour, "dash": "dot", "shape": "hv", "width": 1},
@@ -160,7 +160,7 @@ def render(lang: str) -> None:
     stamp = downloads.page_stamp(store, selection, t("methods.placement", lang), threshold, lang)
     grid = sorted(result.at_risk["month"].unique())
     downloads.offer_chart(
-        _curve_chart(curves, hidden, show_km, lang),
+        _curve_chart(curves, hidden, show_km, month, lang),
         f"sarskilt_boende_{band}",
         stamp,
         lang,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.outcomes.placement import CONTRASTS
+from analysis.outcomes.placement import CONTRASTS, DAYS_PER_MONTH
 from analysis.selection import Filters, Selection
 from analysis.store import db
 from analysis.store.cells import sum_by_band
@@ -373,6 +373,35 @@ def hide_placement_rows(groups: pd.DataFrame, threshold: int, risks: pd.DataFram
     out["suppressed"] = out["hidden_intervention"] | out["hidden_control"]
     out["suppressed_reason"] = [a or b for a, b in zip(reasons["intervention"], reasons["control"], strict=True)]
     return out
+
+
+def coarsen_curve(
+    curve: pd.DataFrame, months: int, columns=("cuminc", "ci_low", "ci_high", "one_minus_km")
+) -> pd.DataFrame:
+    """Return a step curve's values at the end of each whole month 0..months, so no event's day is shown.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        time (days, ascending) and the value columns of one arm's curve (each row holds from its time on).
+    months : int
+        The last whole month.
+    columns : sequence of str
+        Value columns to carry (those missing are skipped).
+
+    Returns
+    -------
+    DataFrame
+        month (0..months) and the value of each column at the month's end (0 before the first event).
+
+    """
+    ends = np.arange(months + 1) * DAYS_PER_MONTH
+    last = np.searchsorted(curve["time"].to_numpy(dtype=float), ends, side="right") - 1
+    out = {"month": np.arange(months + 1)}
+    for column in [c for c in columns if c in curve.columns]:
+        values = curve[column].ffill().fillna(0.0).to_numpy(dtype=float)
+        out[column] = np.where(last >= 0, values[np.maximum(last, 0)], 0.0)
+    return pd.DataFrame(out)
 
 
 # ---- what a viewer sees: the pages' rules, callable from the command line too ------------------------------
