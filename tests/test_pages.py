@@ -122,7 +122,10 @@ def test_small_cells_are_hidden(tmp_path, monkeypatch):
     # 'Alla åldrar' (13) minus 76–85 (10) would give the small band back, and 86–95 is empty (a known
     # zero protects nothing): so 76–85 is hidden too.
     assert (hours_table.loc["76–85 år"] == "..").all()
-    assert hours_table.loc["Alla åldrar", "Antal, intervention"] == "13"
+    # Everyone has 0 hours in the month shown (hours only in 2016-02), so "all ages" would tell each person's
+    # value: it is hidden as uniform, and the caption under the table says so.
+    assert hours_table.loc["Alla åldrar", "Antal, intervention"] == ".."
+    assert any("alla har samma värde" in c.value for c in at.caption)
     split = find_table(at, "Kön", "Antal, intervention")
     assert (split.loc[split["Åldersgrupp"] == "65–75 år"].iloc[:, 2:] == "..").all().all()
     people_table = find_table(at, "Åldersgrupp", "Antal", "Grupp")
@@ -130,7 +133,8 @@ def test_small_cells_are_hidden(tmp_path, monkeypatch):
     assert (small["Antal"] == "..").all()
     assert not at.warning  # not demo data: no demo banner
     sentences = [m.value for m in at.markdown if m.value.startswith("- 65–75")]
-    assert sentences == ["- " + t("reading.hidden", "sv", band="65–75 år")] * 3  # cost, days at home, hours
+    # cost, days at home, hours: each says the rule that hid the band
+    assert sentences == ["- " + t("reading.hidden.few_people", "sv", band="65–75 år", t=5)] * 3
     shown_in_charts = [v for chart in at.get("plotly_chart") for v in _chart_numbers(chart)]
     assert 5.0 not in shown_in_charts and 6.0 not in shown_in_charts  # hours of the small band's people
 
@@ -380,6 +384,8 @@ def test_roles_after_login(store, monkeypatch, email, analyst):
 
 
 SMALL_LABELS = ("65–75 år", "65-75")
+# The rule a hidden row states is public (the threshold), not a figure of the band.
+RULES = ("färre än 5 personer", "fewer than 5 people", "1–4 händelser", "1–4 events")
 
 
 def _digits_beside(cells, skip=()) -> list[str]:
@@ -389,7 +395,7 @@ def _digits_beside(cells, skip=()) -> list[str]:
         if column in skip:
             continue
         text = str(cell)
-        for label in SMALL_LABELS:
+        for label in (*SMALL_LABELS, *RULES):
             text = text.replace(label, "")
         if re.search(r"\d", text):
             out.append(f"{column}={cell}")

@@ -212,7 +212,7 @@ def hide_band_rows(groups: pd.DataFrame, threshold: int, risks: pd.DataFrame | N
     """
     n_min = groups[["n_intervention", "n_control"]].min(axis=1)
     n_max = groups[["n_intervention", "n_control"]].max(axis=1)
-    uniform = _uniform(groups)
+    uniform = _uniform(groups) if threshold > 1 else np.zeros(len(groups), dtype=bool)  # off: nothing hidden
     primary = (n_min < threshold) | uniform | _band_risk(groups, risks)
     # An empty band hides nobody, so only hidden bands with people need a second hidden band.
     unshown = few_outside(groups, ["n_intervention", "n_control"], threshold)
