@@ -18,7 +18,7 @@ import pandas as pd
 
 from analysis.outcomes.per_person import UnitCosts, load_person_outcomes
 from analysis.outcomes.placement import DAYS_PER_MONTH, DIED, PLACED
-from analysis.selection import Filters, Selection
+from analysis.selection import Selection
 from analysis.store import db
 
 PARAMETERS = ("placement_rate", "home_death_rate", "nursing_death_rate", "hours_at_home")
@@ -41,7 +41,11 @@ def estimate_cohort_parameters(con: db.Connection, selection: Selection) -> pd.D
         and the PARAMETERS (rates per day; hours per month at home).
 
     """
-    people = load_person_outcomes(con, selection)
+    return parameters_of_people(load_person_outcomes(con, selection))
+
+
+def parameters_of_people(people: pd.DataFrame) -> pd.DataFrame:
+    """Return estimate_cohort_parameters' result from person rows already loaded (load_person_outcomes)."""
     people = people[people["age_band"].notna()]
     placed = people["first_event"] == PLACED
     frame = people.assign(
@@ -167,8 +171,3 @@ def project_cohort(
     frame["saving_home_care"] = frame["home_care_control"] - frame["home_care_intervention"]
     frame["saving_nursing_home"] = frame["nursing_home_control"] - frame["nursing_home_intervention"]
     return frame
-
-
-def cohort_selection(study: str, bands, window: int) -> Selection:
-    """Return the selection the cohort model is estimated on: everyone randomized, the cost bands, the window."""
-    return Selection(study, Filters(), bands, window)

@@ -18,9 +18,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from analysis.economics.cohort import estimate_cohort_parameters, project_cohort
+from analysis.economics.cohort import parameters_of_people, project_cohort
 from analysis.economics.scenario import BANDS, Scenario, unit_costs
-from analysis.outcomes.per_person import BOOTSTRAP_DRAWS, UnitCosts, draw_person_differences
+from analysis.outcomes.per_person import BOOTSTRAP_DRAWS, UnitCosts, differences_of_people, load_person_outcomes
 from analysis.selection import Filters, Selection, parse_band_edges
 from analysis.store import db
 
@@ -253,7 +253,8 @@ def estimate_study_effects(
 
     """
     window = max(1, int(window_months))
-    found = draw_person_differences(con, Selection(study, Filters(), COST_BANDS, window), draws)
+    people = load_person_outcomes(con, Selection(study, Filters(), COST_BANDS, window))  # one query for both
+    found = differences_of_people(people, COST_BANDS, draws)
     rows, out = [], {}
     for band in BANDS:
         got = found[band]
@@ -267,7 +268,7 @@ def estimate_study_effects(
         )
         spread = got["draws"]
         out[band] = np.full((draws, 2), np.nan) if spread is None else spread / np.array([window, window / 12.0])
-    cohort = estimate_cohort_parameters(con, Selection(study, Filters(), COST_BANDS, window))
+    cohort = parameters_of_people(people)
     return StudyEffects(pd.DataFrame(rows), out, effect_intervals(out), window, cohort)
 
 

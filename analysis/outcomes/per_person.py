@@ -359,10 +359,15 @@ def draw_person_differences(
         label -> {"hours": difference, "nursing_home_days": difference, "draws": (draws × 2) array or None}.
 
     """
-    people = load_person_outcomes(con, selection).assign(cost=0.0)
+    return differences_of_people(load_person_outcomes(con, selection), selection.bands, draws, seed)
+
+
+def differences_of_people(people: pd.DataFrame, bands, draws: int = BOOTSTRAP_DRAWS, seed: int = SEED) -> dict:
+    """Return draw_person_differences' result from person rows already loaded (load_person_outcomes)."""
+    people = people.assign(cost=0.0)  # a column of OUTCOMES; its values do not enter the two used here
     columns = [OUTCOMES.index("hours"), OUTCOMES.index("nursing_home_days")]
     out = {}
-    for i, label in enumerate([b.label for b in selection.bands] + [ALL]):
+    for i, label in enumerate([b.label for b in bands] + [ALL]):
         part = people if label == ALL else people[people["age_band"] == label]
         estimates = _arm_estimates(part, draws, seed + i)
         (mean_i, boot_i), (mean_c, boot_c) = estimates["intervention"], estimates["control"]
