@@ -358,7 +358,8 @@ def test_band_interaction_holds_its_size_when_bands_differ_in_size_and_spread():
                     "ended_at_placement": False,
                 }
             )
-            rows.append({"age_band": label} | _compare_group(part, COSTS, draws=200, seed=int(rng.integers(1e9))))
+            part = part.assign(cost=part["hours"] * COSTS.hour)  # no nursing-home days here
+            rows.append({"age_band": label} | _compare_group(part, draws=200, seed=int(rng.integers(1e9))))
         p = _band_interaction(pd.DataFrame(rows))["cost"]["p_value"]
         rejections.append(p < 0.05)
     assert 0.02 <= np.mean(rejections) <= 0.09

@@ -295,9 +295,8 @@ def _arm_estimates(part: pd.DataFrame, draws: int, seed: int) -> dict:
     return out
 
 
-def _compare_group(part: pd.DataFrame, costs: UnitCosts, draws: int, seed: int) -> dict:
-    """Compute every outcome of one band (or everyone), intervention minus control."""
-    part = part.assign(cost=part["hours"] * costs.hour + part["nursing_home_days"] * costs.day)
+def _compare_group(part: pd.DataFrame, draws: int, seed: int) -> dict:
+    """Compute every outcome of one band (or everyone), intervention minus control (rows carry their cost)."""
     row: dict = {}
     for arm in ARMS:
         sub = part[part["arm"] == arm]
@@ -503,11 +502,11 @@ def compare_person_outcomes(
     if months < 1:
         raise InputError("Fönstret måste vara minst 1 månad.", "The window must be at least 1 month.")
     people = load_person_outcomes(con, selection)
+    people = people.assign(cost=people["hours"] * costs.hour + people["nursing_home_days"] * costs.day)
     rows = []
     for i, label in enumerate([b.label for b in selection.bands] + [ALL]):
         part = people if label == ALL else people[people["age_band"] == label]
-        part = part.assign(cost=part["hours"] * costs.hour + part["nursing_home_days"] * costs.day)
-        row = {"age_band": label} | _compare_group(part, costs, draws, seed + i)
+        row = {"age_band": label} | _compare_group(part, draws, seed + i)
         row |= _compare_adjusted(part, tuple(covariates), draws, seed + i)
         rows.append(row | _death_statistics(part, months))
     groups = pd.DataFrame(rows)
