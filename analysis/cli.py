@@ -384,8 +384,7 @@ def _run_costs(args: argparse.Namespace) -> int:
         con = db.connect(args.db)
         try:
             study = resolve_study(con, args.study)
-            top = describe_study(con, study)["max_month"] or 1
-            window = max(1, min(load_plan(con, study).window_months, top))  # the plan's window, as the pages
+            window = load_plan(con, study).window_within(describe_study(con, study)["max_month"])  # as the pages
             estimated = estimate_study_effects(con, study, window)
         finally:
             con.close()

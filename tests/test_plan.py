@@ -275,3 +275,9 @@ def test_an_analyst_stores_estimator_covariates_and_bands_on_the_data_page(store
     next(i for i in at.text_input if i.label.startswith("Age band edges")).input("65,60")
     next(b for b in at.button if b.label == "Store the analysis plan").click().run()
     assert not at.exception and any("ascending" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize(("months", "followed", "expected"), [(24, 30, 24), (24, 12, 12), (24, None, 1), (6, 0, 1)])
+def test_the_plans_window_is_cut_to_the_follow_up(months, followed, expected):
+    # One rule for the pages, the briefing and the costs command: the plan's window within the follow-up.
+    assert AnalysisPlan("cost", months).window_within(followed) == expected

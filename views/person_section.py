@@ -58,8 +58,7 @@ def _table(groups: pd.DataFrame, plan, lang: str) -> pd.DataFrame:
 
 def primary_window(store: calls.Store, info: dict) -> int:
     """Return the window of the study's analysis plan, within the months the study has followed."""
-    plan = calls.cached(load_plan, store, info["study"])
-    return max(1, min(plan.window_months, info["max_month"] or 1))
+    return calls.cached(load_plan, store, info["study"]).window_within(info["max_month"])
 
 
 def show_person_outcomes(store: calls.Store, selection: Selection, threshold: int, lang: str, key: str) -> pd.DataFrame:

@@ -84,7 +84,7 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
     threshold = int(get_setting("suppression_threshold"))
     month = min(int(get_setting("default_month")), info["max_month"] or 0)
     selection = Selection(study, Filters(), bands, month)
-    primary = selection.at(max(1, min(plan.window_months, info["max_month"] or 1)))  # the primary analysis
+    primary = selection.at(plan.window_within(info["max_month"]))  # the primary analysis
     person = compare_person_outcomes(con, primary, unit_costs(), covariates=plan.covariates)
     shown = hide_outcome_rows(person.groups, threshold)
     person_sentences = read_person_outcomes(shown, primary.month, lang, plan)

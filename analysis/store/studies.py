@@ -168,6 +168,10 @@ class AnalysisPlan:
         """Return whether the plan was stored (rather than the defaults)."""
         return self.set_on is not None
 
+    def window_within(self, max_month: int | None) -> int:
+        """Return the plan's window cut to the months the study has followed (at least 1)."""
+        return max(1, min(self.window_months, max_month or 1))
+
     @property
     def bands(self) -> tuple[AgeBand, ...]:
         """Return the plan's age bands, or the configured ones when the plan names none."""
