@@ -118,3 +118,14 @@ def test_the_per_person_slide_leads_with_everyone_and_warns_about_subgroups(smal
     sentences = briefing.slides[0].sentences
     assert sentences[0].startswith("All ages") and sentences[1].startswith("All ages")
     assert "subgroup analyses" in sentences[-2] and "Welch–James" in sentences[-1]
+
+
+def test_money_slide_says_which_costs_are_invented(small_demo_path):
+    # The board's money uses the study's effects but the example's intervention cost and applicants: the
+    # slide must say those are invented, with the figures it used.
+    con = db.connect(small_demo_path)
+    briefing = build_briefing(con, "demo", "en")
+    con.close()
+    money = briefing.slides[-1].sentences
+    assert any("SEK 30,000 per participant and 1,000 applicants a year are invented" in s for s in money)
+    assert not any("100%" in s for s in money)

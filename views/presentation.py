@@ -97,7 +97,7 @@ def _money(store: calls.Store, info: dict, lang: str) -> None:
     cols[2].metric(
         t("costs.probability", lang), format_probability(summary.uncertainty["probability_saves_money"], lang)
     )
-    sentences = read_money(summary, lang)
+    sentences = read_money(summary, lang, example_costs=True)
     _big(sentences[0])
     for sentence in sentences[2:]:
         _big(sentence)

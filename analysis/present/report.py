@@ -119,7 +119,8 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
         )
     )
     estimated = estimate_study_effects(con, study, primary.month)
-    money = read_money(summarize_money(with_effects(Scenario(), estimated), estimated.draws, PSA_DRAWS), lang)
+    summary = summarize_money(with_effects(Scenario(), estimated), estimated.draws, PSA_DRAWS)
+    money = read_money(summary, lang, example_costs=True)
     slides.append(Slide(t("slides.money", lang), money))
     methods = (
         "per randomiserad person (IPCW, bootstrap); timmar bland dem som bor kvar hemma (Welch); Aalen–Johansen, "

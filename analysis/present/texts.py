@@ -206,6 +206,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Nuvärde av nettot: {pv} Mkr med {rate} % diskonteringsränta ({pv0} Mkr med 0 %, {pv5} Mkr med 5 %).",
         "Present value of the net: {pv} MSEK at a {rate}% discount rate ({pv0} MSEK at 0%, {pv5} MSEK at 5%).",
     ),
+    "costs.example_costs": (
+        "Kostnaderna är exemplets: insatsen {cost} kr per deltagare och {applicants} sökande per år är påhittade "
+        "siffror; sätt kommunens egna på sidan Kostnader.",
+        "The costs are the example's: the intervention at SEK {cost} per participant and {applicants} applicants a "
+        "year are invented numbers; set the municipality's own on the Costs page.",
+    ),
     "costs.invented": (
         "Exempel med påhittade siffror: resultatet visar hur modellen räknar, inte vad insatsen ger.",
         "Example with invented numbers: the result shows how the model computes, not what the intervention gives.",
@@ -1007,11 +1013,11 @@ def format_probability(probability: float, lang: str = "sv") -> str:
     return t("probability.value", lang, p=format_number(probability * 100, lang, 0))
 
 
-def read_money(summary, lang: str = "sv") -> list[str]:
+def read_money(summary, lang: str = "sv", example_costs: bool = False) -> list[str]:
     """Say a MoneySummary for people: net present value with interval and probability, payback, doubt.
 
-    The probability names the assumptions that drive it; an example scenario's numbers are said to be
-    invented first.
+    The probability names the assumptions that drive it; with ``example_costs`` (the slides: effects from
+    the study, costs from the example) a last sentence says which inputs are invented.
     """
     scenario, projection, uncertainty = summary.scenario, summary.projection, summary.uncertainty
     low, high = uncertainty["net_interval"]
@@ -1040,6 +1046,15 @@ def read_money(summary, lang: str = "sv") -> list[str]:
     )
     if low < 0 < high:
         out.append(t("costs.uncertain", lang))
+    if example_costs:
+        out.append(
+            t(
+                "costs.example_costs",
+                lang,
+                cost=format_number(scenario.cost_per_participant() / scenario.price_index, lang, 0),
+                applicants=format_number(sum(scenario.applicants_per_year.values()), lang, 0),
+            )
+        )
     return out
 
 
