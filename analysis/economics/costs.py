@@ -12,13 +12,14 @@ payback month is the first month at whose end the undiscounted cumulative net is
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from analysis.economics.cohort import parameters_of_people, project_cohort
+from analysis.economics.cohort import PARAMETERS, parameters_of_people, project_cohort
 from analysis.economics.scenario import BANDS, Scenario, unit_costs
 from analysis.outcomes.per_person import BOOTSTRAP_DRAWS, UnitCosts, differences_of_people, load_person_outcomes
 from analysis.selection import Filters, Selection, parse_band_edges
@@ -82,15 +83,26 @@ def _effects(scenario: Scenario, months: int) -> _Effects:
     window = int(scenario.study_window_months)
     inside = profile * (np.arange(months) < window)
     full = max(scenario.effect_end_months(), float(window))
-    extra = {}
-    for band in BANDS:
-        model = project_cohort(scenario.cohort, band, months, UnitCosts(1.0, 1.0), full, scenario.waning_months)
-        hours = model["saving_home_care"].to_numpy().copy()  # at 1 SEK an hour and a day: hours and days saved
-        days = model["saving_nursing_home"].to_numpy().copy()
-        hours[:window] = 0.0
-        days[:window] = 0.0
-        extra[band] = (hours, days)
+    key = tuple(map(tuple, scenario.cohort[["age_band", "arm", *PARAMETERS]].itertuples(index=False)))
+    extra = {band: _saved_beyond(key, band, months, window, full, scenario.waning_months) for band in BANDS}
     return _Effects(inside, extra)
+
+
+@functools.lru_cache(maxsize=256)
+def _saved_beyond(key: tuple, band: str, months: int, window: int, full: float, waning: float | None):
+    """Return the hours and days one participant saves per month after the window (cohort model), cached.
+
+    ``key`` is the cohort parameters as a tuple of rows (age_band, arm, *PARAMETERS): the tornado and the
+    claims check project the same cohort many times with only costs changing, which do not enter here.
+    """
+    parameters = pd.DataFrame(list(key), columns=["age_band", "arm", *PARAMETERS])
+    model = project_cohort(parameters, band, months, UnitCosts(1.0, 1.0), full, waning)
+    hours = model["saving_home_care"].to_numpy().copy()  # at 1 SEK an hour and a day: hours and days saved
+    days = model["saving_nursing_home"].to_numpy().copy()
+    hours[:window] = 0.0
+    days[:window] = 0.0
+    hours.flags.writeable = days.flags.writeable = False  # shared by every caller of the cache
+    return hours, days
 
 
 def _entrant_savings(scenario: Scenario, months: int) -> tuple[np.ndarray, np.ndarray]:
