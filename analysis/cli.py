@@ -24,12 +24,15 @@ from analysis.errors import UserFacingError
 from analysis.intake.importer import ImportRejected, import_study
 from analysis.outcomes.compare import GROUP_COLUMNS
 from analysis.outcomes.comparisons import run_comparison
-from analysis.outcomes.per_person import UnitCosts, compare_person_outcomes, primary_figure
+from analysis.outcomes.per_person import BOOTSTRAP_DRAWS, UnitCosts, compare_person_outcomes, primary_figure
 from analysis.outcomes.person_values import EXCLUDE, HANDLING
 from analysis.outcomes.placement import analyze_placement
-from analysis.present.disclosure import find_differencing_risks, show_comparison, show_outcomes, show_placement
+from analysis.present.disclosure import show_comparison, show_outcomes, show_placement
+from analysis.present.linked import find_risks
 from analysis.present.report import FORMATS, write_report
 from analysis.present.texts import describe_plan
+from analysis.present.viewer import PAGES, ViewOptions, view_page
+from analysis.records import to_all_records
 from analysis.selection import APPLICATION_TYPES, COVARIATES, SEXES, Filters, Selection, edges_of, parse_band_edges
 from analysis.settings import get_setting
 from analysis.stats.methods import METHODS
@@ -159,6 +162,17 @@ def _parser() -> argparse.ArgumentParser:
         help="justera för / adjust for, e.g. baseline_hours,age ('none': no adjusted columns; default: the plan's)",
     )
 
+    view = _add_request(
+        sub.add_parser(
+            "view",
+            help="allt en läsare ser på en sida, med sidornas regler för små tal / everything a viewer sees on a page",
+        )
+    )
+    view.add_argument("page", choices=PAGES, help="sidan / the page")
+    view.add_argument("--method", choices=METHODS, default="welch", help="metod (Jämförelser) / method")
+    view.add_argument("--deaths", choices=HANDLING, default=EXCLUDE, help="döda och flyttade / deaths and placements")
+    view.add_argument("--draws", type=int, default=BOOTSTRAP_DRAWS, help="bootstrapdragningar / bootstrap draws")
+
     plan = sub.add_parser("plan", help="studiens analysplan: visa eller spara / show or store the analysis plan")
     plan.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
     plan.add_argument("--study", default=None, help="studie / study")
@@ -267,8 +281,8 @@ def _viewer(args: argparse.Namespace, con, selection, result, show):
         return result
     threshold = int(get_setting("suppression_threshold"))
 
-    def risks_for(view):
-        return None if view.filters == Filters() else find_differencing_risks(con, view, threshold)
+    def risks_for(view, table, timepoints=()):
+        return find_risks(con, view, threshold, table, timepoints)
 
     return replace(result, groups=show(result.groups, selection, threshold, risks_for))
 
@@ -334,6 +348,28 @@ def _run_outcomes(args: argparse.Namespace) -> int:
         print(f"Timkostnad / hour cost {costs.hour:g} kr, dygnskostnad / day cost {costs.day:g} kr")
         columns = ["age_band", "cost_difference", "cost_ci_low", "cost_ci_high", "days_home_difference"]
         print(result.groups[[*columns, "days_home_ci_low", "days_home_ci_high"]].to_string(index=False))
+    return 0
+
+
+def _run_view(args: argparse.Namespace) -> int:
+    """Print every table of a page as a viewer sees it (always with the pages' rules: --as-viewer is implied)."""
+    threshold = int(get_setting("suppression_threshold"))
+    options = ViewOptions(method=args.method, handling=args.deaths, draws=args.draws)
+    study, tables = _open_request(args, lambda con, selection: view_page(con, args.page, selection, threshold, options))
+    if args.json:
+        out = {
+            "page": args.page,
+            "study": study,
+            "month": args.month,
+            "threshold": threshold,
+            "tables": {name: to_all_records(frame, ()) for name, frame in tables.items()},
+        }
+        print(json.dumps(out, ensure_ascii=False))
+        return 0
+    print(f"Sida / page {args.page}, studie / study {study}, månad / month {args.month}, gräns / threshold {threshold}")
+    for name, frame in tables.items():
+        print(f"\n[{name}]")
+        print(frame.to_string(index=False))
     return 0
 
 
@@ -435,6 +471,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_outcomes(args)
         if args.command == "plan":
             return _run_plan(args)
+        if args.command == "view":
+            return _run_view(args)
         if args.command == "costs":
             return _run_costs(args)
         if args.command == "report":

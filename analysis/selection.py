@@ -13,6 +13,7 @@ ALL = "all"
 SEXES = ("F", "M")
 APPLICATION_TYPES = ("new", "extended")
 COVARIATES = ("baseline_hours", "age", "sex", "application_type")  # baseline variables an analysis may adjust for
+FILTER_FIELDS = ("sex", "application_type", "district")  # the fields a view can filter on
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,10 @@ class Filters:
                         f"Filtret {name} har värdet {value!r}; förväntat ett av {', '.join(allowed)}.",
                         f"Filter {name} has the value {value!r}; expected one of {', '.join(allowed)}.",
                     )
+
+    def fields(self) -> tuple[str, ...]:
+        """Return the fields this view filters on (those with a selection)."""
+        return tuple(f for f in FILTER_FIELDS if getattr(self, f))
 
 
 @dataclass(frozen=True)

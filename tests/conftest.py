@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -71,6 +74,14 @@ def person(
         "followup_end": as_date(end),
         "district": district,
     }
+
+
+def run_cli(*args):
+    """Run `python -m analysis` with the arguments from the repository root; return the finished process."""
+    root = Path(__file__).resolve().parent.parent
+    return subprocess.run(
+        [sys.executable, "-m", "analysis", *args], capture_output=True, text=True, cwd=root, timeout=300
+    )
 
 
 def frame(rows: list[dict]) -> pd.DataFrame:

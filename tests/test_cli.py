@@ -1,6 +1,4 @@
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -9,14 +7,9 @@ from analysis.outcomes.compare import compare_hours
 from analysis.outcomes.comparisons import compare_fast_welch
 from analysis.selection import Filters, Selection, parse_band_edges
 from analysis.store import db
+from tests.conftest import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def run_cli(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "analysis", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
-    )
 
 
 @pytest.fixture(scope="module")

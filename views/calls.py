@@ -13,7 +13,7 @@ import streamlit as st
 from analysis.demo import build_embedded_demo
 from analysis.outcomes.comparisons import fit_repeated_over_months
 from analysis.outcomes.person_values import load_all_months
-from analysis.present.disclosure import find_differencing_risks
+from analysis.present.linked import find_risks
 from analysis.present.texts import t
 from analysis.selection import Filters, Selection
 from analysis.settings import get_setting
@@ -89,14 +89,14 @@ def cached(fn: Callable[..., T], store: Store, *args, **kwargs) -> T:
 
 
 def risks_for(store: Store, threshold: int):
-    """Return a function giving a view's differencing risks (cached), as the show_* rules of disclosure take it."""
-    return lambda view: differencing_risks(store, view, threshold)
+    """Return a function giving one table's differencing risks of a view (cached), as disclosure's show_* take it."""
+    return lambda view, table, timepoints=(): differencing_risks(store, view, threshold, table, timepoints)
 
 
 def differencing_risks(
-    store: Store, selection: Selection, threshold: int, by_month: bool = False
+    store: Store, selection: Selection, threshold: int, table: str = "randomized", timepoints: tuple = ()
 ) -> pd.DataFrame | None:
-    """Return the cells of a filtered view at risk of differencing (None when nothing is filtered), cached."""
+    """Return the cells of one table of a filtered view at risk of differencing (None when nothing is filtered)."""
     if selection.filters == Filters():
         return None
-    return cached(find_differencing_risks, store, selection, threshold, by_month)
+    return cached(find_risks, store, selection, threshold, table, tuple(timepoints))

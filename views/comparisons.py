@@ -7,10 +7,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis.outcomes.baseline import ARMS, count_flow, summarize_baseline
+from analysis.outcomes.baseline import ARMS, count_flow, count_joint, summarize_baseline
 from analysis.outcomes.comparisons import METHOD_NAMES, fit_repeated_over_months, run_comparison
 from analysis.outcomes.person_values import AS_ZERO, EXCLUDE, HANDLING, load_all_months, load_month_values
-from analysis.present.disclosure import hide_baseline_cells, hide_flow_cells, show_comparison
+from analysis.present.disclosure import show_comparison, show_flow, show_table1
 from analysis.present.reproduce import reproduce_snippet
 from analysis.present.texts import format_number, format_p, t
 from analysis.settings import get_setting
@@ -182,7 +182,6 @@ def render(lang: str) -> None:
     threshold = roles.suppression_threshold()
     month = int(month)
     selection = chosen.at(month)
-    people_risks = calls.differencing_risks(store, chosen, threshold)
     risks_for = calls.risks_for(store, threshold)
 
     st.title(t("cmp.title", lang))
@@ -286,12 +285,13 @@ def render(lang: str) -> None:
     st.header(t("cmp.table1", lang))
     st.caption(t("cmp.table1_note", lang))
     table1 = calls.cached(summarize_baseline, store, chosen)
-    shown = _table1(hide_baseline_cells(table1, threshold, people_risks), lang)
+    joint = calls.cached(count_joint, store, chosen)  # for the audit across Table 1's variables
+    shown = _table1(show_table1(table1, chosen, threshold, risks_for, joint), lang)
     downloads.offer_table(shown, "tabell1", stamp, lang, "table1")
 
     st.header(t("cmp.flow", lang))
     flow = calls.cached(count_flow, store, chosen, tuple(sorted({*points, month})))
-    flow = hide_flow_cells(flow, threshold, people_risks)
+    flow = show_flow(flow, chosen, threshold, risks_for)
     downloads.offer_table(
         pd.DataFrame(
             {

@@ -10,7 +10,7 @@ import streamlit as st
 
 from analysis.outcomes.compare import SEX_GROUPS, compare_hours, compare_hours_by_sex
 from analysis.outcomes.overview import summarize_people, trace_hours
-from analysis.present.disclosure import hide_band_rows, hide_people_rows, hide_split_rows, hide_trace_rows
+from analysis.present.disclosure import combine_risks, hide_split_rows, show_comparison, show_people, show_trajectory
 from analysis.present.texts import format_number, format_p, read_difference, t
 from analysis.settings import get_setting
 from views import calls, display, downloads, roles, state
@@ -190,8 +190,9 @@ def render(lang: str) -> None:
     comparison = calls.cached(compare_hours, store, selection)
     trace = calls.cached(trace_hours, store, everyone)
 
-    shown_people = hide_people_rows(people, threshold, calls.differencing_risks(store, everyone, threshold))
-    shown_groups = hide_band_rows(comparison.groups, threshold, calls.differencing_risks(store, selection, threshold))
+    risks_for = calls.risks_for(store, threshold)
+    shown_people = show_people(people, everyone, threshold, risks_for)
+    shown_groups = show_comparison(comparison.groups, selection, threshold, risks_for)
 
     st.header(t("overview.hours", lang, month=month))
     st.caption(t("overview.hours_note", lang))
@@ -214,19 +215,21 @@ def render(lang: str) -> None:
     if not filters.sex:  # Totalt / Kvinnor / Män, as Kolada shows them
         st.subheader(t("overview.by_sex", lang, month=month))
         split = calls.cached(compare_hours_by_sex, store, selection)
-        risks = {
-            group: calls.differencing_risks(
-                store, selection.with_filters(replace(filters, sex=() if group == "total" else (group,))), threshold
-            )
+        views = {
+            group: selection.with_filters(replace(filters, sex=() if group == "total" else (group,)))
             for group in SEX_GROUPS
+        }
+        risks = {
+            group: combine_risks(risks_for(view, "randomized"), risks_for(view, "month"))
+            for group, view in views.items()
         }
         shown_split = hide_split_rows(split, threshold, risks)
         downloads.offer_table(_split_table(shown_split, lang), f"timmar_kon_manad{month}", stamp, lang, "sex_table")
 
     st.header(t("overview.trajectory", lang))
     band = state.choose_band("overview.trajectory_band", "trajectory_band", bands, lang)
-    trace_risks = calls.differencing_risks(store, everyone, threshold, by_month=True)
-    shown_trace = hide_trace_rows(trace[trace["age_band"] == band], threshold, trace_risks)
+    shown_all = show_trajectory(trace, everyone, threshold, risks_for)  # as each month's table hides it
+    shown_trace = shown_all[shown_all["age_band"] == band]
     downloads.offer_chart(
         _trajectory_chart(shown_trace, lang),
         f"timmar_over_tid_{band}",

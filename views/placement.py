@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.outcomes.placement import DAYS_PER_MONTH, RISK_MONTHS, analyze_placement
-from analysis.present.disclosure import SUPPRESSED, coarsen_curve, hide_at_risk_counts, show_placement
+from analysis.present.disclosure import SUPPRESSED, coarsen_curve, show_at_risk, show_placement
 from analysis.present.texts import format_number, format_p, read_placement, t
-from analysis.selection import Filters
 from analysis.settings import get_setting
 from views import calls, display, downloads, roles, state
 
@@ -148,14 +146,15 @@ def render(lang: str) -> None:
     st.title(t("placement.title", lang))
     display.show_demo_banner(info, lang)
     result = calls.cached(analyze_placement, store, selection)
-    risks = calls.differencing_risks(store, chosen, threshold)  # counted among everyone randomized
-    groups = show_placement(result.groups, selection, threshold, calls.risks_for(store, threshold))
+    risks_for = calls.risks_for(store, threshold)
+    groups = show_placement(result.groups, selection, threshold, risks_for)
+    at_risk = show_at_risk(result.at_risk, groups, selection, threshold, risks_for)  # hidden as the table is
 
     st.header(t("placement.curve", lang))
     st.caption(t("placement.curve_note", lang))
     band = state.choose_band("placement.band", "placement_band", bands, lang)
     row = groups[groups["age_band"] == band].iloc[0]
-    hidden = {arm: bool(np.isnan(row[f"n_{arm}"])) for arm in display.ARM_ORDER}
+    hidden = {arm: bool(row[f"hidden_{arm}"]) for arm in display.ARM_ORDER}  # the arm's figures, as the table
     curves = result.curves[result.curves["age_band"] == band] if not result.curves.empty else result.curves
     stamp = downloads.page_stamp(store, selection, t("methods.placement", lang), threshold, lang)
     grid = sorted(result.at_risk["month"].unique())
@@ -169,11 +168,11 @@ def render(lang: str) -> None:
     )
     if show_km:
         st.caption(t("placement.km_note", lang))
-    unfiltered = None
-    if risks is not None:  # filtered: the same table without filters, to hide counts a few people below it
-        unfiltered = calls.cached(analyze_placement, store, selection.with_filters(Filters())).at_risk
-    risk = hide_at_risk_counts(result.at_risk[result.at_risk["age_band"] == band], threshold, risks, unfiltered)
-    table = risk.pivot(index="arm", columns="month", values="n").reindex(list(display.ARM_ORDER))
+    table = (
+        at_risk[at_risk["age_band"] == band]
+        .pivot(index="arm", columns="month", values="n")
+        .reindex(list(display.ARM_ORDER))
+    )
     st.caption(t("placement.at_risk", lang))
     shown = table.map(display.format_count).rename(index=lambda a: t(f"arm.{a}", lang)).rename(columns=str)
     downloads.offer_table(shown.rename_axis(t("col.arm", lang)).reset_index(), f"i_risk_{band}", stamp, lang, "at_risk")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.selection import Selection
+from analysis.selection import FILTER_FIELDS, Selection
 from analysis.stats.descriptive import standardized_difference_categorical, standardized_difference_continuous
 from analysis.store import db
 from analysis.store.cells import band_case, filter_sql
@@ -99,40 +99,87 @@ def describe_baseline(people: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def count_joint(con: db.Connection, selection: Selection) -> pd.DataFrame:
+    """Return how many randomized people of the selection share each combination of Table 1's categories.
+
+    Parameters
+    ----------
+    con : Connection
+        An open store.
+    selection : Selection
+        Study, filters and bands (month unused).
+
+    Returns
+    -------
+    DataFrame
+        arm, age_band (None outside every band), sex, application_type, district (None when unknown), n:
+        the cells whose sums are every count Table 1 shows (for the disclosure audit).
+
+    """
+    band_sql, band_params = band_case(selection.bands)
+    cond_sql, cond_params = filter_sql(selection.filters, district="coalesce(district, '')")
+    return db.query(
+        con,
+        f"""SELECT arm, {band_sql} AS age_band, sex, application_type, NULLIF(district, '') AS district,
+                   count(*) AS n
+            FROM participants WHERE study = ? AND {cond_sql} GROUP BY ALL ORDER BY ALL""",
+        [*band_params, selection.study, *cond_params],
+    )
+
+
 def summarize_baseline(con: db.Connection, selection: Selection) -> pd.DataFrame:
     """Return Table 1 of the selection's randomized people (describe_baseline of load_baseline)."""
     return describe_baseline(load_baseline(con, selection))
 
 
-def count_flow(con: db.Connection, selection: Selection, timepoints: Sequence[int]) -> pd.DataFrame:
+def count_flow(
+    con: db.Connection, selection: Selection, timepoints: Sequence[int], by: Sequence[str] = ()
+) -> pd.DataFrame:
     """CONSORT-style flow: per arm, randomized, and at each timepoint where people stand at its start.
 
     At the first day of follow-up month k a person is either still at home and followed, or has
     (first) moved into a nursing home, died, or left follow-up for another reason, whichever came
     first. Uses the selection's study and filters; everyone randomized counts, whatever their age.
 
+    Parameters
+    ----------
+    con : Connection
+        An open store.
+    selection : Selection
+        Study and filters (bands and month unused).
+    timepoints : sequence of int
+        Follow-up months to count at.
+    by : sequence of str
+        Filter fields (sex, application_type, district) to count per value of, too.
+
     Returns
     -------
     DataFrame
-        arm, month, randomized, at_home, placed, died, left_followup.
+        arm, month, (the ``by`` fields,) randomized, at_home, placed, died, left_followup.
 
     """
+    unknown = [f for f in by if f not in FILTER_FIELDS]
+    if unknown:
+        raise ValueError(f"count_flow: unknown field(s) {unknown}; expected some of {FILTER_FIELDS}")
     cond_sql, cond_params = filter_sql(selection.filters, district="coalesce(p.district, '')")
+    extra = "".join(f"{f}, " for f in by)  # field names checked against FILTER_FIELDS above
+    order = "".join(f", {f}" for f in by)
     return db.query(
         con,
         f"""
         WITH p AS (
             SELECT p.arm, date_trunc('month', p.randomized_on)::DATE AS m0, p.placed_on, p.died_on,
-                   coalesce(p.followup_end, s.data_end) AS end_on
+                   coalesce(p.followup_end, s.data_end) AS end_on,
+                   p.sex, p.application_type, coalesce(p.district, '') AS district
             FROM participants p JOIN studies s USING (study) WHERE p.study = ? AND {cond_sql}
         ), t AS (SELECT unnest(?::INTEGER[]) AS month)
-        SELECT arm, month, count(*) AS randomized,
+        SELECT arm, month, {extra}count(*) AS randomized,
                count(*) FILTER (WHERE status = 'home') AS at_home,
                count(*) FILTER (WHERE status = 'placed') AS placed,
                count(*) FILTER (WHERE status = 'died') AS died,
                count(*) FILTER (WHERE status = 'left') AS left_followup
         FROM (
-            SELECT arm, month,
+            SELECT arm, month, {extra}
                    CASE WHEN placed_on < start_on AND placed_on <= coalesce(died_on, placed_on)
                              AND placed_on <= end_on THEN 'placed'
                         WHEN died_on < start_on AND died_on <= end_on THEN 'died'
@@ -140,7 +187,7 @@ def count_flow(con: db.Connection, selection: Selection, timepoints: Sequence[in
                         ELSE 'home' END AS status
             FROM (SELECT *, (m0 + to_months(month))::DATE AS start_on FROM p, t)
         )
-        GROUP BY arm, month ORDER BY arm DESC, month
+        GROUP BY ALL ORDER BY arm DESC, month{order}
         """,
         [selection.study, *cond_params, list(timepoints)],
     )

@@ -152,7 +152,8 @@ def load_person_outcomes(con: db.Connection, selection: Selection) -> pd.DataFra
     -------
     DataFrame
         arm, intervention (0/1), age_band, the baseline covariates (baseline_hours, age, sex,
-        application_type), hours, nursing_home_days, days_home, died (within the
+        application_type), district ('' when unknown; for the disclosure checks), hours,
+        nursing_home_days, days_home, died (within the
         window), complete (the total is known: dead, or followed to the window's end), time (days
         from randomization to completion, or to censoring when not complete), first_event (1 placement,
         2 death, 0 neither within the observed window: with days_home as its time, the competing-risks
@@ -168,7 +169,7 @@ def load_person_outcomes(con: db.Connection, selection: Selection) -> pd.DataFra
     sql = f"""
         WITH base AS (
             SELECT p.person_id, p.arm, {band_sql} AS age_band, p.randomized_on AS r, p.placed_on, p.died_on,
-                   p.baseline_hours, p.age, p.sex, p.application_type,
+                   p.baseline_hours, p.age, p.sex, p.application_type, coalesce(p.district, '') AS district,
                    date_trunc('month', p.randomized_on)::DATE AS m0,
                    (p.randomized_on + to_months(?::INTEGER))::DATE AS w,
                    coalesce(p.followup_end, s.data_end) AS f
@@ -190,7 +191,7 @@ def load_person_outcomes(con: db.Connection, selection: Selection) -> pd.DataFra
             GROUP BY e.person_id
         )
         SELECT e.arm, (e.arm = 'intervention')::INTEGER AS intervention, e.age_band,
-               e.baseline_hours, e.age, e.sex, e.application_type,
+               e.baseline_hours, e.age, e.sex, e.application_type, e.district,
                coalesce(hr.hours, 0.0) AS hours,
                CASE WHEN e.placed_on IS NOT NULL AND e.placed_on <= e.x THEN datediff('day', e.placed_on, e.x)
                     ELSE 0 END AS nursing_home_days,

@@ -44,7 +44,8 @@ def load_placement_data(con: db.Connection, selection: Selection) -> pd.DataFram
     Returns
     -------
     DataFrame
-        arm, intervention (0/1), age_band, time (days), event, nursing_home_days, person_years.
+        arm, intervention (0/1), age_band, time (days), event, nursing_home_days, person_years, and the
+        filter fields (sex, application_type, district: '' when unknown) for the disclosure checks.
 
     """
     month = selection.month
@@ -53,6 +54,7 @@ def load_placement_data(con: db.Connection, selection: Selection) -> pd.DataFram
     sql = f"""
         WITH p AS (
             SELECT p.arm, p.randomized_on, p.placed_on, p.died_on, {band_sql} AS age_band,
+                   p.sex, p.application_type, coalesce(p.district, '') AS district,
                    least(coalesce(p.followup_end, s.data_end),
                          CASE WHEN ?::INTEGER IS NULL THEN DATE '9999-12-31'
                               ELSE (p.randomized_on + to_months(?::INTEGER))::DATE END) AS stop_on
@@ -70,11 +72,23 @@ def load_placement_data(con: db.Connection, selection: Selection) -> pd.DataFram
                datediff('day', randomized_on,
                         CASE event WHEN 1 THEN placed_on WHEN 2 THEN died_on ELSE stop_on END) AS time,
                CASE WHEN event = 1 THEN datediff('day', placed_on, alive_until) ELSE 0 END AS nursing_home_days,
-               datediff('day', randomized_on, alive_until) / 365.25 AS person_years
+               datediff('day', randomized_on, alive_until) / 365.25 AS person_years,
+               sex, application_type, district
         FROM e
     """
     params = [*band_params, month, month, selection.study, *cond_params]
     return db.query(con, sql, params)
+
+
+def at_risk_marks(month: int) -> list[int]:
+    """Return the months at which the number at risk is shown: every third month up to the window, and its end."""
+    return sorted({*range(0, month + 1, 3), month})
+
+
+def still_at_risk(times: np.ndarray, mark: int) -> np.ndarray:
+    """Return who is still followed without an event at a month mark (windows end within ±3 days of K × 30.44)."""
+    times = np.asarray(times, dtype=float)
+    return times >= mark * DAYS_PER_MONTH - 3 if mark else np.ones(len(times), dtype=bool)
 
 
 def _risk_contrast(f1: dict, f0: dict) -> dict[str, float]:
@@ -212,15 +226,13 @@ def analyze_placement(con: db.Connection, selection: Selection) -> PlacementResu
     data = load_placement_data(con, selection)
     full = load_placement_data(con, selection.at(None))
     rows, curves, at_risk = [], [], []
-    marks = sorted({*range(0, month + 1, 3), month})
+    marks = at_risk_marks(month)
     for label in [b.label for b in selection.bands] + [ALL]:
         part = data if label == ALL else data[data["age_band"] == label]
         for arm in ("intervention", "control"):
             times = part.loc[part["arm"] == arm, "time"].to_numpy()
             for m in marks:
-                # windows end on a calendar day, within ±3 days of K × 30.44 days
-                n = int((times >= m * DAYS_PER_MONTH - 3).sum()) if m else len(times)
-                at_risk.append({"age_band": label, "arm": arm, "month": m, "n": n})
+                at_risk.append({"age_band": label, "arm": arm, "month": m, "n": int(still_at_risk(times, m).sum())})
         row, band_curves = _analyze_group(part, horizon)
         whole = full if label == ALL else full[full["age_band"] == label]
         for k in RISK_MONTHS:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.outcomes.placement import CONTRASTS, DAYS_PER_MONTH
-from analysis.selection import Filters, Selection
+from analysis.selection import ALL, FILTER_FIELDS, Filters, Selection
 from analysis.store import db
 from analysis.store.cells import sum_by_band
 
@@ -96,15 +96,14 @@ def hide_complements(hidden: pd.Series, sizes: pd.Series, is_total: pd.Series, u
 
 
 def find_differencing_risks(
-    con: db.Connection, selection: Selection, threshold: int, by_month: bool = False
+    con: db.Connection, selection: Selection, threshold: int, by_month: bool = False, events: bool = False
 ) -> pd.DataFrame:
     """Mark the cells of a filtered view that another filter choice could be subtracted from to reveal a few people.
 
-    Any two views that filter on the same fields differ by a union of the finest groups those fields
-    make (e.g. women and men; each district). A cell of a filtered view is therefore shown only when,
-    among everyone in that band and arm, every non-empty finest group over the filtered fields holds
-    at least ``threshold`` people; then no difference of two shown views rests on fewer. Views without
-    filters are never at risk from this rule (their own small cells are hidden by the other rules).
+    Counts people per band, arm and every combination of the filter fields among everyone, then applies
+    risks_from_counts (finest groups over the filtered fields, closed over the bands, and nesting with
+    single-field views). Views without filters are never at risk from this rule (their own small cells
+    are hidden by the other rules).
 
     Parameters
     ----------
@@ -117,6 +116,9 @@ def find_differencing_risks(
         Smallest group a difference may reveal.
     by_month : bool
         Count per follow-up month (trajectory views); the selection's month is then ignored.
+    events : bool
+        Also check placements and deaths over the whole follow-up, and the people without them (people
+        randomized only; for tables that show those counts).
 
     Returns
     -------
@@ -124,7 +126,6 @@ def find_differencing_risks(
         age_band, arm (and month_k when by_month), at_risk (bool).
 
     """
-    fields = [f for f in ("sex", "application_type", "district") if getattr(selection.filters, f)]
     month = selection.month
     keys = ["age_band", "arm", *(["month_k"] if by_month else [])]
     if by_month or month is not None:
@@ -132,11 +133,136 @@ def find_differencing_risks(
     else:
         table, where, params = "people_cells", "TRUE", []
     everyone = selection.with_filters(Filters())
-    counts = sum_by_band(con, table, {"n": "n"}, everyone, by=(*keys[1:], *fields), where=where, where_params=params)
+    measures = {"n": "n"}
+    if events and table == "people_cells":
+        measures |= {"placed": "n_placed", "died": "n_died", "not_placed": "n - n_placed", "alive": "n - n_died"}
+    counts = sum_by_band(
+        con, table, measures, everyone, by=(*keys[1:], *FILTER_FIELDS), where=where, where_params=params
+    )
+    return risks_from_counts(counts, keys, list(measures), selection.filters, threshold)
+
+
+def _close_over_bands(groups: pd.DataFrame, small: np.ndarray, first: str, columns, threshold: int) -> np.ndarray:
+    """Return small plus, per finest group, a second band where 'all' minus the others would give a small one back.
+
+    hide_complements for every finest group at once: when exactly one part of a group's 'all' is hidden
+    (a small band, or the people outside every band when they are few), its smallest other non-empty band
+    is marked too, or 'all' itself when there is none.
+    """
+    out = np.asarray(small, dtype=bool).copy()
+    rest = [c for c in groups.columns if c not in ("age_band", *columns)]
+    gid = groups.groupby(rest, sort=False, dropna=False).ngroup().to_numpy()
+    is_total = (groups["age_band"] == ALL).to_numpy()
+    unshown = np.zeros(gid.max() + 1 if len(gid) else 0, dtype=bool)
+    for column in columns:
+        values = groups[column].fillna(0).to_numpy(dtype="float64")
+        total = np.bincount(gid, weights=np.where(is_total, values, 0.0), minlength=len(unshown))
+        parts = np.bincount(gid, weights=np.where(is_total, 0.0, values), minlength=len(unshown))
+        has_total = np.bincount(gid, weights=is_total.astype(float), minlength=len(unshown)) > 0
+        unshown |= has_total & few(total - parts, threshold)
+    sizes = groups[first].fillna(0).to_numpy(dtype="float64")
+    hidden_parts = np.bincount(gid, weights=(out & ~is_total & (sizes > 0)).astype(float), minlength=len(unshown))
+    total_hidden = np.bincount(gid, weights=(out & is_total).astype(float), minlength=len(unshown)) > 0
+    has_total = np.bincount(gid, weights=is_total.astype(float), minlength=len(unshown)) > 0
+    need = has_total & ~total_hidden & (hidden_parts + unshown == 1)
+    if not need.any():
+        return out
+    candidate = need[gid] & ~is_total & ~out & (sizes > 0)
+    frame = pd.DataFrame({"gid": gid, "size": sizes})[candidate]
+    chosen = frame.groupby("gid")["size"].idxmin() if len(frame) else pd.Series(dtype=int)
+    out[chosen.to_numpy(dtype=int)] = True
+    without = np.setdiff1d(np.nonzero(need)[0], chosen.index.to_numpy(dtype=int))
+    out[np.isin(gid, without) & is_total] = True  # every other part empty: 'all' equals the hidden one
+    return out
+
+
+def _codes(frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """Return a code per row for its combination of values, and the distinct combinations in code order."""
+    joined = frame.astype(str).agg("\x1f".join, axis=1) if len(frame) else pd.Series([], dtype=str)
+    codes, _ = pd.factorize(joined)
+    first = pd.Series(np.arange(len(frame))).groupby(codes).first().to_numpy() if len(frame) else []
+    return codes, frame.iloc[first].reset_index(drop=True)
+
+
+def _nested_view_risks(counts: pd.DataFrame, keys, columns, filters: Filters, threshold: int):
+    """Return (risky per key, the keys): the view nests with a one-field view and differs from it by a few.
+
+    A one-field view is one value of a field the view does not filter on. Two views on different fields
+    are usually not nested, but when some combinations are empty (a district where everyone has one
+    application type) one holds the other, and their difference is a group no finest-group check sees.
+    """
+    key_codes, key_index = _codes(counts[list(keys)])
+    atom_codes, atoms = _codes(counts[list(FILTER_FIELDS)].fillna(""))
+    values = np.zeros((len(key_index), len(atoms), len(columns)))
+    np.add.at(values, (key_codes, atom_codes), counts[list(columns)].to_numpy(dtype="float64"))
+    nonempty = values[:, :, 0] > 0
+    in_view = np.ones(len(atoms), dtype=bool)
+    for field in FILTER_FIELDS:
+        chosen = getattr(filters, field)
+        if chosen:
+            in_view &= atoms[field].isin(chosen).to_numpy()
+    risky = np.zeros(len(key_index), dtype=bool)
+    for field in [f for f in FILTER_FIELDS if not getattr(filters, f)]:
+        for value in atoms[field].unique():
+            other = (atoms[field] == value).to_numpy()
+            for inner, outer in ((in_view, other), (other, in_view)):
+                nested = ~(nonempty & inner & ~outer).any(axis=1)  # inner ⊆ outer in this key's people
+                gap = (values * (outer & ~inner)[None, :, None]).sum(axis=1)
+                risky |= nested & ((gap > 0) & (gap < threshold)).any(axis=1)
+    return risky, key_index
+
+
+def risks_from_counts(
+    counts: pd.DataFrame, keys: Sequence[str], columns: Sequence[str], filters: Filters, threshold: int
+) -> pd.DataFrame:
+    """Return per key whether a filtered view's cell could be subtracted from another view's to reveal a few.
+
+    Three checks, over counts among everyone per key and combination of the filter fields:
+
+    1. Any two views that filter on the same fields differ by a union of the finest groups those fields
+       make (e.g. women and men; each district): a cell is at risk when a non-empty finest group holds
+       1 to threshold − 1 in any count.
+    2. Within a finest group, the bands add up to 'all' (with the people outside every band), and every
+       band of it can be had by subtraction across views: when one band of it is small, a second band is
+       at risk too (and a band when the people outside the bands are few).
+    3. A view nested in a one-field view of another field (or holding one), differing by 1 to
+       threshold − 1 in some count.
+
+    Parameters
+    ----------
+    counts : DataFrame
+        keys, the three filter fields and the count columns (the first one: people).
+    keys : sequence of str
+        The table's cells (e.g. age_band, arm, month).
+    columns : sequence of str
+        The counts the table shows or lets follow.
+    filters : Filters
+        The view's filters.
+    threshold : int
+        Smallest group a difference may reveal.
+
+    Returns
+    -------
+    DataFrame
+        keys and at_risk (bool).
+
+    """
+    keys, fields = list(keys), list(filters.fields())
+    distinct = counts[keys].drop_duplicates().reset_index(drop=True)
     if not fields:
-        return counts[keys].drop_duplicates().assign(at_risk=False).reset_index(drop=True)
-    small = (counts["n"] > 0) & (counts["n"] < threshold)
-    return counts.assign(at_risk=small).groupby(keys, as_index=False, sort=False)["at_risk"].any()
+        return distinct.assign(at_risk=False)
+    groups = counts.groupby(keys + fields, as_index=False, sort=False, dropna=False)[list(columns)].sum()
+    small = np.zeros(len(groups), dtype=bool)
+    for column in columns:
+        small |= few(groups[column], threshold)
+    if "age_band" in keys:
+        small = _close_over_bands(groups, small, columns[0], list(columns), threshold)
+    finest = groups.assign(at_risk=small).groupby(keys, as_index=False, sort=False)["at_risk"].any()
+    nested, key_index = _nested_view_risks(counts, keys, columns, filters, threshold)
+    nested_frame = key_index.assign(nested=nested)
+    out = distinct.merge(finest, on=keys, how="left").merge(nested_frame, on=keys, how="left")
+    out["at_risk"] = out["at_risk"].astype("boolean").fillna(False) | out["nested"].astype("boolean").fillna(False)
+    return out[[*keys, "at_risk"]].astype({"at_risk": bool})
 
 
 def _risk_of(frame: pd.DataFrame, risks: pd.DataFrame | None, keys: Sequence[str]) -> np.ndarray:
@@ -204,6 +330,26 @@ def few_outside(rows: pd.DataFrame, columns, threshold: int) -> bool:
     return any(0 < outside_bands(rows, column) < threshold for column in columns)
 
 
+def protect_rows_per_arm(groups: pd.DataFrame, primary, threshold: int) -> pd.Series:
+    """Return primary plus the band rows to hide so that, in each arm, 'all' minus the shown bands gives nothing back.
+
+    A hidden band row hides both arms. Per arm, the hidden parts are its non-empty hidden bands and, when
+    they are 1 to threshold − 1, the people outside every band; exactly one hidden part would follow by
+    subtraction, so a second band (the smallest non-empty one of that arm) is hidden, until no arm has one.
+    """
+    hidden = pd.Series(np.array(primary, dtype=bool), index=groups.index)  # a copy: primary stays as it was
+    is_total = groups["age_band"] == ALL
+    while True:
+        before = hidden.copy()
+        for arm in ("intervention", "control"):
+            sizes = groups[f"n_{arm}"].fillna(0)
+            unshown = few_outside(groups, [f"n_{arm}"], threshold)
+            # An empty band hides nobody, so only hidden bands with people need a second hidden band.
+            hidden |= hide_complements(hidden & (sizes > 0), sizes, is_total, unshown)
+        if hidden.equals(before):
+            return hidden
+
+
 def hide_band_rows(groups: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None) -> pd.DataFrame:
     """Hide a band row (both arms) when either arm is small or at risk of differencing, plus its complement.
 
@@ -211,13 +357,10 @@ def hide_band_rows(groups: pd.DataFrame, threshold: int, risks: pd.DataFrame | N
     so that 'all' minus the shown bands never gives them back.
     """
     n_min = groups[["n_intervention", "n_control"]].min(axis=1)
-    n_max = groups[["n_intervention", "n_control"]].max(axis=1)
     uniform = _uniform(groups) if threshold > 1 else np.zeros(len(groups), dtype=bool)  # off: nothing hidden
     primary = (n_min < threshold) | uniform | _band_risk(groups, risks)
-    # An empty band hides nobody, so only hidden bands with people need a second hidden band.
-    unshown = few_outside(groups, ["n_intervention", "n_control"], threshold)
-    protect = hide_complements(primary & (n_max > 0), n_min, groups["age_band"] == "all", unshown)
-    hidden = primary | protect
+    hidden = protect_rows_per_arm(groups, primary, threshold)
+    protect = hidden & ~primary
     out = groups.copy()
     for column in [c for c in groups.columns if c != "age_band"]:
         numeric = pd.api.types.is_numeric_dtype(out[column])  # text (a method, a fit warning) is hidden as is
@@ -253,22 +396,122 @@ def _reasons(*masks) -> list:
     return out
 
 
-def hide_people_rows(people: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Hide small or differencing-prone people/placement cells per arm, with secondary suppression."""
-    columns = ["n", "n_placed", "share_placed", "placed_ci_low", "placed_ci_high", "n_died"]
-    out = suppress_small(people, threshold, "n", columns, numerators=["n_placed", "n_died"])
-    out = hide_at_risk(out, risks, ["age_band", "arm"], columns)
+def few(values, threshold: int) -> np.ndarray:
+    """Return where a count is 1 to threshold − 1 (a few identifiable people; 0 hides nobody)."""
+    values = np.asarray(values, dtype="float64")
+    return (values > 0) & (values < threshold)
+
+
+def few_either_way(events, total, threshold: int) -> np.ndarray:
+    """Return where an event count, or the people without the event (total − events), is 1 to threshold − 1."""
+    events, total = np.asarray(events, dtype="float64"), np.asarray(total, dtype="float64")
+    return few(events, threshold) | few(total - events, threshold)
+
+
+def _protect_across_bands(rows: pd.DataFrame, primary: np.ndarray, sizes: pd.Series, unshown: bool) -> np.ndarray:
+    """Return primary plus the second band hidden so 'all' minus the shown bands gives no hidden count back."""
+    primary = pd.Series(primary, index=rows.index)
+    protect = hide_complements(primary & (sizes > 0), sizes, rows["age_band"] == ALL, unshown)
+    return (primary | protect).to_numpy()
+
+
+def hide_people_counts(counts: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None) -> pd.Series:
+    """Return which numbers of people randomized (per band and arm) every table of a page hides.
+
+    One rule for every table that shows how many were randomized in a band and arm (people, placement,
+    per-person outcomes, at-risk at month 0, Table 1, CONSORT), so a number hidden in one is hidden in all:
+    1 to threshold − 1 people or at risk of differencing, and per arm a second band against 'all' (people
+    outside every band counting as a hidden part when they are few). Nothing else hides these numbers.
+
+    Parameters
+    ----------
+    counts : DataFrame
+        age_band, arm, n (bands and 'all' of one or both arms).
+    threshold : int
+        Smallest number shown.
+    risks : DataFrame, optional
+        Differencing risks of the people randomized (find_risks 'randomized').
+
+    Returns
+    -------
+    Series of bool
+        Per row of counts, whether its n is hidden.
+
+    """
+    out = pd.Series(False, index=counts.index)
+    for arm in counts["arm"].unique():
+        rows = counts[counts["arm"] == arm]
+        primary = few(rows["n"], threshold) | _risk_of(rows, risks, ["age_band", "arm"])
+        unshown = few_outside(rows, ["n"], threshold)
+        out[rows.index] = _protect_across_bands(rows, primary, rows["n"].fillna(0), unshown)
+    return out
+
+
+def hide_people_wide(groups: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None) -> dict:
+    """Return hide_people_counts for a table with n_intervention and n_control per band: arm -> bool array."""
+    out = {}
     for arm in ("intervention", "control"):
-        rows = out["arm"] == arm
-        sizes = people.loc[rows, "n"]
-        # An empty cell hides nobody, so only hidden cells with people need a second hidden cell.
-        unshown = few_outside(people.loc[rows], ["n", "n_placed", "n_died"], threshold)
-        protect = hide_complements(
-            out.loc[rows, "suppressed"] & (sizes > 0), sizes, out.loc[rows, "age_band"] == "all", unshown
+        counts = pd.DataFrame(
+            {"age_band": groups["age_band"].to_numpy(), "arm": arm, "n": groups[f"n_{arm}"].to_numpy()}
         )
-        hidden = out.loc[rows, "suppressed"] | protect
-        out.loc[hidden[hidden].index, columns] = float("nan")
-        out.loc[hidden.index, "suppressed"] = hidden
+        out[arm] = hide_people_counts(counts, threshold, risks).to_numpy()
+    return out
+
+
+def hide_people_rows(
+    people: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None, event_risks: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Hide small or differencing-prone people/placement cells per arm, with secondary suppression across bands.
+
+    A cell's people (n) are hidden only when they are few or at risk (then its placements and deaths
+    too); placements (count, share, interval) are hidden on their own when 1 to threshold − 1 people
+    were placed or were not, and deaths likewise, each with a second band hidden against 'all'.
+
+    Parameters
+    ----------
+    people : DataFrame
+        From summarize_people: age_band, arm, n, n_placed, share_placed, placed_ci_low, placed_ci_high, n_died.
+    threshold : int
+        Smallest number shown.
+    risks : DataFrame, optional
+        Differencing risks of the people randomized (find_risks 'randomized').
+    event_risks : DataFrame, optional
+        Differencing risks of the placements and deaths (find_risks 'people').
+
+    Returns
+    -------
+    DataFrame
+        The rows with hidden figures NaN, ``suppressed`` (n hidden) and ``suppressed_reason``.
+
+    """
+    out = people.copy()
+    figures = {"n": ["n"], "n_placed": ["n_placed", "share_placed", "placed_ci_low", "placed_ci_high"]}
+    figures["n_died"] = ["n_died"]
+    for columns in figures.values():
+        for column in columns:
+            out[column] = out[column].astype("float64")
+    out["suppressed"] = False
+    out["suppressed_reason"] = None
+    for arm in ("intervention", "control"):
+        rows = people[people["arm"] == arm]
+        n = rows["n"].to_numpy(dtype="float64")
+        risky = _risk_of(rows, risks, ["age_band", "arm"])
+        primary = few(n, threshold) | risky
+        hidden_n = hide_people_counts(rows, threshold, risks).to_numpy()
+        event_risky = _risk_of(rows, event_risks, ["age_band", "arm"])
+        reasons = _reasons(primary & ~risky, np.zeros(len(rows), bool), risky, hidden_n & ~primary)
+        for count in ("n_placed", "n_died"):
+            small = few_either_way(rows[count], n, threshold)
+            unshown = few_outside(rows, [count], threshold)
+            primary_events = (small | event_risky) & ~hidden_n
+            hidden = _protect_across_bands(rows, primary_events | hidden_n, rows[count], unshown)
+            out.loc[rows.index[hidden], figures[count]] = np.nan
+            none = np.zeros(len(rows), dtype=bool)
+            why = _reasons(none, small & ~hidden_n, none, event_risky & ~hidden_n, hidden & ~primary_events & ~hidden_n)
+            reasons = [r or w for r, w in zip(reasons, why, strict=True)]
+        out.loc[rows.index[hidden_n], "n"] = np.nan
+        out.loc[rows.index, "suppressed"] = hidden_n
+        out.loc[rows.index, "suppressed_reason"] = pd.Series(reasons, index=rows.index, dtype=object)
     return out
 
 
@@ -288,33 +531,37 @@ DEATH_CONTRASTS = ("death_hazard_ratio", "death_hazard_ratio_ci_low", "death_haz
 DEATH_CONTRASTS += ("death_hazard_ratio_p_value",)
 
 
-def hide_outcome_rows(groups: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None) -> pd.DataFrame:
+def hide_outcome_rows(
+    groups: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None, people_risks: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Hide per-person outcome rows as hide_band_rows does, then death and censoring counts of 1 to threshold − 1.
 
     A small count is hidden with everything computed from it (a cumulative incidence gives the count
     back), and secondary suppression across the bands keeps 'all' minus the others from revealing it;
-    the hazard ratio of death is hidden when either arm's deaths before placement are.
+    the hazard ratio of death is hidden when either arm's deaths before placement are. The numbers
+    randomized follow hide_people_counts (``people_risks``), as on every other table.
     """
     out = hide_band_rows(groups, threshold, risks)
+    for arm, hidden_n in hide_people_wide(groups, threshold, people_risks).items():
+        out[f"n_{arm}"] = groups[f"n_{arm}"].astype("float64").where(~hidden_n)
     is_total = out["age_band"] == "all"
     hidden_deaths = np.zeros(len(out), dtype=bool)
+    hidden_counts = np.zeros(len(out), dtype=bool)
     for count, figures in DEATH_FIGURES.items():
-        for arm in ("intervention", "control"):
+        for arm in [a for a in ("intervention", "control") if f"{count}_{a}" in out.columns]:
             values = out[count + f"_{arm}"].fillna(0)
-            small = (values > 0) & (values < threshold)
+            small = pd.Series(few_either_way(values, groups[f"n_{arm}"], threshold), index=out.index)
             unshown = 0 < outside_bands(groups, count + f"_{arm}") < threshold
             hidden = hide_complements(small, values, is_total, unshown) & ~out["suppressed"]
-            for figure in figures:
-                column = figure.format(arm=arm)
+            for column in [f.format(arm=arm) for f in figures if f.format(arm=arm) in out.columns]:
                 out[column] = out[column].where(~hidden)
+            hidden_counts |= hidden.to_numpy()
             if count == "deaths_before_placement":
                 hidden_deaths |= hidden.to_numpy()
-    for column in DEATH_CONTRASTS:
+    for column in [c for c in DEATH_CONTRASTS if c in out.columns]:
         out[column] = out[column].where(~hidden_deaths)
-    partly = out["suppressed_reason"].isna() & out[[f"deaths_{arm}" for arm in ("intervention", "control")]].isna().any(
-        axis=1
-    )
-    out.loc[partly, "suppressed_reason"] = "few_events"  # the row is shown, its death figures are not
+    partly = out["suppressed_reason"].isna().to_numpy() & hidden_counts
+    out.loc[partly, "suppressed_reason"] = "few_events"  # the row is shown, some of its event counts are not
     return out
 
 
@@ -329,47 +576,77 @@ ARM_STATS = (
 )
 
 
-def hide_placement_rows(groups: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None) -> pd.DataFrame:
+def hide_placement_rows(
+    groups: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None, people_risks: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Hide an arm's figures when it has too few people or placements (or is at risk of differencing).
 
-    Comparisons are hidden when either arm is.
+    The number randomized follows hide_people_counts (as on every table); the arm's other figures are
+    hidden when its people are, when 1 to threshold − 1 were placed or were not, or when at risk of
+    differencing, with a second band against 'all'; deaths of 1 to threshold − 1 (or all but so many)
+    are hidden on their own, likewise. Comparisons are hidden when either arm's figures are.
+
+    Parameters
+    ----------
+    groups : DataFrame
+        analyze_placement's groups.
+    threshold : int
+        Smallest number shown.
+    risks : DataFrame, optional
+        Differencing risks of the placement table (find_risks 'placement').
+    people_risks : DataFrame, optional
+        Differencing risks of the people randomized (find_risks 'randomized').
+
+    Returns
+    -------
+    DataFrame
+        The table with hidden figures NaN, hidden_intervention/hidden_control (the arm's figures),
+        ``suppressed`` and ``suppressed_reason``.
+
     """
     out = groups.copy()
     hidden_any = np.zeros(len(out), dtype=bool)
-    is_total = out["age_band"] == "all"
     reasons = {}
+    n_hidden = hide_people_wide(groups, threshold, people_risks)
     for arm in ("intervention", "control"):
-        n, placed = out[f"n_{arm}"].to_numpy(), out[f"placed_{arm}"].to_numpy()
+        n, placed = out[f"n_{arm}"].to_numpy(dtype=float), out[f"placed_{arm}"].to_numpy(dtype=float)
         arm_risks = None if risks is None else risks[risks["arm"] == arm].drop(columns="arm")
-        primary = (n < threshold) | ((placed > 0) & (placed < threshold)) | _risk_of(out, arm_risks, ["age_band"])
+        few_placed = few_either_way(placed, n, threshold)  # 1-4 placed, or all but 1-4
+        risky = _risk_of(out, arm_risks, ["age_band"])
+        primary = n_hidden[arm] | (n < threshold) | few_placed | risky
         # Complementary suppression across the bands ('all' minus the shown bands), people outside them included.
         unshown = few_outside(groups, [f"n_{arm}", f"placed_{arm}"], threshold)
-        sizes = pd.Series(n, index=out.index)
-        hidden = hide_complements(pd.Series(primary, index=out.index) & (sizes > 0), sizes, is_total, unshown)
-        hidden = hidden.to_numpy() | primary
+        hidden = _protect_across_bands(out, primary, out[f"placed_{arm}"].fillna(0), unshown)
         reasons[arm] = _reasons(
-            n < threshold,
-            (placed > 0) & (placed < threshold),
+            n_hidden[arm] | (n < threshold),
+            few_placed,
             np.zeros(len(out), dtype=bool),  # a uniform placement share is already 0 or all: hidden as few events
-            _risk_of(out, arm_risks, ["age_band"]),
+            risky,
             hidden & ~primary,
         )
         hidden_any |= hidden
-        arm_columns = [f"{key}_{arm}" for key in ARM_STATS]
-        arm_columns += [  # every other figure of the arm too (deaths, person-years, days), shown or exported
-            c for c in out.columns if c.endswith(f"_{arm}") and c not in arm_columns and c != f"hidden_{arm}"
+        died = f"died_{arm}"
+        if died in out.columns:  # 1 to threshold − 1 deaths (or survivors) are a small count of their own
+            small = few_either_way(out[died], n, threshold) | hidden
+            unshown_died = few_outside(groups, [died], threshold)
+            out[died] = (
+                out[died]
+                .astype("float64")
+                .where(~_protect_across_bands(out, small, out[died].fillna(0), unshown_died), np.nan)
+            )
+        arm_columns = [f"{key}_{arm}" for key in ARM_STATS if f"{key}_{arm}" in out.columns and key != "n"]
+        arm_columns += [  # every other figure of the arm too (person-years, days), shown or exported
+            c
+            for c in out.columns
+            if c.endswith(f"_{arm}") and c not in arm_columns and c not in (f"hidden_{arm}", f"n_{arm}", died)
         ]
         for column in arm_columns:
             if pd.api.types.is_numeric_dtype(out[column]):
                 out[column] = out[column].astype("float64").where(~hidden, np.nan)
-        died = f"died_{arm}"
-        if died in out.columns:  # 1 to threshold − 1 deaths are a small count of their own
-            deaths = out[died].astype("float64")
-            out[died] = deaths.where(~((deaths > 0) & (deaths < threshold)), np.nan)
-    for column in CONTRASTS:
+        out[f"n_{arm}"] = out[f"n_{arm}"].astype("float64").where(~n_hidden[arm], np.nan)
+        out[f"hidden_{arm}"] = hidden
+    for column in [c for c in CONTRASTS if c in out.columns]:
         out[column] = out[column].astype("float64").where(~hidden_any, np.nan)
-    out["hidden_intervention"] = out["n_intervention"].isna()
-    out["hidden_control"] = out["n_control"].isna()
     out["suppressed"] = out["hidden_intervention"] | out["hidden_control"]
     out["suppressed_reason"] = [a or b for a, b in zip(reasons["intervention"], reasons["control"], strict=True)]
     return out
@@ -408,18 +685,18 @@ def coarsen_curve(
 
 
 def show_comparison(groups: pd.DataFrame, selection, threshold: int, risks_for) -> pd.DataFrame:
-    """Return the hours comparison as the Comparisons page shows it to a viewer.
+    """Return the hours comparison at a month as the Overview and Comparisons pages show it to a viewer.
 
     Parameters
     ----------
     groups : DataFrame
-        run_comparison's groups.
+        run_comparison's (or compare_hours') groups.
     selection : Selection
         The view (its month is the comparison's).
     threshold : int
         Smallest number shown.
     risks_for : callable
-        Selection -> differencing risks (None without filters): find_differencing_risks, cached on pages.
+        (Selection, table) -> differencing risks (None without filters): linked.find_risks, cached on pages.
 
     Returns
     -------
@@ -427,17 +704,273 @@ def show_comparison(groups: pd.DataFrame, selection, threshold: int, risks_for) 
         The groups with hidden figures NaN, ``suppressed`` and ``suppressed_reason``.
 
     """
-    return hide_band_rows(groups, threshold, combine_risks(risks_for(selection.at(None)), risks_for(selection)))
+    risks = combine_risks(risks_for(selection, "randomized"), risks_for(selection, "month"))
+    return hide_band_rows(groups, threshold, risks)
+
+
+def show_trajectory(trace: pd.DataFrame, selection, threshold: int, risks_for) -> pd.DataFrame:
+    """Return the monthly means (every band) hidden exactly as the month's comparison table hides them.
+
+    Each month's band rows get show_comparison's rule (small or uniform arms, differencing, a second band
+    against 'all'), so the trajectory never shows a month's value the table at that month hides.
+
+    Parameters
+    ----------
+    trace : DataFrame
+        From trace_hours: age_band, arm, month_k, n, mean, sd, ci_low, ci_high (every band).
+    selection : Selection
+        The view (month unused).
+    threshold : int
+        Smallest number shown.
+    risks_for : callable
+        As for show_comparison; asked once for every month ('months').
+
+    Returns
+    -------
+    DataFrame
+        The trace with hidden months NaN, ``suppressed`` and ``suppressed_reason``.
+
+    """
+    randomized = risks_for(selection, "randomized")
+    monthly = risks_for(selection, "months")
+    wide = trace.pivot_table(index=["month_k", "age_band"], columns="arm", values=["n", "sd"], aggfunc="first")
+    wide.columns = [f"{stat}_{arm}" for stat, arm in wide.columns]
+    wide = wide.reset_index()
+    for column in ("n_intervention", "n_control"):
+        wide[column] = wide[column].fillna(0) if column in wide else 0.0
+    hidden = []
+    for month, rows in wide.groupby("month_k", sort=True):
+        at_month = None if monthly is None else monthly[monthly["month_k"] == month].drop(columns="month_k")
+        order = {label: i for i, label in enumerate(trace["age_band"].drop_duplicates())}
+        rows = rows.sort_values("age_band", key=lambda b: b.map(order)).reset_index(drop=True)
+        shown = hide_band_rows(rows.drop(columns="month_k"), threshold, combine_risks(randomized, at_month))
+        hidden.append(shown[["age_band", "suppressed", "suppressed_reason"]].assign(month_k=month))
+    flags = pd.concat(hidden, ignore_index=True)
+    out = trace.drop(columns=["suppressed", "suppressed_reason"], errors="ignore")
+    out = out.merge(flags, on=["age_band", "month_k"], how="left")
+    out["suppressed"] = out["suppressed"].astype("boolean").fillna(True).astype(bool)
+    for column in ("n", "mean", "sd", "ci_low", "ci_high"):
+        out[column] = out[column].astype("float64").where(~out["suppressed"])
+    return out
 
 
 def show_placement(groups: pd.DataFrame, selection, threshold: int, risks_for) -> pd.DataFrame:
-    """Return the placement table as the Nursing-home page shows it to a viewer (risks among everyone randomized)."""
-    return hide_placement_rows(groups, threshold, risks_for(selection.at(None)))
+    """Return the placement table as the Nursing-home page shows it to a viewer (people, placements, deaths checked)."""
+    return hide_placement_rows(groups, threshold, risks_for(selection, "placement"), risks_for(selection, "randomized"))
+
+
+def show_at_risk(
+    at_risk: pd.DataFrame, shown_groups: pd.DataFrame, selection, threshold: int, risks_for
+) -> pd.DataFrame:
+    """Return the numbers at risk (every band) as the Nursing-home page shows them, consistent with its table.
+
+    An arm hidden in the placement table is hidden here too (same people); a small number or one at risk
+    of differencing is hidden, and per arm and month a second band against 'all' (people outside every
+    band included), so no hidden number follows by subtraction.
+
+    Parameters
+    ----------
+    at_risk : DataFrame
+        PlacementResult.at_risk: age_band, arm, month, n.
+    shown_groups : DataFrame
+        show_placement's table (hidden_intervention, hidden_control per band).
+    selection : Selection
+        The view (month: the window).
+    threshold : int
+        Smallest number shown.
+    risks_for : callable
+        As for show_comparison ('at_risk').
+
+    Returns
+    -------
+    DataFrame
+        age_band, arm, month, n (NaN when hidden), suppressed.
+
+    """
+    out = at_risk.copy()
+    out["n"] = out["n"].astype("float64")
+    arm_hidden = shown_groups.melt(
+        id_vars="age_band", value_vars=["hidden_intervention", "hidden_control"], var_name="arm", value_name="hidden"
+    )
+    arm_hidden["arm"] = arm_hidden["arm"].str.removeprefix("hidden_")
+    hidden = out[["age_band", "arm"]].merge(arm_hidden, on=["age_band", "arm"], how="left")["hidden"]
+    primary = hidden.astype("boolean").fillna(False).to_numpy(dtype=bool) | few(out["n"], threshold)
+    primary |= _risk_of(out, risks_for(selection, "at_risk"), ["age_band", "arm", "month"])
+    result = np.zeros(len(out), dtype=bool)
+    for (_, month), rows in out.groupby(["arm", "month"], sort=False):
+        positions = out.index.get_indexer(rows.index)
+        if month == 0:  # everyone randomized: the one rule of every table that shows them
+            result[positions] = hide_people_counts(rows, threshold, risks_for(selection, "randomized")).to_numpy()
+            continue
+        unshown = few_outside(rows, ["n"], threshold)
+        result[positions] = _protect_across_bands(rows, primary[positions], rows["n"], unshown)
+    out.loc[result, "n"] = np.nan
+    out["suppressed"] = result
+    return out
 
 
 def show_outcomes(groups: pd.DataFrame, selection, threshold: int, risks_for) -> pd.DataFrame:
-    """Return the per-person outcomes as the pages show them to a viewer (risks among everyone randomized)."""
-    return hide_outcome_rows(groups, threshold, risks_for(selection.at(None)))
+    """Return the per-person outcomes as the pages show them to a viewer (people, deaths and censoring checked)."""
+    return hide_outcome_rows(groups, threshold, risks_for(selection, "outcomes"), risks_for(selection, "randomized"))
+
+
+def show_people(people: pd.DataFrame, selection, threshold: int, risks_for) -> pd.DataFrame:
+    """Return the people table (randomized, placed, dead) as the Overview page shows it to a viewer."""
+    return hide_people_rows(people, threshold, risks_for(selection, "randomized"), risks_for(selection, "people"))
+
+
+def show_flow(flow: pd.DataFrame, selection, threshold: int, risks_for) -> pd.DataFrame:
+    """Return the CONSORT flow as the Comparisons page shows it (every part of every finest group checked)."""
+    timepoints = tuple(sorted(flow["month"].unique().tolist()))
+    shown = hide_flow_cells(flow, threshold, risks_for(selection, "flow", timepoints))
+    counts = flow[["arm"]].assign(age_band=ALL, n=flow["randomized"])
+    hidden = hide_people_counts(counts, threshold, risks_for(selection, "randomized"))
+    shown["randomized"] = flow["randomized"].astype("float64").where(~hidden)  # as every table shows them
+    return shown
+
+
+def protect_by_audit(
+    vectors: np.ndarray, values: np.ndarray, hidden: np.ndarray, prefer: np.ndarray, threshold: int | None = None
+) -> np.ndarray:
+    """Hide more cells until no hidden non-zero cell is a sum or difference of shown ones (a linear audit).
+
+    Each cell is the sum of a set of atoms (disjoint groups of people). A hidden cell follows from the
+    shown ones exactly when its atom vector lies in their span; then one shown cell taking part in that
+    combination is hidden too (the smallest non-zero one, among ``prefer`` first), and the audit repeats.
+
+    Parameters
+    ----------
+    vectors : ndarray
+        Cells × atoms, 0/1: which atoms each cell sums.
+    values : ndarray
+        Each cell's count.
+    hidden : ndarray of bool
+        Cells hidden so far (primary suppression).
+    prefer : ndarray of bool
+        Cells that may be hidden to protect others before the rest (e.g. not those every table shows alike).
+    threshold : int, optional
+        When given, two shown cells whose people nest may not differ by 1 to threshold − 1 either.
+
+    Returns
+    -------
+    ndarray of bool
+        The cells to hide.
+
+    """
+    hidden = np.asarray(hidden, dtype=bool).copy()
+    vectors = np.asarray(vectors, dtype=float)
+    values = np.asarray(values, dtype=float)
+    while True:
+        shown = np.nonzero(~hidden)[0]
+        if not len(shown):
+            return hidden
+        basis = vectors[shown].T
+        added = False
+        for i in np.nonzero(hidden & (values != 0))[0]:
+            coef, *_ = np.linalg.lstsq(basis, vectors[i], rcond=None)
+            if not np.allclose(basis @ coef, vectors[i], atol=1e-8):
+                continue  # not derivable
+            involved = shown[np.abs(coef) > 1e-8]
+            ranked = sorted(involved, key=lambda j: (not prefer[j], values[j] == 0, values[j]))
+            hidden[ranked[0]] = True
+            added = True
+            break
+        if not added and threshold is not None:
+            added = _hide_small_gap(vectors, values, hidden, prefer, threshold)
+        if not added:
+            return hidden
+
+
+def _hide_small_gap(vectors: np.ndarray, values: np.ndarray, hidden: np.ndarray, prefer, threshold: int) -> bool:
+    """Hide one of two shown cells whose people nest and whose counts differ by 1 to threshold − 1; say if any."""
+    shown = np.nonzero(~hidden)[0]
+    members = vectors[shown] > 0
+    sizes = members.sum(axis=1)
+    overlap = members.astype(int) @ members.T.astype(int)
+    inside = (overlap == sizes[:, None]) & (sizes[:, None] < sizes[None, :])  # i's people within j's
+    gap = values[shown][None, :] - values[shown][:, None]
+    pairs = np.argwhere(inside & (gap > 0) & (gap < threshold))
+    if not len(pairs):
+        return False
+    i, j = shown[pairs[0][0]], shown[pairs[0][1]]
+    hidden[min((i, j), key=lambda k: (not prefer[k], values[k]))] = True
+    return True
+
+
+def _table1_cells(table: pd.DataFrame, joint: pd.DataFrame, arm: str) -> tuple[list, np.ndarray, list]:
+    """Return Table 1's counts of one arm as (cell keys, atom vectors, whether to hide them first)."""
+    atoms = joint[joint["arm"] == arm].reset_index(drop=True)
+    keys, vectors, prefer = [], [], []
+    for index, row in table.iterrows():
+        variable, statistic = row["variable"], row["statistic"]
+        if statistic == "n":
+            keys.append((index, "value"))
+            vectors.append(np.ones(len(atoms)))
+            prefer.append(False)
+        elif statistic == "n (%)":
+            keys.append((index, "value"))
+            vectors.append((atoms[variable].astype(str) == str(row["level"])).to_numpy(dtype=float))
+            prefer.append(variable != "age_band")
+        if statistic != "n" and variable in ("age_band", "district") and not np.isnan(row[f"missing_{arm}"]):
+            keys.append((index, "missing"))
+            vectors.append(atoms[variable].isna().to_numpy(dtype=float))
+            prefer.append(variable != "age_band")
+    return keys, np.array(vectors).reshape(len(keys), len(atoms)), prefer
+
+
+def show_table1(table: pd.DataFrame, selection, threshold: int, risks_for, joint: pd.DataFrame | None = None):
+    """Return Table 1 as the Comparisons page shows it (level counts of every finest group checked).
+
+    With ``joint`` (count_joint of the same view), a linear audit over all its counts hides more until
+    no hidden count follows from the shown ones across variables (e.g. a district where everyone has
+    one application type).
+    """
+    shown = hide_baseline_cells(table, threshold, risks_for(selection, "table1"))
+    # The n row and the age bands are the numbers randomized per band: hidden by their one rule, as everywhere.
+    rows = (table["statistic"] == "n") | ((table["variable"] == "age_band") & (table["statistic"] == "n (%)"))
+    people_risks = risks_for(selection, "randomized")
+    for arm in ("intervention", "control"):
+        counts = pd.DataFrame(
+            {
+                "age_band": np.where(table.loc[rows, "statistic"] == "n", ALL, table.loc[rows, "level"]),
+                "arm": arm,
+                "n": table.loc[rows, f"value_{arm}"].astype("float64").to_numpy(),
+            },
+            index=table.index[rows],
+        )
+        hidden = hide_people_counts(counts, threshold, people_risks)
+        shown.loc[rows, f"value_{arm}"] = table.loc[rows, f"value_{arm}"].astype("float64").where(~hidden)
+        # Percentages are of those inside the bands: with the people outside them hidden, they would tell it.
+        bands = rows & (table["statistic"] != "n")
+        outside = table.loc[bands, f"missing_{arm}"].fillna(0).sum()
+        keep_share = ~hidden[bands] & (not few(outside, threshold))
+        shown.loc[bands, f"value2_{arm}"] = table.loc[bands, f"value2_{arm}"].astype("float64").where(keep_share)
+    if joint is not None:
+        _audit_table1(table, shown, joint, threshold)
+    return shown
+
+
+def _audit_table1(table: pd.DataFrame, shown: pd.DataFrame, joint: pd.DataFrame, threshold: int) -> None:
+    """Hide, in place, Table 1 counts that would let a hidden one follow across variables (see protect_by_audit)."""
+    for arm in ("intervention", "control"):
+        if shown[f"value_{arm}"].isna().all():
+            continue
+        keys, vectors, prefer = _table1_cells(table, joint, arm)
+        if not keys:
+            continue
+        column = {"value": f"value_{arm}", "missing": f"missing_{arm}"}
+        values = np.array([float(table.at[i, column[kind]]) for i, kind in keys])
+        hidden = np.array([np.isnan(float(shown.at[i, column[kind]])) for i, kind in keys])
+        audited = protect_by_audit(vectors, values, hidden, np.array(prefer), threshold)
+        for (index, kind), was, now in zip(keys, hidden, audited, strict=True):
+            if now and not was:
+                targets = [f"value_{arm}", f"value2_{arm}"] if kind == "value" else [f"missing_{arm}"]
+                shown.loc[index, targets] = np.nan
+                shown.loc[shown["variable"] == shown.at[index, "variable"], "smd"] = np.nan
+        for variable in ("age_band", "district"):  # a hidden missing count hides its variable's shares
+            rows = table.index[(table["variable"] == variable) & (table["statistic"] == "n (%)")]
+            if len(rows) and np.isnan(shown.at[rows[0], f"missing_{arm}"]) and table.at[rows[0], f"missing_{arm}"] > 0:
+                shown.loc[rows, f"value2_{arm}"] = np.nan
 
 
 def hide_against_total(shown: pd.Series, total: pd.Series, threshold: int) -> pd.Series:
@@ -492,6 +1025,11 @@ def combine_risks(*frames: pd.DataFrame | None) -> pd.DataFrame | None:
 def hide_baseline_cells(table: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None) -> pd.DataFrame:
     """Hide small counts of a Table 1 (with secondary suppression per variable), and whole small or at-risk arms.
 
+    Per arm and categorical variable, a level of 1 to threshold − 1 people, or one at risk of
+    differencing, is hidden with its percentage, and a second level when the arm's n is shown (a
+    missing count that is hidden counts as one more hidden part). A hidden missing count also hides the
+    variable's percentages (they are of those not missing, so they would give it back).
+
     Parameters
     ----------
     table : DataFrame
@@ -499,7 +1037,8 @@ def hide_baseline_cells(table: pd.DataFrame, threshold: int, risks: pd.DataFrame
     threshold : int
         Smallest number of people shown.
     risks : DataFrame, optional
-        From find_differencing_risks; the 'all' row of each arm decides.
+        From find_risks 'table1' (arm, variable, level, at_risk: level '' is the n row or a variable's
+        missing count), or an older frame of age_band and arm (the 'all' row of each arm decides).
 
     Returns
     -------
@@ -511,28 +1050,51 @@ def hide_baseline_cells(table: pd.DataFrame, threshold: int, risks: pd.DataFrame
     values = [c for c in out.columns if c.startswith(("value", "missing"))]
     for col in [*values, "smd"]:
         out[col] = out[col].astype("float64")
+    per_cell = risks is not None and "variable" in risks.columns
+
+    def risky(arm: str, variable: str, level: str) -> bool:
+        if risks is None:
+            return False
+        if not per_cell:
+            return bool(risks.loc[(risks["age_band"] == ALL) & (risks["arm"] == arm), "at_risk"].any())
+        hit = risks[(risks["arm"] == arm) & (risks["variable"] == variable) & (risks["level"] == level)]
+        return bool(hit["at_risk"].any())
+
     counts = out["statistic"] == "n (%)"
+    first = out["variable"].ne(out["variable"].shift())  # a variable's missing count sits on its first row
     for arm in ("intervention", "control"):
         arm_columns = [c for c in values if c.endswith(f"_{arm}")]
         n_arm = float(out.loc[out["statistic"] == "n", f"value_{arm}"].iloc[0])
-        at_risk = risks is not None and bool(
-            risks.loc[(risks["age_band"] == "all") & (risks["arm"] == arm), "at_risk"].any()
-        )
-        if n_arm < threshold or at_risk:
+        if n_arm < threshold or risky(arm, "n", ""):
             out[arm_columns] = np.nan
             out["smd"] = np.nan
             continue
-        for _, rows in out[counts].groupby("variable", sort=False):
+        missing_column = f"missing_{arm}"
+        for index in out.index[first & (out["statistic"] != "n")]:
+            missing = out.at[index, missing_column]
+            if (0 < missing < threshold) or (missing > 0 and risky(arm, out.at[index, "variable"], "")):
+                out.at[index, missing_column] = np.nan
+        for variable, rows in out[counts].groupby("variable", sort=False):
             sizes = pd.concat([rows[f"value_{arm}"], pd.Series([n_arm], index=["total"])])
             is_total = pd.Series(sizes.index == "total", index=sizes.index)
-            primary = (sizes > 0) & (sizes < threshold) & ~is_total
-            hidden = hide_complements(primary, sizes, is_total).drop("total")
+            primary = pd.Series(
+                [
+                    (0 < size < threshold) or (size > 0 and risky(arm, variable, str(level)))
+                    for size, level in zip(rows[f"value_{arm}"], rows["level"], strict=True)
+                ]
+                + [False],
+                index=sizes.index,
+            )
+            missing_hidden = bool(out.loc[rows.index, missing_column].isna().any()) and bool(
+                table.loc[rows.index, missing_column].fillna(0).gt(0).any()
+            )
+            hidden = hide_complements(primary, sizes, is_total, unshown=missing_hidden).drop("total")
             index = hidden[hidden].index
             out.loc[index, [f"value_{arm}", f"value2_{arm}"]] = np.nan
-            if len(index):
+            if missing_hidden:
+                out.loc[rows.index, f"value2_{arm}"] = np.nan
+            if len(index) or missing_hidden:
                 out.loc[rows.index, "smd"] = np.nan
-        missing = out[f"missing_{arm}"]
-        out.loc[(missing > 0) & (missing < threshold), f"missing_{arm}"] = np.nan
     return out
 
 
@@ -621,4 +1183,5 @@ def hide_flow_cells(flow: pd.DataFrame, threshold: int, risks: pd.DataFrame | No
         out.loc[index, hidden[hidden].index] = np.nan
         if row["randomized"] < threshold:
             out.loc[index, columns] = np.nan
-    return hide_at_risk(out.assign(age_band="all"), risks, ["age_band", "arm"], columns).drop(columns="age_band")
+    keys = ["age_band", "arm", "month"] if risks is not None and "month" in risks.columns else ["age_band", "arm"]
+    return hide_at_risk(out.assign(age_band=ALL), risks, keys, columns).drop(columns="age_band")

@@ -1,0 +1,198 @@
+"""What a viewer sees on each page: every table, curve and count with the pages' disclosure rules applied.
+
+The pages call the same show_* rules on the same analysis results; this module puts one page's tables
+together so the command line (``python -m analysis view``) and the tests can audit all of them at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from analysis.economics.scenario import unit_costs
+from analysis.outcomes.baseline import count_flow, count_joint, summarize_baseline
+from analysis.outcomes.compare import compare_hours, compare_hours_by_sex
+from analysis.outcomes.comparisons import run_comparison
+from analysis.outcomes.overview import summarize_people, trace_hours
+from analysis.outcomes.per_person import BOOTSTRAP_DRAWS, compare_person_outcomes
+from analysis.outcomes.person_values import EXCLUDE
+from analysis.outcomes.placement import analyze_placement
+from analysis.present.disclosure import (
+    coarsen_curve,
+    combine_risks,
+    hide_split_rows,
+    show_at_risk,
+    show_comparison,
+    show_flow,
+    show_outcomes,
+    show_people,
+    show_placement,
+    show_table1,
+    show_trajectory,
+)
+from analysis.present.linked import find_risks
+from analysis.selection import Selection
+from analysis.store import db
+from analysis.store.studies import describe_study, load_plan
+
+PAGES = ("overview", "comparisons", "placement")
+TIMEPOINTS = (3, 6, 12, 24)  # the Comparisons page's timepoints and flow months (with the chosen month)
+SEX_GROUPS = ("total", "F", "M")
+
+
+@dataclass(frozen=True)
+class ViewOptions:
+    """A page's own choices besides the selection: method and handling (Comparisons), bootstrap draws."""
+
+    method: str = "welch"
+    handling: str = EXCLUDE
+    draws: int = BOOTSTRAP_DRAWS
+
+
+def _call(memo: dict | None, fn, con: db.Connection, *args, **kwargs):
+    """Return fn(con, *args, **kwargs), reusing an earlier result from ``memo`` (a dict the caller keeps)."""
+    if memo is None:
+        return fn(con, *args, **kwargs)
+    key = (fn.__module__, fn.__qualname__, args, tuple(sorted(kwargs.items())))
+    if key not in memo:
+        memo[key] = fn(con, *args, **kwargs)
+    return memo[key]
+
+
+def _risks(con: db.Connection, threshold: int):
+    """Return the risks_for callable the show_* rules take, uncached."""
+    return lambda view, table, timepoints=(): find_risks(con, view, threshold, table, timepoints)
+
+
+def _outcomes(con: db.Connection, selection: Selection, threshold: int, options: ViewOptions, memo) -> pd.DataFrame:
+    """Return the per-person section as shown: the plan's window, covariates and the scenario's unit costs."""
+    plan = load_plan(con, selection.study)
+    window = plan.window_within(describe_study(con, selection.study)["max_month"])
+    view = selection.at(window)
+    result = _call(
+        memo, compare_person_outcomes, con, view, unit_costs(), draws=options.draws, covariates=plan.covariates
+    )
+    return show_outcomes(result.groups, view, threshold, _risks(con, threshold)).assign(month=window)
+
+
+def view_overview(
+    con: db.Connection, selection: Selection, threshold: int, options: ViewOptions, memo: dict | None = None
+) -> dict:
+    """Return the Overview page's tables as a viewer sees them (selection's month: the hours month)."""
+    risks_for = _risks(con, threshold)
+    everyone = selection.at(None)
+    tables = {
+        "outcomes": _outcomes(con, selection, threshold, options, memo),
+        "hours": show_comparison(_call(memo, compare_hours, con, selection).groups, selection, threshold, risks_for),
+        "trajectory": show_trajectory(_call(memo, trace_hours, con, everyone), everyone, threshold, risks_for),
+        "people": show_people(_call(memo, summarize_people, con, everyone), everyone, threshold, risks_for),
+    }
+    if not selection.filters.sex:
+        views = {
+            g: selection.with_filters(replace(selection.filters, sex=() if g == "total" else (g,))) for g in SEX_GROUPS
+        }
+        risks = {g: combine_risks(risks_for(v, "randomized"), risks_for(v, "month")) for g, v in views.items()}
+        tables["by_sex"] = hide_split_rows(_call(memo, compare_hours_by_sex, con, selection), threshold, risks)
+    return tables
+
+
+def view_comparisons(
+    con: db.Connection, selection: Selection, threshold: int, options: ViewOptions, memo: dict | None = None
+) -> dict:
+    """Return the Comparisons page's tables as a viewer sees them (selection's month: the comparison's)."""
+    risks_for = _risks(con, threshold)
+    month = selection.required_month()
+    top = describe_study(con, selection.study)["max_month"] or 0
+    points = [m for m in TIMEPOINTS if m <= top]
+    everyone = selection.at(None)
+    groups = _call(memo, run_comparison, con, selection, options.method, options.handling).groups
+    rows = [
+        show_comparison(
+            _call(memo, run_comparison, con, selection.at(m), options.method, options.handling).groups,
+            selection.at(m),
+            threshold,
+            risks_for,
+        )
+        .iloc[-1]
+        .to_frame()
+        .T.assign(month=m)
+        for m in (points if options.method != "mixed" else [])
+    ]
+    flow = _call(memo, count_flow, con, everyone, tuple(sorted({*points, month})))
+    return {
+        "outcomes": _outcomes(con, selection, threshold, options, memo),
+        "results": show_comparison(groups, selection, threshold, risks_for),
+        "timepoints": pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(),
+        "table1": show_table1(
+            _call(memo, summarize_baseline, con, everyone),
+            everyone,
+            threshold,
+            risks_for,
+            _call(memo, count_joint, con, everyone),
+        ),
+        "flow": show_flow(flow, everyone, threshold, risks_for),
+    }
+
+
+def shown_curves(curves: pd.DataFrame, groups: pd.DataFrame, month: int) -> pd.DataFrame:
+    """Return the incidence curves as drawn: per band and shown arm, the values at each whole month's end."""
+    out = []
+    for (band, arm), part in curves.groupby(["age_band", "arm"], sort=False) if len(curves) else []:
+        row = groups[groups["age_band"] == band]
+        if row.empty or bool(row[f"hidden_{arm}"].iloc[0]):
+            continue
+        out.append(coarsen_curve(part.sort_values("time"), month).assign(age_band=band, arm=arm))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["age_band", "arm", "month"])
+
+
+def view_placement(
+    con: db.Connection, selection: Selection, threshold: int, options: ViewOptions, memo: dict | None = None
+) -> dict:
+    """Return the Nursing-home page's tables as a viewer sees them (selection's month: the window)."""
+    risks_for = _risks(con, threshold)
+    result = _call(memo, analyze_placement, con, selection)
+    groups = show_placement(result.groups, selection, threshold, risks_for)
+    return {
+        "placement": groups,
+        "at_risk": show_at_risk(result.at_risk, groups, selection, threshold, risks_for),
+        "curves": shown_curves(result.curves, groups, result.month),
+    }
+
+
+def view_page(
+    con: db.Connection,
+    page: str,
+    selection: Selection,
+    threshold: int,
+    options: ViewOptions = ViewOptions(),
+    memo: dict | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Return every table of one page as a viewer sees it.
+
+    Parameters
+    ----------
+    con : Connection
+        An open store.
+    page : str
+        One of PAGES.
+    selection : Selection
+        Study, filters, bands and the page's month (hours month, comparison month or placement window).
+    threshold : int
+        Smallest number shown.
+    options : ViewOptions
+        The page's method, handling and bootstrap draws.
+    memo : dict, optional
+        Keeps the analysis results between calls (e.g. the same page at two thresholds); never the rules.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        Table name -> rows with hidden figures NaN (and ``suppressed``/``suppressed_reason`` where the
+        table says why).
+
+    """
+    pages = {"overview": view_overview, "comparisons": view_comparisons, "placement": view_placement}
+    if page not in pages:
+        raise ValueError(f"view_page: unknown page {page!r}; expected one of {PAGES}")
+    return pages[page](con, selection, threshold, options, memo)
