@@ -12,6 +12,7 @@ from analysis.present.viewer import PAGES, ViewOptions, view_page
 from analysis.selection import ALL, Filters, Selection, parse_band_edges
 from analysis.store import db
 from tests.audit import (
+    ARMS,
     OUTSIDE,
     Cell,
     cells_of_view,
@@ -226,3 +227,38 @@ def test_no_pair_of_views_on_the_demo_gives_back_a_hidden_count(small_demo_path)
     assert check_consistent(cells, atoms) == []
     assert small_differences(cells, atoms, THRESHOLD) == []
     assert derivable_hidden(cells, atoms, sensitive) == []
+
+
+def test_the_torshalla_women_view_shows_its_numbers_or_the_true_reason_everywhere(tmp_path):
+    # Done when: on the demo, Torshälla women at month 24 were "..", "too few people" in the table while the
+    # trajectory showed month 24. Now every table of the page hides the same cells, and each hidden row's
+    # reason is the rule that hid it.
+    from analysis.demo import DemoSpec, build_demo_store
+    from analysis.present.disclosure import REASONS
+    from analysis.selection import default_bands
+
+    path = tmp_path / "demo.duckdb"
+    build_demo_store(path, DemoSpec())
+    con = db.connect(path)
+    selection = Selection("demo", Filters(district=("Torshälla",), sex=("F",)), default_bands(), 24)
+    overview = view_page(con, "overview", selection, THRESHOLD, ViewOptions(draws=20))
+    comparisons = view_page(con, "comparisons", selection, THRESHOLD, ViewOptions(draws=20))
+    raw = view_page(con, "overview", selection, 1, ViewOptions(draws=20))["hours"].set_index("age_band")
+    con.close()
+    hours = overview["hours"].set_index("age_band")
+    results = comparisons["results"].set_index("age_band")
+    month = overview["trajectory"][overview["trajectory"]["month_k"] == 24].set_index(["age_band", "arm"])
+    for band, row in hours.iterrows():
+        for arm in ARMS:
+            n = row[f"n_{arm}"]
+            assert np.isnan(n) == np.isnan(month.loc[(band, arm), "n"]) == np.isnan(results.loc[band, f"n_{arm}"])
+            if not np.isnan(n):
+                assert n == month.loc[(band, arm), "n"] == results.loc[band, f"n_{arm}"] == raw.loc[band, f"n_{arm}"]
+        reason = row["suppressed_reason"]
+        assert (reason is None) == (not row["suppressed"])
+        assert reason is None or reason in REASONS
+        if reason == "few_people":
+            assert min(raw.loc[band, "n_intervention"], raw.loc[band, "n_control"]) < THRESHOLD
+        elif reason is not None:  # hidden for another rule: not because the band itself has too few people
+            assert min(raw.loc[band, "n_intervention"], raw.loc[band, "n_control"]) >= THRESHOLD
+        assert results.loc[band, "suppressed_reason"] == reason

@@ -12,7 +12,6 @@ from analysis.present.access import ANALYST, VIEWER, Access, effective_threshold
 from analysis.present.disclosure import (
     combine_risks,
     find_differencing_risks,
-    hide_at_risk_counts,
     hide_band_rows,
     hide_baseline_cells,
     hide_flow_cells,
@@ -155,13 +154,41 @@ def test_people_rows_hide_at_risk_arms_and_their_complement(mixed_store):
     assert shown.loc[("76-85", "control"), "n"] == 12
 
 
-def test_at_risk_counts_hide_those_a_few_below_everyone():
-    filtered = pd.DataFrame({"age_band": "all", "arm": "control", "month": [0, 6, 12], "n": [20, 18, 9]})
-    everyone = pd.DataFrame({"age_band": "all", "arm": "control", "month": [0, 6, 12], "n": [40, 20, 9]})
-    risks = pd.DataFrame({"age_band": ["all"], "arm": ["control"], "at_risk": [False]})
-    shown = hide_at_risk_counts(filtered, THRESHOLD, risks, everyone)
-    # 40-20 = 20 fine; 20-18 = 2 reveals two people; 9-9 = 0 fine.
-    assert shown["n"].tolist()[0] == 20 and np.isnan(shown["n"].tolist()[1]) and shown["n"].tolist()[2] == 9
+def test_at_risk_table_hides_as_the_placement_table_and_across_bands():
+    # Issue 14: the at-risk table showed an arm going from 27 to 15 right below a curve and n hidden. Now month 0
+    # (everyone randomized) follows the one rule for those numbers, later months are hidden where the table hides
+    # the arm's figures, and per arm and month a second band is hidden against 'all'.
+    from analysis.present.disclosure import show_at_risk
+
+    at_risk = pd.DataFrame(
+        {
+            "age_band": ["65-75"] * 2 + ["76-85"] * 2 + ["86-95"] * 2 + ["all"] * 2,
+            "arm": "control",
+            "month": [0, 6] * 4,
+            "n": [20, 3, 30, 25, 27, 15, 77, 43],
+        }
+    )
+    groups = pd.DataFrame(
+        {
+            "age_band": ["65-75", "76-85", "86-95", "all"],
+            "hidden_intervention": False,
+            "hidden_control": [False, False, True, False],  # 86-95: few placements, figures hidden
+        }
+    )
+    def no_risks(view, table, timepoints=()):
+        return None
+
+    shown = show_at_risk(at_risk, groups, None, THRESHOLD, no_risks)
+    n = shown.set_index(["age_band", "month"])["n"]
+    assert n[("86-95", 0)] == 27  # the number randomized is shown wherever it is (not hidden for few events)
+    assert np.isnan(n[("86-95", 6)])  # the arm's curve is hidden: so are its later numbers at risk
+    assert np.isnan(n[("65-75", 6)])  # 3 people
+    assert n[("76-85", 6)] == 25 and n[("all", 6)] == 43  # two bands hidden: 43 - 25 = 18 gives neither back
+    assert shown["suppressed"].sum() == 2
+    # With every arm's figures shown, the 3 would follow from 43 - 25 - 15: the smallest other band is hidden too.
+    shown = show_at_risk(at_risk, groups.assign(hidden_control=False), None, THRESHOLD, no_risks)
+    n = shown.set_index(["age_band", "month"])["n"]
+    assert np.isnan(n[("65-75", 6)]) and np.isnan(n[("86-95", 6)]) and n[("76-85", 6)] == 25
 
 
 def test_combine_risks_is_the_union():

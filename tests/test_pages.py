@@ -455,3 +455,32 @@ def test_no_figure_of_a_small_band_is_shown_anywhere(tiny_band_store, page, quer
     assert any(
         any(label in str(c) for c in el.value.to_numpy().ravel() for label in SMALL_LABELS) for el in at.dataframe
     ) or page.endswith("presentation.py")
+
+
+def test_placement_page_shows_what_the_view_command_gives(store):
+    # Issue 14: the page and `python -m analysis view placement` apply the same rules to the same tables, and the
+    # at-risk table hides an arm exactly where the placement table hides its figures (the same people).
+    from analysis.present.viewer import view_page
+    from analysis.selection import Filters, Selection
+    from analysis.store import db
+    from analysis.store.studies import load_plan
+
+    at = run_app("en")
+    at.switch_page("views/placement.py").run()
+    at.sidebar.multiselect(key="sex").set_value(["F"]).run()
+    at.radio(key="placement_band").set_value("86-95").run()
+    assert not at.exception and not at.error
+    con = db.connect(store)
+    bands = load_plan(con, "demo").bands
+    tables = view_page(con, "placement", Selection("demo", Filters(sex=("F",)), bands, 24), 5)
+    con.close()
+    expected = tables["at_risk"][tables["at_risk"]["age_band"] == "86-95"]
+    page = find_table(at, "0", "3", "24")
+    for arm_name, arm in (("Intensive home rehabilitation", "intervention"), ("Ordinary home care", "control")):
+        row = page[page.iloc[:, 0] == arm_name].iloc[0]
+        for _, cell in expected[expected["arm"] == arm].iterrows():
+            shown = ".." if cell["n"] != cell["n"] else str(int(cell["n"]))
+            assert row[str(int(cell["month"]))] == shown, (arm, cell["month"])
+        placement = tables["placement"].set_index("age_band").loc["86-95"]
+        if placement[f"hidden_{arm}"]:  # the arm's curve and figures are hidden: so are its later numbers at risk
+            assert (row[[c for c in page.columns[1:] if c != "0"]] == "..").all()

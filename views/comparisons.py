@@ -288,6 +288,7 @@ def render(lang: str) -> None:
     joint = calls.cached(count_joint, store, chosen)  # for the audit across Table 1's variables
     shown = _table1(show_table1(table1, chosen, threshold, risks_for, joint), lang)
     downloads.offer_table(shown, "tabell1", stamp, lang, "table1")
+    display.caption_rule(threshold, lang)
 
     st.header(t("cmp.flow", lang))
     flow = calls.cached(count_flow, store, chosen, tuple(sorted({*points, month})))
@@ -309,6 +310,7 @@ def render(lang: str) -> None:
         lang,
         "flow",
     )
+    display.caption_rule(threshold, lang)
 
     if not roles.page_access().is_analyst:  # values per person are for analysts only
         return

@@ -60,10 +60,17 @@ def caption_hidden(rows, lang: str) -> None:
         st.caption(text)
 
 
+def caption_rule(threshold: int, lang: str) -> None:
+    """Show what '..' means: every rule that hides a figure (the reasons per row are given under the tables)."""
+    st.caption(t("overview.suppressed", lang, t=threshold, t1=threshold - 1))
+
+
 def format_ci(value: float, low: float, high: float, lang: str, decimals: int = 1) -> str:
     """Format 'value (low to high)', or '..' when hidden or missing."""
     if value != value:
         return SUPPRESSED
+    if low == high == value:  # no spread (e.g. no event yet): an interval of one point says nothing more
+        return format_number(value, lang, decimals)
     word = t("word.to", lang)
     low_text, high_text = format_number(low, lang, decimals), format_number(high, lang, decimals)
     return f"{format_number(value, lang, decimals)} ({low_text} {word} {high_text})"

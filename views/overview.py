@@ -243,12 +243,16 @@ def render(lang: str) -> None:
     st.caption(t("overview.placement_note", lang))
     downloads.offer_chart(_placement_chart(shown_people, lang), "andel_sarskilt_boende", stamp, lang, "placement_chart")
     downloads.offer_table(_people_table(shown_people, lang), "personer", stamp, lang, "people_table")
+    reasons = shown_people.groupby("age_band", sort=False)["suppressed_reason"].agg(
+        lambda r: r.dropna().iloc[0] if r.notna().any() else None
+    )
+    display.caption_hidden(reasons.reset_index(), lang)
     outside = int(
         people.loc[people["age_band"] == "all", "n"].sum() - people.loc[people["age_band"] != "all", "n"].sum()
     )
     if outside >= threshold:  # fewer would be a small cell
         st.caption(t("overview.outside_bands", lang, n=outside))
-    st.caption(t("overview.suppressed", lang, t=threshold))
+    display.caption_rule(threshold, lang)
 
     with st.expander(t("definitions.title", lang)):
         st.markdown(t("definitions.body", lang))

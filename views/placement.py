@@ -176,6 +176,7 @@ def render(lang: str) -> None:
     st.caption(t("placement.at_risk", lang))
     shown = table.map(display.format_count).rename(index=lambda a: t(f"arm.{a}", lang)).rename(columns=str)
     downloads.offer_table(shown.rename_axis(t("col.arm", lang)).reset_index(), f"i_risk_{band}", stamp, lang, "at_risk")
+    display.caption_rule(threshold, lang)
 
     st.header(t("placement.table", lang, month=month))
     downloads.offer_table(_table(groups, lang), f"sarskilt_boende_manad{month}", stamp, lang, "placement_table")
@@ -189,7 +190,7 @@ def render(lang: str) -> None:
         if g.get("shr_se_method") == "model" and g["shr"] == g["shr"]:
             st.caption(t("placement.fine_gray_model_se", lang, band=band))
     st.info(t("placement.methods", lang))
-    st.caption(t("overview.suppressed", lang, t=threshold))
+    display.caption_rule(threshold, lang)
 
 
 display.run_page(render)

@@ -302,13 +302,6 @@ def hide_at_risk(
     return out
 
 
-def hide_trace_rows(trace: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Hide monthly means resting on fewer than threshold people, or at risk of differencing."""
-    columns = ["n", "mean", "sd", "ci_low", "ci_high"]
-    out = suppress_small(trace, threshold, "n", columns)
-    return hide_at_risk(out, risks, ["age_band", "arm", "month_k"], columns)
-
-
 def _band_risk(groups: pd.DataFrame, risks: pd.DataFrame | None) -> np.ndarray:
     """Return, per band row, whether either arm's cell is at risk."""
     if risks is None:
@@ -971,47 +964,6 @@ def _audit_table1(table: pd.DataFrame, shown: pd.DataFrame, joint: pd.DataFrame,
             rows = table.index[(table["variable"] == variable) & (table["statistic"] == "n (%)")]
             if len(rows) and np.isnan(shown.at[rows[0], f"missing_{arm}"]) and table.at[rows[0], f"missing_{arm}"] > 0:
                 shown.loc[rows, f"value2_{arm}"] = np.nan
-
-
-def hide_against_total(shown: pd.Series, total: pd.Series, threshold: int) -> pd.Series:
-    """Return where a filtered count differs from the unfiltered one by a few people (1 to threshold - 1).
-
-    Subtracting the two would reveal that small group, so such filtered counts must be hidden.
-    """
-    gap = total.to_numpy(dtype="float64") - shown.to_numpy(dtype="float64")
-    return pd.Series((gap > 0) & (gap < threshold), index=shown.index)
-
-
-def hide_at_risk_counts(
-    at_risk: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None, everyone: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """Hide small numbers at risk, arms at risk of differencing, and counts a few below the unfiltered ones.
-
-    Parameters
-    ----------
-    at_risk : DataFrame
-        age_band, arm, month, n of the (possibly filtered) view.
-    threshold : int
-        Smallest number of people shown.
-    risks : DataFrame, optional
-        From find_differencing_risks (people randomized); None when nothing is filtered.
-    everyone : DataFrame, optional
-        The same table without filters; needed when ``risks`` is given.
-
-    Returns
-    -------
-    DataFrame
-
-    """
-    out = suppress_small(at_risk, threshold, "n", ["n"])
-    if risks is None or everyone is None:
-        return out
-    out = hide_at_risk(out, risks, ["age_band", "arm"], ["n"])
-    total = out[["age_band", "arm", "month"]].merge(everyone, how="left", on=["age_band", "arm", "month"])["n"]
-    gap = hide_against_total(out["n"], total.set_axis(out.index), threshold)
-    out.loc[gap, "n"] = np.nan
-    out["suppressed"] = out["suppressed"] | gap
-    return out
 
 
 def combine_risks(*frames: pd.DataFrame | None) -> pd.DataFrame | None:

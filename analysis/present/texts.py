@@ -67,8 +67,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "p {p}. Results per age band are subgroup analyses and must be read with care.",
     ),
     "overview.suppressed": (
-        "'..' = dolt eftersom färre än {t} personer ingår.",
-        "'..' = hidden because fewer than {t} people are included.",
+        "'..' = dolt: färre än {t} personer, 1–{t1} händelser (eller alla utom så många), alla med samma värde, "
+        "eller för att en liten grupp annars skulle gå att räkna fram (i denna tabell, en annan tabell på sidan "
+        "eller ett annat urval). Skälet per rad står under tabellerna med en rad per åldersgrupp.",
+        "'..' = hidden: fewer than {t} people, 1–{t1} events (or all but so many), everyone with the same value, "
+        "or because a small group could otherwise be worked out (in this table, another table on the page or "
+        "another selection). The reason per row is given under the tables with a row per age band.",
     ),
     "overview.outside_bands": (
         "{n} personer är utanför åldersgrupperna och ingår bara i 'Alla åldrar'.",
@@ -115,7 +119,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "hidden.rows": ("Dolda rader: {rows}.", "Hidden rows: {rows}."),
     "hidden.reason.few_people": ("färre än {t} personer", "fewer than {t} people"),
-    "hidden.reason.few_events": ("1–{t1} händelser", "1–{t1} events"),
+    "hidden.reason.few_events": (
+        "1–{t1} händelser, eller alla utom 1–{t1}",
+        "1–{t1} events, or all but 1–{t1}",
+    ),
     "hidden.reason.uniform": ("alla har samma värde", "everyone has the same value"),
     "hidden.reason.differencing": ("skydd mot jämförelse mellan urval", "protects against comparing selections"),
     "hidden.reason.protects_other": ("skyddar en annan liten grupp", "protects another small group"),
