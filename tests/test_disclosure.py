@@ -175,6 +175,7 @@ def test_at_risk_table_hides_as_the_placement_table_and_across_bands():
             "hidden_control": [False, False, True, False],  # 86-95: few placements, figures hidden
         }
     )
+
     def no_risks(view, table, timepoints=()):
         return None
 
