@@ -270,7 +270,7 @@ def _open_request(args: argparse.Namespace, run):
         info = describe_study(con, study)
         check_month(info, args.month)
         check_districts(info, filters.district)
-        return study, run(con, Selection(study, filters, bands, args.month))
+        return study, run(con, Selection(study, filters, bands, args.month, info["merged_districts"]))
     finally:
         con.close()
 

@@ -14,6 +14,7 @@ SEXES = ("F", "M")
 APPLICATION_TYPES = ("new", "extended")
 COVARIATES = ("baseline_hours", "age", "sex", "application_type")  # baseline variables an analysis may adjust for
 FILTER_FIELDS = ("sex", "application_type", "district")  # the fields a view can filter on
+OTHER_DISTRICTS = "Övriga distrikt"  # small districts shown together (setting merge_districts_below)
 
 
 @dataclass(frozen=True)
@@ -115,10 +116,12 @@ class Selection:
     filters: Filters = Filters()
     bands: tuple[AgeBand, ...] = field(default_factory=lambda: default_bands())
     month: int | None = None
+    merged: tuple[str, ...] = ()  # districts shown together as OTHER_DISTRICTS
 
     def __post_init__(self) -> None:
-        """Store the bands as a tuple (hashable) and reject a negative month."""
+        """Store the bands and merged districts as tuples (hashable) and reject a negative month."""
         object.__setattr__(self, "bands", tuple(self.bands))
+        object.__setattr__(self, "merged", tuple(self.merged))
         if self.month is not None and int(self.month) < 0:
             raise InputError(
                 f"Uppföljningsmånaden måste vara 0 eller mer; fick {self.month}.",

@@ -74,6 +74,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Name of the provider under [auth] in .streamlit/secrets.toml that st.login uses; empty for the only one.",
     ),
     Setting(
+        "merge_districts_below",
+        0,
+        "IHR_MERGE_DISTRICTS_BELOW",
+        "Distrikt med färre randomiserade än så visas tillsammans som 'Övriga distrikt' (filter, Tabell 1, "
+        "röjandeskydd); de minsta läggs till tills gruppen når gränsen. 0 = av.",
+        "Districts with fewer people randomized than this are shown together as 'Övriga distrikt' (filters, "
+        "Table 1, disclosure checks); the smallest are added until the group reaches it. 0 = off.",
+    ),
+    Setting(
         "default_month",
         24,
         "IHR_DEFAULT_MONTH",

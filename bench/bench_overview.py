@@ -28,6 +28,7 @@ from analysis.demo import DemoSpec, build_demo_store  # noqa: E402
 from analysis.outcomes.compare import compare_hours, compare_hours_by_sex  # noqa: E402
 from analysis.outcomes.overview import summarize_people, trace_hours  # noqa: E402
 from analysis.present.disclosure import find_differencing_risks  # noqa: E402
+from analysis.present.linked import find_risks  # noqa: E402
 from analysis.selection import Filters, Selection, default_bands  # noqa: E402
 from analysis.store import db  # noqa: E402
 
@@ -76,6 +77,13 @@ def time_queries(path: Path, repeat: int) -> dict[str, float]:
         "differencing risks, filtered (every month)": _median_ms(
             lambda: find_differencing_risks(con, Selection("demo", some, bands), 5, by_month=True), repeat
         ),
+        **{
+            f"linked risks '{table}', filtered (window 24)": _median_ms(
+                lambda table=table: find_risks(con, Selection("demo", some, bands, 24), 5, table, (3, 6, 12, 24)),
+                max(3, repeat // 4),
+            )
+            for table in ("people", "placement", "at_risk", "outcomes", "flow", "table1")
+        },
         "hours by sex (total, women, men)": _median_ms(
             lambda: compare_hours_by_sex(con, Selection("demo", Filters(), bands, 24)), repeat
         ),

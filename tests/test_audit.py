@@ -262,3 +262,22 @@ def test_the_torshalla_women_view_shows_its_numbers_or_the_true_reason_everywher
         elif reason is not None:  # hidden for another rule: not because the band itself has too few people
             assert min(raw.loc[band, "n_intervention"], raw.loc[band, "n_control"]) >= THRESHOLD
         assert results.loc[band, "suppressed_reason"] == reason
+
+
+def test_the_briefing_hides_what_the_pages_hide(special_store):
+    # Done when (exports): the PDF/PPTX briefing reads its rows through the pages' rules, so a band hidden on a
+    # page is hidden, with its reason, in the briefing's sentence, and a shown band is never said to be hidden.
+    from analysis.present.report import build_briefing
+    from analysis.present.texts import band_label
+    from analysis.store.studies import describe_study
+
+    con = db.connect(special_store)
+    month = min(24, describe_study(con, "tiny")["max_month"])
+    hours = view_page(con, "overview", Selection("tiny", Filters(), BANDS, month), THRESHOLD)["hours"]
+    briefing = build_briefing(con, "tiny", "en")
+    con.close()
+    sentences = briefing.slides[1].sentences
+    assert hours["suppressed"].any() and not hours["suppressed"].all()
+    for _, row in hours.iterrows():
+        said = next(s for s in sentences if s.startswith(band_label(row["age_band"], "en") + ":"))
+        assert said.startswith(band_label(row["age_band"], "en") + ": hidden") == bool(row["suppressed"]), said

@@ -532,3 +532,45 @@ def test_incidence_curves_step_only_at_month_ends():
     assert out["cuminc"].tolist() == [0.0, 0.1, 0.3, 0.3, 0.4]  # 100 days lie in month 4 (ends at day 121.75)
     assert 3 * DAYS_PER_MONTH < 100 <= 4 * DAYS_PER_MONTH
     assert "ci_high" not in out.columns  # only the columns the curve has
+
+
+@pytest.mark.parametrize(
+    ("sizes", "minimum", "expected"),
+    [
+        ({"A": 40, "B": 3, "C": 30}, 0, ()),  # off
+        ({"A": 40, "B": 3, "C": 30}, 5, ("B", "C")),  # B alone is 3: C (the next smallest) joins it
+        ({"A": 40, "B": 3, "C": 30, "D": 4}, 5, ("B", "D")),  # together 7: large enough
+        ({"A": 40, "B": 3}, 50, ("A", "B")),  # nothing is large enough: all together
+        ({"A": 40, "": 2, "C": 30}, 5, ()),  # unknown district is not a district to merge
+    ],
+)
+def test_small_districts_merge_until_the_group_is_large_enough(sizes, minimum, expected):
+    from analysis.store.studies import merge_small_districts
+
+    frame_ = pd.DataFrame({"district": list(sizes), "n": list(sizes.values())})
+    assert merge_small_districts(frame_, minimum) == expected
+
+
+def test_merged_districts_are_one_group_in_filters_tables_and_checks(small_demo_path, monkeypatch):
+    # Issue 14 item 6: with merge_districts_below, small districts are shown as one 'Övriga distrikt' everywhere
+    # (filter values, Table 1, the people counted), so a district of 3 never appears on its own.
+    from analysis.outcomes.baseline import summarize_baseline
+    from analysis.outcomes.overview import summarize_people
+    from analysis.selection import OTHER_DISTRICTS, Filters, Selection
+    from analysis.store.studies import describe_study
+
+    monkeypatch.setenv("IHR_MERGE_DISTRICTS_BELOW", "40")
+    con = db.connect(small_demo_path)
+    info = describe_study(con, "demo")
+    merged = tuple(info["merged_districts"])
+    sizes = db.query(con, "SELECT district, sum(n) AS n FROM people_cells WHERE study = 'demo' GROUP BY district")
+    sizes = sizes.set_index("district")["n"]
+    assert merged and OTHER_DISTRICTS in info["districts"] and not set(merged) & set(info["districts"])
+    assert sizes[list(merged)].sum() >= 40 and all(sizes[d] >= 40 for d in sizes.index if d not in merged)
+    everyone = Selection("demo", merged=merged)
+    levels = summarize_baseline(con, everyone)
+    districts = levels[levels["variable"] == "district"]["level"].tolist()
+    assert OTHER_DISTRICTS in districts and not set(merged) & set(districts)
+    other = summarize_people(con, everyone.with_filters(Filters(district=(OTHER_DISTRICTS,))))
+    con.close()
+    assert other.loc[other["age_band"] == "all", "n"].sum() == sizes[list(merged)].sum()

@@ -138,7 +138,8 @@ def open_page(lang: str) -> tuple[Store, dict, Selection]:
     store = open_store(lang)
     info = choose_study(store, lang)
     bands = cached(load_plan, store, info["study"]).bands
-    return store, info, Selection(info["study"], choose_filters(info, lang), bands)
+    merged = tuple(info["merged_districts"])  # small districts shown together (setting merge_districts_below)
+    return store, info, Selection(info["study"], choose_filters(info, lang), bands, merged=merged)
 
 
 def choose_band(label_key: str, key: str, bands: tuple[AgeBand, ...], lang: str) -> str:

@@ -10,7 +10,7 @@ import pandas as pd
 from analysis.selection import FILTER_FIELDS, Selection
 from analysis.stats.descriptive import standardized_difference_categorical, standardized_difference_continuous
 from analysis.store import db
-from analysis.store.cells import band_case, filter_sql
+from analysis.store.cells import band_case, district_sql, filter_sql
 
 CONTINUOUS = ("age", "baseline_hours")
 CATEGORICAL = ("age_band", "sex", "application_type", "district")
@@ -20,13 +20,14 @@ ARMS = ("intervention", "control")
 def load_baseline(con: db.Connection, selection: Selection) -> pd.DataFrame:
     """Return one row per randomized person of the selection (month not used) with the baseline columns, no ids."""
     band_sql, band_params = band_case(selection.bands)
-    cond_sql, cond_params = filter_sql(selection.filters, district="coalesce(district, '')")
+    cond_sql, cond_params = filter_sql(selection.filters, "coalesce(district, '')", selection.merged)
+    district, district_params = district_sql("coalesce(district, '')", selection.merged)
     return db.query(
         con,
         f"""SELECT arm, age, {band_sql} AS age_band, sex, application_type, baseline_hours,
-                   NULLIF(district, '') AS district
+                   NULLIF({district}, '') AS district
             FROM participants WHERE study = ? AND {cond_sql} ORDER BY person_id""",
-        [*band_params, selection.study, *cond_params],
+        [*band_params, *district_params, selection.study, *cond_params],
     )
 
 
@@ -117,13 +118,14 @@ def count_joint(con: db.Connection, selection: Selection) -> pd.DataFrame:
 
     """
     band_sql, band_params = band_case(selection.bands)
-    cond_sql, cond_params = filter_sql(selection.filters, district="coalesce(district, '')")
+    cond_sql, cond_params = filter_sql(selection.filters, "coalesce(district, '')", selection.merged)
+    district, district_params = district_sql("coalesce(district, '')", selection.merged)
     return db.query(
         con,
-        f"""SELECT arm, {band_sql} AS age_band, sex, application_type, NULLIF(district, '') AS district,
+        f"""SELECT arm, {band_sql} AS age_band, sex, application_type, NULLIF({district}, '') AS district,
                    count(*) AS n
             FROM participants WHERE study = ? AND {cond_sql} GROUP BY ALL ORDER BY ALL""",
-        [*band_params, selection.study, *cond_params],
+        [*band_params, *district_params, selection.study, *cond_params],
     )
 
 
@@ -161,7 +163,8 @@ def count_flow(
     unknown = [f for f in by if f not in FILTER_FIELDS]
     if unknown:
         raise ValueError(f"count_flow: unknown field(s) {unknown}; expected some of {FILTER_FIELDS}")
-    cond_sql, cond_params = filter_sql(selection.filters, district="coalesce(p.district, '')")
+    cond_sql, cond_params = filter_sql(selection.filters, "coalesce(p.district, '')", selection.merged)
+    district, district_params = district_sql("coalesce(p.district, '')", selection.merged)
     extra = "".join(f"{f}, " for f in by)  # field names checked against FILTER_FIELDS above
     order = "".join(f", {f}" for f in by)
     return db.query(
@@ -170,7 +173,7 @@ def count_flow(
         WITH p AS (
             SELECT p.arm, date_trunc('month', p.randomized_on)::DATE AS m0, p.placed_on, p.died_on,
                    coalesce(p.followup_end, s.data_end) AS end_on,
-                   p.sex, p.application_type, coalesce(p.district, '') AS district
+                   p.sex, p.application_type, {district} AS district
             FROM participants p JOIN studies s USING (study) WHERE p.study = ? AND {cond_sql}
         ), t AS (SELECT unnest(?::INTEGER[]) AS month)
         SELECT arm, month, {extra}count(*) AS randomized,
@@ -189,5 +192,5 @@ def count_flow(
         )
         GROUP BY ALL ORDER BY arm DESC, month{order}
         """,
-        [selection.study, *cond_params, list(timepoints)],
+        [*district_params, selection.study, *cond_params, list(timepoints)],
     )

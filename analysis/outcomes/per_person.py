@@ -33,7 +33,7 @@ from analysis.stats.adjusted import adjusted_means, adjusted_means_of_resamples,
 from analysis.stats.descriptive import assess_heterogeneity
 from analysis.stats.survival import censoring_weights, estimate_cuminc, fit_cox, value_at
 from analysis.store import db
-from analysis.store.cells import band_case, filter_sql
+from analysis.store.cells import band_case, district_sql, filter_sql
 from analysis.store.studies import AnalysisPlan
 
 BOOTSTRAP_DRAWS = 2000
@@ -165,11 +165,12 @@ def load_person_outcomes(con: db.Connection, selection: Selection) -> pd.DataFra
     """
     months = selection.required_month()
     band_sql, band_params = band_case(selection.bands)
-    cond_sql, cond_params = filter_sql(selection.filters, district="coalesce(p.district, '')")
+    cond_sql, cond_params = filter_sql(selection.filters, "coalesce(p.district, '')", selection.merged)
+    district, district_params = district_sql("coalesce(p.district, '')", selection.merged)
     sql = f"""
         WITH base AS (
             SELECT p.person_id, p.arm, {band_sql} AS age_band, p.randomized_on AS r, p.placed_on, p.died_on,
-                   p.baseline_hours, p.age, p.sex, p.application_type, coalesce(p.district, '') AS district,
+                   p.baseline_hours, p.age, p.sex, p.application_type, {district} AS district,
                    date_trunc('month', p.randomized_on)::DATE AS m0,
                    (p.randomized_on + to_months(?::INTEGER))::DATE AS w,
                    coalesce(p.followup_end, s.data_end) AS f
@@ -205,7 +206,7 @@ def load_person_outcomes(con: db.Connection, selection: Selection) -> pd.DataFra
         FROM ends e LEFT JOIN hours hr USING (person_id)
         ORDER BY e.person_id
     """
-    params = [*band_params, months, selection.study, *cond_params, selection.study, months, months]
+    params = [*band_params, *district_params, months, selection.study, *cond_params, selection.study, months, months]
     frame = db.query(con, sql, params)
     for column in ("hours", "nursing_home_days", "days_home", "time"):
         frame[column] = frame[column].astype(float)

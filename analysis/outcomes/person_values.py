@@ -29,7 +29,7 @@ _PEOPLE = """
 def _people_sql(selection: Selection) -> tuple[str, list]:
     """Return the SQL of the people CTE and its parameters (study, band labels and filters bound)."""
     band_sql, band_params = band_case(selection.bands)
-    cond_sql, cond_params = filter_sql(selection.filters, district="coalesce(p.district, '')")
+    cond_sql, cond_params = filter_sql(selection.filters, "coalesce(p.district, '')", selection.merged)
     return _PEOPLE.format(band=band_sql, filters=cond_sql), [*band_params, selection.study, *cond_params]
 
 

@@ -12,7 +12,7 @@ from analysis.records import to_all_records
 from analysis.selection import ALL, Selection
 from analysis.stats.survival import estimate_cuminc, estimate_km_complement, fit_cox, fit_fine_gray, value_at
 from analysis.store import db
-from analysis.store.cells import band_case, filter_sql
+from analysis.store.cells import band_case, district_sql, filter_sql
 
 DAYS_PER_MONTH = 365.25 / 12
 PLACED, DIED, CENSORED = 1, 2, 0
@@ -50,11 +50,12 @@ def load_placement_data(con: db.Connection, selection: Selection) -> pd.DataFram
     """
     month = selection.month
     band_sql, band_params = band_case(selection.bands)
-    cond_sql, cond_params = filter_sql(selection.filters, district="coalesce(p.district, '')")
+    cond_sql, cond_params = filter_sql(selection.filters, "coalesce(p.district, '')", selection.merged)
+    district, district_params = district_sql("coalesce(p.district, '')", selection.merged)
     sql = f"""
         WITH p AS (
             SELECT p.arm, p.randomized_on, p.placed_on, p.died_on, {band_sql} AS age_band,
-                   p.sex, p.application_type, coalesce(p.district, '') AS district,
+                   p.sex, p.application_type, {district} AS district,
                    least(coalesce(p.followup_end, s.data_end),
                          CASE WHEN ?::INTEGER IS NULL THEN DATE '9999-12-31'
                               ELSE (p.randomized_on + to_months(?::INTEGER))::DATE END) AS stop_on
@@ -76,7 +77,7 @@ def load_placement_data(con: db.Connection, selection: Selection) -> pd.DataFram
                sex, application_type, district
         FROM e
     """
-    params = [*band_params, month, month, selection.study, *cond_params]
+    params = [*band_params, *district_params, month, month, selection.study, *cond_params]
     return db.query(con, sql, params)
 
 

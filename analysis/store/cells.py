@@ -6,18 +6,32 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from analysis.selection import ALL, AgeBand, Filters, Selection
+from analysis.selection import ALL, OTHER_DISTRICTS, AgeBand, Filters, Selection
 from analysis.store import db
 
 
-def filter_sql(filters: Filters, district: str = "district") -> tuple[str, list]:
-    """Return a SQL condition on sex, application_type and ``district`` (an expression) with its parameters."""
+def district_sql(expression: str, merged: Sequence[str] = ()) -> tuple[str, list]:
+    """Return a SQL expression for a district as shown: the merged small districts as OTHER_DISTRICTS."""
+    if not merged:
+        return expression, []
+    return f"CASE WHEN list_contains(?::VARCHAR[], {expression}) THEN ? ELSE {expression} END", [
+        list(merged),
+        OTHER_DISTRICTS,
+    ]
+
+
+def filter_sql(filters: Filters, district: str = "district", merged: Sequence[str] = ()) -> tuple[str, list]:
+    """Return a SQL condition on sex, application_type and ``district`` (an expression) with its parameters.
+
+    ``merged``: districts shown together as OTHER_DISTRICTS (a filter on it takes them all).
+    """
     clauses, params = [], []
     for name, column in (("sex", "sex"), ("application_type", "application_type"), ("district", district)):
         values = getattr(filters, name)
         if values:
-            clauses.append(f"list_contains(?, {column})")
-            params.append(list(values))
+            expression, expression_params = district_sql(column, merged) if name == "district" else (column, [])
+            clauses.append(f"list_contains(?, {expression})")
+            params += [list(values), *expression_params]
     return (" AND ".join(clauses) or "TRUE"), params
 
 
@@ -51,17 +65,18 @@ def sum_by_band(
         raise ValueError(f"unknown cell table {table!r}")
     bands = selection.bands
     band_sql, band_params = band_case(bands)
-    cond_sql, cond_params = filter_sql(selection.filters)
+    cond_sql, cond_params = filter_sql(selection.filters, merged=selection.merged)
+    shown_district, district_params = district_sql("district", selection.merged)
     keys = ", ".join(by)
     select = ", ".join(f"sum({expr}) AS {name}" for name, expr in measures.items())
     sql = f"""
         SELECT CASE WHEN grouping(band) = 1 THEN ? ELSE band END AS age_band, {keys}, {select}
-        FROM (SELECT *, {band_sql} AS band FROM {table}
+        FROM (SELECT * REPLACE ({shown_district} AS district), {band_sql} AS band FROM {table}
               WHERE study = ? AND {cond_sql} AND {where})
         GROUP BY GROUPING SETS ((band, {keys}), ({keys}))
         HAVING grouping(band) = 1 OR band IS NOT NULL
     """
-    params = [ALL, *band_params, selection.study, *cond_params, *where_params]
+    params = [ALL, *district_params, *band_params, selection.study, *cond_params, *where_params]
     frame = db.query(con, sql, params)
     order = {label: i for i, label in enumerate([b.label for b in bands] + [ALL])}
     frame["_order"] = frame["age_band"].map(order)

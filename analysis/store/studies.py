@@ -10,7 +10,8 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from analysis.errors import InputError, StoreError
-from analysis.selection import COVARIATES, AgeBand, default_bands, parse_band_edges
+from analysis.selection import COVARIATES, OTHER_DISTRICTS, AgeBand, default_bands, parse_band_edges
+from analysis.settings import get_setting
 from analysis.store import db
 
 
@@ -61,9 +62,13 @@ def describe_study(con: db.Connection, study: str) -> dict:
            FROM studies s WHERE s.study = ?""",
         [study],
     ).iloc[0]
-    districts = db.query(con, "SELECT DISTINCT district FROM people_cells WHERE study = ? ORDER BY district", [study])[
-        "district"
-    ].tolist()
+    sizes = db.query(
+        con,
+        "SELECT district, sum(n) AS n FROM people_cells WHERE study = ? GROUP BY district ORDER BY district",
+        [study],
+    )
+    merged = merge_small_districts(sizes, int(get_setting("merge_districts_below")))
+    districts = [d for d in sizes["district"].tolist() if d not in merged] + ([OTHER_DISTRICTS] if merged else [])
     max_month = row["max_month"]
     return {
         "study": study,
@@ -72,7 +77,39 @@ def describe_study(con: db.Connection, study: str) -> dict:
         "is_demo": bool(row["is_demo"]),
         "max_month": None if max_month is None or max_month != max_month else int(max_month),
         "districts": districts,
+        "merged_districts": merged,
     }
+
+
+def merge_small_districts(sizes: pd.DataFrame, minimum: int) -> tuple[str, ...]:
+    """Return the districts shown together as OTHER_DISTRICTS: those below ``minimum``, and more while it is small.
+
+    The next smallest district joins while the group itself is below ``minimum`` (as Socialstyrelsen
+    coarsens groupings until cells are large enough).
+
+    Parameters
+    ----------
+    sizes : DataFrame
+        district, n (people randomized).
+    minimum : int
+        Smallest district shown on its own; 0 or 1 merges nothing.
+
+    Returns
+    -------
+    tuple of str
+        The merged districts, sorted (empty when none).
+
+    """
+    if minimum <= 1:
+        return ()
+    ordered = sizes[sizes["district"] != ""].sort_values(["n", "district"])
+    merged = ordered[ordered["n"] < minimum]
+    if merged.empty:
+        return ()
+    rest = ordered[ordered["n"] >= minimum]
+    while merged["n"].sum() < minimum and not rest.empty:
+        merged, rest = pd.concat([merged, rest.iloc[:1]]), rest.iloc[1:]
+    return tuple(sorted(merged["district"].tolist()))
 
 
 def find_study(con: db.Connection, requested: str | None = None) -> dict:
