@@ -142,38 +142,71 @@ def find_differencing_risks(
     return risks_from_counts(counts, keys, list(measures), selection.filters, threshold)
 
 
-def _close_over_bands(groups: pd.DataFrame, small: np.ndarray, first: str, columns, threshold: int) -> np.ndarray:
-    """Return small plus, per finest group, a second band where 'all' minus the others would give a small one back.
+def complement_by_group(gid: np.ndarray, is_total: np.ndarray, hidden: np.ndarray, sizes, unshown) -> np.ndarray:
+    """hide_complements for many totals at once: per group, hide a second part when exactly one is hidden.
 
-    hide_complements for every finest group at once: when exactly one part of a group's 'all' is hidden
-    (a small band, or the people outside every band when they are few), its smallest other non-empty band
-    is marked too, or 'all' itself when there is none.
+    Parameters
+    ----------
+    gid : ndarray of int
+        Each row's group (one total and its parts), 0..G−1.
+    is_total : ndarray of bool
+        The row that is its group's total ('all').
+    hidden : ndarray of bool
+        Rows hidden so far.
+    sizes : array-like
+        The rows' counts (the smallest non-empty shown part is chosen).
+    unshown : ndarray of bool
+        Per group: the total also holds 1 to threshold − 1 that no part shows (one more hidden part).
+
+    Returns
+    -------
+    ndarray of bool
+        hidden plus the second parts (or totals, when every other part is empty).
+
     """
-    out = np.asarray(small, dtype=bool).copy()
-    rest = [c for c in groups.columns if c not in ("age_band", *columns)]
-    gid = groups.groupby(rest, sort=False, dropna=False).ngroup().to_numpy()
-    is_total = (groups["age_band"] == ALL).to_numpy()
-    unshown = np.zeros(gid.max() + 1 if len(gid) else 0, dtype=bool)
-    for column in columns:
-        values = groups[column].fillna(0).to_numpy(dtype="float64")
-        total = np.bincount(gid, weights=np.where(is_total, values, 0.0), minlength=len(unshown))
-        parts = np.bincount(gid, weights=np.where(is_total, 0.0, values), minlength=len(unshown))
-        has_total = np.bincount(gid, weights=is_total.astype(float), minlength=len(unshown)) > 0
-        unshown |= has_total & few(total - parts, threshold)
-    sizes = groups[first].fillna(0).to_numpy(dtype="float64")
-    hidden_parts = np.bincount(gid, weights=(out & ~is_total & (sizes > 0)).astype(float), minlength=len(unshown))
-    total_hidden = np.bincount(gid, weights=(out & is_total).astype(float), minlength=len(unshown)) > 0
-    has_total = np.bincount(gid, weights=is_total.astype(float), minlength=len(unshown)) > 0
+    out = np.asarray(hidden, dtype=bool).copy()
+    if not len(gid):
+        return out
+    sizes = np.nan_to_num(np.asarray(sizes, dtype="float64"))
+    groups = len(unshown)
+    hidden_parts = np.bincount(gid, weights=(out & ~is_total & (sizes > 0)).astype(float), minlength=groups)
+    total_hidden = np.bincount(gid, weights=(out & is_total).astype(float), minlength=groups) > 0
+    has_total = np.bincount(gid, weights=is_total.astype(float), minlength=groups) > 0
     need = has_total & ~total_hidden & (hidden_parts + unshown == 1)
     if not need.any():
         return out
     candidate = need[gid] & ~is_total & ~out & (sizes > 0)
-    frame = pd.DataFrame({"gid": gid, "size": sizes})[candidate]
-    chosen = frame.groupby("gid")["size"].idxmin() if len(frame) else pd.Series(dtype=int)
+    frame = pd.DataFrame({"gid": gid, "size": sizes, "row": np.arange(len(gid))})[candidate]
+    chosen = frame.sort_values(["size", "row"]).groupby("gid")["row"].first() if len(frame) else pd.Series(dtype=int)
     out[chosen.to_numpy(dtype=int)] = True
     without = np.setdiff1d(np.nonzero(need)[0], chosen.index.to_numpy(dtype=int))
-    out[np.isin(gid, without) & is_total] = True  # every other part empty: 'all' equals the hidden one
+    out[np.isin(gid, without) & is_total] = True  # every other part empty: the total equals the hidden one
     return out
+
+
+def _outside_by_group(gid: np.ndarray, is_total: np.ndarray, values, groups: int, threshold: int) -> np.ndarray:
+    """Return per group whether its total minus its parts (people outside every band) is 1 to threshold − 1."""
+    values = np.nan_to_num(np.asarray(values, dtype="float64"))
+    total = np.bincount(gid, weights=np.where(is_total, values, 0.0), minlength=groups)
+    parts = np.bincount(gid, weights=np.where(is_total, 0.0, values), minlength=groups)
+    has_total = np.bincount(gid, weights=is_total.astype(float), minlength=groups) > 0
+    return has_total & few(total - parts, threshold)
+
+
+def _close_over_bands(groups: pd.DataFrame, small: np.ndarray, first: str, columns, threshold: int) -> np.ndarray:
+    """Return small plus, per finest group, a second band where 'all' minus the others would give a small one back.
+
+    complement_by_group over every finest group at once (the people outside every band count as a
+    hidden part when they are few in any count).
+    """
+    rest = [c for c in groups.columns if c not in ("age_band", *columns)]
+    gid = groups.groupby(rest, sort=False, dropna=False).ngroup().to_numpy()
+    is_total = (groups["age_band"] == ALL).to_numpy()
+    count = gid.max() + 1 if len(gid) else 0
+    unshown = np.zeros(count, dtype=bool)
+    for column in columns:
+        unshown |= _outside_by_group(gid, is_total, groups[column], count, threshold)
+    return complement_by_group(gid, is_total, small, groups[first], unshown)
 
 
 def _codes(frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
@@ -303,11 +336,12 @@ def hide_at_risk(
 
 
 def _band_risk(groups: pd.DataFrame, risks: pd.DataFrame | None) -> np.ndarray:
-    """Return, per band row, whether either arm's cell is at risk."""
+    """Return, per band row, whether either arm's cell is at risk (per month too when risks have month_k)."""
     if risks is None:
         return np.zeros(len(groups), dtype=bool)
-    either = risks.groupby("age_band", as_index=False)["at_risk"].any()
-    return _risk_of(groups, either, ["age_band"])
+    keys = ["age_band", *(["month_k"] if "month_k" in risks.columns and "month_k" in groups.columns else [])]
+    either = risks.groupby(keys, as_index=False)["at_risk"].any()
+    return _risk_of(groups, either, keys)
 
 
 def outside_bands(rows: pd.DataFrame, column: str) -> float:
@@ -323,43 +357,54 @@ def few_outside(rows: pd.DataFrame, columns, threshold: int) -> bool:
     return any(0 < outside_bands(rows, column) < threshold for column in columns)
 
 
-def protect_rows_per_arm(groups: pd.DataFrame, primary, threshold: int) -> pd.Series:
+def protect_rows_per_arm(groups: pd.DataFrame, primary, threshold: int, by: str | None = None) -> pd.Series:
     """Return primary plus the band rows to hide so that, in each arm, 'all' minus the shown bands gives nothing back.
 
     A hidden band row hides both arms. Per arm, the hidden parts are its non-empty hidden bands and, when
     they are 1 to threshold − 1, the people outside every band; exactly one hidden part would follow by
     subtraction, so a second band (the smallest non-empty one of that arm) is hidden, until no arm has one.
+    ``by``: a column of separate tables (e.g. month_k), each with its own 'all'.
     """
-    hidden = pd.Series(np.array(primary, dtype=bool), index=groups.index)  # a copy: primary stays as it was
-    is_total = groups["age_band"] == ALL
+    hidden = np.array(primary, dtype=bool)  # a copy: primary stays as it was
+    gid = groups.groupby(by, sort=False).ngroup().to_numpy() if by else np.zeros(len(groups), dtype=int)
+    count = gid.max() + 1 if len(gid) else 0
+    is_total = (groups["age_band"] == ALL).to_numpy()
+    arms = {arm: groups[f"n_{arm}"].fillna(0).to_numpy(dtype="float64") for arm in ("intervention", "control")}
+    unshown = {arm: _outside_by_group(gid, is_total, n, count, threshold) for arm, n in arms.items()}
     while True:
         before = hidden.copy()
-        for arm in ("intervention", "control"):
-            sizes = groups[f"n_{arm}"].fillna(0)
-            unshown = few_outside(groups, [f"n_{arm}"], threshold)
+        for arm, sizes in arms.items():
             # An empty band hides nobody, so only hidden bands with people need a second hidden band.
-            hidden |= hide_complements(hidden & (sizes > 0), sizes, is_total, unshown)
-        if hidden.equals(before):
-            return hidden
+            hidden |= complement_by_group(gid, is_total, hidden & (sizes > 0), sizes, unshown[arm])
+        if (hidden == before).all():
+            return pd.Series(hidden, index=groups.index)
 
 
-def hide_band_rows(groups: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None) -> pd.DataFrame:
+def hide_band_rows(
+    groups: pd.DataFrame,
+    threshold: int,
+    risks: pd.DataFrame | None = None,
+    by: str | None = None,
+    more_risks: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Hide a band row (both arms) when either arm is small or at risk of differencing, plus its complement.
 
     People outside every band are in 'all' but in no band row: when they are few, one band is hidden too,
-    so that 'all' minus the shown bands never gives them back.
+    so that 'all' minus the shown bands never gives them back. ``by`` (e.g. month_k) holds several such
+    tables in one frame, each with its own 'all'; ``more_risks`` is a second risk frame (e.g. per month).
     """
     n_min = groups[["n_intervention", "n_control"]].min(axis=1)
     uniform = _uniform(groups) if threshold > 1 else np.zeros(len(groups), dtype=bool)  # off: nothing hidden
-    primary = (n_min < threshold) | uniform | _band_risk(groups, risks)
-    hidden = protect_rows_per_arm(groups, primary, threshold)
+    risky = _band_risk(groups, risks) | _band_risk(groups, more_risks)
+    primary = (n_min < threshold) | uniform | risky
+    hidden = protect_rows_per_arm(groups, primary, threshold, by)
     protect = hidden & ~primary
     out = groups.copy()
-    for column in [c for c in groups.columns if c != "age_band"]:
+    for column in [c for c in groups.columns if c not in ("age_band", by)]:
         numeric = pd.api.types.is_numeric_dtype(out[column])  # text (a method, a fit warning) is hidden as is
         out[column] = (out[column].astype("float64") if numeric else out[column]).where(~hidden)
     out["suppressed"] = hidden
-    out["suppressed_reason"] = _reasons(n_min < threshold, uniform, _band_risk(groups, risks), protect)
+    out["suppressed_reason"] = _reasons(n_min < threshold, uniform, risky, protect)
     return out
 
 
@@ -731,14 +776,10 @@ def show_trajectory(trace: pd.DataFrame, selection, threshold: int, risks_for) -
     wide = wide.reset_index()
     for column in ("n_intervention", "n_control"):
         wide[column] = wide[column].fillna(0) if column in wide else 0.0
-    hidden = []
-    for month, rows in wide.groupby("month_k", sort=True):
-        at_month = None if monthly is None else monthly[monthly["month_k"] == month].drop(columns="month_k")
-        order = {label: i for i, label in enumerate(trace["age_band"].drop_duplicates())}
-        rows = rows.sort_values("age_band", key=lambda b: b.map(order)).reset_index(drop=True)
-        shown = hide_band_rows(rows.drop(columns="month_k"), threshold, combine_risks(randomized, at_month))
-        hidden.append(shown[["age_band", "suppressed", "suppressed_reason"]].assign(month_k=month))
-    flags = pd.concat(hidden, ignore_index=True)
+    order = {label: i for i, label in enumerate(trace["age_band"].drop_duplicates())}
+    wide = wide.sort_values(["month_k", "age_band"], key=lambda c: c.map(order) if c.name == "age_band" else c)
+    shown = hide_band_rows(wide.reset_index(drop=True), threshold, randomized, by="month_k", more_risks=monthly)
+    flags = shown[["month_k", "age_band", "suppressed", "suppressed_reason"]]
     out = trace.drop(columns=["suppressed", "suppressed_reason"], errors="ignore")
     out = out.merge(flags, on=["age_band", "month_k"], how="left")
     out["suppressed"] = out["suppressed"].astype("boolean").fillna(True).astype(bool)
