@@ -574,3 +574,83 @@ def test_merged_districts_are_one_group_in_filters_tables_and_checks(small_demo_
     other = summarize_people(con, everyone.with_filters(Filters(district=(OTHER_DISTRICTS,))))
     con.close()
     assert other.loc[other["age_band"] == "all", "n"].sum() == sizes[list(merged)].sum()
+
+
+def test_one_not_placed_among_thirty_hides_the_arms_placements_not_its_people():
+    # Issue 14: complements were unchecked (n − events of 1-4). 29 of 30 placed tells the one who was not; the
+    # number randomized stays shown (it is shown on every other table too).
+    from analysis.present.disclosure import hide_placement_rows
+
+    groups = pd.DataFrame(
+        {
+            "age_band": ["65-75", "76-85", "86-95", "all"],
+            "n_intervention": [30, 40, 50, 120],
+            "placed_intervention": [29, 10, 12, 51],
+            "died_intervention": [0, 8, 9, 17],
+            "cuminc_intervention": [0.97, 0.25, 0.24, 0.43],
+            "n_control": [30, 40, 50, 120],
+            "placed_control": [10, 10, 12, 32],
+            "died_control": [0, 7, 49, 56],
+            "cuminc_control": [0.3, 0.25, 0.24, 0.27],
+            "hazard_ratio": [2.0, 1.0, 1.0, 1.2],
+        }
+    )
+    shown = hide_placement_rows(groups, 5).set_index("age_band")
+    assert shown.loc["65-75", "n_intervention"] == 30 and np.isnan(shown.loc["65-75", "placed_intervention"])
+    assert np.isnan(shown.loc["65-75", "cuminc_intervention"]) and np.isnan(shown.loc["65-75", "hazard_ratio"])
+    assert shown.loc["65-75", "suppressed_reason"] == "few_events"
+    # and a second band's placements, else 51 − 10 − 12 = 29 comes back
+    assert shown[["placed_intervention"]].isna().sum().iloc[0] == 2 and shown.loc["all", "placed_intervention"] == 51
+    assert np.isnan(shown.loc["86-95", "died_control"])  # 49 of 50 died: one survivor
+
+
+def test_placements_few_in_a_finest_group_put_a_filtered_view_at_risk(tmp_path):
+    # Issue 14: the differencing check compared people, not events: 29 − 25 = 4 placements came back from a
+    # shown unfiltered view minus a shown filtered one. Now every count the table shows is checked per group.
+    from analysis.present.linked import find_risks
+
+    rows = []
+    for i in range(40):
+        sex = "F" if i < 30 else "M"
+        placed = "2016-06-01" if (sex == "F" and i < 12) or (sex == "M" and i < 33) else None
+        rows.append(person(f"i{i}", "intervention", age=80, sex=sex, placed=placed))
+        rows.append(person(f"c{i}", "control", age=80, sex=sex, placed="2016-06-01" if i % 4 == 0 else None))
+    path = tmp_path / "events.duckdb"
+    write_tiny_store(path, frame(rows), hours_frame([("i0", "2016-02", 1.0)]))
+    con = db.connect(path)
+    view = Selection("tiny", Filters(sex=("F",)), default_bands(), 12)
+    people = find_risks(con, view, THRESHOLD, "randomized")
+    placement = find_risks(con, view, THRESHOLD, "placement")
+    con.close()
+    key = (people["age_band"] == "76-85") & (people["arm"] == "intervention")
+    assert not people.loc[key, "at_risk"].any()  # 30 women and 10 men: people alone are fine
+    key = (placement["age_band"] == "76-85") & (placement["arm"] == "intervention")
+    assert placement.loc[key, "at_risk"].all()  # but 3 men were placed
+
+
+def test_table1_audit_hides_a_level_that_another_variable_gives_back():
+    # Issue 14: Table 1 cross-tabulations leak across variables. District L (2 people) is hidden; everyone in the
+    # other district F has application type 'new', as do L's two: 'new' − F = L. The audit hides one more level.
+    from analysis.present.disclosure import protect_by_audit
+
+    # atoms: (F, new) 20, (C, extended) 25, (L, new) 2
+    vectors = np.array(
+        [
+            [1, 1, 1],  # n
+            [1, 0, 0],  # district F
+            [0, 1, 0],  # district C
+            [0, 0, 1],  # district L
+            [1, 0, 1],  # new
+            [0, 1, 0],  # extended
+        ]
+    )
+    values = np.array([47, 20, 25, 2, 22, 25])
+    primary = np.array([False, False, False, True, False, False])
+    prefer = np.array([False, True, True, True, True, True])
+    hidden = protect_by_audit(vectors, values, primary, prefer, THRESHOLD)
+    assert hidden[3] and (hidden[1] or hidden[4])  # L stays hidden and 'new' − F no longer gives it back
+    shown = vectors[~hidden]
+    assert np.linalg.matrix_rank(np.vstack([shown, vectors[3]])) > np.linalg.matrix_rank(shown)
+    # without the audit L follows: rank does not grow
+    plain = vectors[~primary]
+    assert np.linalg.matrix_rank(np.vstack([plain, vectors[3]])) == np.linalg.matrix_rank(plain)
