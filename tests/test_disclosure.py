@@ -654,3 +654,12 @@ def test_table1_audit_hides_a_level_that_another_variable_gives_back():
     # without the audit L follows: rank does not grow
     plain = vectors[~primary]
     assert np.linalg.matrix_rank(np.vstack([plain, vectors[3]])) == np.linalg.matrix_rank(plain)
+
+
+def test_no_interval_of_one_point_is_shown():
+    # Issue 14: "0,0 (0,0 till 0,0)" was shown before the first event; a point says it all.
+    from views.display import format_ci
+
+    assert format_ci(0.0, 0.0, 0.0, "sv") == "0,0"
+    assert format_ci(1.5, 0.5, 2.5, "sv") == "1,5 (0,5 till 2,5)"
+    assert format_ci(float("nan"), 0.0, 1.0, "en") == ".."

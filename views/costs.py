@@ -23,7 +23,7 @@ from analysis.economics.costs import (
 )
 from analysis.economics.scenario import BANDS, SOURCES, Scenario, unit_costs, validate_scenario
 from analysis.outcomes.per_person import compare_person_outcomes
-from analysis.present.disclosure import hide_outcome_rows
+from analysis.present.disclosure import no_risks, show_outcomes
 from analysis.present.texts import (
     band_label,
     describe_scenario,
@@ -170,7 +170,7 @@ def _local_result(store: calls.Store, info: dict, lang: str) -> str:
     plan = calls.cached(load_plan, store, info["study"])
     selection = Selection(info["study"], bands=plan.bands, month=primary_window(store, info))
     result = calls.cached(compare_person_outcomes, store, selection, unit_costs(), covariates=plan.covariates)
-    shown = hide_outcome_rows(result.groups, roles.suppression_threshold())
+    shown = show_outcomes(result.groups, selection, roles.suppression_threshold(), no_risks)  # everyone
     everyone = shown[shown["age_band"] == "all"].iloc[0]
     title = info.get("title_en" if lang == "en" else "title_sv") or info["study"]
     sentence = read_person_row(everyone, band_label("all", lang), selection.month, lang, plan)[0]

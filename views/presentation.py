@@ -14,7 +14,7 @@ from analysis.economics.scenario import Scenario, unit_costs
 from analysis.outcomes.compare import compare_hours
 from analysis.outcomes.per_person import compare_person_outcomes
 from analysis.outcomes.placement import analyze_placement
-from analysis.present.disclosure import hide_band_rows, hide_outcome_rows, hide_placement_rows
+from analysis.present.disclosure import no_risks, show_comparison, show_outcomes, show_placement
 from analysis.present.report import render_report
 from analysis.present.texts import (
     describe_plan,
@@ -50,7 +50,7 @@ def _person(store: calls.Store, selection: Selection, threshold: int, lang: str)
     st.header(t("slides.person", lang, months=months))
     plan = calls.cached(load_plan, store, selection.study)
     result = calls.cached(compare_person_outcomes, store, selection, unit_costs(), covariates=plan.covariates)
-    shown = hide_outcome_rows(result.groups, threshold)
+    shown = show_outcomes(result.groups, selection, threshold, no_risks)  # everyone: no filters
     sentences = read_person_outcomes(shown, months, lang, plan)
     for sentence in sentences[:2]:  # everyone: the answer, in large type
         _big(sentence)
@@ -64,7 +64,7 @@ def _hours(store: calls.Store, selection: Selection, threshold: int, lang: str) 
     """Slide: difference in hours per band, in words with the 95% interval."""
     st.header(t("slides.hours", lang, month=selection.month))
     result = calls.cached(compare_hours, store, selection)
-    for _, row in hide_band_rows(result.groups, threshold).iterrows():
+    for _, row in show_comparison(result.groups, selection, threshold, no_risks).iterrows():
         band = display.band_name(row["age_band"], lang)
         _big(read_difference(band, row["ci_low"], row["ci_high"], lang, row.get("suppressed_reason")))
     p = result.interaction["p_value"]
@@ -76,7 +76,7 @@ def _placement(store: calls.Store, selection: Selection, threshold: int, lang: s
     """Slide: share moving into a nursing home per band, with the hazard ratio in words."""
     st.header(t("slides.placement", lang, month=selection.month))
     result = calls.cached(analyze_placement, store, selection)
-    for _, row in hide_placement_rows(result.groups, threshold).iterrows():
+    for _, row in show_placement(result.groups, selection, threshold, no_risks).iterrows():
         _big(read_placement(row, selection.month, lang))
 
 

@@ -722,6 +722,11 @@ def coarsen_curve(
 # ---- what a viewer sees: the pages' rules, callable from the command line too ------------------------------
 
 
+def no_risks(view, table, timepoints=()):
+    """Return no differencing risks: for views of everyone (no filters), e.g. the board's slides and briefing."""
+    return None
+
+
 def show_comparison(groups: pd.DataFrame, selection, threshold: int, risks_for) -> pd.DataFrame:
     """Return the hours comparison at a month as the Overview and Comparisons pages show it to a viewer.
 

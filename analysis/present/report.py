@@ -19,7 +19,7 @@ from analysis.errors import InputError
 from analysis.outcomes.compare import compare_hours
 from analysis.outcomes.per_person import compare_person_outcomes
 from analysis.outcomes.placement import analyze_placement
-from analysis.present.disclosure import show_comparison, show_outcomes, show_placement
+from analysis.present.disclosure import no_risks, show_comparison, show_outcomes, show_placement
 from analysis.present.stamp import Stamp, make_stamp
 from analysis.present.texts import (
     band_label,
@@ -61,11 +61,6 @@ class Briefing:
         return self.stamp.text(lang)
 
 
-def _unfiltered(view, table, timepoints=()):
-    """Return no differencing risks: the briefing is about everyone (a view without filters)."""
-    return None
-
-
 def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing:
     """Build the three key messages (hours, placement, money) as on the presentation page.
 
@@ -91,7 +86,7 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
     selection = Selection(study, Filters(), bands, month)
     primary = selection.at(plan.window_within(info["max_month"]))  # the primary analysis
     person = compare_person_outcomes(con, primary, unit_costs(), covariates=plan.covariates)
-    shown = show_outcomes(person.groups, primary, threshold, _unfiltered)
+    shown = show_outcomes(person.groups, primary, threshold, no_risks)
     person_sentences = read_person_outcomes(shown, primary.month, lang, plan)
     person_sentences.append(read_person_interaction(person.interaction, lang))
     hours = compare_hours(con, selection)
@@ -99,7 +94,7 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
         read_difference(
             band_label(row["age_band"], lang), row["ci_low"], row["ci_high"], lang, row.get("suppressed_reason")
         )
-        for _, row in show_comparison(hours.groups, selection, threshold, _unfiltered).iterrows()
+        for _, row in show_comparison(hours.groups, selection, threshold, no_risks).iterrows()
     ]
     p = hours.interaction["p_value"]
     sentences.append(
@@ -119,7 +114,7 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
             t("slides.placement", lang, month=window),
             [
                 read_placement(row, window, lang)
-                for _, row in show_placement(placement.groups, selection.at(window), threshold, _unfiltered).iterrows()
+                for _, row in show_placement(placement.groups, selection.at(window), threshold, no_risks).iterrows()
             ],
         )
     )
