@@ -663,3 +663,40 @@ def test_no_interval_of_one_point_is_shown():
     assert format_ci(0.0, 0.0, 0.0, "sv") == "0,0"
     assert format_ci(1.5, 0.5, 2.5, "sv") == "1,5 (0,5 till 2,5)"
     assert format_ci(float("nan"), 0.0, 1.0, "en") == ".."
+
+
+def test_counts_for_the_checks_are_the_tables_own_rows_aggregated(small_demo_path):
+    # The disclosure checks count in DuckDB; they must count exactly the rows the tables are computed from.
+    from analysis.outcomes.per_person import count_person_events, load_person_outcomes
+    from analysis.outcomes.placement import DIED as DIED_FIRST
+    from analysis.outcomes.placement import (
+        PLACED,
+        count_at_risk_cells,
+        count_placement_cells,
+        load_placement_data,
+        still_at_risk,
+    )
+    from analysis.selection import Filters, Selection
+
+    con = db.connect(small_demo_path)
+    selection = Selection("demo", Filters(), default_bands(), 18)
+    rows = load_placement_data(con, selection)
+    cells = count_placement_cells(con, selection)
+    at_risk = count_at_risk_cells(con, selection)
+    people = load_person_outcomes(con, selection)
+    events = count_person_events(con, selection)
+    con.close()
+    keys = ["age_band", "arm", "sex", "application_type", "district"]
+    expected = rows.assign(
+        n=1, placed=(rows["event"] == PLACED).astype(int), died=(rows["event"] == DIED_FIRST).astype(int)
+    )
+    expected = expected.groupby(keys, dropna=False, as_index=False)[["n", "placed", "died"]].sum()
+    merged = expected.merge(cells, on=keys, how="outer", suffixes=("", "_sql"), indicator=True)
+    assert (merged["_merge"] == "both").all()
+    for column in ("n", "placed", "died"):
+        assert (merged[column] == merged[f"{column}_sql"]).all()
+    for month, part in at_risk.groupby("month"):
+        assert part["n"].sum() == int(still_at_risk(rows["time"].to_numpy(), month).sum())
+    assert events["n"].sum() == len(people) and events["deaths"].sum() == int(people["died"].sum())
+    assert events["censored"].sum() == int((~people["complete"]).sum())
+    assert events["deaths_before_placement"].sum() == int((people["first_event"] == 2).sum())

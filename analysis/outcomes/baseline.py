@@ -113,8 +113,9 @@ def count_joint(con: db.Connection, selection: Selection) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        arm, age_band (None outside every band), sex, application_type, district (None when unknown), n:
-        the cells whose sums are every count Table 1 shows (for the disclosure audit).
+        arm, age_band (None outside every band), sex, application_type, district (None when unknown), n,
+        missing_age, missing_baseline_hours: the cells whose sums are every count Table 1 shows (for the
+        disclosure audit and checks).
 
     """
     band_sql, band_params = band_case(selection.bands)
@@ -123,7 +124,8 @@ def count_joint(con: db.Connection, selection: Selection) -> pd.DataFrame:
     return db.query(
         con,
         f"""SELECT arm, {band_sql} AS age_band, sex, application_type, NULLIF({district}, '') AS district,
-                   count(*) AS n
+                   count(*) AS n, count_if(age IS NULL) AS missing_age,
+                   count_if(baseline_hours IS NULL) AS missing_baseline_hours
             FROM participants WHERE study = ? AND {cond_sql} GROUP BY ALL ORDER BY ALL""",
         [*band_params, *district_params, selection.study, *cond_params],
     )

@@ -20,6 +20,7 @@ drawn within arm, with the weights estimated again in every resample.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +29,7 @@ import pandas as pd
 from analysis.errors import InputError
 from analysis.outcomes.placement import DAYS_PER_MONTH, DIED
 from analysis.records import json_value, to_records
-from analysis.selection import ALL, Selection
+from analysis.selection import ALL, FILTER_FIELDS, Selection
 from analysis.stats.adjusted import adjusted_means, adjusted_means_of_resamples, adjusted_normal_se, build_covariates
 from analysis.stats.descriptive import assess_heterogeneity
 from analysis.stats.survival import censoring_weights, estimate_cuminc, fit_cox, value_at
@@ -138,6 +139,83 @@ class PersonOutcomes:
         }
 
 
+def _person_outcomes_sql(selection: Selection, with_hours: bool = True) -> tuple[str, list]:
+    """Return load_person_outcomes' SQL and parameters (without summing hours when with_hours is False)."""
+    months = selection.required_month()
+    band_sql, band_params = band_case(selection.bands)
+    cond_sql, cond_params = filter_sql(selection.filters, "coalesce(p.district, '')", selection.merged)
+    district, district_params = district_sql("coalesce(p.district, '')", selection.merged)
+    hours_cte = """, hours AS (
+            SELECT e.person_id, sum(h.hours) AS hours
+            FROM ends e JOIN hours h ON h.study = ? AND h.person_id = e.person_id
+            WHERE h.month >= (e.m0 + INTERVAL 1 MONTH)::DATE AND h.month <= (e.m0 + to_months(?::INTEGER))::DATE
+              AND datediff('month', e.m0, h.month)
+                  <= datediff('month', e.m0, least(coalesce(e.placed_on, e.f), coalesce(e.died_on, e.f), e.f))
+            GROUP BY e.person_id
+        )"""
+    sql = f"""
+        WITH base AS (
+            SELECT p.person_id, p.arm, {band_sql} AS age_band, p.randomized_on AS r, p.placed_on, p.died_on,
+                   p.baseline_hours, p.age, p.sex, p.application_type, {district} AS district,
+                   date_trunc('month', p.randomized_on)::DATE AS m0,
+                   (p.randomized_on + to_months(?::INTEGER))::DATE AS w,
+                   coalesce(p.followup_end, s.data_end) AS f
+            FROM participants p JOIN studies s USING (study)
+            WHERE p.study = ? AND {cond_sql}
+        ), status AS (
+            SELECT *, died_on IS NOT NULL AND died_on <= least(f, w) AS died,
+                   (died_on IS NOT NULL AND died_on <= least(f, w)) OR w <= f AS complete
+            FROM base
+        ), ends AS (
+            SELECT *, CASE WHEN died THEN died_on WHEN complete THEN w ELSE f END AS x
+            FROM status
+        ){hours_cte if with_hours else ""}
+        SELECT e.arm, (e.arm = 'intervention')::INTEGER AS intervention, e.age_band,
+               e.baseline_hours, e.age, e.sex, e.application_type, e.district,
+               {"coalesce(hr.hours, 0.0)" if with_hours else "0.0"} AS hours,
+               CASE WHEN e.placed_on IS NOT NULL AND e.placed_on <= e.x THEN datediff('day', e.placed_on, e.x)
+                    ELSE 0 END AS nursing_home_days,
+               datediff('day', e.r, least(coalesce(e.placed_on, e.x), e.x)) AS days_home,
+               e.died, e.complete, datediff('day', e.r, e.x) AS time,
+               greatest(0, least(?::INTEGER, datediff('month', e.m0,
+                   least(coalesce(e.placed_on, e.f), coalesce(e.died_on, e.f), e.f)))) AS months_at_home,
+               CASE WHEN e.placed_on IS NOT NULL AND e.placed_on <= e.x THEN 1 WHEN e.died THEN 2 ELSE 0 END
+                   AS first_event,
+               NOT e.complete AND e.placed_on IS NOT NULL AND e.placed_on = e.f AS ended_at_placement
+        FROM ends e {"LEFT JOIN hours hr USING (person_id)" if with_hours else ""}
+        ORDER BY e.person_id
+    """
+    hours_params = [selection.study, months] if with_hours else []
+    params = [*band_params, *district_params, months, selection.study, *cond_params, *hours_params, months]
+    return sql, params
+
+
+def count_person_events(con: db.Connection, selection: Selection, by: Sequence[str] = FILTER_FIELDS) -> pd.DataFrame:
+    """Count people and their events over the window per age band (None outside), arm and the ``by`` fields.
+
+    The same rows as load_person_outcomes, aggregated in DuckDB (for the disclosure checks).
+
+    Returns
+    -------
+    DataFrame
+        age_band, arm, the fields, n, deaths, deaths_before_placement, censored, ended_at_placement.
+
+    """
+    unknown = [f for f in by if f not in FILTER_FIELDS]
+    if unknown:
+        raise ValueError(f"count_person_events: unknown field(s) {unknown}; expected some of {FILTER_FIELDS}")
+    sql, params = _person_outcomes_sql(selection, with_hours=False)
+    fields = "".join(f", {f}" for f in by)  # checked against FILTER_FIELDS above
+    return db.query(
+        con,
+        f"""SELECT age_band, arm{fields}, count(*) AS n, count_if(died) AS deaths,
+                   count_if(first_event = 2) AS deaths_before_placement, count_if(NOT complete) AS censored,
+                   count_if(ended_at_placement) AS ended_at_placement
+            FROM ({sql}) GROUP BY ALL""",
+        params,
+    )
+
+
 def load_person_outcomes(con: db.Connection, selection: Selection) -> pd.DataFrame:
     """Return one row per randomized person with their totals over the window of K months.
 
@@ -163,50 +241,7 @@ def load_person_outcomes(con: db.Connection, selection: Selection) -> pd.DataFra
         months whose hours count).
 
     """
-    months = selection.required_month()
-    band_sql, band_params = band_case(selection.bands)
-    cond_sql, cond_params = filter_sql(selection.filters, "coalesce(p.district, '')", selection.merged)
-    district, district_params = district_sql("coalesce(p.district, '')", selection.merged)
-    sql = f"""
-        WITH base AS (
-            SELECT p.person_id, p.arm, {band_sql} AS age_band, p.randomized_on AS r, p.placed_on, p.died_on,
-                   p.baseline_hours, p.age, p.sex, p.application_type, {district} AS district,
-                   date_trunc('month', p.randomized_on)::DATE AS m0,
-                   (p.randomized_on + to_months(?::INTEGER))::DATE AS w,
-                   coalesce(p.followup_end, s.data_end) AS f
-            FROM participants p JOIN studies s USING (study)
-            WHERE p.study = ? AND {cond_sql}
-        ), status AS (
-            SELECT *, died_on IS NOT NULL AND died_on <= least(f, w) AS died,
-                   (died_on IS NOT NULL AND died_on <= least(f, w)) OR w <= f AS complete
-            FROM base
-        ), ends AS (
-            SELECT *, CASE WHEN died THEN died_on WHEN complete THEN w ELSE f END AS x
-            FROM status
-        ), hours AS (
-            SELECT e.person_id, sum(h.hours) AS hours
-            FROM ends e JOIN hours h ON h.study = ? AND h.person_id = e.person_id
-            WHERE h.month >= (e.m0 + INTERVAL 1 MONTH)::DATE AND h.month <= (e.m0 + to_months(?::INTEGER))::DATE
-              AND datediff('month', e.m0, h.month)
-                  <= datediff('month', e.m0, least(coalesce(e.placed_on, e.f), coalesce(e.died_on, e.f), e.f))
-            GROUP BY e.person_id
-        )
-        SELECT e.arm, (e.arm = 'intervention')::INTEGER AS intervention, e.age_band,
-               e.baseline_hours, e.age, e.sex, e.application_type, e.district,
-               coalesce(hr.hours, 0.0) AS hours,
-               CASE WHEN e.placed_on IS NOT NULL AND e.placed_on <= e.x THEN datediff('day', e.placed_on, e.x)
-                    ELSE 0 END AS nursing_home_days,
-               datediff('day', e.r, least(coalesce(e.placed_on, e.x), e.x)) AS days_home,
-               e.died, e.complete, datediff('day', e.r, e.x) AS time,
-               greatest(0, least(?::INTEGER, datediff('month', e.m0,
-                   least(coalesce(e.placed_on, e.f), coalesce(e.died_on, e.f), e.f)))) AS months_at_home,
-               CASE WHEN e.placed_on IS NOT NULL AND e.placed_on <= e.x THEN 1 WHEN e.died THEN 2 ELSE 0 END
-                   AS first_event,
-               NOT e.complete AND e.placed_on IS NOT NULL AND e.placed_on = e.f AS ended_at_placement
-        FROM ends e LEFT JOIN hours hr USING (person_id)
-        ORDER BY e.person_id
-    """
-    params = [*band_params, *district_params, months, selection.study, *cond_params, selection.study, months, months]
+    sql, params = _person_outcomes_sql(selection)
     frame = db.query(con, sql, params)
     for column in ("hours", "nursing_home_days", "days_home", "time"):
         frame[column] = frame[column].astype(float)

@@ -25,29 +25,8 @@ RISK_CONTRASTS = ("risk_difference", "rd_ci_low", "rd_ci_high", "risk_ratio", "r
 CONTRASTS = (*MODEL_CONTRASTS, *(f"{k}_{m}" for m in (*RISK_MONTHS, "window") for k in RISK_CONTRASTS))
 
 
-def load_placement_data(con: db.Connection, selection: Selection) -> pd.DataFrame:
-    """Return one row per randomized person: time to placement, death or censoring, in days.
-
-    The event is placement (1) when the move into a nursing home comes first (on the same day as a
-    death, placement counts), death (2) when death comes first, otherwise censoring (0) at the end of
-    follow-up (followup_end, else the study's data_end). With the selection's month K, everyone is
-    also censored at the same day of the month K months after randomization; without one, not.
-
-    Parameters
-    ----------
-    con : Connection
-        An open store.
-    selection : Selection
-        Study, filters and bands (people outside every band get age_band None); month: window in
-        months, or None for the whole follow-up.
-
-    Returns
-    -------
-    DataFrame
-        arm, intervention (0/1), age_band, time (days), event, nursing_home_days, person_years, and the
-        filter fields (sex, application_type, district: '' when unknown) for the disclosure checks.
-
-    """
+def _placement_sql(selection: Selection) -> tuple[str, list]:
+    """Return load_placement_data's SQL and parameters."""
     month = selection.month
     band_sql, band_params = band_case(selection.bands)
     cond_sql, cond_params = filter_sql(selection.filters, "coalesce(p.district, '')", selection.merged)
@@ -78,6 +57,74 @@ def load_placement_data(con: db.Connection, selection: Selection) -> pd.DataFram
         FROM e
     """
     params = [*band_params, *district_params, month, month, selection.study, *cond_params]
+    return sql, params
+
+
+def count_placement_cells(con: db.Connection, selection: Selection) -> pd.DataFrame:
+    """Count people, placements and deaths (first events) per age band (None outside), arm and filter fields.
+
+    The same rows as load_placement_data, aggregated in DuckDB (for the disclosure checks).
+
+    Returns
+    -------
+    DataFrame
+        age_band, arm, sex, application_type, district, n, placed, died.
+
+    """
+    sql, params = _placement_sql(selection)
+    return db.query(
+        con,
+        f"""SELECT age_band, arm, sex, application_type, district, count(*) AS n,
+                   count_if(event = {PLACED}) AS placed, count_if(event = {DIED}) AS died
+            FROM ({sql}) GROUP BY ALL""",
+        params,
+    )
+
+
+def count_at_risk_cells(con: db.Connection, selection: Selection) -> pd.DataFrame:
+    """Count people still at risk at each mark of the window (at_risk_marks, still_at_risk's rule) per cell.
+
+    Returns
+    -------
+    DataFrame
+        age_band, arm, sex, application_type, district, month, n.
+
+    """
+    sql, params = _placement_sql(selection)
+    marks = at_risk_marks(selection.required_month())
+    return db.query(
+        con,
+        f"""SELECT age_band, arm, sex, application_type, district, m.month,
+                   count_if(m.month = 0 OR time >= m.month * ? - 3) AS n
+            FROM ({sql}) AS d, (SELECT unnest(?::INTEGER[]) AS month) AS m GROUP BY ALL""",
+        [DAYS_PER_MONTH, *params, marks],
+    )
+
+
+def load_placement_data(con: db.Connection, selection: Selection) -> pd.DataFrame:
+    """Return one row per randomized person: time to placement, death or censoring, in days.
+
+    The event is placement (1) when the move into a nursing home comes first (on the same day as a
+    death, placement counts), death (2) when death comes first, otherwise censoring (0) at the end of
+    follow-up (followup_end, else the study's data_end). With the selection's month K, everyone is
+    also censored at the same day of the month K months after randomization; without one, not.
+
+    Parameters
+    ----------
+    con : Connection
+        An open store.
+    selection : Selection
+        Study, filters and bands (people outside every band get age_band None); month: window in
+        months, or None for the whole follow-up.
+
+    Returns
+    -------
+    DataFrame
+        arm, intervention (0/1), age_band, time (days), event, nursing_home_days, person_years, and the
+        filter fields (sex, application_type, district: '' when unknown) for the disclosure checks.
+
+    """
+    sql, params = _placement_sql(selection)
     return db.query(con, sql, params)
 
 

@@ -211,9 +211,10 @@ def _close_over_bands(groups: pd.DataFrame, small: np.ndarray, first: str, colum
 
 def _codes(frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     """Return a code per row for its combination of values, and the distinct combinations in code order."""
-    joined = frame.astype(str).agg("\x1f".join, axis=1) if len(frame) else pd.Series([], dtype=str)
-    codes, _ = pd.factorize(joined)
-    first = pd.Series(np.arange(len(frame))).groupby(codes).first().to_numpy() if len(frame) else []
+    if not len(frame):
+        return np.zeros(0, dtype=int), frame.reset_index(drop=True)
+    codes = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
+    first = pd.Series(np.arange(len(frame))).groupby(codes).first().to_numpy()
     return codes, frame.iloc[first].reset_index(drop=True)
 
 

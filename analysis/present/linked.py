@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
-from analysis.outcomes.baseline import CATEGORICAL, CONTINUOUS, count_flow, load_baseline
-from analysis.outcomes.per_person import load_person_outcomes
-from analysis.outcomes.placement import DIED, PLACED, at_risk_marks, load_placement_data, still_at_risk
+from analysis.outcomes.baseline import CATEGORICAL, CONTINUOUS, count_flow, count_joint
+from analysis.outcomes.per_person import count_person_events
+from analysis.outcomes.placement import count_at_risk_cells, count_placement_cells
 from analysis.present.disclosure import find_differencing_risks, risks_from_counts
 from analysis.selection import ALL, FILTER_FIELDS, Filters, Selection
 from analysis.store import db
@@ -26,30 +25,11 @@ from analysis.store import db
 TABLES = ("randomized", "people", "month", "months", "placement", "at_risk", "outcomes", "flow", "table1")
 
 
-def count_by_group(rows: pd.DataFrame, fields: Sequence[str], counts: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Sum per-person indicators per age band (and 'all'), arm and finest group over ``fields``.
-
-    Parameters
-    ----------
-    rows : DataFrame
-        One row per person: age_band (None outside every band), arm and the fields.
-    fields : sequence of str
-        The filter fields the view uses.
-    counts : dict
-        Name -> one 0/1 value per person.
-
-    Returns
-    -------
-    DataFrame
-        age_band, arm, the fields and one column per count.
-
-    """
-    frame = rows[["age_band", "arm", *fields]].copy()
-    for name, values in counts.items():
-        frame[name] = np.asarray(values, dtype="int64")
-    by = ["arm", *fields]
-    banded = frame.dropna(subset=["age_band"]).groupby(["age_band", *by], as_index=False)[list(counts)].sum()
-    overall = frame.groupby(by, as_index=False)[list(counts)].sum().assign(age_band=ALL)
+def with_all_bands(counts: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Return counts per age band (None outside every band dropped) plus 'all' (everyone) per the other keys."""
+    keys = [c for c in counts.columns if c not in ("age_band", *columns)]
+    banded = counts.dropna(subset=["age_band"])
+    overall = counts.groupby(keys, as_index=False, dropna=False)[list(columns)].sum().assign(age_band=ALL)
     return pd.concat([banded, overall], ignore_index=True)
 
 
@@ -64,31 +44,20 @@ def with_complements(counts: pd.DataFrame, total: str, events: Sequence[str]) ->
 
 def _placement_risks(con: db.Connection, selection: Selection, threshold: int, at_risk: bool) -> pd.DataFrame:
     """Return risks of the placement table (per band and arm) or of its at-risk table (per band, arm and month)."""
-    rows = load_placement_data(con, selection.with_filters(Filters()))
+    everyone = selection.with_filters(Filters())
     if at_risk:
-        marks = at_risk_marks(selection.required_month())
-        counts = count_by_group(rows, FILTER_FIELDS, {f"m{m}": still_at_risk(rows["time"], m) for m in marks})
-        long = counts.melt(id_vars=["age_band", "arm", *FILTER_FIELDS], var_name="month", value_name="n")
-        long["month"] = long["month"].str[1:].astype(int)
-        return risks_from_counts(long, ["age_band", "arm", "month"], ["n"], selection.filters, threshold)
-    event = rows["event"].to_numpy()
-    indicators = {"n": np.ones(len(rows)), "placed": event == PLACED, "died": event == DIED}
-    counts = count_by_group(rows, FILTER_FIELDS, indicators)
+        counts = with_all_bands(count_at_risk_cells(con, everyone), ["n"])
+        return risks_from_counts(counts, ["age_band", "arm", "month"], ["n"], selection.filters, threshold)
+    counts = with_all_bands(count_placement_cells(con, everyone), ["n", "placed", "died"])
     columns = with_complements(counts, "n", ["placed", "died"])
     return risks_from_counts(counts, ["age_band", "arm"], columns, selection.filters, threshold)
 
 
 def _outcome_risks(con: db.Connection, selection: Selection, threshold: int) -> pd.DataFrame:
     """Return risks of the per-person outcome table: people, deaths, deaths before placement, censored, per band/arm."""
-    rows = load_person_outcomes(con, selection.with_filters(Filters()))
-    events = {
-        "deaths": rows["died"].to_numpy(dtype=bool),
-        "deaths_before_placement": rows["first_event"].to_numpy() == DIED,
-        "censored": ~rows["complete"].to_numpy(dtype=bool),
-        "ended_at_placement": rows["ended_at_placement"].to_numpy(dtype=bool),
-    }
-    counts = count_by_group(rows, FILTER_FIELDS, {"n": np.ones(len(rows)), **events})
-    columns = with_complements(counts, "n", list(events))
+    events = ["deaths", "deaths_before_placement", "censored", "ended_at_placement"]
+    counts = with_all_bands(count_person_events(con, selection.with_filters(Filters())), ["n", *events])
+    columns = with_complements(counts, "n", events)
     return risks_from_counts(counts, ["age_band", "arm"], columns, selection.filters, threshold)
 
 
@@ -103,19 +72,22 @@ def _flow_risks(con: db.Connection, selection: Selection, threshold: int, timepo
 
 def _table1_risks(con: db.Connection, selection: Selection, threshold: int) -> pd.DataFrame:
     """Return risks of Table 1 per arm, variable and level (level '' for n and for a variable's missing count)."""
-    rows = load_baseline(con, selection.with_filters(Filters()))
-    rows["district"] = rows["district"].fillna("")
-    by = ["arm", *FILTER_FIELDS]
-    parts = [rows.groupby(by, as_index=False).size().assign(variable="n", level="")]
+    joint = count_joint(con, selection.with_filters(Filters()))
+    joint["district"] = joint["district"].fillna("")
+    cells = ["arm", *FILTER_FIELDS]
+    parts = [joint.groupby(cells, as_index=False)["n"].sum().assign(variable="n", level="")]
     for variable in CATEGORICAL:
-        known = rows.dropna(subset=[variable])
-        levels = known.groupby(list(dict.fromkeys([*by, variable])), as_index=False).size()
+        known = joint[joint[variable].notna() & (joint[variable] != "")] if variable == "district" else joint
+        known = known.dropna(subset=[variable])
+        levels = known.groupby(list(dict.fromkeys([*cells, variable])), as_index=False)["n"].sum()
         parts.append(levels.assign(variable=variable, level=levels[variable].astype(str)))
-    for variable in (*CONTINUOUS, *CATEGORICAL):
-        missing = rows[rows[variable].isna()].groupby(by, as_index=False).size()
-        parts.append(missing.assign(variable=variable, level=""))
-    counts = pd.concat(parts, ignore_index=True)
-    return risks_from_counts(counts, ["arm", "variable", "level"], ["size"], selection.filters, threshold)
+        missing = joint[joint[variable].isna() | ((joint[variable] == "") if variable == "district" else False)]
+        parts.append(missing.groupby(cells, as_index=False)["n"].sum().assign(variable=variable, level=""))
+    for variable in CONTINUOUS:
+        missing = joint.groupby(cells, as_index=False)[f"missing_{variable}"].sum()
+        parts.append(missing.rename(columns={f"missing_{variable}": "n"}).assign(variable=variable, level=""))
+    counts = pd.concat(parts, ignore_index=True)[[*cells, "variable", "level", "n"]]
+    return risks_from_counts(counts, ["arm", "variable", "level"], ["n"], selection.filters, threshold)
 
 
 def find_risks(
