@@ -63,12 +63,14 @@ def main() -> None:
         atoms = load_atoms(con, Selection("demo", bands=bands))
         con.close()
     sensitive = sensitive_cells(cells, THRESHOLD)
+    derivable = derivable_hidden(cells, atoms, sensitive)
     report = {
         "views": len(views()),
         "counts": len(cells),
         "hidden": sum(not c.shown for c in cells),
         "sensitive_hidden": sum(1 for i in sensitive if not cells[i].shown),
-        "derivable_sensitive": len(derivable_hidden(cells, atoms, sensitive)),
+        "derivable_sensitive": len(derivable),
+        "derivable_examples": derivable[:10],
         "nested_pairs_differing_by_1_to_4": len(small_differences(cells, atoms, THRESHOLD)),
         "inconsistent_kinds": len(check_consistent(cells, atoms)),
         "seconds": time.perf_counter() - start,

@@ -102,8 +102,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{band}: hidden, fewer than {t} people in an arm.",
     ),
     "reading.hidden.few_events": (
-        "{band}: dolt, 1–{t1} händelser (flyttar eller dödsfall) i en arm.",
-        "{band}: hidden, 1–{t1} events (moves or deaths) in an arm.",
+        "{band}: dolt, 1–{t1} händelser (flyttar eller dödsfall) i en arm, eller alla utom 1–{t1}.",
+        "{band}: hidden, 1–{t1} events (moves or deaths) in an arm, or all but 1–{t1}.",
     ),
     "reading.hidden.uniform": (
         "{band}: dolt, alla i en arm har samma värde (medelvärdet skulle visa var och ens).",
@@ -114,8 +114,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{band}: hidden, or a small group could be worked out by comparing with another selection.",
     ),
     "reading.hidden.protects_other": (
-        "{band}: dolt för att skydda en annan, liten grupp i samma tabell (den kunde annars räknas fram).",
-        "{band}: hidden to protect another, small group in the same table (it could be worked out otherwise).",
+        "{band}: dolt för att skydda en annan, liten grupp i samma tabell eller på sidan (den kunde annars "
+        "räknas fram).",
+        "{band}: hidden to protect another, small group in the same table or on the page (it could be worked "
+        "out otherwise).",
     ),
     "hidden.rows": ("Dolda rader: {rows}.", "Hidden rows: {rows}."),
     "hidden.reason.few_people": ("färre än {t} personer", "fewer than {t} people"),
