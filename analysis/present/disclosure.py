@@ -261,6 +261,8 @@ def risks_from_counts(
        at risk too (and a band when the people outside the bands are few).
     3. A view nested in a one-field view of another field (or holding one), differing by 1 to
        threshold − 1 in some count.
+    4. A cell the view of everyone hides (a small count, or the second band protecting it) is hidden in
+       every filtered view too, so its parts cannot be added up across selections.
 
     Parameters
     ----------
@@ -294,9 +296,33 @@ def risks_from_counts(
     finest = groups.assign(at_risk=small).groupby(keys, as_index=False, sort=False)["at_risk"].any()
     nested, key_index = _nested_view_risks(counts, keys, columns, filters, threshold)
     nested_frame = key_index.assign(nested=nested)
+    everyone = _hidden_for_everyone(counts, keys, columns, threshold)
     out = distinct.merge(finest, on=keys, how="left").merge(nested_frame, on=keys, how="left")
-    out["at_risk"] = out["at_risk"].astype("boolean").fillna(False) | out["nested"].astype("boolean").fillna(False)
+    out = out.merge(everyone, on=keys, how="left")
+    out["at_risk"] = (
+        out["at_risk"].astype("boolean").fillna(False)
+        | out["nested"].astype("boolean").fillna(False)
+        | out["hidden_for_everyone"].astype("boolean").fillna(False)
+    )
     return out[[*keys, "at_risk"]].astype({"at_risk": bool})
+
+
+def _hidden_for_everyone(counts: pd.DataFrame, keys: list, columns, threshold: int) -> pd.DataFrame:
+    """Return per key whether the view of everyone (no filters) hides it: then every filtered view hides it too.
+
+    Otherwise its parts, shown in the views of each sex (say), would add up to it. The tables' rules are
+    followed from above: a key is hidden for everyone when any of its counts is 1 to threshold − 1, and the
+    second band each table may hide against 'all' (chosen by any of the counts' sizes) is marked too.
+    """
+    totals = counts.groupby(keys, as_index=False, sort=False, dropna=False)[list(columns)].sum()
+    primary = np.zeros(len(totals), dtype=bool)
+    for column in columns:
+        primary |= few(totals[column], threshold)
+    hidden = primary.copy()
+    if "age_band" in keys:
+        for column in columns:
+            hidden |= _close_over_bands(totals, primary, column, list(columns), threshold)
+    return totals[keys].assign(hidden_for_everyone=hidden)
 
 
 def _risk_of(frame: pd.DataFrame, risks: pd.DataFrame | None, keys: Sequence[str]) -> np.ndarray:
