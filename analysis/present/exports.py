@@ -23,6 +23,25 @@ class ExportError(UserFacingError):
     """An export could not be made; the message says what to install or change."""
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet may read such a text cell as a formula
+
+
+def neutralize_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """Return a copy where text cells that a spreadsheet could run as a formula start with an apostrophe.
+
+    OWASP's advice for CSV injection: a district named ``=HYPERLINK(...)`` must reach Excel as text. Numbers
+    (numeric columns) are left as they are; text such as '-3.2' gets the apostrophe too, which Excel shows.
+    """
+    out = table.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].map(
+                lambda v: f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v
+            )
+    out.columns = [f"'{c}" if isinstance(c, str) and c.startswith(FORMULA_STARTS) else c for c in out.columns]
+    return out
+
+
 def table_to_csv(table: pd.DataFrame, stamp: Stamp, lang: str) -> bytes:
     """Return a table as UTF-8 CSV (with BOM, for Excel) headed by the stamp as '#' comment lines.
 
@@ -42,7 +61,7 @@ def table_to_csv(table: pd.DataFrame, stamp: Stamp, lang: str) -> bytes:
 
     """
     header = "".join(f"# {label}: {value}\n" for label, value in stamp.lines(lang))
-    return (header + table.to_csv(index=False)).encode("utf-8-sig")
+    return (header + neutralize_formulas(table).to_csv(index=False)).encode("utf-8-sig")
 
 
 def table_to_excel(table: pd.DataFrame, stamp: Stamp, lang: str) -> bytes:
@@ -63,11 +82,12 @@ def table_to_excel(table: pd.DataFrame, stamp: Stamp, lang: str) -> bytes:
 
     """
     buffer = io.BytesIO()
-    source = pd.DataFrame(stamp.lines(lang), columns=["", ""])
+    source = neutralize_formulas(pd.DataFrame(stamp.lines(lang), columns=["label", "value"]))
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        table.to_excel(writer, sheet_name=t("export.sheet", lang), index=False)
+        neutralize_formulas(table).to_excel(writer, sheet_name=t("export.sheet", lang), index=False)
         sheet = writer.sheets[t("export.sheet", lang)]
-        sheet.cell(row=len(table) + 3, column=1, value=stamp.text(lang))
+        text = stamp.text(lang)
+        sheet.cell(row=len(table) + 3, column=1, value=f"'{text}" if text.startswith(FORMULA_STARTS) else text)
         source.to_excel(writer, sheet_name=t("export.source_sheet", lang), index=False, header=False)
     return buffer.getvalue()
 
