@@ -83,16 +83,17 @@ def hide_complements(hidden: pd.Series, sizes: pd.Series, is_total: pd.Series, u
         The rows to hide.
 
     """
-    out = hidden.copy()
-    parts = ~is_total
-    total_shown = bool((~out[is_total]).all()) if is_total.any() else False
-    if total_shown and int(out[parts].sum()) + int(unshown) == 1:
-        candidates = sizes[parts & ~out & (sizes > 0)]  # a hidden zero protects nothing: zeros are known
-        if len(candidates):
-            out[candidates.idxmin()] = True
-        else:  # every other part is empty, so the total equals the hidden part
-            out[is_total] = True
-    return out
+    if not is_total.any():  # no shown total: nothing follows by subtraction
+        return hidden.copy()
+    # One total: complement_by_group with a single group (a hidden zero protects nothing: zeros are known).
+    result = complement_by_group(
+        np.zeros(len(hidden), dtype=int),
+        is_total.to_numpy(dtype=bool),
+        hidden.to_numpy(dtype=bool),
+        sizes.reindex(hidden.index).to_numpy(dtype="float64"),
+        np.array([bool(unshown)]),
+    )
+    return pd.Series(result, index=hidden.index)
 
 
 def find_differencing_risks(
