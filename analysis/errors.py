@@ -1,12 +1,27 @@
-"""Exceptions that carry a message for people, in Swedish and English."""
+"""Exceptions that carry a message for people, in Swedish and English, never with a personnummer in it."""
 
 from __future__ import annotations
 
+import re
+
+# A personnummer or samordningsnummer as written: 10 or 12 digits with '-', '+', a space or nothing before
+# the last four, not part of a longer run of digits. Masking takes the shape alone (a mistyped number too).
+WRITTEN_PERSONNUMMER = re.compile(r"(?<!\d)(?:\d{8}|\d{6})[-+ ]?\d{4}(?!\d)")
+MASK = "••••••••-••••"
+
+
+def mask_personnummer(text: str | None) -> str | None:
+    """Return ``text`` with everything shaped like a personnummer (valid or not) replaced by a mask."""
+    if text is None:
+        return None
+    return WRITTEN_PERSONNUMMER.sub(MASK, str(text))
+
 
 class UserFacingError(Exception):
-    """An error a user can fix; carries the message in Swedish and English."""
+    """An error a user can fix; carries the message in Swedish and English, personnummer masked."""
 
     def __init__(self, sv: str, en: str) -> None:
+        sv, en = mask_personnummer(sv), mask_personnummer(en)
         super().__init__(f"{sv} / {en}")
         self.sv = sv
         self.en = en

@@ -58,6 +58,50 @@ SETTINGS: tuple[Setting, ...] = (
         "Most problems listed for a rejected import (all are counted).",
     ),
     Setting(
+        "max_file_mb",
+        2048,
+        "IHR_MAX_FILE_MB",
+        "Största importfil i MB (kontrolleras innan filen läses). Sidan Data tar dessutom emot högst "
+        "server.maxUploadSize i .streamlit/config.toml.",
+        "Largest import file in MB (checked before the file is read). The Data page also accepts at most "
+        "server.maxUploadSize in .streamlit/config.toml.",
+    ),
+    Setting(
+        "max_unpacked_mb",
+        100,
+        "IHR_MAX_UNPACKED_MB",
+        "Största uppackade storlek i MB för en Excel-fil (skydd mot zip-bomber); spara större filer som CSV.",
+        "Largest unpacked size in MB of an Excel file (guards against zip bombs); save larger files as CSV.",
+    ),
+    Setting(
+        "max_rows",
+        100_000_000,
+        "IHR_MAX_ROWS",
+        "Högsta antal rader i en importfil.",
+        "Most rows in an import file.",
+    ),
+    Setting(
+        "max_columns",
+        200,
+        "IHR_MAX_COLUMNS",
+        "Högsta antal kolumner i en importfil (kontrolleras i rubrikraden innan filen tolkas).",
+        "Most columns in an import file (checked in the header before the file is parsed).",
+    ),
+    Setting(
+        "max_header_kb",
+        64,
+        "IHR_MAX_HEADER_KB",
+        "Längsta rubrikrad i kB i en CSV-fil.",
+        "Longest header row in kB of a CSV file.",
+    ),
+    Setting(
+        "write_wait_s",
+        600,
+        "IHR_WRITE_WAIT_S",
+        "Sekunder en import väntar på att en annan import till samma databas blir klar innan den ger upp.",
+        "Seconds an import waits for another import into the same database to finish before giving up.",
+    ),
+    Setting(
         "analysts",
         "",
         "IHR_ANALYSTS",

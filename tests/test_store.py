@@ -115,7 +115,8 @@ def test_failed_write_leaves_store_untouched(tmp_path):
     with pytest.raises(RuntimeError):
         db.write_store(path, broken)
     assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.duckdb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.duckdb", "s.duckdb.lock"]  # the lock file is empty
+    assert (tmp_path / "s.duckdb.lock").stat().st_size == 0
 
 
 def test_reader_keeps_old_data_while_store_is_replaced(tmp_path):

@@ -45,8 +45,15 @@ def _connection(path: str, version: tuple[int, int]) -> db.Connection:
     return db.connect(path)
 
 
+@st.cache_resource(show_spinner=False)
+def _remove_stale_temp() -> None:
+    """Once per server start: remove private temp folders a killed server or import left behind."""
+    db.remove_stale_temp()
+
+
 def open_store(lang: str) -> Store:
     """Make sure a store exists (building the demo when missing) and return it with its version."""
+    _remove_stale_temp()
     path = str(get_setting("db_path"))
     if not Path(path).is_file():
         with st.spinner(t("building_demo", lang)):

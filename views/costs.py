@@ -172,7 +172,7 @@ def _local_result(store: calls.Store, info: dict, lang: str) -> str:
     result = calls.cached(compare_person_outcomes, store, selection, unit_costs(), covariates=plan.covariates)
     shown = show_outcomes(result.groups, selection, roles.suppression_threshold(), no_risks)  # everyone
     everyone = shown[shown["age_band"] == "all"].iloc[0]
-    title = info.get("title_en" if lang == "en" else "title_sv") or info["study"]
+    title = display.plain(info.get("title_en" if lang == "en" else "title_sv") or info["study"])
     sentence = read_person_row(everyone, band_label("all", lang), selection.month, lang, plan)[0]
     return t("costs.local", lang, study=title, sentence=sentence)
 

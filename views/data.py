@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -12,6 +10,7 @@ import streamlit as st
 from analysis.intake.fileformat import HOURS_FIELDS, PARTICIPANT_FIELDS, detect_mapping, preview_upload, template_csv
 from analysis.intake.importer import ImportRejected, import_study
 from analysis.intake.quality import summarize_quality
+from analysis.intake.source import Upload
 from analysis.outcomes.overview import summarize_people
 from analysis.present.texts import describe_plan, format_number, t
 from analysis.selection import COVARIATES, Filters, Selection, edges_of, parse_band_edges
@@ -21,7 +20,7 @@ from views import calls, display, roles, state
 
 def _show_quality(store: calls.Store, info: dict, lang: str) -> None:
     """Render the data-quality summary of the selected study."""
-    st.header(t("data.quality", lang) + f": {info['title_en'] if lang == 'en' else info['title_sv']}")
+    st.header(t("data.quality", lang) + ": " + display.plain(info["title_en"] if lang == "en" else info["title_sv"]))
     q = calls.cached(summarize_quality, store, info["study"])
     months = "–" if q["first_month"] is None else f"{q['first_month']:%Y-%m} – {q['last_month']:%Y-%m}"
     cols = st.columns(4)
@@ -63,13 +62,6 @@ def _show_quality(store: calls.Store, info: dict, lang: str) -> None:
 def _preview(file_id: str, name: str, _data: bytes) -> pd.DataFrame:
     """Return the masked preview of an upload, read once per upload (file_id) rather than on every widget change."""
     return preview_upload(name, _data)
-
-
-def _save(upload, folder: Path) -> Path:
-    """Write an uploaded file into a private temp folder, keeping its suffix; never unpickled or executed."""
-    target = folder / Path(upload.name).name
-    target.write_bytes(upload.getvalue())
-    return target
 
 
 def _mapping_widgets(kind: str, fields, columns: list[str], lang: str) -> dict[str, str]:
@@ -135,20 +127,20 @@ def _import_form(path: str, lang: str) -> None:
     if not st.button(t("data.run", lang), type="primary", key="run_import"):
         return
     bar = st.progress(0.0)
-    with tempfile.TemporaryDirectory() as folder:
-        files = {kind: _save(upload, Path(folder)) for kind, upload in uploads.items()}
-        try:
-            summary = import_study(
-                path, study, files["participants"], files["hours"],
-                participants_mapping=mappings["participants"], hours_mapping=mappings["hours"], data_end=data_end,
-                progress=lambda f, sv, en: bar.progress(f, text=en if lang == "en" else sv),
-            )  # fmt: skip
-        except ImportRejected as exc:
-            bar.empty()  # the bar stopped where reading failed; the problem table says why
-            _show_problems(exc, lang)
-            return
+    # The uploads are read from memory (never written to disk, never unpickled or executed).
+    files = {kind: Upload(upload.name, upload.getvalue()) for kind, upload in uploads.items()}
+    try:
+        summary = import_study(
+            path, study, files["participants"], files["hours"],
+            participants_mapping=mappings["participants"], hours_mapping=mappings["hours"], data_end=data_end,
+            progress=lambda f, sv, en: bar.progress(f, text=en if lang == "en" else sv),
+        )  # fmt: skip
+    except ImportRejected as exc:
+        bar.empty()  # the bar stopped where reading failed; the problem table says why
+        _show_problems(exc, lang)
+        return
     people = ", ".join(f"{t(f'arm.{arm}', lang)}: {n}" for arm, n in summary.people.items())
-    st.success(t("data.done", lang, study=summary.study, people=people, rows=summary.hours_rows))
+    st.success(t("data.done", lang, study=display.plain(summary.study), people=people, rows=summary.hours_rows))
     if summary.warnings:
         with st.expander(t("data.warnings", lang, total=summary.warnings_total)):
             for warning in summary.warnings:

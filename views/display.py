@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -74,6 +75,18 @@ def format_ci(value: float, low: float, high: float, lang: str, decimals: int = 
     word = t("word.to", lang)
     low_text, high_text = format_number(low, lang, decimals), format_number(high, lang, decimals)
     return f"{format_number(value, lang, decimals)} ({low_text} {word} {high_text})"
+
+
+_MARKDOWN = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def plain(text: object) -> str:
+    """Return text (a study title, a name from a file) escaped so Streamlit's Markdown shows it as written.
+
+    Every ASCII punctuation character gets a backslash (CommonMark allows it for all of them), so no
+    link, image, heading, emphasis, HTML or formula forms; line breaks become spaces.
+    """
+    return _MARKDOWN.sub(r"\\\1", " ".join(str(text).split()))
 
 
 def format_count(value: float) -> str:

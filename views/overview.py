@@ -181,7 +181,7 @@ def render(lang: str) -> None:
     filters, bands = selection.filters, selection.bands
 
     st.title(t("app.title", lang))
-    st.caption(info["title_en"] if lang == "en" else info["title_sv"])
+    st.caption(display.plain(info["title_en"] if lang == "en" else info["title_sv"]))
     display.show_demo_banner(info, lang)
 
     show_person_outcomes(store, everyone.at(primary_window(store, info)), threshold, lang, "person_table")

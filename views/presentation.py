@@ -107,7 +107,7 @@ def render(lang: str) -> None:
     """Render the presentation: a slide chosen in the URL (?slide=hours|placement|money)."""
     store = calls.open_store(lang)
     info = state.choose_study(store, lang)
-    st.title(info["title_en"] if lang == "en" else info["title_sv"])  # the page's one top heading
+    st.title(display.plain(info["title_en"] if lang == "en" else info["title_sv"]))  # the page's one top heading
     slide = state.url_widget(
         st.radio,
         "slide",

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from pathlib import Path
 
 from analysis.errors import InputError
 from analysis.intake.problems import ImportRejected, Problem, ProblemLog
 from analysis.intake.pseudonymise import map_personnummer
 from analysis.intake.read import Progress, read_files
+from analysis.intake.source import Source, name_of
 from analysis.intake.validate import resolve_data_end, validate_files
 from analysis.intake.write import ImportSummary, write_study
 from analysis.settings import get_setting
@@ -27,8 +27,8 @@ __all__ = ["ImportRejected", "ImportSummary", "Problem", "import_study"]
 def import_study(
     db_path: str | os.PathLike[str],
     study: str,
-    participants: str | os.PathLike[str],
-    hours: str | os.PathLike[str],
+    participants: Source,
+    hours: Source,
     *,
     participants_mapping: dict[str, str] | None = None,
     hours_mapping: dict[str, str] | None = None,
@@ -44,8 +44,8 @@ def import_study(
         The store; created when missing. Other studies in it are kept.
     study : str
         Name of the study to create or replace.
-    participants, hours : str or Path
-        The files (.csv, .xlsx or .parquet); see the README for their columns.
+    participants, hours : str, Path or Upload
+        The files (.csv, .xlsx or .parquet) on disk or as uploaded bytes; see the README for their columns.
     participants_mapping, hours_mapping : dict, optional
         Field name → column name, for layouts the automatic Swedish/English names do not cover.
     key_file : str or Path, optional
@@ -68,6 +68,11 @@ def import_study(
         When a file cannot be read at all.
 
     """
+    if data_end is not None and data_end > dt.date.today():
+        raise InputError(
+            f"Datans slutdatum {data_end.isoformat()} ligger efter dagens datum.",
+            f"The data end {data_end.isoformat()} is after today.",
+        )
     name = str(study).strip()
     if not name or len(name) > 64:
         raise InputError("Studiens namn måste ha 1–64 tecken.", "The study name must have 1–64 characters.")
@@ -78,12 +83,12 @@ def import_study(
 
     def prepare(con: db.Connection) -> None:
         """Read, pseudonymise and validate into TEMP tables; raise ImportRejected listing every error."""
-        log = ProblemLog({kind: Path(path).name for kind, path in paths.items()}, int(get_setting("max_problems")))
+        log = ProblemLog({kind: name_of(path) for kind, path in paths.items()}, int(get_setting("max_problems")))
         layout = read_files(con, paths, mappings, log, report)
         report(0.3, "Pseudonymiserar och tolkar värden", "Pseudonymising and parsing values")
         map_personnummer(con, layout, key_file)
         report(0.45, "Kontrollerar", "Checking")
-        validate_files(con, layout, log)
+        validate_files(con, layout, log, data_end)
         checked.update(log=log, pseudonymised=layout.pseudonymised, data_end=resolve_data_end(con, data_end))
 
     def fill(con: db.Connection) -> None:

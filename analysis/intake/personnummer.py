@@ -1,11 +1,16 @@
-"""Swedish personnummer and samordningsnummer: normalisation and validation (Skatteverket's rules)."""
+"""Swedish personnummer and samordningsnummer: normalisation, validation, finding and masking (Skatteverket)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 
-_PATTERN = re.compile(r"^(\d{2})?(\d{2})(\d{2})(\d{2})([-+]?)(\d{3})(\d)$")
+from analysis.errors import MASK, WRITTEN_PERSONNUMMER, mask_personnummer
+
+__all__ = ["MASK", "find_personnummer", "luhn_check_digit", "mask_personnummer", "normalize_personnummer"]
+
+# 10 or 12 digits with '-', '+', a space or nothing before the last four (a space reads as '-').
+_PATTERN = re.compile(r"^(\d{2})?(\d{2})(\d{2})(\d{2})([-+ ]?)(\d{3})(\d)$")
 
 
 def luhn_check_digit(nine_digits: str) -> int:
@@ -17,12 +22,21 @@ def luhn_check_digit(nine_digits: str) -> int:
     return (10 - total % 10) % 10
 
 
+def _birth_date(year: int, month: int, day: int) -> dt.date | None:
+    """Return the date, or None when it does not exist."""
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
 def normalize_personnummer(text: str, today: dt.date | None = None) -> str | None:
     """Return the 12-digit form YYYYMMDDNNNC of a valid personnummer or samordningsnummer, else None.
 
-    Accepts 10 or 12 digits with or without '-' or '+' (the '+' marks a person aged 100 or more).
-    For 10 digits the century is the latest that does not put the birth date after ``today`` (or
-    100 years earlier with '+'). Samordningsnummer carry the day of birth plus 60.
+    Accepts 10 or 12 digits with '-', '+', a space or nothing before the last four. For 10 digits the
+    century follows Skatteverket's rule on the full date: the person is under 100 on ``today`` ('-' or
+    nothing: the latest birth date not after today) or 100 or older ('+': that date 100 years earlier).
+    Samordningsnummer carry the day of birth plus 60.
 
     Parameters
     ----------
@@ -36,7 +50,7 @@ def normalize_personnummer(text: str, today: dt.date | None = None) -> str | Non
     str or None
 
     """
-    match = _PATTERN.match(str(text).strip().replace(" ", ""))
+    match = _PATTERN.match(str(text).strip())
     if not match:
         return None
     century, yy, mm, dd, sep, serial, check = match.groups()
@@ -46,21 +60,21 @@ def normalize_personnummer(text: str, today: dt.date | None = None) -> str | Non
     today = today or dt.date.today()
     if century is None:
         year = (today.year // 100) * 100 + int(yy)
-        if year > today.year:
-            year -= 100
+        born = _birth_date(year, int(mm), day)
+        if born is None or born > today:
+            year -= 100  # the latest date not after today (a 29 February missing this century is in the last)
         if sep == "+":
             year -= 100
     else:
         year = int(century + yy)
-    try:
-        born = dt.date(year, int(mm), day)
-    except ValueError:
-        return None
-    if born > today:
+    born = _birth_date(year, int(mm), day)
+    if born is None or born > today:
         return None
     return f"{year:04d}{mm}{dd}{serial}{check}"
 
 
-def looks_like_personnummer(text: str) -> bool:
-    """Return True when text is a valid personnummer or samordningsnummer (used to catch misplaced ones)."""
-    return normalize_personnummer(text) is not None
+def find_personnummer(text: str | None) -> list[str]:
+    """Return every valid personnummer or samordningsnummer written anywhere in ``text``, as written."""
+    if not text:
+        return []
+    return [m for m in WRITTEN_PERSONNUMMER.findall(str(text)) if normalize_personnummer(m) is not None]

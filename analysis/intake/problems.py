@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from analysis.errors import UserFacingError
+from analysis.errors import UserFacingError, mask_personnummer
 from analysis.intake.fileformat import FIELD_LABELS, MAX_HOURS_PLAUSIBLE
 from analysis.store import db
 
@@ -27,6 +27,14 @@ EXPECTED: dict[str, tuple[str, str]] = {
     ),
     "unknown_person": ("en person som finns i deltagarfilen", "a person present in the participants file"),
     "before_randomization": ("ett datum på eller efter randomiseringen", "a date on or after randomization"),
+    "future_date": (
+        "ett datum senast i dag ({last}); lämna uppföljningens slut tomt medan personen följs",
+        "a date no later than today ({last}); leave followup_end empty while the person is followed",
+    ),
+    "after_data_end": (
+        "ett datum senast datans slutdatum {last}",
+        "a date no later than the data end {last}",
+    ),
     "placed_after_death": ("flytt till särskilt boende före dödsdatum", "a move into a nursing home before death"),
     "personnummer": (
         "ett giltigt personnummer eller samordningsnummer (10 eller 12 siffror, rätt kontrollsiffra)",
@@ -35,6 +43,10 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "personnummer_as_id": (
         "ett studie-id; värdet ser ut som ett personnummer: döp kolumnen till personnummer så att det pseudonymiseras",
         "a study id; the value looks like a personnummer: name the column personnummer so it is pseudonymised",
+    ),
+    "personnummer_in_column": (
+        "inget personnummer utanför id-kolumnen: ta bort det ur filen (värdet visas inte)",
+        "no personnummer outside the id column: remove it from the file (the value is not shown)",
     ),
     "id_kind": (
         "samma slags id i båda filerna (person_id i båda eller personnummer i båda)",
@@ -53,7 +65,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem found in an import file; value is never a personnummer."""
+    """One problem found in an import file; what it shows never holds a personnummer (masked on creation)."""
 
     kind: str  # participants or hours
     file: str
@@ -63,6 +75,11 @@ class Problem:
     code: str
     severity: str = "error"  # or "warning"
     details: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Mask anything shaped like a personnummer in the file name, column and value shown."""
+        for name in ("file", "column", "value"):
+            object.__setattr__(self, name, mask_personnummer(getattr(self, name)))
 
     def expected(self, lang: str = "sv") -> str:
         """Return what was expected, in the requested language."""

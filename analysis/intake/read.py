@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,7 +14,9 @@ from analysis.intake.fileformat import (
     quote_identifier,
     read_text_table,
 )
+from analysis.intake.personnummer import find_personnummer
 from analysis.intake.problems import Problem, ProblemLog
+from analysis.intake.source import Source
 from analysis.store import db
 
 Progress = Callable[[float, str, str], None]
@@ -62,9 +63,41 @@ def _resolve_columns(file: str, columns: list[str], fields, requested: dict[str,
     return mapping
 
 
+def scan_personnummer(
+    con: db.Connection, kind: str, file: str, offset: int, mapping: dict[str, str], id_kind: str, log: ProblemLog
+) -> None:
+    """Report every cell outside a personnummer id column that holds a valid personnummer, value masked.
+
+    Every column of TEMP table ``{kind}_src`` is searched for every written form (10 or 12 digits,
+    with '-', '+', a space or nothing, valid check digit), alone or inside a longer text. A plain
+    ``person_id`` column holding one is reported as such (name it personnummer to pseudonymise it).
+    """
+    table = f"{kind}_src"
+    skip = mapping.get("personnummer") if id_kind == "personnummer" else None
+    for (column,) in con.execute(f"SELECT column_name FROM (DESCRIBE {table})").fetchall():
+        if column == skip:
+            continue
+        text = quote_identifier(column)
+        candidates = con.execute(
+            f"SELECT DISTINCT {text} FROM {table} WHERE length({text}) >= 10 AND regexp_matches({text}, '\\d{{6}}')"
+        ).fetchall()
+        found = [value for (value,) in candidates if find_personnummer(value)]
+        if not found:
+            continue
+        code = "personnummer_as_id" if column == mapping.get("person_id") else "personnummer_in_column"
+        where = f"{text} IN (SELECT unnest(?::VARCHAR[]))"
+        total = con.execute(f"SELECT count(*) FROM {table} WHERE {where}", [found]).fetchone()[0]
+        rows = con.execute(
+            f"SELECT rowid + ?, {text} FROM {table} WHERE {where} ORDER BY rowid LIMIT ?", [offset, found, log.cap]
+        ).fetchall()
+        for row, value in rows:
+            log.add(Problem(kind, file, int(row), column, value, code))
+        log.error_total += total - len(rows)
+
+
 def read_files(
     con: db.Connection,
-    paths: dict[str, str | os.PathLike[str]],
+    paths: dict[str, Source],
     mappings: dict[str, dict[str, str] | None],
     log: ProblemLog,
     progress: Progress,
@@ -76,7 +109,7 @@ def read_files(
     con : Connection
         A connection whose TEMP tables receive the files (they never reach a store file).
     paths : dict
-        'participants' and 'hours' → file path.
+        'participants' and 'hours' → file path or Upload.
     mappings : dict
         'participants' and 'hours' → field → column, for names the automatic recognition misses.
     log : ProblemLog
@@ -112,6 +145,8 @@ def read_files(
         if "person_id" not in mapping and "personnummer" not in mapping:
             hint = "person_id / personnummer"
             log.add(Problem(kind, files[kind], None, "person_id", None, "missing_column", details={"hint": hint}))
+    for kind, _ in KINDS:
+        scan_personnummer(con, kind, files[kind], offsets[kind], columns[kind], id_kind[kind], log)
     if log.error_total == 0 and id_kind["participants"] != id_kind["hours"]:
         column = columns["hours"].get("person_id") or columns["hours"].get("personnummer")
         log.add(Problem("hours", files["hours"], None, column, None, "id_kind"))

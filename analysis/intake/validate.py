@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from analysis.intake.fileformat import HOURS_FIELDS, MAX_HOURS_PLAUSIBLE, PARTICIPANT_FIELDS, Field, quote_identifier
-from analysis.intake.personnummer import normalize_personnummer
 from analysis.intake.problems import Problem, ProblemLog
 from analysis.intake.read import Layout
 from analysis.store import db
@@ -77,28 +76,16 @@ def type_columns(con: db.Connection, layout: Layout, kind: str, fields: tuple[Fi
 
 
 def check_ids(con: db.Connection, layout: Layout, log: ProblemLog) -> None:
-    """Report invalid personnummer, or personnummer sitting in a plain id column (values never shown)."""
-    if layout.pseudonymised:
-        con.execute("DROP TABLE _pnr_map")
-        for kind in ("participants", "hours"):
-            log.check(
-                con, kind, layout.columns[kind]["personnummer"], "personnummer", "id_raw = ?", [HIDDEN], value=None
-            )
+    """Report invalid personnummer in a personnummer id column (values never shown).
+
+    A personnummer in a plain id column or any other column was reported when the files were read
+    (``read.scan_personnummer``).
+    """
+    if not layout.pseudonymised:
         return
-    candidates = con.execute(
-        "SELECT DISTINCT id_raw FROM participants_typed WHERE regexp_full_match(id_raw, '(\\d{2})?\\d{6}[-+]?\\d{4}')"
-    ).fetchall()
-    bad = [v for (v,) in candidates if normalize_personnummer(v) is not None]
-    if bad:
-        con.execute("CREATE TEMP TABLE _bad_ids AS SELECT unnest(?::VARCHAR[]) AS id_raw", [bad])
-        log.check(
-            con,
-            "participants",
-            layout.columns["participants"]["person_id"],
-            "personnummer_as_id",
-            "id_raw IN (SELECT id_raw FROM _bad_ids)",
-            value=None,
-        )
+    con.execute("DROP TABLE _pnr_map")
+    for kind in ("participants", "hours"):
+        log.check(con, kind, layout.columns[kind]["personnummer"], "personnummer", "id_raw = ?", [HIDDEN], value=None)
 
 
 def check_fields(con: db.Connection, layout: Layout, log: ProblemLog, kind: str, fields: tuple[Field, ...]) -> None:
@@ -127,6 +114,19 @@ def check_fields(con: db.Connection, layout: Layout, log: ProblemLog, kind: str,
         elif f.kind in ("date", "month"):
             where = f"{f.name}_raw IS NOT NULL AND {f.name} IS NULL"
             log.check(con, kind, column, f.kind, where, value=f"{f.name}_raw")
+
+
+def check_dates(con: db.Connection, layout: Layout, log: ProblemLog, data_end: dt.date | None, today: dt.date) -> None:
+    """Refuse dates after today, and after the data end when one is given (a 9999-12-31 would span 8,000 years)."""
+    last = min(today, data_end) if data_end is not None else today
+    code = "after_data_end" if data_end is not None and data_end < today else "future_date"
+    details = {"last": last.isoformat()}
+    for kind, fields in (("participants", PARTICIPANT_FIELDS), ("hours", HOURS_FIELDS)):
+        for f in fields:
+            if f.kind in ("date", "month") and f.name in layout.columns[kind]:
+                where = f"{f.name} > ?"
+                column = layout.columns[kind][f.name]
+                log.check(con, kind, column, code, where, [last], value=f"{f.name}_raw", details=details)
 
 
 def check_relations(con: db.Connection, layout: Layout, log: ProblemLog) -> None:
@@ -186,7 +186,9 @@ def check_relations(con: db.Connection, layout: Layout, log: ProblemLog) -> None
         log.add(Problem("hours", layout.files["hours"], None, None, str(outside), "outside_home", "warning"))
 
 
-def validate_files(con: db.Connection, layout: Layout, log: ProblemLog) -> None:
+def validate_files(
+    con: db.Connection, layout: Layout, log: ProblemLog, data_end: dt.date | None = None, today: dt.date | None = None
+) -> None:
     """Type both files and check every rule; raise ImportRejected listing every error found.
 
     Parameters
@@ -197,6 +199,10 @@ def validate_files(con: db.Connection, layout: Layout, log: ProblemLog) -> None:
         The files' columns (from read_files).
     log : ProblemLog
         Receives every error and warning.
+    data_end : date, optional
+        The study's last day of data when given: no date or month may be later.
+    today : date, optional
+        No date or month may be later (default: today).
 
     Raises
     ------
@@ -209,6 +215,7 @@ def validate_files(con: db.Connection, layout: Layout, log: ProblemLog) -> None:
     check_ids(con, layout, log)
     check_fields(con, layout, log, "participants", PARTICIPANT_FIELDS)
     check_fields(con, layout, log, "hours", HOURS_FIELDS)
+    check_dates(con, layout, log, data_end, today or dt.date.today())
     check_relations(con, layout, log)
     log.raise_if_errors()
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import re
+import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,9 +16,17 @@ import duckdb
 import pandas as pd
 
 from analysis.errors import StoreError
+from analysis.settings import get_setting
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+    import msvcrt
 
 Connection = duckdb.DuckDBPyConnection  # the type every other module names a connection by
 Error = duckdb.Error  # what DuckDB raises; other modules catch it under this name
+OutOfMemory = duckdb.OutOfMemoryException
 
 STORE = "store"  # catalog name of the attached store file
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema.sql"
@@ -51,7 +63,71 @@ def connect(path: str | os.PathLike[str]) -> Connection:
 
 def scratch() -> Connection:
     """Open an in-memory database for work on files that must not touch any store (previews)."""
-    return duckdb.connect(":memory:")
+    con = duckdb.connect(":memory:")
+    _spill_privately(con)
+    return con
+
+
+def use_file_system(con: Connection, file_system) -> None:
+    """Let DuckDB read paths of an fsspec file system (``memory://`` for files held in memory) on ``con``."""
+    protocol = file_system.protocol
+    name = protocol if isinstance(protocol, str) else protocol[0]
+    if name not in con.list_filesystems():
+        con.register_filesystem(file_system)
+
+
+# ---- Private temporary files: DuckDB's spill files may hold raw input, so they live where only we can read,
+# ---- are removed when the process ends, and what a killed process left is removed at the next start.
+
+_PROCESS_DIR: Path | None = None
+
+
+def _temp_root() -> Path:
+    """Return the folder holding each process's private temp folder (one per user, mode 0700)."""
+    uid = os.getuid() if hasattr(os, "getuid") else "user"
+    root = Path(tempfile.gettempdir()) / f"ihr-dashboard-{uid}"
+    root.mkdir(mode=0o700, exist_ok=True)
+    return root
+
+
+def _alive(pid: int) -> bool:
+    """Return whether a process with this id is running."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def remove_stale_temp() -> list[Path]:
+    """Remove the private temp folders of processes no longer running (a crash or a kill); return them."""
+    removed = []
+    for folder in _temp_root().iterdir():
+        if folder.name.isdigit() and int(folder.name) != os.getpid() and not _alive(int(folder.name)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def private_temp_dir() -> Path:
+    """Return this process's private temp folder (mode 0700), created on first use and removed at exit."""
+    global _PROCESS_DIR
+    if _PROCESS_DIR is None or not _PROCESS_DIR.is_dir():
+        remove_stale_temp()
+        folder = _temp_root() / str(os.getpid())
+        folder.mkdir(mode=0o700, exist_ok=True)
+        atexit.register(shutil.rmtree, folder, True)
+        _PROCESS_DIR = folder
+    return _PROCESS_DIR
+
+
+def _spill_privately(con: Connection) -> Path:
+    """Point DuckDB's spill files of ``con`` to a new folder inside the private temp folder; return it."""
+    folder = Path(tempfile.mkdtemp(dir=private_temp_dir()))
+    con.execute("SET temp_directory = ?", [str(folder)])
+    return folder
 
 
 def data_version(path: str | os.PathLike[str]) -> tuple[int, int]:
@@ -70,11 +146,57 @@ def query(con: Connection, sql: str, params: list | None = None) -> pd.DataFrame
         cur.close()
 
 
+def _stray_files(path: Path) -> list[Path]:
+    """Return new-store files beside ``path`` left by a writer that is no longer running (and their WAL)."""
+    pattern = re.compile(rf"^\.{re.escape(path.name)}\.(\d+)\.[^.]+\.tmp(\.wal)?$")
+    stray = []
+    for candidate in path.parent.glob(f".{glob_escape(path.name)}.*.tmp*"):
+        match = pattern.match(candidate.name)
+        if match is None or not _alive(int(match.group(1))):
+            stray.append(candidate)
+    return stray
+
+
+def glob_escape(name: str) -> str:
+    """Return a file name with glob's special characters escaped."""
+    return re.sub(r"([\[\]*?])", r"[\1]", name)
+
+
+@contextmanager
+def _write_lock(path: Path) -> Iterator[None]:
+    """Hold the store's write lock (a file ``<store>.lock`` beside it), waiting up to the write_wait_s setting."""
+    wait = float(get_setting("write_wait_s"))
+    deadline = time.monotonic() + wait
+    with open(f"{path}.lock", "a+b") as handle:
+        while not _try_lock(handle):
+            if time.monotonic() >= deadline:
+                raise StoreError(
+                    f"En annan import skriver till databasen {path.name}; väntade {wait:.0f} s. Försök igen när den "
+                    "är klar (inställningen write_wait_s). Inget har ändrats.",
+                    f"Another import is writing to the database {path.name}; waited {wait:.0f} s. Try again when "
+                    "it has finished (setting write_wait_s). Nothing was changed.",
+                )
+            time.sleep(0.1)
+        yield  # closing the file releases the lock
+
+
+def _try_lock(handle) -> bool:
+    """Take an exclusive lock on an open file without waiting; return whether it was taken."""
+    try:
+        if fcntl is not None:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        else:
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+    except OSError:
+        return False
+    return True
+
+
 @contextmanager
 def _new_file_beside(path: Path) -> Iterator[Path]:
-    """Yield a temporary path in the target's folder and remove it if it is left behind."""
+    """Yield a temporary path in the target's folder, named with this process's id, and remove it afterwards."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     os.unlink(tmp)  # DuckDB must create the file itself
     tmp_path = Path(tmp)
@@ -94,24 +216,33 @@ def write_store(
     """Build a complete store in a new file and atomically put it in place of ``path``.
 
     ``prepare`` (optional) runs first on the new, empty connection: it can load and check input in
-    TEMP tables, which live in memory and never reach the file. Then the current store's content is
-    copied in and ``fill`` writes the change. If either raises, the existing store is untouched.
-    Readers holding the old file keep reading it; new connections see the new one.
+    TEMP tables, which live in memory (spilling only to a private temp folder) and never reach the
+    file. Then, holding the store's write lock, the current store's content is copied in, ``fill``
+    writes the change and the new file replaces the old: writers take turns, so a concurrent import
+    never drops another's study. If anything raises, the existing store is untouched. Readers holding
+    the old file keep reading it; new connections see the new one. New-store files left beside the
+    store by a killed writer are removed here.
     """
     path = Path(path)
     with _new_file_beside(path) as tmp:
         con = duckdb.connect(str(tmp))
+        spill = _spill_privately(con)
         try:
             con.execute(SCHEMA_PATH.read_text(encoding="utf-8"))
             if prepare is not None:
                 prepare(con)
-            if path.is_file():
-                _copy_tables(con, path)
-            fill(con)
-            con.execute("CHECKPOINT")
+            with _write_lock(path):
+                for stray in _stray_files(path):
+                    stray.unlink(missing_ok=True)
+                if path.is_file():
+                    _copy_tables(con, path)
+                fill(con)
+                con.execute("CHECKPOINT")
+                con.close()
+                os.replace(tmp, path)
         finally:
             con.close()
-        os.replace(tmp, path)
+            shutil.rmtree(spill, ignore_errors=True)
 
 
 TABLES = ("studies", "participants", "hours", "followup_cells", "people_cells", "analysis_plans")
