@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from analysis.demo import build_embedded_demo
+from analysis.economics.costs import estimate_study_effects
 from analysis.outcomes.comparisons import fit_repeated_over_months
+from analysis.outcomes.per_person import compare_person_outcomes
 from analysis.outcomes.person_values import load_all_months
 from analysis.present.linked import find_risks
 from analysis.present.texts import t
@@ -22,6 +25,10 @@ from analysis.store import db
 T = TypeVar("T")
 # Person-level frames and models are large at national scale: fewer of them are kept.
 _HEAVY = frozenset(f"{fn.__module__}.{fn.__qualname__}" for fn in (load_all_months, fit_repeated_over_months))
+# Mixed models and bootstraps take seconds to a minute at scale: one runs at a time per server, the rest queue,
+# so one user's uncached fits cannot slow everyone's pages (four parallel fits took 58–68 s each).
+_SLOW = _HEAVY | {f"{fn.__module__}.{fn.__qualname__}" for fn in (compare_person_outcomes, estimate_study_effects)}
+_SLOW_TURN = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -67,8 +74,11 @@ def connection(store: Store) -> db.Connection:
 
 
 def _run(fn: Callable[..., T], store: Store, args: tuple, kwargs: tuple) -> T:
-    """Call fn on the store's connection."""
-    return fn(connection(store), *args, **dict(kwargs))
+    """Call fn on the store's connection; a slow one waits for its turn (one at a time per server)."""
+    if f"{fn.__module__}.{fn.__qualname__}" not in _SLOW:
+        return fn(connection(store), *args, **dict(kwargs))
+    with _SLOW_TURN:
+        return fn(connection(store), *args, **dict(kwargs))
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -92,6 +102,9 @@ def cached(fn: Callable[..., T], store: Store, *args, **kwargs) -> T:
     """
     name = f"{fn.__module__}.{fn.__qualname__}"
     call = _cached_heavy if name in _HEAVY else _cached
+    if name in _SLOW and _SLOW_TURN.locked():
+        with st.spinner("I kö bakom en annan tung beräkning … / Queued behind another heavy computation …"):
+            return call(name, fn, store, args, tuple(sorted(kwargs.items())))
     return call(name, fn, store, args, tuple(sorted(kwargs.items())))
 
 

@@ -11,6 +11,7 @@ from analysis.outcomes.baseline import ARMS, count_flow, count_joint, summarize_
 from analysis.outcomes.comparisons import METHOD_NAMES, fit_repeated_over_months, run_comparison
 from analysis.outcomes.person_values import AS_ZERO, EXCLUDE, HANDLING, load_all_months, load_month_values
 from analysis.present.disclosure import show_comparison, show_flow, show_table1
+from analysis.present.exports import neutralize_formulas
 from analysis.present.reproduce import reproduce_snippet
 from analysis.present.texts import format_number, format_p, t
 from analysis.settings import get_setting
@@ -322,7 +323,8 @@ def render(lang: str) -> None:
             values = calls.cached(load_month_values, store, selection, handling)
             values = values.drop(columns=["district"])
         name = f"varden_manad{month}_{method}_{handling}.csv"
-        st.download_button(t("cmp.download_values", lang), values.to_csv(index=False).encode("utf-8"), name, "text/csv")
+        data = neutralize_formulas(values).to_csv(index=False).encode("utf-8")
+        st.download_button(t("cmp.download_values", lang), data, name, "text/csv")
         st.code(reproduce_snippet(method, name, month), language="python")
 
 
