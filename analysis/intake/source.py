@@ -304,12 +304,25 @@ def _read_error(exc: Exception, label: str, kind: str) -> InputError:
     )
 
 
+def _first_lines(source: Source, count: int) -> bytes:
+    """Return the bytes of the first ``count`` lines."""
+    lines = []
+    with _open(source) as handle:
+        for line in handle:
+            lines.append(line)
+            if len(lines) == count:
+                break
+    return b"".join(lines)
+
+
 def _read_csv(con: db.Connection, source: Source, table: str, label: str, limits: Limits, limit: int | None) -> None:
     """Load a CSV (comma, semicolon or tab; UTF-8 with or without BOM, or Windows-1252) as text."""
     text = inspect_text(source, label, limits)
     first = _header_line(source, label, limits).decode(text.encoding).lstrip("\ufeff").rstrip("\r")
     delimiter = max([";", ",", "\t"], key=first.count)
     columns = _check_columns(label, next(csv.reader([first], delimiter=delimiter, quotechar='"'), []), limits)
+    if limit is not None:
+        source = Upload(name_of(source), _first_lines(source, limit + 1))  # a preview parses what it shows
     with readable(con, source, label, text.encoding) as path:
         # Columns are given, not sniffed: the sniffer can drop malformed rows silently on small files.
         try:

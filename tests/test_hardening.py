@@ -1,0 +1,496 @@
+"""Issue 15: personnummer nowhere, no raw data at rest, no lost writes, bounded uploads, input sanity."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from analysis.errors import MASK, InputError, StoreError
+from analysis.intake.fileformat import preview_upload
+from analysis.intake.importer import ImportRejected, import_study
+from analysis.intake.personnummer import find_personnummer, luhn_check_digit, normalize_personnummer
+from analysis.intake.source import Upload, read_text_table
+from analysis.store import db
+from tests.test_import import P_COLUMNS, hours_rows, participants_rows, table, write_csv, write_pair
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pnr(yymmdd: str, serial: str = "123") -> str:
+    """Return a valid ten-digit number YYMMDD + serial + check digit (no separator)."""
+    return f"{yymmdd}{serial}{luhn_check_digit(yymmdd + serial)}"
+
+
+VALID = pnr("410707", "618")  # 4107076186
+FORMS = {
+    "ten with dash": f"{VALID[:6]}-{VALID[6:]}",
+    "ten with space": f"{VALID[:6]} {VALID[6:]}",
+    "ten plain": VALID,
+    "twelve with dash": f"19{VALID[:6]}-{VALID[6:]}",
+    "twelve with space": f"19{VALID[:6]} {VALID[6:]}",
+    "twelve plain": f"19{VALID}",
+    "plus (100 or older)": f"{VALID[:6]}+{VALID[6:]}",
+    "samordningsnummer": (lambda s: f"{s[:6]}-{s[6:]}")(pnr("410767", "618")),
+    "inside a text": f"Söder {VALID[:6]}-{VALID[6:]} (flyttad)",
+}
+
+
+@pytest.fixture(autouse=True)
+def _key(tmp_path, monkeypatch):
+    monkeypatch.setenv("IHR_PSEUDONYM_KEY", str(tmp_path / "keys" / "pseudonym.key"))
+
+
+def digits_of(text: str) -> str:
+    """Return the digits of a written number (what must never appear in output)."""
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def shown_text(exc: ImportRejected) -> str:
+    """Return everything a rejected import shows: its message and every problem in both languages."""
+    parts = [str(exc)]
+    for problem in exc.problems:
+        parts += [problem.message("sv"), problem.message("en"), str(problem.value), str(problem.column), problem.file]
+    return "\n".join(parts)
+
+
+def assert_not_shown(text: str, number: str) -> None:
+    """Fail when the number's ten or last-ten digits appear in the text in any written form."""
+    flat = text.replace("-", "").replace("+", "").replace(" ", "")
+    assert digits_of(number)[-10:] not in flat, text
+
+
+# ---- 1. Personnummer nowhere -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("form", FORMS, ids=list(FORMS))
+def test_a_personnummer_in_the_district_column_is_refused_masked(tmp_path, form):
+    rows = participants_rows()
+    rows[2][P_COLUMNS.index("district")] = FORMS[form]
+    p, h = write_pair(tmp_path, rows)
+    with pytest.raises(ImportRejected) as err:
+        import_study(tmp_path / "s.duckdb", "s", p, h)
+    found = [(x.file, x.row, x.column, x.code) for x in err.value.problems]
+    assert (p.name, 4, "district", "personnummer_in_column") in found
+    problem = next(x for x in err.value.problems if x.code == "personnummer_in_column")
+    assert MASK in problem.value
+    assert_not_shown(shown_text(err.value), VALID)
+    assert not (tmp_path / "s.duckdb").exists()
+
+
+@pytest.mark.parametrize("column", ["randomized_on", "age", "baseline_hours", "followup_end", "sex"])
+def test_a_personnummer_in_any_other_column_is_refused(tmp_path, column):
+    rows = participants_rows()
+    rows[0][P_COLUMNS.index(column)] = FORMS["twelve with dash"]
+    p, h = write_pair(tmp_path, rows)
+    with pytest.raises(ImportRejected) as err:
+        import_study(tmp_path / "s.duckdb", "s", p, h)
+    assert (2, column, "personnummer_in_column") in [(x.row, x.column, x.code) for x in err.value.problems]
+    assert_not_shown(shown_text(err.value), VALID)
+
+
+@pytest.mark.parametrize("form", ["ten with space", "twelve with space", "ten plain"])
+def test_a_personnummer_in_a_plain_id_column_of_either_file_is_refused(tmp_path, form):
+    rows, hours = participants_rows(), hours_rows()
+    rows[0][0] = FORMS[form]
+    hours[0][0] = hours[1][0] = FORMS[form]
+    p, h = write_pair(tmp_path, rows, hours)
+    with pytest.raises(ImportRejected) as err:
+        import_study(tmp_path / "s.duckdb", "s", p, h)
+    found = {(x.kind, x.row, x.code) for x in err.value.problems}
+    assert {("participants", 2, "personnummer_as_id"), ("hours", 2, "personnummer_as_id")} <= found
+    assert_not_shown(shown_text(err.value), VALID)
+
+
+def test_the_id_column_takes_every_form_normalize_accepts(tmp_path):
+    forms = [FORMS["ten with space"], FORMS["twelve with dash"], FORMS["twelve plain"]]
+    rows = participants_rows()[:1]
+    header = ["personnummer", *P_COLUMNS[1:]]
+    rows[0][0] = forms[0]
+    p = write_csv(tmp_path / "p.csv", header, rows)
+    h = write_csv(
+        tmp_path / "h.csv",
+        ["personnummer", "month", "hours"],
+        [[f, f"2016-0{i + 1}", "3"] for i, f in enumerate(forms)],
+    )
+    summary = import_study(tmp_path / "s.duckdb", "s", p, h)
+    assert summary.pseudonymised and summary.hours_rows == 3  # all three forms are the same person
+    ids = table(tmp_path / "s.duckdb", "SELECT DISTINCT person_id FROM hours")["person_id"].tolist()
+    assert len(ids) == 1 and ids[0].startswith("P")
+    assert digits_of(VALID) not in (tmp_path / "s.duckdb").read_bytes().decode("latin-1").replace("-", "")
+
+
+ERROR_PATHS = [
+    # (what, participants id, hours id, code): each offending value is shaped like a personnummer but invalid,
+    # so only the masking, not the personnummer search, keeps it out of the message.
+    ("hours id not among the participants", "a1", "19350161-2431", "unknown_person"),
+    ("duplicate person", "19350161-2431", "a1", "duplicate_person"),
+]
+
+
+@pytest.mark.parametrize(("what", "p_id", "h_id", "code"), ERROR_PATHS, ids=[e[0] for e in ERROR_PATHS])
+def test_error_paths_mask_a_number_shaped_value(tmp_path, what, p_id, h_id, code):
+    rows, hours = participants_rows(), hours_rows()
+    rows[0][0] = p_id
+    if code == "duplicate_person":
+        rows[1][0] = p_id
+    hours[0][0] = h_id
+    p, h = write_pair(tmp_path, rows, hours)
+    with pytest.raises(ImportRejected) as err:
+        import_study(tmp_path / "s.duckdb", "s", p, h)
+    assert code in [x.code for x in err.value.problems]
+    assert "1935016" not in shown_text(err.value)
+
+
+@pytest.mark.parametrize("column", ["randomized_on", "age"])
+def test_an_invalid_number_in_a_date_or_age_column_is_masked(tmp_path, column):
+    rows = participants_rows()
+    rows[0][P_COLUMNS.index(column)] = "19350161-2431"
+    p, h = write_pair(tmp_path, rows)
+    with pytest.raises(ImportRejected) as err:
+        import_study(tmp_path / "s.duckdb", "s", p, h)
+    problem = next(x for x in err.value.problems if x.column == column)
+    assert problem.value == MASK and "1935016" not in shown_text(err.value)
+
+
+def test_the_command_line_does_not_echo_a_number(tmp_path):
+    rows = participants_rows()
+    rows[1][P_COLUMNS.index("district")] = FORMS["ten with space"]
+    p, h = write_pair(tmp_path, rows)
+    env = {**os.environ, "IHR_PSEUDONYM_KEY": str(tmp_path / "k.key")}
+    done = subprocess.run(
+        [sys.executable, "-m", "analysis", "import", "--db", str(tmp_path / "s.duckdb"), "--study", "s",
+         "--participants", str(p), "--hours", str(h)],
+        cwd=ROOT, capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert done.returncode != 0 and "district" in done.stdout + done.stderr
+    assert_not_shown(done.stdout + done.stderr, VALID)
+
+
+def test_the_preview_masks_a_number_inside_a_text():
+    data = f"person_id,district\na1,Söder\na2,{FORMS['inside a text']}\n".encode()
+    shown = preview_upload("p.csv", data)
+    assert (shown["district"] == MASK).all() and shown["person_id"].tolist() == ["a1", "a2"]
+
+
+TODAY = dt.date(2026, 11, 22)
+CENTURY = [
+    # (written, today, expected birth year): Skatteverket's rule on the full date, not the year alone.
+    ("261215-", TODAY, 1926),  # a 99-year-old whose birthday is later this year
+    ("261122-", TODAY, 2026),  # born today
+    ("261123-", TODAY, 1926),  # born tomorrow a century ago: 99 years old
+    ("261121-", TODAY, 2026),
+    ("261123+", TODAY, 1826),
+    ("261122+", TODAY, 1926),  # exactly 100 today: '+'
+    ("270101-", dt.date(2026, 12, 31), 1927),  # turn of the year: the day before
+    ("270101-", dt.date(2027, 1, 1), 2027),  # and the day itself
+    ("261231-", dt.date(2027, 1, 1), 2026),
+    ("000229-", dt.date(2026, 11, 22), 2000),  # 29 February exists in 2000
+]
+
+
+@pytest.mark.parametrize(("written", "today", "year"), CENTURY, ids=[f"{c[0]}{c[1]}" for c in CENTURY])
+def test_the_century_of_a_ten_digit_number_follows_the_full_date(written, today, year):
+    date, sep = written[:6], written[6]
+    number = f"{date}{sep}{pnr(date)[6:]}"
+    assert normalize_personnummer(number, today)[:4] == str(year)
+
+
+def test_find_personnummer_ignores_longer_digit_runs_and_dates():
+    assert find_personnummer(f"x{VALID}1") == [] and find_personnummer("2016-01-15 12.5") == []
+    assert find_personnummer(f"{VALID},{VALID}") == [VALID, VALID]
+
+
+# ---- 2. No raw data at rest --------------------------------------------------------------------------------
+
+
+def write_big_cp1252_pair(folder: Path, people: int) -> tuple[Path, Path, list[str]]:
+    """Write a Windows-1252 participants file identified by personnummer, and an hours file; return the numbers."""
+    numbers = []
+    day = dt.date(1930, 1, 1)
+    while len(numbers) < people:
+        yymmdd = day.strftime("%y%m%d")
+        numbers += [f"19{yymmdd}-{pnr(yymmdd, f'{s:03d}')[6:]}" for s in range(200, 260)]
+        day += dt.timedelta(days=1)
+    numbers = numbers[:people]
+    header = ["personnummer", *P_COLUMNS[1:]]
+    rows = [[n, "intervention" if i % 2 else "control", "2016-01-15", "80", "K", "ny", "10", "", "", "", "Årby"]
+            for i, n in enumerate(numbers)]  # fmt: skip
+    p = write_csv(folder / "p.csv", header, rows, delimiter=";", encoding="cp1252")
+    h = write_csv(
+        folder / "h.csv",
+        ["personnummer", "månad", "timmar"],
+        [[n, f"2016-{m:02d}", "5"] for n in numbers for m in range(1, 13)],
+        delimiter=";",
+        encoding="cp1252",
+    )
+    return p, h, numbers
+
+
+def files_holding(folders: list[Path], numbers: list[str]) -> list[Path]:
+    """Return every file under the folders whose bytes hold one of the numbers in a written form."""
+    needles = set()
+    for n in numbers[:50]:
+        needles |= {n.encode(), n.replace("-", "").encode(), n[2:].encode()}
+    found = []
+    for folder in folders:
+        for path in folder.rglob("*"):
+            if path.is_file():
+                data = path.read_bytes()
+                if any(needle in data for needle in needles):
+                    found.append(path)
+    return found
+
+
+def test_a_killed_import_leaves_no_file_with_a_raw_number(tmp_path):
+    data, temp, store = tmp_path / "in", tmp_path / "tmp", tmp_path / "store"
+    for folder in (data, temp, store):
+        folder.mkdir()
+    p, h, numbers = write_big_cp1252_pair(data, 30_000)
+    env = {**os.environ, "TMPDIR": str(temp), "IHR_PSEUDONYM_KEY": str(tmp_path / "k.key")}
+    command = [sys.executable, "-m", "analysis", "import", "--db", str(store / "s.duckdb"), "--study", "s",
+               "--participants", str(p), "--hours", str(h)]  # fmt: skip
+    started = time.monotonic()
+    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
+    full = time.monotonic() - started
+    for fraction in (0.15, 0.3, 0.45, 0.6, 0.75, 0.9):
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(full * fraction)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        assert files_holding([temp, store], numbers) == [], fraction
+    assert set(table(store / "s.duckdb", "SELECT study FROM studies")["study"]) == {"s"}  # never half a store
+
+
+def test_stray_files_of_a_killed_writer_are_removed_at_the_next_write(tmp_path):
+    p, h = write_pair(tmp_path)
+    path = tmp_path / "s.duckdb"
+    import_study(path, "a", p, h)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stray = [tmp_path / f".s.duckdb.{dead.stdout.strip()}.abc123.tmp", tmp_path / ".s.duckdb.oldname.tmp.wal"]
+    for leftover in stray:
+        leftover.write_bytes(b"x" * 1000)
+    alive = tmp_path / f".s.duckdb.{os.getpid()}.live.tmp"  # a writer still running keeps its file
+    alive.write_bytes(b"x")
+    import_study(path, "b", p, h)
+    assert not any(x.exists() for x in stray) and alive.exists()
+
+
+def test_private_temp_folders_of_dead_processes_are_removed(tmp_path, monkeypatch):
+    monkeypatch.setattr(db.tempfile, "gettempdir", lambda: str(tmp_path))
+    root = db._temp_root()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    left = root / dead.stdout.strip()
+    left.mkdir()
+    (left / "spill.tmp").write_bytes(b"raw")
+    assert oct(root.stat().st_mode & 0o777) == "0o700"
+    assert db.remove_stale_temp() == [left] and not left.exists()
+
+
+def test_an_upload_is_imported_from_memory(tmp_path):
+    p, h = write_pair(tmp_path, encoding="cp1252")
+    uploads = [Upload(p.name, p.read_bytes()), Upload(h.name, h.read_bytes())]
+    p.unlink()
+    h.unlink()
+    summary = import_study(tmp_path / "s.duckdb", "s", *uploads)
+    assert summary.people == {"control": 2, "intervention": 2}
+    assert table(tmp_path / "s.duckdb", "SELECT district FROM participants ORDER BY person_id")["district"][0] == "Årby"
+
+
+# ---- 3. No lost writes -------------------------------------------------------------------------------------
+
+
+def test_two_imports_at_once_leave_both_studies(tmp_path):
+    p, h, _ = write_big_cp1252_pair(tmp_path, 5_000)
+    store = tmp_path / "s.duckdb"
+    env = {**os.environ, "IHR_PSEUDONYM_KEY": str(tmp_path / "k.key")}
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "analysis",
+                "import",
+                "--db",
+                str(store),
+                "--study",
+                study,
+                "--participants",
+                str(p),
+                "--hours",
+                str(h),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for study in ("first", "second", "third")
+    ]
+    results = [process.communicate(timeout=300) for process in processes]
+    assert [process.returncode for process in processes] == [0, 0, 0], results
+    assert set(table(store, "SELECT study FROM studies")["study"]) == {"first", "second", "third"}
+
+
+def test_an_import_that_cannot_get_the_lock_says_so_and_changes_nothing(tmp_path, monkeypatch):
+    p, h = write_pair(tmp_path)
+    path = tmp_path / "s.duckdb"
+    import_study(path, "a", p, h)
+    before = path.read_bytes()
+    monkeypatch.setenv("IHR_WRITE_WAIT_S", "1")
+    with db._write_lock(path), pytest.raises(StoreError) as err:
+        import_study(path, "b", p, h)
+    assert "Another import is writing" in err.value.en and "write_wait_s" in err.value.en
+    assert path.read_bytes() == before
+
+
+# ---- 5. Bounded uploads ------------------------------------------------------------------------------------
+
+
+def write_xlsx_bomb(path: Path, unpacked_mb: int) -> None:
+    """Write an .xlsx whose sheet unpacks to about ``unpacked_mb`` MB of identical rows (a zip bomb)."""
+    row = b'<row><c t="inlineStr"><is><t>a</t></is></c><c t="inlineStr"><is><t>b</t></is></c></row>'
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(b"<worksheet><sheetData>")
+            block = row * 10_000
+            for _ in range(unpacked_mb * (1 << 20) // len(block) + 1):
+                sheet.write(block)
+            sheet.write(b"</sheetData></worksheet>")
+
+
+def test_an_xlsx_bomb_is_refused_before_it_is_unpacked(tmp_path):
+    bomb = tmp_path / "h.xlsx"
+    write_xlsx_bomb(bomb, 120)
+    assert bomb.stat().st_size < 2 << 20
+    p, _ = write_pair(tmp_path)
+    with pytest.raises(InputError) as err:
+        import_study(tmp_path / "s.duckdb", "s", p, bomb)
+    assert "h.xlsx" in err.value.en and "max_unpacked_mb" in err.value.en and "unpacks to 12" in err.value.en
+
+
+def test_a_csv_with_100000_columns_is_refused_from_its_header(tmp_path):
+    wide = tmp_path / "h.csv"
+    wide.write_text(",".join(f"c{i}" for i in range(100_000)) + "\n" + ",".join("1" * 100_000) + "\n")
+    p, _ = write_pair(tmp_path)
+    with pytest.raises(InputError) as err:
+        import_study(tmp_path / "s.duckdb", "s", p, wide)
+    assert "h.csv" in err.value.en and ("max_columns" in err.value.en or "max_header_kb" in err.value.en)
+    with pytest.raises(InputError) as err:
+        preview_upload("h.csv", wide.read_bytes())
+    assert "h.csv" in err.value.en
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "words"),
+    [
+        ("IHR_MAX_FILE_MB", "0", "max_file_mb"),
+        ("IHR_MAX_ROWS", "3", "max_rows"),
+        ("IHR_MAX_COLUMNS", "2", "max_columns"),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
+def test_every_limit_is_checked_in_every_format(tmp_path, monkeypatch, setting, value, words, fmt):
+    frame = pd.DataFrame(hours_rows(), columns=["person_id", "month", "hours"])
+    path = tmp_path / f"h.{fmt}"
+    {"csv": lambda: frame.to_csv(path, index=False), "xlsx": lambda: frame.to_excel(path, index=False),
+     "parquet": lambda: frame.to_parquet(path)}[fmt]()  # fmt: skip
+    con = db.scratch()
+    try:
+        assert read_text_table(con, path, "ok", path.name)[0] == ["person_id", "month", "hours"]
+        monkeypatch.setenv(setting, value)
+        for source in (path, Upload(path.name, path.read_bytes())):
+            with pytest.raises(InputError) as err:
+                read_text_table(con, source, "refused", path.name)
+            assert words in err.value.en and path.name in err.value.en
+    finally:
+        con.close()
+
+
+def test_the_preview_parses_only_what_it_shows(tmp_path, monkeypatch):
+    rows = "".join(f"a{i},2016-01,{'x' if i == 500 else 1}\n" for i in range(1000))
+    shown = preview_upload("h.csv", ("person_id,month,hours\n" + rows + "a1,2016-01,1,extra\n").encode())
+    assert len(shown) == 10  # a broken last row does not stop the preview
+
+
+# ---- 6. Input sanity ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("column", ["followup_end", "died_on", "randomized_on"])
+def test_a_date_after_today_is_refused(tmp_path, column):
+    rows = participants_rows()
+    rows[0][P_COLUMNS.index(column)] = "9999-12-31"
+    p, h = write_pair(tmp_path, rows)
+    with pytest.raises(ImportRejected) as err:
+        import_study(tmp_path / "s.duckdb", "s", p, h)
+    assert (2, column, "future_date") in [(x.row, x.column, x.code) for x in err.value.problems]
+
+
+def test_a_date_after_the_given_data_end_is_refused(tmp_path):
+    p, h = write_pair(tmp_path, None, [*hours_rows(), ["a1", "2016-09", "3"]])
+    with pytest.raises(ImportRejected) as err:
+        import_study(tmp_path / "s.duckdb", "s", p, h, data_end=dt.date(2016, 8, 31))
+    problems = [(x.kind, x.column, x.code) for x in err.value.problems]
+    assert ("hours", "month", "after_data_end") in problems
+    assert ("participants", "died_on", "after_data_end") in problems  # a3 died 2016-09-30
+    with pytest.raises(InputError):
+        import_study(tmp_path / "s.duckdb", "s", p, h, data_end=dt.date.today() + dt.timedelta(days=1))
+
+
+def test_duplicate_headers_are_refused_in_xlsx_and_parquet(tmp_path):
+    p, _ = write_pair(tmp_path)
+    book = openpyxl.Workbook()
+    book.active.append(["person_id", "month", "hours", "Hours"])
+    book.active.append(["a1", "2016-01", "3", "4"])
+    book.save(tmp_path / "h.xlsx")
+    pq.write_table(
+        pa.table([pa.array(["a1"]), pa.array(["2016-01"]), pa.array(["3"]), pa.array(["4"])],
+                 names=["person_id", "month", "hours", "hours"]),
+        tmp_path / "h.parquet",
+    )  # fmt: skip
+    for name in ("h.xlsx", "h.parquet"):
+        with pytest.raises(InputError) as err:
+            import_study(tmp_path / "s.duckdb", "s", p, tmp_path / name)
+        assert "appears twice" in err.value.en and name in err.value.en
+
+
+def test_a_file_of_mixed_encodings_is_refused_naming_the_rows(tmp_path):
+    p, h = write_pair(tmp_path)
+    text = p.read_bytes().decode("utf-8").splitlines(keepends=True)
+    text[3] = text[3].encode("utf-8").decode("utf-8")
+    mixed = b"".join(line.encode("cp1252") if i == 3 else line.encode("utf-8") for i, line in enumerate(text))
+    p.write_bytes(mixed)
+    with pytest.raises(InputError) as err:
+        import_study(tmp_path / "s.duckdb", "s", p, h)
+    assert "mixes encodings" in err.value.en and "row 4" in err.value.en and p.name in err.value.en
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"person_id,month,hours\na1,2016-01,\x003\n", "NUL"),
+        (b"person_id,month,hours\n".replace(b"\n", b"x" * (200 << 10) + b"\n"), "max_header_kb"),
+        ("person_id,month,hours\n".encode("utf-16"), "NUL"),
+    ],
+    ids=["NUL byte", "huge header", "UTF-16"],
+)
+def test_parser_troubles_get_a_clear_message(tmp_path, content, words):
+    p, _ = write_pair(tmp_path)
+    bad = tmp_path / "h.csv"
+    bad.write_bytes(content)
+    with pytest.raises(InputError) as err:
+        import_study(tmp_path / "s.duckdb", "s", p, bad)
+    assert words in err.value.en and "h.csv" in err.value.en
