@@ -2,11 +2,13 @@
 
 import streamlit as st
 
+from analysis.errors import mask_logs
 from analysis.present.texts import t
 from views.roles import current_access
 from views.state import current_language
 
 st.set_page_config(page_title="IHR", layout="wide")
+mask_logs("streamlit")  # no log line carries a personnummer (a traceback quoting a value included)
 lang = current_language()
 access = current_access(lang)  # the login page, when a provider is configured and nobody is logged in
 pages = [

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import traceback
 
 # A personnummer or samordningsnummer as written: 10 or 12 digits with '-', '+', a space or nothing before
 # the last four, not part of a longer run of digits. Masking takes the shape alone (a mistyped number too).
@@ -15,6 +17,31 @@ def mask_personnummer(text: str | None) -> str | None:
     if text is None:
         return None
     return WRITTEN_PERSONNUMMER.sub(MASK, str(text))
+
+
+class MaskPersonnummer(logging.Filter):
+    """A logging filter that masks personnummer in a record's message and traceback before any handler writes it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Replace the record's message (and traceback text) by their masked forms; keep every record."""
+        record.msg, record.args = mask_personnummer(record.getMessage()), None
+        if record.exc_info:
+            record.exc_text = mask_personnummer("".join(traceback.format_exception(*record.exc_info)).rstrip())
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = mask_personnummer(record.exc_text)
+        return True
+
+
+def mask_logs(*loggers: str) -> None:
+    """Mask personnummer in everything the named loggers' handlers (and the root's, and Python's last resort) write."""
+    masking = MaskPersonnummer()
+    handlers = [logging.lastResort, *logging.getLogger().handlers]
+    for name in loggers:
+        handlers += logging.getLogger(name).handlers
+    for handler in handlers:
+        if handler is not None and not any(isinstance(f, MaskPersonnummer) for f in handler.filters):
+            handler.addFilter(masking)
 
 
 class UserFacingError(Exception):

@@ -494,3 +494,42 @@ def test_parser_troubles_get_a_clear_message(tmp_path, content, words):
     with pytest.raises(InputError) as err:
         import_study(tmp_path / "s.duckdb", "s", p, bad)
     assert words in err.value.en and "h.csv" in err.value.en
+
+
+def test_log_lines_and_tracebacks_are_masked():
+    import io
+    import logging
+
+    from analysis.errors import mask_logs
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger = logging.getLogger("ihr-test-masking")
+    logger.addHandler(handler)
+    logging.getLogger().addHandler(handler)
+    try:
+        mask_logs("ihr-test-masking")
+        try:
+            raise ValueError(f"could not convert {FORMS['twelve with dash']!r}")
+        except ValueError:
+            logger.exception("import of %s failed", FORMS["ten with space"])
+    finally:
+        logger.removeHandler(handler)
+        logging.getLogger().removeHandler(handler)
+    written = stream.getvalue()
+    assert "could not convert" in written and "import of" in written and MASK in written
+    assert_not_shown(written, VALID)
+
+
+def test_out_of_memory_is_reported_as_such(tmp_path):
+    big = tmp_path / "h.csv"
+    big.write_text("person_id,month,hours\n" + "".join(f"a{i},2016-01,{i % 40}.25\n" for i in range(300_000)))
+    con = db.scratch()
+    try:
+        con.execute("SET memory_limit = '2MB'")
+        con.execute("SET temp_directory = ''")  # nowhere to spill: DuckDB runs out of memory
+        with pytest.raises(InputError) as err:
+            read_text_table(con, big, "t", big.name)
+    finally:
+        con.close()
+    assert "more memory" in err.value.en and "h.csv" in err.value.en and "fields" not in err.value.en

@@ -285,7 +285,7 @@ def _read_error(exc: Exception, label: str, kind: str) -> InputError:
             "the file needs more memory than this computer has. Split it, or run the import on a computer with "
             "more memory.",
         )
-    if kind == "csv":
+    if kind == "csv" and isinstance(exc, db.BadInput):
         match = re.search(r"[Ll]ine:? ?(\d+)", str(exc))
         where = f" (rad {match.group(1)})" if match else ""
         where_en = f" (row {match.group(1)})" if match else ""
@@ -295,6 +295,12 @@ def _read_error(exc: Exception, label: str, kind: str) -> InputError:
             "Kontrollera avgränsaren och att decimaltal med komma står inom citattecken.",
             f"the CSV file could not be read{where_en}: a row has the wrong number of fields or an unclosed "
             "quote. Check the delimiter and that decimal commas are quoted.",
+        )
+    if kind == "csv":
+        return _refuse(
+            label,
+            f"CSV-filen kunde inte läsas ({type(exc).__name__}).",
+            f"the CSV file could not be read ({type(exc).__name__}).",
         )
     names = {"xlsx": ("Excel", "Excel"), "parquet": ("Parquet", "Parquet")}[kind]
     return _refuse(

@@ -27,6 +27,7 @@ except ImportError:  # Windows
 Connection = duckdb.DuckDBPyConnection  # the type every other module names a connection by
 Error = duckdb.Error  # what DuckDB raises; other modules catch it under this name
 OutOfMemory = duckdb.OutOfMemoryException
+BadInput = duckdb.InvalidInputException  # what DuckDB's CSV reader raises for a malformed row
 
 STORE = "store"  # catalog name of the attached store file
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema.sql"
