@@ -30,6 +30,7 @@ LAUNCH_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+STORES: dict[str, Path] = {}  # the running app's store, for the test that changes a title last
 PAGES = {
     "oversikt": "/",
     "presentation": "/presentation?slide=money",
@@ -52,6 +53,7 @@ def app(tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser")
     store = folder / "app.duckdb"
     build_demo_store(store, DemoSpec(n_people=300, seed=1))
+    STORES["app"] = store
     port = _free_port()
     env = dict(os.environ, IHR_DB_PATH=str(store))
     log = (folder / "server.log").open("w")
@@ -169,4 +171,39 @@ def test_every_page_renders_without_an_error(app, browser, tmp_path, name):
     assert page.locator("[data-testid='stAlertContentError']").count() == 0
     assert "Page not found" not in page.content()
     page.screenshot(path=str(shots / f"{name}.png"), full_page=False)
+    page.close()
+
+
+def test_tables_offer_no_unstamped_csv_download(app, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(app + "/")
+    page.locator("h1").first.wait_for(timeout=90_000)
+    _settle(page)
+    table = page.locator("[data-testid='stDataFrame']").first
+    table.hover()
+    page.wait_for_timeout(500)
+    labels = page.locator("[data-testid='stElementToolbar'] button").evaluate_all(
+        "buttons => buttons.map(b => b.getAttribute('aria-label') || b.innerText)"
+    )
+    assert labels and not any("download" in (label or "").lower() for label in labels), labels
+    page.close()
+
+
+def test_markdown_in_a_study_title_stays_text(app, browser):
+    # Runs last: it changes the running app's study title (the app picks up a new store without restart).
+    from analysis.store import db
+
+    hostile = "![x](http://evil.invalid/a.png) [Logga in](http://phish.invalid) *fet* www.phish.invalid a@phish.invalid"
+    db.write_store(
+        STORES["app"], lambda con: con.execute("UPDATE studies SET title_sv = ?, title_en = ?", [hostile, hostile])
+    )
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(app + "/presentation")
+    page.locator("h1").first.wait_for(timeout=90_000)
+    _settle(page)
+    assert page.locator("h1").first.inner_text().strip().replace("\u2060", "") == hostile  # invisible joiners
+    assert page.locator("img[src*='evil.invalid']").count() == 0
+    assert page.locator("a[href*='evil.invalid']").count() == 0
+    links = page.locator("a[href*='phish.invalid']").evaluate_all("links => links.map(a => a.outerHTML)")
+    assert links == [], "\n".join(links)
     page.close()

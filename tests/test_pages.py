@@ -484,3 +484,17 @@ def test_placement_page_shows_what_the_view_command_gives(store):
         placement = tables["placement"].set_index("age_band").loc["86-95"]
         if placement[f"hidden_{arm}"]:  # the arm's curve and figures are hidden: so are its later numbers at risk
             assert (row[[c for c in page.columns[1:] if c != "0"]] == "..").all()
+
+
+def test_markdown_in_a_study_title_is_shown_as_written(store):
+    # Issue 15: a study titled with Markdown fetched an external image and made a phishing link the title.
+    from analysis.store import db
+    from views.display import plain
+
+    hostile = "![x](http://evil.example/a.png) [Logga in](http://phish.example) <b>**fet**</b> $x$"
+    db.write_store(store, lambda con: con.execute("UPDATE studies SET title_sv = ?, title_en = ?", [hostile, hostile]))
+    at = run_app()
+    assert not at.exception and plain(hostile) in [c.value for c in at.caption]
+    at.switch_page("views/presentation.py").run()
+    assert not at.exception and at.title[0].value == plain(hostile)
+    assert "![" not in at.title[0].value and "](" not in at.title[0].value and "<b>" not in at.title[0].value

@@ -78,15 +78,21 @@ def format_ci(value: float, low: float, high: float, lang: str, decimals: int = 
 
 
 _MARKDOWN = re.compile(r"([!-/:-@\[-`{-~])")
+# Streamlit's Markdown turns a bare address into a link after escapes are read (GFM autolink literals): a
+# word joiner (U+2060, invisible) inside "://", after "www" and before "@" keeps such text from forming one.
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
 
 
 def plain(text: object) -> str:
     """Return text (a study title, a name from a file) escaped so Streamlit's Markdown shows it as written.
 
     Every ASCII punctuation character gets a backslash (CommonMark allows it for all of them), so no
-    link, image, heading, emphasis, HTML or formula forms; line breaks become spaces.
+    link, image, heading, emphasis, HTML or formula forms; an invisible word joiner keeps a bare
+    address from becoming a link; line breaks become spaces.
     """
-    return _MARKDOWN.sub(r"\\\1", " ".join(str(text).split()))
+    joined = _AUTOLINK.sub(WORD_JOINER, " ".join(str(text).split()))
+    return _MARKDOWN.sub(r"\\\1", joined)
 
 
 def format_count(value: float) -> str:
