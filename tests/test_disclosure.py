@@ -474,7 +474,9 @@ def test_each_hidden_row_says_the_rule_that_hid_it(small_demo_path, view):
     for (_, before), (_, after) in zip(raw.iterrows(), shown.iterrows(), strict=True):
         reason = after["suppressed_reason"]
         small = min(before["n_intervention"], before["n_control"]) < 5
-        sentence = read_difference(after["age_band"], after["ci_low"], after["ci_high"], "en", reason)
+        sentence = read_difference(
+            after["age_band"], after["ci_low"], after["ci_high"], "en", reason, estimate=after["difference"]
+        )
         if not after["suppressed"]:
             assert reason is None and "too few" not in sentence and "hidden" not in sentence
         elif reason == "few_people":
@@ -517,7 +519,9 @@ def test_a_band_where_everyone_has_the_same_hours_is_hidden_and_says_why():
     )
     shown = hide_band_rows(groups, 5)
     assert shown["suppressed_reason"].tolist() == ["uniform", None, "protects_other", None]
-    sentence = read_difference("65–75 years", shown.loc[0, "ci_low"], shown.loc[0, "ci_high"], "en", "uniform")
+    sentence = read_difference(
+        "65–75 years", shown.loc[0, "ci_low"], shown.loc[0, "ci_high"], "en", "uniform", estimate=float("nan")
+    )
     assert "everyone in an arm has the same value" in sentence
 
 

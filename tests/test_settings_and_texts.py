@@ -90,15 +90,16 @@ def test_format_p():
 
 
 @pytest.mark.parametrize(
-    ("low", "high", "must_contain", "must_not"),
+    ("estimate", "low", "high", "must_contain", "must_not"),
     [
-        (-19.0, -11.0, "11,0 till 19,0 färre", "ingen tydlig"),
-        (2.0, 5.0, "fler timmar", "färre"),
-        (-4.7, 3.5, "ingen tydlig skillnad", "saknar effekt."),
+        (-15.0, -19.0, -11.0, "15,0 färre timmar per månad med intensiv hemrehabilitering (95 % KI 11,0 till 19,0)",
+         "ingen tydlig"),
+        (3.5, 2.0, 5.0, "3,5 fler timmar", "färre"),
+        (-0.6, -4.7, 3.5, "ingen tydlig skillnad bland dem som bor kvar hemma: −0,6 timmar", "saknar effekt."),
     ],
-)
-def test_read_difference(low, high, must_contain, must_not):
-    text = read_difference("65–75 år", low, high, "sv")
+)  # fmt: skip
+def test_read_difference(estimate, low, high, must_contain, must_not):
+    text = read_difference("65–75 år", low, high, "sv", estimate=estimate)
     assert must_contain in text
     if must_not == "saknar effekt.":
         assert "betyder inte att insatsen saknar effekt" in text
@@ -107,8 +108,12 @@ def test_read_difference(low, high, must_contain, must_not):
 
 
 def test_read_difference_english_never_says_no_effect():
-    text = read_difference("All ages", -1.0, 2.0, "en")
-    assert "no clear difference" in text and "does not mean" in text
+    text = read_difference("All ages", -1.0, 2.0, "en", estimate=0.5)
+    assert "no clear difference" in text and "does not mean" in text and "0.5 hours a month" in text
+
+
+def test_a_hidden_estimate_hides_the_sentence():
+    assert "too few" in read_difference("All ages", -1.0, 2.0, "en", estimate=float("nan"))
 
 
 def test_suppress_small_hides_small_denominators_and_numerators():

@@ -209,6 +209,7 @@ def render(lang: str) -> None:
                 row["ci_high"],
                 lang,
                 row.get("suppressed_reason"),
+                estimate=row["difference"],
             )
         )
     st.info(t("overview.interaction", lang, p=format_p(comparison.interaction["p_value"], lang, relation=True)))

@@ -66,7 +66,8 @@ def _hours(store: calls.Store, selection: Selection, threshold: int, lang: str) 
     result = calls.cached(compare_hours, store, selection)
     for _, row in show_comparison(result.groups, selection, threshold, no_risks).iterrows():
         band = display.band_name(row["age_band"], lang)
-        _big(read_difference(band, row["ci_low"], row["ci_high"], lang, row.get("suppressed_reason")))
+        reason = row.get("suppressed_reason")
+        _big(read_difference(band, row["ci_low"], row["ci_high"], lang, reason, estimate=row["difference"]))
     p = result.interaction["p_value"]
     verdict = t("slides.interaction.clear" if p == p and p < 0.05 else "slides.interaction.unclear", lang)
     st.caption(t("slides.interaction", lang, verdict=verdict, p=format_p(p, lang, relation=True)))

@@ -92,7 +92,12 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
     hours = compare_hours(con, selection)
     sentences = [
         read_difference(
-            band_label(row["age_band"], lang), row["ci_low"], row["ci_high"], lang, row.get("suppressed_reason")
+            band_label(row["age_band"], lang),
+            row["ci_low"],
+            row["ci_high"],
+            lang,
+            row.get("suppressed_reason"),
+            estimate=row["difference"],
         )
         for _, row in show_comparison(hours.groups, selection, threshold, no_risks).iterrows()
     ]

@@ -79,22 +79,24 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{n} people fall outside the age bands and count only in 'All ages'.",
     ),
     "reading.clear_lower": (
-        "{band}: {lo} till {hi} färre timmar per månad med intensiv hemrehabilitering, bland dem som bor kvar "
-        "hemma (95 % KI).",
-        "{band}: {lo} to {hi} fewer hours a month with intensive home rehabilitation, among those still living "
-        "at home (95% CI).",
+        "{band}: {est} färre timmar per månad med intensiv hemrehabilitering (95 % KI {lo} till {hi}), bland dem "
+        "som bor kvar hemma.",
+        "{band}: {est} fewer hours a month with intensive home rehabilitation (95% CI {lo} to {hi}), among those "
+        "still living at home.",
     ),
     "reading.clear_higher": (
-        "{band}: {lo} till {hi} fler timmar per månad med intensiv hemrehabilitering, bland dem som bor kvar "
-        "hemma (95 % KI).",
-        "{band}: {lo} to {hi} more hours a month with intensive home rehabilitation, among those still living "
-        "at home (95% CI).",
+        "{band}: {est} fler timmar per månad med intensiv hemrehabilitering (95 % KI {lo} till {hi}), bland dem "
+        "som bor kvar hemma.",
+        "{band}: {est} more hours a month with intensive home rehabilitation (95% CI {lo} to {hi}), among those "
+        "still living at home.",
     ),
     "reading.unclear": (
-        "{band}: ingen tydlig skillnad bland dem som bor kvar hemma; intervallet ({lo} till {hi} timmar) rymmer "
-        "både färre och fler timmar. Det betyder inte att insatsen saknar effekt.",
-        "{band}: no clear difference among those still living at home; the interval ({lo} to {hi} hours) "
-        "includes both fewer and more hours. That does not mean the intervention has no effect.",
+        "{band}: ingen tydlig skillnad bland dem som bor kvar hemma: {est} timmar per månad, men intervallet "
+        "({lo} till {hi} timmar, 95 % KI) rymmer både färre och fler timmar. Det betyder inte att insatsen saknar "
+        "effekt.",
+        "{band}: no clear difference among those still living at home: {est} hours a month, but the interval "
+        "({lo} to {hi} hours, 95% CI) includes both fewer and more hours. That does not mean the intervention has "
+        "no effect.",
     ),
     "reading.hidden": ("{band}: för få personer för att visa.", "{band}: too few people to show."),
     "reading.hidden.few_people": (
@@ -733,40 +735,40 @@ TEXTS: dict[str, tuple[str, str]] = {
         "for more deaths.",
     ),
     "reading.cost.lower": (
-        "{band}: {lo} till {hi} kr lägre vårdkostnad per person under {months} månader med intensiv "
-        "hemrehabilitering (95 % KI).",
-        "{band}: SEK {lo} to {hi} lower care cost per person over {months} months with intensive home "
-        "rehabilitation (95% CI).",
+        "{band}: {est} kr lägre vårdkostnad per person under {months} månader med intensiv hemrehabilitering "
+        "(95 % KI {lo} till {hi} kr).",
+        "{band}: SEK {est} lower care cost per person over {months} months with intensive home rehabilitation "
+        "(95% CI SEK {lo} to {hi}).",
     ),
     "reading.cost.higher": (
-        "{band}: {lo} till {hi} kr högre vårdkostnad per person under {months} månader med intensiv "
-        "hemrehabilitering (95 % KI).",
-        "{band}: SEK {lo} to {hi} higher care cost per person over {months} months with intensive home "
-        "rehabilitation (95% CI).",
+        "{band}: {est} kr högre vårdkostnad per person under {months} månader med intensiv hemrehabilitering "
+        "(95 % KI {lo} till {hi} kr).",
+        "{band}: SEK {est} higher care cost per person over {months} months with intensive home rehabilitation "
+        "(95% CI SEK {lo} to {hi}).",
     ),
     "reading.cost.unclear": (
-        "{band}: ingen tydlig skillnad i vårdkostnad; intervallet ({lo} till {hi} kr per person) rymmer både "
-        "lägre och högre kostnad. Det betyder inte att insatsen saknar effekt.",
-        "{band}: no clear difference in care cost; the interval (SEK {lo} to {hi} per person) includes both "
-        "lower and higher cost. That does not mean the intervention has no effect.",
+        "{band}: ingen tydlig skillnad i vårdkostnad: {est} kr per person, men intervallet ({lo} till {hi} kr, "
+        "95 % KI) rymmer både lägre och högre kostnad. Det betyder inte att insatsen saknar effekt.",
+        "{band}: no clear difference in care cost: SEK {est} per person, but the interval (SEK {lo} to {hi}, 95% "
+        "CI) includes both lower and higher cost. That does not mean the intervention has no effect.",
     ),
     "reading.days_home.higher": (
-        "{band}: {lo} till {hi} fler dagar hemma per person under {months} månader med intensiv "
-        "hemrehabilitering (95 % KI).",
-        "{band}: {lo} to {hi} more days at home per person over {months} months with intensive home "
-        "rehabilitation (95% CI).",
+        "{band}: {est} fler dagar hemma per person under {months} månader med intensiv hemrehabilitering "
+        "(95 % KI {lo} till {hi}).",
+        "{band}: {est} more days at home per person over {months} months with intensive home rehabilitation "
+        "(95% CI {lo} to {hi}).",
     ),
     "reading.days_home.lower": (
-        "{band}: {lo} till {hi} färre dagar hemma per person under {months} månader med intensiv "
-        "hemrehabilitering (95 % KI).",
-        "{band}: {lo} to {hi} fewer days at home per person over {months} months with intensive home "
-        "rehabilitation (95% CI).",
+        "{band}: {est} färre dagar hemma per person under {months} månader med intensiv hemrehabilitering "
+        "(95 % KI {lo} till {hi}).",
+        "{band}: {est} fewer days at home per person over {months} months with intensive home rehabilitation "
+        "(95% CI {lo} to {hi}).",
     ),
     "reading.days_home.unclear": (
-        "{band}: ingen tydlig skillnad i dagar hemma; intervallet ({lo} till {hi} dagar) rymmer både fler och "
-        "färre. Det betyder inte att insatsen saknar effekt.",
-        "{band}: no clear difference in days at home; the interval ({lo} to {hi} days) includes both more and "
-        "fewer. That does not mean the intervention has no effect.",
+        "{band}: ingen tydlig skillnad i dagar hemma: {est} dagar per person, men intervallet ({lo} till {hi} "
+        "dagar, 95 % KI) rymmer både fler och färre. Det betyder inte att insatsen saknar effekt.",
+        "{band}: no clear difference in days at home: {est} days per person, but the interval ({lo} to {hi} "
+        "days, 95% CI) includes both more and fewer. That does not mean the intervention has no effect.",
     ),
     "col.cost_intervention": ("Vårdkostnad per person, intervention (kr)", "Care cost per person, intervention (SEK)"),
     "col.cost_control": ("Vårdkostnad per person, kontroll (kr)", "Care cost per person, control (SEK)"),
@@ -854,8 +856,10 @@ def describe_hidden(rows, lang: str = "sv") -> str | None:
     return t("hidden.rows", lang, rows="; ".join(parts)) if parts else None
 
 
-def read_difference(band: str, ci_low: float, ci_high: float, lang: str = "sv", reason: str | None = None) -> str:
-    """Say in plain words what a difference's 95% CI shows; never calls an unclear result 'no effect'.
+def read_difference(
+    band: str, ci_low: float, ci_high: float, lang: str = "sv", reason: str | None = None, *, estimate: float
+) -> str:
+    """Say in plain words a difference in hours, its estimate and 95% CI; never calls an unclear result 'no effect'.
 
     Parameters
     ----------
@@ -867,6 +871,8 @@ def read_difference(band: str, ci_low: float, ci_high: float, lang: str = "sv", 
         'sv' or 'en'.
     reason : str, optional
         Why the row is hidden (disclosure's suppressed_reason), said when the interval is hidden.
+    estimate : float
+        The point estimate (intervention minus control), said first.
 
     Returns
     -------
@@ -874,12 +880,13 @@ def read_difference(band: str, ci_low: float, ci_high: float, lang: str = "sv", 
 
     """
     keys = ("reading.clear_lower", "reading.clear_higher", "reading.unclear")
-    return _read_interval(keys, band, ci_low, ci_high, 1, lang, reason=reason)
+    return _read_interval(keys, band, estimate, ci_low, ci_high, 1, lang, reason=reason)
 
 
 def _read_interval(
     keys: tuple[str, str, str],
     band: str,
+    estimate: float,
     ci_low: float,
     ci_high: float,
     decimals: int,
@@ -887,30 +894,40 @@ def _read_interval(
     reason: str | None = None,
     **extra,
 ) -> str:
-    """Read a 95% CI of intervention minus control with the (lower, higher, unclear) texts; hidden when NaN.
+    """Read an estimate and 95% CI of intervention minus control with the (lower, higher, unclear) texts.
 
-    A clearly lower result is said in positive numbers ("3 to 8 fewer"); an interval that includes 0 is
-    "no clear difference", never "no effect".
+    A clearly lower result is said in positive numbers ("8 fewer (95% CI 3 to 12)"); an interval that
+    includes 0 is "no clear difference" with the signed estimate, never "no effect". Hidden when NaN.
     """
-    if ci_low != ci_low or ci_high != ci_high:  # NaN: hidden or not estimable
+    if ci_low != ci_low or ci_high != ci_high or estimate != estimate:  # NaN: hidden or not estimable
         return read_hidden(band, reason, lang)
     lower, higher, unclear = keys
     if ci_high < 0:
+        est = format_number(-estimate, lang, decimals)
         lo, hi = format_number(-ci_high, lang, decimals), format_number(-ci_low, lang, decimals)
-        return t(lower, lang, band=band, lo=lo, hi=hi, **extra)
+        return t(lower, lang, band=band, est=est, lo=lo, hi=hi, **extra)
+    est = format_number(estimate, lang, decimals)
     lo, hi = format_number(ci_low, lang, decimals), format_number(ci_high, lang, decimals)
-    return t(higher if ci_low > 0 else unclear, lang, band=band, lo=lo, hi=hi, **extra)
+    return t(higher if ci_low > 0 else unclear, lang, band=band, est=est, lo=lo, hi=hi, **extra)
 
 
 def read_outcome(
-    kind: str, band: str, ci_low: float, ci_high: float, months: int, lang: str = "sv", reason: str | None = None
+    kind: str,
+    band: str,
+    ci_low: float,
+    ci_high: float,
+    months: int,
+    lang: str = "sv",
+    reason: str | None = None,
+    *,
+    estimate: float,
 ) -> str:
-    """Say what the 95% CI of a per-person difference shows ('cost' in SEK or 'days_home' in days).
+    """Say a per-person difference ('cost' in SEK or 'days_home' in days): its estimate and 95% CI.
 
     Never calls an unclear result 'no effect'; a hidden or inestimable interval gives the hidden-row text.
     """
     keys = (f"reading.{kind}.lower", f"reading.{kind}.higher", f"reading.{kind}.unclear")
-    return _read_interval(keys, band, ci_low, ci_high, 0, lang, reason=reason, months=months)
+    return _read_interval(keys, band, estimate, ci_low, ci_high, 0, lang, reason=reason, months=months)
 
 
 def read_person_note(costs, months: int, lang: str = "sv") -> str:
@@ -950,14 +967,19 @@ def read_person_row(row, band: str, months: int, lang: str, plan) -> list[str]:
         if kind == plan.primary_outcome and plan.estimator == "anhecova":
             used = row.get("adjusted_for")
             low, high = row[f"{kind}_adjusted_ci_low"], row[f"{kind}_adjusted_ci_high"]
-            sentence = read_outcome(kind, band, low, high, months, lang, row.get("suppressed_reason"))
-            if isinstance(used, str) and used and sentence.endswith(")."):  # "(95 % KI; justerat för ålder)."
+            estimate = row[f"{kind}_adjusted_difference"]
+            sentence = read_outcome(
+                kind, band, low, high, months, lang, row.get("suppressed_reason"), estimate=estimate
+            )
+            if isinstance(used, str) and used and sentence.endswith(")."):  # "(95 % KI …; justerat för ålder)."
                 adjusted = t("person.adjusted_for", lang, covariates=name_covariates(used.split(","), lang))
                 sentence = f"{sentence[:-2]}; {adjusted})."
             out.append(sentence)
         else:
-            low, high = row[f"{kind}_ci_low"], row[f"{kind}_ci_high"]
-            out.append(read_outcome(kind, band, low, high, months, lang, row.get("suppressed_reason")))
+            low, high, estimate = row[f"{kind}_ci_low"], row[f"{kind}_ci_high"], row[f"{kind}_difference"]
+            out.append(
+                read_outcome(kind, band, low, high, months, lang, row.get("suppressed_reason"), estimate=estimate)
+            )
     return out
 
 
