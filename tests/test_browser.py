@@ -207,3 +207,73 @@ def test_markdown_in_a_study_title_stays_text(app, browser):
     links = page.locator("a[href*='phish.invalid']").evaluate_all("links => links.map(a => a.outerHTML)")
     assert links == [], "\n".join(links)
     page.close()
+
+
+def _need(tool: str) -> str:
+    """Return a command-line tool's path; fail in CI (which installs it), skip elsewhere."""
+    import shutil
+
+    path = shutil.which(tool)
+    if path is None:
+        if REQUIRED:
+            pytest.fail(f"{tool} is missing; .ci/run installs it")
+        pytest.skip(f"no {tool} here (CI installs it)")
+    return path
+
+
+def _pdf_pages(pdf: Path) -> list[dict]:
+    """Return each page's size (points) and words with their boxes (poppler's pdftotext -bbox)."""
+    import re as regex
+
+    html = subprocess.run([_need("pdftotext"), "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True)
+    pages = []
+    for page in regex.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', html.stdout, regex.S):
+        words = [
+            (float(x0), float(y0), float(x1), float(y1), word)
+            for x0, y0, x1, y1, word in regex.findall(
+                r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>', page[2]
+            )
+        ]
+        pages.append({"width": float(page[0]), "height": float(page[1]), "words": words})
+    return pages
+
+
+@pytest.mark.parametrize("fmt", ["pptx", "pdf"])
+def test_one_click_briefing_opens_as_presented(app, browser, tmp_path, fmt):
+    # Issue 16: the deck and the PDF, downloaded in one click, rendered as a projector shows them (LibreOffice
+    # headless for the deck, poppler for both): 16:9 slides, every word on its page, the demo warning everywhere.
+    import datetime as dt
+
+    shots = _shots(tmp_path)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(app + "/presentation")
+    page.locator("h1").first.wait_for(timeout=90_000)
+    _settle(page)
+    label = "Ladda ned underlaget som PowerPoint" if fmt == "pptx" else "Ladda ned underlaget som PDF"
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name=label).click()
+    name = download.value.suggested_filename
+    assert name == f"underlag_demo_sv_{dt.date.today().isoformat()}.{fmt}"
+    saved = tmp_path / name
+    download.value.save_as(saved)
+    page.close()
+    if fmt == "pptx":
+        subprocess.run(
+            [_need("soffice"), "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(saved)],
+            check=True, capture_output=True, timeout=180,
+        )  # fmt: skip
+        pdf = saved.with_suffix(".pdf")
+    else:
+        pdf = saved
+    pages = _pdf_pages(pdf)
+    assert len(pages) >= 5
+    for number, sheet in enumerate(pages, start=1):
+        if fmt == "pptx":
+            assert abs(sheet["width"] / sheet["height"] - 16 / 9) < 0.01
+        text = " ".join(word for *_, word in sheet["words"])
+        assert "Syntetiska demodata" in text, number
+        for x0, y0, x1, y1, word in sheet["words"]:  # no text runs off the page
+            assert x0 >= 0 and x1 <= sheet["width"] + 0.5 and y0 >= 0 and y1 <= sheet["height"] + 0.5, (number, word)
+    subprocess.run(
+        [_need("pdftoppm"), "-r", "60", "-png", str(pdf), str(shots / f"underlag-{fmt}")], check=True, timeout=120
+    )

@@ -1,4 +1,6 @@
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +14,7 @@ from analysis.store import db
 from analysis.store.studies import fingerprint_study
 
 ROOT = Path(__file__).resolve().parent.parent
+REQUIRED = bool(os.environ.get("CI"))  # CI installs poppler-utils and LibreOffice: there these checks must run
 
 
 def pdf_pages(path: Path) -> int:
@@ -28,15 +31,77 @@ def test_pptx_has_a_stamped_slide_per_message(small_demo_path, tmp_path, lang):
     assert len(deck.slides) == 5  # title + per person + hours + placement + money
     for slide in deck.slides:
         text = " ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame)
-        assert version in text and ("Dataversion" if lang == "sv" else "Data version") in text
-        assert "demo" in text
+        assert version in text and "demo" in text  # the footer: study, data version, date
+        notes = slide.notes_slide.notes_text_frame.text  # the full stamp and the method
+        assert version in notes and ("Dataversion" if lang == "sv" else "Data version") in notes
 
 
 def test_pdf_pages_counted(small_demo_path, tmp_path):
     con = db.connect(small_demo_path)
     out = write_report(con, "demo", "pdf", tmp_path / "b.pdf", "en")
     con.close()
-    assert out.read_bytes().startswith(b"%PDF") and pdf_pages(out) == 5
+    assert out.read_bytes().startswith(b"%PDF") and pdf_pages(out) >= 5  # a full page continues on the next
+
+
+def pdf_text_per_page(path: Path) -> list[str]:
+    """Return the text of every page of a PDF (poppler's pdftotext, installed by .ci/run)."""
+    if shutil.which("pdftotext") is None:
+        if REQUIRED:
+            pytest.fail("pdftotext is missing; .ci/run installs poppler-utils")
+        pytest.skip("no pdftotext here (CI installs poppler-utils)")
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return text.split("\f")[:-1]
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_every_pdf_page_says_the_data_are_synthetic_and_carries_the_stamp(small_demo_path, tmp_path, lang):
+    con = db.connect(small_demo_path)
+    out = write_report(con, "demo", "pdf", tmp_path / "b.pdf", lang)
+    version = fingerprint_study(con, "demo")
+    con.close()
+    pages = pdf_text_per_page(out)
+    warning = "Syntetiska demodata" if lang == "sv" else "Synthetic demo data"
+    assert len(pages) >= 5 and all(warning in page and version in page for page in pages)
+
+
+def test_the_deck_is_16_9_with_large_type_native_charts_and_a_warning_on_every_slide(small_demo_path, tmp_path):
+    from pptx.util import Emu, Pt
+
+    con = db.connect(small_demo_path)
+    out = write_report(con, "demo", "pptx", tmp_path / "b.pptx", "sv")
+    briefing = build_briefing(con, "demo", "sv")
+    con.close()
+    deck = Presentation(str(out))
+    assert abs(deck.slide_width / deck.slide_height - 16 / 9) < 0.01
+    for number, slide in enumerate(deck.slides):
+        texts = [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
+        assert "Syntetiska demodata – inga slutsatser om verkliga personer" in texts, number
+        for shape in slide.shapes:  # nothing extends past the slide
+            assert shape.left >= 0 and shape.top >= 0, number
+            assert shape.left + shape.width <= deck.slide_width and shape.top + shape.height <= deck.slide_height
+        if number == 0:
+            continue
+        message = briefing.slides[number - 1].sentences[0]
+        box = next(
+            shape for shape in slide.shapes if shape.has_text_frame and shape.text_frame.text.startswith(message)
+        )
+        sizes = {paragraph.font.size for paragraph in box.text_frame.paragraphs}
+        assert sizes and min(sizes) >= Pt(24)  # the message in large type
+        charts = [shape for shape in slide.shapes if shape.has_chart]
+        assert len(charts) == 1 and Emu(charts[0].top) >= Emu(box.top + box.height)  # below the message, editable
+        assert len(charts[0].chart.plots[0].categories) >= 4
+        notes = slide.notes_slide.notes_text_frame.text
+        assert message in notes and all(s in notes for s in briefing.slides[number - 1].sentences)
+
+
+def test_report_file_names_carry_study_language_and_date():
+    import datetime as dt
+
+    from analysis.present.report import report_file_name
+
+    day = dt.date(2026, 11, 23)
+    assert report_file_name("demo", "pptx", "sv", day) == "underlag_demo_sv_2026-11-23.pptx"
+    assert report_file_name("Örebro län/=1+1", "pdf", "en", day) == "briefing_orebro-lan-1-1_en_2026-11-23.pdf"
 
 
 def test_data_version_follows_the_data(tmp_path):

@@ -29,7 +29,7 @@ def page_stamp(store: Store, selection: Selection, methods: str, threshold: int,
     return make_stamp(data, selection, methods, threshold, configured, lang, primary)
 
 
-def _deferred(make: Callable[[], bytes]) -> Callable[[], bytes]:
+def deferred(make: Callable[[], bytes]) -> Callable[[], bytes]:
     """Wrap a download's builder so a failure is logged (it runs on click, off the page script)."""
 
     def build() -> bytes:
@@ -49,7 +49,7 @@ def offer_table(table: pd.DataFrame, name: str, stamp: Stamp, lang: str, key: st
     csv, xlsx, _ = st.columns([1, 1, 8])
     csv.download_button(
         t("export.csv", lang),
-        _deferred(lambda: table_to_csv(table, stamp, lang)),
+        deferred(lambda: table_to_csv(table, stamp, lang)),
         f"{name}.csv",
         "text/csv",
         key=f"{key}_csv",
@@ -58,7 +58,7 @@ def offer_table(table: pd.DataFrame, name: str, stamp: Stamp, lang: str, key: st
     )
     xlsx.download_button(
         t("export.xlsx", lang),
-        _deferred(lambda: table_to_excel(table, stamp, lang)),
+        deferred(lambda: table_to_excel(table, stamp, lang)),
         f"{name}.xlsx",
         XLSX,
         key=f"{key}_xlsx",
@@ -94,7 +94,7 @@ def offer_chart(figure, name: str, stamp: Stamp, lang: str, key: str, values: pd
         for column, fmt, mime in ((png, "png", "image/png"), (svg, "svg", "image/svg+xml")):
             column.download_button(
                 t(f"export.{fmt}", lang),
-                _deferred(lambda fmt=fmt: figure_to_image(figure, fmt, stamp, lang)),
+                deferred(lambda fmt=fmt: figure_to_image(figure, fmt, stamp, lang)),
                 f"{name}.{fmt}",
                 mime,
                 key=f"{key}_{fmt}",

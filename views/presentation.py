@@ -15,7 +15,7 @@ from analysis.outcomes.compare import compare_hours
 from analysis.outcomes.per_person import compare_person_outcomes
 from analysis.outcomes.placement import analyze_placement
 from analysis.present.disclosure import no_risks, show_comparison, show_outcomes, show_placement
-from analysis.present.report import render_report
+from analysis.present.report import MIME, render_report, report_file_name
 from analysis.present.texts import (
     describe_plan,
     format_number,
@@ -32,7 +32,7 @@ from analysis.present.texts import (
 from analysis.selection import Filters, Selection
 from analysis.settings import get_setting
 from analysis.store.studies import load_plan
-from views import calls, display, state
+from views import calls, display, downloads, state
 from views.person_section import primary_window
 
 SLIDES = ("person", "hours", "placement", "money")
@@ -122,19 +122,17 @@ def render(lang: str) -> None:
     display.show_demo_banner(info, lang)
     threshold = int(get_setting("suppression_threshold"))
     month = min(int(get_setting("default_month")), info["max_month"] or 0)
-    with st.sidebar.expander(t("slides.export", lang)):
-        for fmt, mime in (
-            ("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
-            ("pdf", "application/pdf"),
-        ):
-            if st.button(t(f"slides.make_{fmt}", lang), key=f"make_{fmt}"):
-                st.download_button(
-                    t("slides.download", lang, fmt=fmt.upper()),
-                    calls.cached(render_report, store, info["study"], fmt, lang),
-                    f"briefing.{fmt}",
-                    mime,
-                    key=f"download_{fmt}",
-                )
+    with st.sidebar.expander(t("slides.export", lang), expanded=True):
+        for fmt in ("pptx", "pdf"):  # one click: the file is built when the button is pressed
+            st.download_button(
+                t(f"slides.download_{fmt}", lang),
+                downloads.deferred(lambda fmt=fmt: calls.cached(render_report, store, info["study"], fmt, lang)),
+                report_file_name(info["study"], fmt, lang),
+                MIME[fmt],
+                key=f"download_{fmt}",
+                on_click="ignore",
+                icon=":material/download:",
+            )
     bands = calls.cached(load_plan, store, info["study"]).bands
     everyone = Selection(info["study"], Filters(), bands, month)  # no filters on the board's slides
     if slide == "person":

@@ -174,9 +174,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nav.presentation": ("Presentation", "Presentation"),
     "slides.choose": ("Bild", "Slide"),
     "slides.export": ("Exportera (med stämpel)", "Export (stamped)"),
-    "slides.make_pptx": ("Skapa PowerPoint", "Make PowerPoint"),
-    "slides.make_pdf": ("Skapa PDF", "Make PDF"),
-    "slides.download": ("Ladda ned {fmt}", "Download {fmt}"),
+    "slides.download_pptx": ("Ladda ned underlaget som PowerPoint", "Download the briefing as PowerPoint"),
+    "slides.download_pdf": ("Ladda ned underlaget som PDF", "Download the briefing as PDF"),
     "slides.hours": (
         "Hemtjänsttimmar per månad efter {month} månader, bland dem som bor kvar hemma",
         "Home-care hours a month after {month} months, among those still living at home",
@@ -189,6 +188,25 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Pengarna: effekter från studien, exempelkostnader",
         "The money: effects from the study, example costs",
     ),
+    "deck.warning": (
+        "Syntetiska demodata – inga slutsatser om verkliga personer",
+        "Synthetic demo data – no conclusions about real people",
+    ),
+    "deck.stamp_short": (
+        "{study} · dataversion {version} · {date} · hela stämpeln och metoden i anteckningarna",
+        "{study} · data version {version} · {date} · full stamp and method in the notes",
+    ),
+    "deck.notes_bands": ("Åldersgrupperna", "The age bands"),
+    "deck.notes_method": ("Metod", "Method"),
+    "deck.notes_stamp": ("Stämpel", "Stamp"),
+    "deck.subtitle": ("Underlag för nämnden, {date}", "Briefing for the board, {date}"),
+    "deck.hours_axis": ("Timmar per månad", "Hours a month"),
+    "deck.cost_axis": ("Vårdkostnad per person, tkr", "Care cost per person, SEK thousand"),
+    "deck.days_axis": ("Dagar hemma per person", "Days at home per person"),
+    "deck.placement_axis": ("Flyttat till särskilt boende, %", "Moved into a nursing home, %"),
+    "deck.money_axis": ("Kumulativt netto, Mkr", "Cumulative net, SEK million"),
+    "deck.money_series": ("Kumulativt netto (odiskonterat)", "Cumulative net (undiscounted)"),
+    "deck.year": ("År {year}", "Year {year}"),
     "slides.interaction": (
         "Skillnaden mellan åldersgrupperna är {verdict} (interaktionstest p {p}); resultat per grupp är "
         "subgruppsanalyser.",
@@ -1103,11 +1121,23 @@ def band_label(label: str, lang: str = "sv") -> str:
     return label.replace("-", "–") + (" år" if lang == "sv" else " years")
 
 
-def read_placement(row, month: int, lang: str) -> str:
-    """Return the plain-language placement sentences for one band row (a hidden-row message when hidden)."""
+def read_placement(row, month: int, lang: str, hazard: bool = True) -> str:
+    """Return the plain-language placement sentences for one band row (a hidden-row message when hidden).
+
+    ``hazard=False`` leaves out the hazard ratio's note (a board's slide: the risks say it in plain words).
+    """
+    parts = read_placement_parts(row, month, lang)
+    return " ".join(parts if hazard else parts[:2])
+
+
+def read_placement_parts(row, month: int, lang: str) -> list[str]:
+    """Return a band's placement reading in three parts: the risks, their difference, the hazard ratio's note.
+
+    A part that cannot be said is an empty string; a hidden row gives the hidden-row message alone.
+    """
     if row["cuminc_intervention"] != row["cuminc_intervention"] or row["cuminc_control"] != row["cuminc_control"]:
-        return read_hidden(band_label(row["age_band"], lang), row.get("suppressed_reason"), lang)
-    text = t(
+        return [read_hidden(band_label(row["age_band"], lang), row.get("suppressed_reason"), lang)]
+    risks = t(
         "placement.reading",
         lang,
         band=band_label(row["age_band"], lang),
@@ -1115,6 +1145,7 @@ def read_placement(row, month: int, lang: str) -> str:
         ci=format_number(row["cuminc_intervention"] * 100, lang),
         cc=format_number(row["cuminc_control"] * 100, lang),
     )
+    difference = ""
     low, high = row.get("rd_ci_low_window", np.nan), row.get("rd_ci_high_window", np.nan)
     if low == low and high == high:
         lo, hi = format_number(low * 100, lang), format_number(high * 100, lang)
@@ -1122,10 +1153,11 @@ def read_placement(row, month: int, lang: str) -> str:
             direction = t("word.lower" if high < 0 else "word.higher", lang)
             if high < 0:  # say how much lower in positive numbers
                 lo, hi = format_number(-high * 100, lang), format_number(-low * 100, lang)
-            text += " " + t("placement.rd_clear", lang, lo=lo, hi=hi, direction=direction)
+            difference = t("placement.rd_clear", lang, lo=lo, hi=hi, direction=direction)
         else:
-            text += " " + t("placement.rd_unclear", lang, lo=lo, hi=hi)
+            difference = t("placement.rd_unclear", lang, lo=lo, hi=hi)
+    note = ""
     if row["hazard_ratio"] == row["hazard_ratio"]:
         hr, lo, hi = (format_number(row[k], lang, 2) for k in ("hazard_ratio", "ci_low", "ci_high"))
-        text += " " + t("placement.hr_note", lang, hr=hr, lo=lo, hi=hi)
-    return text
+        note = t("placement.hr_note", lang, hr=hr, lo=lo, hi=hi)
+    return [part for part in (risks, difference, note) if part]
