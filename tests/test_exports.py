@@ -1,6 +1,7 @@
 import io
 import os
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import plotly.graph_objects as go
@@ -107,3 +108,46 @@ def test_formula_like_text_reaches_csv_and_excel_as_text():
                 assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
     assert book["Table"]["A2"].value == f"'{hostile}"
     assert dict(book["Source"].values)["Study"] == "'=1+1"
+
+
+def test_exported_figures_are_numbers_with_excel_formats(small_demo_path):
+    # Issue 16: exported numbers were text ('10,2 (8,1 till 12,4)'); now one column per figure, numbers at full
+    # precision, with Excel number formats (shown with the reader's own separators) and set column widths.
+    import io
+
+    import openpyxl
+
+    from analysis.present import figures
+    from analysis.present.stamp import make_stamp
+    from analysis.present.viewer import view_page
+    from analysis.selection import Filters, Selection
+    from analysis.store import db
+
+    con = db.connect(small_demo_path)
+    try:
+        selection = Selection("demo", Filters(), month=12)
+        overview = view_page(con, "overview", selection, 5)
+        placement = view_page(con, "placement", selection, 5)
+    finally:
+        con.close()
+    stamp = make_stamp("abc", selection, "Welch", 5, 5, "sv")
+    tables = {
+        "hours": (figures.hours_figures(overview["hours"], "sv"), "Skillnad – 95 % KI, nedre"),
+        "people": (figures.people_figures(overview["people"], "sv"), "Antal"),
+        "placement": (figures.placement_figures(placement["placement"], "sv"), "Hazardkvot, Cox – 95 % KI, övre"),
+    }
+    for name, (frame, figure) in tables.items():
+        assert figure in frame.columns, (name, list(frame.columns))
+        book = openpyxl.load_workbook(io.BytesIO(table_to_excel(frame, stamp, "sv")))
+        sheet = book["Tabell"]
+        headers = [cell.value for cell in sheet[1]]
+        column = headers.index(figure) + 1
+        cells = [sheet.cell(row=r, column=column) for r in range(2, len(frame) + 2)]
+        shown = [c for c in cells if c.value is not None]
+        assert shown and all(isinstance(c.value, int | float) for c in shown), name
+        assert all(c.number_format.startswith(("#,##0", "0.0")) for c in shown), name
+        assert sheet.column_dimensions[sheet.cell(row=1, column=column).column_letter].width >= len(figure)
+        back = pd.read_csv(io.BytesIO(table_to_csv(frame, stamp, "sv")), comment="#")
+        assert pd.api.types.is_numeric_dtype(back[figure]), name
+        numeric = frame[figure].to_numpy(dtype=float)
+        assert np.allclose(back[figure].to_numpy(dtype=float), numeric, equal_nan=True)  # full precision

@@ -250,7 +250,8 @@ def test_pages_read_the_adjusted_primary_and_use_the_plans_bands(store, monkeypa
     con.close()
     row = result.groups.set_index("age_band").loc["all"]
     sentences = [m.value for m in at.markdown if m.value.startswith("- All ages")]
-    assert sentences[0].endswith("(95% CI; adjusted for baseline hours and age).")
+    assert "(95% CI SEK " in sentences[0] and sentences[0].endswith("; adjusted for baseline hours and age).")
+    assert format_number(-row["cost_adjusted_difference"], "en", 0) in sentences[0]  # the adjusted estimate
     assert format_number(-row["cost_adjusted_ci_high"], "en", 0) in sentences[0]  # the adjusted interval is read
     assert format_number(-row["cost_ci_high"], "en", 0) not in sentences[0]
     assert any("65–79" in str(v) for table in at.dataframe for v in table.value.iloc[:, 0])

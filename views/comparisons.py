@@ -10,8 +10,13 @@ import streamlit as st
 from analysis.outcomes.baseline import ARMS, count_flow, count_joint, summarize_baseline
 from analysis.outcomes.comparisons import METHOD_NAMES, fit_repeated_over_months, run_comparison
 from analysis.outcomes.person_values import AS_ZERO, EXCLUDE, HANDLING, load_all_months, load_month_values
+from analysis.present import figures
 from analysis.present.disclosure import show_comparison, show_flow, show_table1
-from analysis.present.exports import neutralize_formulas
+from analysis.present.exports import (
+    COUNT,
+    Figure,
+    neutralize_formulas,
+)
 from analysis.present.reproduce import reproduce_snippet
 from analysis.present.texts import format_number, format_p, t
 from analysis.settings import get_setting
@@ -195,7 +200,10 @@ def render(lang: str) -> None:
     st.caption(t("cmp.method_used", lang, method=_name(method, lang), handling=t(f"cmp.handling.{handling}", lang)))
     methods = f"{_name(method, lang)}; {t(f'cmp.handling.{handling}', lang)}; {t('col.month', lang).lower()} {month}"
     stamp = downloads.page_stamp(store, selection, methods, threshold, lang)
-    downloads.offer_table(_results_table(groups, lang), f"jamforelse_{method}_manad{month}", stamp, lang, "results")
+    downloads.offer_table(
+        _results_table(groups, lang), f"jamforelse_{method}_manad{month}", stamp, lang, "results",
+        figures.results_figures(groups, lang),
+    )  # fmt: skip
     display.caption_hidden(groups, lang)
 
     st.subheader(t("cmp.forest", lang))
@@ -226,6 +234,12 @@ def render(lang: str) -> None:
         stamp,
         lang,
         "sensitivity",
+        figures.differences_figures(
+            figures.band_figures(groups, lang)[0],
+            [(t(f"cmp.handling.{handling}", lang), groups), (t(f"cmp.handling.{other}", lang), alternative)],
+            lang,
+            p=False,
+        ),
     )
 
     if method != "mixed":
@@ -255,6 +269,12 @@ def render(lang: str) -> None:
             stamp,
             lang,
             "timepoints",
+            figures.differences_figures(
+                Figure(t("col.timepoint", lang), points, COUNT),
+                [(figures.column_name("col.difference", lang), frame)],
+                lang,
+                p=True,
+            ),
         )
 
     if method == "mixed":
@@ -281,6 +301,12 @@ def render(lang: str) -> None:
             stamp,
             lang,
             "mixed",
+            figures.differences_figures(
+                Figure(t("col.timepoint", lang), [str(m) for m in mixed["month"]]),
+                [(figures.column_name("col.difference", lang), mixed)],
+                lang,
+                p=True,
+            ),
         )
 
     st.header(t("cmp.table1", lang))

@@ -24,6 +24,7 @@ from analysis.economics.costs import (
 from analysis.economics.scenario import BANDS, SOURCES, Scenario, unit_costs, validate_scenario
 from analysis.outcomes.per_person import compare_person_outcomes
 from analysis.present.disclosure import no_risks, show_outcomes
+from analysis.present.exports import COUNT, Figure, figure_table
 from analysis.present.texts import (
     band_label,
     describe_scenario,
@@ -252,6 +253,7 @@ def render(lang: str) -> None:
         stamp,
         lang,
         "cost_years",
+        figure_table([Figure(t(f"col.{c}", lang), table[c], COUNT) for c in table.columns]),
     )
 
     st.subheader(t("costs.tornado", lang))

@@ -42,14 +42,26 @@ def deferred(make: Callable[[], bytes]) -> Callable[[], bytes]:
     return build
 
 
-def offer_table(table: pd.DataFrame, name: str, stamp: Stamp, lang: str, key: str | None = None) -> None:
-    """Show a table with CSV and Excel downloads that carry the stamp (built only when clicked)."""
+def offer_table(
+    table: pd.DataFrame,
+    name: str,
+    stamp: Stamp,
+    lang: str,
+    key: str | None = None,
+    figures: pd.DataFrame | None = None,
+) -> None:
+    """Show a table with CSV and Excel downloads that carry the stamp (built only when clicked).
+
+    ``figures`` (exports.figure_table) is what the files hold when given: one column per figure, numbers
+    at full precision with Excel number formats; otherwise the files hold the table as shown.
+    """
     st.dataframe(table, hide_index=True, key=key)
+    exported = table if figures is None else figures
     key = key or name
     csv, xlsx, _ = st.columns([1, 1, 8])
     csv.download_button(
         t("export.csv", lang),
-        deferred(lambda: table_to_csv(table, stamp, lang)),
+        deferred(lambda: table_to_csv(exported, stamp, lang)),
         f"{name}.csv",
         "text/csv",
         key=f"{key}_csv",
@@ -58,7 +70,7 @@ def offer_table(table: pd.DataFrame, name: str, stamp: Stamp, lang: str, key: st
     )
     xlsx.download_button(
         t("export.xlsx", lang),
-        deferred(lambda: table_to_excel(table, stamp, lang)),
+        deferred(lambda: table_to_excel(exported, stamp, lang)),
         f"{name}.xlsx",
         XLSX,
         key=f"{key}_xlsx",

@@ -10,6 +10,7 @@ import streamlit as st
 
 from analysis.outcomes.compare import SEX_GROUPS, compare_hours, compare_hours_by_sex
 from analysis.outcomes.overview import summarize_people, trace_hours
+from analysis.present import figures
 from analysis.present.disclosure import combine_risks, hide_split_rows, show_comparison, show_people, show_trajectory
 from analysis.present.texts import format_number, format_p, read_difference, t
 from analysis.settings import get_setting
@@ -198,7 +199,10 @@ def render(lang: str) -> None:
     st.caption(t("overview.hours_note", lang))
     stamp = downloads.page_stamp(store, selection, t("methods.overview", lang), threshold, lang)
     downloads.offer_chart(_hours_chart(shown_groups, lang), f"timmar_manad{month}", stamp, lang, "hours_chart")
-    downloads.offer_table(_hours_table(shown_groups, lang), f"timmar_manad{month}", stamp, lang, "hours_table")
+    downloads.offer_table(
+        _hours_table(shown_groups, lang), f"timmar_manad{month}", stamp, lang, "hours_table",
+        figures.hours_figures(shown_groups, lang),
+    )  # fmt: skip
     display.caption_hidden(shown_groups, lang)
     for _, row in shown_groups.iterrows():
         st.markdown(
@@ -225,7 +229,10 @@ def render(lang: str) -> None:
             for group, view in views.items()
         }
         shown_split = hide_split_rows(split, threshold, risks)
-        downloads.offer_table(_split_table(shown_split, lang), f"timmar_kon_manad{month}", stamp, lang, "sex_table")
+        downloads.offer_table(
+            _split_table(shown_split, lang), f"timmar_kon_manad{month}", stamp, lang, "sex_table",
+            figures.split_figures(shown_split, lang),
+        )  # fmt: skip
 
     st.header(t("overview.trajectory", lang))
     band = state.choose_band("overview.trajectory_band", "trajectory_band", bands, lang)
@@ -243,7 +250,14 @@ def render(lang: str) -> None:
     st.header(t("overview.randomized", lang) + " · " + t("overview.placement", lang))
     st.caption(t("overview.placement_note", lang))
     downloads.offer_chart(_placement_chart(shown_people, lang), "andel_sarskilt_boende", stamp, lang, "placement_chart")
-    downloads.offer_table(_people_table(shown_people, lang), "personer", stamp, lang, "people_table")
+    downloads.offer_table(
+        _people_table(shown_people, lang),
+        "personer",
+        stamp,
+        lang,
+        "people_table",
+        figures.people_figures(shown_people, lang),
+    )
     reasons = shown_people.groupby("age_band", sort=False)["suppressed_reason"].agg(
         lambda r: r.dropna().iloc[0] if r.notna().any() else None
     )

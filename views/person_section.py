@@ -7,6 +7,7 @@ import streamlit as st
 
 from analysis.economics.scenario import unit_costs
 from analysis.outcomes.per_person import BOOTSTRAP_DRAWS, BOOTSTRAP_MAX_PEOPLE, compare_person_outcomes
+from analysis.present import figures
 from analysis.present.disclosure import show_outcomes
 from analysis.present.texts import (
     describe_plan,
@@ -76,7 +77,14 @@ def show_person_outcomes(store: calls.Store, selection: Selection, threshold: in
     if months != plan.window_months:
         st.caption(t("plan.window_cut", lang, months=months))
     st.caption(read_person_note(costs, months, lang))
-    downloads.offer_table(_table(shown, plan, lang), f"per_person_{months}_manader", stamp, lang, key)
+    downloads.offer_table(
+        _table(shown, plan, lang),
+        f"per_person_{months}_manader",
+        stamp,
+        lang,
+        key,
+        figures.person_figures(shown, plan, lang),
+    )
     display.caption_hidden(shown, lang)
     for _, row in shown.iterrows():  # the plan's primary outcome first, read by the plan's estimator
         for sentence in read_person_row(row, display.band_name(row["age_band"], lang), months, lang, plan):

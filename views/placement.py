@@ -7,7 +7,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.outcomes.placement import DAYS_PER_MONTH, RISK_MONTHS, analyze_placement
+from analysis.present import figures
 from analysis.present.disclosure import SUPPRESSED, coarsen_curve, show_at_risk, show_placement
+from analysis.present.exports import COUNT, Figure, figure_table
 from analysis.present.texts import format_number, format_p, read_placement, t
 from analysis.settings import get_setting
 from views import calls, display, downloads, roles, state
@@ -175,11 +177,25 @@ def render(lang: str) -> None:
     )
     st.caption(t("placement.at_risk", lang))
     shown = table.map(display.format_count).rename(index=lambda a: t(f"arm.{a}", lang)).rename(columns=str)
-    downloads.offer_table(shown.rename_axis(t("col.arm", lang)).reset_index(), f"i_risk_{band}", stamp, lang, "at_risk")
+    counts = table.rename(index=lambda a: t(f"arm.{a}", lang)).rename(columns=str).rename_axis(t("col.arm", lang))
+    at_risk_figures = figure_table(
+        [Figure(t("col.arm", lang), list(counts.index))]
+        + [Figure(column, counts[column], COUNT) for column in counts.columns]
+    )
+    downloads.offer_table(
+        shown.rename_axis(t("col.arm", lang)).reset_index(), f"i_risk_{band}", stamp, lang, "at_risk", at_risk_figures
+    )
     display.caption_rule(threshold, lang)
 
     st.header(t("placement.table", lang, month=month))
-    downloads.offer_table(_table(groups, lang), f"sarskilt_boende_manad{month}", stamp, lang, "placement_table")
+    downloads.offer_table(
+        _table(groups, lang),
+        f"sarskilt_boende_manad{month}",
+        stamp,
+        lang,
+        "placement_table",
+        figures.placement_figures(groups, lang),
+    )
     display.caption_hidden(groups, lang)
     for _, g in groups.iterrows():
         st.markdown("- " + read_placement(g, month, lang))

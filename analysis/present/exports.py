@@ -7,7 +7,10 @@ import io
 import os
 import shutil
 import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -24,6 +27,49 @@ class ExportError(UserFacingError):
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet may read such a text cell as a formula
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One column of an exported table: its header, its values (numbers at full precision, or labels) and format.
+
+    ``number_format`` is an Excel format code ('#,##0.0'); Excel shows it with the reader's own separators
+    (a Swedish Excel writes 1 234,5). None marks a text column.
+    """
+
+    header: str
+    values: Sequence
+    number_format: str | None = None
+
+
+def number_format(decimals: int) -> str:
+    """Return the Excel format code for a number with thousands grouping and ``decimals`` decimals."""
+    return "#,##0" + ("." + "0" * decimals if decimals else "")
+
+
+P_FORMAT = "0.000"
+COUNT = number_format(0)
+
+
+def estimate_figures(header: str, estimate, low, high, lang: str, decimals: int = 1) -> list[Figure]:
+    """Return three figures: an estimate and its 95% CI's ends, as numbers (NaN where hidden)."""
+    code = number_format(decimals)
+    return [
+        Figure(header, list(estimate), code),
+        Figure(f"{header} – {t('export.ci_low', lang)}", list(low), code),
+        Figure(f"{header} – {t('export.ci_high', lang)}", list(high), code),
+    ]
+
+
+def figure_table(figures: list[Figure]) -> pd.DataFrame:
+    """Return the figures as a table of numbers (text for labels) that carries each column's Excel format."""
+    columns = {}
+    for f in figures:
+        values = pd.Series(list(f.values), dtype=object)
+        columns[f.header] = pd.to_numeric(values, errors="coerce") if f.number_format else values
+    frame = pd.DataFrame(columns)
+    frame.attrs["number_formats"] = {f.header: f.number_format for f in figures if f.number_format}
+    return frame
 
 
 def neutralize_formulas(table: pd.DataFrame) -> pd.DataFrame:
@@ -60,7 +106,10 @@ def table_to_csv(table: pd.DataFrame, stamp: Stamp, lang: str) -> bytes:
         Read back with ``pandas.read_csv(..., comment='#')``.
 
     """
-    header = "".join(f"# {label}: {value}\n" for label, value in stamp.lines(lang))
+    lines = list(stamp.lines(lang))
+    if table.attrs.get("number_formats"):
+        lines.append((t("export.numbers", lang), t("export.numbers_note", lang)))
+    header = "".join(f"# {label}: {value}\n" for label, value in lines)
     return (header + neutralize_formulas(table).to_csv(index=False)).encode("utf-8-sig")
 
 
@@ -82,14 +131,35 @@ def table_to_excel(table: pd.DataFrame, stamp: Stamp, lang: str) -> bytes:
 
     """
     buffer = io.BytesIO()
-    source = neutralize_formulas(pd.DataFrame(stamp.lines(lang), columns=["label", "value"]))
+    lines = list(stamp.lines(lang))
+    formats = table.attrs.get("number_formats", {})
+    if formats:
+        lines.append((t("export.numbers", lang), t("export.numbers_note", lang)))
+    source = neutralize_formulas(pd.DataFrame(lines, columns=["label", "value"]))
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         neutralize_formulas(table).to_excel(writer, sheet_name=t("export.sheet", lang), index=False)
         sheet = writer.sheets[t("export.sheet", lang)]
+        for index, column in enumerate(table.columns, start=1):
+            code = formats.get(column)
+            if code:
+                for row in range(2, len(table) + 2):
+                    sheet.cell(row=row, column=index).number_format = code
+            widest = max([len(str(column))] + [len(_shown(v, code)) for v in table[column]])
+            sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = min(60, widest + 2)
         text = stamp.text(lang)
         sheet.cell(row=len(table) + 3, column=1, value=f"'{text}" if text.startswith(FORMULA_STARTS) else text)
         source.to_excel(writer, sheet_name=t("export.source_sheet", lang), index=False, header=False)
+        writer.sheets[t("export.source_sheet", lang)].column_dimensions["A"].width = 22
+        writer.sheets[t("export.source_sheet", lang)].column_dimensions["B"].width = 100
     return buffer.getvalue()
+
+
+def _shown(value, code: str | None) -> str:
+    """Return a cell about as wide as Excel shows it (for the column width)."""
+    if code and isinstance(value, int | float | np.number) and value == value:
+        decimals = len(code.split(".")[1]) if "." in code else 0
+        return f"{value:,.{decimals}f}"
+    return "" if value is None or value != value else str(value)
 
 
 def find_browser() -> str | None:

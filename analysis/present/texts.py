@@ -594,6 +594,13 @@ TEXTS: dict[str, tuple[str, str]] = {
         "button in the chart's toolbar saves a PNG without the stamp.",
     ),
     "export.sheet": ("Tabell", "Table"),
+    "export.ci_low": ("95 % KI, nedre", "95% CI, lower"),
+    "export.ci_high": ("95 % KI, övre", "95% CI, upper"),
+    "export.numbers": ("Siffror", "Numbers"),
+    "export.numbers_note": (
+        "talen med full precision; en tom cell är dold (små tal, se raden Små tal) eller går inte att skatta",
+        "the numbers at full precision; an empty cell is hidden (small numbers, see that line) or cannot be estimated",
+    ),
     "export.source_sheet": ("Källa", "Source"),
     "export.chart_data": ("Diagrammets värden (textalternativ)", "The chart's values (text alternative)"),
     "export.series": ("Serie", "Series"),
