@@ -277,3 +277,33 @@ def test_one_click_briefing_opens_as_presented(app, browser, tmp_path, fmt):
     subprocess.run(
         [_need("pdftoppm"), "-r", "60", "-png", str(pdf), str(shots / f"underlag-{fmt}")], check=True, timeout=120
     )
+
+
+FITS = """() => {
+    const main = document.querySelector('[data-testid="stMain"]') || document.scrollingElement;
+    const sidebar = document.querySelector('[data-testid="stSidebar"]');
+    return {scroll: main.scrollHeight, view: main.clientHeight, page: document.scrollingElement.scrollHeight,
+            window: window.innerHeight, sidebar: sidebar ? sidebar.getBoundingClientRect().width : 0};
+}"""
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 720), (1920, 1080)])
+def test_presentation_fits_a_projector_and_moves_with_arrow_keys(app, browser, tmp_path, width, height):
+    shots = _shots(tmp_path)
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(app + "/presentation")
+    page.locator("h1").first.wait_for(timeout=90_000)
+    _settle(page)
+    for number in range(1, 5):
+        fit = page.evaluate(FITS)
+        assert fit["sidebar"] == 0, fit  # no sidebar in presentation mode
+        assert fit["scroll"] <= fit["view"] + 2 and fit["page"] <= fit["window"] + 2, (number, fit)
+        page.screenshot(path=str(shots / f"presentation-{width}-{number}.png"))
+        if number < 4:
+            page.mouse.click(width - 5, height - 5)  # focus the page, not a widget
+            page.keyboard.press("ArrowRight")
+            page.wait_for_url(f"**slide={('hours', 'placement', 'money')[number - 1]}**", timeout=30_000)
+            _settle(page)
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_url("**slide=placement**", timeout=30_000)
+    page.close()

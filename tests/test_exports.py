@@ -151,3 +151,16 @@ def test_exported_figures_are_numbers_with_excel_formats(small_demo_path):
         assert pd.api.types.is_numeric_dtype(back[figure]), name
         numeric = frame[figure].to_numpy(dtype=float)
         assert np.allclose(back[figure].to_numpy(dtype=float), numeric, equal_nan=True)  # full precision
+
+
+@pytest.mark.parametrize(("lang", "separators"), [("sv", ",\u00a0"), ("en", ".,")])
+def test_charts_speak_the_page_language(lang, separators):
+    # Issue 16: hover labels showed '10.24067' in Swedish mode and cut arm names to 'Intensiv hem…'.
+    from views.downloads import localize_figure
+
+    figure = go.Figure(go.Scatter(x=[1, 2], y=[10.24067, 3.5], name="Intensiv hemrehabilitering"))
+    shown = localize_figure(figure, lang)
+    assert shown.layout.separators == separators and shown.layout.hoverlabel.namelength == -1
+    assert shown.layout.yaxis.hoverformat == ",.2~f" and figure.layout.separators is None  # a copy
+    stamp = make_stamp("abc", Selection("demo", Filters()), "Welch", 5, 5, lang)
+    assert exports.stamp_figure(figure, stamp, lang).layout.separators == separators

@@ -317,11 +317,19 @@ def test_presentation_slides_run_in_both_languages(store, lang):
         assert not at.exception and not at.error, slide
         assert len(at.header) == 1
         if slide == "person":  # everyone's answer in large type, the bands below it
-            big = [m.value for m in at.markdown if "font-size" in m.value]
+            big = [m.value for m in at.markdown if m.value.startswith("<p style")]
             assert len(big) == 2 and all(("All ages" if lang else "Alla åldrar") in s for s in big)
-    big = [m.value for m in at.markdown if "font-size" in m.value]
-    assert len(big) == 4  # one sentence per band and for all ages
-    assert all(("95% CI" if lang else "95 % KI") in s or "clear" in s or "tydlig" in s for s in big)
+    big = [m.value for m in at.markdown if m.value.startswith("<p style")]
+    assert len(big) == 1 and ("All ages" if lang else "Alla åldrar") in big[0]  # the hours slide: everyone
+    assert ("95% CI" if lang else "95 % KI") in big[0]
+    bands = [m.value for m in at.markdown if m.value.startswith("- ")]  # under "the age bands and the method"
+    assert len(bands) == 4 and sum(("65–75" in b) for b in bands) == 1
+    at.radio(key="slide").set_value("person").run()
+    at.button(key="slide_next").click().run()  # the buttons (and the arrow keys, their shortcuts) move
+    assert at.radio(key="slide").value == "hours"
+    at.button(key="slide_back").click().run()
+    at.button(key="slide_back").click().run()  # stays on the first slide
+    assert at.radio(key="slide").value == "person" and not at.exception
 
 
 def test_presentation_exports_a_stamped_deck(store):
@@ -332,7 +340,7 @@ def test_presentation_exports_a_stamped_deck(store):
     at = run_app()
     at.switch_page("views/presentation.py").run()
     assert not at.exception and not at.error
-    buttons = [e for e in at.sidebar.get("download_button")]
+    buttons = list(at.get("download_button"))
     assert len(buttons) == 2  # one click each: built when pressed
     from analysis.present.report import render_report
     from analysis.store import db

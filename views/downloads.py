@@ -6,10 +6,18 @@ import logging
 from collections.abc import Callable
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.present.disclosure import SUPPRESSED
-from analysis.present.exports import figure_to_image, find_browser, table_to_csv, table_to_excel, tabulate_figure
+from analysis.present.exports import (
+    SEPARATORS,
+    figure_to_image,
+    find_browser,
+    table_to_csv,
+    table_to_excel,
+    tabulate_figure,
+)
 from analysis.present.stamp import Stamp, make_stamp
 from analysis.present.texts import describe_plan, format_number, t
 from analysis.selection import Selection
@@ -98,8 +106,22 @@ def _chart_values(figure, lang: str) -> pd.DataFrame:
     return out
 
 
+def localize_figure(figure: go.Figure, lang: str) -> go.Figure:
+    """Return a copy of a chart with number formats of the language and whole series names in hover labels."""
+    out = go.Figure(figure)
+    out.update_layout(separators=SEPARATORS[lang], hoverlabel={"namelength": -1})
+    out.update_yaxes(hoverformat=",.2~f")
+    out.update_xaxes(hoverformat=",.2~f")
+    return out
+
+
 def offer_chart(figure, name: str, stamp: Stamp, lang: str, key: str, values: pd.DataFrame | None = None) -> None:
-    """Show a chart with PNG and SVG downloads (stamped) and its values as a text alternative."""
+    """Show a chart with PNG and SVG downloads (stamped) and its values as a text alternative.
+
+    Hover labels and ticks follow the page's language (decimal comma and a space between thousands in
+    Swedish), values are rounded to two decimals and arm names are never cut.
+    """
+    figure = localize_figure(figure, lang)
     st.plotly_chart(figure, key=key, config={"toImageButtonOptions": {"filename": name}})
     if find_browser():
         png, svg, _ = st.columns([1, 1, 8])

@@ -26,6 +26,7 @@ class ExportError(UserFacingError):
     """An export could not be made; the message says what to install or change."""
 
 
+SEPARATORS = {"sv": ",\u00a0", "en": ".,"}  # Plotly's decimal and thousands separators per language
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet may read such a text cell as a formula
 
 
@@ -182,6 +183,7 @@ def stamp_figure(figure: go.Figure, stamp: Stamp, lang: str) -> go.Figure:
     margin = out.layout.margin
     bottom = (margin.b if margin and margin.b is not None else 80) + 14 * lines + 20
     out.update_layout(margin={"b": bottom}, width=out.layout.width or 1000, height=(out.layout.height or 500) + 60)
+    out.update_layout(separators=SEPARATORS[lang])  # 1 234,5 in Swedish, 1,234.5 in English
     out.add_annotation(
         text=text,
         xref="paper",

@@ -173,7 +173,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nav.data": ("Data", "Data"),
     "nav.presentation": ("Presentation", "Presentation"),
     "slides.choose": ("Bild", "Slide"),
-    "slides.export": ("Exportera (med stämpel)", "Export (stamped)"),
+    "slides.previous": ("◀ Föregående", "◀ Previous"),
+    "slides.next": ("Nästa ▶", "Next ▶"),
+    "slides.more": ("Åldersgrupperna och metoden", "The age bands and the method"),
+    "slides.leave": ("Lämna presentationen (till Översikt)", "Leave the presentation (to the Overview)"),
+    "slides.export": ("Ladda ned underlaget (PowerPoint, PDF)", "Download the briefing (PowerPoint, PDF)"),
     "slides.download_pptx": ("Ladda ned underlaget som PowerPoint", "Download the briefing as PowerPoint"),
     "slides.download_pdf": ("Ladda ned underlaget som PDF", "Download the briefing as PDF"),
     "slides.hours": (
