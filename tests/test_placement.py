@@ -145,6 +145,7 @@ def test_sentences_read_the_risk_difference_not_the_hazard_ratio():
         "age_band": "76-85",
         "cuminc_intervention": 0.064,
         "cuminc_control": 0.101,
+        "risk_difference_window": -0.037,
         "rd_ci_low_window": -0.08,
         "rd_ci_high_window": 0.005,
         "hazard_ratio": 0.61,
@@ -155,7 +156,7 @@ def test_sentences_read_the_risk_difference_not_the_hazard_ratio():
     assert "is not clear" in sentence and "clearly" not in sentence
     assert "not a risk" in sentence  # the hazard ratio is named for what it is
     clear = read_placement(row | {"rd_ci_high_window": -0.001}, 24, "en")
-    assert "clearly lower" in clear and "0.1 to 8.0 percentage points" in clear
+    assert "clearly lower" in clear and "3.7 percentage points (95% CI 0.1 to 8.0)" in clear
 
 
 def test_window_risk_difference_is_the_difference_of_the_window_incidences(result):

@@ -459,13 +459,15 @@ TEXTS: dict[str, tuple[str, str]] = {
         "care moved into a nursing home (cumulative incidence, death competing).",
     ),
     "placement.rd_clear": (
-        "Risken att flytta var tydligt {direction} med insatsen: {lo} till {hi} procentenheter (95 % KI).",
-        "The risk of moving was clearly {direction} with the intervention: {lo} to {hi} percentage points (95% CI).",
+        "Risken att flytta var tydligt {direction} med insatsen: {est} procentenheter (95 % KI {lo} till {hi}).",
+        "The risk of moving was clearly {direction} with the intervention: {est} percentage points (95% CI {lo} to "
+        "{hi}).",
     ),
     "placement.rd_unclear": (
-        "Skillnaden i risk ({lo} till {hi} procentenheter, 95 % KI) är inte tydlig; det betyder inte att "
+        "Skillnaden i risk, {est} procentenheter (95 % KI {lo} till {hi}), är inte tydlig; det betyder inte att "
         "insatsen saknar effekt.",
-        "The difference in risk ({lo} to {hi} percentage points, 95% CI) is not clear; that does not mean no effect.",
+        "The difference in risk, {est} percentage points (95% CI {lo} to {hi}), is not clear; that does not mean no "
+        "effect.",
     ),
     "placement.hr_note": (
         "(Orsaksspecifik hazardkvot {hr}, 95 % KI {lo}–{hi}: flyttakten bland dem som lever och bor hemma, "
@@ -1158,15 +1160,16 @@ def read_placement_parts(row, month: int, lang: str) -> list[str]:
     )
     difference = ""
     low, high = row.get("rd_ci_low_window", np.nan), row.get("rd_ci_high_window", np.nan)
-    if low == low and high == high:
-        lo, hi = format_number(low * 100, lang), format_number(high * 100, lang)
+    estimate = row.get("risk_difference_window", np.nan)
+    if low == low and high == high and estimate == estimate:
+        est, lo, hi = (format_number(v * 100, lang) for v in (estimate, low, high))
         if high < 0 or low > 0:
             direction = t("word.lower" if high < 0 else "word.higher", lang)
             if high < 0:  # say how much lower in positive numbers
-                lo, hi = format_number(-high * 100, lang), format_number(-low * 100, lang)
-            difference = t("placement.rd_clear", lang, lo=lo, hi=hi, direction=direction)
+                est, lo, hi = (format_number(-v * 100, lang) for v in (estimate, high, low))
+            difference = t("placement.rd_clear", lang, est=est, lo=lo, hi=hi, direction=direction)
         else:
-            difference = t("placement.rd_unclear", lang, lo=lo, hi=hi)
+            difference = t("placement.rd_unclear", lang, est=est, lo=lo, hi=hi)
     note = ""
     if row["hazard_ratio"] == row["hazard_ratio"]:
         hr, lo, hi = (format_number(row[k], lang, 2) for k in ("hazard_ratio", "ci_low", "ci_high"))
