@@ -26,6 +26,7 @@ from analysis.store.studies import fingerprint_study, load_plan
 from views.calls import Store, cached
 
 logger = logging.getLogger(__name__)
+INK = "#374151"  # chart text: 10:1 on white (Plotly's default ticks are #808495, 3.7:1)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -109,9 +110,9 @@ def _chart_values(figure, lang: str) -> pd.DataFrame:
 def localize_figure(figure: go.Figure, lang: str) -> go.Figure:
     """Return a copy of a chart with number formats of the language and whole series names in hover labels."""
     out = go.Figure(figure)
-    out.update_layout(separators=SEPARATORS[lang], hoverlabel={"namelength": -1})
-    out.update_yaxes(hoverformat=",.2~f")
-    out.update_xaxes(hoverformat=",.2~f")
+    out.update_layout(separators=SEPARATORS[lang], hoverlabel={"namelength": -1}, font={"color": INK})
+    out.update_yaxes(hoverformat=",.2~f", tickfont={"color": INK}, title_font={"color": INK})
+    out.update_xaxes(hoverformat=",.2~f", tickfont={"color": INK}, title_font={"color": INK})
     return out
 
 
