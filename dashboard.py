@@ -12,7 +12,8 @@ mask_logs("streamlit")  # no log line carries a personnummer (a traceback quotin
 # WCAG 2.1 AA: Streamlit's captions are #828180 on white (3.9:1); ours are #4b5563 (7.6:1), with a visible focus.
 st.html(
     """<style>
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4b5563 !important; opacity: 1 !important; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {
+  color: #4b5563 !important; opacity: 1 !important; }
 a:focus-visible, button:focus-visible, [role="radio"]:focus-visible, [role="tab"]:focus-visible,
 [data-testid="stSidebarNavLink"]:focus-visible { outline: 3px solid #1d4ed8 !important; outline-offset: 2px; }
 </style>"""

@@ -14,7 +14,9 @@ from analysis.demo import build_demo_store
 from analysis.outcomes.baseline import count_flow, describe_baseline, load_baseline
 from analysis.outcomes.comparisons import compare_by_method, compare_fast_welch, run_comparison
 from analysis.outcomes.person_values import load_all_months, load_month_values
+from analysis.present.exports import table_to_csv
 from analysis.present.reproduce import reproduce_snippet
+from analysis.present.stamp import make_stamp
 from analysis.selection import Filters, Selection, parse_band_edges
 from analysis.stats.methods import METHODS
 from analysis.store import db
@@ -97,8 +99,9 @@ def test_reproduce_snippet_gives_the_same_numbers(tmp_path, method, small_demo_p
     else:
         values = load_month_values(con, Selection("demo", Filters(), BANDS, month), handling).drop(columns=["district"])
     con.close()
-    csv = tmp_path / "values.csv"
-    values.to_csv(csv, index=False)
+    csv = tmp_path / "values.csv"  # as the page writes it: stamped, formulas neutralised
+    stamp = make_stamp("abc", Selection("demo", Filters(), BANDS, month), method, 5, 5, "sv")
+    csv.write_bytes(table_to_csv(values, stamp, "sv"))
     done = subprocess.run(
         [sys.executable, "-c", reproduce_snippet(method, str(csv), month)], capture_output=True, text=True
     )

@@ -15,7 +15,7 @@ from analysis.present.disclosure import show_comparison, show_flow, show_table1
 from analysis.present.exports import (
     COUNT,
     Figure,
-    neutralize_formulas,
+    table_to_csv,
 )
 from analysis.present.reproduce import reproduce_snippet
 from analysis.present.texts import format_number, format_p, t
@@ -39,8 +39,8 @@ def _results_table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             t("col.age_band", lang): [display.band_name(b, lang) for b in groups["age_band"]],
-            t("col.n_intervention", lang): [display.format_count(v) for v in groups["n_intervention"]],
-            t("col.n_control", lang): [display.format_count(v) for v in groups["n_control"]],
+            t("col.n_intervention", lang): [display.format_count(v, lang) for v in groups["n_intervention"]],
+            t("col.n_control", lang): [display.format_count(v, lang) for v in groups["n_control"]],
             t("col.mean_intervention", lang).split(" (")[0]: [
                 format_number(v, lang) for v in groups["mean_intervention"]
             ],
@@ -135,7 +135,7 @@ def _table1(table: pd.DataFrame, lang: str) -> pd.DataFrame:
             else:
                 cells[arm] = f"{format_number(v, lang, 0)} ({format_number(v2, lang)} %)"
         missing = (
-            f"{display.format_count(r['missing_intervention'])} / {display.format_count(r['missing_control'])}"
+            " / ".join(display.format_count(r[f"missing_{arm}"], lang) for arm in ("intervention", "control"))
             if first_rows[index] and r["statistic"] != "n"
             else ""
         )
@@ -325,11 +325,11 @@ def render(lang: str) -> None:
             {
                 t("col.arm", lang): [t(f"arm.{a}", lang) for a in flow["arm"]],
                 t("col.timepoint", lang): flow["month"],
-                t("col.randomized", lang): [display.format_count(v) for v in flow["randomized"]],
-                t("col.at_home", lang): [display.format_count(v) for v in flow["at_home"]],
-                t("col.n_placed", lang): [display.format_count(v) for v in flow["placed"]],
-                t("col.n_died", lang): [display.format_count(v) for v in flow["died"]],
-                t("col.left", lang): [display.format_count(v) for v in flow["left_followup"]],
+                t("col.randomized", lang): [display.format_count(v, lang) for v in flow["randomized"]],
+                t("col.at_home", lang): [display.format_count(v, lang) for v in flow["at_home"]],
+                t("col.n_placed", lang): [display.format_count(v, lang) for v in flow["placed"]],
+                t("col.n_died", lang): [display.format_count(v, lang) for v in flow["died"]],
+                t("col.left", lang): [display.format_count(v, lang) for v in flow["left_followup"]],
             }
         ),
         "flode",
@@ -349,8 +349,14 @@ def render(lang: str) -> None:
             values = calls.cached(load_month_values, store, selection, handling)
             values = values.drop(columns=["district"])
         name = f"varden_manad{month}_{method}_{handling}.csv"
-        data = neutralize_formulas(values).to_csv(index=False).encode("utf-8")
-        st.download_button(t("cmp.download_values", lang), data, name, "text/csv")
+        st.download_button(  # stamped like every export ('#' lines the snippet skips), built on click
+            t("cmp.download_values", lang),
+            downloads.deferred(lambda: table_to_csv(values, stamp, lang)),
+            name,
+            "text/csv",
+            on_click="ignore",
+            icon=":material/download:",
+        )
         st.code(reproduce_snippet(method, name, month), language="python")
 
 

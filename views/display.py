@@ -95,9 +95,9 @@ def plain(text: object) -> str:
     return _MARKDOWN.sub(r"\\\1", joined)
 
 
-def format_count(value: float) -> str:
-    """Format a count, '..' when hidden."""
-    return SUPPRESSED if value != value else f"{int(value)}"
+def format_count(value: float, lang: str) -> str:
+    """Format a count with the language's thousands grouping (1 234 or 1,234), '..' when hidden."""
+    return SUPPRESSED if value != value else format_number(int(value), lang, 0)
 
 
 def band_name(label: str, lang: str) -> str:

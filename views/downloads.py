@@ -123,7 +123,8 @@ def offer_chart(figure, name: str, stamp: Stamp, lang: str, key: str, values: pd
     Swedish), values are rounded to two decimals and arm names are never cut.
     """
     figure = localize_figure(figure, lang)
-    st.plotly_chart(figure, key=key, config={"toImageButtonOptions": {"filename": name}})
+    # No Plotly toolbar: its camera wrote an unstamped PNG, and its eight buttons were tab stops per chart.
+    st.plotly_chart(figure, key=key, config={"displayModeBar": False})
     if find_browser():
         png, svg, _ = st.columns([1, 1, 8])
         for column, fmt, mime in ((png, "png", "image/png"), (svg, "svg", "image/svg+xml")):

@@ -23,8 +23,8 @@ def _hours_table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             t("col.age_band", lang): [display.band_name(b, lang) for b in groups["age_band"]],
-            t("col.n_intervention", lang): [display.format_count(v) for v in groups["n_intervention"]],
-            t("col.n_control", lang): [display.format_count(v) for v in groups["n_control"]],
+            t("col.n_intervention", lang): [display.format_count(v, lang) for v in groups["n_intervention"]],
+            t("col.n_control", lang): [display.format_count(v, lang) for v in groups["n_control"]],
             t("col.mean_intervention", lang): [
                 display.format_ci(m, lo, hi, lang)
                 for m, lo, hi in zip(
@@ -51,8 +51,8 @@ def _split_table(split: pd.DataFrame, lang: str) -> pd.DataFrame:
         {
             t("col.age_band", lang): [display.band_name(b, lang) for b in split["age_band"]],
             t("sidebar.sex", lang): [names[g] for g in split["sex_group"]],
-            t("col.n_intervention", lang): [display.format_count(v) for v in split["n_intervention"]],
-            t("col.n_control", lang): [display.format_count(v) for v in split["n_control"]],
+            t("col.n_intervention", lang): [display.format_count(v, lang) for v in split["n_intervention"]],
+            t("col.n_control", lang): [display.format_count(v, lang) for v in split["n_control"]],
             t("col.mean_intervention", lang).split(" (")[0]: [
                 format_number(v, lang) for v in split["mean_intervention"]
             ],
@@ -138,7 +138,7 @@ def _trajectory_table(trace: pd.DataFrame, lang: str) -> pd.DataFrame:
         {
             t("col.month", lang): part["month_k"].to_numpy(),
             t("col.arm", lang): [t(f"arm.{a}", lang) for a in part["arm"]],
-            t("col.n", lang): [display.format_count(v) for v in part["n"]],
+            t("col.n", lang): [display.format_count(v, lang) for v in part["n"]],
             t("col.hours", lang): [
                 display.format_ci(m, lo, hi, lang) for m, lo, hi in zip(part["mean"], part["ci_low"], part["ci_high"])
             ],
@@ -152,13 +152,13 @@ def _people_table(people: pd.DataFrame, lang: str) -> pd.DataFrame:
         {
             t("col.age_band", lang): [display.band_name(b, lang) for b in people["age_band"]],
             t("col.arm", lang): [t(f"arm.{a}", lang) for a in people["arm"]],
-            t("col.n", lang): [display.format_count(v) for v in people["n"]],
-            t("col.n_placed", lang): [display.format_count(v) for v in people["n_placed"]],
+            t("col.n", lang): [display.format_count(v, lang) for v in people["n"]],
+            t("col.n_placed", lang): [display.format_count(v, lang) for v in people["n_placed"]],
             t("col.share_placed", lang): [
                 display.format_ci(s * 100, lo * 100, hi * 100, lang)
                 for s, lo, hi in zip(people["share_placed"], people["placed_ci_low"], people["placed_ci_high"])
             ],
-            t("col.n_died", lang): [display.format_count(v) for v in people["n_died"]],
+            t("col.n_died", lang): [display.format_count(v, lang) for v in people["n_died"]],
         }
     )
 

@@ -34,8 +34,8 @@ def _table(groups: pd.DataFrame, plan, lang: str) -> pd.DataFrame:
     table = pd.DataFrame(
         {
             t("col.age_band", lang): [display.band_name(b, lang) for b in groups["age_band"]],
-            t("col.n_intervention", lang): [display.format_count(v) for v in groups["n_intervention"]],
-            t("col.n_control", lang): [display.format_count(v) for v in groups["n_control"]],
+            t("col.n_intervention", lang): [display.format_count(v, lang) for v in groups["n_intervention"]],
+            t("col.n_control", lang): [display.format_count(v, lang) for v in groups["n_control"]],
             t("col.cost_intervention", lang): [format_number(v, lang, 0) for v in groups["cost_intervention"]],
             t("col.cost_control", lang): [format_number(v, lang, 0) for v in groups["cost_control"]],
             t("col.cost_difference", lang): ci("cost"),
@@ -45,8 +45,8 @@ def _table(groups: pd.DataFrame, plan, lang: str) -> pd.DataFrame:
             t("col.days_home_control", lang): [format_number(v, lang, 0) for v in groups["days_home_control"]],
             t("col.days_home_difference", lang): ci("days_home"),
             t("col.nursing_home_days_difference", lang): ci("nursing_home_days"),
-            t("col.deaths_intervention", lang): [display.format_count(v) for v in groups["deaths_intervention"]],
-            t("col.deaths_control", lang): [display.format_count(v) for v in groups["deaths_control"]],
+            t("col.deaths_intervention", lang): [display.format_count(v, lang) for v in groups["deaths_intervention"]],
+            t("col.deaths_control", lang): [display.format_count(v, lang) for v in groups["deaths_control"]],
         }
     )
     if plan.estimator == "anhecova":

@@ -26,11 +26,11 @@ def _table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
     for _, row in groups.iterrows():
         entry = {
             t("col.age_band", lang): display.band_name(row["age_band"], lang),
-            t("col.n_intervention", lang): display.format_count(row["n_intervention"]),
-            t("col.n_control", lang): display.format_count(row["n_control"]),
-            t(
-                "col.placed", lang
-            ): f"{display.format_count(row['placed_intervention'])} / {display.format_count(row['placed_control'])}",
+            t("col.n_intervention", lang): display.format_count(row["n_intervention"], lang),
+            t("col.n_control", lang): display.format_count(row["n_control"], lang),
+            t("col.placed", lang): " / ".join(
+                display.format_count(row[f"placed_{arm}"], lang) for arm in display.ARM_ORDER
+            ),
             t("col.cuminc_intervention", lang): display.format_ci(
                 row["cuminc_intervention"] * 100,
                 row["cuminc_ci_low_intervention"] * 100,
@@ -176,7 +176,8 @@ def render(lang: str) -> None:
         .reindex(list(display.ARM_ORDER))
     )
     st.caption(t("placement.at_risk", lang))
-    shown = table.map(display.format_count).rename(index=lambda a: t(f"arm.{a}", lang)).rename(columns=str)
+    shown = table.map(lambda v: display.format_count(v, lang))
+    shown = shown.rename(index=lambda a: t(f"arm.{a}", lang)).rename(columns=str)
     counts = table.rename(index=lambda a: t(f"arm.{a}", lang)).rename(columns=str).rename_axis(t("col.arm", lang))
     at_risk_figures = figure_table(
         [Figure(t("col.arm", lang), list(counts.index))]

@@ -8,7 +8,7 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy import stats
 
-d = pd.read_csv("{csv}")
+d = pd.read_csv("{csv}", comment="#")  # lines starting with '#' are the export's stamp
 groups = [(band, part) for band, part in d.groupby("age_band")] + [("all", d)]
 """
 
