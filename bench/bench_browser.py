@@ -1,0 +1,139 @@
+"""Benchmark of what a person waits for in the browser: first usable page, a filter change, a chart export.
+
+Run: python bench/bench_browser.py [--repeat 3]
+Starts the dashboard on the embedded demo (2,000 people) and drives Debian's Chromium with Playwright.
+"First usable" is from navigation until the page's first table is drawn and Streamlit has stopped
+running; a filter change is from choosing "Kvinnor" until the page has settled again. The baseline in the
+same run is Streamlit's own health endpoint answering (the server's floor), and the page weight is the
+bytes the browser received. Targets (issue 16): first usable ≤ 3 s, filter change ≤ 1 s, export ≤ 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from analysis.demo import build_embedded_demo  # noqa: E402
+from analysis.present.exports import find_browser  # noqa: E402
+
+SETTLED = """() => !document.querySelector('[data-testid="stSkeleton"]')
+    && !document.querySelector('[data-testid="stSpinner"]')
+    && !(document.querySelector('[data-testid="stStatusWidget"]')?.innerText || '').includes('Running')
+    && document.querySelector('[data-testid="stDataFrame"]')"""
+
+
+def _port() -> int:
+    """Return a free local port."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_settled(page) -> None:
+    """Wait until Streamlit has drawn a table and stopped running (checked twice, 150 ms apart)."""
+    for _ in range(2):
+        page.wait_for_timeout(150)
+        page.wait_for_function(SETTLED, timeout=120_000)
+
+
+def main() -> None:
+    """Start the app, measure, print a JSON report."""
+    from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        store = Path(folder) / "demo.duckdb"
+        build_embedded_demo(store)
+        port = _port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.headless=true",
+             f"--server.port={port}", "--server.address=127.0.0.1"],
+            cwd=ROOT, env=dict(os.environ, IHR_DB_PATH=str(store)),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            health = []
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                try:
+                    start = time.perf_counter()
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                        health.append(time.perf_counter() - start)
+                    if len(health) >= 5:
+                        break
+                except OSError:
+                    time.sleep(0.3)
+            first, change, export, weight = [], [], [], []
+            with sync_playwright() as p:
+                browser = p.chromium.launch(
+                    executable_path=find_browser() or "/usr/bin/chromium", args=["--no-sandbox"]
+                )
+                for i in range(args.repeat + 1):  # the first round warms the server's caches
+                    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                    received = []
+                    page.on("response", lambda r, received=received: received.append(r))
+                    start = time.perf_counter()
+                    page.goto(url + "/")
+                    _wait_settled(page)
+                    loaded = time.perf_counter() - start
+                    sizes = []
+                    for response in received:
+                        try:
+                            sizes.append(len(response.body()))
+                        except Exception:
+                            continue
+                    sidebar = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").first
+                    sidebar.click()
+                    start = time.perf_counter()
+                    page.get_by_role("option", name="Kvinnor").click()
+                    page.keyboard.press("Escape")
+                    page.wait_for_url("**sex=F**", timeout=60_000)
+                    _wait_settled(page)
+                    changed = time.perf_counter() - start
+                    button = page.get_by_role("button", name="PNG").first
+                    start = time.perf_counter()
+                    with page.expect_download(timeout=120_000):
+                        button.click()
+                    exported = time.perf_counter() - start
+                    page.close()
+                    if i:
+                        first.append(loaded)
+                        change.append(changed)
+                        export.append(exported)
+                        weight.append(sum(sizes) / 1e6)
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    report = {
+        "health_ms": 1000 * statistics.median(health),
+        "first_usable_s": statistics.median(first),
+        "filter_change_s": statistics.median(change),
+        "png_export_s": statistics.median(export),
+        "page_mb": statistics.median(weight),
+    }
+    print(
+        f"First usable {report['first_usable_s']:.2f} s (target 3), filter change {report['filter_change_s']:.2f} s "
+        f"(target 1), PNG export {report['png_export_s']:.2f} s (target 2), page {report['page_mb']:.1f} MB; "
+        f"server health {report['health_ms']:.1f} ms"
+    )
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
