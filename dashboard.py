@@ -7,7 +7,7 @@ from analysis.present.texts import t
 from views.roles import current_access
 from views.state import current_language
 
-st.set_page_config(page_title="IHR", layout="wide")
+st.set_page_config(page_title="IHR", layout="wide")  # the title is set per page below
 mask_logs("streamlit")  # no log line carries a personnummer (a traceback quoting a value included)
 # WCAG 2.1 AA: Streamlit's captions are #828180 on white (3.9:1); ours are #4b5563 (7.6:1), with a visible focus.
 st.html(
@@ -29,4 +29,11 @@ pages = [
 ]
 if access.is_analyst:  # import and the data review are the analyst's
     pages.append(st.Page("views/data.py", title=t("nav.data", lang), url_path="data"))
-st.navigation(pages).run()
+page = st.navigation(pages)
+st.set_page_config(page_title=f"{page.title} · IHR")  # each page's own title in the browser tab, in the language
+# The document's language for screen readers and hyphenation: Streamlit serves <html lang="en"> whatever is shown.
+st.components.v1.html(
+    f"<script>window.parent.document.documentElement.lang = {('sv', 'en')[lang == 'en']!r};</script>",
+    height=0,
+)
+page.run()

@@ -325,6 +325,8 @@ def test_every_page_passes_axe_in_both_languages(app, browser, name, lang):
     _settle(page)
     tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
     result = Axe().run(page, options={"runOnly": {"type": "tag", "values": tags}})
+    assert page.evaluate("document.documentElement.lang") == lang  # <html lang> follows the page's language
+    assert page.title().endswith(" · IHR") and page.title() != " · IHR"  # each page titled in the tab
     page.close()
     serious = [
         (v["id"], v["impact"], [node.get("html", "")[:120] for node in v["nodes"][:3]])

@@ -177,3 +177,14 @@ def test_no_text_calls_the_hours_comparison_intention_to_treat():
     for line in README.splitlines():
         if "intention to treat" in line.lower() or "intention-to-treat" in line.lower():
             assert "inte intention to treat" in line or "not intention to treat" in line, line
+
+
+def test_every_cost_input_has_its_unit_and_source_in_english():
+    # Issue 16: the cost inputs' units and sources ("SEK/timme", "per år", "SKL, Årets jämförelse…") were Swedish
+    # in English mode.
+    from analysis.economics.scenario import SOURCES
+
+    for key, source in SOURCES.items():
+        assert source.unit_in("en") and source.unit_in("en") != source.unit or source.unit == "SEK", key
+        assert source.source_in("en") != source.source_in("sv"), key
+        assert not any(word in source.source_in("en") for word in ("och", "användarens", "antagande")), key

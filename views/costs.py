@@ -55,14 +55,14 @@ def _inputs(scenario: Scenario, lang: str, editable_effects: bool, prefix: str) 
         keys = ("home_care_hour", "nursing_home_day", "price_index", "cash_releasing_share", "uptake", "discount_rate")
         for key in keys:
             src = SOURCES[key]
-            label = f"{input_label(key, lang)} ({src.unit}; {src.source}; {src.year})"
+            label = f"{input_label(key, lang)} ({src.unit_in(lang)}; {src.source_in(lang)}; {src.year})"
             values[key] = _number(prefix, key, float(getattr(scenario, key)), label, min_value=0.0)
         src = SOURCES["intervention_per_participant"]
         cost = _number(
             prefix,
             "cost",
             float(scenario.cost_per_participant() / scenario.price_index),
-            f"{input_label('intervention_per_participant', lang)} ({src.unit}; {src.source})",
+            f"{input_label('intervention_per_participant', lang)} ({src.unit_in(lang)}; {src.source_in(lang)})",
             min_value=0.0,
         )
         years = _number(prefix, "years", float(scenario.years), input_label("years", lang), min_value=1.0, step=1.0)
@@ -71,7 +71,7 @@ def _inputs(scenario: Scenario, lang: str, editable_effects: bool, prefix: str) 
                 prefix,
                 f"app_{b}",
                 float(scenario.applicants_per_year[b]),
-                f"{input_label(f'applicants_per_year {b}', lang)} ({SOURCES['applicants_per_year'].source})",
+                f"{input_label(f'applicants_per_year {b}', lang)} ({SOURCES['applicants_per_year'].source_in(lang)})",
                 min_value=0.0,
             )
             for b in BANDS
@@ -92,7 +92,7 @@ def _inputs(scenario: Scenario, lang: str, editable_effects: bool, prefix: str) 
                 prefix,
                 key,
                 None if current is None else float(current),
-                f"{input_label(key, lang)} ({src.unit}; {src.source})",
+                f"{input_label(key, lang)} ({src.unit_in(lang)}; {src.source_in(lang)})",
                 value=None,
                 min_value=0.0,
                 placeholder=t("costs.none", lang),

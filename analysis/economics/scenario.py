@@ -16,34 +16,68 @@ BANDS = ("65-75", "76-85", "86-95")
 
 @dataclass(frozen=True)
 class Source:
-    """Where a default value comes from."""
+    """Where a default value comes from, in Swedish and English."""
 
     unit: str
     source: str
     year: str
+    unit_en: str = ""
+    source_en: str = ""
+
+    def unit_in(self, lang: str) -> str:
+        """Return the unit in the language."""
+        return self.unit_en if lang == "en" and self.unit_en else self.unit
+
+    def source_in(self, lang: str) -> str:
+        """Return the source in the language."""
+        return self.source_en if lang == "en" and self.source_en else self.source
 
 
+_KPB = (
+    "SKL, Årets jämförelse av KPB-nyckeltal (kostnad per brukare)",
+    "SKL, annual comparison of KPB cost-per-user figures",
+)
 SOURCES: dict[str, Source] = {
-    "home_care_hour": Source("SEK/timme", "SKL, Årets jämförelse av KPB-nyckeltal (kostnad per brukare)", "2015"),
-    "nursing_home_day": Source("SEK/dygn", "SKL, Årets jämförelse av KPB-nyckeltal (kostnad per brukare)", "2015"),
+    "home_care_hour": Source("SEK/timme", _KPB[0], "2015", "SEK/hour", _KPB[1]),
+    "nursing_home_day": Source("SEK/dygn", _KPB[0], "2015", "SEK/day", _KPB[1]),
     "price_index": Source(
-        "faktor", "användarens val: räknar om alla kostnader (2015 års priser) till ett prisår; 1 = 2015", "—"
+        "faktor", "användarens val: räknar om alla kostnader (2015 års priser) till ett prisår; 1 = 2015", "—",
+        "factor", "your choice: converts every cost (2015 prices) to a price year; 1 = 2015",
     ),
     "cash_releasing_share": Source(
-        "andel", "antagande: del av en genomsnittlig (KPB) kostnad som frigörs när timmar eller dygn minskar", "—"
+        "andel", "antagande: del av en genomsnittlig (KPB) kostnad som frigörs när timmar eller dygn minskar", "—",
+        "share", "assumption: the part of an average (KPB) cost released when hours or days fall",
     ),
-    "intervention_per_participant": Source("SEK/deltagare", "antagande: ingen publicerad kostnad för IHR-teamet", "—"),
+    "intervention_per_participant": Source(
+        "SEK/deltagare", "antagande: ingen publicerad kostnad för IHR-teamet", "—",
+        "SEK/participant", "assumption: no published cost of the IHR team",
+    ),
     "applicants_per_year": Source(
-        "personer/år", "antagande: Eskilstunas sökande per åldersgrupp är inte publicerade", "—"
+        "personer/år", "antagande: Eskilstunas sökande per åldersgrupp är inte publicerade", "—",
+        "people/year", "assumption: Eskilstuna's applicants per age band are not published",
     ),
-    "uptake": Source("andel", "SKR 2020: 'två tredjedelar av brukarna'", "2020"),
-    "duration_years": Source("år", "försökets uppföljning (två år)", "—"),
-    "years": Source("år", "användarens val", "—"),
-    "discount_rate": Source("per år", "TLV: 3 % (0 % och 5 % som känslighetsanalys)", "2017"),
-    "ramp_up_months": Source("månader", "insatsen pågår tre månader; ingen besparing under den", "—"),
-    "full_effect_months": Source("månader", "antagande; Samverkansmodellen: effekter avtog efter 18 månader", "—"),
-    "waning_months": Source("månader", "antagande: effekten är borta vid denna månad", "—"),
-}
+    "uptake": Source(
+        "andel", "SKR 2020: 'två tredjedelar av brukarna'", "2020", "share", "SKR 2020: 'two thirds of users'"
+    ),
+    "duration_years": Source("år", "försökets uppföljning (två år)", "—", "years", "the trial's follow-up (two years)"),
+    "years": Source("år", "användarens val", "—", "years", "your choice"),
+    "discount_rate": Source(
+        "per år", "TLV: 3 % (0 % och 5 % som känslighetsanalys)", "2017",
+        "per year", "TLV: 3% (0% and 5% as sensitivity analysis)",
+    ),
+    "ramp_up_months": Source(
+        "månader", "insatsen pågår tre månader; ingen besparing under den", "—",
+        "months", "the intervention lasts three months; no saving during it",
+    ),
+    "full_effect_months": Source(
+        "månader", "antagande; Samverkansmodellen: effekter avtog efter 18 månader", "—",
+        "months", "assumption; the Samverkansmodell trial: effects faded after 18 months",
+    ),
+    "waning_months": Source(
+        "månader", "antagande: effekten är borta vid denna månad", "—",
+        "months", "assumption: the effect is gone by this month",
+    ),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -966,7 +966,7 @@ def read_person_note(costs, months: int, lang: str = "sv") -> str:
     source = SOURCES["home_care_hour"]
     hour, day = format_number(costs.hour, lang, 0), format_number(costs.day, lang, 0)
     note = t("person.note", lang, months=months, hour=hour, day=day)
-    return note + " " + t("person.costs_source", lang, source=source.source, year=source.year)
+    return note + " " + t("person.costs_source", lang, source=source.source_in(lang), year=source.year)
 
 
 def read_person_interaction(interaction: dict, lang: str = "sv") -> str:
