@@ -138,7 +138,7 @@ def _cumulative_chart(summary: MoneySummary, lang: str) -> go.Figure:
         )
     )
     fig.add_hline(y=0, line_dash="dash", line_color="grey")
-    fig.update_layout(xaxis_title=t("col.year", lang), yaxis_title="MSEK", showlegend=False)
+    fig.update_layout(xaxis_title=t("col.year", lang), yaxis_title=t("unit.million", lang), showlegend=False)
     fig.update_xaxes(dtick=1)
     return fig
 
@@ -162,7 +162,8 @@ def _tornado_chart(table: pd.DataFrame, lang: str) -> go.Figure:
                 marker_color=colour,
             )
         )
-    fig.update_layout(barmode="overlay", xaxis_title="MSEK", legend={"orientation": "h"})
+    fig.update_layout(barmode="overlay", xaxis_title=t("unit.million", lang), legend={"orientation": "h"})
+    fig.update_yaxes(automargin=True)  # the inputs' long names are never cut, in the page or a PNG/SVG
     return fig
 
 
@@ -215,7 +216,7 @@ def render(lang: str) -> None:
     cols = st.columns(3)
     cols[0].metric(
         t("costs.net", lang, years=scenario.years),
-        f"{format_number(projection.present_value / 1e6, lang)} {'MSEK' if lang == 'en' else 'Mkr'}",
+        f"{format_number(projection.present_value / 1e6, lang)} {t('unit.million', lang)}",
     )
     payback = projection.payback_month
     cols[1].metric(t("costs.payback", lang), t("costs.months", lang, m=payback) if payback else t("costs.never", lang))

@@ -111,7 +111,9 @@ def _import_form(path: str, lang: str) -> None:
         "hours": st.file_uploader(t("data.hours_file", lang), type=types, key="upload_hours"),
     }
     study = st.text_input(t("data.study_name", lang), key="study_name").strip()
-    data_end = st.date_input(t("data.data_end", lang), value=None, key="data_end", min_value=dt.date(1990, 1, 1))
+    data_end = st.date_input(
+        t("data.data_end", lang), value=None, key="data_end", min_value=dt.date(1990, 1, 1), format="YYYY-MM-DD"
+    )  # ÅÅÅÅ-MM-DD as the import files write dates
     if not all(uploads.values()) or not study:
         st.info(t("data.need_files", lang))
         return

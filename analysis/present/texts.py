@@ -208,7 +208,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "deck.cost_axis": ("Vårdkostnad per person, tkr", "Care cost per person, SEK thousand"),
     "deck.days_axis": ("Dagar hemma per person", "Days at home per person"),
     "deck.placement_axis": ("Flyttat till särskilt boende, %", "Moved into a nursing home, %"),
-    "deck.money_axis": ("Kumulativt netto, Mkr", "Cumulative net, SEK million"),
+    "deck.money_axis": ("Kumulativt netto, Mkr", "Cumulative net, MSEK"),
+    "unit.million": ("Mkr", "MSEK"),
     "deck.money_series": ("Kumulativt netto (odiskonterat)", "Cumulative net (undiscounted)"),
     "deck.year": ("År {year}", "Year {year}"),
     "slides.interaction": (
