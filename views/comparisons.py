@@ -63,9 +63,14 @@ def _results_table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def _forest(groups: pd.DataFrame, interaction_p: float, lang: str) -> go.Figure:
-    """Forest plot: one row per band plus overall, difference with 95% CI, interaction p printed."""
-    names = [display.band_name(b, lang) for b in groups["age_band"]][::-1]
-    diff = groups["difference"].to_numpy()[::-1]
+    """Forest plot: each band and everyone with n, the difference and 95% CI drawn and written, sides, interaction p."""
+    rows = groups.iloc[::-1]
+    names = [
+        f"{display.band_name(r['age_band'], lang)} (n = {display.format_count(r['n_intervention'], lang)} / "
+        f"{display.format_count(r['n_control'], lang)})"
+        for _, r in rows.iterrows()
+    ]
+    diff = rows["difference"].to_numpy()
     fig = go.Figure(
         go.Scatter(
             x=diff,
@@ -75,23 +80,35 @@ def _forest(groups: pd.DataFrame, interaction_p: float, lang: str) -> go.Figure:
             error_x={
                 "type": "data",
                 "symmetric": False,
-                "array": groups["ci_high"].to_numpy()[::-1] - diff,
-                "arrayminus": diff - groups["ci_low"].to_numpy()[::-1],
+                "array": rows["ci_high"].to_numpy() - diff,
+                "arrayminus": diff - rows["ci_low"].to_numpy(),
             },
             showlegend=False,
         )
     )
+    for name, (_, r) in zip(names, rows.iterrows(), strict=True):  # the estimate and interval, written out
+        fig.add_annotation(
+            text=display.format_ci(r["difference"], r["ci_low"], r["ci_high"], lang),
+            xref="paper", x=1.01, xanchor="left", y=name, yref="y", showarrow=False,
+        )  # fmt: skip
     fig.add_vline(x=0, line_dash="dash", line_color="grey")
+    for text, anchor in ((t("cmp.favours_fewer", lang), "right"), (t("cmp.favours_more", lang), "left")):
+        fig.add_annotation(
+            text=text, x=0, xref="x", xanchor=anchor, xshift=-6 if anchor == "right" else 6, y=1.0, yref="paper",
+            yanchor="bottom", showarrow=False, font={"size": 12},
+        )  # fmt: skip
     label = "Interaktion arm × åldersgrupp" if lang == "sv" else "Arm × band interaction"
     fig.add_annotation(
         text=f"{label}: p {format_p(interaction_p, lang, relation=True)}",
         xref="paper",
         yref="paper",
         x=1,
-        y=1.12,
+        y=1.3,
         showarrow=False,
     )
-    fig.update_layout(xaxis_title=t("col.difference", lang), height=320)
+    fig.update_layout(
+        xaxis_title=t("col.difference", lang), height=340, margin={"r": 190, "t": 90}, yaxis={"automargin": True}
+    )
     return fig
 
 

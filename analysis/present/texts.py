@@ -375,6 +375,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Metod: {method}. Döda och flyttade: {handling}.",
         "Method: {method}. Deaths and placements: {handling}.",
     ),
+    "cmp.favours_fewer": ("← färre timmar med intervention", "← fewer hours with the intervention"),
+    "cmp.favours_more": ("fler timmar med intervention →", "more hours with the intervention →"),
     "cmp.forest": ("Skogsdiagram per åldersgrupp", "Forest plot by age band"),
     "cmp.subgroup_warning": (
         "Resultat per åldersgrupp är subgruppsanalyser. Tro inte på en skillnad mellan grupperna utan stöd av "
