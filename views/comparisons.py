@@ -112,6 +112,39 @@ def _forest(groups: pd.DataFrame, interaction_p: float, lang: str) -> go.Figure:
     return fig
 
 
+def _flow_diagram(flow: pd.DataFrame, month: int, lang: str) -> go.Figure:
+    """Draw the CONSORT flow at ``month``: randomized per arm, who left home and why, who is still at home."""
+    at = flow[flow["month"] == month].set_index("arm")
+    fig = go.Figure()
+    total = at["randomized"].sum() if at["randomized"].notna().all() else float("nan")
+    # (x, y, half-height, text): the randomized, then per arm its arm, its exits and those still at home
+    boxes = [(0.5, 0.92, 0.06, f"<b>{t('col.randomized', lang)}</b><br>n = {display.format_count(total, lang)}")]
+    for x, arm in ((0.25, "intervention"), (0.75, "control")):
+        row = at.loc[arm]
+        exits = "<br>".join(
+            f"{t(f'col.{column}', lang)}: {display.format_count(row[key], lang)}"
+            for column, key in (("n_placed", "placed"), ("n_died", "died"), ("left", "left_followup"))
+        )
+        boxes += [
+            (x, 0.72, 0.06, f"<b>{t(f'arm.{arm}', lang)}</b><br>n = {display.format_count(row['randomized'], lang)}"),
+            (x, 0.43, 0.14, f"{t('cmp.flow_left', lang, month=month)}<br>{exits}"),
+            (x, 0.12, 0.06, f"<b>{t('cmp.flow_home', lang, month=month)}</b><br>"
+                            f"n = {display.format_count(row['at_home'], lang)}"),
+        ]  # fmt: skip
+    for x, y, half, text in boxes:
+        fig.add_shape(type="rect", x0=x - 0.21, x1=x + 0.21, y0=y - half, y1=y + half,
+                      line={"color": "#374151"}, fillcolor="#f3f4f6")  # fmt: skip
+        fig.add_annotation(x=x, y=y, text=text, showarrow=False, font={"size": 13, "color": "#111827"})
+    for x in (0.25, 0.75):  # arrows down each arm
+        for top, bottom in ((0.86, 0.78), (0.66, 0.57), (0.29, 0.18)):
+            fig.add_annotation(x=x, y=bottom, ax=x, ay=top, xref="x", yref="y", axref="x", ayref="y",
+                               showarrow=True, arrowhead=2, text="")  # fmt: skip
+    fig.update_xaxes(visible=False, range=[0, 1])
+    fig.update_yaxes(visible=False, range=[0, 1])
+    fig.update_layout(height=460, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white")
+    return fig
+
+
 def _variable_name(variable: str, lang: str) -> str:
     """Return a Table 1 variable's name for people."""
     names = {
@@ -337,18 +370,21 @@ def render(lang: str) -> None:
     st.header(t("cmp.flow", lang))
     flow = calls.cached(count_flow, store, chosen, tuple(sorted({*points, month})))
     flow = show_flow(flow, chosen, threshold, risks_for)
+    flow_table = pd.DataFrame(
+        {
+            t("col.arm", lang): [t(f"arm.{a}", lang) for a in flow["arm"]],
+            t("col.timepoint", lang): flow["month"],
+            t("col.randomized", lang): [display.format_count(v, lang) for v in flow["randomized"]],
+            t("col.at_home", lang): [display.format_count(v, lang) for v in flow["at_home"]],
+            t("col.n_placed", lang): [display.format_count(v, lang) for v in flow["placed"]],
+            t("col.n_died", lang): [display.format_count(v, lang) for v in flow["died"]],
+            t("col.left", lang): [display.format_count(v, lang) for v in flow["left_followup"]],
+        }
+    )
+    diagram = _flow_diagram(flow, month, lang)
+    downloads.offer_chart(diagram, "flode_diagram", stamp, lang, "flow_diagram", values=flow_table)
     downloads.offer_table(
-        pd.DataFrame(
-            {
-                t("col.arm", lang): [t(f"arm.{a}", lang) for a in flow["arm"]],
-                t("col.timepoint", lang): flow["month"],
-                t("col.randomized", lang): [display.format_count(v, lang) for v in flow["randomized"]],
-                t("col.at_home", lang): [display.format_count(v, lang) for v in flow["at_home"]],
-                t("col.n_placed", lang): [display.format_count(v, lang) for v in flow["placed"]],
-                t("col.n_died", lang): [display.format_count(v, lang) for v in flow["died"]],
-                t("col.left", lang): [display.format_count(v, lang) for v in flow["left_followup"]],
-            }
-        ),
+        flow_table,
         "flode",
         stamp,
         lang,

@@ -375,6 +375,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Metod: {method}. Döda och flyttade: {handling}.",
         "Method: {method}. Deaths and placements: {handling}.",
     ),
+    "cmp.flow_left": ("Lämnade hemmet före månad {month}", "Left home before month {month}"),
+    "cmp.flow_home": ("Hemma och följs vid månad {month}", "At home and followed at month {month}"),
     "cmp.favours_fewer": ("← färre timmar med intervention", "← fewer hours with the intervention"),
     "cmp.favours_more": ("fler timmar med intervention →", "more hours with the intervention →"),
     "cmp.forest": ("Skogsdiagram per åldersgrupp", "Forest plot by age band"),
