@@ -82,10 +82,18 @@ def _curve_values(curves: pd.DataFrame, hidden: dict[str, bool], months, lang: s
     return pd.DataFrame(rows)
 
 
-def _curve_chart(curves: pd.DataFrame, hidden: dict[str, bool], show_km: bool, month: int, lang: str) -> go.Figure:
+def _curve_chart(
+    curves: pd.DataFrame,
+    hidden: dict[str, bool],
+    show_km: bool,
+    month: int,
+    lang: str,
+    at_risk: pd.DataFrame | None = None,
+) -> go.Figure:
     """Step curves of cumulative incidence per arm with 95% CI ribbons (and 1 − KM), in whole months.
 
     The curves step only at month ends (values at the end of each month): no event's day is shown.
+    ``at_risk`` (arm × month, as shown) is written under the axis, each number under its month.
     """
     fig = go.Figure()
     for arm in display.ARM_ORDER:
@@ -115,8 +123,22 @@ def _curve_chart(curves: pd.DataFrame, hidden: dict[str, bool], show_km: bool, m
                     line={"color": colour, "dash": "dot", "shape": "hv", "width": 1},
                 )
             )
-    fig.update_layout(xaxis_title=t("col.month", lang), yaxis_title=t("col.cif", lang), legend={"orientation": "h"})
+    fig.update_layout(
+        xaxis_title=t("col.month", lang),
+        yaxis_title=t("col.cif", lang),
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},  # above: never over the axis title
+    )
     fig.update_yaxes(rangemode="tozero")
+    if at_risk is not None:  # the number at risk, aligned under the curve
+        fig.add_annotation(text=f"<b>{t('placement.at_risk_short', lang)}</b>", xref="paper", x=0, xanchor="right",
+                           yref="paper", y=-0.3, showarrow=False, font={"size": 12})  # fmt: skip
+        for i, arm in enumerate(at_risk.index):
+            y = -0.38 - 0.08 * i
+            fig.add_annotation(text=t(f"arm.{arm}", lang), xref="paper", x=0, xanchor="right", xshift=-8,
+                               yref="paper", y=y, showarrow=False)  # fmt: skip
+            for column, value in at_risk.loc[arm].items():
+                fig.add_annotation(text=value, x=float(column), xref="x", yref="paper", y=y, showarrow=False)
+        fig.update_layout(margin={"b": 170, "l": 200}, height=560)
     return fig
 
 
@@ -160,8 +182,13 @@ def render(lang: str) -> None:
     curves = result.curves[result.curves["age_band"] == band] if not result.curves.empty else result.curves
     stamp = downloads.page_stamp(store, selection, t("methods.placement", lang), threshold, lang)
     grid = sorted(result.at_risk["month"].unique())
+    table = (
+        at_risk[at_risk["age_band"] == band]
+        .pivot(index="arm", columns="month", values="n")
+        .reindex(list(display.ARM_ORDER))
+    )
     downloads.offer_chart(
-        _curve_chart(curves, hidden, show_km, month, lang),
+        _curve_chart(curves, hidden, show_km, month, lang, table.map(lambda v: display.format_count(v, lang))),
         f"sarskilt_boende_{band}",
         stamp,
         lang,
@@ -170,11 +197,6 @@ def render(lang: str) -> None:
     )
     if show_km:
         st.caption(t("placement.km_note", lang))
-    table = (
-        at_risk[at_risk["age_band"] == band]
-        .pivot(index="arm", columns="month", values="n")
-        .reindex(list(display.ARM_ORDER))
-    )
     st.caption(t("placement.at_risk", lang))
     shown = table.map(lambda v: display.format_count(v, lang))
     shown = shown.rename(index=lambda a: t(f"arm.{a}", lang)).rename(columns=str)

@@ -375,6 +375,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Metod: {method}. Döda och flyttade: {handling}.",
         "Method: {method}. Deaths and placements: {handling}.",
     ),
+    "placement.at_risk_short": ("I risk (bor hemma och följs)", "At risk (at home, followed)"),
     "cmp.flow_left": ("Lämnade hemmet före månad {month}", "Left home before month {month}"),
     "cmp.flow_home": ("Hemma och följs vid månad {month}", "At home and followed at month {month}"),
     "cmp.favours_fewer": ("← färre timmar med intervention", "← fewer hours with the intervention"),
