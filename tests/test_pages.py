@@ -67,7 +67,12 @@ def test_overview_runs_in_both_languages(store, lang, heading, banner):
     # four tables (per person, hours, hours for total/women/men, people) and the values of three charts
     assert len(at.dataframe) == 7
     labels = [b.label for b in at.get("download_button")]
-    assert labels.count("CSV") == 4 and labels.count("Excel") == 4
+    assert (
+        sum(label.endswith(" CSV") for label in labels) == 4 and sum(label.endswith(" Excel") for label in labels) == 4
+    )
+    # each button names what it downloads (screen readers hear the object, not just "CSV")
+    assert ("Timmarna per åldersgrupp som CSV" if lang is None else "The hours by age band as CSV") in labels
+    assert len(set(labels)) == len(labels)
 
 
 def test_overview_widgets_rerun_cleanly(store):

@@ -19,7 +19,7 @@ from analysis.present.exports import (
     tabulate_figure,
 )
 from analysis.present.stamp import Stamp, make_stamp
-from analysis.present.texts import describe_plan, format_number, t
+from analysis.present.texts import describe_plan, format_number, name_object, t
 from analysis.selection import Selection
 from analysis.settings import get_setting
 from analysis.store.studies import fingerprint_study, load_plan
@@ -67,25 +67,18 @@ def offer_table(
     st.dataframe(table, hide_index=True, key=key)
     exported = table if figures is None else figures
     key = key or name
-    csv, xlsx, _ = st.columns([1, 1, 8])
-    csv.download_button(
-        t("export.csv", lang),
-        deferred(lambda: table_to_csv(exported, stamp, lang)),
-        f"{name}.csv",
-        "text/csv",
-        key=f"{key}_csv",
-        on_click="ignore",
-        icon=":material/download:",
-    )
-    xlsx.download_button(
-        t("export.xlsx", lang),
-        deferred(lambda: table_to_excel(exported, stamp, lang)),
-        f"{name}.xlsx",
-        XLSX,
-        key=f"{key}_xlsx",
-        on_click="ignore",
-        icon=":material/download:",
-    )
+    what = name_object(key, "table", lang)
+    row = st.container(horizontal=True)
+    for fmt, build, mime in (("csv", table_to_csv, "text/csv"), ("xlsx", table_to_excel, XLSX)):
+        row.download_button(  # named with its object for screen readers: "Tabell 1 som CSV"
+            t("export.as", lang, what=what, fmt=t(f"export.{fmt}", lang)),
+            deferred(lambda build=build: build(exported, stamp, lang)),
+            f"{name}.{fmt}",
+            mime,
+            key=f"{key}_{fmt}",
+            on_click="ignore",
+            icon=":material/download:",
+        )
 
 
 def _chart_values(figure, lang: str) -> pd.DataFrame:
@@ -126,10 +119,11 @@ def offer_chart(figure, name: str, stamp: Stamp, lang: str, key: str, values: pd
     # No Plotly toolbar: its camera wrote an unstamped PNG, and its eight buttons were tab stops per chart.
     st.plotly_chart(figure, key=key, config={"displayModeBar": False})
     if find_browser():
-        png, svg, _ = st.columns([1, 1, 8])
-        for column, fmt, mime in ((png, "png", "image/png"), (svg, "svg", "image/svg+xml")):
-            column.download_button(
-                t(f"export.{fmt}", lang),
+        row = st.container(horizontal=True)
+        what = name_object(key, "chart", lang)
+        for fmt, mime in (("png", "image/png"), ("svg", "image/svg+xml")):
+            row.download_button(
+                t("export.as", lang, what=what, fmt=t(f"export.{fmt}", lang)),
                 deferred(lambda fmt=fmt: figure_to_image(figure, fmt, stamp, lang)),
                 f"{name}.{fmt}",
                 mime,

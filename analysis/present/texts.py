@@ -606,6 +606,30 @@ TEXTS: dict[str, tuple[str, str]] = {
         "button in the chart's toolbar saves a PNG without the stamp.",
     ),
     "export.sheet": ("Tabell", "Table"),
+    "export.as": ("{what} som {fmt}", "{what} as {fmt}"),
+    "object.table": ("Tabellen", "The table"),
+    "object.chart": ("Diagrammet", "The chart"),
+    "object.results": ("Jämförelsen", "The comparison"),
+    "object.sensitivity": ("Känslighetsanalysen", "The sensitivity analysis"),
+    "object.timepoints": ("Tidpunkterna", "The timepoints"),
+    "object.mixed": ("Den blandade modellen", "The mixed model"),
+    "object.table1": ("Tabell 1", "Table 1"),
+    "object.flow": ("Flödet", "The flow"),
+    "object.flow_diagram": ("Flödesdiagrammet", "The flow diagram"),
+    "object.cost_years": ("Kostnaderna per år", "The costs per year"),
+    "object.cumulative": ("Det kumulativa nettot", "The cumulative net"),
+    "object.tornado": ("Tornadodiagrammet", "The tornado chart"),
+    "object.hours_table": ("Timmarna per åldersgrupp", "The hours by age band"),
+    "object.hours_chart": ("Timdiagrammet", "The hours chart"),
+    "object.sex_table": ("Timmarna per kön", "The hours by sex"),
+    "object.people_table": ("De randomiserade", "The people randomized"),
+    "object.person_table": ("Utfallen per person", "The outcomes per person"),
+    "object.placement_chart": ("Andelen i särskilt boende", "The share in nursing homes"),
+    "object.placement_curve": ("Flyttkurvan", "The placement curve"),
+    "object.placement_table": ("Flyttabellen", "The placement table"),
+    "object.at_risk": ("Antalet i risk", "The number at risk"),
+    "object.forest": ("Forest-diagrammet", "The forest plot"),
+    "object.trajectory_chart": ("Timmarna över tid", "The hours over time"),
     "export.ci_low": ("95 % KI, nedre", "95% CI, lower"),
     "export.ci_high": ("95 % KI, övre", "95% CI, upper"),
     "export.numbers": ("Siffror", "Numbers"),
@@ -851,6 +875,11 @@ def t(key: str, lang: str = "sv", **values: object) -> str:
     sv, en = TEXTS[key]
     text = en if lang == "en" else sv
     return text.format(**values) if values else text
+
+
+def name_object(key: str, kind: str, lang: str = "sv") -> str:
+    """Return what a download holds, for its button ('Tabell 1'); the table or the chart when not named."""
+    return t(f"object.{key}" if f"object.{key}" in TEXTS else f"object.{kind}", lang)
 
 
 def format_number(value: float | None, lang: str = "sv", decimals: int = 1) -> str:
