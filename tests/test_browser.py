@@ -334,3 +334,20 @@ def test_every_page_passes_axe_in_both_languages(app, browser, name, lang):
         if v["impact"] in ("serious", "critical")
     ]
     assert serious == [], serious
+
+
+def test_a_chosen_filter_follows_a_language_switch(app, browser):
+    # Issue 16: after choosing "Kvinnor" and switching to English the chip still read "Kvinnor".
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(app + "/?sex=F")
+    page.locator("h1").first.wait_for(timeout=90_000)
+    _settle(page)
+    chips = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").first
+    assert "Kvinnor" in chips.inner_text()
+    page.get_by_text("English", exact=True).click()
+    page.get_by_role("heading", name="Home-care hours per month in month 24").wait_for(timeout=60_000)
+    _settle(page)
+    chips = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").first
+    assert "Women" in chips.inner_text() and "Kvinnor" not in chips.inner_text()
+    assert "sex=F" in page.url and "lang=en" in page.url  # the link keeps the choice
+    page.close()

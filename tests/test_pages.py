@@ -79,8 +79,8 @@ def test_overview_widgets_rerun_cleanly(store):
     # The language comes from the link here: AppTest re-creates the session's first elements once a page
     # writes the URL, so a click on the language switch is checked in a real browser instead.
     at = run_app("en")
-    at.sidebar.multiselect(key="sex").set_value(["F"]).run()
-    at.sidebar.multiselect(key="application_type").set_value(["extended"]).run()
+    at.sidebar.multiselect(key="sex.en").set_value(["F"]).run()  # filters are keyed by language (see state.py)
+    at.sidebar.multiselect(key="application_type.en").set_value(["extended"]).run()
     at.sidebar.slider(key="month").set_value(6).run()
     at.radio(key="trajectory_band").set_value("86-95").run()
     assert not at.exception and not at.error
@@ -269,10 +269,10 @@ def test_share_link_reproduces_the_view(store):
     assert not at.exception and not at.error
     assert at.header[0].value == "Per randomized person: care cost and days at home over 24 months"  # the plan's window
     assert at.header[1].value == "Home-care hours per month in month 6, among those still living at home"
-    assert at.sidebar.multiselect(key="sex").value == ["F"]
+    assert at.sidebar.multiselect(key="sex.en").value == ["F"]
     assert at.radio(key="trajectory_band").value == "86-95"
     # Changing a choice writes it back, so the address bar always holds the current view.
-    at.sidebar.multiselect(key="application_type").set_value(["new"]).run()
+    at.sidebar.multiselect(key="application_type.en").set_value(["new"]).run()
     at.sidebar.slider(key="month").set_value(12).run()
     assert at.query_params["application_type"] == "new" and at.query_params["month"] == "12"
     at.sidebar.slider(key="month").set_value(24).run()  # back to the default: left out of the link
@@ -287,7 +287,7 @@ def test_share_link_with_bad_values_falls_back_to_defaults(store):
     at.run()
     assert not at.exception and not at.error
     assert at.header[1].value == "Hemtjänsttimmar per månad i månad 24, bland dem som bor kvar hemma"
-    assert at.sidebar.multiselect(key="sex").value == []
+    assert at.sidebar.multiselect(key="sex.sv").value == []
 
 
 def test_hidden_band_cannot_be_recovered_from_the_total(tmp_path, monkeypatch):
@@ -482,7 +482,7 @@ def test_placement_page_shows_what_the_view_command_gives(store):
 
     at = run_app("en")
     at.switch_page("views/placement.py").run()
-    at.sidebar.multiselect(key="sex").set_value(["F"]).run()
+    at.sidebar.multiselect(key="sex.en").set_value(["F"]).run()
     at.radio(key="placement_band").set_value("86-95").run()
     assert not at.exception and not at.error
     con = db.connect(store)

@@ -35,19 +35,20 @@ def page_language() -> str:
     return lang if lang in LANGUAGES else "sv"
 
 
-def bind_url(key: str, default, options=None, cast=str, multi: bool = False) -> None:
-    """Give widget ``key`` its value from the share link (?key=...), else keep or set the default.
+def bind_url(key: str, default, options=None, cast=str, multi: bool = False, state_key: str | None = None) -> None:
+    """Give widget ``state_key`` (default ``key``) its value from the link (?key=...), else keep or set the default.
 
     Call before creating the widget (without value/index: the session state holds it), then
-    ``write_url(key, default)`` after. Values outside ``options`` are ignored.
+    ``write_url(key, default, state_key)`` after. Values outside ``options`` are ignored.
     """
+    state_key = state_key or key
 
     def valid(value) -> bool:
         if options is None:
             return True
         return all(v in options for v in value) if multi else value in options
 
-    if key in st.session_state and valid(st.session_state[key]):
+    if state_key in st.session_state and valid(st.session_state[state_key]):
         return
     value = default
     try:
@@ -57,12 +58,12 @@ def bind_url(key: str, default, options=None, cast=str, multi: bool = False) -> 
             value = cast(st.query_params[key])
     except (TypeError, ValueError):
         value = default
-    st.session_state[key] = value if valid(value) else default
+    st.session_state[state_key] = value if valid(value) else default
 
 
-def write_url(key: str, default) -> None:
+def write_url(key: str, default, state_key: str | None = None) -> None:
     """Keep a widget's value in the URL so a copied link reproduces the view (defaults are left out)."""
-    value = st.session_state.get(key, default)
+    value = st.session_state.get(state_key or key, default)
     if value == default or value in ([], ()):
         if key in st.query_params:
             del st.query_params[key]
@@ -73,11 +74,16 @@ def write_url(key: str, default) -> None:
         st.query_params[key] = str(value)
 
 
-def url_widget(widget, key: str, default, *args, options=None, cast=str, multi=False, **kwargs):
-    """Create a widget bound to the URL: seeded from the link, written back after; return its value."""
-    bind_url(key, default, options, cast, multi)
-    value = widget(*args, key=key, **kwargs)
-    write_url(key, default)
+def url_widget(widget, key: str, default, *args, options=None, cast=str, multi=False, state_key=None, **kwargs):
+    """Create a widget bound to the URL (?key=...): seeded from the link, written back after; return its value.
+
+    ``state_key`` names the widget when it must differ from the URL's key: a widget whose labels are in
+    the page's language is keyed by language, so a language switch draws it anew from the URL (the
+    browser otherwise kept "Kvinnor" as a chosen filter after switching to English).
+    """
+    bind_url(key, default, options, cast, multi, state_key)
+    value = widget(*args, key=state_key or key, **kwargs)
+    write_url(key, default, state_key)
     return value
 
 
@@ -122,6 +128,7 @@ def choose_filters(info: dict, lang: str) -> Filters:
                 multi=True,
                 format_func=label,
                 placeholder=t("sidebar.all", lang),
+                state_key=f"{field}.{lang}",
             )
         )
         for field, (values, label) in options.items()
