@@ -32,7 +32,7 @@ if access.is_analyst:  # import and the data review are the analyst's
 page = st.navigation(pages)
 st.set_page_config(page_title=f"{page.title} · IHR")  # each page's own title in the browser tab, in the language
 # The document's language for screen readers and hyphenation: Streamlit serves <html lang="en"> whatever is shown.
-st.iframe(
+st.sidebar.iframe(  # in the sidebar: takes no room on the page (presentation mode has none)
     f"<script>window.parent.document.documentElement.lang = {('sv', 'en')[lang == 'en']!r};</script>",
     height=1,
     tab_index=-1,  # no tab stop for an invisible frame

@@ -189,26 +189,6 @@ def test_tables_offer_no_unstamped_csv_download(app, browser):
     page.close()
 
 
-def test_markdown_in_a_study_title_stays_text(app, browser):
-    # Runs last: it changes the running app's study title (the app picks up a new store without restart).
-    from analysis.store import db
-
-    hostile = "![x](http://evil.invalid/a.png) [Logga in](http://phish.invalid) *fet* www.phish.invalid a@phish.invalid"
-    db.write_store(
-        STORES["app"], lambda con: con.execute("UPDATE studies SET title_sv = ?, title_en = ?", [hostile, hostile])
-    )
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(app + "/presentation")
-    page.locator("h1").first.wait_for(timeout=90_000)
-    _settle(page)
-    assert page.locator("h1").first.inner_text().strip().replace("\u2060", "") == hostile  # invisible joiners
-    assert page.locator("img[src*='evil.invalid']").count() == 0
-    assert page.locator("a[href*='evil.invalid']").count() == 0
-    links = page.locator("a[href*='phish.invalid']").evaluate_all("links => links.map(a => a.outerHTML)")
-    assert links == [], "\n".join(links)
-    page.close()
-
-
 def _need(tool: str) -> str:
     """Return a command-line tool's path; fail in CI (which installs it), skip elsewhere."""
     import shutil
@@ -350,4 +330,34 @@ def test_a_chosen_filter_follows_a_language_switch(app, browser):
     chips = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").first
     assert "Women" in chips.inner_text() and "Kvinnor" not in chips.inner_text()
     assert "sex=F" in page.url and "lang=en" in page.url  # the link keeps the choice
+    page.close()
+
+
+def test_markdown_in_a_study_title_stays_text(app, browser, request):
+    # Runs last and puts the titles back: it changes the running app's study title (picked up without restart).
+    from analysis.store import db
+
+    hostile = "![x](http://evil.invalid/a.png) [Logga in](http://phish.invalid) *fet* www.phish.invalid a@phish.invalid"
+    con = db.connect(STORES["app"])
+    titles = con.execute("SELECT study, title_sv, title_en FROM studies").fetchall()
+    con.close()
+    db.write_store(
+        STORES["app"], lambda con: con.execute("UPDATE studies SET title_sv = ?, title_en = ?", [hostile, hostile])
+    )
+    request.addfinalizer(  # the other tests see the demo's own titles again
+        lambda: db.write_store(
+            STORES["app"],
+            lambda con: con.executemany("UPDATE studies SET title_sv = ?, title_en = ? WHERE study = ?",
+                                        [[sv, en, study] for study, sv, en in titles]),
+        )
+    )  # fmt: skip
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(app + "/presentation")
+    page.locator("h1").first.wait_for(timeout=90_000)
+    _settle(page)
+    assert page.locator("h1").first.inner_text().strip().replace("\u2060", "") == hostile  # invisible joiners
+    assert page.locator("img[src*='evil.invalid']").count() == 0
+    assert page.locator("a[href*='evil.invalid']").count() == 0
+    links = page.locator("a[href*='phish.invalid']").evaluate_all("links => links.map(a => a.outerHTML)")
+    assert links == [], "\n".join(links)
     page.close()
