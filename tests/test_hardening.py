@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import run_cli
 
 from analysis.errors import MASK, InputError, StoreError
 from analysis.intake.fileformat import preview_upload
@@ -168,12 +169,9 @@ def test_the_command_line_does_not_echo_a_number(tmp_path):
     rows = participants_rows()
     rows[1][P_COLUMNS.index("district")] = FORMS["ten with space"]
     p, h = write_pair(tmp_path, rows)
-    env = {**os.environ, "IHR_PSEUDONYM_KEY": str(tmp_path / "k.key")}
-    done = subprocess.run(
-        [sys.executable, "-m", "analysis", "import", "--db", str(tmp_path / "s.duckdb"), "--study", "s",
-         "--participants", str(p), "--hours", str(h)],
-        cwd=ROOT, capture_output=True, text=True, env=env, timeout=120,
-    )  # fmt: skip
+    done = run_cli(  # the key comes from the environment the fixture sets
+        "import", "--db", str(tmp_path / "s.duckdb"), "--study", "s", "--participants", str(p), "--hours", str(h)
+    )
     assert done.returncode != 0 and "district" in done.stdout + done.stderr
     assert_not_shown(done.stdout + done.stderr, VALID)
 
@@ -579,3 +577,17 @@ def test_every_table_of_a_hostile_study_exports_without_a_formula(tmp_path):
     finally:
         con.close()
     assert exported >= 10 and districts_seen
+
+
+def test_a_personnummer_is_listed_with_every_other_problem(tmp_path):
+    # Found by trying a bad file on the Data page: the personnummer alone was listed, the rest came one
+    # import later.
+    rows = participants_rows()
+    rows[0][P_COLUMNS.index("district")] = FORMS["inside a text"]
+    rows[1][P_COLUMNS.index("followup_end")] = "9999-12-31"
+    p, h = write_pair(tmp_path, rows, [*hours_rows(), ["zz", "2016-02", "3"]])
+    with pytest.raises(ImportRejected) as err:
+        import_study(tmp_path / "s.duckdb", "s", p, h)
+    codes = {x.code for x in err.value.problems}
+    assert {"personnummer_in_column", "future_date", "unknown_person"} <= codes, codes
+    assert_not_shown(shown_text(err.value), VALID)

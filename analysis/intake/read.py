@@ -145,10 +145,10 @@ def read_files(
         if "person_id" not in mapping and "personnummer" not in mapping:
             hint = "person_id / personnummer"
             log.add(Problem(kind, files[kind], None, "person_id", None, "missing_column", details={"hint": hint}))
-    for kind, _ in KINDS:
-        scan_personnummer(con, kind, files[kind], offsets[kind], columns[kind], id_kind[kind], log)
     if log.error_total == 0 and id_kind["participants"] != id_kind["hours"]:
         column = columns["hours"].get("person_id") or columns["hours"].get("personnummer")
         log.add(Problem("hours", files["hours"], None, column, None, "id_kind"))
     log.raise_if_errors()
+    for kind, _ in KINDS:  # listed with every other problem: validation raises with them all
+        scan_personnummer(con, kind, files[kind], offsets[kind], columns[kind], id_kind[kind], log)
     return Layout(files, columns, id_kind, offsets)
