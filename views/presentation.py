@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.present.exports import SEPARATORS
-from analysis.present.report import MIME, Chart, build_briefing, render_report, report_file_name
+from analysis.present.report import MIME, Chart, briefing_file, build_briefing, report_file_name
 from analysis.present.texts import format_number, t
 from views import calls, display, downloads, state
 
@@ -99,7 +99,7 @@ def render(lang: str) -> None:
         for fmt in ("pptx", "pdf"):  # one click: the file is built when the button is pressed
             st.download_button(
                 t(f"slides.download_{fmt}", lang),
-                downloads.deferred(lambda fmt=fmt: calls.cached(render_report, store, info["study"], fmt, lang)),
+                downloads.deferred(lambda fmt=fmt: briefing_file(briefing, fmt, lang)),  # the slides shown, not rebuilt
                 report_file_name(info["study"], fmt, lang),
                 MIME[fmt],
                 key=f"download_{fmt}",

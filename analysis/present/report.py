@@ -529,13 +529,18 @@ def _draw_chart(axes, chart: Chart, colours: list[str], lang: str) -> None:
         axes.legend(frameon=False, fontsize=10, loc="upper left", bbox_to_anchor=(0, 1.12), ncol=len(names))
 
 
-def render_report(con: db.Connection, study: str, fmt: str, lang: str = "sv") -> bytes:
-    """Return the briefing as the bytes of a 'pdf' or 'pptx' file (for downloads)."""
+def briefing_file(briefing: Briefing, fmt: str, lang: str = "sv") -> bytes:
+    """Return a built briefing as the bytes of a 'pdf' or 'pptx' file."""
     if fmt not in FORMATS:
         raise InputError(f"Okänt format {fmt!r}; välj pdf eller pptx.", f"Unknown format {fmt!r}; choose pdf or pptx.")
     buffer = io.BytesIO()
-    (write_pdf if fmt == "pdf" else write_pptx)(build_briefing(con, study, lang), buffer, lang)
+    (write_pdf if fmt == "pdf" else write_pptx)(briefing, buffer, lang)
     return buffer.getvalue()
+
+
+def render_report(con: db.Connection, study: str, fmt: str, lang: str = "sv") -> bytes:
+    """Return the briefing as the bytes of a 'pdf' or 'pptx' file (for downloads)."""
+    return briefing_file(build_briefing(con, study, lang), fmt, lang)
 
 
 def write_report(con: db.Connection, study: str, fmt: str, out: str | os.PathLike[str], lang: str = "sv") -> Path:
