@@ -3,9 +3,11 @@
 Run: python bench/bench_browser.py [--repeat 3]
 Starts the dashboard on the embedded demo (2,000 people) and drives Debian's Chromium with Playwright.
 "First usable" is from navigation until the page's first table is drawn and Streamlit has stopped
-running; a filter change is from choosing "Kvinnor" until the page has settled again. The baseline in the
-same run is Streamlit's own health endpoint answering (the server's floor), and the page weight is the
-bytes the browser received. Targets (issue 16): first usable ≤ 3 s, filter change ≤ 1 s, export ≤ 2 s.
+running, in a new browser profile (nothing cached) and again in the same profile (a returning user, the
+browser's cache warm); "first table" is when the primary answer's table is on screen. A filter change
+is from choosing "Kvinnor" until the page has settled again. The baseline in the same run is Streamlit's
+own health endpoint answering (the server's floor), and the page weight is the bytes the browser received.
+Targets (issue 16): first usable ≤ 3 s, filter change ≤ 1 s, export ≤ 2 s.
 """
 
 from __future__ import annotations
@@ -78,17 +80,20 @@ def main() -> None:
                         break
                 except OSError:
                     time.sleep(0.3)
-            first, change, export, weight = [], [], [], []
+            first, warm, table, change, export, weight = [], [], [], [], [], []
             with sync_playwright() as p:
                 browser = p.chromium.launch(
                     executable_path=find_browser() or "/usr/bin/chromium", args=["--no-sandbox"]
                 )
                 for i in range(args.repeat + 1):  # the first round warms the server's caches
-                    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                    page = context.new_page()
                     received = []
                     page.on("response", lambda r, received=received: received.append(r))
                     start = time.perf_counter()
                     page.goto(url + "/")
+                    page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=120_000)
+                    tabled = time.perf_counter() - start
                     _wait_settled(page)
                     loaded = time.perf_counter() - start
                     sizes = []
@@ -111,8 +116,16 @@ def main() -> None:
                         button.click()
                     exported = time.perf_counter() - start
                     page.close()
+                    again = context.new_page()  # the same browser profile: its cache holds the JavaScript
+                    start = time.perf_counter()
+                    again.goto(url + "/")
+                    _wait_settled(again)
+                    returned = time.perf_counter() - start
+                    context.close()
                     if i:
                         first.append(loaded)
+                        warm.append(returned)
+                        table.append(tabled)
                         change.append(changed)
                         export.append(exported)
                         weight.append(sum(sizes) / 1e6)
@@ -123,12 +136,16 @@ def main() -> None:
     report = {
         "health_ms": 1000 * statistics.median(health),
         "first_usable_s": statistics.median(first),
+        "first_usable_cached_s": statistics.median(warm),
+        "first_table_s": statistics.median(table),
         "filter_change_s": statistics.median(change),
         "png_export_s": statistics.median(export),
         "page_mb": statistics.median(weight),
     }
     print(
-        f"First usable {report['first_usable_s']:.2f} s (target 3), filter change {report['filter_change_s']:.2f} s "
+        f"First usable {report['first_usable_s']:.2f} s (target 3; browser cache warm "
+        f"{report['first_usable_cached_s']:.2f} s; first table {report['first_table_s']:.2f} s), "
+        f"filter change {report['filter_change_s']:.2f} s "
         f"(target 1), PNG export {report['png_export_s']:.2f} s (target 2), page {report['page_mb']:.1f} MB; "
         f"server health {report['health_ms']:.1f} ms"
     )

@@ -93,6 +93,49 @@ def test_chart_images_carry_the_stamp():
     assert fig.layout.annotations == ()  # the shown chart is left as it was
 
 
+@needs_browser
+def test_chart_images_asked_for_at_once_each_get_their_own():
+    # One Chromium is kept for every session's exports (about 0.25 s an image instead of 3 s). Kaleido's own
+    # shared server hands results back in a queue that two threads could swap; our calls take turns.
+    from concurrent.futures import ThreadPoolExecutor
+
+    figures = [
+        go.Figure(go.Scatter(x=[1, 2], y=[i, i + 1]), layout={"title": {"text": f"rubrik{i}x"}}) for i in range(4)
+    ]
+    with ThreadPoolExecutor(4) as pool:
+        images = list(pool.map(lambda fig: figure_to_image(fig, "svg", STAMP, "sv").decode(), figures))
+    for i, svg in enumerate(images):
+        assert f"rubrik{i}x" in svg
+        assert not [j for j in range(4) if j != i and f"rubrik{j}x" in svg]
+
+
+def test_a_failed_drawing_says_so_and_the_next_starts_a_new_browser(monkeypatch):
+    started = []
+
+    class Broken:
+        async def calc_fig(self, figure, opts):
+            raise RuntimeError("browser went away")
+
+        async def close(self):
+            return None
+
+    def start(renderer):
+        import asyncio
+        import threading
+
+        renderer._loop = asyncio.new_event_loop()
+        threading.Thread(target=renderer._loop.run_forever, daemon=True).start()
+        renderer._kaleido = Broken()
+        started.append(1)
+
+    monkeypatch.setattr(exports.ChartRenderer, "_start", start)
+    renderer = exports.ChartRenderer(timeout_s=5)
+    for _ in range(2):
+        with pytest.raises(ExportError, match="kunde inte ritas som bild"):
+            renderer.render({"data": []}, {"format": "png"})
+    assert len(started) == 2 and renderer._kaleido is None  # closed after each failure, started again
+
+
 def test_formula_like_text_reaches_csv_and_excel_as_text():
     # Issue 15: a district named =HYPERLINK(...) became a live formula in the Excel export; CSV cells starting
     # with =, +, -, @ or a tab were written as they are. They now start with an apostrophe (OWASP).

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import atexit
+import contextlib
 import copy
 import io
 import os
 import shutil
 import textwrap
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -232,7 +236,81 @@ def figure_to_image(figure: go.Figure, fmt: str, stamp: Stamp, lang: str) -> byt
     if browser is None:
         raise ExportError(t("export.no_browser", "sv"), t("export.no_browser", "en"))
     os.environ.setdefault("BROWSER_PATH", browser)
-    return stamp_figure(figure, stamp, lang).to_image(format=fmt, scale=2 if fmt == "png" else 1)
+    stamped = stamp_figure(figure, stamp, lang)
+    opts = {
+        "format": fmt,
+        "width": stamped.layout.width,
+        "height": stamped.layout.height,
+        "scale": 2 if fmt == "png" else 1,
+    }
+    return RENDERER.render(stamped.to_dict(), opts)
+
+
+class ChartRenderer:
+    """One headless Chromium (Kaleido) kept open for chart images, shared by every caller, one image at a time.
+
+    Starting Chromium costs about 3 s; a kept browser draws the next image in about 0.25 s. Kaleido's own
+    ``start_sync_server`` is not safe for two threads (two Streamlit sessions could receive each other's image),
+    so calls go through a lock here, each with a time limit; a failed call closes the browser and the next one
+    starts a new one.
+    """
+
+    def __init__(self, timeout_s: float = 60.0) -> None:
+        """Prepare an unstarted renderer; the browser starts at the first image."""
+        self._lock = threading.Lock()
+        self._timeout_s = timeout_s
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._kaleido = None
+        atexit.register(self.close)
+
+    def render(self, figure: dict, opts: dict) -> bytes:
+        """Return the image bytes of a figure dictionary with Kaleido's options (format, width, height, scale)."""
+        with self._lock:
+            try:
+                if self._kaleido is None:
+                    self._start()
+                job = asyncio.run_coroutine_threadsafe(self._kaleido.calc_fig(figure, opts=opts), self._loop)
+                return job.result(self._timeout_s)
+            except Exception as error:
+                self._close_unlocked()
+                raise ExportError(
+                    f"Diagrammet kunde inte ritas som bild ({type(error).__name__}); försök igen.",
+                    f"The chart could not be drawn as an image ({type(error).__name__}); try again.",
+                ) from error
+
+    def _start(self) -> None:
+        """Start the event loop thread and open Kaleido's browser in it."""
+        import kaleido  # imported when the first image is asked for
+
+        loop = asyncio.new_event_loop()
+        threading.Thread(target=loop.run_forever, name="chart-images", daemon=True).start()
+        self._loop = loop
+
+        async def open_browser():
+            browser = kaleido.Kaleido(n=1, timeout=self._timeout_s)
+            await browser.open()
+            return browser
+
+        self._kaleido = asyncio.run_coroutine_threadsafe(open_browser(), loop).result(self._timeout_s)
+
+    def close(self) -> None:
+        """Close the browser and stop its thread (at exit, or to start afresh)."""
+        with self._lock:
+            self._close_unlocked()
+
+    def _close_unlocked(self) -> None:
+        """Close the browser and the loop; the caller holds the lock."""
+        loop, browser = self._loop, self._kaleido
+        self._loop = self._kaleido = None
+        if loop is None:
+            return
+        if browser is not None:
+            with contextlib.suppress(Exception):  # a browser that died cannot be closed; the loop still stops
+                asyncio.run_coroutine_threadsafe(browser.close(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+
+
+RENDERER = ChartRenderer()
 
 
 def tabulate_figure(figure: go.Figure) -> pd.DataFrame:
