@@ -188,3 +188,47 @@ def test_every_cost_input_has_its_unit_and_source_in_english():
         assert source.unit_in("en") and source.unit_in("en") != source.unit, key
         assert source.source_in("en") != source.source_in("sv"), key
         assert not any(word in source.source_in("en") for word in ("och", "användarens", "antagande")), key
+
+
+def test_download_file_names_are_in_the_page_language():
+    # Issue 16: every download was named in Swedish in English mode ('timmar_manad24.csv').
+    from analysis.present.texts import file_name
+
+    values = {"month": 24, "months": 24, "band": "76-85", "method": "welch", "handling": "zero"}
+    swedish_words = [
+        "timmar",
+        "manad",
+        "kon_",
+        "andel",
+        "personer",
+        "jamforelse",
+        "kanslighet",
+        "tidpunkter",
+        "blandad",
+        "tabell",
+        "flode",
+    ]
+    swedish_words += ["varden", "sarskilt", "boende", "i_risk", "kostnader", "alla"]
+    for key in [k.removeprefix("file.") for k in TEXTS if k.startswith("file.") and k != "file.all_ages"]:
+        for lang in ("sv", "en"):
+            name = file_name(key, lang, **values)
+            assert re.fullmatch(r"[a-z0-9_\-]+", name), (key, lang, name)
+        assert not any(word in file_name(key, "en", **values) for word in swedish_words), key
+    assert file_name("hours_over_time", "sv", band="all") == "timmar_over_tid_alla"
+    assert file_name("hours_over_time", "en", band="all") == "hours_over_time_all"
+
+
+def test_every_download_on_the_pages_is_named_through_file_name():
+    # A literal name ('tabell1') in a page would be Swedish in English mode; offer_table/offer_chart and the
+    # per-person download take their name from file_name (templates keep their CLI names: participants.csv).
+    import ast
+
+    literal = []
+    for path in (Path(__file__).resolve().parent.parent / "views").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) in ("offer_table", "offer_chart"):
+                name = node.args[1]
+                if not (isinstance(name, ast.Call) and getattr(name.func, "id", None) == "file_name"):
+                    literal.append(f"{path.name}:{node.lineno}")
+    assert not literal, literal

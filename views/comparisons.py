@@ -18,7 +18,7 @@ from analysis.present.exports import (
     table_to_csv,
 )
 from analysis.present.reproduce import reproduce_snippet
-from analysis.present.texts import format_number, format_p, t
+from analysis.present.texts import file_name, format_number, format_p, t
 from analysis.settings import get_setting
 from analysis.stats.descriptive import holm
 from analysis.stats.methods import METHODS
@@ -251,14 +251,14 @@ def render(lang: str) -> None:
     methods = f"{_name(method, lang)}; {t(f'cmp.handling.{handling}', lang)}; {t('col.month', lang).lower()} {month}"
     stamp = downloads.page_stamp(store, selection, methods, threshold, lang)
     downloads.offer_table(
-        _results_table(groups, lang), f"jamforelse_{method}_manad{month}", stamp, lang, "results",
+        _results_table(groups, lang), file_name("comparison", lang, method=method, month=month), stamp, lang, "results",
         figures.results_figures(groups, lang),
     )  # fmt: skip
     display.caption_hidden(groups, lang)
 
     st.subheader(t("cmp.forest", lang))
     forest = _forest(groups, result.interaction["p_value"], lang)
-    downloads.offer_chart(forest, f"forest_{method}", stamp, lang, "forest")
+    downloads.offer_chart(forest, file_name("forest", lang, method=method), stamp, lang, "forest")
     st.warning(t("cmp.subgroup_warning", lang, p=format_p(result.interaction["p_value"], lang, relation=True)))
 
     st.subheader(t("cmp.sensitivity", lang))
@@ -280,7 +280,7 @@ def render(lang: str) -> None:
                 ],
             }
         ),
-        f"kanslighet_{method}_manad{month}",
+        file_name("sensitivity", lang, method=method, month=month),
         stamp,
         lang,
         "sensitivity",
@@ -315,7 +315,7 @@ def render(lang: str) -> None:
                     t("col.p_holm", lang): [format_p(p, lang) for p in frame["p_holm_time"]],
                 }
             ),
-            f"tidpunkter_{method}",
+            file_name("timepoints", lang, method=method),
             stamp,
             lang,
             "timepoints",
@@ -347,7 +347,7 @@ def render(lang: str) -> None:
                     t("col.p_value", lang): [format_p(p, lang) for p in mixed["p_value"]],
                 }
             ),
-            "blandad_modell",
+            file_name("mixed_model", lang),
             stamp,
             lang,
             "mixed",
@@ -364,7 +364,7 @@ def render(lang: str) -> None:
     table1 = calls.cached(summarize_baseline, store, chosen)
     joint = calls.cached(count_joint, store, chosen)  # for the audit across Table 1's variables
     shown = _table1(show_table1(table1, chosen, threshold, risks_for, joint), lang)
-    downloads.offer_table(shown, "tabell1", stamp, lang, "table1")
+    downloads.offer_table(shown, file_name("table1", lang), stamp, lang, "table1")
     display.caption_rule(threshold, lang)
 
     st.header(t("cmp.flow", lang))
@@ -382,10 +382,10 @@ def render(lang: str) -> None:
         }
     )
     diagram = _flow_diagram(flow, month, lang)
-    downloads.offer_chart(diagram, "flode_diagram", stamp, lang, "flow_diagram", values=flow_table)
+    downloads.offer_chart(diagram, file_name("flow_diagram", lang), stamp, lang, "flow_diagram", values=flow_table)
     downloads.offer_table(
         flow_table,
-        "flode",
+        file_name("flow", lang),
         stamp,
         lang,
         "flow",
@@ -401,7 +401,7 @@ def render(lang: str) -> None:
         else:
             values = calls.cached(load_month_values, store, selection, handling)
             values = values.drop(columns=["district"])
-        name = f"varden_manad{month}_{method}_{handling}.csv"
+        name = file_name("values", lang, month=month, method=method, handling=handling) + ".csv"
         st.download_button(  # stamped like every export ('#' lines the snippet skips), built on click
             t("cmp.download_values", lang),
             downloads.deferred(lambda: table_to_csv(values, stamp, lang)),

@@ -28,6 +28,7 @@ from analysis.present.exports import COUNT, Figure, figure_table
 from analysis.present.texts import (
     band_label,
     describe_scenario,
+    file_name,
     format_number,
     format_probability,
     input_label,
@@ -246,11 +247,11 @@ def render(lang: str) -> None:
         lang,
     )
     cumulative = _cumulative_chart(summary, lang)
-    downloads.offer_chart(cumulative, "kostnader_kumulativt", stamp, lang, "cumulative")
+    downloads.offer_chart(cumulative, file_name("costs_cumulative", lang), stamp, lang, "cumulative")
     table = projection.years.copy()
     downloads.offer_table(
         pd.DataFrame({t(f"col.{c}", lang): [format_number(v, lang, 0) for v in table[c]] for c in table.columns}),
-        "kostnader_per_ar",
+        file_name("costs_per_year", lang),
         stamp,
         lang,
         "cost_years",
@@ -269,7 +270,9 @@ def render(lang: str) -> None:
             t("col.net_high", lang): [format_number(v / 1e6, lang) for v in sensitivity["net_high"]],
         }
     )
-    downloads.offer_chart(_tornado_chart(sensitivity, lang), "tornado", stamp, lang, "tornado", values=values)
+    downloads.offer_chart(
+        _tornado_chart(sensitivity, lang), file_name("tornado", lang), stamp, lang, "tornado", values=values
+    )
 
     if assumptions:
         st.subheader(t("costs.assumptions", lang))

@@ -12,7 +12,7 @@ from analysis.outcomes.compare import SEX_GROUPS, compare_hours, compare_hours_b
 from analysis.outcomes.overview import summarize_people, trace_hours
 from analysis.present import figures
 from analysis.present.disclosure import combine_risks, hide_split_rows, show_comparison, show_people, show_trajectory
-from analysis.present.texts import format_number, format_p, read_difference, t
+from analysis.present.texts import file_name, format_number, format_p, read_difference, t
 from analysis.settings import get_setting
 from views import calls, display, downloads, roles, state
 from views.person_section import primary_window, show_person_outcomes
@@ -198,9 +198,11 @@ def render(lang: str) -> None:
     st.header(t("overview.hours", lang, month=month))
     st.caption(t("overview.hours_note", lang))
     stamp = downloads.page_stamp(store, selection, t("methods.overview", lang), threshold, lang)
-    downloads.offer_chart(_hours_chart(shown_groups, lang), f"timmar_manad{month}", stamp, lang, "hours_chart")
+    downloads.offer_chart(
+        _hours_chart(shown_groups, lang), file_name("hours_month", lang, month=month), stamp, lang, "hours_chart"
+    )
     downloads.offer_table(
-        _hours_table(shown_groups, lang), f"timmar_manad{month}", stamp, lang, "hours_table",
+        _hours_table(shown_groups, lang), file_name("hours_month", lang, month=month), stamp, lang, "hours_table",
         figures.hours_figures(shown_groups, lang),
     )  # fmt: skip
     display.caption_hidden(shown_groups, lang)
@@ -230,7 +232,7 @@ def render(lang: str) -> None:
         }
         shown_split = hide_split_rows(split, threshold, risks)
         downloads.offer_table(
-            _split_table(shown_split, lang), f"timmar_kon_manad{month}", stamp, lang, "sex_table",
+            _split_table(shown_split, lang), file_name("hours_sex_month", lang, month=month), stamp, lang, "sex_table",
             figures.split_figures(shown_split, lang),
         )  # fmt: skip
 
@@ -240,7 +242,7 @@ def render(lang: str) -> None:
     shown_trace = shown_all[shown_all["age_band"] == band]
     downloads.offer_chart(
         _trajectory_chart(shown_trace, lang),
-        f"timmar_over_tid_{band}",
+        file_name("hours_over_time", lang, band=band),
         stamp,
         lang,
         "trajectory_chart",
@@ -249,10 +251,12 @@ def render(lang: str) -> None:
 
     st.header(t("overview.randomized", lang) + " · " + t("overview.placement", lang))
     st.caption(t("overview.placement_note", lang))
-    downloads.offer_chart(_placement_chart(shown_people, lang), "andel_sarskilt_boende", stamp, lang, "placement_chart")
+    downloads.offer_chart(
+        _placement_chart(shown_people, lang), file_name("share_placed", lang), stamp, lang, "placement_chart"
+    )
     downloads.offer_table(
         _people_table(shown_people, lang),
-        "personer",
+        file_name("people", lang),
         stamp,
         lang,
         "people_table",

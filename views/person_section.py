@@ -11,6 +11,7 @@ from analysis.present import figures
 from analysis.present.disclosure import show_outcomes
 from analysis.present.texts import (
     describe_plan,
+    file_name,
     format_number,
     read_person_interaction,
     read_person_note,
@@ -79,7 +80,7 @@ def show_person_outcomes(store: calls.Store, selection: Selection, threshold: in
     st.caption(read_person_note(costs, months, lang))
     downloads.offer_table(
         _table(shown, plan, lang),
-        f"per_person_{months}_manader",
+        file_name("per_person", lang, months=months),
         stamp,
         lang,
         key,

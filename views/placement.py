@@ -10,7 +10,7 @@ from analysis.outcomes.placement import DAYS_PER_MONTH, RISK_MONTHS, analyze_pla
 from analysis.present import figures
 from analysis.present.disclosure import SUPPRESSED, coarsen_curve, show_at_risk, show_placement
 from analysis.present.exports import COUNT, Figure, figure_table
-from analysis.present.texts import format_number, format_p, read_placement, t
+from analysis.present.texts import file_name, format_number, format_p, read_placement, t
 from analysis.settings import get_setting
 from views import calls, display, downloads, roles, state
 
@@ -189,7 +189,7 @@ def render(lang: str) -> None:
     )
     downloads.offer_chart(
         _curve_chart(curves, hidden, show_km, month, lang, table.map(lambda v: display.format_count(v, lang))),
-        f"sarskilt_boende_{band}",
+        file_name("placement_curve", lang, band=band),
         stamp,
         lang,
         "placement_curve",
@@ -206,14 +206,19 @@ def render(lang: str) -> None:
         + [Figure(column, counts[column], COUNT) for column in counts.columns]
     )
     downloads.offer_table(
-        shown.rename_axis(t("col.arm", lang)).reset_index(), f"i_risk_{band}", stamp, lang, "at_risk", at_risk_figures
+        shown.rename_axis(t("col.arm", lang)).reset_index(),
+        file_name("at_risk", lang, band=band),
+        stamp,
+        lang,
+        "at_risk",
+        at_risk_figures,
     )
     display.caption_rule(threshold, lang)
 
     st.header(t("placement.table", lang, month=month))
     downloads.offer_table(
         _table(groups, lang),
-        f"sarskilt_boende_manad{month}",
+        file_name("placement_month", lang, month=month),
         stamp,
         lang,
         "placement_table",

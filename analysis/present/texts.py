@@ -600,11 +600,34 @@ TEXTS: dict[str, tuple[str, str]] = {
     "export.svg": ("SVG", "SVG"),
     "export.label": ("Ladda ned", "Download"),
     "export.no_browser": (
-        "Diagram som PNG/SVG kräver Chromium på servern (apt-get install chromium). Tills dess: kameraknappen "
-        "i diagrammets verktygsrad sparar en PNG utan stämpel.",
-        "Charts as PNG/SVG need Chromium on the server (apt-get install chromium). Until then, the camera "
-        "button in the chart's toolbar saves a PNG without the stamp.",
+        "Diagram som PNG/SVG kräver Chromium på servern (apt-get install chromium). Tills dess finns "
+        "diagrammets värden som tabell under det.",
+        "Charts as PNG/SVG need Chromium on the server (apt-get install chromium). Until then, the chart's "
+        "values are in the table under it.",
     ),
+    # Download file names (without the extension): in the page's language, ASCII only.
+    "file.hours_month": ("timmar_manad{month}", "hours_month{month}"),
+    "file.hours_sex_month": ("timmar_kon_manad{month}", "hours_sex_month{month}"),
+    "file.hours_over_time": ("timmar_over_tid_{band}", "hours_over_time_{band}"),
+    "file.share_placed": ("andel_sarskilt_boende", "share_nursing_home"),
+    "file.people": ("personer", "people"),
+    "file.per_person": ("per_person_{months}_manader", "per_person_{months}_months"),
+    "file.comparison": ("jamforelse_{method}_manad{month}", "comparison_{method}_month{month}"),
+    "file.forest": ("forest_{method}", "forest_{method}"),
+    "file.sensitivity": ("kanslighet_{method}_manad{month}", "sensitivity_{method}_month{month}"),
+    "file.timepoints": ("tidpunkter_{method}", "timepoints_{method}"),
+    "file.mixed_model": ("blandad_modell", "mixed_model"),
+    "file.table1": ("tabell1", "table1"),
+    "file.flow_diagram": ("flode_diagram", "flow_diagram"),
+    "file.flow": ("flode", "flow"),
+    "file.values": ("varden_manad{month}_{method}_{handling}", "values_month{month}_{method}_{handling}"),
+    "file.placement_curve": ("sarskilt_boende_{band}", "nursing_home_{band}"),
+    "file.at_risk": ("i_risk_{band}", "at_risk_{band}"),
+    "file.placement_month": ("sarskilt_boende_manad{month}", "nursing_home_month{month}"),
+    "file.costs_cumulative": ("kostnader_kumulativt", "costs_cumulative"),
+    "file.costs_per_year": ("kostnader_per_ar", "costs_per_year"),
+    "file.tornado": ("tornado", "tornado"),
+    "file.all_ages": ("alla", "all"),
     "export.sheet": ("Tabell", "Table"),
     "export.as": ("{what} som {fmt}", "{what} as {fmt}"),
     "object.table": ("Tabellen", "The table"),
@@ -875,6 +898,13 @@ def t(key: str, lang: str = "sv", **values: object) -> str:
     sv, en = TEXTS[key]
     text = en if lang == "en" else sv
     return text.format(**values) if values else text
+
+
+def file_name(key: str, lang: str = "sv", **values: object) -> str:
+    """Return a download's file name without extension in the language ('timmar_manad24' / 'hours_month24')."""
+    if values.get("band") == "all":
+        values = {**values, "band": t("file.all_ages", lang)}
+    return t(f"file.{key}", lang, **values)
 
 
 def name_object(key: str, kind: str, lang: str = "sv") -> str:
