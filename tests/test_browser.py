@@ -333,6 +333,22 @@ def test_a_chosen_filter_follows_a_language_switch(app, browser):
     page.close()
 
 
+def test_the_analysis_plan_form_follows_a_language_switch(app, browser):
+    # The plan's covariate chip read "timmar vid start" in English mode after a switch on the Data page.
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(app + "/data")
+    page.locator("h1").first.wait_for(timeout=90_000)
+    _settle(page)
+    chips = page.locator("[data-testid='stMain'] [data-testid='stMultiSelect']").first
+    assert "timmar vid start" in chips.inner_text()
+    page.get_by_text("English", exact=True).click()
+    page.get_by_role("heading", name="Data: import and review").wait_for(timeout=60_000)
+    _settle(page)
+    chips = page.locator("[data-testid='stMain'] [data-testid='stMultiSelect']").first
+    assert "baseline hours" in chips.inner_text() and "timmar vid start" not in chips.inner_text()
+    page.close()
+
+
 def test_markdown_in_a_study_title_stays_text(app, browser, request):
     # Runs last and puts the titles back: it changes the running app's study title (picked up without restart).
     from analysis.store import db

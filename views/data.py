@@ -154,16 +154,17 @@ def _plan_form(store: calls.Store, info: dict, lang: str) -> None:
     st.header(t("data.plan", lang))
     plan = calls.cached(load_plan, store, info["study"])
     st.info(describe_plan(plan, lang))
+    # Keyed by language: a multiselect keeps the chips it drew in the old language when only its labels change.
     with st.form("plan_form"):
         outcome = st.selectbox(
             t("data.plan_outcome", lang),
             PRIMARY_OUTCOMES,
             index=PRIMARY_OUTCOMES.index(plan.primary_outcome),
             format_func=lambda o: t(f"plan.outcome.{o}", lang),
-            key=f"plan_outcome_{info['study']}",
+            key=f"plan_outcome_{info['study']}_{lang}",
         )
         months = st.number_input(
-            t("data.plan_months", lang), 1, 120, plan.window_months, step=1, key=f"plan_months_{info['study']}"
+            t("data.plan_months", lang), 1, 120, plan.window_months, step=1, key=f"plan_months_{info['study']}_{lang}"
         )
         estimator = st.radio(
             t("data.plan_estimator", lang),
@@ -171,21 +172,21 @@ def _plan_form(store: calls.Store, info: dict, lang: str) -> None:
             index=PLAN_ESTIMATORS.index(plan.estimator),
             format_func=lambda e: t(f"plan.estimator.{e}", lang, covariates="…"),
             horizontal=True,
-            key=f"plan_estimator_{info['study']}",
+            key=f"plan_estimator_{info['study']}_{lang}",
         )
         covariates = st.multiselect(
             t("data.plan_covariates", lang),
             COVARIATES,
             default=list(plan.covariates) or ["baseline_hours"],
             format_func=lambda c: t(f"covariate.{c}", lang),
-            key=f"plan_covariates_{info['study']}",
+            key=f"plan_covariates_{info['study']}_{lang}",
         )
         edges = st.text_input(
             t("data.plan_bands", lang),
             ",".join(str(e) for e in plan.band_edges) if plan.band_edges else "",
-            key=f"plan_bands_{info['study']}",
+            key=f"plan_bands_{info['study']}_{lang}",
         )
-        note = st.text_input(t("data.plan_note", lang), plan.note or "", key=f"plan_note_{info['study']}")
+        note = st.text_input(t("data.plan_note", lang), plan.note or "", key=f"plan_note_{info['study']}_{lang}")
         if not st.form_submit_button(t("data.plan_save", lang)):
             return
     wanted = AnalysisPlan(
