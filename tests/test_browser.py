@@ -316,36 +316,28 @@ def test_every_page_passes_axe_in_both_languages(app, browser, name, lang):
     assert serious == [], serious
 
 
-def test_a_chosen_filter_follows_a_language_switch(app, browser):
-    # Issue 16: after choosing "Kvinnor" and switching to English the chip still read "Kvinnor".
+@pytest.mark.parametrize(
+    ("path", "scope", "swedish", "english_heading", "english"),
+    [
+        # Issue 16: after choosing "Kvinnor" and switching to English the chip still read "Kvinnor".
+        ("/?sex=F", "stSidebar", "Kvinnor", "Home-care hours per month in month 24", "Women"),
+        # The analysis plan's covariate chip read "timmar vid start" in English after a switch on the Data page.
+        ("/data", "stMain", "timmar vid start", "Data: import and review", "baseline hours"),
+    ],
+)
+def test_a_chosen_option_follows_a_language_switch(app, browser, path, scope, swedish, english_heading, english):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(app + "/?sex=F")
+    page.goto(app + path)
     page.locator("h1").first.wait_for(timeout=90_000)
     _settle(page)
-    chips = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").first
-    assert "Kvinnor" in chips.inner_text()
+    chips = page.locator(f"[data-testid='{scope}'] [data-testid='stMultiSelect']").first
+    assert swedish in chips.inner_text()
     page.get_by_text("English", exact=True).click()
-    page.get_by_role("heading", name="Home-care hours per month in month 24").wait_for(timeout=60_000)
+    page.get_by_role("heading", name=english_heading).wait_for(timeout=60_000)
     _settle(page)
-    chips = page.locator("[data-testid='stSidebar'] [data-testid='stMultiSelect']").first
-    assert "Women" in chips.inner_text() and "Kvinnor" not in chips.inner_text()
-    assert "sex=F" in page.url and "lang=en" in page.url  # the link keeps the choice
-    page.close()
-
-
-def test_the_analysis_plan_form_follows_a_language_switch(app, browser):
-    # The plan's covariate chip read "timmar vid start" in English mode after a switch on the Data page.
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(app + "/data")
-    page.locator("h1").first.wait_for(timeout=90_000)
-    _settle(page)
-    chips = page.locator("[data-testid='stMain'] [data-testid='stMultiSelect']").first
-    assert "timmar vid start" in chips.inner_text()
-    page.get_by_text("English", exact=True).click()
-    page.get_by_role("heading", name="Data: import and review").wait_for(timeout=60_000)
-    _settle(page)
-    chips = page.locator("[data-testid='stMain'] [data-testid='stMultiSelect']").first
-    assert "baseline hours" in chips.inner_text() and "timmar vid start" not in chips.inner_text()
+    chips = page.locator(f"[data-testid='{scope}'] [data-testid='stMultiSelect']").first
+    assert english in chips.inner_text() and swedish not in chips.inner_text()
+    assert "lang=en" in page.url and path.split("?")[-1] in page.url  # the link keeps the choice
     page.close()
 
 
