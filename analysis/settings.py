@@ -21,6 +21,20 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting(
+        "instruments_file",
+        "",
+        "IHR_INSTRUMENTS_FILE",
+        "TOML-fil med egna instrument för mätfiler (samma form som analysis/instruments.toml); tom: bara de inbyggda.",
+        "TOML file of one's own instruments for measurements files (like analysis/instruments.toml); empty: none.",
+    ),
+    Setting(
+        "visit_months",
+        "0,3,6,12,24",
+        "IHR_VISIT_MONTHS",
+        "Planerade besök (månader efter randomisering) för mätningar; ett besöksdatum räknas till närmaste.",
+        "Planned visits (months after randomization) for measurements; a visit date counts to the nearest one.",
+    ),
+    Setting(
         "db_path",
         "data/ihr.duckdb",
         "IHR_DB_PATH",

@@ -65,11 +65,21 @@ HOURS_FIELDS = (
     Field("month", "month", True, True, ("månad", "manad", "period")),
     Field("hours", "number", True, True, ("timmar", "utförda_timmar", "utforda_timmar", "tid")),
 )
+MEASUREMENT_FIELDS = (
+    *ID_FIELDS,
+    Field("visit_date", "date", False, True, ("besöksdatum", "besoksdatum", "mätdatum", "matdatum", "datum")),
+    Field("visit_month", "integer", False, True, ("besöksmånad", "besoksmanad", "tidpunkt", "timepoint", "besök")),
+    Field("instrument", "text", True, True, ("mått", "matt", "skala", "measure", "formulär")),
+    Field("value", "score", True, True, ("värde", "varde", "poäng", "poang", "score")),
+)
 MAX_HOURS_PLAUSIBLE = 300.0  # a month has about 730 hours; above 300 is possible but flagged
+
+FIELDS = {"participants": PARTICIPANT_FIELDS, "hours": HOURS_FIELDS, "measurements": MEASUREMENT_FIELDS}
 
 FIELD_LABELS = {
     "participants": ("Deltagarfil", "Participants file"),
     "hours": ("Timfil", "Hours file"),
+    "measurements": ("Mätfil", "Measurements file"),
 }
 
 
@@ -103,13 +113,19 @@ _TEMPLATE_ROWS = {
         ],
     ],
     "hours": [["a001", "2016-01", "14.5"], ["a001", "2016-02", "9"], ["a002", "2016-01", "31.25"]],
+    "measurements": [
+        ["a001", "2016-01-12", "eq5d_index", "0.62"],
+        ["a001", "2016-04-14", "eq5d_index", "0.71"],
+        ["a002", "2016-01-18", "adl_katz", "4"],
+    ],
 }
 
 
 def template_csv(kind: str) -> str:
-    """Return a template CSV (UTF-8, comma separated) for 'participants' or 'hours', with example rows."""
-    fields = PARTICIPANT_FIELDS if kind == "participants" else HOURS_FIELDS
-    header = [f.name for f in fields if f.name != "personnummer"]
+    """Return a template CSV (UTF-8, comma separated) for 'participants', 'hours' or 'measurements', with examples."""
+    fields = FIELDS[kind]
+    skip = {"personnummer", "visit_month"}  # measurements: a visit date, or instead a column visit_month
+    header = [f.name for f in fields if f.name not in skip]
     lines = [",".join(header)] + [",".join(row) for row in _TEMPLATE_ROWS[kind]]
     return "\n".join(lines) + "\n"
 

@@ -1,8 +1,8 @@
-"""Import a study from participants and hours files: read → pseudonymise → validate → write, all or nothing.
+"""Import a study (participants, hours, optional measurements): read → pseudonymise → validate → write, all or nothing.
 
-Both files are read as text into TEMP tables of a new, empty store (``read``); personnummer are
+The files are read as text into TEMP tables of a new, empty store (``read``); personnummer are
 replaced by keyed pseudonyms before anything is typed (``pseudonymise``); every rule is checked and
-every problem listed at once (``validate``); only a clean pair of files replaces the study, by
+every problem listed at once (``validate``); only clean files replace the study, by
 building the new store file and swapping it in (``write``, ``analysis.store.db.write_store``).
 """
 
@@ -32,11 +32,13 @@ def import_study(
     *,
     participants_mapping: dict[str, str] | None = None,
     hours_mapping: dict[str, str] | None = None,
+    measurements: Source | None = None,
+    measurements_mapping: dict[str, str] | None = None,
     key_file: str | os.PathLike[str] | None = None,
     data_end: dt.date | None = None,
     progress: Progress | None = None,
 ) -> ImportSummary:
-    """Validate two files and, only if they are clean, replace ``study`` in the store at ``db_path``.
+    """Validate the files and, only if they are clean, replace ``study`` in the store at ``db_path``.
 
     Parameters
     ----------
@@ -46,8 +48,11 @@ def import_study(
         Name of the study to create or replace.
     participants, hours : str, Path or Upload
         The files (.csv, .xlsx or .parquet) on disk or as uploaded bytes; see the README for their columns.
-    participants_mapping, hours_mapping : dict, optional
+    participants_mapping, hours_mapping, measurements_mapping : dict, optional
         Field name → column name, for layouts the automatic Swedish/English names do not cover.
+    measurements : str, Path or Upload, optional
+        Outcome measures at visits (person, visit_date or visit_month, instrument, value); a visit without a
+        row stays missing. Instruments are those of ``analysis.instruments.load_instruments``.
     key_file : str or Path, optional
         The pseudonymisation key (default: the pseudonym_key_path setting); created on first use.
     data_end : date, optional
@@ -79,6 +84,9 @@ def import_study(
     report = progress or (lambda *_: None)
     paths = {"participants": participants, "hours": hours}
     mappings = {"participants": participants_mapping, "hours": hours_mapping}
+    if measurements is not None:
+        paths["measurements"] = measurements
+        mappings["measurements"] = measurements_mapping
     checked: dict = {}
 
     def prepare(con: db.Connection) -> None:
@@ -95,7 +103,13 @@ def import_study(
         """Write the checked study into the new store."""
         report(0.6, "Skriver studien", "Writing the study")
         checked["summary"] = write_study(
-            con, name, checked["data_end"], checked["pseudonymised"], checked["log"], report
+            con,
+            name,
+            checked["data_end"],
+            checked["pseudonymised"],
+            checked["log"],
+            report,
+            measurements="measurements" in paths,
         )
 
     db.write_store(db_path, fill, prepare=prepare)

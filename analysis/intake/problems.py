@@ -17,6 +17,19 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "month": ("en månad ÅÅÅÅ-MM", "a month YYYY-MM"),
     "number": ("ett tal ≥ 0 (decimalkomma eller decimalpunkt)", "a number ≥ 0 (decimal comma or point)"),
     "age": ("ett heltal 18–120", "a whole number 18–120"),
+    "integer": ("ett heltal ≥ 0", "a whole number ≥ 0"),
+    "score": ("ett tal (decimalkomma eller decimalpunkt)", "a number (decimal comma or point)"),
+    "instrument": ("ett instrument i katalogen: {codes}", "an instrument of the catalogue: {codes}"),
+    "score_range": ("ett värde {low}–{high} för {instrument}", "a value {low}–{high} for {instrument}"),
+    "before_inclusion": (
+        "ett besök högst {days} dagar före randomiseringen (baslinje) eller senare",
+        "a visit at most {days} days before randomization (baseline) or later",
+    ),
+    "after_death": ("ett besök före dödsdatum", "a visit before the date of death"),
+    "duplicate_visit": (
+        "en rad per person, instrument och besök; finns redan på rad {first}",
+        "one row per person, instrument and visit; already on row {first}",
+    ),
     "duplicate_person": (
         "en rad per person; personen finns redan på rad {first}",
         "one row per person; already on row {first}",

@@ -21,7 +21,7 @@ def map_personnummer(con: db.Connection, layout: Layout, key_file: str | os.Path
     Parameters
     ----------
     con : Connection
-        The connection holding the TEMP tables ``participants_src`` and ``hours_src``.
+        The connection holding the TEMP tables ``{kind}_src`` of the files read.
     layout : Layout
         The files' columns (from read_files).
     key_file : str or Path, optional
@@ -36,8 +36,7 @@ def map_personnummer(con: db.Connection, layout: Layout, key_file: str | os.Path
     if not layout.pseudonymised:
         return False
     distinct = con.execute(
-        f"SELECT {layout.id_sql('participants')} AS raw FROM participants_src "
-        f"UNION SELECT {layout.id_sql('hours')} FROM hours_src"
+        " UNION ".join(f"SELECT {layout.id_sql(kind)} AS raw FROM {kind}_src" for kind in layout.kinds)
     ).fetchall()
     raw = [v for (v,) in distinct if v is not None]
     normalized = [normalize_personnummer(v) for v in raw]

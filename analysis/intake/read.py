@@ -1,4 +1,4 @@
-"""Read both import files as text into TEMP tables and resolve which column holds which field."""
+"""Read the import files as text into TEMP tables and resolve which column holds which field."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from analysis.errors import InputError
 from analysis.intake.fileformat import (
     FIELD_LABELS,
-    HOURS_FIELDS,
-    PARTICIPANT_FIELDS,
+    FIELDS,
     detect_mapping,
     quote_identifier,
     read_text_table,
@@ -20,12 +19,12 @@ from analysis.intake.source import Source
 from analysis.store import db
 
 Progress = Callable[[float, str, str], None]
-KINDS = (("participants", PARTICIPANT_FIELDS), ("hours", HOURS_FIELDS))
+KINDS = ("participants", "hours", "measurements")  # the order files are read and reported in
 
 
 @dataclass(frozen=True)
 class Layout:
-    """Where each field sits in the files just read (TEMP tables ``participants_src`` and ``hours_src``)."""
+    """Where each field sits in the files just read (TEMP tables ``{kind}_src``; measurements optional)."""
 
     files: dict[str, str]  # kind -> file name
     columns: dict[str, dict[str, str]]  # kind -> field -> column
@@ -36,6 +35,11 @@ class Layout:
         """Return the SQL of a file's trimmed id text (columns qualified by ``alias`` when given)."""
         column = (f"{alias}." if alias else "") + quote_identifier(self.columns[kind][self.id_kind[kind]])
         return f"NULLIF(trim(CAST({column} AS VARCHAR)), '')"
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """Return the kinds of file read, in order ('measurements' only when given)."""
+        return tuple(kind for kind in KINDS if kind in self.columns)
 
     @property
     def pseudonymised(self) -> bool:
@@ -102,16 +106,16 @@ def read_files(
     log: ProblemLog,
     progress: Progress,
 ) -> Layout:
-    """Read both files as text into TEMP tables ``{kind}_src`` and resolve their columns.
+    """Read the files as text into TEMP tables ``{kind}_src`` and resolve their columns.
 
     Parameters
     ----------
     con : Connection
         A connection whose TEMP tables receive the files (they never reach a store file).
     paths : dict
-        'participants' and 'hours' → file path or Upload.
+        'participants', 'hours' and optionally 'measurements' → file path or Upload.
     mappings : dict
-        'participants' and 'hours' → field → column, for names the automatic recognition misses.
+        Kind → field → column, for names the automatic recognition misses.
     log : ProblemLog
         Names the files shown in messages; receives missing columns and mixed kinds of id.
     progress : callable
@@ -131,9 +135,12 @@ def read_files(
     """
     files = log.files
     columns, id_kind, offsets = {}, {}, {}
-    for i, (kind, fields) in enumerate(KINDS):
+    kinds = [kind for kind in KINDS if kind in paths]
+    for i, kind in enumerate(kinds):
+        fields = FIELDS[kind]
         sv, en = FIELD_LABELS[kind]
-        progress(0.05 + 0.15 * i, f"Läser {sv.lower()} {files[kind]}", f"Reading {en.lower()} {files[kind]}")
+        step = 0.2 * i / len(kinds)
+        progress(0.05 + step, f"Läser {sv.lower()} {files[kind]}", f"Reading {en.lower()} {files[kind]}")
         found, offsets[kind] = read_text_table(con, paths[kind], f"{kind}_src", files[kind])
         mapping = _resolve_columns(files[kind], found, fields, mappings.get(kind))
         id_kind[kind] = "personnummer" if "personnummer" in mapping else "person_id"
@@ -145,10 +152,14 @@ def read_files(
         if "person_id" not in mapping and "personnummer" not in mapping:
             hint = "person_id / personnummer"
             log.add(Problem(kind, files[kind], None, "person_id", None, "missing_column", details={"hint": hint}))
-    if log.error_total == 0 and id_kind["participants"] != id_kind["hours"]:
-        column = columns["hours"].get("person_id") or columns["hours"].get("personnummer")
-        log.add(Problem("hours", files["hours"], None, column, None, "id_kind"))
+        if kind == "measurements" and "visit_date" not in mapping and "visit_month" not in mapping:
+            hint = "visit_date / visit_month (besöksdatum / besöksmånad)"
+            log.add(Problem(kind, files[kind], None, "visit_date", None, "missing_column", details={"hint": hint}))
+    for kind in kinds[1:]:
+        if log.error_total == 0 and id_kind["participants"] != id_kind[kind]:
+            column = columns[kind].get("person_id") or columns[kind].get("personnummer")
+            log.add(Problem(kind, files[kind], None, column, None, "id_kind"))
     log.raise_if_errors()
-    for kind, _ in KINDS:  # listed with every other problem: validation raises with them all
+    for kind in kinds:  # listed with every other problem: validation raises with them all
         scan_personnummer(con, kind, files[kind], offsets[kind], columns[kind], id_kind[kind], log)
     return Layout(files, columns, id_kind, offsets)

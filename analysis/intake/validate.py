@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from analysis.intake.fileformat import HOURS_FIELDS, MAX_HOURS_PLAUSIBLE, PARTICIPANT_FIELDS, Field, quote_identifier
+from analysis.errors import InputError
+from analysis.instruments import Instrument, load_instruments
+from analysis.intake.fileformat import FIELDS, MAX_HOURS_PLAUSIBLE, Field, quote_identifier
 from analysis.intake.problems import Problem, ProblemLog
 from analysis.intake.read import Layout
+from analysis.settings import get_setting
 from analysis.store import db
 
 HIDDEN = "(dolt / hidden)"
@@ -34,7 +37,16 @@ def _month(col: str) -> str:
     )
 
 
-_PARSERS = {"number": _number, "integer": _number, "date": _date, "month": _month, "text": lambda c: c}
+_PARSERS = {
+    "number": _number,
+    "integer": _number,
+    "score": _number,
+    "date": _date,
+    "month": _month,
+    "text": lambda c: c,
+}
+DAYS_PER_MONTH = 30.4375  # a visit date's distance from randomization in months
+BASELINE_DAYS_BEFORE = 92  # a visit up to three months before randomization is its baseline (month 0)
 
 
 def type_columns(con: db.Connection, layout: Layout, kind: str, fields: tuple[Field, ...]) -> None:
@@ -84,7 +96,7 @@ def check_ids(con: db.Connection, layout: Layout, log: ProblemLog) -> None:
     if not layout.pseudonymised:
         return
     con.execute("DROP TABLE _pnr_map")
-    for kind in ("participants", "hours"):
+    for kind in layout.kinds:
         log.check(con, kind, layout.columns[kind]["personnummer"], "personnummer", "id_raw = ?", [HIDDEN], value=None)
 
 
@@ -108,9 +120,18 @@ def check_fields(con: db.Connection, layout: Layout, log: ProblemLog, kind: str,
                 "OR age < 18 OR age > 120)"
             )
             log.check(con, kind, column, "age", where, value="age_raw")
-        elif f.kind in ("number", "integer"):
+        elif f.kind == "integer":
+            where = (
+                f"{f.name}_raw IS NOT NULL AND ({f.name} IS NULL OR NOT isfinite({f.name}) OR {f.name} < 0 "
+                f"OR {f.name} <> floor({f.name}))"
+            )
+            log.check(con, kind, column, "integer", where, value=f"{f.name}_raw")
+        elif f.kind == "number":
             where = f"{f.name}_raw IS NOT NULL AND ({f.name} IS NULL OR NOT isfinite({f.name}) OR {f.name} < 0)"
             log.check(con, kind, column, "number", where, value=f"{f.name}_raw")
+        elif f.kind == "score":
+            where = f"{f.name}_raw IS NOT NULL AND ({f.name} IS NULL OR NOT isfinite({f.name}))"
+            log.check(con, kind, column, "score", where, value=f"{f.name}_raw")
         elif f.kind in ("date", "month"):
             where = f"{f.name}_raw IS NOT NULL AND {f.name} IS NULL"
             log.check(con, kind, column, f.kind, where, value=f"{f.name}_raw")
@@ -121,8 +142,8 @@ def check_dates(con: db.Connection, layout: Layout, log: ProblemLog, data_end: d
     last = min(today, data_end) if data_end is not None else today
     code = "after_data_end" if data_end is not None and data_end < today else "future_date"
     details = {"last": last.isoformat()}
-    for kind, fields in (("participants", PARTICIPANT_FIELDS), ("hours", HOURS_FIELDS)):
-        for f in fields:
+    for kind in layout.kinds:
+        for f in FIELDS[kind]:
             if f.kind in ("date", "month") and f.name in layout.columns[kind]:
                 where = f"{f.name} > ?"
                 column = layout.columns[kind][f.name]
@@ -186,15 +207,93 @@ def check_relations(con: db.Connection, layout: Layout, log: ProblemLog) -> None
         log.add(Problem("hours", layout.files["hours"], None, None, str(outside), "outside_home", "warning"))
 
 
+def check_measurements(
+    con: db.Connection,
+    layout: Layout,
+    log: ProblemLog,
+    instruments: dict[str, Instrument],
+    visit_months: tuple[int, ...],
+) -> None:
+    """Check a measurements file: known instrument and person, value in range, one row per visit, none after death.
+
+    Adds column ``visit`` to ``measurements_typed``: the file's visit_month, else the planned visit in
+    ``visit_months`` nearest to the visit date's distance from randomization (days / 30.4375); a visit
+    date up to 92 days before randomization is the baseline (month 0), an earlier one an error.
+    """
+    columns = layout.columns["measurements"]
+    id_value = None if layout.pseudonymised else "id_raw"
+    con.execute("CREATE TEMP TABLE _instruments (name VARCHAR, low DOUBLE, high DOUBLE)")
+    con.executemany(
+        "INSERT INTO _instruments VALUES (?, ?, ?)", [[i.name, i.low, i.high] for i in instruments.values()]
+    )
+    con.execute("ALTER TABLE measurements_typed ADD COLUMN name VARCHAR")
+    con.execute("UPDATE measurements_typed SET name = lower(trim(instrument_raw))")
+    unknown = "instrument_raw IS NOT NULL AND name NOT IN (SELECT name FROM _instruments)"
+    names = ", ".join(instruments)
+    log.check(con, "measurements", columns["instrument"], "instrument", unknown, value="instrument_raw",
+              details={"codes": names})  # fmt: skip
+    for instrument in instruments.values():
+        where = "name = ? AND isfinite(value) AND (value < ? OR value > ?)"
+        details = {"instrument": instrument.name, "low": f"{instrument.low:g}", "high": f"{instrument.high:g}"}
+        log.check(con, "measurements", columns["value"], "score_range", where,
+                  [instrument.name, instrument.low, instrument.high], value="value_raw", details=details)  # fmt: skip
+    person = "id IS NOT NULL AND id NOT IN (SELECT id FROM participants_typed WHERE id IS NOT NULL)"
+    log.check(con, "measurements", columns[layout.id_kind["measurements"]], "unknown_person", person, value=id_value)
+    has_date = "visit_date" in columns
+    con.execute("ALTER TABLE measurements_typed ADD COLUMN days INTEGER")
+    con.execute("ALTER TABLE measurements_typed ADD COLUMN died_on DATE")
+    if has_date:
+        con.execute(
+            """UPDATE measurements_typed m
+               SET days = datediff('day', p.randomized_on, m.visit_date), died_on = p.died_on
+               FROM (SELECT DISTINCT ON (id) id, randomized_on, died_on FROM participants_typed
+                     WHERE id IS NOT NULL ORDER BY id, _row) p
+               WHERE m.id = p.id"""
+        )
+        early = "days < ?"
+        log.check(con, "measurements", columns["visit_date"], "before_inclusion", early, [-BASELINE_DAYS_BEFORE],
+                  value="visit_date_raw", details={"days": BASELINE_DAYS_BEFORE})  # fmt: skip
+        log.check(con, "measurements", columns["visit_date"], "after_death", "visit_date > died_on",
+                  value="visit_date_raw")  # fmt: skip
+    con.execute("ALTER TABLE measurements_typed ADD COLUMN visit INTEGER")
+    if "visit_month" in columns:
+        con.execute("UPDATE measurements_typed SET visit = CAST(visit_month AS INTEGER) WHERE isfinite(visit_month) "
+                    "AND visit_month >= 0 AND visit_month = floor(visit_month) AND visit_month < 10000")  # fmt: skip
+    if has_date:
+        con.execute(
+            """UPDATE measurements_typed m SET visit = n.planned FROM (
+                   SELECT _row, arg_min(planned, abs(planned - greatest(days, 0) / ?) * 1000 + planned) AS planned
+                   FROM measurements_typed, unnest(?::INTEGER[]) AS v(planned)
+                   WHERE days IS NOT NULL GROUP BY _row) n
+               WHERE m._row = n._row AND m.visit IS NULL""",
+            [DAYS_PER_MONTH, list(visit_months)],
+        )
+    con.execute(
+        "CREATE TEMP TABLE _dup_visits AS SELECT id, name, visit, min(_row) AS first FROM measurements_typed "
+        "WHERE id IS NOT NULL AND visit IS NOT NULL AND name IS NOT NULL GROUP BY ALL HAVING count(*) > 1"
+    )
+    con.execute("ALTER TABLE measurements_typed ADD COLUMN first_row BIGINT")
+    con.execute(
+        "UPDATE measurements_typed t SET first_row = d.first FROM _dup_visits d "
+        "WHERE t.id = d.id AND t.name = d.name AND t.visit = d.visit"
+    )
+    column = columns.get("visit_month") or columns["visit_date"]
+    shown = "visit_month_raw" if "visit_month" in columns else "visit_date_raw"
+    log.check(con, "measurements", column, "duplicate_visit", "first_row IS NOT NULL AND _row > first_row",
+              value=shown, extra=", first_row")  # fmt: skip
+    for table in ("_dup_visits", "_instruments"):
+        con.execute(f"DROP TABLE {table}")
+
+
 def validate_files(
     con: db.Connection, layout: Layout, log: ProblemLog, data_end: dt.date | None = None, today: dt.date | None = None
 ) -> None:
-    """Type both files and check every rule; raise ImportRejected listing every error found.
+    """Type the files and check every rule; raise ImportRejected listing every error found.
 
     Parameters
     ----------
     con : Connection
-        The connection holding ``participants_src`` and ``hours_src`` (and ``_pnr_map`` with personnummer).
+        The connection holding ``{kind}_src`` of the files read (and ``_pnr_map`` with personnummer).
     layout : Layout
         The files' columns (from read_files).
     log : ProblemLog
@@ -210,14 +309,31 @@ def validate_files(
         When any error was found; warnings stay in the log.
 
     """
-    type_columns(con, layout, "participants", PARTICIPANT_FIELDS)
-    type_columns(con, layout, "hours", HOURS_FIELDS)
+    for kind in layout.kinds:
+        type_columns(con, layout, kind, FIELDS[kind])
     check_ids(con, layout, log)
-    check_fields(con, layout, log, "participants", PARTICIPANT_FIELDS)
-    check_fields(con, layout, log, "hours", HOURS_FIELDS)
+    for kind in layout.kinds:
+        check_fields(con, layout, log, kind, FIELDS[kind])
     check_dates(con, layout, log, data_end, today or dt.date.today())
     check_relations(con, layout, log)
+    if "measurements" in layout.kinds:
+        check_measurements(con, layout, log, load_instruments(), visit_schedule())
     log.raise_if_errors()
+
+
+def visit_schedule() -> tuple[int, ...]:
+    """Return the planned visit months of the visit_months setting; raise InputError when malformed."""
+    text = str(get_setting("visit_months"))
+    try:
+        months = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
+    except ValueError:
+        months = ()
+    if not months or months[0] < 0:
+        raise InputError(
+            f"Inställningen visit_months är {text!r}; månader ≥ 0 åtskilda av komman förväntades (t.ex. 0,3,6,12).",
+            f"The setting visit_months is {text!r}; months ≥ 0 separated by commas were expected (e.g. 0,3,6,12).",
+        )
+    return months
 
 
 def resolve_data_end(con: db.Connection, given: dt.date | None) -> dt.date:

@@ -24,6 +24,7 @@ class ImportSummary:
     pseudonymised: bool
     warnings: list[Problem]
     warnings_total: int
+    measurement_rows: dict[str, int] | None = None  # instrument → rows, when a measurements file was imported
 
     def to_dict(self) -> dict:
         """Return a JSON-ready form."""
@@ -38,6 +39,7 @@ class ImportSummary:
             "pseudonymised": self.pseudonymised,
             "warnings_total": self.warnings_total,
             "warnings": [w.message("en") for w in self.warnings],
+            "measurements": self.measurement_rows,
         }
 
 
@@ -48,8 +50,9 @@ def write_study(
     pseudonymised: bool,
     log: ProblemLog,
     progress: Progress | None = None,
+    measurements: bool = False,
 ) -> ImportSummary:
-    """Replace ``study`` with the checked rows of ``participants_typed`` and ``hours_typed`` and rebuild its cells.
+    """Replace ``study`` with the checked rows of ``participants_typed``, ``hours_typed`` (and ``measurements_typed``).
 
     Parameters
     ----------
@@ -65,6 +68,8 @@ def write_study(
         The import's log; its warnings go into the summary.
     progress : callable, optional
         Called as progress(fraction, text_sv, text_en) before the cells are rebuilt.
+    measurements : bool
+        Whether a checked measurements file is in ``measurements_typed``.
 
     Returns
     -------
@@ -79,6 +84,15 @@ def write_study(
         [study],
     )
     con.execute("INSERT INTO hours SELECT ?, id, month, hours FROM hours_typed", [study])
+    measured = None
+    if measurements:
+        con.execute(
+            "INSERT INTO measurements SELECT ?, id, visit, visit_date, name, value FROM measurements_typed", [study]
+        )
+        measured = dict(
+            con.execute("SELECT name, count(*) FROM measurements_typed GROUP BY name ORDER BY name").fetchall()
+        )
+        con.execute("DROP TABLE measurements_typed")
     if progress is not None:
         progress(0.8, "Beräknar sammanställningar", "Computing aggregates")
     db.build_aggregates(con, study)
@@ -89,5 +103,15 @@ def write_study(
     for table in ("participants_typed", "hours_typed"):
         con.execute(f"DROP TABLE {table}")
     return ImportSummary(
-        study, people, first, last, int(rows), float(total), data_end, pseudonymised, log.warnings, log.warning_total
+        study,
+        people,
+        first,
+        last,
+        int(rows),
+        float(total),
+        data_end,
+        pseudonymised,
+        log.warnings,
+        log.warning_total,
+        measured,
     )

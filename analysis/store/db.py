@@ -246,7 +246,7 @@ def write_store(
             shutil.rmtree(spill, ignore_errors=True)
 
 
-TABLES = ("studies", "participants", "hours", "followup_cells", "people_cells", "analysis_plans")
+TABLES = ("studies", "participants", "hours", "measurements", "followup_cells", "people_cells", "analysis_plans")
 
 
 def has_table(con: Connection, table: str, catalog: str = STORE) -> bool:
@@ -275,7 +275,7 @@ def _copy_tables(con: Connection, source: Path) -> None:
 
 def delete_study(con: Connection, study: str) -> None:
     """Remove every data row of one study from a writable store; its analysis plan stays (a new import keeps it)."""
-    for table in ("hours", "participants", "followup_cells", "people_cells", "studies"):
+    for table in ("hours", "measurements", "participants", "followup_cells", "people_cells", "studies"):
         con.execute(f"DELETE FROM {table} WHERE study = ?", [study])  # table names are constants
 
 

@@ -34,6 +34,17 @@ CREATE TABLE hours (
     hours     DOUBLE NOT NULL CHECK (hours >= 0)
 );
 
+-- Outcome measures at follow-up visits (optional file): one row per person, instrument and visit.
+-- A visit without a row was not measured: it is missing, never zero.
+CREATE TABLE measurements (
+    study       VARCHAR NOT NULL,
+    person_id   VARCHAR NOT NULL,
+    visit_month INTEGER NOT NULL CHECK (visit_month >= 0),  -- the planned visit (months after randomization)
+    visit_date  DATE,                     -- NULL when the file named the visit, not its date
+    instrument  VARCHAR NOT NULL,         -- a name of the instrument catalogue (analysis/instruments.toml)
+    value       DOUBLE NOT NULL
+);
+
 -- Pre-aggregated at build/import time so every overview query reads a few thousand rows.
 -- One row per follow-up month and cell of people living at home under follow-up that month.
 CREATE TABLE followup_cells (

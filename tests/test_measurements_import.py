@@ -1,0 +1,146 @@
+"""Importing outcome measures at visits (issue 17): missing stays missing, bad files are refused row by row."""
+
+import hashlib
+
+import pytest
+
+from analysis.errors import InputError
+from analysis.instruments import load_instruments
+from analysis.intake.fileformat import template_csv
+from analysis.intake.importer import ImportRejected, import_study
+from analysis.store import db
+from tests.test_import import P_COLUMNS, PNR_A, participants_rows, write_csv, write_pair
+
+M_COLUMNS = ["person_id", "visit_date", "instrument", "value"]
+
+
+def measurements_rows():
+    # a1 randomized 2016-01-15: baseline a week before, the 3-month visit 12 days late; a2 misses month 3.
+    return [
+        ["a1", "2016-01-08", "eq5d_index", "0.61"],
+        ["a1", "2016-04-27", "eq5d_index", "0.70"],
+        ["a1", "2016-04-27", "adl_katz", "5"],
+        ["a2", "2016-02-01", "eq5d_index", "-0.12"],
+        ["a3", "2016-03-10", "EQ5D_Index", "0,55"],  # any case, decimal comma
+    ]
+
+
+def rows_of(path, study="s"):
+    con = db.connect(path)
+    try:
+        return con.execute(
+            "SELECT person_id, visit_month, instrument, value FROM measurements WHERE study = ? ORDER BY ALL", [study]
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def test_measurements_are_stored_at_their_planned_visit_and_a_missed_visit_stays_missing(tmp_path):
+    p, h = write_pair(tmp_path)
+    m = write_csv(tmp_path / "m.csv", M_COLUMNS, measurements_rows())
+    summary = import_study(tmp_path / "s.duckdb", "s", p, h, measurements=m)
+    assert summary.measurement_rows == {"adl_katz": 1, "eq5d_index": 4}
+    assert rows_of(tmp_path / "s.duckdb") == [
+        ("a1", 0, "eq5d_index", 0.61),
+        ("a1", 3, "adl_katz", 5.0),
+        ("a1", 3, "eq5d_index", 0.70),
+        ("a2", 0, "eq5d_index", -0.12),
+        ("a3", 0, "eq5d_index", 0.55),
+    ]  # a2 has no month-3 row (not a zero), a4 has none at all
+
+
+def test_a_named_timepoint_and_swedish_column_names_are_accepted(tmp_path):
+    p, h = write_pair(tmp_path)
+    m = write_csv(tmp_path / "m.csv", ["löpnummer", "besöksmånad", "mått", "värde"], [["a1", "6", "eq_vas", "70"]])
+    import_study(tmp_path / "s.duckdb", "s", p, h, measurements=m)
+    assert rows_of(tmp_path / "s.duckdb") == [("a1", 6, "eq_vas", 70.0)]
+
+
+def test_the_template_imports(tmp_path):
+    files = {}
+    for kind in ("participants", "hours", "measurements"):
+        files[kind] = tmp_path / f"{kind}.csv"
+        files[kind].write_text(template_csv(kind), encoding="utf-8")
+    summary = import_study(tmp_path / "s.duckdb", "s", files["participants"], files["hours"],
+                           measurements=files["measurements"])  # fmt: skip
+    assert sum(summary.measurement_rows.values()) == 3
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "expected"),
+    [
+        (["a1", "2015-09-01", "eq5d_index", "0.5"], "visit_date", "days before randomization"),
+        (["a1", "2016-04-14", "eq5d", "0.5"], "instrument", "an instrument of the catalogue"),
+        (["a1", "2016-04-14", "eq_vas", "101"], "value", "a value 0–100 for eq_vas"),
+        (["a1", "2016-04-14", "ucla3", "2"], "value", "a value 3–9 for ucla3"),
+        (["a9", "2016-04-14", "eq_vas", "50"], "person_id", "a person present in the participants file"),
+        (["a1", "2016-04-14", "eq_vas", "x"], "value", "a number"),
+        (["a1", "2016-04-14", "eq_vas", ""], "value", "a value is required"),
+        (["a1", "14/4/2016", "eq_vas", "50"], "visit_date", "a date YYYY-MM-DD"),
+        (["a3", "2016-10-01", "eq_vas", "50"], "visit_date", "a visit before the date of death"),
+        (["a1", "2030-01-01", "eq_vas", "50"], "visit_date", "no later than today"),
+    ],
+)
+def test_a_bad_measurements_file_is_refused_row_by_row_and_the_store_is_unchanged(tmp_path, row, column, expected):
+    p, h = write_pair(tmp_path)
+    store = tmp_path / "s.duckdb"
+    import_study(store, "s", p, h)
+    before = hashlib.sha256(store.read_bytes()).hexdigest()
+    m = write_csv(tmp_path / "m.csv", M_COLUMNS, [["a1", "2016-01-15", "eq_vas", "60"], row])
+    with pytest.raises(ImportRejected) as caught:
+        import_study(store, "s", p, h, measurements=m)
+    messages = [problem.message("en") for problem in caught.value.problems]
+    assert any("Measurements file m.csv, row 3" in m and f"column '{column}'" in m and expected in m for m in messages)
+    assert hashlib.sha256(store.read_bytes()).hexdigest() == before
+
+
+def test_two_rows_for_one_visit_are_refused(tmp_path):
+    p, h = write_pair(tmp_path)
+    rows = [["a1", "2016-04-14", "eq_vas", "60"], ["a1", "2016-04-20", "eq_vas", "62"]]  # both the 3-month visit
+    with pytest.raises(ImportRejected) as caught:
+        import_study(tmp_path / "s.duckdb", "s", p, h, measurements=write_csv(tmp_path / "m.csv", M_COLUMNS, rows))
+    assert "already on row 2" in caught.value.problems[0].message("en")
+
+
+def test_a_file_with_neither_visit_date_nor_visit_month_is_refused(tmp_path):
+    p, h = write_pair(tmp_path)
+    m = write_csv(tmp_path / "m.csv", ["person_id", "instrument", "value"], [["a1", "eq_vas", "60"]])
+    with pytest.raises(ImportRejected) as caught:
+        import_study(tmp_path / "s.duckdb", "s", p, h, measurements=m)
+    assert "visit_date / visit_month" in caught.value.problems[0].message("en")
+
+
+def test_personnummer_in_a_measurements_file_get_the_participants_pseudonyms(tmp_path):
+    p_rows = [[PNR_A[0], *participants_rows()[0][1:]]]
+    p = write_csv(tmp_path / "p.csv", ["personnummer", *P_COLUMNS[1:]], p_rows)
+    h = write_csv(tmp_path / "h.csv", ["personnummer", "month", "hours"], [[PNR_A[1], "2016-02", "3"]])
+    m = write_csv(tmp_path / "m.csv", ["personnummer", "visit_date", "instrument", "value"],
+                  [[PNR_A[2], "2016-01-15", "eq_vas", "55"]])  # fmt: skip
+    import_study(tmp_path / "s.duckdb", "s", p, h, measurements=m, key_file=tmp_path / "key")
+    con = db.connect(tmp_path / "s.duckdb")
+    ids = con.execute("SELECT (SELECT person_id FROM participants), (SELECT person_id FROM measurements)").fetchone()
+    con.close()
+    assert ids[0] == ids[1] and "6408" not in ids[0]
+
+
+def test_a_reimport_without_measurements_removes_the_old_ones(tmp_path):
+    p, h = write_pair(tmp_path)
+    m = write_csv(tmp_path / "m.csv", M_COLUMNS, measurements_rows())
+    import_study(tmp_path / "s.duckdb", "s", p, h, measurements=m)
+    import_study(tmp_path / "s.duckdb", "s", p, h)
+    assert rows_of(tmp_path / "s.duckdb") == []
+
+
+def test_own_instruments_are_added_and_may_not_redefine_a_built_in_one(tmp_path, monkeypatch):
+    own = tmp_path / "own.toml"
+    entry = ('label_sv = "Gång"\nlabel_en = "Walk"\nlow = 0\nhigh = 60\nhigher_is_better = false\n'
+             'unit_sv = "sekunder"\nunit_en = "seconds"\nsource = "Timed up and go"\n')  # fmt: skip
+    own.write_text("[tug]\n" + entry, encoding="utf-8")
+    monkeypatch.setenv("IHR_INSTRUMENTS_FILE", str(own))
+    assert load_instruments()["tug"].label("en") == "Walk"
+    own.write_text("[eq_vas]\n" + entry, encoding="utf-8")
+    with pytest.raises(InputError, match="redefines built-in instruments: eq_vas"):
+        load_instruments()
+    own.write_text("[bad]\nlabel_sv = 1\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"\[bad\]: missing"):
+        load_instruments()
