@@ -127,6 +127,9 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--study", required=True, help="studiens namn / study name")
     imp.add_argument("--participants", required=True, help="deltagarfil / participants file (.csv, .xlsx, .parquet)")
     imp.add_argument("--hours", required=True, help="timfil / hours file (.csv, .xlsx, .parquet)")
+    imp.add_argument(
+        "--measurements", default=None, help="mätfil (valfri) / measurements file (optional): utfallsmått vid besök"
+    )
     imp.add_argument("--data-end", default=None, help="sista datadag / last day of data, YYYY-MM-DD")
     imp.add_argument("--json", action="store_true", help="skriv JSON / print JSON")
     imp.add_argument("--primary", choices=PRIMARY_OUTCOMES, default=None, help="analysplanens primära utfall")
@@ -231,7 +234,9 @@ def _run_import(args: argparse.Namespace) -> int:
             ) from None
     plan = _plan_from_args(args, AnalysisPlan("cost", 24))  # checked before anything is written
     try:
-        summary = import_study(args.db, args.study, args.participants, args.hours, data_end=data_end)
+        summary = import_study(
+            args.db, args.study, args.participants, args.hours, data_end=data_end, measurements=args.measurements
+        )
     except ImportRejected as exc:
         print(f"Fel: {exc.sv} / Error: {exc.en}", file=sys.stderr)
         for problem in exc.problems:
@@ -254,6 +259,9 @@ def _run_import(args: argparse.Namespace) -> int:
     )
     print(f"Timrader / hours rows: {summary.hours_rows}; timmar totalt / total hours: {summary.total_hours:.1f}")
     print(f"Sista datadag / data end: {summary.data_end}; pseudonymiserad / pseudonymised: {summary.pseudonymised}")
+    if summary.measurement_rows is not None:
+        counts = ", ".join(f"{name}: {n}" for name, n in summary.measurement_rows.items()) or "-"
+        print(f"Mätningar / measurements: {counts}")
     print(f"Varningar / warnings: {summary.warnings_total}")
     for warning in summary.warnings:
         print(f"- {warning.message('sv')} / {warning.message('en')}")
