@@ -24,6 +24,7 @@ from analysis.errors import UserFacingError
 from analysis.intake.importer import ImportRejected, import_study
 from analysis.outcomes.compare import GROUP_COLUMNS
 from analysis.outcomes.comparisons import run_comparison
+from analysis.outcomes.measures import compare_measures
 from analysis.outcomes.per_person import BOOTSTRAP_DRAWS, UnitCosts, compare_person_outcomes, primary_figure
 from analysis.outcomes.person_values import EXCLUDE, HANDLING
 from analysis.outcomes.placement import analyze_placement
@@ -164,6 +165,18 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="justera för / adjust for, e.g. baseline_hours,age ('none': no adjusted columns; default: the plan's)",
     )
+
+    measures = sub.add_parser(
+        "measures", help="utfallsmått vid besök, per arm / outcome measures at visits, per arm (Welch, ANCOVA)"
+    )
+    measures.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
+    measures.add_argument("--study", default=None, help="studie / study (default: the only or demo study)")
+    measures.add_argument("--instrument", required=True, help="instrument, e.g. eq5d_index")
+    measures.add_argument("--json", action="store_true", help="skriv JSON / print JSON")
+    measures.add_argument("--sex", action="append", choices=SEXES, default=[])
+    measures.add_argument("--application-type", action="append", choices=APPLICATION_TYPES, default=[])
+    measures.add_argument("--district", action="append", default=[])
+    measures.add_argument("--bands", default=None, help="åldersgränser / age band edges, e.g. 65,76,86,96")
 
     view = _add_request(
         sub.add_parser(
@@ -454,6 +467,53 @@ def _run_costs(args: argparse.Namespace) -> int:
     return 0
 
 
+MEASURE_KEYS = ("visit_month", "n_intervention", "n_control", "mean_intervention", "mean_control", "difference",
+                "ci_low", "ci_high", "p_value", "ancova_difference", "ancova_ci_low", "ancova_ci_high")  # fmt: skip
+
+
+def _run_measures(args: argparse.Namespace) -> int:
+    """Compare one instrument between the arms at every visit and print JSON or a table."""
+    filters = Filters(sex=tuple(args.sex), application_type=tuple(args.application_type), district=tuple(args.district))
+    con = db.connect(args.db)
+    try:
+        study = resolve_study(con, args.study)
+        plan = load_plan(con, study)
+        info = describe_study(con, study)
+        check_districts(info, filters.district)
+        bands = parse_band_edges(args.bands) if args.bands else plan.bands
+        selection = Selection(study, filters, bands, None, info["merged_districts"])
+        result = compare_measures(con, selection, args.instrument, window=plan.window_within(info["max_month"]))
+    finally:
+        con.close()
+    visits = result.visits
+    overall = visits[visits["age_band"] == "all"]
+    primary = result.primary()
+    out = {
+        "instrument": result.instrument.name,
+        "label": result.instrument.label("en"),
+        "higher_is_better": result.instrument.higher_is_better,
+        "visits": to_all_records(overall, MEASURE_KEYS),
+        "by_band": to_all_records(visits[visits["age_band"] != "all"], ("age_band", *MEASURE_KEYS)),
+        "repeated": to_all_records(result.repeated, ()),
+        "primary": None if primary is None else to_all_records(pd.DataFrame([primary]), MEASURE_KEYS)[0],
+        "estimand": (
+            "Among randomized people measured at the visit: mean score, intervention minus control (Welch), and "
+            "adjusted for the baseline score (ANCOVA, HC3). The primary figure is the ANCOVA at the last visit "
+            "within the analysis plan's window. Deaths and missed visits are missing, never zero; the estimates "
+            "assume missing at random given arm and baseline."
+        ),
+    }
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+        return 0
+    print(f"{result.instrument.label('sv')} / {result.instrument.label('en')} — {study}")
+    print(overall[list(MEASURE_KEYS)].round(3).to_string(index=False))
+    if primary is not None:
+        print(f"Primärt (ANCOVA, månad {result.primary_visit}) / primary: {primary['ancova_difference']:.3f} "
+              f"({primary['ancova_ci_low']:.3f} – {primary['ancova_ci_high']:.3f})")  # fmt: skip
+    return 0
+
+
 def _run_report(args: argparse.Namespace) -> int:
     """Write the board briefing as PDF or PowerPoint."""
     con = db.connect(args.db)
@@ -485,6 +545,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_costs(args)
         if args.command == "report":
             return _run_report(args)
+        if args.command == "measures":
+            return _run_measures(args)
         return _run_compare(args)
     except UserFacingError as exc:
         print(f"Fel: {exc.sv} / Error: {exc.en}", file=sys.stderr)

@@ -71,6 +71,15 @@ class DemoSpec:
     person_effect_shape: float = 12.0  # gamma shape of a person's further multiplier on hours (mean 1)
     month_noise_shape: float = 3.0  # gamma shape of month-to-month variation (mean 1)
     zero_persistence: float = 0.85  # correlation of a person's latent "no home care" propensity
+    # Outcome measures at visits (synthetic, stated assumptions; drawn from their own random stream so the
+    # people and hours above are the same with or without them). EQ-5D index at baseline: 0.78, 0.10 lower
+    # per older band, 0.15 lower per unit of need above 1, person SD 0.12; both arms recover by 0.04 by
+    # month 3 (the event behind the application passes); the intervention adds the effects below, which fade;
+    # everyone loses 0.03 a year. Katz ADL (0-6) follows the same pattern on its own scale. A visit is missed
+    # with probability 0.08 + 0.25 × (1 − the person's index then): those in worse health are measured less.
+    visit_months: tuple[int, ...] = (0, 3, 6, 12, 24)
+    eq5d_effect: tuple[float, ...] = (0.0, 0.03, 0.03, 0.01, 0.0)  # intervention − control at each visit
+    adl_effect: tuple[float, ...] = (0.0, 0.4, 0.3, 0.1, 0.0)
 
 
 def mean_hours(spec: DemoSpec, band: int, arm: str, k: np.ndarray | int) -> np.ndarray:
@@ -226,6 +235,58 @@ def generate_hours(spec: DemoSpec, people: pd.DataFrame, rng: np.random.Generato
     )
 
 
+def generate_measurements(spec: DemoSpec, people: pd.DataFrame) -> pd.DataFrame:
+    """Draw EQ-5D index and Katz ADL at the planned visits from the stated assumptions (see DemoSpec).
+
+    Parameters
+    ----------
+    spec : DemoSpec
+        The generator's assumptions.
+    people : DataFrame
+        Participants with the generator's hidden columns (_band, _need).
+
+    Returns
+    -------
+    DataFrame
+        person_id, visit_month, visit_date, instrument, value: one row per visit attended; a person who
+        died, left follow-up or missed the visit has no row.
+
+    """
+    rng = np.random.default_rng([spec.seed, 17])  # its own stream: people and hours are unchanged
+    n = len(people)
+    band, need = people["_band"].to_numpy(), people["_need"].to_numpy()
+    treated = (people["arm"] == "intervention").to_numpy()
+    day0 = people["randomized_on"].to_numpy().astype("datetime64[D]")
+    last = pd.concat([people["died_on"] - pd.Timedelta(days=1), people["followup_end"]], axis=1).min(axis=1)
+    last = last.to_numpy().astype("datetime64[D]")
+    eq0 = 0.78 - 0.10 * band - 0.15 * (need - 1) + rng.normal(0, 0.12, n)
+    adl0 = 5.0 - 0.5 * band - 1.5 * (need - 1) + rng.normal(0, 1.0, n)
+    frames = []
+    for i, month in enumerate(spec.visit_months):
+        recovery = 0.04 if month >= 3 else 0.0
+        eq = eq0 + recovery + treated * spec.eq5d_effect[i] - 0.03 * month / 12 + rng.normal(0, 0.08, n)
+        adl = adl0 + 2.5 * recovery + treated * spec.adl_effect[i] - 0.3 * month / 12 + rng.normal(0, 0.6, n)
+        eq = np.round(np.clip(eq, -0.3, 1.0), 3)
+        adl = np.clip(np.round(adl), 0, 6)
+        shift = rng.integers(-7, 1, n) if month == 0 else np.round(rng.normal(0, 7, n)).astype(int)
+        when = day0 + (np.round(month * 30.4375).astype(int) + shift).astype("timedelta64[D]")
+        missed = rng.random(n) < 0.08 + 0.25 * (1 - eq)
+        attended = ~missed & (when <= last)
+        for instrument, value in (("eq5d_index", eq), ("adl_katz", adl)):
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "person_id": people["person_id"].to_numpy()[attended],
+                        "visit_month": month,
+                        "visit_date": when[attended],
+                        "instrument": instrument,
+                        "value": value[attended],
+                    }
+                )
+            )
+    return pd.concat(frames, ignore_index=True)
+
+
 def _public(people: pd.DataFrame) -> pd.DataFrame:
     """Drop the generator's hidden columns (band index, need, exit rate)."""
     return people.drop(columns=[c for c in people.columns if c.startswith("_")])
@@ -297,6 +358,13 @@ def _fill_demo(con, spec: DemoSpec, study: str) -> None:
         con.register("demo_hours", chunk)
         con.execute("INSERT INTO hours SELECT ?, person_id, month, hours FROM demo_hours", [study])
         con.unregister("demo_hours")
+    con.register("demo_measurements", generate_measurements(spec, people))
+    con.execute(
+        "INSERT INTO measurements SELECT ?, person_id, visit_month, visit_date, instrument, value "
+        "FROM demo_measurements",
+        [study],
+    )
+    con.unregister("demo_measurements")
     db.build_aggregates(con, study)
 
 
