@@ -495,6 +495,7 @@ def _run_measures(args: argparse.Namespace) -> int:
         "visits": to_all_records(overall, MEASURE_KEYS),
         "by_band": to_all_records(visits[visits["age_band"] != "all"], ("age_band", *MEASURE_KEYS)),
         "repeated": to_all_records(result.repeated, ()),
+        "repeated_note": result.repeated_note,
         "primary": None if primary is None else to_all_records(pd.DataFrame([primary]), MEASURE_KEYS)[0],
         "estimand": (
             "Among randomized people measured at the visit: mean score, intervention minus control (Welch), and "

@@ -37,6 +37,7 @@ class MeasuresComparison:
     visits: pd.DataFrame  # one row per age band ('all' too) and visit month
     repeated: pd.DataFrame  # the repeated-measures model per visit (all ages)
     primary_visit: int | None  # the last measured visit within the analysis plan's window
+    repeated_note: str | None = None  # why the repeated-measures model has no rows (English), when it has none
 
     def primary(self) -> dict | None:
         """Return the all-ages row of the primary visit (ANCOVA adjusted for baseline is the primary estimate)."""
@@ -247,14 +248,18 @@ def compare_measures(con: db.Connection, selection: Selection, instrument: str, 
     visits = pd.DataFrame(rows)
     after = [v for v in visit_months if v > 0]
     repeated = pd.DataFrame(columns=["month", "difference", "ci_low", "ci_high", "p_value"])
+    note = "no visit after baseline with both arms measured at baseline"
     with_baseline = data[data["baseline"].notna() & (data["visit_month"] > 0)]
     if after and with_baseline["intervention"].nunique() == 2:
         months = with_baseline.rename(columns={"person_id": "person", "visit_month": "month_k", "value": "hours",
                                                "baseline": "baseline_hours"})  # fmt: skip
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            repeated = fit_repeated_measures(months, after)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                repeated, note = fit_repeated_measures(months, after), None
+        except (ValueError, np.linalg.LinAlgError) as error:  # e.g. no variation left to model
+            note = f"the repeated-measures model could not be fitted: {error}"
     within = [v for v in after if window is None or v <= window]
     primary = within[-1] if within else None
     info = catalogue.get(instrument) or Instrument(instrument, instrument, instrument, np.nan, np.nan, True, "", "", "")
-    return MeasuresComparison(info, visits, repeated, primary)
+    return MeasuresComparison(info, visits, repeated, primary, note)
