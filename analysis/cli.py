@@ -19,6 +19,7 @@ from analysis.economics.costs import (
     summarize_money,
     with_effects,
 )
+from analysis.economics.qaly import TLV_RANGE, compare_cost_effectiveness
 from analysis.economics.scenario import Scenario, read_scenario, scenario_dict, unit_costs
 from analysis.errors import UserFacingError
 from analysis.intake.importer import ImportRejected, import_study
@@ -177,6 +178,20 @@ def _parser() -> argparse.ArgumentParser:
     measures.add_argument("--application-type", action="append", choices=APPLICATION_TYPES, default=[])
     measures.add_argument("--district", action="append", default=[])
     measures.add_argument("--bands", default=None, help="åldersgränser / age band edges, e.g. 65,76,86,96")
+
+    qaly = _add_request(
+        sub.add_parser("qaly", help="QALY och kostnadseffektivitet / QALYs and cost-effectiveness (EQ-5D)"),
+        month="--months",
+    )
+    qaly.add_argument("--hour-cost", type=float, default=None, help="kr per hemtjänsttimme (standard: KPB)")
+    qaly.add_argument("--day-cost", type=float, default=None, help="kr per dygn på särskilt boende (standard: KPB)")
+    qaly.add_argument(
+        "--intervention-cost",
+        type=float,
+        default=None,
+        help="insatsens kostnad per deltagare / the intervention's cost per participant (default: the scenario's "
+        "assumption)",
+    )
 
     view = _add_request(
         sub.add_parser(
@@ -467,6 +482,47 @@ def _run_costs(args: argparse.Namespace) -> int:
     return 0
 
 
+QALY_KEYS = ("age_band", "qaly_intervention", "qaly_control", "qaly_difference", "qaly_ci_low", "qaly_ci_high",
+             "cost_difference", "icer", "nmb", "p_cost_effective")  # fmt: skip
+
+
+def _run_qaly(args: argparse.Namespace) -> int:
+    """Compare QALYs and costs per randomized person and print JSON or a table."""
+    if args.as_viewer:
+        raise UserFacingError(
+            "QALY-jämförelsen har ännu ingen läsarvy med dolda små tal; den är för analytiker.",
+            "The QALY comparison has no viewer form with small counts hidden yet; it is for analysts.",
+        )
+    scenario = Scenario()
+    defaults = unit_costs(scenario)
+    costs = UnitCosts(
+        defaults.hour if args.hour_cost is None else args.hour_cost,
+        defaults.day if args.day_cost is None else args.day_cost,
+    )
+    extra = scenario.cost_per_participant() if args.intervention_cost is None else args.intervention_cost
+    study, result = _open_request(args, lambda con, sel: compare_cost_effectiveness(con, sel, costs, extra))
+    out = {
+        "study": study,
+        "months": result.months,
+        "instrument": result.instrument,
+        "assumptions": {
+            "hour_cost": costs.hour,
+            "day_cost": costs.day,
+            "intervention_cost": extra,
+            "intervention_cost_is_assumption": args.intervention_cost is None,
+        },
+        "tlv_range": list(TLV_RANGE),
+        "groups": to_all_records(result.groups, QALY_KEYS),
+    }
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+        return 0
+    shown = result.groups[["age_band", "qaly_difference", "qaly_ci_low", "qaly_ci_high", "cost_difference", "icer"]]
+    print(shown.round(3).to_string(index=False))
+    print(f"Insatsens kostnad per deltagare / intervention cost per participant: {extra:,.0f} SEK")
+    return 0
+
+
 MEASURE_KEYS = ("visit_month", "n_intervention", "n_control", "mean_intervention", "mean_control", "difference",
                 "ci_low", "ci_high", "p_value", "ancova_difference", "ancova_ci_low", "ancova_ci_high")  # fmt: skip
 
@@ -548,6 +604,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_report(args)
         if args.command == "measures":
             return _run_measures(args)
+        if args.command == "qaly":
+            return _run_qaly(args)
         return _run_compare(args)
     except UserFacingError as exc:
         print(f"Fel: {exc.sv} / Error: {exc.en}", file=sys.stderr)

@@ -1,0 +1,288 @@
+"""Quality-adjusted life years and cost-effectiveness per randomized person over a window of K months.
+
+Estimand (ICH E9(R1), treatment policy): everyone randomized in the selection with at least one utility
+measurement (EQ-5D index, or another instrument marked ``utility`` in the catalogue), whatever happened
+after randomization. QALYs are the area under the utility curve from randomization to the window's end
+(Manca, Hawkins & Sculpher 2005):
+
+- a visit counts at its planned month (month × 30.4375 days); between two measured visits the utility
+  is interpolated linearly; before the first measurement the first value holds, after the last the
+  last value holds (a missed visit is bridged, never counted as zero);
+- utility is 0 from the day of death: a person who dies adds nothing after death;
+- people whose follow-up ends early, alive, are weighted out by inverse probability of censoring, as
+  the per-person costs are (Bang & Tsiatis 2000);
+- the difference in QALYs is adjusted for baseline utility by weighted least squares (Manca et al.
+  2005); a missing baseline is replaced by the mean baseline (White & Thompson 2005: valid in a trial);
+- not discounted: the window is at most a few years (TLV discounts 3 % a year; state it when K > 12).
+
+Incremental cost is the difference in municipal care cost per randomized person (per_person.py) plus
+the intervention's own cost per participant. Costs and QALYs are bootstrapped jointly (people resampled
+within arm, seeded, weights re-estimated in each resample): the cost-effectiveness plane, net monetary
+benefit and the acceptability curve over willingness to pay come from the same draws, so the curve at a
+willingness to pay of zero is the probability that the intervention saves money.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.errors import InputError
+from analysis.instruments import load_instruments
+from analysis.outcomes.per_person import (
+    BOOTSTRAP_DRAWS,
+    SEED,
+    UnitCosts,
+    load_person_outcomes,
+    resample_counts,
+    resample_weights,
+)
+from analysis.selection import ALL, Selection
+from analysis.store import db
+
+DAYS_PER_MONTH = 30.4375
+DAYS_PER_YEAR = 365.25
+WTP_GRID = tuple(range(0, 1_000_001, 50_000))  # SEK per QALY
+TLV_RANGE = (500_000, 1_000_000)  # accepted in TLV practice: ~0.5 MSEK moderate, up to 1 MSEK very high severity
+_CHUNK = 250
+
+
+@dataclass(frozen=True)
+class CostEffectiveness:
+    """QALYs and cost-effectiveness per band and overall, with the joint bootstrap draws behind them."""
+
+    months: int
+    instrument: str
+    intervention_cost: float
+    groups: pd.DataFrame  # one row per band and 'all'
+    draws: dict[str, np.ndarray]  # band → (draws × 2) incremental cost and QALYs
+
+
+def utility_instrument(con: db.Connection, study: str) -> str:
+    """Return the study's utility instrument (catalogue ``utility``) with measurements; raise when it has none."""
+    utilities = [name for name, i in load_instruments().items() if i.utility]
+    if db.has_table(con, "measurements"):
+        for name in utilities:
+            found = con.execute(
+                "SELECT count(*) FROM measurements WHERE study = ? AND instrument = ?", [study, name]
+            ).fetchone()[0]
+            if found:
+                return name
+    raise InputError(
+        f"Studien {study} har inga nyttovikter ({', '.join(utilities)}); importera en mätfil med EQ-5D-index.",
+        f"The study {study} has no utilities ({', '.join(utilities)}); import a measurements file with EQ-5D index.",
+    )
+
+
+def compute_qalys(people: pd.DataFrame, utilities: pd.DataFrame, months: int) -> pd.DataFrame:
+    """Return each person's QALYs over the window by the area under the utility curve, and baseline utility.
+
+    Parameters
+    ----------
+    people : DataFrame
+        One row per randomized person: person_id, died (within the window), time (days from randomization
+        to death, the window's end, or censoring), complete.
+    utilities : DataFrame
+        person_id, visit_month, value: the measured utilities (missing visits have no row).
+    months : int
+        The window K in months.
+
+    Returns
+    -------
+    DataFrame
+        person_id, qaly (NaN without any utility measurement), baseline_utility (NaN when visit 0 was not
+        measured).
+
+    """
+    end_of_window = months * DAYS_PER_MONTH
+    by_person = {pid: part for pid, part in utilities.sort_values("visit_month").groupby("person_id")}
+    qalys, baselines = [], []
+    for pid, time in zip(people["person_id"], people["time"].to_numpy(dtype=float), strict=True):
+        part = by_person.get(pid)
+        if part is None or part.empty:
+            qalys.append(np.nan)
+            baselines.append(np.nan)
+            continue
+        days = part["visit_month"].to_numpy(dtype=float) * DAYS_PER_MONTH
+        values = part["value"].to_numpy(dtype=float)
+        baselines.append(values[0] if days[0] == 0 else np.nan)
+        end = min(time, end_of_window)  # death, the window's end, or censoring (weighted out later)
+        grid = np.unique(np.concatenate([[0.0, end], days[(days > 0) & (days < end)]]))
+        curve = np.interp(grid, days, values)  # flat before the first and after the last measurement
+        qalys.append(float(np.trapezoid(curve, grid)) / DAYS_PER_YEAR)
+    return pd.DataFrame({"person_id": people["person_id"], "qaly": qalys, "baseline_utility": baselines})
+
+
+def _fit(weights: np.ndarray, treated: np.ndarray, baseline: np.ndarray, qaly: np.ndarray) -> np.ndarray:
+    """Return the arm coefficient of weighted least squares qaly ~ 1 + arm + baseline for each row of weights."""
+    x = np.column_stack([np.ones_like(qaly), treated, baseline])
+    outer = np.einsum("ni,nj->nij", x, x).reshape(len(qaly), 9)
+    gram = (weights @ outer).reshape(-1, 3, 3)
+    cross = weights @ (x * qaly[:, None])
+    return np.linalg.solve(gram, cross[..., None])[..., 1, 0]
+
+
+def _group(part: pd.DataFrame, draws: int, seed: int, intervention_cost: float) -> tuple[dict, np.ndarray]:
+    """Return one group's point estimates and its (draws × 2) incremental cost and QALY draws."""
+    rng = np.random.default_rng(seed)
+    arms = [part[part["intervention"] == flag] for flag in (1, 0)]
+    row = {"n_intervention": len(arms[0]), "n_control": len(arms[1])}
+    row |= {"n_utility_intervention": int(arms[0]["qaly"].notna().sum()),
+            "n_utility_control": int(arms[1]["qaly"].notna().sum())}  # fmt: skip
+    if min(len(a) for a in arms) < 2 or min(a["qaly"].notna().sum() for a in arms) < 2:
+        return row | {"qaly_difference": np.nan}, np.full((0, 2), np.nan)
+    ones = [np.ones((1, len(a))) for a in arms]
+    counts = [np.vstack([one, resample_counts(len(a), draws, rng)]) for one, a in zip(ones, arms, strict=True)]
+    cost_means, qaly_means, weights = [], [], []
+    for arm, count in zip(arms, counts, strict=True):
+        w = resample_weights(arm["time"].to_numpy(), arm["complete"].to_numpy(), count)
+        cost_means.append(w @ arm["cost"].to_numpy() / len(arm))
+        has = arm["qaly"].notna().to_numpy()
+        w_q = w * has  # people without any utility take no part in the QALY fit
+        qaly_means.append((w_q @ arm["qaly"].fillna(0).to_numpy()) / np.maximum(w_q.sum(axis=1), 1e-12))
+        weights.append(w_q)
+    both = pd.concat(arms)
+    has = both["qaly"].notna().to_numpy()
+    baseline = both["baseline_utility"].to_numpy(dtype=float)
+    baseline = np.where(np.isnan(baseline), np.nanmean(baseline[has]), baseline)
+    fitted = _fit(np.hstack(weights)[:, has], both["intervention"].to_numpy(float)[has], baseline[has],
+                  both["qaly"].to_numpy(float)[has])  # fmt: skip
+    d_cost = cost_means[0] - cost_means[1] + intervention_cost
+    draws_out = np.column_stack([d_cost[1:], fitted[1:]])
+    low, high = np.percentile(draws_out, [2.5, 97.5], axis=0)
+    row |= {
+        "qaly_intervention": float(qaly_means[0][0]),
+        "qaly_control": float(qaly_means[1][0]),
+        "qaly_difference": float(fitted[0]),
+        "qaly_ci_low": float(low[1]),
+        "qaly_ci_high": float(high[1]),
+        "cost_difference": float(d_cost[0]),
+        "cost_ci_low": float(low[0]),
+        "cost_ci_high": float(high[0]),
+    }
+    return row | describe_icer(row["cost_difference"], row["qaly_difference"]), draws_out
+
+
+def describe_icer(cost: float, qalys: float) -> dict:
+    """Return the ICER (SEK per QALY) when it means something, and the quadrant of the plane.
+
+    Parameters
+    ----------
+    cost, qalys : float
+        Incremental cost and QALYs, intervention minus control.
+
+    Returns
+    -------
+    dict
+        icer (None unless more QALYs at a higher cost, or fewer QALYs at a lower cost) and quadrant:
+        'dominant' (more QALYs, lower cost), 'dominated', 'more_costly_more_effective',
+        'cheaper_less_effective'.
+
+    """
+    if qalys > 0 and cost <= 0:
+        return {"icer": None, "quadrant": "dominant"}
+    if qalys <= 0 and cost >= 0:
+        return {"icer": None, "quadrant": "dominated"}
+    quadrant = "more_costly_more_effective" if qalys > 0 else "cheaper_less_effective"
+    return {"icer": cost / qalys, "quadrant": quadrant}
+
+
+def summarize_acceptability(draws: np.ndarray, point: dict, grid=WTP_GRID) -> dict:
+    """Return net monetary benefit and the probability of cost-effectiveness over willingness to pay.
+
+    Parameters
+    ----------
+    draws : ndarray
+        (draws × 2) incremental cost and QALYs.
+    point : dict
+        The group's cost_difference and qaly_difference.
+    grid : sequence of int
+        Willingness to pay, SEK per QALY.
+
+    Returns
+    -------
+    dict
+        nmb, nmb_ci_low, nmb_ci_high, p_cost_effective: each a dict willingness to pay (str) → value.
+        At 0 the probability is the share of draws in which the intervention saves money.
+
+    """
+    out = {"nmb": {}, "nmb_ci_low": {}, "nmb_ci_high": {}, "p_cost_effective": {}}
+    for wtp in grid:
+        key = str(wtp)
+        out["nmb"][key] = wtp * point.get("qaly_difference", np.nan) - point.get("cost_difference", np.nan)
+        if len(draws) == 0:
+            out["nmb_ci_low"][key] = out["nmb_ci_high"][key] = out["p_cost_effective"][key] = np.nan
+            continue
+        benefit = wtp * draws[:, 1] - draws[:, 0]
+        out["nmb_ci_low"][key], out["nmb_ci_high"][key] = (float(v) for v in np.percentile(benefit, [2.5, 97.5]))
+        out["p_cost_effective"][key] = float(np.mean(benefit > 0))
+    return out
+
+
+def compare_cost_effectiveness(
+    con: db.Connection,
+    selection: Selection,
+    costs: UnitCosts,
+    intervention_cost: float,
+    draws: int = BOOTSTRAP_DRAWS,
+    seed: int = SEED,
+) -> CostEffectiveness:
+    """Compare QALYs and costs per randomized person over the window, per band and overall.
+
+    Parameters
+    ----------
+    con : Connection
+        An open store with the study's utilities (see ``utility_instrument``).
+    selection : Selection
+        Study, filters and bands; month: the window K in months.
+    costs : UnitCosts
+        Cost of a home-care hour and a nursing-home day.
+    intervention_cost : float
+        The intervention's own cost per participant (SEK), added to the incremental cost.
+    draws : int
+        Joint bootstrap resamples (seeded, within arm).
+    seed : int
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    CostEffectiveness
+        ``groups``: age_band, n_ and n_utility_ per arm, qaly_intervention/_control (weighted means),
+        qaly_difference (adjusted for baseline utility) with qaly_ci_low/_high, cost_difference with
+        cost_ci_low/_high (care cost + intervention cost), icer, quadrant, nmb/nmb_ci_low/nmb_ci_high and
+        p_cost_effective (dicts over WTP_GRID).
+
+    Raises
+    ------
+    InputError
+        When the window is shorter than a month, the intervention cost is negative or the study has no
+        utilities.
+
+    """
+    months = selection.required_month()
+    if months < 1:
+        raise InputError("Fönstret måste vara minst 1 månad.", "The window must be at least 1 month.")
+    if not np.isfinite(intervention_cost) or intervention_cost < 0:
+        raise InputError(
+            f"Insatsens kostnad per deltagare måste vara ≥ 0; fick {intervention_cost!r}.",
+            f"The intervention's cost per participant must be ≥ 0; got {intervention_cost!r}.",
+        )
+    instrument = utility_instrument(con, selection.study)
+    people = load_person_outcomes(con, selection)
+    people = people.assign(cost=people["hours"] * costs.hour + people["nursing_home_days"] * costs.day)
+    utilities = db.query(
+        con,
+        "SELECT person_id, visit_month, value FROM measurements WHERE study = ? AND instrument = ?",
+        [selection.study, instrument],
+    )
+    people = people.merge(compute_qalys(people, utilities, months), on="person_id", how="left")
+    rows, all_draws = [], {}
+    for i, label in enumerate([b.label for b in selection.bands] + [ALL]):
+        part = people if label == ALL else people[people["age_band"] == label]
+        row, found = _group(part, draws, seed + i, intervention_cost)
+        row = {"age_band": label} | row
+        rows.append(row | summarize_acceptability(found, row))
+        all_draws[label] = found
+    return CostEffectiveness(months, instrument, intervention_cost, pd.DataFrame(rows), all_draws)

@@ -1,0 +1,146 @@
+"""QALYs by area under the curve and cost-effectiveness (issue 17): hand computations and the joint bootstrap."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from analysis.economics.qaly import (
+    DAYS_PER_MONTH,
+    DAYS_PER_YEAR,
+    compare_cost_effectiveness,
+    compute_qalys,
+    describe_icer,
+    summarize_acceptability,
+)
+from analysis.economics.scenario import unit_costs
+from analysis.errors import InputError
+from analysis.selection import Selection
+from analysis.store import db
+from tests.conftest import run_cli
+
+YEAR = 12 * DAYS_PER_MONTH  # the 12-month window in days
+
+
+def test_qalys_equal_a_hand_computation_with_a_death_and_a_missed_visit():
+    people = pd.DataFrame(
+        {
+            "person_id": ["a", "b", "c", "d", "e"],
+            "time": [YEAR, YEAR, 100.0, YEAR, YEAR],  # c died on day 100
+        }
+    )
+    utilities = pd.DataFrame(
+        [
+            ("a", 0, 0.5), ("a", 6, 0.7),  # then the 12-month visit was missed: 0.7 holds, never 0
+            ("b", 0, 0.8), ("b", 3, 0.6), ("b", 12, 0.9),  # month 6 missed: interpolated 0.6 → 0.9
+            ("c", 0, 0.4), ("c", 6, 0.9),  # the 6-month value after death is never reached
+            ("e", 3, 0.6),  # no baseline: 0.6 from the start
+        ],
+        columns=["person_id", "visit_month", "value"],
+    )  # fmt: skip
+    out = compute_qalys(people, utilities, 12).set_index("person_id")
+    half = 6 * DAYS_PER_MONTH
+    quarter = 3 * DAYS_PER_MONTH
+    expected = {
+        "a": ((0.5 + 0.7) / 2 * half + 0.7 * half) / DAYS_PER_YEAR,
+        "b": ((0.8 + 0.6) / 2 * quarter + (0.6 + 0.9) / 2 * (YEAR - quarter)) / DAYS_PER_YEAR,
+        "c": (0.4 + (0.4 + 0.5 * 100 / half)) / 2 * 100 / DAYS_PER_YEAR,  # the line towards 0.9, cut at death
+        "e": 0.6 * YEAR / DAYS_PER_YEAR,
+    }
+    for pid, value in expected.items():
+        assert out.loc[pid, "qaly"] == pytest.approx(value, rel=1e-12), pid
+    assert np.isnan(out.loc["d", "qaly"])  # never measured: not a zero
+    assert out.loc["a", "baseline_utility"] == 0.5 and np.isnan(out.loc["e", "baseline_utility"])
+
+
+@pytest.mark.parametrize(
+    ("cost", "qalys", "icer", "quadrant"),
+    [
+        (-1000.0, 0.1, None, "dominant"),
+        (1000.0, -0.1, None, "dominated"),
+        (50_000.0, 0.1, 500_000.0, "more_costly_more_effective"),
+        (-50_000.0, -0.1, 500_000.0, "cheaper_less_effective"),
+    ],
+)
+def test_the_icer_is_given_only_where_it_means_something(cost, qalys, icer, quadrant):
+    out = describe_icer(cost, qalys)
+    assert out["quadrant"] == quadrant
+    assert out["icer"] == (None if icer is None else pytest.approx(icer))
+
+
+def test_acceptability_at_zero_is_the_probability_of_saving_money():
+    rng = np.random.default_rng(3)
+    draws = np.column_stack([rng.normal(-1000, 3000, 500), rng.normal(0.01, 0.02, 500)])
+    out = summarize_acceptability(draws, {"cost_difference": -1000.0, "qaly_difference": 0.01})
+    assert out["p_cost_effective"]["0"] == np.mean(draws[:, 0] < 0)
+    assert out["nmb"]["500000"] == pytest.approx(500_000 * 0.01 + 1000)
+    curve = [out["p_cost_effective"][k] for k in out["p_cost_effective"]]
+    assert len(curve) == 21 and all(0 <= p <= 1 for p in curve)
+
+
+@pytest.fixture(scope="module")
+def demo_result(small_demo_path):
+    con = db.connect(small_demo_path)
+    try:
+        return compare_cost_effectiveness(con, Selection("demo", month=12), unit_costs(), 30_000.0, draws=300)
+    finally:
+        con.close()
+
+
+def test_the_demo_curve_at_zero_equals_the_share_of_draws_that_save_money(demo_result):
+    for band, draws in demo_result.draws.items():
+        row = demo_result.groups.set_index("age_band").loc[band]
+        assert row["p_cost_effective"]["0"] == np.mean(draws[:, 0] < 0), band
+
+
+def test_the_baseline_adjusted_qaly_difference_equals_statsmodels_weighted_least_squares(small_demo_path):
+    # Manca et al. 2005: qaly ~ arm + baseline utility, people weighted by inverse probability of censoring
+    # (Kaplan–Meier within arm, as the costs are); statsmodels WLS on the same rows is the reference.
+    from analysis.economics.qaly import utility_instrument
+    from analysis.outcomes.per_person import load_person_outcomes
+    from analysis.stats.survival import censoring_weights
+
+    con = db.connect(small_demo_path)
+    selection = Selection("demo", month=12)
+    people = load_person_outcomes(con, selection)
+    utilities = db.query(con, "SELECT person_id, visit_month, value FROM measurements WHERE study = 'demo' "
+                              "AND instrument = ?", [utility_instrument(con, "demo")])  # fmt: skip
+    result = compare_cost_effectiveness(con, selection, unit_costs(), 0.0, draws=50)
+    con.close()
+    people = people.merge(compute_qalys(people, utilities, 12), on="person_id")
+    weights = pd.Series(0.0, index=people.index)
+    for flag in (0, 1):
+        arm = people["intervention"] == flag
+        weights[arm] = censoring_weights(people.loc[arm, "time"], people.loc[arm, "complete"])
+    assert (weights[people["complete"]] > 1).any()  # censoring happens: the weights matter
+    kept = people[people["qaly"].notna()]
+    baseline = kept["baseline_utility"].fillna(kept["baseline_utility"].mean())
+    design = sm.add_constant(pd.DataFrame({"arm": kept["intervention"], "baseline": baseline}))
+    wls = sm.WLS(kept["qaly"], design, weights=weights[kept.index]).fit()
+    overall = result.groups.set_index("age_band").loc["all"]
+    assert overall["qaly_difference"] == pytest.approx(wls.params["arm"], rel=1e-9)
+
+
+def test_a_study_without_utilities_is_a_clear_error(tmp_path):
+    from analysis.intake.importer import import_study
+    from tests.test_import import write_pair
+
+    p, h = write_pair(tmp_path)
+    import_study(tmp_path / "s.duckdb", "s", p, h)
+    con = db.connect(tmp_path / "s.duckdb")
+    with pytest.raises(InputError, match="has no utilities"):
+        compare_cost_effectiveness(con, Selection("s", month=6), unit_costs(), 0.0)
+    con.close()
+
+
+def test_the_command_line_prints_the_promised_keys(small_demo_path):
+    done = run_cli("qaly", "--db", str(small_demo_path), "--study", "demo", "--months", "12", "--json")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    keys = ["age_band", "qaly_intervention", "qaly_control", "qaly_difference", "qaly_ci_low", "qaly_ci_high",
+            "cost_difference", "icer", "nmb", "p_cost_effective"]  # fmt: skip
+    assert list(out["groups"][0])[: len(keys)] == keys and out["groups"][-1]["age_band"] == "all"
+    assert set(out["groups"][-1]["p_cost_effective"]) == {str(w) for w in range(0, 1_000_001, 50_000)}
+    assert out["assumptions"]["intervention_cost_is_assumption"] is True
