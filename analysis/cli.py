@@ -29,6 +29,7 @@ from analysis.outcomes.measures import compare_measures
 from analysis.outcomes.per_person import BOOTSTRAP_DRAWS, UnitCosts, compare_person_outcomes, primary_figure
 from analysis.outcomes.person_values import EXCLUDE, HANDLING
 from analysis.outcomes.placement import analyze_placement
+from analysis.outcomes.planning import estimate_power_inputs
 from analysis.present.disclosure import show_comparison, show_outcomes, show_placement
 from analysis.present.linked import find_risks
 from analysis.present.report import FORMATS, write_report
@@ -38,6 +39,7 @@ from analysis.records import to_all_records
 from analysis.selection import APPLICATION_TYPES, COVARIATES, SEXES, Filters, Selection, edges_of, parse_band_edges
 from analysis.settings import get_setting
 from analysis.stats.methods import METHODS
+from analysis.stats.power import size_trial
 from analysis.store import db
 from analysis.store.studies import (
     PLAN_ESTIMATORS,
@@ -192,6 +194,18 @@ def _parser() -> argparse.ArgumentParser:
         help="insatsens kostnad per deltagare / the intervention's cost per participant (default: the scenario's "
         "assumption)",
     )
+
+    power = _add_request(
+        sub.add_parser("power", help="stickprovsstorlek för nästa studie / sample size for the next trial"),
+        month="--months",
+    )
+    power.add_argument("--outcome", required=True, help="hours, cost eller ett instrument / or an instrument")
+    power.add_argument("--difference", type=float, required=True, help="skillnaden att upptäcka / to detect")
+    power.add_argument("--band", default="all", help="åldersgrupp, t.ex. 76-85 / age band (default: all)")
+    power.add_argument("--alpha", type=float, default=0.05, help="tvåsidig nivå / two-sided level")
+    power.add_argument("--power", dest="target_power", type=float, default=0.8, help="styrka / power, e.g. 0.9")
+    power.add_argument("--hour-cost", type=float, default=None, help="kr per hemtjänsttimme (cost; standard: KPB)")
+    power.add_argument("--day-cost", type=float, default=None, help="kr per dygn på särskilt boende (cost)")
 
     view = _add_request(
         sub.add_parser(
@@ -482,6 +496,32 @@ def _run_costs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_power(args: argparse.Namespace) -> int:
+    """Size the next trial from the study's own SD, correlations and attrition; print JSON or a summary."""
+    defaults = unit_costs()
+    costs = UnitCosts(
+        defaults.hour if args.hour_cost is None else args.hour_cost,
+        defaults.day if args.day_cost is None else args.day_cost,
+    )
+    study, (inputs, source) = _open_request(
+        args,
+        lambda con, sel: estimate_power_inputs(
+            con, sel, args.outcome, args.difference, args.band, costs, args.alpha, args.target_power
+        ),
+    )
+    designs = size_trial(inputs)
+    out = {"study": study, "inputs": vars(inputs), "source": source, "designs": designs}
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+        return 0
+    print(f"{study}, {args.outcome}, {args.band}: SD {inputs.sd:.3g}, ρ {inputs.baseline_correlation:.2f}, "
+          f"bortfall / attrition {inputs.attrition:.0%}")  # fmt: skip
+    for design in ("ttest", "ancova", "repeated"):
+        print(f"{design}: {designs[f'n_per_arm_{design}']} med utfall per arm / with the outcome per arm, "
+              f"randomisera / randomize {designs[f'randomize_per_arm_{design}']} per arm")  # fmt: skip
+    return 0
+
+
 QALY_KEYS = ("age_band", "qaly_intervention", "qaly_control", "qaly_difference", "qaly_ci_low", "qaly_ci_high",
              "cost_difference", "icer", "nmb", "p_cost_effective")  # fmt: skip
 
@@ -606,6 +646,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_measures(args)
         if args.command == "qaly":
             return _run_qaly(args)
+        if args.command == "power":
+            return _run_power(args)
         return _run_compare(args)
     except UserFacingError as exc:
         print(f"Fel: {exc.sv} / Error: {exc.en}", file=sys.stderr)
