@@ -26,6 +26,7 @@ pages = [
     st.Page("views/comparisons.py", title=t("nav.comparisons", lang), url_path="jamforelser"),
     st.Page("views/placement.py", title=t("nav.placement", lang), url_path="sarskilt-boende"),
     st.Page("views/costs.py", title=t("nav.costs", lang), url_path="kostnader"),
+    st.Page("views/measures.py", title=t("nav.measures", lang), url_path="utfallsmatt"),
 ]
 if access.is_analyst:  # import and the data review are the analyst's
     pages.append(st.Page("views/data.py", title=t("nav.data", lang), url_path="data"))

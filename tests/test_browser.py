@@ -37,6 +37,7 @@ PAGES = {
     "jamforelser": "/jamforelser",
     "sarskilt-boende": "/sarskilt-boende",
     "kostnader": "/kostnader",
+    "utfallsmatt": "/utfallsmatt",
     "data": "/data",
 }
 

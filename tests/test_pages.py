@@ -513,3 +513,64 @@ def test_markdown_in_a_study_title_is_shown_as_written(store):
     at.switch_page("views/presentation.py").run()
     assert not at.exception and at.title[0].value == plain(hostile)
     assert "![" not in at.title[0].value and "](" not in at.title[0].value and "<b>" not in at.title[0].value
+
+
+@pytest.mark.parametrize("lang", [None, "en"])
+def test_measures_page_reads_the_primary_visit_and_sizes_a_trial(store, lang):
+    from analysis.economics.scenario import unit_costs
+    from analysis.outcomes.measures import compare_measures
+    from analysis.outcomes.planning import estimate_power_inputs
+    from analysis.selection import Selection
+    from analysis.stats.power import size_trial
+    from analysis.store import db
+
+    at = run_app(lang)
+    at.switch_page("views/measures.py").run()
+    assert not at.exception and not at.error
+    con = db.connect(store)
+    result = compare_measures(con, Selection("demo"), "eq5d_index", window=24)
+    overall = result.primary()
+    sentences = [m.value for m in at.markdown if m.value.startswith("- ")]
+    band = "All ages" if lang else "Alla åldrar"
+    said = next(s for s in sentences if s.startswith(f"- {band}"))
+    assert format_number(abs(overall["ancova_difference"]), lang or "sv", 3) in said
+    table = find_table(at, t("col.ancova", lang or "sv"))
+    assert list(table[t("col.visit", lang or "sv")]) == [0, 3, 6, 12, 24]
+    at.button[-1].click().run()  # the planning form's "Compute" with its defaults: hours, 5, month 12, 76-85
+    assert not at.exception and not at.error
+    inputs, _ = estimate_power_inputs(con, Selection("demo", month=12), "hours", 5.0, "76-85", unit_costs())
+    con.close()
+    sizes = find_table(at, t("power.randomize", lang or "sv"))
+    expected = size_trial(inputs)["randomize_per_arm_ancova"]
+    assert sizes[t("power.randomize", lang or "sv")].iloc[1].replace("\u00a0", "").replace(",", "") == str(expected)
+
+
+def test_measures_page_hides_a_band_with_few_people_measured(tmp_path, monkeypatch):
+    from analysis.intake.importer import import_study
+    from tests.test_import import P_COLUMNS, write_csv
+
+    people, rows = [], []
+    for i in range(42):  # 65-75: 36 people; 86-95: 6 people (3 per arm), measured
+        age, arm = ("70" if i < 36 else "90"), ("intervention" if i % 2 else "control")
+        people.append([f"p{i}", arm, "2016-01-15", age, "F", "new", "10", "", "", "", ""])
+        rows += [[f"p{i}", "0", "eq_vas", str(50 + i % 7)], [f"p{i}", "3", "eq_vas", str(55 + i % 5)]]
+    path = tmp_path / "s.duckdb"
+    import_study(path, "s", write_csv(tmp_path / "p.csv", P_COLUMNS, people),
+                 write_csv(tmp_path / "h.csv", ["person_id", "month", "hours"], [["p0", "2016-02", "1"]]),
+                 measurements=write_csv(tmp_path / "m.csv", ["person_id", "visit_month", "instrument", "value"], rows),
+                 data_end=pd_date("2016-06-30"))  # fmt: skip
+    monkeypatch.setenv("IHR_DB_PATH", str(path))
+    at = run_app()
+    at.switch_page("views/measures.py").run()
+    assert not at.exception and not at.error
+    sentences = [m.value for m in at.markdown if m.value.startswith("- ")]
+    hidden = next(s for s in sentences if s.startswith("- 86–95 år"))
+    assert "dolt" in hidden.lower() or "döljs" in hidden.lower() or ".." in hidden
+    assert not re.search(r"\d,\d", hidden)  # no estimate of the four people
+    assert any("qaly" in i.value.lower() for i in at.info)  # no EQ-5D index: QALYs cannot be computed
+
+
+def pd_date(text):
+    import datetime as dt
+
+    return dt.date.fromisoformat(text)

@@ -13,6 +13,7 @@ import streamlit as st
 
 from analysis.demo import build_embedded_demo
 from analysis.economics.costs import estimate_study_effects
+from analysis.economics.qaly import compare_cost_effectiveness
 from analysis.outcomes.comparisons import fit_repeated_over_months
 from analysis.outcomes.per_person import compare_person_outcomes
 from analysis.outcomes.person_values import load_all_months
@@ -27,7 +28,10 @@ T = TypeVar("T")
 _HEAVY = frozenset(f"{fn.__module__}.{fn.__qualname__}" for fn in (load_all_months, fit_repeated_over_months))
 # Mixed models and bootstraps take seconds to a minute at scale: one runs at a time per server, the rest queue,
 # so one user's uncached fits cannot slow everyone's pages (four parallel fits took 58–68 s each).
-_SLOW = _HEAVY | {f"{fn.__module__}.{fn.__qualname__}" for fn in (compare_person_outcomes, estimate_study_effects)}
+_SLOW = _HEAVY | {
+    f"{fn.__module__}.{fn.__qualname__}"
+    for fn in (compare_person_outcomes, estimate_study_effects, compare_cost_effectiveness)
+}
 _SLOW_TURN = threading.Lock()
 
 

@@ -22,7 +22,7 @@ from analysis.errors import InputError
 from analysis.instruments import Instrument, load_instruments
 from analysis.outcomes.person_values import _people_sql
 from analysis.selection import ALL, Selection
-from analysis.stats.descriptive import welch_from_stats
+from analysis.stats.descriptive import assess_heterogeneity, welch_from_stats
 from analysis.stats.methods import fit_repeated_measures
 from analysis.store import db
 
@@ -38,6 +38,7 @@ class MeasuresComparison:
     repeated: pd.DataFrame  # the repeated-measures model per visit (all ages)
     primary_visit: int | None  # the last measured visit within the analysis plan's window
     repeated_note: str | None = None  # why the repeated-measures model has no rows (English), when it has none
+    interaction: dict | None = None  # do the bands' ANCOVA differences at the primary visit differ? (Welch-type)
 
     def primary(self) -> dict | None:
         """Return the all-ages row of the primary visit (ANCOVA adjusted for baseline is the primary estimate)."""
@@ -143,12 +144,12 @@ def ancova_at_visit(values: pd.DataFrame) -> dict:
     Returns
     -------
     dict
-        ancova_difference, ancova_ci_low, ancova_ci_high, ancova_p_value, ancova_n (NaN when either arm has
-        fewer than 2 people or the baseline does not vary).
+        ancova_difference, ancova_ci_low, ancova_ci_high, ancova_p_value, ancova_n, ancova_se, ancova_df (NaN
+        when either arm has fewer than 2 people or the baseline does not vary).
 
     """
     empty = {"ancova_difference": np.nan, "ancova_ci_low": np.nan, "ancova_ci_high": np.nan,
-             "ancova_p_value": np.nan, "ancova_n": len(values)}  # fmt: skip
+             "ancova_p_value": np.nan, "ancova_n": len(values), "ancova_se": np.nan, "ancova_df": np.nan}  # fmt: skip
     counts = values["intervention"].value_counts()
     if counts.get(1, 0) < 2 or counts.get(0, 0) < 2 or values["baseline"].nunique() < 2 or len(values) < 5:
         return empty
@@ -163,6 +164,8 @@ def ancova_at_visit(values: pd.DataFrame) -> dict:
         "ancova_ci_high": float(high),
         "ancova_p_value": float(fit.pvalues["intervention"]),
         "ancova_n": len(values),
+        "ancova_se": float(fit.bse["intervention"]),
+        "ancova_df": float(fit.df_resid),
     }
 
 
@@ -191,6 +194,17 @@ def _summarize_visit(part: pd.DataFrame, adjust: bool = True) -> dict:
     row |= {key: welch[key] for key in ("difference", "ci_low", "ci_high", "p_value")}
     adjusted = ancova_at_visit(part[part["baseline"].notna()] if adjust else part.iloc[0:0])
     return row | adjusted
+
+
+def _band_interaction(visits: pd.DataFrame, primary: int | None, selection: Selection) -> dict | None:
+    """Return the test that the bands' adjusted differences at the primary visit are equal, or None."""
+    if primary is None:
+        return None
+    bands = [b.label for b in selection.bands]
+    part = visits[(visits["visit_month"] == primary) & visits["age_band"].isin(bands)].dropna(subset=["ancova_se"])
+    if len(part) < 2:
+        return None
+    return assess_heterogeneity(part["ancova_difference"], part["ancova_se"] ** 2, part["ancova_df"])
 
 
 def compare_measures(con: db.Connection, selection: Selection, instrument: str, window: int | None = None):
@@ -262,4 +276,4 @@ def compare_measures(con: db.Connection, selection: Selection, instrument: str, 
     within = [v for v in after if window is None or v <= window]
     primary = within[-1] if within else None
     info = catalogue.get(instrument) or Instrument(instrument, instrument, instrument, np.nan, np.nan, True, "", "", "")
-    return MeasuresComparison(info, visits, repeated, primary, note)
+    return MeasuresComparison(info, visits, repeated, primary, note, _band_interaction(visits, primary, selection))

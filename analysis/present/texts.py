@@ -171,6 +171,167 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "word.to": ("till", "to"),
     "nav.data": ("Data", "Data"),
+    "nav.measures": ("Utfallsmått", "Outcome measures"),
+    "measures.title": ("Utfallsmått vid besök", "Outcome measures at visits"),
+    "measures.none": (
+        "Studien har inga mätningar. Importera en mätfil (EQ-5D, ADL, ensamhet …) på Data-sidan eller med "
+        "`python -m analysis import ... --measurements FIL`.",
+        "The study has no measurements. Import a measurements file (EQ-5D, ADL, loneliness …) on the Data page or "
+        "with `python -m analysis import ... --measurements FILE`.",
+    ),
+    "measures.instrument": ("Instrument", "Instrument"),
+    "measures.estimand": (
+        "Vad siffrorna säger: bland randomiserade som mättes vid besöket, medelvärdet per arm och skillnaden "
+        "(intervention minus kontroll), också justerad för värdet vid start (ANCOVA). Döda och missade besök är "
+        "saknade, aldrig 0. Det primära värdet är ANCOVA vid sista besöket inom analysplanens fönster. Skattningen "
+        "förutsätter att vem som saknas, givet arm och startvärde, inte hänger ihop med värdet personen skulle ha "
+        "haft (MAR). Om de sjukaste oftare missar besök kan skillnaden bli för stor eller för liten: jämför med "
+        "antalet mätta per besök nedan.",
+        "What the figures say: among randomized people measured at the visit, the mean per arm and the difference "
+        "(intervention minus control), also adjusted for the value at the start (ANCOVA). Deaths and missed visits "
+        "are missing, never 0. The primary figure is the ANCOVA at the last visit within the analysis plan's "
+        "window. The estimate assumes that who is missing, given arm and starting value, is unrelated to the value "
+        "they would have had (MAR). If the sickest miss visits more often the difference may be too large or too "
+        "small: compare with the number measured per visit below.",
+    ),
+    "measures.direction_up": ("Högre värden är bättre ({unit}).", "Higher values are better ({unit})."),
+    "measures.direction_down": ("Lägre värden är bättre ({unit}).", "Lower values are better ({unit})."),
+    "measures.source": ("Källa: {source}.", "Source: {source}."),
+    "measures.chart": ("Medelvärde per arm och besök (95 % KI)", "Mean per arm and visit (95% CI)"),
+    "measures.band": ("Åldersgrupp i diagram och tabell", "Age band in the chart and table"),
+    "measures.table": (
+        "Per besök: antal, medelvärden, förändring och skillnad",
+        "Per visit: counts, means, change and difference",
+    ),
+    "measures.change_note": (
+        "Förändring från start visas inom varje arm: om båda grupperna förbättras är det skillnaden mellan dem som "
+        "är insatsens effekt, inte förbättringen i sig.",
+        "Change from the start is shown within each arm: if both groups improve, the difference between them is the "
+        "intervention's effect, not the improvement itself.",
+    ),
+    "measures.repeated": ("Upprepade mätningar över besöken", "Repeated measures over the visits"),
+    "measures.repeated_note": (
+        "GEE med utbytbar arbetskorrelation och robusta standardfel, startvärdet som kovariat; 'medel' är "
+        "medelskillnaden över besöken från månad 6.",
+        "GEE with an exchangeable working correlation and robust standard errors, the starting value as a "
+        "covariate; 'average' is the mean difference over visits from month 6.",
+    ),
+    "measures.interaction": (
+        "Skiljer sig effekten mellan åldersgrupperna (månad {visit})? Test av lika skillnader: p {p}. Ett lågt "
+        "p-värde är en signal att granska, inte ett bevis för en grupps effekt.",
+        "Does the effect differ between the age bands (month {visit})? Test of equal differences: p {p}. A low "
+        "p-value is a signal to examine, not proof of one band's effect.",
+    ),
+    "reading.measure.lower": (
+        "{band}, {instrument} månad {visit}: {est} lägre med intensiv hemrehabilitering (95 % KI {lo} till {hi}), "
+        "justerat för startvärdet, bland dem som mättes.",
+        "{band}, {instrument} at month {visit}: {est} lower with intensive home rehabilitation (95% CI {lo} to "
+        "{hi}), adjusted for the starting value, among those measured.",
+    ),
+    "reading.measure.higher": (
+        "{band}, {instrument} månad {visit}: {est} högre med intensiv hemrehabilitering (95 % KI {lo} till {hi}), "
+        "justerat för startvärdet, bland dem som mättes.",
+        "{band}, {instrument} at month {visit}: {est} higher with intensive home rehabilitation (95% CI {lo} to "
+        "{hi}), adjusted for the starting value, among those measured.",
+    ),
+    "reading.measure.unclear": (
+        "{band}, {instrument} månad {visit}: ingen tydlig skillnad: {est}, men intervallet ({lo} till {hi}, 95 % "
+        "KI) rymmer både lägre och högre värden. Det betyder inte att insatsen saknar effekt.",
+        "{band}, {instrument} at month {visit}: no clear difference: {est}, but the interval ({lo} to {hi}, 95% "
+        "CI) holds both lower and higher values. That does not mean the intervention has no effect.",
+    ),
+    "col.average": ("medel", "average"),
+    "col.visit": ("Besök (månad)", "Visit (month)"),
+    "col.measured": ("Mätta I / K", "Measured I / C"),
+    "col.died_before": ("Döda före besöket I / K", "Died before the visit I / C"),
+    "col.change_intervention": ("Förändring från start, intervention", "Change from start, intervention"),
+    "col.change_control": ("Förändring från start, kontroll", "Change from start, control"),
+    "col.ancova": ("Skillnad justerad för start (95 % KI)", "Difference adjusted for start (95% CI)"),
+    "col.qaly_difference": ("QALY-skillnad (95 % KI)", "QALY difference (95% CI)"),
+    "col.qaly_intervention": ("QALY, intervention", "QALYs, intervention"),
+    "col.qaly_control": ("QALY, kontroll", "QALYs, control"),
+    "col.cost_increment": (
+        "Kostnadsskillnad inkl. insatsen, kr (95 % KI)",
+        "Cost difference incl. the intervention, SEK (95% CI)",
+    ),
+    "col.icer": ("Kr per vunnet QALY", "SEK per QALY gained"),
+    "col.p_ce_500k": (
+        "Sannolikhet kostnadseffektiv vid 500 000 kr/QALY",
+        "Probability cost-effective at 500,000 SEK/QALY",
+    ),
+    "qaly.title": (
+        "Kvalitetsjusterade levnadsår (QALY) och kostnad per QALY",
+        "Quality-adjusted life years (QALYs) and cost per QALY",
+    ),
+    "qaly.none": (
+        "Ingen nyttovikt (EQ-5D-index) i studien: QALY kan inte räknas.",
+        "No utility (EQ-5D index) in the study: QALYs cannot be computed.",
+    ),
+    "qaly.note": (
+        "QALY = ytan under EQ-5D-kurvan från randomisering till fönstrets slut ({months} månader): linjärt mellan "
+        "besök, första värdet före och sista efter, 0 från dödsdagen; de som lämnat uppföljningen tidigt vägs bort "
+        "(IPCW). Skillnaden justeras för EQ-5D vid start (Manca m.fl. 2005). Kostnaden är vårdkostnaden per "
+        "randomiserad person plus insatsens egen kostnad, {cost} kr per deltagare ({source}). Ej diskonterat. "
+        "Kostnader och QALY dras om tillsammans (bootstrap).",
+        "QALYs = the area under the EQ-5D curve from randomization to the window's end ({months} months): linear "
+        "between visits, the first value before and the last after, 0 from the day of death; those who left "
+        "follow-up early are weighted out (IPCW). The difference is adjusted for EQ-5D at the start (Manca et al. "
+        "2005). The cost is the care cost per randomized person plus the intervention's own cost, {cost} SEK per "
+        "participant ({source}). Not discounted. Costs and QALYs are resampled together (bootstrap).",
+    ),
+    "qaly.source_assumption": (
+        "antagande: ingen publicerad kostnad för IHR-teamet",
+        "assumption: no published cost of the IHR team",
+    ),
+    "qaly.quadrant.dominant": ("fler QALY till lägre kostnad", "more QALYs at a lower cost"),
+    "qaly.quadrant.dominated": ("färre QALY till högre kostnad", "fewer QALYs at a higher cost"),
+    "qaly.quadrant.more_costly_more_effective": ("{icer} kr per vunnet QALY", "{icer} SEK per QALY gained"),
+    "qaly.quadrant.cheaper_less_effective": ("{icer} kr sparade per förlorat QALY", "{icer} SEK saved per QALY lost"),
+    "qaly.curve": (
+        "Sannolikhet att insatsen är kostnadseffektiv",
+        "Probability that the intervention is cost-effective",
+    ),
+    "qaly.wtp": ("Betalningsvilja, kr per QALY", "Willingness to pay, SEK per QALY"),
+    "qaly.tlv": ("TLV:s praxis 0,5–1 Mkr", "TLV practice 0.5–1 MSEK"),
+    "qaly.curve_note": (
+        "Vid betalningsvilja 0 är kurvan sannolikheten att insatsen sparar pengar. Det skuggade området är vad TLV "
+        "i praktiken har godtagit (omkring 0,5 Mkr per QALY vid måttlig och upp till 1 Mkr vid mycket hög "
+        "svårighetsgrad; Läkartidningen 2018).",
+        "At a willingness to pay of 0 the curve is the probability that the intervention saves money. The shaded "
+        "range is what TLV has accepted in practice (about 0.5 MSEK per QALY at moderate and up to 1 MSEK at very "
+        "high severity; Läkartidningen 2018).",
+    ),
+    "power.title": ("Planera nästa studie", "Plan the next trial"),
+    "power.intro": (
+        "Hur många behöver randomiseras för att upptäcka en vald skillnad? Spridning, korrelation med startvärdet "
+        "och bortfall hämtas ur den här studien.",
+        "How many must be randomized to detect a chosen difference? Spread, correlation with the starting value and "
+        "attrition are taken from this study.",
+    ),
+    "power.outcome": ("Utfall", "Outcome"),
+    "power.visits": (
+        "Medel av {visits} besök efter start, korrelation mellan två besök {within}.",
+        "Mean of {visits} visits after the start, correlation between two visits {within}.",
+    ),
+    "power.outcome.hours": ("hemtjänsttimmar per månad", "home-care hours a month"),
+    "power.outcome.cost": ("vårdkostnad per person (kr)", "care cost per person (SEK)"),
+    "power.difference": ("Skillnad att upptäcka", "Difference to detect"),
+    "power.month": ("Månad (timmar, mått) eller fönster (kostnad)", "Month (hours, measures) or window (cost)"),
+    "power.level": ("Styrka", "Power"),
+    "power.alpha": ("Signifikansnivå (tvåsidig)", "Significance level (two-sided)"),
+    "power.compute": ("Beräkna", "Compute"),
+    "power.design": ("Analys", "Analysis"),
+    "power.design.ttest": ("jämförelse av medelvärden (t-test)", "comparison of means (t-test)"),
+    "power.design.ancova": ("justerat för startvärdet (ANCOVA)", "adjusted for the starting value (ANCOVA)"),
+    "power.design.repeated": ("medel av upprepade besök", "mean of repeated visits"),
+    "power.n": ("Med utfall per arm", "With the outcome per arm"),
+    "power.randomize": ("Randomisera per arm", "Randomize per arm"),
+    "power.inputs": (
+        "Ur studien ({band}, {n} personer med utfallet av {randomized} randomiserade): SD {sd}, korrelation med "
+        "startvärdet {rho}, bortfall {attrition} %.",
+        "From the study ({band}, {n} people with the outcome of {randomized} randomized): SD {sd}, correlation with "
+        "the starting value {rho}, attrition {attrition}%.",
+    ),
     "nav.presentation": ("Presentation", "Presentation"),
     "slides.choose": ("Bild", "Slide"),
     "slides.previous": ("◀ Föregående", "◀ Previous"),
@@ -627,6 +788,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "file.costs_cumulative": ("kostnader_kumulativt", "costs_cumulative"),
     "file.costs_per_year": ("kostnader_per_ar", "costs_per_year"),
     "file.tornado": ("tornado", "tornado"),
+    "file.measures_chart": ("matt_{instrument}", "measure_{instrument}"),
+    "file.measures_table": ("matt_{instrument}_per_besok", "measure_{instrument}_per_visit"),
+    "file.measures_repeated": ("matt_{instrument}_upprepade", "measure_{instrument}_repeated"),
+    "file.qaly_table": ("qaly_kostnadseffektivitet", "qaly_cost_effectiveness"),
+    "file.qaly_curve": ("qaly_acceptanskurva", "qaly_acceptability_curve"),
     "file.all_ages": ("alla", "all"),
     "export.sheet": ("Tabell", "Table"),
     "export.as": ("{what} som {fmt}", "{what} as {fmt}"),
@@ -1024,6 +1190,16 @@ def read_outcome(
     """
     keys = (f"reading.{kind}.lower", f"reading.{kind}.higher", f"reading.{kind}.unclear")
     return _read_interval(keys, band, estimate, ci_low, ci_high, 0, lang, reason=reason, months=months)
+
+
+def read_measure(
+    band: str, instrument: str, visit: int, ci_low: float, ci_high: float, lang: str = "sv",
+    reason: str | None = None, *, estimate: float, decimals: int = 1,
+) -> str:  # fmt: skip
+    """Say an adjusted difference in an outcome measure at a visit: its estimate and 95% CI, never 'no effect'."""
+    keys = ("reading.measure.lower", "reading.measure.higher", "reading.measure.unclear")
+    return _read_interval(keys, band, estimate, ci_low, ci_high, decimals, lang, reason=reason,
+                          instrument=instrument, visit=visit)  # fmt: skip
 
 
 def read_person_note(costs, months: int, lang: str = "sv") -> str:
