@@ -194,7 +194,7 @@ def test_download_file_names_are_in_the_page_language():
     # Issue 16: every download was named in Swedish in English mode ('timmar_manad24.csv').
     from analysis.present.texts import file_name
 
-    values = {"month": 24, "months": 24, "band": "76-85", "method": "welch", "handling": "zero"}
+    values = {"month": 24, "months": 24, "band": "76-85", "method": "welch", "handling": "zero", "instrument": "eq_vas"}
     swedish_words = [
         "timmar",
         "manad",
@@ -208,7 +208,7 @@ def test_download_file_names_are_in_the_page_language():
         "tabell",
         "flode",
     ]
-    swedish_words += ["varden", "sarskilt", "boende", "i_risk", "kostnader", "alla"]
+    swedish_words += ["varden", "sarskilt", "boende", "i_risk", "kostnader", "alla", "matt", "besok", "upprepade"]
     for key in [k.removeprefix("file.") for k in TEXTS if k.startswith("file.") and k != "file.all_ages"]:
         for lang in ("sv", "en"):
             name = file_name(key, lang, **values)
