@@ -342,6 +342,38 @@ def test_a_chosen_option_follows_a_language_switch(app, browser, path, scope, sw
     page.close()
 
 
+def test_three_files_uploaded_on_the_data_page_are_imported(app, browser, tmp_path):
+    # Issue 17: the measurements file is a third, optional upload beside participants and hours.
+    from analysis.intake.fileformat import template_csv
+    from analysis.store import db
+
+    files = []
+    for kind in ("participants", "hours", "measurements"):
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(template_csv(kind), encoding="utf-8")
+        files.append(path)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(app + "/data?lang=en")
+    page.locator("h1").first.wait_for(timeout=90_000)
+    _settle(page)
+    inputs = page.locator("[data-testid='stFileUploaderDropzoneInput']")
+    assert inputs.count() == 3
+    for i, path in enumerate(files):
+        inputs.nth(i).set_input_files(str(path))
+        _settle(page)
+    page.get_by_label("Study name (an existing study of that name is replaced)").fill("uppladdad")
+    page.keyboard.press("Enter")
+    _settle(page)
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.get_by_text("Measurements per instrument: adl_katz: 1, eq5d_index: 2.").wait_for(timeout=60_000)
+    page.close()
+    con = db.connect(STORES["app"])
+    rows = con.execute("SELECT count(*) FROM measurements WHERE study = 'uppladdad'").fetchone()[0]
+    con.close()
+    db.write_store(STORES["app"], lambda con: db.delete_study(con, "uppladdad"))  # the other tests see the demo
+    assert rows == 3
+
+
 def test_markdown_in_a_study_title_stays_text(app, browser, request):
     # Runs last and puts the titles back: it changes the running app's study title (picked up without restart).
     from analysis.store import db

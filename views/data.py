@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from analysis.intake.fileformat import HOURS_FIELDS, PARTICIPANT_FIELDS, detect_mapping, preview_upload, template_csv
+from analysis.intake.fileformat import FIELDS, detect_mapping, preview_upload, template_csv
 from analysis.intake.importer import ImportRejected, import_study
 from analysis.intake.quality import summarize_quality
 from analysis.intake.source import Upload
@@ -105,11 +105,15 @@ def _import_form(path: str, lang: str) -> None:
             t("data.template_participants", lang), template_csv("participants"), "participants.csv", "text/csv"
         )
         st.download_button(t("data.template_hours", lang), template_csv("hours"), "hours.csv", "text/csv")
+        st.download_button(
+            t("data.template_measurements", lang), template_csv("measurements"), "measurements.csv", "text/csv"
+        )
     types = ["csv", "xlsx", "parquet"]
     uploads = {
         "participants": st.file_uploader(t("data.participants_file", lang), type=types, key="upload_participants"),
         "hours": st.file_uploader(t("data.hours_file", lang), type=types, key="upload_hours"),
     }
+    measurements = st.file_uploader(t("data.measurements_file", lang), type=types, key="upload_measurements")
     study = st.text_input(t("data.study_name", lang), key="study_name").strip()
     data_end = st.date_input(
         t("data.data_end", lang), value=None, key="data_end", min_value=dt.date(1990, 1, 1), format="YYYY-MM-DD"
@@ -117,8 +121,11 @@ def _import_form(path: str, lang: str) -> None:
     if not all(uploads.values()) or not study:
         st.info(t("data.need_files", lang))
         return
+    if measurements is not None:  # optional: outcome measures at visits
+        uploads["measurements"] = measurements
     mappings = {}
-    for kind, fields in (("participants", PARTICIPANT_FIELDS), ("hours", HOURS_FIELDS)):
+    for kind in uploads:
+        fields = FIELDS[kind]
         upload = uploads[kind]
         preview = _preview(upload.file_id, upload.name, upload.getvalue())
         st.subheader(f"{t(f'data.{kind}_file', lang)}: {upload.name}")
@@ -135,6 +142,7 @@ def _import_form(path: str, lang: str) -> None:
         summary = import_study(
             path, study, files["participants"], files["hours"],
             participants_mapping=mappings["participants"], hours_mapping=mappings["hours"], data_end=data_end,
+            measurements=files.get("measurements"), measurements_mapping=mappings.get("measurements"),
             progress=lambda f, sv, en: bar.progress(f, text=en if lang == "en" else sv),
         )  # fmt: skip
     except ImportRejected as exc:
@@ -143,6 +151,9 @@ def _import_form(path: str, lang: str) -> None:
         return
     people = ", ".join(f"{t(f'arm.{arm}', lang)}: {n}" for arm, n in summary.people.items())
     st.success(t("data.done", lang, study=display.plain(summary.study), people=people, rows=summary.hours_rows))
+    if summary.measurement_rows:
+        counts = ", ".join(f"{name}: {display.format_count(n, lang)}" for name, n in summary.measurement_rows.items())
+        st.success(t("data.done_measurements", lang, counts=counts))
     if summary.warnings:
         with st.expander(t("data.warnings", lang, total=summary.warnings_total)):
             for warning in summary.warnings:

@@ -855,6 +855,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "data.template_hours": ("Mall: timfil (CSV)", "Template: hours file (CSV)"),
     "data.participants_file": ("Deltagarfil", "Participants file"),
     "data.hours_file": ("Timfil", "Hours file"),
+    "data.measurements_file": (
+        "Mätfil (valfri): utfallsmått vid besök, t.ex. EQ-5D-index och ADL",
+        "Measurements file (optional): outcome measures at visits, e.g. EQ-5D index and ADL",
+    ),
+    "data.template_measurements": ("Mall: mätfil (CSV)", "Template: measurements file (CSV)"),
+    "data.done_measurements": ("Mätningar per instrument: {counts}.", "Measurements per instrument: {counts}."),
     "data.study_name": (
         "Studiens namn (en befintlig studie med samma namn ersätts)",
         "Study name (an existing study of that name is replaced)",
