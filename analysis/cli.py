@@ -134,6 +134,9 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--measurements", default=None, help="mätfil (valfri) / measurements file (optional): utfallsmått vid besök"
     )
+    imp.add_argument(
+        "--value-set", default=None, help="EQ-5D-värdemängd (term, decrement) / EQ-5D value set: index from dimensions"
+    )
     imp.add_argument("--data-end", default=None, help="sista datadag / last day of data, YYYY-MM-DD")
     imp.add_argument("--json", action="store_true", help="skriv JSON / print JSON")
     imp.add_argument("--primary", choices=PRIMARY_OUTCOMES, default=None, help="analysplanens primära utfall")
@@ -277,8 +280,9 @@ def _run_import(args: argparse.Namespace) -> int:
     plan = _plan_from_args(args, AnalysisPlan("cost", 24))  # checked before anything is written
     try:
         summary = import_study(
-            args.db, args.study, args.participants, args.hours, data_end=data_end, measurements=args.measurements
-        )
+            args.db, args.study, args.participants, args.hours, data_end=data_end, measurements=args.measurements,
+            value_set=args.value_set,
+        )  # fmt: skip
     except ImportRejected as exc:
         print(f"Fel: {exc.sv} / Error: {exc.en}", file=sys.stderr)
         for problem in exc.problems:

@@ -144,3 +144,62 @@ def test_own_instruments_are_added_and_may_not_redefine_a_built_in_one(tmp_path,
     own.write_text("[bad]\nlabel_sv = 1\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"\[bad\]: missing"):
         load_instruments()
+
+
+# An invented additive value set for the tests (not a published one: none may be typed in from memory).
+VALUE_SET = [["constant", "0.05"]] + [
+    [f"{dim}{level}", f"{0.01 * level * (i + 1):.2f}"] for i, dim in enumerate(["MO", "SC", "UA", "PD", "AD"])
+    for level in range(2, 6)
+]  # fmt: skip
+
+
+def eq5d_rows(pid, visit, levels):
+    return [[pid, str(visit), f"eq5d_{d}", str(v)] for d, v in zip(["mo", "sc", "ua", "pd", "ad"], levels)]
+
+
+def test_the_eq5d_index_is_computed_from_the_dimensions_with_the_users_value_set(tmp_path):
+    p, h = write_pair(tmp_path)
+    vs = write_csv(tmp_path / "vs.csv", ["term", "decrement"], VALUE_SET)
+    rows = eq5d_rows("a1", 0, [1, 1, 1, 1, 1]) + eq5d_rows("a1", 3, [2, 1, 3, 1, 5]) + [["a2", "0", "eq5d_mo", "2"]]
+    m = write_csv(tmp_path / "m.csv", ["person_id", "visit_month", "instrument", "value"], rows)
+    summary = import_study(tmp_path / "s.duckdb", "s", p, h, measurements=m, value_set=vs)
+    index = [r for r in rows_of(tmp_path / "s.duckdb") if r[2] == "eq5d_index"]
+    # 1 − constant − MO2 − UA3 − AD5 = 1 − 0.05 − 0.02 − 0.09 − 0.25; full health (11111) is 1 without the constant
+    assert index == [("a1", 0, "eq5d_index", 1.0), ("a1", 3, "eq5d_index", pytest.approx(0.59, abs=1e-12))]
+    assert any("not all five EQ-5D dimensions" in w.message("en") for w in summary.warnings)  # a2: no index
+
+
+@pytest.mark.parametrize(
+    ("value_set", "rows", "expected"),
+    [
+        (VALUE_SET[:-1], eq5d_rows("a1", 3, [1, 1, 1, 1, 5]), "a value set with the term AD5"),
+        (VALUE_SET, eq5d_rows("a1", 3, [1, 1, 1, 1, 2.5]), "a whole number"),
+        (VALUE_SET, [*eq5d_rows("a1", 3, [2, 1, 1, 1, 1]), ["a1", "3", "eq5d_index", "0.7"]], "not both for one visit"),
+    ],
+)
+def test_an_eq5d_index_that_cannot_be_computed_rightly_is_refused(tmp_path, value_set, rows, expected):
+    p, h = write_pair(tmp_path)
+    vs = write_csv(tmp_path / "vs.csv", ["term", "decrement"], value_set)
+    m = write_csv(tmp_path / "m.csv", ["person_id", "visit_month", "instrument", "value"], rows)
+    with pytest.raises(ImportRejected) as caught:
+        import_study(tmp_path / "s.duckdb", "s", p, h, measurements=m, value_set=vs)
+    assert any(expected in problem.message("en") for problem in caught.value.problems)
+    assert not (tmp_path / "s.duckdb").exists()
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ([["constant", "0.05"], ["N3", "0.2"]], "row 3, column term, value 'N3'"),
+        ([["constant", "x"]], "row 2, column decrement, value 'x'"),
+        ([["MO2", "0.1"], ["mo2", "0.1"]], "once per term"),
+    ],
+)
+def test_a_value_set_file_that_is_not_additive_or_not_numbers_is_refused(tmp_path, rows, expected):
+    p, h = write_pair(tmp_path)
+    vs = write_csv(tmp_path / "vs.csv", ["term", "decrement"], rows)
+    m = write_csv(tmp_path / "m.csv", ["person_id", "visit_month", "instrument", "value"], eq5d_rows("a1", 0, [1] * 5))
+    with pytest.raises(InputError, match=expected):
+        import_study(tmp_path / "s.duckdb", "s", p, h, measurements=m, value_set=vs)
+    with pytest.raises(InputError, match="only used with a measurements file"):
+        import_study(tmp_path / "s.duckdb", "s", p, h, value_set=vs)

@@ -12,6 +12,7 @@ import datetime as dt
 import os
 
 from analysis.errors import InputError
+from analysis.intake.eq5d import read_value_set
 from analysis.intake.problems import ImportRejected, Problem, ProblemLog
 from analysis.intake.pseudonymise import map_personnummer
 from analysis.intake.read import Progress, read_files
@@ -34,6 +35,7 @@ def import_study(
     hours_mapping: dict[str, str] | None = None,
     measurements: Source | None = None,
     measurements_mapping: dict[str, str] | None = None,
+    value_set: Source | None = None,
     key_file: str | os.PathLike[str] | None = None,
     data_end: dt.date | None = None,
     progress: Progress | None = None,
@@ -53,6 +55,9 @@ def import_study(
     measurements : str, Path or Upload, optional
         Outcome measures at visits (person, visit_date or visit_month, instrument, value); a visit without a
         row stays missing. Instruments are those of ``analysis.instruments.load_instruments``.
+    value_set : str, Path or Upload, optional
+        An EQ-5D value set (term, decrement; see ``analysis.intake.eq5d``): the EQ-5D index is computed from
+        the five dimension responses (eq5d_mo … eq5d_ad) of each visit. Needs a measurements file.
     key_file : str or Path, optional
         The pseudonymisation key (default: the pseudonym_key_path setting); created on first use.
     data_end : date, optional
@@ -84,6 +89,11 @@ def import_study(
     report = progress or (lambda *_: None)
     paths = {"participants": participants, "hours": hours}
     mappings = {"participants": participants_mapping, "hours": hours_mapping}
+    if value_set is not None and measurements is None:
+        raise InputError(
+            "En värdemängd används bara med en mätfil (EQ-5D-dimensionerna).",
+            "A value set is only used with a measurements file (the EQ-5D dimensions).",
+        )
     if measurements is not None:
         paths["measurements"] = measurements
         mappings["measurements"] = measurements_mapping
@@ -96,7 +106,8 @@ def import_study(
         report(0.3, "Pseudonymiserar och tolkar värden", "Pseudonymising and parsing values")
         map_personnummer(con, layout, key_file)
         report(0.45, "Kontrollerar", "Checking")
-        validate_files(con, layout, log, data_end)
+        values = read_value_set(con, value_set) if value_set is not None else None
+        validate_files(con, layout, log, data_end, value_set=values)
         checked.update(log=log, pseudonymised=layout.pseudonymised, data_end=resolve_data_end(con, data_end))
 
     def fill(con: db.Connection) -> None:

@@ -26,6 +26,18 @@ EXPECTED: dict[str, tuple[str, str]] = {
         "a visit at most {days} days before randomization (baseline) or later",
     ),
     "after_death": ("ett besök före dödsdatum", "a visit before the date of death"),
+    "eq5d_incomplete": (
+        "besök där inte alla fem EQ-5D-dimensioner besvarats får inget index",
+        "visits where not all five EQ-5D dimensions were answered get no index",
+    ),
+    "value_set_term": (
+        "en värdemängd med termen {term} för den här nivån",
+        "a value set with the term {term} for this level",
+    ),
+    "index_twice": (
+        "EQ-5D-index antingen i filen eller beräknat från dimensionerna, inte båda för samma besök",
+        "the EQ-5D index either in the file or computed from the dimensions, not both for one visit",
+    ),
     "duplicate_visit": (
         "en rad per person, instrument och besök; finns redan på rad {first}",
         "one row per person, instrument and visit; already on row {first}",
@@ -110,7 +122,7 @@ class Problem:
         if self.value is not None:
             parts.append(f"{'value' if lang == 'en' else 'värde'} {self.value!r}")
         label = "expected" if lang == "en" else "förväntat"
-        if self.code in ("high_hours", "outside_home"):
+        if self.code in ("high_hours", "outside_home", "eq5d_incomplete"):
             label = "note" if lang == "en" else "obs"
         return ", ".join(parts) + f": {label} {self.expected(lang)}"
 

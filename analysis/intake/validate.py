@@ -6,6 +6,7 @@ import datetime as dt
 
 from analysis.errors import InputError
 from analysis.instruments import Instrument, load_instruments
+from analysis.intake.eq5d import derive_index
 from analysis.intake.fileformat import FIELDS, MAX_HOURS_PLAUSIBLE, Field, quote_identifier
 from analysis.intake.problems import Problem, ProblemLog
 from analysis.intake.read import Layout
@@ -286,7 +287,12 @@ def check_measurements(
 
 
 def validate_files(
-    con: db.Connection, layout: Layout, log: ProblemLog, data_end: dt.date | None = None, today: dt.date | None = None
+    con: db.Connection,
+    layout: Layout,
+    log: ProblemLog,
+    data_end: dt.date | None = None,
+    today: dt.date | None = None,
+    value_set: dict[str, float] | None = None,
 ) -> None:
     """Type the files and check every rule; raise ImportRejected listing every error found.
 
@@ -302,6 +308,8 @@ def validate_files(
         The study's last day of data when given: no date or month may be later.
     today : date, optional
         No date or month may be later (default: today).
+    value_set : dict, optional
+        An EQ-5D value set (eq5d.read_value_set): the index is computed from the five dimensions.
 
     Raises
     ------
@@ -318,6 +326,8 @@ def validate_files(
     check_relations(con, layout, log)
     if "measurements" in layout.kinds:
         check_measurements(con, layout, log, load_instruments(), visit_schedule())
+        if value_set is not None:
+            derive_index(con, value_set, log, layout.files["measurements"])
     log.raise_if_errors()
 
 
