@@ -73,6 +73,10 @@ def test_visit_means_welch_and_ancova_agree_with_r_on_a_published_trial(anorexia
     assert row["change_intervention"] == pytest.approx(3.006896551724138, rel=1e-12)
     assert row["change_control"] == pytest.approx(-0.449999999999999, abs=1e-12)
     assert result.primary_visit == 3 and result.primary()["ancova_difference"] == row["ancova_difference"]
+    # With one visit after baseline the repeated-measures model (GEE) is least squares on arm and baseline:
+    # its estimate is R's lm coefficient above (its robust SE is the HC0 sandwich, not HC3).
+    repeated = result.repeated.set_index("month")
+    assert repeated.loc["3", "difference"] == pytest.approx(4.2441122654750520, rel=1e-8)
 
 
 def test_the_command_line_prints_the_promised_keys(anorexia_store):

@@ -11,7 +11,7 @@ from analysis.economics.scenario import SOURCES, Scenario, unit_costs
 from analysis.outcomes.measures import compare_measures, list_instruments
 from analysis.outcomes.planning import OUTCOMES, estimate_power_inputs
 from analysis.present.disclosure import combine_risks, hide_band_rows
-from analysis.present.texts import file_name, format_number, format_p, read_measure, t
+from analysis.present.texts import file_name, format_number, format_p, read_cost_effectiveness, read_measure, t
 from analysis.selection import ALL
 from analysis.stats.power import size_trial
 from views import calls, display, downloads, roles, state
@@ -209,6 +209,25 @@ def _curve(groups: pd.DataFrame, lang: str) -> go.Figure:
     return fig
 
 
+def _plane(draws, lang: str) -> go.Figure:
+    """Draw the joint bootstrap draws on the cost-effectiveness plane with the 500,000 SEK per QALY line."""
+    fig = go.Figure(
+        go.Scatter(x=draws[:, 1], y=draws[:, 0], mode="markers", marker={"size": 4, "opacity": 0.35,
+                   "color": display.ARM_COLOURS["intervention"]}, name=t("qaly.plane", lang), showlegend=False)
+    )  # fmt: skip
+    reach = float(max(abs(draws[:, 1]).max(), 1e-6))
+    fig.add_trace(go.Scatter(x=[-reach, reach], y=[-500_000 * reach, 500_000 * reach], mode="lines",
+                             line={"color": "#4b5563", "dash": "dot"}, name="500 000 kr/QALY"))  # fmt: skip
+    fig.add_hline(y=0, line_color="#9ca3af")
+    fig.add_vline(x=0, line_color="#9ca3af")
+    low, high = float(draws[:, 0].min()), float(draws[:, 0].max())
+    pad = 0.1 * (high - low or 1.0)
+    fig.update_yaxes(range=[min(low, 0) - pad, max(high, 0) + pad], tickformat=",d", title=t("qaly.y", lang))
+    fig.update_xaxes(title=t("qaly.x", lang))
+    fig.update_layout(legend={"orientation": "h"})
+    return fig
+
+
 def _show_qalys(store, selection, info, threshold: int, lang: str) -> None:
     """Render QALYs and cost-effectiveness per band over the plan's window."""
     st.header(t("qaly.title", lang))
@@ -226,6 +245,9 @@ def _show_qalys(store, selection, info, threshold: int, lang: str) -> None:
     shown = shown.assign(p_cost_effective=groups["p_cost_effective"].where(~shown["suppressed"]))
     source = SOURCES["intervention_per_participant"].source_in(lang)
     st.caption(t("qaly.note", lang, months=months, cost=format_number(extra, lang, 0), source=source))
+    for _, row in shown.iterrows():
+        band = display.band_name(row["age_band"], lang)
+        st.markdown("- " + read_cost_effectiveness(band, row.to_dict(), lang, row.get("suppressed_reason")))
 
     def icer(row) -> str:
         if row["suppressed"] or row.get("quadrant") != row.get("quadrant") or row.get("quadrant") is None:
@@ -265,6 +287,11 @@ def _show_qalys(store, selection, info, threshold: int, lang: str) -> None:
     st.subheader(t("qaly.curve", lang))
     st.caption(t("qaly.curve_note", lang))
     downloads.offer_chart(_curve(shown, lang), file_name("qaly_curve", lang), stamp, lang, "qaly_curve")
+    draws = result.draws.get(ALL)
+    if draws is not None and len(draws) and not shown.set_index("age_band").loc[ALL, "suppressed"]:
+        st.subheader(t("qaly.plane", lang))
+        st.caption(t("qaly.plane_note", lang))
+        downloads.offer_chart(_plane(draws, lang), file_name("qaly_plane", lang), stamp, lang, "qaly_plane")
 
 
 def _show_power(store, selection, info, lang: str) -> None:

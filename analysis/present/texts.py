@@ -287,6 +287,32 @@ TEXTS: dict[str, tuple[str, str]] = {
     "qaly.quadrant.dominated": ("färre QALY till högre kostnad", "fewer QALYs at a higher cost"),
     "qaly.quadrant.more_costly_more_effective": ("{icer} kr per vunnet QALY", "{icer} SEK per QALY gained"),
     "qaly.quadrant.cheaper_less_effective": ("{icer} kr sparade per förlorat QALY", "{icer} SEK saved per QALY lost"),
+    "reading.qaly": (
+        "{band}: med intensiv hemrehabilitering {qaly_phrase} och {cost_phrase} per person, insatsen inräknad. "
+        "Skillnader (intervention minus ordinarie hemtjänst): {qaly} QALY (95 % KI {qlo} till {qhi}) och {cost} kr "
+        "(95 % KI {clo} till {chi}). Sannolikheten att insatsen är kostnadseffektiv vid 500 000 kr per QALY: {p} %.",
+        "{band}: with intensive home rehabilitation {qaly_phrase} and {cost_phrase} per person, the intervention "
+        "included. Differences (intervention minus ordinary home care): {qaly} QALYs (95% CI {qlo} to {qhi}) and "
+        "{cost} SEK (95% CI {clo} to {chi}). The probability that the intervention is cost-effective at 500,000 SEK "
+        "per QALY: {p}%.",
+    ),
+    "reading.qaly.more": ("fler QALY", "more QALYs"),
+    "reading.qaly.fewer": ("färre QALY", "fewer QALYs"),
+    "reading.qaly.unclear": ("ingen tydlig skillnad i QALY", "no clear difference in QALYs"),
+    "reading.ce_cost.more": ("högre kostnad", "a higher cost"),
+    "reading.ce_cost.fewer": ("lägre kostnad", "a lower cost"),
+    "reading.ce_cost.unclear": ("ingen tydlig skillnad i kostnad", "no clear difference in cost"),
+    "qaly.plane": ("Kostnadseffektivitetsplanet (alla åldrar)", "The cost-effectiveness plane (all ages)"),
+    "qaly.plane_note": (
+        "Varje punkt är en omdragning: QALY-skillnad (x) och kostnadsskillnad (y). Punkter nere till höger: fler "
+        "QALY till lägre kostnad. Linjen är 500 000 kr per QALY; punkter under den är kostnadseffektiva vid den "
+        "betalningsviljan.",
+        "Each point is a resample: QALY difference (x) and cost difference (y). Points at the bottom right: more "
+        "QALYs at a lower cost. The line is 500,000 SEK per QALY; points below it are cost-effective at that "
+        "willingness to pay.",
+    ),
+    "qaly.x": ("QALY-skillnad per person", "QALY difference per person"),
+    "qaly.y": ("Kostnadsskillnad per person, kr", "Cost difference per person, SEK"),
     "qaly.curve": (
         "Sannolikhet att insatsen är kostnadseffektiv",
         "Probability that the intervention is cost-effective",
@@ -793,6 +819,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "file.measures_repeated": ("matt_{instrument}_upprepade", "measure_{instrument}_repeated"),
     "file.qaly_table": ("qaly_kostnadseffektivitet", "qaly_cost_effectiveness"),
     "file.qaly_curve": ("qaly_acceptanskurva", "qaly_acceptability_curve"),
+    "file.qaly_plane": ("qaly_kostnadseffektivitetsplan", "qaly_cost_effectiveness_plane"),
     "file.all_ages": ("alla", "all"),
     "export.sheet": ("Tabell", "Table"),
     "export.as": ("{what} som {fmt}", "{what} as {fmt}"),
@@ -1206,6 +1233,27 @@ def read_measure(
     keys = ("reading.measure.lower", "reading.measure.higher", "reading.measure.unclear")
     return _read_interval(keys, band, estimate, ci_low, ci_high, decimals, lang, reason=reason,
                           instrument=instrument, visit=visit)  # fmt: skip
+
+
+def read_cost_effectiveness(band: str, row, lang: str = "sv", reason: str | None = None) -> str:
+    """Say a band's QALY and cost differences with their intervals and the probability at 500,000 SEK per QALY."""
+    if row.get("qaly_difference") != row.get("qaly_difference") or row.get("suppressed"):
+        return read_hidden(band, reason, lang)
+    curve = row.get("p_cost_effective")
+    p = curve.get("500000") if isinstance(curve, dict) else float("nan")
+
+    def phrase(kind: str, low: float, high: float) -> str:
+        return t(f"reading.{kind}.{'more' if low > 0 else 'fewer' if high < 0 else 'unclear'}", lang)
+
+    return t(
+        "reading.qaly", lang, band=band,
+        qaly_phrase=phrase("qaly", row["qaly_ci_low"], row["qaly_ci_high"]),
+        cost_phrase=phrase("ce_cost", row["cost_ci_low"], row["cost_ci_high"]),
+        qaly=format_number(row["qaly_difference"], lang, 3), qlo=format_number(row["qaly_ci_low"], lang, 3),
+        qhi=format_number(row["qaly_ci_high"], lang, 3), cost=format_number(row["cost_difference"], lang, 0),
+        clo=format_number(row["cost_ci_low"], lang, 0), chi=format_number(row["cost_ci_high"], lang, 0),
+        p=format_number(100 * p, lang, 0),
+    )  # fmt: skip
 
 
 def read_person_note(costs, months: int, lang: str = "sv") -> str:
