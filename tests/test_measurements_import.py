@@ -203,3 +203,29 @@ def test_a_value_set_file_that_is_not_additive_or_not_numbers_is_refused(tmp_pat
         import_study(tmp_path / "s.duckdb", "s", p, h, measurements=m, value_set=vs)
     with pytest.raises(InputError, match="only used with a measurements file"):
         import_study(tmp_path / "s.duckdb", "s", p, h, value_set=vs)
+
+
+def test_every_built_in_instrument_is_in_the_readme():
+    # Like the settings: an instrument a file may name is documented, or this fails.
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in load_instruments() if f"`{name}`" not in readme]
+    assert not missing, missing
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "parquet"])
+def test_a_measurements_file_in_excel_or_parquet_imports_as_the_csv_does(tmp_path, fmt):
+    import pandas as pd
+
+    p, h = write_pair(tmp_path)
+    frame = pd.DataFrame(measurements_rows(), columns=M_COLUMNS)
+    frame["value"] = frame["value"].str.replace(",", ".").astype(float)
+    path = tmp_path / f"m.{fmt}"
+    frame.to_excel(path, index=False) if fmt == "xlsx" else frame.to_parquet(path, index=False)
+    import_study(tmp_path / "s.duckdb", "s", p, h, measurements=path)
+    csv = tmp_path / "c"
+    csv.mkdir()
+    p2, h2 = write_pair(csv)
+    import_study(csv / "s.duckdb", "s", p2, h2, measurements=write_csv(csv / "m.csv", M_COLUMNS, measurements_rows()))
+    assert rows_of(tmp_path / "s.duckdb") == rows_of(csv / "s.duckdb")
