@@ -124,17 +124,8 @@ def _fit(weights: np.ndarray, treated: np.ndarray, baseline: np.ndarray, qaly: n
     return np.linalg.solve(gram, cross[..., None])[..., 1, 0]
 
 
-def _group(part: pd.DataFrame, draws: int, seed: int, intervention_cost: float) -> tuple[dict, np.ndarray]:
-    """Return one group's point estimates and its (draws × 2) incremental cost and QALY draws."""
-    rng = np.random.default_rng(seed)
-    arms = [part[part["intervention"] == flag] for flag in (1, 0)]
-    row = {"n_intervention": len(arms[0]), "n_control": len(arms[1])}
-    row |= {"n_utility_intervention": int(arms[0]["qaly"].notna().sum()),
-            "n_utility_control": int(arms[1]["qaly"].notna().sum())}  # fmt: skip
-    if min(len(a) for a in arms) < 2 or min(a["qaly"].notna().sum() for a in arms) < 2:
-        return row | {"qaly_difference": np.nan}, np.full((0, 2), np.nan)
-    ones = [np.ones((1, len(a))) for a in arms]
-    counts = [np.vstack([one, resample_counts(len(a), draws, rng)]) for one, a in zip(ones, arms, strict=True)]
+def _estimate(arms: list[pd.DataFrame], counts: list[np.ndarray], baseline: np.ndarray, intervention_cost: float):
+    """Return per resample (rows of counts) the cost difference, adjusted QALY difference and arm QALY means."""
     cost_means, qaly_means, weights = [], [], []
     for arm, count in zip(arms, counts, strict=True):
         w = resample_weights(arm["time"].to_numpy(), arm["complete"].to_numpy(), count)
@@ -145,12 +136,34 @@ def _group(part: pd.DataFrame, draws: int, seed: int, intervention_cost: float) 
         weights.append(w_q)
     both = pd.concat(arms)
     has = both["qaly"].notna().to_numpy()
-    baseline = both["baseline_utility"].to_numpy(dtype=float)
-    baseline = np.where(np.isnan(baseline), np.nanmean(baseline[has]), baseline)
     fitted = _fit(np.hstack(weights)[:, has], both["intervention"].to_numpy(float)[has], baseline[has],
                   both["qaly"].to_numpy(float)[has])  # fmt: skip
-    d_cost = cost_means[0] - cost_means[1] + intervention_cost
-    draws_out = np.column_stack([d_cost[1:], fitted[1:]])
+    return cost_means[0] - cost_means[1] + intervention_cost, fitted, qaly_means
+
+
+def _group(part: pd.DataFrame, draws: int, seed: int, intervention_cost: float) -> tuple[dict, np.ndarray]:
+    """Return one group's point estimates and its (draws × 2) incremental cost and QALY draws.
+
+    Resamples are drawn and fitted _CHUNK at a time, so memory stays bounded at national scale.
+    """
+    rng = np.random.default_rng(seed)
+    arms = [part[part["intervention"] == flag] for flag in (1, 0)]
+    row = {"n_intervention": len(arms[0]), "n_control": len(arms[1])}
+    row |= {"n_utility_intervention": int(arms[0]["qaly"].notna().sum()),
+            "n_utility_control": int(arms[1]["qaly"].notna().sum())}  # fmt: skip
+    if min(len(a) for a in arms) < 2 or min(a["qaly"].notna().sum() for a in arms) < 2:
+        return row | {"qaly_difference": np.nan}, np.full((0, 2), np.nan)
+    both = pd.concat(arms)
+    baseline = both["baseline_utility"].to_numpy(dtype=float)
+    baseline = np.where(np.isnan(baseline), np.nanmean(baseline[both["qaly"].notna().to_numpy()]), baseline)
+    d_cost, fitted, qaly_means = _estimate(arms, [np.ones((1, len(a))) for a in arms], baseline, intervention_cost)
+    chunks = []
+    for start in range(0, draws, _CHUNK):
+        k = min(_CHUNK, draws - start)
+        counts = [resample_counts(len(a), k, rng) for a in arms]
+        cost_k, fitted_k, _ = _estimate(arms, counts, baseline, intervention_cost)
+        chunks.append(np.column_stack([cost_k, fitted_k]))
+    draws_out = np.vstack(chunks)
     low, high = np.percentile(draws_out, [2.5, 97.5], axis=0)
     row |= {
         "qaly_intervention": float(qaly_means[0][0]),
