@@ -17,6 +17,8 @@ from analysis.stats.power import size_trial
 from views import calls, display, downloads, roles, state
 from views.person_section import primary_window
 
+REPEATED_AUTO_PEOPLE = 10_000  # above this many randomized, the repeated model is fitted only when asked
+
 
 def _decimals(instrument) -> int:
     """Return the decimals an instrument's values are read with (three on an index scale, else one)."""
@@ -108,7 +110,10 @@ def _show_measures(store, selection, info, threshold: int, lang: str) -> None:
         state_key=f"instrument_{lang}",
     )
     window = primary_window(store, info)
-    result = calls.cached(compare_measures, store, selection, name, window=window)
+    # The repeated model (GEE) takes seconds per 10,000 people; large studies fit it when asked.
+    people = int(info.get("n_people") or 0)
+    repeated = st.toggle(t("measures.fit_repeated", lang), value=people <= REPEATED_AUTO_PEOPLE, key=f"rep_{lang}")
+    result = calls.cached(compare_measures, store, selection, name, window=window, repeated=repeated)
     instrument, decimals = result.instrument, _decimals(result.instrument)
     risks_for = calls.risks_for(store, threshold)
     shown = _hide(result.visits, threshold, combine_risks(risks_for(selection, "randomized")))

@@ -207,7 +207,9 @@ def _band_interaction(visits: pd.DataFrame, primary: int | None, selection: Sele
     return assess_heterogeneity(part["ancova_difference"], part["ancova_se"] ** 2, part["ancova_df"])
 
 
-def compare_measures(con: db.Connection, selection: Selection, instrument: str, window: int | None = None):
+def compare_measures(
+    con: db.Connection, selection: Selection, instrument: str, window: int | None = None, repeated: bool = True
+):
     """Compare one instrument between the arms at every visit, per age band and overall.
 
     Parameters
@@ -220,6 +222,8 @@ def compare_measures(con: db.Connection, selection: Selection, instrument: str, 
         Catalogue name of the instrument (see ``list_instruments``).
     window : int, optional
         The analysis plan's window in months: the primary visit is the last visit after baseline within it.
+    repeated : bool
+        Fit the repeated-measures model (statsmodels' GEE loops over people: about 20 s at 60,000 people).
 
     Returns
     -------
@@ -261,19 +265,19 @@ def compare_measures(con: db.Connection, selection: Selection, instrument: str, 
             rows.append(row | _summarize_visit(part, adjust=visit > 0))
     visits = pd.DataFrame(rows)
     after = [v for v in visit_months if v > 0]
-    repeated = pd.DataFrame(columns=["month", "difference", "ci_low", "ci_high", "p_value"])
-    note = "no visit after baseline with both arms measured at baseline"
+    model = pd.DataFrame(columns=["month", "difference", "ci_low", "ci_high", "p_value"])
+    note = "no visit after baseline with both arms measured at baseline" if repeated else "not fitted (asked not to)"
     with_baseline = data[data["baseline"].notna() & (data["visit_month"] > 0)]
-    if after and with_baseline["intervention"].nunique() == 2:
+    if repeated and after and with_baseline["intervention"].nunique() == 2:
         months = with_baseline.rename(columns={"person_id": "person", "visit_month": "month_k", "value": "hours",
                                                "baseline": "baseline_hours"})  # fmt: skip
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                repeated, note = fit_repeated_measures(months, after), None
+                model, note = fit_repeated_measures(months, after), None
         except (ValueError, np.linalg.LinAlgError) as error:  # e.g. no variation left to model
             note = f"the repeated-measures model could not be fitted: {error}"
     within = [v for v in after if window is None or v <= window]
     primary = within[-1] if within else None
     info = catalogue.get(instrument) or Instrument(instrument, instrument, instrument, np.nan, np.nan, True, "", "", "")
-    return MeasuresComparison(info, visits, repeated, primary, note, _band_interaction(visits, primary, selection))
+    return MeasuresComparison(info, visits, model, primary, note, _band_interaction(visits, primary, selection))

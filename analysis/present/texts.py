@@ -209,6 +209,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Change from the start is shown within each arm: if both groups improve, the difference between them is the "
         "intervention's effect, not the improvement itself.",
     ),
+    "measures.fit_repeated": (
+        "Skatta modellen för upprepade mätningar (tar en stund i stora studier)",
+        "Fit the repeated-measures model (takes a while in large studies)",
+    ),
     "measures.repeated": ("Upprepade mätningar över besöken", "Repeated measures over the visits"),
     "measures.repeated_note": (
         "GEE med utbytbar arbetskorrelation och robusta standardfel, startvärdet som kovariat; 'medel' är "

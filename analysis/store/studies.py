@@ -54,7 +54,7 @@ def resolve_study(con: db.Connection, study: str | None = None) -> str:
 
 
 def describe_study(con: db.Connection, study: str) -> dict:
-    """Return title, demo flag, last follow-up month and districts of a study."""
+    """Return title, demo flag, last follow-up month, people randomized and districts of a study."""
     row = db.query(
         con,
         """SELECT s.title_sv, s.title_en, s.is_demo,
@@ -78,6 +78,7 @@ def describe_study(con: db.Connection, study: str) -> dict:
         "max_month": None if max_month is None or max_month != max_month else int(max_month),
         "districts": districts,
         "merged_districts": merged,
+        "n_people": int(sizes["n"].sum()) if len(sizes) else 0,
     }
 
 
