@@ -3,7 +3,8 @@
 Stages, lowest first; a module imports only the base modules, its own stage and the stages that
 ``MAY_IMPORT`` lists for it (always earlier ones):
 
-- base (``errors``, ``settings``, ``selection``, ``records``): messages, settings, the Selection value;
+- base (``errors``, ``settings``, ``selection``, ``records``, ``instruments``): messages, settings, the
+  Selection value, the catalogue of outcome instruments;
 - ``store``: the one module that opens DuckDB, the cell tables and the studies in a store;
 - ``stats``: estimators on plain arrays and frames (descriptive, hours methods, survival);
 - ``intake``: reading, checking and pseudonymising a municipality's files into the store;
@@ -14,7 +15,7 @@ Stages, lowest first; a module imports only the base modules, its own stage and 
 ``cli`` and ``demo`` sit on top and may import any stage. ``tests/test_layers.py`` enforces the order.
 """
 
-BASE = ("errors", "settings", "selection", "records")
+BASE = ("errors", "settings", "selection", "records", "instruments")
 STAGES = ("store", "stats", "intake", "outcomes", "economics", "present")
 MAY_IMPORT = {
     "store": (),

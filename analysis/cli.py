@@ -130,7 +130,11 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
     imp.add_argument("--study", required=True, help="studiens namn / study name")
     imp.add_argument("--participants", required=True, help="deltagarfil / participants file (.csv, .xlsx, .parquet)")
-    imp.add_argument("--hours", required=True, help="timfil / hours file (.csv, .xlsx, .parquet)")
+    given = imp.add_mutually_exclusive_group(required=True)
+    given.add_argument("--hours", default=None, help="timfil / hours file (.csv, .xlsx, .parquet)")
+    given.add_argument(
+        "--visits", default=None, help="besöksfil i stället för timfil / visits file instead of hours: summed per month"
+    )
     imp.add_argument(
         "--measurements", default=None, help="mätfil (valfri) / measurements file (optional): utfallsmått vid besök"
     )
@@ -280,8 +284,8 @@ def _run_import(args: argparse.Namespace) -> int:
     plan = _plan_from_args(args, AnalysisPlan("cost", 24))  # checked before anything is written
     try:
         summary = import_study(
-            args.db, args.study, args.participants, args.hours, data_end=data_end, measurements=args.measurements,
-            value_set=args.value_set,
+            args.db, args.study, args.participants, args.hours, visits=args.visits, data_end=data_end,
+            measurements=args.measurements, value_set=args.value_set,
         )  # fmt: skip
     except ImportRejected as exc:
         print(f"Fel: {exc.sv} / Error: {exc.en}", file=sys.stderr)
@@ -303,6 +307,8 @@ def _run_import(args: argparse.Namespace) -> int:
         if summary.first_month
         else "Månader / months: -"
     )
+    if summary.visit_rows is not None:
+        print(f"Besök / visits: {summary.visit_rows} (summerade per person och månad / summed per person and month)")
     print(f"Timrader / hours rows: {summary.hours_rows}; timmar totalt / total hours: {summary.total_hours:.1f}")
     print(f"Sista datadag / data end: {summary.data_end}; pseudonymiserad / pseudonymised: {summary.pseudonymised}")
     if summary.measurement_rows is not None:

@@ -72,13 +72,28 @@ MEASUREMENT_FIELDS = (
     Field("instrument", "text", True, True, ("mått", "matt", "skala", "measure", "formulär")),
     Field("value", "score", True, True, ("värde", "varde", "poäng", "poang", "score")),
 )
+VISIT_FIELDS = (
+    *ID_FIELDS,
+    Field("start", "timestamp", True, True, ("starttid", "start_tid", "besök_start", "besok_start", "från", "fran")),
+    Field("end", "timestamp", False, True, ("sluttid", "slut_tid", "besök_slut", "besok_slut", "till", "slut")),
+    Field("minutes", "number", False, True, ("minuter", "tid_minuter", "utförd_tid", "utford_tid", "varaktighet")),
+    Field("service", "text", False, False, ("insats", "insatstyp", "tjänst", "tjanst", "service_type")),
+    Field("unit", "text", False, False, ("enhet", "grupp", "hemtjänstgrupp", "hemtjanstgrupp", "utförare")),
+)
 MAX_HOURS_PLAUSIBLE = 300.0  # a month has about 730 hours; above 300 is possible but flagged
 
-FIELDS = {"participants": PARTICIPANT_FIELDS, "hours": HOURS_FIELDS, "measurements": MEASUREMENT_FIELDS}
+FIELDS = {
+    "participants": PARTICIPANT_FIELDS,
+    "hours": HOURS_FIELDS,
+    "visits": VISIT_FIELDS,
+    "measurements": MEASUREMENT_FIELDS,
+}
 
 FIELD_LABELS = {
     "participants": ("Deltagarfil", "Participants file"),
     "hours": ("Timfil", "Hours file"),
+    "visits": ("Besöksfil", "Visits file"),
+    "visit_months": ("Besöksfil (summerad per månad)", "Visits file (summed per month)"),
     "measurements": ("Mätfil", "Measurements file"),
 }
 
@@ -113,6 +128,11 @@ _TEMPLATE_ROWS = {
         ],
     ],
     "hours": [["a001", "2016-01", "14.5"], ["a001", "2016-02", "9"], ["a002", "2016-01", "31.25"]],
+    "visits": [
+        ["a001", "2016-01-15 08:30", "2016-01-15 09:15", "Personlig omvårdnad", "Centrum"],
+        ["a001", "2016-01-15 17:00", "2016-01-15 17:30", "Service", "Centrum"],
+        ["a002", "2016-01-18 10:00", "2016-01-18 11:00", "Personlig omvårdnad", "Årby"],
+    ],
     "measurements": [
         ["a001", "2016-01-12", "eq5d_index", "0.62"],
         ["a001", "2016-04-14", "eq5d_index", "0.71"],
@@ -122,9 +142,9 @@ _TEMPLATE_ROWS = {
 
 
 def template_csv(kind: str) -> str:
-    """Return a template CSV (UTF-8, comma separated) for 'participants', 'hours' or 'measurements', with examples."""
+    """Return a template CSV (UTF-8, comma separated) for a kind of file (FIELDS), with example rows."""
     fields = FIELDS[kind]
-    skip = {"personnummer", "visit_month"}  # measurements: a visit date, or instead a column visit_month
+    skip = {"personnummer", "visit_month", "minutes"}  # a date or a visit_month; an end or the minutes
     header = [f.name for f in fields if f.name not in skip]
     lines = [",".join(header)] + [",".join(row) for row in _TEMPLATE_ROWS[kind]]
     return "\n".join(lines) + "\n"

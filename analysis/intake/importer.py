@@ -29,8 +29,9 @@ def import_study(
     db_path: str | os.PathLike[str],
     study: str,
     participants: Source,
-    hours: Source,
+    hours: Source | None = None,
     *,
+    visits: Source | None = None,
     participants_mapping: dict[str, str] | None = None,
     hours_mapping: dict[str, str] | None = None,
     measurements: Source | None = None,
@@ -50,6 +51,9 @@ def import_study(
         Name of the study to create or replace.
     participants, hours : str, Path or Upload
         The files (.csv, .xlsx or .parquet) on disk or as uploaded bytes; see the README for their columns.
+    visits : str, Path or Upload, optional
+        Instead of ``hours``: one row per home-care visit (person, start, end or minutes, optional service and
+        unit), summed in DuckDB to hours per person and calendar month of the visit's start.
     participants_mapping, hours_mapping, measurements_mapping : dict, optional
         Field name → column name, for layouts the automatic Swedish/English names do not cover.
     measurements : str, Path or Upload, optional
@@ -87,8 +91,17 @@ def import_study(
     if not name or len(name) > 64:
         raise InputError("Studiens namn måste ha 1–64 tecken.", "The study name must have 1–64 characters.")
     report = progress or (lambda *_: None)
-    paths = {"participants": participants, "hours": hours}
-    mappings = {"participants": participants_mapping, "hours": hours_mapping}
+    if (hours is None) == (visits is None):
+        raise InputError(
+            "Ange antingen en timfil eller en besöksfil (inte båda).",
+            "Give either an hours file or a visits file (not both).",
+        )
+    if visits is not None:
+        paths = {"participants": participants, "visits": visits}
+        mappings = {"participants": participants_mapping, "visits": hours_mapping}
+    else:
+        paths = {"participants": participants, "hours": hours}
+        mappings = {"participants": participants_mapping, "hours": hours_mapping}
     if value_set is not None and measurements is None:
         raise InputError(
             "En värdemängd används bara med en mätfil (EQ-5D-dimensionerna).",
@@ -101,7 +114,10 @@ def import_study(
 
     def prepare(con: db.Connection) -> None:
         """Read, pseudonymise and validate into TEMP tables; raise ImportRejected listing every error."""
-        log = ProblemLog({kind: name_of(path) for kind, path in paths.items()}, int(get_setting("max_problems")))
+        files = {kind: name_of(path) for kind, path in paths.items()}
+        if "visits" in files:
+            files["visit_months"] = files["visits"]  # the visits summed per month: the same file
+        log = ProblemLog(files, int(get_setting("max_problems")))
         layout = read_files(con, paths, mappings, log, report)
         report(0.3, "Pseudonymiserar och tolkar värden", "Pseudonymising and parsing values")
         map_personnummer(con, layout, key_file)

@@ -18,6 +18,15 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "number": ("ett tal ≥ 0 (decimalkomma eller decimalpunkt)", "a number ≥ 0 (decimal comma or point)"),
     "age": ("ett heltal 18–120", "a whole number 18–120"),
     "integer": ("ett heltal ≥ 0", "a whole number ≥ 0"),
+    "timestamp": ("datum och tid ÅÅÅÅ-MM-DD TT:MM", "a date and time YYYY-MM-DD HH:MM"),
+    "duration": (
+        "ett besök på 0–24 timmar (sluttid efter starttid, minuter 0–1440)",
+        "a visit of 0–24 hours (end after start, minutes 0–1440)",
+    ),
+    "overlap": (
+        "besök hos samma person som överlappar i tid; möjligt med dubbelbemanning, men kontrollera",
+        "visits to one person that overlap in time; possible with two staff at once, but check",
+    ),
     "score": ("ett tal (decimalkomma eller decimalpunkt)", "a number (decimal comma or point)"),
     "instrument": ("ett instrument i katalogen: {codes}", "an instrument of the catalogue: {codes}"),
     "score_range": ("ett värde {low}–{high} för {instrument}", "a value {low}–{high} for {instrument}"),
@@ -122,7 +131,7 @@ class Problem:
         if self.value is not None:
             parts.append(f"{'value' if lang == 'en' else 'värde'} {self.value!r}")
         label = "expected" if lang == "en" else "förväntat"
-        if self.code in ("high_hours", "outside_home", "eq5d_incomplete"):
+        if self.code in ("high_hours", "outside_home", "eq5d_incomplete", "overlap"):
             label = "note" if lang == "en" else "obs"
         return ", ".join(parts) + f": {label} {self.expected(lang)}"
 

@@ -19,7 +19,7 @@ from analysis.intake.source import Source
 from analysis.store import db
 
 Progress = Callable[[float, str, str], None]
-KINDS = ("participants", "hours", "measurements")  # the order files are read and reported in
+KINDS = ("participants", "hours", "visits", "measurements")  # the order files are read and reported in
 
 
 @dataclass(frozen=True)
@@ -152,6 +152,9 @@ def read_files(
         if "person_id" not in mapping and "personnummer" not in mapping:
             hint = "person_id / personnummer"
             log.add(Problem(kind, files[kind], None, "person_id", None, "missing_column", details={"hint": hint}))
+        if kind == "visits" and "end" not in mapping and "minutes" not in mapping:
+            hint = "end / minutes (sluttid / minuter)"
+            log.add(Problem(kind, files[kind], None, "end", None, "missing_column", details={"hint": hint}))
         if kind == "measurements" and "visit_date" not in mapping and "visit_month" not in mapping:
             hint = "visit_date / visit_month (besöksdatum / besöksmånad)"
             log.add(Problem(kind, files[kind], None, "visit_date", None, "missing_column", details={"hint": hint}))

@@ -38,7 +38,14 @@ def _month(col: str) -> str:
     )
 
 
+def _timestamp(col: str) -> str:
+    """Return SQL parsing 'YYYY-MM-DD HH:MM[:SS]' (or with a 'T') to a TIMESTAMP."""
+    pattern = "'\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?'"
+    return f"CASE WHEN regexp_full_match({col}, {pattern}) THEN TRY_CAST(replace({col}, 'T', ' ') AS TIMESTAMP) END"
+
+
 _PARSERS = {
+    "timestamp": _timestamp,
     "number": _number,
     "integer": _number,
     "score": _number,
@@ -72,9 +79,9 @@ def type_columns(con: db.Connection, layout: Layout, kind: str, fields: tuple[Fi
             whens = " ".join("WHEN ? THEN ?" for _ in f.codes)
             for spelling, code in f.codes.items():
                 params += [spelling, code]
-            selects.append(f"CASE lower({raw}) {whens} END AS {f.name}")
+            selects.append(f"CASE lower({raw}) {whens} END AS {quote_identifier(f.name)}")
         else:
-            selects.append(f"{_PARSERS[f.kind](raw)} AS {f.name}")
+            selects.append(f"{_PARSERS[f.kind](raw)} AS {quote_identifier(f.name)}")
     id_text = layout.id_sql(kind, "s")
     if layout.pseudonymised:
         selects.append("m.id AS id")
@@ -109,11 +116,12 @@ def check_fields(con: db.Connection, layout: Layout, log: ProblemLog, kind: str,
         if f.kind in ("id", "personnummer") or f.name not in mapping:
             continue
         column = mapping[f.name]
+        q, raw = quote_identifier(f.name), f"{f.name}_raw"  # 'end' is an SQL keyword: quoted
         if f.nonempty:
             log.check(con, kind, column, "empty", f"{f.name}_raw IS NULL", value=None)
         if f.kind == "code":
             codes = ", ".join(dict.fromkeys(f.codes.values()))
-            where = f"{f.name}_raw IS NOT NULL AND {f.name} IS NULL"
+            where = f"{f.name}_raw IS NOT NULL AND {q} IS NULL"
             log.check(con, kind, column, "code", where, value=f"{f.name}_raw", details={"codes": codes})
         elif f.name == "age":
             where = (
@@ -122,19 +130,16 @@ def check_fields(con: db.Connection, layout: Layout, log: ProblemLog, kind: str,
             )
             log.check(con, kind, column, "age", where, value="age_raw")
         elif f.kind == "integer":
-            where = (
-                f"{f.name}_raw IS NOT NULL AND ({f.name} IS NULL OR NOT isfinite({f.name}) OR {f.name} < 0 "
-                f"OR {f.name} <> floor({f.name}))"
-            )
+            where = f"{raw} IS NOT NULL AND ({q} IS NULL OR NOT isfinite({q}) OR {q} < 0 OR {q} <> floor({q}))"
             log.check(con, kind, column, "integer", where, value=f"{f.name}_raw")
         elif f.kind == "number":
-            where = f"{f.name}_raw IS NOT NULL AND ({f.name} IS NULL OR NOT isfinite({f.name}) OR {f.name} < 0)"
+            where = f"{raw} IS NOT NULL AND ({q} IS NULL OR NOT isfinite({q}) OR {q} < 0)"
             log.check(con, kind, column, "number", where, value=f"{f.name}_raw")
         elif f.kind == "score":
-            where = f"{f.name}_raw IS NOT NULL AND ({f.name} IS NULL OR NOT isfinite({f.name}))"
+            where = f"{raw} IS NOT NULL AND ({q} IS NULL OR NOT isfinite({q}))"
             log.check(con, kind, column, "score", where, value=f"{f.name}_raw")
-        elif f.kind in ("date", "month"):
-            where = f"{f.name}_raw IS NOT NULL AND {f.name} IS NULL"
+        elif f.kind in ("date", "month", "timestamp"):
+            where = f"{f.name}_raw IS NOT NULL AND {q} IS NULL"
             log.check(con, kind, column, f.kind, where, value=f"{f.name}_raw")
 
 
@@ -145,17 +150,16 @@ def check_dates(con: db.Connection, layout: Layout, log: ProblemLog, data_end: d
     details = {"last": last.isoformat()}
     for kind in layout.kinds:
         for f in FIELDS[kind]:
-            if f.kind in ("date", "month") and f.name in layout.columns[kind]:
-                where = f"{f.name} > ?"
+            if f.kind in ("date", "month", "timestamp") and f.name in layout.columns[kind]:
+                where = f"CAST({quote_identifier(f.name)} AS DATE) > ?"
                 column = layout.columns[kind][f.name]
                 log.check(con, kind, column, code, where, [last], value=f"{f.name}_raw", details=details)
 
 
 def check_relations(con: db.Connection, layout: Layout, log: ProblemLog) -> None:
-    """Check duplicates, unknown people, and event dates against randomization."""
-    p_columns, h_columns = layout.columns["participants"], layout.columns["hours"]
+    """Check duplicates, unknown people, and event dates against randomization (hours or visits alike)."""
+    p_columns = layout.columns["participants"]
     p_id = p_columns[layout.id_kind["participants"]]
-    h_id = h_columns[layout.id_kind["hours"]]
     id_value = None if layout.pseudonymised else "id_raw"
     con.execute(
         "CREATE TEMP TABLE _first_person AS SELECT id, min(_row) AS first FROM participants_typed "
@@ -178,34 +182,83 @@ def check_relations(con: db.Connection, layout: Layout, log: ProblemLog) -> None
         "coalesce(followup_end, DATE '9999-12-31')) AS exit_on FROM participants_typed WHERE id IS NOT NULL"
     )
     unknown = "id IS NOT NULL AND id NOT IN (SELECT id FROM _people)"
-    log.check(con, "hours", h_id, "unknown_person", unknown, value=id_value)
-    con.execute(
-        "CREATE TEMP TABLE _dup_months AS SELECT id, month, min(_row) AS first FROM hours_typed "
-        "WHERE id IS NOT NULL AND month IS NOT NULL GROUP BY id, month HAVING count(*) > 1"
-    )
-    if con.execute("SELECT count(*) FROM _dup_months").fetchone()[0]:
-        con.execute("ALTER TABLE hours_typed ADD COLUMN first_row BIGINT")
+    if "visits" in layout.kinds:  # row by row in the visits file; months are checked once summed
+        v_columns = layout.columns["visits"]
+        log.check(con, "visits", v_columns[layout.id_kind["visits"]], "unknown_person", unknown, value=id_value)
+        sum_visits(con, layout, log)
+        kind, h_columns = "visit_months", {"month": v_columns["start"], "hours": v_columns.get("minutes") or
+                                           v_columns["end"]}  # fmt: skip
+    else:
+        h_columns = layout.columns["hours"]
+        log.check(con, "hours", h_columns[layout.id_kind["hours"]], "unknown_person", unknown, value=id_value)
+        kind = "hours"
         con.execute(
-            "UPDATE hours_typed t SET first_row = d.first FROM _dup_months d WHERE t.id = d.id AND t.month = d.month"
+            "CREATE TEMP TABLE _dup_months AS SELECT id, month, min(_row) AS first FROM hours_typed "
+            "WHERE id IS NOT NULL AND month IS NOT NULL GROUP BY id, month HAVING count(*) > 1"
         )
-        log.check(
-            con, "hours", h_columns["month"], "duplicate_month", duplicate, value="month_raw", extra=", first_row"
-        )
-    log.check(
-        con,
-        "hours",
-        h_columns["hours"],
-        "high_hours",
-        "hours > ?",
-        [MAX_HOURS_PLAUSIBLE],
-        value="hours_raw",
-        severity="warning",
-    )
+        if con.execute("SELECT count(*) FROM _dup_months").fetchone()[0]:
+            con.execute("ALTER TABLE hours_typed ADD COLUMN first_row BIGINT")
+            con.execute(
+                "UPDATE hours_typed t SET first_row = d.first FROM _dup_months d "
+                "WHERE t.id = d.id AND t.month = d.month"
+            )
+            log.check(con, "hours", h_columns["month"], "duplicate_month", duplicate, value="month_raw",
+                      extra=", first_row")  # fmt: skip
+    log.check(con, kind, h_columns["hours"], "high_hours", "hours > ?", [MAX_HOURS_PLAUSIBLE], value="hours_raw",
+              severity="warning")  # fmt: skip
     outside = con.execute(
-        "SELECT count(*) FROM hours_typed h JOIN _people p USING (id) WHERE h.month < p.m0 OR h.month > p.exit_on"
+        f"SELECT count(*) FROM {kind}_typed h JOIN _people p USING (id) WHERE h.month < p.m0 OR h.month > p.exit_on"
     ).fetchone()[0]
     if outside:
-        log.add(Problem("hours", layout.files["hours"], None, None, str(outside), "outside_home", "warning"))
+        log.add(Problem(kind, layout.files[kind], None, None, str(outside), "outside_home", "warning"))
+    if kind == "visit_months":
+        con.execute("CREATE TEMP TABLE hours_typed AS SELECT * FROM visit_months_typed")
+        con.execute("DROP TABLE visit_months_typed")
+
+
+MAX_VISIT_MINUTES = 24 * 60
+
+
+def sum_visits(con: db.Connection, layout: Layout, log: ProblemLog) -> None:
+    """Check visit durations and overlaps, and sum the visits into hours per person and calendar month.
+
+    A visit counts in the calendar month of its start, all of it (one crossing midnight at a month's end too).
+    Its length is ``minutes`` when the file has that column and the row a value, else end − start. A length
+    below 0 or above 24 hours is an error; visits of one person that overlap in time are a warning (two staff
+    at once, dubbelbemanning, is possible). Creates TEMP ``visit_months_typed``: _row (the month's first
+    visit), id, month, hours, month_raw, hours_raw, id_raw.
+    """
+    columns = layout.columns["visits"]
+    length = "minutes" if "end" not in columns else (
+        "coalesce(minutes, datediff('second', start, \"end\") / 60.0)" if "minutes" in columns
+        else "datediff('second', start, \"end\") / 60.0"
+    )  # fmt: skip
+    con.execute("ALTER TABLE visits_typed ADD COLUMN length DOUBLE")
+    con.execute(f"UPDATE visits_typed SET length = {length}")
+    column = columns.get("minutes") or columns["end"]
+    shown = "minutes_raw" if "minutes" in columns else "end_raw"
+    bad = "length IS NOT NULL AND (NOT isfinite(length) OR length < 0 OR length > ?)"
+    log.check(con, "visits", column, "duration", bad, [MAX_VISIT_MINUTES], value=shown)
+    overlapping = con.execute(
+        """SELECT count(*) FROM (
+               SELECT start, max(start + to_microseconds(CAST(length * 60e6 AS BIGINT))) OVER (
+                   PARTITION BY id ORDER BY start, _row ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS ends
+               FROM visits_typed WHERE id IS NOT NULL AND start IS NOT NULL AND length BETWEEN 0 AND ?)
+           WHERE ends > start""",
+        [MAX_VISIT_MINUTES],
+    ).fetchone()[0]
+    if overlapping:
+        log.add(Problem("visits", layout.files["visits"], None, None, str(overlapping), "overlap", "warning"))
+    con.execute(
+        """CREATE TEMP TABLE visit_months_typed AS
+           SELECT min(_row) AS _row, id, date_trunc('month', start)::DATE AS month, sum(length) / 60.0 AS hours,
+                  strftime(date_trunc('month', start), '%Y-%m') AS month_raw,
+                  CAST(round(sum(length) / 60.0, 2) AS VARCHAR) AS hours_raw, any_value(id_raw) AS id_raw
+           FROM visits_typed
+           WHERE id IS NOT NULL AND start IS NOT NULL AND length BETWEEN 0 AND ?
+           GROUP BY id, date_trunc('month', start)""",
+        [MAX_VISIT_MINUTES],
+    )
 
 
 def check_measurements(

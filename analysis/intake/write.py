@@ -25,6 +25,7 @@ class ImportSummary:
     warnings: list[Problem]
     warnings_total: int
     measurement_rows: dict[str, int] | None = None  # instrument → rows, when a measurements file was imported
+    visit_rows: int | None = None  # visits summed into the hours rows, when a visits file was imported
 
     def to_dict(self) -> dict:
         """Return a JSON-ready form."""
@@ -40,6 +41,7 @@ class ImportSummary:
             "warnings_total": self.warnings_total,
             "warnings": [w.message("en") for w in self.warnings],
             "measurements": self.measurement_rows,
+            "visits": self.visit_rows,
         }
 
 
@@ -100,6 +102,10 @@ def write_study(
     first, last, rows, total = con.execute(
         "SELECT min(month), max(month), count(*), coalesce(sum(hours), 0) FROM hours_typed"
     ).fetchone()
+    visit_rows = None
+    if db.has_table(con, "visits_typed", "temp"):
+        visit_rows = int(con.execute("SELECT count(*) FROM visits_typed").fetchone()[0])
+        con.execute("DROP TABLE visits_typed")
     for table in ("participants_typed", "hours_typed"):
         con.execute(f"DROP TABLE {table}")
     return ImportSummary(
@@ -114,4 +120,5 @@ def write_study(
         log.warnings,
         log.warning_total,
         measured,
+        visit_rows,
     )
