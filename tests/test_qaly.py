@@ -174,3 +174,26 @@ def test_the_adjusted_qaly_difference_stays_right_when_its_model_is_wrong():
         covered += row["qaly_ci_low"] <= 0.05 <= row["qaly_ci_high"]
     assert abs(np.mean(estimates) - 0.05) < 3 * np.std(estimates) / np.sqrt(200)
     assert 0.9 <= covered / 200 <= 0.99
+
+
+def test_large_groups_draw_from_the_influence_functions_as_wide_as_the_bootstrap(small_demo_path):
+    # Above 10,000 people a group's draws are normal (influence functions, weights taken as known), as the
+    # per-person outcomes do; on the demo both ways give the same spread and correlation.
+    from analysis.economics.qaly import _group, utility_instrument
+    from analysis.outcomes.per_person import load_person_outcomes
+
+    con = db.connect(small_demo_path)
+    selection = Selection("demo", month=12)
+    people = load_person_outcomes(con, selection)
+    utilities = db.query(con, "SELECT person_id, visit_month, value FROM measurements WHERE study = 'demo' "
+                              "AND instrument = ?", [utility_instrument(con, "demo")])  # fmt: skip
+    con.close()
+    people = people.assign(cost=people["hours"] * 461 + people["nursing_home_days"] * 1809)
+    people = people.merge(compute_qalys(people, utilities, 12), on="person_id")
+    boot_row, boot = _group(people, 2000, 1, 0.0)
+    normal_row, normal = _group(people, 20000, 1, 0.0, max_people=0)
+    assert (boot_row["interval_method"], normal_row["interval_method"]) == ("bootstrap", "normal")
+    assert normal_row["qaly_difference"] == boot_row["qaly_difference"]  # the same point estimate
+    ratio = normal.std(axis=0) / boot.std(axis=0)
+    assert np.all((ratio > 0.85) & (ratio < 1.15)), ratio
+    assert abs(np.corrcoef(normal.T)[0, 1] - np.corrcoef(boot.T)[0, 1]) < 0.1

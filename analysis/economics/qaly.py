@@ -33,6 +33,7 @@ from analysis.errors import InputError
 from analysis.instruments import load_instruments
 from analysis.outcomes.per_person import (
     BOOTSTRAP_DRAWS,
+    BOOTSTRAP_MAX_PEOPLE,
     SEED,
     UnitCosts,
     load_person_outcomes,
@@ -40,6 +41,7 @@ from analysis.outcomes.per_person import (
     resample_weights,
 )
 from analysis.selection import ALL, Selection
+from analysis.stats.survival import censoring_weights
 from analysis.store import db
 
 DAYS_PER_MONTH = 30.4375
@@ -97,21 +99,26 @@ def compute_qalys(people: pd.DataFrame, utilities: pd.DataFrame, months: int) ->
 
     """
     end_of_window = months * DAYS_PER_MONTH
-    by_person = {pid: part for pid, part in utilities.sort_values("visit_month").groupby("person_id")}
-    qalys, baselines = [], []
-    for pid, time in zip(people["person_id"], people["time"].to_numpy(dtype=float), strict=True):
-        part = by_person.get(pid)
-        if part is None or part.empty:
-            qalys.append(np.nan)
-            baselines.append(np.nan)
-            continue
-        days = part["visit_month"].to_numpy(dtype=float) * DAYS_PER_MONTH
-        values = part["value"].to_numpy(dtype=float)
-        baselines.append(values[0] if days[0] == 0 else np.nan)
-        end = min(time, end_of_window)  # death, the window's end, or censoring (weighted out later)
+    ordered = utilities.sort_values(["person_id", "visit_month"])
+    ids = ordered["person_id"].to_numpy()
+    all_days = ordered["visit_month"].to_numpy(dtype=float) * DAYS_PER_MONTH
+    all_values = ordered["value"].to_numpy(dtype=float)
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else np.array([], dtype=int)
+    spans = dict(zip(ids[starts], zip(starts, np.r_[starts[1:], len(ids)], strict=True), strict=True))
+    qalys = np.full(len(people), np.nan)
+    baselines = np.full(len(people), np.nan)
+    times = people["time"].to_numpy(dtype=float)
+    for i, pid in enumerate(people["person_id"].to_numpy()):
+        span = spans.get(pid)
+        if span is None:
+            continue  # never measured: unknown, not zero
+        days, values = all_days[span[0] : span[1]], all_values[span[0] : span[1]]
+        if days[0] == 0:
+            baselines[i] = values[0]
+        end = min(times[i], end_of_window)  # death, the window's end, or censoring (weighted out later)
         grid = np.unique(np.concatenate([[0.0, end], days[(days > 0) & (days < end)]]))
         curve = np.interp(grid, days, values)  # flat before the first and after the last measurement
-        qalys.append(float(np.trapezoid(curve, grid)) / DAYS_PER_YEAR)
+        qalys[i] = float(np.trapezoid(curve, grid)) / DAYS_PER_YEAR
     return pd.DataFrame({"person_id": people["person_id"], "qaly": qalys, "baseline_utility": baselines})
 
 
@@ -141,10 +148,41 @@ def _estimate(arms: list[pd.DataFrame], counts: list[np.ndarray], baseline: np.n
     return cost_means[0] - cost_means[1] + intervention_cost, fitted, qaly_means
 
 
-def _group(part: pd.DataFrame, draws: int, seed: int, intervention_cost: float) -> tuple[dict, np.ndarray]:
+def _normal_draws(arms, baseline, d_cost, d_qaly, draws, rng) -> np.ndarray:
+    """Return (draws × 2) normal draws of cost and QALY differences from their influence functions.
+
+    For groups above BOOTSTRAP_MAX_PEOPLE (the central limit theorem holds there): weights taken as known;
+    cost: per-arm means of w·c; QALYs: the sandwich of the weighted least squares; their covariance from
+    the same people's influence on both.
+    """
+    both = pd.concat(arms)
+    weights = np.concatenate([censoring_weights(a["time"], a["complete"]) for a in arms])
+    treated = both["intervention"].to_numpy(float)
+    has = both["qaly"].notna().to_numpy()
+    influence_cost = np.zeros(len(both))
+    start = 0
+    for sign, arm in zip((1.0, -1.0), arms, strict=True):
+        part = slice(start, start + len(arm))
+        wc = weights[part] * arm["cost"].to_numpy()
+        influence_cost[part] = sign * (wc - wc.mean()) / len(arm)
+        start += len(arm)
+    x = np.column_stack([np.ones(has.sum()), treated[has], baseline[has]])
+    w, q = weights[has], both["qaly"].to_numpy(float)[has]
+    bread = np.linalg.inv((x * w[:, None]).T @ x)
+    beta = bread @ ((x * w[:, None]).T @ q)
+    influence_qaly = np.zeros(len(both))
+    influence_qaly[has] = (x * (w * (q - x @ beta))[:, None]) @ bread[1]
+    stacked = np.vstack([influence_cost, influence_qaly])
+    return rng.multivariate_normal([d_cost, d_qaly], stacked @ stacked.T, size=draws)
+
+
+def _group(
+    part: pd.DataFrame, draws: int, seed: int, intervention_cost: float, max_people: int = BOOTSTRAP_MAX_PEOPLE
+) -> tuple[dict, np.ndarray]:
     """Return one group's point estimates and its (draws × 2) incremental cost and QALY draws.
 
-    Resamples are drawn and fitted _CHUNK at a time, so memory stays bounded at national scale.
+    Resamples are drawn and fitted _CHUNK at a time, so memory stays bounded; above ``max_people`` the draws
+    are normal, from the influence functions (``_normal_draws``), as the per-person outcomes do.
     """
     rng = np.random.default_rng(seed)
     arms = [part[part["intervention"] == flag] for flag in (1, 0)]
@@ -157,13 +195,18 @@ def _group(part: pd.DataFrame, draws: int, seed: int, intervention_cost: float) 
     baseline = both["baseline_utility"].to_numpy(dtype=float)
     baseline = np.where(np.isnan(baseline), np.nanmean(baseline[both["qaly"].notna().to_numpy()]), baseline)
     d_cost, fitted, qaly_means = _estimate(arms, [np.ones((1, len(a))) for a in arms], baseline, intervention_cost)
-    chunks = []
-    for start in range(0, draws, _CHUNK):
-        k = min(_CHUNK, draws - start)
-        counts = [resample_counts(len(a), k, rng) for a in arms]
-        cost_k, fitted_k, _ = _estimate(arms, counts, baseline, intervention_cost)
-        chunks.append(np.column_stack([cost_k, fitted_k]))
-    draws_out = np.vstack(chunks)
+    if len(part) > max_people:
+        draws_out = _normal_draws(arms, baseline, float(d_cost[0]), float(fitted[0]), draws, rng)
+        row["interval_method"] = "normal"
+    else:
+        chunks = []
+        for start in range(0, draws, _CHUNK):
+            k = min(_CHUNK, draws - start)
+            counts = [resample_counts(len(a), k, rng) for a in arms]
+            cost_k, fitted_k, _ = _estimate(arms, counts, baseline, intervention_cost)
+            chunks.append(np.column_stack([cost_k, fitted_k]))
+        draws_out = np.vstack(chunks)
+        row["interval_method"] = "bootstrap"
     low, high = np.percentile(draws_out, [2.5, 97.5], axis=0)
     row |= {
         "qaly_intervention": float(qaly_means[0][0]),
