@@ -95,21 +95,29 @@ def test_the_demo_curve_at_zero_equals_the_share_of_draws_that_save_money(demo_r
         assert row["p_cost_effective"]["0"] == np.mean(draws[:, 0] < 0), band
 
 
+def demo_people(path, months: int = 12) -> pd.DataFrame:
+    """Return the demo's people over the window with their care cost (KPB 2015) and QALYs."""
+    from analysis.economics.qaly import utility_instrument
+    from analysis.outcomes.per_person import load_person_outcomes
+
+    con = db.connect(path)
+    people = load_person_outcomes(con, Selection("demo", month=months))
+    utilities = db.query(con, "SELECT person_id, visit_month, value FROM measurements WHERE study = 'demo' "
+                              "AND instrument = ?", [utility_instrument(con, "demo")])  # fmt: skip
+    con.close()
+    people = people.assign(cost=people["hours"] * 461 + people["nursing_home_days"] * 1809)
+    return people.merge(compute_qalys(people, utilities, months), on="person_id")
+
+
 def test_the_baseline_adjusted_qaly_difference_equals_statsmodels_weighted_least_squares(small_demo_path):
     # Manca et al. 2005: qaly ~ arm + baseline utility, people weighted by inverse probability of censoring
     # (Kaplan–Meier within arm, as the costs are); statsmodels WLS on the same rows is the reference.
-    from analysis.economics.qaly import utility_instrument
-    from analysis.outcomes.per_person import load_person_outcomes
     from analysis.stats.survival import censoring_weights
 
     con = db.connect(small_demo_path)
-    selection = Selection("demo", month=12)
-    people = load_person_outcomes(con, selection)
-    utilities = db.query(con, "SELECT person_id, visit_month, value FROM measurements WHERE study = 'demo' "
-                              "AND instrument = ?", [utility_instrument(con, "demo")])  # fmt: skip
-    result = compare_cost_effectiveness(con, selection, unit_costs(), 0.0, draws=50)
+    result = compare_cost_effectiveness(con, Selection("demo", month=12), unit_costs(), 0.0, draws=50)
     con.close()
-    people = people.merge(compute_qalys(people, utilities, 12), on="person_id")
+    people = demo_people(small_demo_path)
     weights = pd.Series(0.0, index=people.index)
     for flag in (0, 1):
         arm = people["intervention"] == flag
@@ -179,17 +187,9 @@ def test_the_adjusted_qaly_difference_stays_right_when_its_model_is_wrong():
 def test_large_groups_draw_from_the_influence_functions_as_wide_as_the_bootstrap(small_demo_path):
     # Above 10,000 people a group's draws are normal (influence functions, weights taken as known), as the
     # per-person outcomes do; on the demo both ways give the same spread and correlation.
-    from analysis.economics.qaly import _group, utility_instrument
-    from analysis.outcomes.per_person import load_person_outcomes
+    from analysis.economics.qaly import _group
 
-    con = db.connect(small_demo_path)
-    selection = Selection("demo", month=12)
-    people = load_person_outcomes(con, selection)
-    utilities = db.query(con, "SELECT person_id, visit_month, value FROM measurements WHERE study = 'demo' "
-                              "AND instrument = ?", [utility_instrument(con, "demo")])  # fmt: skip
-    con.close()
-    people = people.assign(cost=people["hours"] * 461 + people["nursing_home_days"] * 1809)
-    people = people.merge(compute_qalys(people, utilities, 12), on="person_id")
+    people = demo_people(small_demo_path)
     boot_row, boot = _group(people, 2000, 1, 0.0)
     normal_row, normal = _group(people, 20000, 1, 0.0, max_people=0)
     assert (boot_row["interval_method"], normal_row["interval_method"]) == ("bootstrap", "normal")
