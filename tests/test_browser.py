@@ -342,13 +342,15 @@ def test_a_chosen_option_follows_a_language_switch(app, browser, path, scope, sw
     page.close()
 
 
-def test_three_files_uploaded_on_the_data_page_are_imported(app, browser, tmp_path):
-    # Issue 17: the measurements file is a third, optional upload beside participants and hours.
+@pytest.mark.parametrize("care", ["hours", "visits"])
+def test_three_files_uploaded_on_the_data_page_are_imported(app, browser, tmp_path, care):
+    # Issue 17: the measurements file is a third, optional upload beside participants and hours; issue 18:
+    # home care as hours per month or as one visit per row.
     from analysis.intake.fileformat import template_csv
     from analysis.store import db
 
     files = []
-    for kind in ("participants", "hours", "measurements"):
+    for kind in ("participants", care, "measurements"):
         path = tmp_path / f"{kind}.csv"
         path.write_text(template_csv(kind), encoding="utf-8")
         files.append(path)
@@ -356,6 +358,9 @@ def test_three_files_uploaded_on_the_data_page_are_imported(app, browser, tmp_pa
     page.goto(app + "/data?lang=en")
     page.locator("h1").first.wait_for(timeout=90_000)
     _settle(page)
+    if care == "visits":
+        page.get_by_text("one visit per row from time registration (visits file)").click()
+        _settle(page)
     inputs = page.locator("[data-testid='stFileUploaderDropzoneInput']")
     assert inputs.count() == 3
     for i, path in enumerate(files):
@@ -369,9 +374,11 @@ def test_three_files_uploaded_on_the_data_page_are_imported(app, browser, tmp_pa
     page.close()
     con = db.connect(STORES["app"])
     rows = con.execute("SELECT count(*) FROM measurements WHERE study = 'uppladdad'").fetchone()[0]
+    hours = con.execute("SELECT sum(hours) FROM hours WHERE study = 'uppladdad'").fetchone()[0]
     con.close()
     db.write_store(STORES["app"], lambda con: db.delete_study(con, "uppladdad"))  # the other tests see the demo
     assert rows == 3
+    assert hours == pytest.approx(14.5 + 9 + 31.25 if care == "hours" else 0.75 + 0.5 + 1.0)
 
 
 def test_markdown_in_a_study_title_stays_text(app, browser, request):

@@ -105,13 +105,18 @@ def _import_form(path: str, lang: str) -> None:
             t("data.template_participants", lang), template_csv("participants"), "participants.csv", "text/csv"
         )
         st.download_button(t("data.template_hours", lang), template_csv("hours"), "hours.csv", "text/csv")
+        st.download_button(t("data.template_visits", lang), template_csv("visits"), "visits.csv", "text/csv")
         st.download_button(
             t("data.template_measurements", lang), template_csv("measurements"), "measurements.csv", "text/csv"
         )
     types = ["csv", "xlsx", "parquet"]
+    care = st.radio(
+        t("data.care_kind", lang), ("hours", "visits"), format_func=lambda k: t(f"data.care_kind.{k}", lang),
+        horizontal=True, key=f"care_kind_{lang}",
+    )  # fmt: skip
     uploads = {
         "participants": st.file_uploader(t("data.participants_file", lang), type=types, key="upload_participants"),
-        "hours": st.file_uploader(t("data.hours_file", lang), type=types, key="upload_hours"),
+        care: st.file_uploader(t(f"data.{care}_file", lang), type=types, key=f"upload_{care}"),
     }
     measurements = st.file_uploader(t("data.measurements_file", lang), type=types, key="upload_measurements")
     study = st.text_input(t("data.study_name", lang), key="study_name").strip()
@@ -140,8 +145,9 @@ def _import_form(path: str, lang: str) -> None:
     files = {kind: Upload(upload.name, upload.getvalue()) for kind, upload in uploads.items()}
     try:
         summary = import_study(
-            path, study, files["participants"], files["hours"],
-            participants_mapping=mappings["participants"], hours_mapping=mappings["hours"], data_end=data_end,
+            path, study, files["participants"], files.get("hours"), visits=files.get("visits"),
+            participants_mapping=mappings["participants"], hours_mapping=mappings.get("hours", mappings.get("visits")),
+            data_end=data_end,
             measurements=files.get("measurements"), measurements_mapping=mappings.get("measurements"),
             progress=lambda f, sv, en: bar.progress(f, text=en if lang == "en" else sv),
         )  # fmt: skip

@@ -890,6 +890,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Mätfil (valfri): utfallsmått vid besök, t.ex. EQ-5D-index och ADL",
         "Measurements file (optional): outcome measures at visits, e.g. EQ-5D index and ADL",
     ),
+    "data.care_kind": ("Hemtjänsten som", "Home care as"),
+    "data.care_kind.hours": ("timmar per person och månad (timfil)", "hours per person and month (hours file)"),
+    "data.care_kind.visits": (
+        "ett besök per rad ur tidsregistreringen (besöksfil)",
+        "one visit per row from time registration (visits file)",
+    ),
+    "data.visits_file": ("Besöksfil", "Visits file"),
+    "data.template_visits": ("Mall: besöksfil (CSV)", "Template: visits file (CSV)"),
     "data.template_measurements": ("Mall: mätfil (CSV)", "Template: measurements file (CSV)"),
     "data.done_measurements": ("Mätningar per instrument: {counts}.", "Measurements per instrument: {counts}."),
     "data.study_name": (
