@@ -1,8 +1,11 @@
 """Benchmark of importing a national-scale file set (CSV): 250,000 people, about 30 million hours rows.
 
-Run: python bench/bench_import.py [--people 250000] [--months 138] [--personnummer]
+Run: python bench/bench_import.py [--people 250000] [--months 138] [--personnummer] [--visits]
 Generates the files with the demo generator (stress-test population as in bench_overview.py), writes
-them as CSV, and times `import_study` into an empty store, step by step.
+them as CSV, and times `import_study` into an empty store, step by step. With --visits it also writes the
+same care as a visits file (each month's hours as equal visits of at most 24 hours on consecutive days:
+about 30 million visits at national scale) and times importing that instead, beside the hours import in
+the same run.
 """
 
 from __future__ import annotations
@@ -73,9 +76,21 @@ def write_files(folder: Path, people: int, months: int, personnummer: bool) -> t
                   followup_end, district FROM {p_from}) TO '{p_path}' (HEADER, DELIMITER ',')"""
     )
     con.execute(f"COPY (SELECT {h_id}, strftime(month, '%Y-%m') AS month, hours FROM {h_from}) TO '{h_path}' (HEADER)")
+    # The same care as visits: a month's hours in ceil(hours / 24) equal visits on days 1, 2, … (each at most
+    # 24 hours, so the file passes the checks; real visits are shorter and more, the row count is the point).
+    con.execute(
+        f"""COPY (
+            SELECT {h_id.split(" AS ")[-1]} AS {id_col},
+                   strftime(month + to_days(i) + INTERVAL 8 HOUR, '%Y-%m-%d %H:%M') AS start,
+                   round(hours * 60 / k, 6) AS minutes
+            FROM (SELECT {h_id}, month, hours, greatest(1, ceil(hours / 24))::INTEGER AS k FROM {h_from}),
+                 LATERAL (SELECT unnest(range(k)) AS i)
+        ) TO '{folder / "visits.csv"}' (HEADER)"""
+    )
     rows = {
         "people": con.execute("SELECT count(*) FROM participants").fetchone()[0],
         "hours_rows": con.execute("SELECT count(*) FROM hours").fetchone()[0],
+        "visit_rows": int(con.execute(f"SELECT sum(greatest(1, ceil(hours / 24))) FROM {h_from}").fetchone()[0]),
         "id": id_col,
     }
     con.close()
@@ -89,6 +104,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=250_000)
     parser.add_argument("--months", type=int, default=138)
     parser.add_argument("--personnummer", action="store_true")
+    parser.add_argument("--visits", action="store_true", help="also import the same care as a visits file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -112,6 +128,16 @@ def main() -> None:
             progress=lambda f, sv, en: steps.append((round(time.perf_counter() - start, 2), en)),
         )
         total = time.perf_counter() - start
+        visits = {}
+        if args.visits:
+            start = time.perf_counter()
+            from_visits = import_study(folder / "visits.duckdb", "national", p, visits=folder / "visits.csv")
+            visits = {
+                "visits_mb": (folder / "visits.csv").stat().st_size / 1e6,
+                "visits_import_s": time.perf_counter() - start,
+                "visits_over_hours_import": (time.perf_counter() - start) / total,
+                "same_total_hours": abs(from_visits.total_hours - summary.total_hours) < 1e-6 * summary.total_hours,
+            }
     report = {
         **rows,
         **sizes,
@@ -121,6 +147,7 @@ def main() -> None:
         "steps": steps,
         "loaded_people": sum(summary.people.values()),
         "loaded_hours_rows": summary.hours_rows,
+        **visits,
     }
     print(
         f"Imported {report['loaded_people']:,} people and {report['loaded_hours_rows']:,} hours rows "
@@ -129,6 +156,12 @@ def main() -> None:
     )
     for at, step in steps:
         print(f"  {at:7.2f} s  {step}")
+    if visits:
+        print(
+            f"The same care as {rows['visit_rows']:,} visits ({visits['visits_mb']:.0f} MB CSV): "
+            f"{visits['visits_import_s']:.1f} s = {visits['visits_over_hours_import']:.2f} × the hours import; "
+            f"same total hours: {visits['same_total_hours']}"
+        )
     print(json.dumps(report))
 
 
