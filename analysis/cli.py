@@ -139,6 +139,13 @@ def _parser() -> argparse.ArgumentParser:
         "--measurements", default=None, help="mätfil (valfri) / measurements file (optional): utfallsmått vid besök"
     )
     imp.add_argument(
+        "--measure",
+        choices=("performed", "granted"),
+        default=None,
+        help="timmarna är utförd (performed) eller beviljad (granted) tid; standard: performed för besök, "
+        "okänt för timfil / which hours",
+    )
+    imp.add_argument(
         "--value-set", default=None, help="EQ-5D-värdemängd (term, decrement) / EQ-5D value set: index from dimensions"
     )
     imp.add_argument("--data-end", default=None, help="sista datadag / last day of data, YYYY-MM-DD")
@@ -285,7 +292,7 @@ def _run_import(args: argparse.Namespace) -> int:
     try:
         summary = import_study(
             args.db, args.study, args.participants, args.hours, visits=args.visits, data_end=data_end,
-            measurements=args.measurements, value_set=args.value_set,
+            measurements=args.measurements, value_set=args.value_set, measure=args.measure,
         )  # fmt: skip
     except ImportRejected as exc:
         print(f"Fel: {exc.sv} / Error: {exc.en}", file=sys.stderr)

@@ -345,7 +345,9 @@ def _fill_demo(con, spec: DemoSpec, study: str) -> None:
     title_sv, title_en = DEMO_TITLES.get(study, DEMO_TITLES[DEMO_STUDY])
     db.delete_study(con, study)
     con.execute(
-        "INSERT INTO studies VALUES (?, ?, ?, TRUE, ?, now())", [study, title_sv, title_en, study_data_end(spec)]
+        "INSERT INTO studies (study, title_sv, title_en, is_demo, data_end, loaded_at, hours_measure) "
+        "VALUES (?, ?, ?, TRUE, ?, now(), 'unknown')",  # as the published figures it mirrors: not stated
+        [study, title_sv, title_en, study_data_end(spec)],
     )
     con.register("demo_participants", participants)
     con.execute(

@@ -32,7 +32,11 @@ def write_tiny_store(
 
     def fill(con):
         db.delete_study(con, study)
-        con.execute("INSERT INTO studies VALUES (?, ?, ?, ?, ?, now())", [study, "Liten", "Tiny", is_demo, data_end])
+        con.execute(
+            "INSERT INTO studies (study, title_sv, title_en, is_demo, data_end, loaded_at) "
+            "VALUES (?, ?, ?, ?, ?, now())",
+            [study, "Liten", "Tiny", is_demo, data_end],
+        )
         con.register("p", participants)
         con.execute(
             """INSERT INTO participants SELECT ?, person_id, arm, randomized_on, age, sex, application_type,

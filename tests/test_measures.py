@@ -135,3 +135,34 @@ def test_ancova_recovers_the_effect_when_the_baseline_relation_is_not_linear():
         covered += fit["ancova_ci_low"] <= 0.5 <= fit["ancova_ci_high"]
     assert abs(np.mean(estimates) - 0.5) < 3 * np.std(estimates) / np.sqrt(400)  # within 3 Monte Carlo SEs
     assert 0.92 <= covered / 400 <= 0.98
+
+
+def test_a_store_written_before_measurements_and_hours_measures_still_reads_and_takes_new_imports(tmp_path):
+    # Stores of earlier versions have no measurements table and no studies.hours_measure column.
+    from analysis.outcomes.measures import list_instruments
+    from analysis.store.studies import describe_study
+    from tests.conftest import frame, hours_frame, person, write_tiny_store
+
+    old = tmp_path / "old.duckdb"
+    write_tiny_store(old, frame([person("a1"), person("a2", arm="control")]), hours_frame([("a1", "2016-02", 2.0)]))
+
+    def downgrade(con):
+        con.execute("DROP TABLE measurements")
+        con.execute("ALTER TABLE studies DROP COLUMN hours_measure")
+
+    db.write_store(old, downgrade)
+    con = db.connect(old)
+    assert not db.has_table(con, "measurements") and not db.has_column(con, "studies", "hours_measure")
+    assert describe_study(con, "tiny")["hours_measure"] == "unknown"
+    assert list_instruments(con, "tiny") == []
+    with pytest.raises(InputError, match="no measurements of 'eq_vas'"):
+        compare_measures(con, Selection("tiny"), "eq_vas")
+    con.close()
+    from tests.test_import import write_pair
+
+    p, h = write_pair(tmp_path)
+    import_study(old, "new", p, h, measure="granted")  # copies the old tables by name into the new layout
+    con = db.connect(old)
+    assert describe_study(con, "tiny")["hours_measure"] == "unknown"
+    assert describe_study(con, "new")["hours_measure"] == "granted"
+    con.close()

@@ -574,3 +574,26 @@ def pd_date(text):
     import datetime as dt
 
     return dt.date.fromisoformat(text)
+
+
+def test_pages_say_which_hours_they_show(tmp_path, monkeypatch):
+    # Issue 18: granted (beviljad) and performed (utförd) time differ; every hours page says which it shows,
+    # and the cost note says KPB's hour cost is per granted hour when the hours are performed.
+    from analysis.intake.importer import import_study
+    from tests.test_import import write_pair
+
+    p, h = write_pair(tmp_path)
+    path = tmp_path / "s.duckdb"
+    import_study(path, "s", p, h, measure="performed")
+    monkeypatch.setenv("IHR_DB_PATH", str(path))
+    monkeypatch.setenv("IHR_SUPPRESSION_THRESHOLD", "1")
+    at = run_app()
+    captions = " ".join(c.value for c in at.caption)
+    assert "Timmarna är utförd tid" in captions and "KPB:s timkostnad gäller en beviljad timme" in captions
+    at.switch_page("views/comparisons.py").run()
+    assert not at.exception and "Timmarna är utförd tid" in " ".join(c.value for c in at.caption)
+
+
+def test_the_demo_says_it_is_not_stated_which_hours(store):
+    at = run_app("en")
+    assert "It is not stated whether the hours are granted or performed time." in " ".join(c.value for c in at.caption)

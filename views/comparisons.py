@@ -247,7 +247,8 @@ def render(lang: str) -> None:
         result = calls.cached(run_comparison, store, selection, method, handling)
     groups = show_comparison(result.groups, selection, threshold, risks_for)
     st.header(t("cmp.results", lang, month=month))
-    st.caption(t("cmp.method_used", lang, method=_name(method, lang), handling=t(f"cmp.handling.{handling}", lang)))
+    used = t("cmp.method_used", lang, method=_name(method, lang), handling=t(f"cmp.handling.{handling}", lang))
+    st.caption(used + " " + t(f"measure.{info['hours_measure']}", lang))
     methods = f"{_name(method, lang)}; {t(f'cmp.handling.{handling}', lang)}; {t('col.month', lang).lower()} {month}"
     stamp = downloads.page_stamp(store, selection, methods, threshold, lang)
     downloads.offer_table(

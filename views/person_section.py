@@ -19,7 +19,7 @@ from analysis.present.texts import (
     t,
 )
 from analysis.selection import Selection
-from analysis.store.studies import load_plan
+from analysis.store.studies import describe_study, load_plan
 from views import calls, display, downloads
 
 
@@ -77,7 +77,9 @@ def show_person_outcomes(store: calls.Store, selection: Selection, threshold: in
     st.info(describe_plan(plan, lang))
     if months != plan.window_months:
         st.caption(t("plan.window_cut", lang, months=months))
-    st.caption(read_person_note(costs, months, lang))
+    measure = calls.cached(describe_study, store, selection.study)["hours_measure"]
+    note = read_person_note(costs, months, lang) + " " + t(f"measure.{measure}", lang)
+    st.caption(note + (" " + t("measure.cost_performed", lang) if measure == "performed" else ""))
     downloads.offer_table(
         _table(shown, plan, lang),
         file_name("per_person", lang, months=months),

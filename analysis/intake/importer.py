@@ -22,6 +22,8 @@ from analysis.intake.write import ImportSummary, write_study
 from analysis.settings import get_setting
 from analysis.store import db
 
+MEASURES = ("performed", "granted")  # which home-care hours a file holds
+
 __all__ = ["ImportRejected", "ImportSummary", "Problem", "import_study"]
 
 
@@ -37,6 +39,7 @@ def import_study(
     measurements: Source | None = None,
     measurements_mapping: dict[str, str] | None = None,
     value_set: Source | None = None,
+    measure: str | None = None,
     key_file: str | os.PathLike[str] | None = None,
     data_end: dt.date | None = None,
     progress: Progress | None = None,
@@ -59,6 +62,9 @@ def import_study(
     measurements : str, Path or Upload, optional
         Outcome measures at visits (person, visit_date or visit_month, instrument, value); a visit without a
         row stays missing. Instruments are those of ``analysis.instruments.load_instruments``.
+    measure : {'performed', 'granted'}, optional
+        Which home-care hours the file holds: performed (utförd tid) or granted (beviljad tid). Default: performed
+        for a visits file (time registration logs what was done), 'unknown' for an hours file.
     value_set : str, Path or Upload, optional
         An EQ-5D value set (term, decrement; see ``analysis.intake.eq5d``): the EQ-5D index is computed from
         the five dimension responses (eq5d_mo … eq5d_ad) of each visit. Needs a measurements file.
@@ -91,6 +97,12 @@ def import_study(
     if not name or len(name) > 64:
         raise InputError("Studiens namn måste ha 1–64 tecken.", "The study name must have 1–64 characters.")
     report = progress or (lambda *_: None)
+    if measure not in (None, *MEASURES):
+        raise InputError(
+            f"Måttet {measure!r} finns inte; ange performed (utförd tid) eller granted (beviljad tid).",
+            f"The measure {measure!r} does not exist; give performed (utförd tid) or granted (beviljad tid).",
+        )
+    measure = measure or ("performed" if visits is not None else "unknown")
     if (hours is None) == (visits is None):
         raise InputError(
             "Ange antingen en timfil eller en besöksfil (inte båda).",
@@ -137,6 +149,7 @@ def import_study(
             checked["log"],
             report,
             measurements="measurements" in paths,
+            measure=measure,
         )
 
     db.write_store(db_path, fill, prepare=prepare)

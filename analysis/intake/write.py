@@ -26,6 +26,7 @@ class ImportSummary:
     warnings_total: int
     measurement_rows: dict[str, int] | None = None  # instrument → rows, when a measurements file was imported
     visit_rows: int | None = None  # visits summed into the hours rows, when a visits file was imported
+    hours_measure: str = "unknown"  # performed, granted or unknown
 
     def to_dict(self) -> dict:
         """Return a JSON-ready form."""
@@ -42,6 +43,7 @@ class ImportSummary:
             "warnings": [w.message("en") for w in self.warnings],
             "measurements": self.measurement_rows,
             "visits": self.visit_rows,
+            "measure": self.hours_measure,
         }
 
 
@@ -53,6 +55,7 @@ def write_study(
     log: ProblemLog,
     progress: Progress | None = None,
     measurements: bool = False,
+    measure: str = "unknown",
 ) -> ImportSummary:
     """Replace ``study`` with the checked rows of ``participants_typed``, ``hours_typed`` (and ``measurements_typed``).
 
@@ -72,6 +75,8 @@ def write_study(
         Called as progress(fraction, text_sv, text_en) before the cells are rebuilt.
     measurements : bool
         Whether a checked measurements file is in ``measurements_typed``.
+    measure : {'performed', 'granted', 'unknown'}
+        Which home-care hours these are.
 
     Returns
     -------
@@ -79,7 +84,11 @@ def write_study(
 
     """
     db.delete_study(con, study)
-    con.execute("INSERT INTO studies VALUES (?, ?, ?, FALSE, ?, now())", [study, study, study, data_end])
+    con.execute(
+        "INSERT INTO studies (study, title_sv, title_en, is_demo, data_end, loaded_at, hours_measure) "
+        "VALUES (?, ?, ?, FALSE, ?, now(), ?)",
+        [study, study, study, data_end, measure],
+    )
     con.execute(
         """INSERT INTO participants SELECT ?, id, arm, randomized_on, age::INTEGER, sex, application_type,
            baseline_hours, placed_on, died_on, followup_end, district_raw FROM participants_typed""",
@@ -121,4 +130,5 @@ def write_study(
         log.warning_total,
         measured,
         visit_rows,
+        measure,
     )

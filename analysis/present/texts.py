@@ -172,6 +172,24 @@ TEXTS: dict[str, tuple[str, str]] = {
     "word.to": ("till", "to"),
     "nav.data": ("Data", "Data"),
     "nav.measures": ("Utfallsmått", "Outcome measures"),
+    "measure.performed": (
+        "Timmarna är utförd tid (ur tidsregistreringen).",
+        "The hours are performed time (from time registration).",
+    ),
+    "measure.granted": (
+        "Timmarna är beviljad tid (ur biståndsbesluten).",
+        "The hours are granted time (from the needs assessors' decisions).",
+    ),
+    "measure.unknown": (
+        "Det är inte angivet om timmarna är beviljad eller utförd tid.",
+        "It is not stated whether the hours are granted or performed time.",
+    ),
+    "measure.cost_performed": (
+        "KPB:s timkostnad gäller en beviljad timme; studiens timmar är utförda, och en utförd timme kostar mer "
+        "(restid och administration ligger i den beviljade tiden): ändra timkostnaden i scenariot om ni vet den.",
+        "KPB's hour cost is per granted hour; the study's hours are performed, and a performed hour costs more "
+        "(travel and administration are in the granted time): change the hour cost in the scenario if you know it.",
+    ),
     "measures.title": ("Utfallsmått vid besök", "Outcome measures at visits"),
     "measures.none": (
         "Studien har inga mätningar. Importera en mätfil (EQ-5D, ADL, ensamhet …) på Data-sidan eller med "

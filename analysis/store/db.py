@@ -257,6 +257,15 @@ def has_table(con: Connection, table: str, catalog: str = STORE) -> bool:
     return bool(found)
 
 
+def has_column(con: Connection, table: str, column: str, catalog: str = STORE) -> bool:
+    """Return whether a table of the attached store has a column (stores written before it was added do not)."""
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE database_name = ? AND table_name = ? AND column_name = ?",
+        [catalog, table, column],
+    ).fetchone()[0]
+    return bool(found)
+
+
 _PREVIOUS = "ihr_previous_store"
 
 

@@ -7,7 +7,10 @@ CREATE TABLE studies (
     title_en     VARCHAR NOT NULL,
     is_demo      BOOLEAN NOT NULL,
     data_end     DATE NOT NULL,          -- follow-up of people with no followup_end runs to this day
-    loaded_at    TIMESTAMP NOT NULL
+    loaded_at    TIMESTAMP NOT NULL,
+    -- which home-care hours: 'performed' (utförd tid, time registration), 'granted' (beviljad tid, the
+    -- decision) or 'unknown' (stores written before this column, and files that do not say)
+    hours_measure VARCHAR NOT NULL DEFAULT 'unknown' CHECK (hours_measure IN ('performed', 'granted', 'unknown'))
 );
 
 -- One row per randomized person.

@@ -54,10 +54,11 @@ def resolve_study(con: db.Connection, study: str | None = None) -> str:
 
 
 def describe_study(con: db.Connection, study: str) -> dict:
-    """Return title, demo flag, last follow-up month, people randomized and districts of a study."""
+    """Return title, demo flag, last follow-up month, people randomized, districts and which hours of a study."""
+    measure = "s.hours_measure" if db.has_column(con, "studies", "hours_measure") else "'unknown'"  # older stores
     row = db.query(
         con,
-        """SELECT s.title_sv, s.title_en, s.is_demo,
+        f"""SELECT s.title_sv, s.title_en, s.is_demo, {measure} AS hours_measure,
                   (SELECT max(month_k) FROM followup_cells f WHERE f.study = s.study) AS max_month
            FROM studies s WHERE s.study = ?""",
         [study],
@@ -79,6 +80,7 @@ def describe_study(con: db.Connection, study: str) -> dict:
         "districts": districts,
         "merged_districts": merged,
         "n_people": int(sizes["n"].sum()) if len(sizes) else 0,
+        "hours_measure": row["hours_measure"],
     }
 
 
