@@ -252,7 +252,9 @@ TABLES = ("studies", "participants", "hours", "measurements", "followup_cells", 
 def has_table(con: Connection, table: str, catalog: str = STORE) -> bool:
     """Return whether the attached store has a table (stores written before it was added do not)."""
     found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = ?", [catalog, table]
+        "SELECT (SELECT count(*) FROM duckdb_tables() WHERE database_name = $1 AND table_name = $2) "
+        "+ (SELECT count(*) FROM duckdb_views() WHERE database_name = $1 AND view_name = $2)",
+        [catalog, table],
     ).fetchone()[0]
     return bool(found)
 
@@ -264,6 +266,79 @@ def has_column(con: Connection, table: str, column: str, catalog: str = STORE) -
         [catalog, table, column],
     ).fetchone()[0]
     return bool(found)
+
+
+def export_parquet(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> list[Path]:
+    """Write every table of a store as Parquet, one folder per study: ``<folder>/study=<name>/<table>.parquet``.
+
+    The layout a pooled research store would keep in object storage (one partition per municipality's
+    study, each replaced on its own); ``connect_parquet`` reads it with the same SQL as a store file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The store.
+    folder : str or Path
+        Where the study folders go (created).
+
+    Returns
+    -------
+    list of Path
+        The study folders written.
+
+    """
+    con = connect(path)
+    written = []
+    try:
+        for (study,) in con.execute("SELECT study FROM studies ORDER BY study").fetchall():
+            target = Path(folder) / f"study={quote_partition(study)}"
+            target.mkdir(parents=True, exist_ok=True)
+            for table in TABLES:
+                if has_table(con, table):
+                    file = str(target / f"{table}.parquet")
+                    con.execute(f"COPY (SELECT * FROM {table} WHERE study = ?) TO '{_sql_text(file)}' (FORMAT parquet)",
+                                [study])  # fmt: skip
+            written.append(target)
+    finally:
+        con.close()
+    return written
+
+
+def quote_partition(study: str) -> str:
+    """Return a study name safe as a folder name (letters, digits, '-', '_'; others as %XX)."""
+    return "".join(c if c.isalnum() or c in "-_" else f"%{ord(c):02X}" for c in study)
+
+
+def _sql_text(text: str) -> str:
+    """Return text for a single-quoted SQL literal (COPY's target cannot be a bound parameter)."""
+    return text.replace("'", "''")
+
+
+def connect_parquet(folder: str | os.PathLike[str]) -> Connection:
+    """Open a Parquet-per-study layout (export_parquet) so the analysis reads it as it reads a store file.
+
+    Each table is a view over ``<folder>/*/<table>.parquet`` in a catalog named as a store's is, so every
+    function that takes a store connection works unchanged. The same SQL runs over object storage (an
+    ``s3://`` folder with DuckDB's httpfs) or a shared DuckDB service; nothing here is a home-made engine.
+    """
+    root = Path(folder)
+    con = duckdb.connect(":memory:", config={"threads": 1})
+    con.execute(f"ATTACH ':memory:' AS {STORE}")
+    con.execute(f"USE {STORE}")
+    schema = duckdb.connect(":memory:")
+    try:
+        schema.execute(SCHEMA_PATH.read_text(encoding="utf-8"))
+        for table in TABLES:
+            files = sorted(root.glob(f"*/{table}.parquet"))
+            if files:
+                listing = ", ".join(f"'{_sql_text(str(f))}'" for f in files)
+                con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{listing}], union_by_name = true)")
+            else:  # no study has the table: an empty one of the schema's shape
+                columns = schema.execute(f"DESCRIBE {table}").fetchall()
+                con.execute(f"CREATE TABLE {table} ({', '.join(f'{c[0]} {c[1]}' for c in columns)})")
+    finally:
+        schema.close()
+    return con
 
 
 _PREVIOUS = "ihr_previous_store"
