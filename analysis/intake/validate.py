@@ -39,9 +39,11 @@ def _month(col: str) -> str:
 
 
 def _timestamp(col: str) -> str:
-    """Return SQL parsing 'YYYY-MM-DD HH:MM[:SS]' (or with a 'T') to a TIMESTAMP."""
-    pattern = "'\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?'"
-    return f"CASE WHEN regexp_full_match({col}, {pattern}) THEN TRY_CAST(replace({col}, 'T', ' ') AS TIMESTAMP) END"
+    """Return SQL parsing 'YYYY-MM-DD HH:MM[:SS[.f]]' (or with a 'T') to a TIMESTAMP (strptime: no regex)."""
+    formats = ", ".join(
+        f"'%Y-%m-%d{sep}%H:%M{rest}'" for sep in (" ", "T") for rest in ("", ":%S", ":%S.%f")
+    )  # fmt: skip
+    return f"try_strptime({col}, [{formats}])"
 
 
 _PARSERS = {
@@ -229,34 +231,29 @@ def sum_visits(con: db.Connection, layout: Layout, log: ProblemLog) -> None:
     visit), id, month, hours, month_raw, hours_raw, id_raw.
     """
     columns = layout.columns["visits"]
-    length = "minutes" if "end" not in columns else (
-        "coalesce(minutes, datediff('second', start, \"end\") / 60.0)" if "minutes" in columns
-        else "datediff('second', start, \"end\") / 60.0"
-    )  # fmt: skip
-    con.execute("ALTER TABLE visits_typed ADD COLUMN length DOUBLE")
-    con.execute(f"UPDATE visits_typed SET length = {length}")
+    by_end = "datediff('second', start, \"end\") / 60.0"
+    length = "minutes" if "end" not in columns else (f"coalesce(minutes, {by_end})" if "minutes" in columns else by_end)
     column = columns.get("minutes") or columns["end"]
     shown = "minutes_raw" if "minutes" in columns else "end_raw"
-    bad = "length IS NOT NULL AND (NOT isfinite(length) OR length < 0 OR length > ?)"
+    bad = f"({length}) IS NOT NULL AND (NOT isfinite({length}) OR ({length}) < 0 OR ({length}) > ?)"
     log.check(con, "visits", column, "duration", bad, [MAX_VISIT_MINUTES], value=shown)
+    usable = f"id IS NOT NULL AND start IS NOT NULL AND ({length}) BETWEEN 0 AND ?"
     overlapping = con.execute(
-        """SELECT count(*) FROM (
-               SELECT start, max(start + to_microseconds(CAST(length * 60e6 AS BIGINT))) OVER (
+        f"""SELECT count(*) FROM (
+               SELECT start, max(start + to_microseconds(CAST(({length}) * 60e6 AS BIGINT))) OVER (
                    PARTITION BY id ORDER BY start, _row ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS ends
-               FROM visits_typed WHERE id IS NOT NULL AND start IS NOT NULL AND length BETWEEN 0 AND ?)
+               FROM visits_typed WHERE {usable})
            WHERE ends > start""",
         [MAX_VISIT_MINUTES],
     ).fetchone()[0]
     if overlapping:
         log.add(Problem("visits", layout.files["visits"], None, None, str(overlapping), "overlap", "warning"))
     con.execute(
-        """CREATE TEMP TABLE visit_months_typed AS
-           SELECT min(_row) AS _row, id, date_trunc('month', start)::DATE AS month, sum(length) / 60.0 AS hours,
-                  strftime(date_trunc('month', start), '%Y-%m') AS month_raw,
-                  CAST(round(sum(length) / 60.0, 2) AS VARCHAR) AS hours_raw, any_value(id_raw) AS id_raw
-           FROM visits_typed
-           WHERE id IS NOT NULL AND start IS NOT NULL AND length BETWEEN 0 AND ?
-           GROUP BY id, date_trunc('month', start)""",
+        f"""CREATE TEMP TABLE visit_months_typed AS
+            SELECT min(_row) AS _row, id, date_trunc('month', start)::DATE AS month,
+                   sum({length}) / 60.0 AS hours, strftime(date_trunc('month', start), '%Y-%m') AS month_raw,
+                   CAST(round(sum({length}) / 60.0, 2) AS VARCHAR) AS hours_raw, any_value(id_raw) AS id_raw
+            FROM visits_typed WHERE {usable} GROUP BY id, date_trunc('month', start)""",
         [MAX_VISIT_MINUTES],
     )
 
