@@ -222,7 +222,7 @@ def _plane(draws, lang: str) -> go.Figure:
     )  # fmt: skip
     reach = float(max(abs(draws[:, 1]).max(), 1e-6))
     fig.add_trace(go.Scatter(x=[-reach, reach], y=[-500_000 * reach, 500_000 * reach], mode="lines",
-                             line={"color": "#4b5563", "dash": "dot"}, name="500 000 kr/QALY"))  # fmt: skip
+                             line={"color": "#4b5563", "dash": "dot"}, name=t("qaly.line", lang)))  # fmt: skip
     fig.add_hline(y=0, line_color="#9ca3af")
     fig.add_vline(x=0, line_color="#9ca3af")
     low, high = float(draws[:, 0].min()), float(draws[:, 0].max())

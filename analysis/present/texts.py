@@ -305,8 +305,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         "antagande: ingen publicerad kostnad för IHR-teamet",
         "assumption: no published cost of the IHR team",
     ),
-    "qaly.quadrant.dominant": ("fler QALY till lägre kostnad", "more QALYs at a lower cost"),
-    "qaly.quadrant.dominated": ("färre QALY till högre kostnad", "fewer QALYs at a higher cost"),
+    "qaly.quadrant.dominant": ("skattningen: fler QALY till lägre kostnad", "the estimate: more QALYs at a lower cost"),
+    "qaly.quadrant.dominated": (
+        "skattningen: färre QALY till högre kostnad",
+        "the estimate: fewer QALYs at a higher cost",
+    ),
     "qaly.quadrant.more_costly_more_effective": ("{icer} kr per vunnet QALY", "{icer} SEK per QALY gained"),
     "qaly.quadrant.cheaper_less_effective": ("{icer} kr sparade per förlorat QALY", "{icer} SEK saved per QALY lost"),
     "reading.qaly": (
@@ -333,6 +336,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "QALYs at a lower cost. The line is 500,000 SEK per QALY; points below it are cost-effective at that "
         "willingness to pay.",
     ),
+    "qaly.line": ("500 000 kr per QALY", "500,000 SEK per QALY"),
     "qaly.x": ("QALY-skillnad per person", "QALY difference per person"),
     "qaly.y": ("Kostnadsskillnad per person, kr", "Cost difference per person, SEK"),
     "qaly.curve": (
