@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_person import _median_seconds  # noqa: E402
 
 from analysis.demo import DemoSpec, build_demo_store  # noqa: E402
 from analysis.economics.qaly import compare_cost_effectiveness  # noqa: E402
@@ -29,16 +30,6 @@ from analysis.outcomes.per_person import compare_person_outcomes  # noqa: E402
 from analysis.outcomes.planning import estimate_power_inputs  # noqa: E402
 from analysis.selection import Selection  # noqa: E402
 from analysis.store import db  # noqa: E402
-
-
-def _median_seconds(run, repeats: int = 3) -> float:
-    """Return the median wall time of repeats calls of run."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def time_calls(con, costs) -> dict[str, float]:

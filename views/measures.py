@@ -8,6 +8,7 @@ import streamlit as st
 
 from analysis.economics.qaly import TLV_RANGE, compare_cost_effectiveness
 from analysis.economics.scenario import SOURCES, Scenario, unit_costs
+from analysis.instruments import load_instruments
 from analysis.outcomes.measures import compare_measures, list_instruments
 from analysis.outcomes.planning import OUTCOMES, estimate_power_inputs
 from analysis.present.disclosure import combine_risks, hide_band_rows
@@ -96,8 +97,6 @@ def _show_measures(store, selection, info, threshold: int, lang: str) -> None:
     if not instruments:
         st.info(t("measures.none", lang))
         return
-    from analysis.instruments import load_instruments
-
     catalogue = load_instruments()
     name = state.url_widget(
         st.selectbox,
