@@ -338,12 +338,11 @@ DEMO_TITLES = {
 
 
 def _fill_demo(con, spec: DemoSpec, study: str) -> None:
-    """Write the demo trial drawn from ``spec`` as ``study`` on an open store connection."""
+    """Write the demo trial drawn from ``spec`` as ``study`` into a new, empty study file."""
     rng = np.random.default_rng(spec.seed)
     people = generate_participants(spec, rng)
     participants = _public(people)
     title_sv, title_en = DEMO_TITLES.get(study, DEMO_TITLES[DEMO_STUDY])
-    db.delete_study(con, study)
     con.execute(
         "INSERT INTO studies (study, title_sv, title_en, is_demo, data_end, loaded_at, hours_measure) "
         "VALUES (?, ?, ?, TRUE, ?, now(), 'unknown')",  # as the published figures it mirrors: not stated
@@ -384,7 +383,7 @@ def build_demo_store(path, spec: DemoSpec | None = None, study: str = DEMO_STUDY
 
     """
     spec = spec or DemoSpec()
-    db.write_store(path, lambda con: _fill_demo(con, spec, study))
+    db.write_study(path, study, lambda con: _fill_demo(con, spec, study))
 
 
 def build_embedded_demo(path) -> None:
@@ -396,9 +395,10 @@ def build_embedded_demo(path) -> None:
         The DuckDB file; created when missing.
 
     """
-
-    def fill(con) -> None:
-        _fill_demo(con, DemoSpec(), DEMO_STUDY)
-        _fill_demo(con, TRIAL_SIZED, TRIAL_SIZED_STUDY)
-
-    db.write_store(path, fill)
+    db.write_studies(
+        path,
+        {
+            DEMO_STUDY: lambda con: _fill_demo(con, DemoSpec(), DEMO_STUDY),
+            TRIAL_SIZED_STUDY: lambda con: _fill_demo(con, TRIAL_SIZED, TRIAL_SIZED_STUDY),
+        },
+    )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 import streamlit as st
@@ -29,25 +31,49 @@ def write_tiny_store(
     path, participants: pd.DataFrame, hours: pd.DataFrame, data_end=dt.date(2017, 12, 31), study="tiny", is_demo=False
 ) -> None:
     """Write hand-built participants and hours as one study into a store at path."""
+    db.write_study(path, study, lambda con: fill_tiny(con, participants, hours, data_end, study, is_demo))
 
-    def fill(con):
-        db.delete_study(con, study)
-        con.execute(
-            "INSERT INTO studies (study, title_sv, title_en, is_demo, data_end, loaded_at) "
-            "VALUES (?, ?, ?, ?, ?, now())",
-            [study, "Liten", "Tiny", is_demo, data_end],
-        )
-        con.register("p", participants)
-        con.execute(
-            """INSERT INTO participants SELECT ?, person_id, arm, randomized_on, age, sex, application_type,
-               baseline_hours, placed_on, died_on, followup_end, district FROM p""",
-            [study],
-        )
-        con.register("h", hours)
-        con.execute("INSERT INTO hours SELECT ?, person_id, month, hours FROM h", [study])
-        db.build_aggregates(con, study)
 
-    db.write_store(path, fill)
+def write_one_file_store(path, fill) -> None:
+    """Write a store of the layout before per-study files: one DuckDB file with every table, filled by ``fill``."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(db.SCHEMA_PATH.read_text(encoding="utf-8"))
+        con.execute("DROP TABLE study_files")
+        fill(con)
+    finally:
+        con.close()
+
+
+def store_bytes(path) -> bytes:
+    """Return the bytes of every file of a store (catalogue and study files), for searching them."""
+    return b"".join(file.read_bytes() for file in db.store_files(path))
+
+
+def store_digest(path) -> str:
+    """Return a SHA-256 over the names and bytes of every file of a store and its studies folder."""
+    digest = hashlib.sha256(Path(path).read_bytes())
+    folder = db.studies_folder(path)
+    for file in sorted(folder.iterdir()) if folder.is_dir() else []:
+        digest.update(file.name.encode() + file.read_bytes())
+    return digest.hexdigest()
+
+
+def fill_tiny(con, participants, hours, data_end=dt.date(2017, 12, 31), study="tiny", is_demo=False) -> None:
+    """Write hand-built participants and hours as ``study`` on an open store connection."""
+    con.execute(
+        "INSERT INTO studies (study, title_sv, title_en, is_demo, data_end, loaded_at) VALUES (?, ?, ?, ?, ?, now())",
+        [study, "Liten", "Tiny", is_demo, data_end],
+    )
+    con.register("p", participants)
+    con.execute(
+        """INSERT INTO participants SELECT ?, person_id, arm, randomized_on, age, sex, application_type,
+           baseline_hours, placed_on, died_on, followup_end, district FROM p""",
+        [study],
+    )
+    con.register("h", hours)
+    con.execute("INSERT INTO hours SELECT ?, person_id, month, hours FROM h", [study])
+    db.build_aggregates(con, study)
 
 
 def person(

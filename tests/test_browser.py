@@ -376,7 +376,7 @@ def test_three_files_uploaded_on_the_data_page_are_imported(app, browser, tmp_pa
     rows = con.execute("SELECT count(*) FROM measurements WHERE study = 'uppladdad'").fetchone()[0]
     hours = con.execute("SELECT sum(hours) FROM hours WHERE study = 'uppladdad'").fetchone()[0]
     con.close()
-    db.write_store(STORES["app"], lambda con: db.delete_study(con, "uppladdad"))  # the other tests see the demo
+    db.remove_study(STORES["app"], "uppladdad")  # the other tests see the demo
     assert rows == 3
     assert hours == pytest.approx(14.5 + 9 + 31.25 if care == "hours" else 0.75 + 0.5 + 1.0)
 
@@ -389,14 +389,15 @@ def test_markdown_in_a_study_title_stays_text(app, browser, request):
     con = db.connect(STORES["app"])
     titles = con.execute("SELECT study, title_sv, title_en FROM studies").fetchall()
     con.close()
-    db.write_store(
-        STORES["app"], lambda con: con.execute("UPDATE studies SET title_sv = ?, title_en = ?", [hostile, hostile])
-    )
+    retitle = {study: lambda con: con.execute("UPDATE studies SET title_sv = ?, title_en = ?", [hostile, hostile])
+               for study, _, _ in titles}  # fmt: skip
+    db.write_studies(STORES["app"], retitle, update=True)
     request.addfinalizer(  # the other tests see the demo's own titles again
-        lambda: db.write_store(
+        lambda: db.write_studies(
             STORES["app"],
-            lambda con: con.executemany("UPDATE studies SET title_sv = ?, title_en = ? WHERE study = ?",
-                                        [[sv, en, study] for study, sv, en in titles]),
+            {study: (lambda con, sv=sv, en=en: con.execute("UPDATE studies SET title_sv = ?, title_en = ?", [sv, en]))
+             for study, sv, en in titles},
+            update=True,
         )
     )  # fmt: skip
     page = browser.new_page(viewport={"width": 1400, "height": 1000})

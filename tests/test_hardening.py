@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import run_cli
+from conftest import run_cli, store_bytes, store_digest
 
 from analysis.errors import MASK, InputError, StoreError
 from analysis.intake.fileformat import preview_upload
@@ -129,7 +129,7 @@ def test_the_id_column_takes_every_form_normalize_accepts(tmp_path):
     assert summary.pseudonymised and summary.hours_rows == 3  # all three forms are the same person
     ids = table(tmp_path / "s.duckdb", "SELECT DISTINCT person_id FROM hours")["person_id"].tolist()
     assert len(ids) == 1 and ids[0].startswith("P")
-    assert digits_of(VALID) not in (tmp_path / "s.duckdb").read_bytes().decode("latin-1").replace("-", "")
+    assert digits_of(VALID) not in store_bytes(tmp_path / "s.duckdb").decode("latin-1").replace("-", "")
 
 
 ERROR_PATHS = [
@@ -346,12 +346,12 @@ def test_an_import_that_cannot_get_the_lock_says_so_and_changes_nothing(tmp_path
     p, h = write_pair(tmp_path)
     path = tmp_path / "s.duckdb"
     import_study(path, "a", p, h)
-    before = path.read_bytes()
+    before = store_digest(path)
     monkeypatch.setenv("IHR_WRITE_WAIT_S", "1")
     with db._write_lock(path), pytest.raises(StoreError) as err:
         import_study(path, "b", p, h)
     assert "Another import is writing" in err.value.en and "write_wait_s" in err.value.en
-    assert path.read_bytes() == before
+    assert store_digest(path) == before
 
 
 # ---- 5. Bounded uploads ------------------------------------------------------------------------------------

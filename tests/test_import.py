@@ -1,5 +1,4 @@
 import csv
-import hashlib
 import logging
 import subprocess
 import sys
@@ -12,6 +11,7 @@ from analysis.demo import DemoSpec, build_demo_store
 from analysis.errors import InputError
 from analysis.intake.importer import ImportRejected, import_study
 from analysis.store import db
+from tests.conftest import store_bytes, store_digest
 
 ROOT = Path(__file__).resolve().parent.parent
 PNR_A = ("19640823-3234", "196408233234", "6408233234", "640823-3234")  # forms of one person
@@ -313,14 +313,15 @@ def test_rejected_import_leaves_store_exactly_as_before(tmp_path):
     build_demo_store(path, DemoSpec(n_people=200, seed=2))
     p, h = write_pair(tmp_path)
     import_study(path, "kommun", p, h)
-    before_bytes = hashlib.sha256(path.read_bytes()).hexdigest()
+    before_bytes = store_digest(path)
     before = checksums(path)
     bad_p, bad_h = write_pair(tmp_path, _rows_with(0, "arm", "x"), name="bad")
     with pytest.raises(ImportRejected):
         import_study(path, "kommun", bad_p, bad_h)
     assert checksums(path) == before
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == before_bytes
+    assert store_digest(path) == before_bytes
     assert sorted(x.name for x in tmp_path.iterdir() if x.name.startswith(".s.duckdb")) == []
+    assert [x.name for x in db.studies_folder(path).iterdir() if x.name.endswith(".tmp")] == []
 
 
 def test_import_replaces_only_its_own_study(tmp_path):
@@ -394,7 +395,7 @@ def test_no_personnummer_in_store_logs_or_output(tmp_path, caplog):
         env={**__import__("os").environ},
     )
     assert done.returncode == 1
-    haystacks = [path.read_bytes(), caplog.text.encode(), shown.encode(), done.stdout.encode(), done.stderr.encode()]
+    haystacks = [store_bytes(path), caplog.text.encode(), shown.encode(), done.stdout.encode(), done.stderr.encode()]
     wal = Path(f"{path}.wal")
     if wal.exists():
         haystacks.append(wal.read_bytes())

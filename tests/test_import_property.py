@@ -1,7 +1,5 @@
 """Property: whatever rows it is fed, the importer raises only its own errors and never half-writes."""
 
-import hashlib
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -11,6 +9,7 @@ from analysis.demo import DemoSpec, build_demo_store
 from analysis.errors import UserFacingError
 from analysis.intake.importer import import_study
 from analysis.store import db
+from tests.conftest import store_digest
 
 NASTY = st.one_of(
     st.just(""),
@@ -40,7 +39,7 @@ def test_importer_never_raises_unhandled_and_never_half_writes(
     work = tmp_path_factory.mktemp("case")
     monkeypatch.setenv("IHR_PSEUDONYM_KEY", str(work / "key"))
     store = work / "s.duckdb"
-    store.write_bytes(base_store.read_bytes())
+    db.copy_store(base_store, store)
     p_rows, h_rows = participants_rows(), hours_rows()
     for row, col, value in p_changes:
         p_rows[row][col] = value
@@ -49,12 +48,13 @@ def test_importer_never_raises_unhandled_and_never_half_writes(
     h_rows += [list(r) for r in extra_hours]
     p = write_csv(work / "p.csv", P_COLUMNS, p_rows)
     h = write_csv(work / "h.csv", ["person_id", "month", "hours"], h_rows)
-    before = hashlib.sha256(store.read_bytes()).hexdigest()
+    before = store_digest(store)
     try:
         summary = import_study(store, "prop", p, h)
     except UserFacingError:
-        assert hashlib.sha256(store.read_bytes()).hexdigest() == before
+        assert store_digest(store) == before
         assert [x.name for x in work.iterdir() if x.name.startswith(".s.duckdb")] == []
+        assert [x.name for x in db.studies_folder(store).iterdir() if x.name.endswith(".tmp")] == []
         return
     con = db.connect(store)
     try:

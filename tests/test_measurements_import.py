@@ -1,7 +1,5 @@
 """Importing outcome measures at visits (issue 17): missing stays missing, bad files are refused row by row."""
 
-import hashlib
-
 import pytest
 
 from analysis.errors import InputError
@@ -9,6 +7,7 @@ from analysis.instruments import load_instruments
 from analysis.intake.fileformat import template_csv
 from analysis.intake.importer import ImportRejected, import_study
 from analysis.store import db
+from tests.conftest import store_digest
 from tests.test_import import P_COLUMNS, PNR_A, participants_rows, write_csv, write_pair
 
 M_COLUMNS = ["person_id", "visit_date", "instrument", "value"]
@@ -85,13 +84,13 @@ def test_a_bad_measurements_file_is_refused_row_by_row_and_the_store_is_unchange
     p, h = write_pair(tmp_path)
     store = tmp_path / "s.duckdb"
     import_study(store, "s", p, h)
-    before = hashlib.sha256(store.read_bytes()).hexdigest()
+    before = store_digest(store)
     m = write_csv(tmp_path / "m.csv", M_COLUMNS, [["a1", "2016-01-15", "eq_vas", "60"], row])
     with pytest.raises(ImportRejected) as caught:
         import_study(store, "s", p, h, measurements=m)
     messages = [problem.message("en") for problem in caught.value.problems]
     assert any("Measurements file m.csv, row 3" in m and f"column '{column}'" in m and expected in m for m in messages)
-    assert hashlib.sha256(store.read_bytes()).hexdigest() == before
+    assert store_digest(store) == before
 
 
 def test_two_rows_for_one_visit_are_refused(tmp_path):

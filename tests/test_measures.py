@@ -141,18 +141,21 @@ def test_a_store_written_before_measurements_and_hours_measures_still_reads_and_
     # Stores of earlier versions have no measurements table and no studies.hours_measure column.
     from analysis.outcomes.measures import list_instruments
     from analysis.store.studies import describe_study
-    from tests.conftest import frame, hours_frame, person, write_tiny_store
+    from tests.conftest import fill_tiny, frame, hours_frame, person, write_one_file_store
 
     old = tmp_path / "old.duckdb"
-    write_tiny_store(old, frame([person("a1"), person("a2", arm="control")]), hours_frame([("a1", "2016-02", 2.0)]))
 
     def downgrade(con):
+        fill_tiny(con, frame([person("a1"), person("a2", arm="control")]), hours_frame([("a1", "2016-02", 2.0)]))
         con.execute("DROP TABLE measurements")
         con.execute("ALTER TABLE studies DROP COLUMN hours_measure")
+        con.execute("ALTER TABLE studies DROP COLUMN complete_through")
 
-    db.write_store(old, downgrade)
+    write_one_file_store(old, downgrade)
     con = db.connect(old)
-    assert not db.has_table(con, "measurements") and not db.has_column(con, "studies", "hours_measure")
+    # A table the old file lacks reads as empty, in the schema's shape; a missing column stays missing.
+    assert not db.has_table(con, "measurements", "ihr_catalogue") and not db.has_column(con, "studies", "hours_measure")
+    assert con.execute("SELECT count(*) FROM measurements").fetchone()[0] == 0
     assert describe_study(con, "tiny")["hours_measure"] == "unknown"
     assert list_instruments(con, "tiny") == []
     with pytest.raises(InputError, match="no measurements of 'eq_vas'"):
@@ -161,8 +164,11 @@ def test_a_store_written_before_measurements_and_hours_measures_still_reads_and_
     from tests.test_import import write_pair
 
     p, h = write_pair(tmp_path)
-    import_study(old, "new", p, h, measure="granted")  # copies the old tables by name into the new layout
+    import_study(old, "new", p, h, measure="granted")  # moves the old study by name into a file of its own
     con = db.connect(old)
     assert describe_study(con, "tiny")["hours_measure"] == "unknown"
     assert describe_study(con, "new")["hours_measure"] == "granted"
+    assert con.execute("SELECT count(*) FROM ihr_catalogue.participants").fetchone()[0] == 0  # moved out
+    assert con.execute("SELECT count(*) FROM participants WHERE study = 'tiny'").fetchone()[0] == 2
     con.close()
+    assert [f.name.split(".")[0] for f in db.store_files(old)[1:]] == ["new", "tiny"]

@@ -1,7 +1,6 @@
 """The study's analysis plan: stored with the study, kept across imports, shown first and stamped."""
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ from analysis.present.texts import describe_plan, format_number
 from analysis.selection import Selection
 from analysis.store import db
 from analysis.store.studies import AnalysisPlan, load_plan, save_plan
-from tests.conftest import frame, hours_frame, person, write_tiny_store
+from tests.conftest import fill_tiny, frame, hours_frame, person, store_digest, write_one_file_store, write_tiny_store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def store(small_demo_path, tmp_path):
     path = tmp_path / "s.duckdb"
-    shutil.copy(small_demo_path, path)
+    db.copy_store(small_demo_path, path)
     return path
 
 
@@ -52,10 +51,10 @@ def test_a_stored_plan_comes_back_and_survives_a_new_import(store):
 
 
 def test_a_plan_for_a_missing_study_leaves_the_store_unchanged(store):
-    before = store.read_bytes()
+    before = store_digest(store)
     with pytest.raises(InputError, match="does not exist"):
         save_plan(store, "nope", AnalysisPlan("cost", 24))
-    assert store.read_bytes() == before
+    assert store_digest(store) == before
 
 
 @pytest.mark.parametrize(("outcome", "months", "message"), [("shoes", 24, "does not exist"), ("cost", 0, "at least")])
@@ -180,9 +179,9 @@ def test_a_store_written_before_plans_had_estimators_still_reads_and_takes_new_p
     # An analysis_plans table with the first five columns only, as stores written before this change have it.
     old = tmp_path / "old.duckdb"
     rows = frame([person("a1"), person("a2", arm="control")])
-    write_tiny_store(old, rows, hours_frame([("a1", "2016-02", 2.0)]), study="demo")
 
     def downgrade(con):
+        fill_tiny(con, rows, hours_frame([("a1", "2016-02", 2.0)]), study="demo")
         con.execute("DROP TABLE analysis_plans")
         con.execute(
             "CREATE TABLE analysis_plans (study VARCHAR PRIMARY KEY, primary_outcome VARCHAR NOT NULL, "
@@ -190,7 +189,7 @@ def test_a_store_written_before_plans_had_estimators_still_reads_and_takes_new_p
         )
         con.execute("INSERT INTO analysis_plans VALUES ('demo', 'days_home', 12, 'old', TIMESTAMP '2020-01-01 10:00')")
 
-    db.write_store(old, downgrade)
+    write_one_file_store(old, downgrade)
     con = db.connect(old)
     plan = load_plan(con, "demo")
     con.close()

@@ -3,7 +3,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 import pytest
-from conftest import SMALL_SPEC, frame, hours_frame, person, write_tiny_store
+from conftest import SMALL_SPEC, frame, hours_frame, person, store_digest, write_tiny_store
 from reference import month_values
 
 from analysis.demo import generate_demo_trial, study_data_end
@@ -106,17 +106,19 @@ def test_connect_missing_file_names_the_file(tmp_path):
 def test_failed_write_leaves_store_untouched(tmp_path):
     path = tmp_path / "s.duckdb"
     write_tiny_store(path, frame([person("a")]), hours_frame([("a", "2016-01", 3.0)]))
-    before = path.read_bytes()
+    before = store_digest(path)
 
     def broken(con):
         con.execute("DELETE FROM participants")
         raise RuntimeError("boom")
 
-    with pytest.raises(RuntimeError):
-        db.write_store(path, broken)
-    assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.duckdb", "s.duckdb.lock"]  # the lock file is empty
-    assert (tmp_path / "s.duckdb.lock").stat().st_size == 0
+    for update in (False, True):
+        with pytest.raises(RuntimeError):
+            db.write_study(path, "tiny", broken, update=update)
+        assert store_digest(path) == before
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["s.duckdb", "s.duckdb.lock", "s.duckdb.studies"]
+        assert [p.name for p in db.studies_folder(path).iterdir()] == [db.store_files(path)[1].name]
+        assert (tmp_path / "s.duckdb.lock").stat().st_size == 0  # the lock file is empty
 
 
 def test_reader_keeps_old_data_while_store_is_replaced(tmp_path):

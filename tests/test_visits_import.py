@@ -1,6 +1,5 @@
 """Visit-level import (issue 18): visits summed per person and month give what the monthly file gives."""
 
-import hashlib
 import json
 
 import pandas as pd
@@ -12,7 +11,7 @@ from analysis.intake.importer import ImportRejected, import_study
 from analysis.present.viewer import PAGES, ViewOptions, view_page
 from analysis.selection import Selection
 from analysis.store import db
-from tests.conftest import run_cli
+from tests.conftest import run_cli, store_digest
 from tests.test_import import write_csv, write_pair
 
 V_COLUMNS = ["person_id", "start", "end", "service", "unit"]
@@ -111,13 +110,13 @@ def test_a_bad_visit_is_refused_by_row_and_the_store_is_unchanged(tmp_path, row,
     p, h = write_pair(tmp_path)
     store = tmp_path / "s.duckdb"
     import_study(store, "s", p, h)
-    before = hashlib.sha256(store.read_bytes()).hexdigest()
+    before = store_digest(store)
     v = write_csv(tmp_path / "v.csv", V_COLUMNS, [["a1", "2016-01-15 10:00", "2016-01-15 11:00", "", ""], row])
     with pytest.raises(ImportRejected) as caught:
         import_study(store, "s", p, visits=v)
     messages = [problem.message("en") for problem in caught.value.problems]
     assert any("Visits file v.csv, row 3" in m and f"column '{column}'" in m and expected in m for m in messages)
-    assert hashlib.sha256(store.read_bytes()).hexdigest() == before
+    assert store_digest(store) == before
 
 
 def test_minutes_out_of_range_and_a_missing_length_column_are_refused(tmp_path):

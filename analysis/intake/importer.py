@@ -3,7 +3,8 @@
 The files are read as text into TEMP tables of a new, empty store (``read``); personnummer are
 replaced by keyed pseudonyms before anything is typed (``pseudonymise``); every rule is checked and
 every problem listed at once (``validate``); only clean files replace the study, by
-building the new store file and swapping it in (``write``, ``analysis.store.db.write_store``).
+building the study's new file and swapping it in (``write``, ``analysis.store.db.write_study``); no other
+study of the store is read or copied.
 """
 
 from __future__ import annotations
@@ -152,6 +153,6 @@ def import_study(
             measure=measure,
         )
 
-    db.write_store(db_path, fill, prepare=prepare)
+    db.write_study(db_path, name, fill, prepare=prepare)
     report(1.0, "Klart", "Done")
     return checked["summary"]

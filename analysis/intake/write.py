@@ -62,7 +62,7 @@ def write_study(
     Parameters
     ----------
     con : Connection
-        The new store being written (see analysis.store.db.write_store), holding the checked TEMP tables.
+        The study's new, empty file (see analysis.store.db.write_study), holding the checked TEMP tables.
     study : str
         Name of the study to create or replace.
     data_end : date
@@ -83,7 +83,6 @@ def write_study(
     ImportSummary
 
     """
-    db.delete_study(con, study)
     con.execute(
         "INSERT INTO studies (study, title_sv, title_en, is_demo, data_end, loaded_at, hours_measure) "
         "VALUES (?, ?, ?, FALSE, ?, now(), ?)",

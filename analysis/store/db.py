@@ -8,8 +8,9 @@ import re
 import shutil
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
 import duckdb
@@ -36,10 +37,11 @@ SCHEMA_PATH = Path(__file__).resolve().parent / "schema.sql"
 def connect(path: str | os.PathLike[str]) -> Connection:
     """Open an existing store read-only; raise StoreError naming the file when it cannot be opened.
 
-    Read-only connections let several readers share the file while a writer builds a new
-    file beside it and swaps it in (see ``write_store``). The file is attached to a fresh in-memory
-    database because ``duckdb.connect(path)`` reuses an instance already open on the same path in
-    this process, which would keep serving a replaced store.
+    The catalogue and every study file it names are attached read-only to a fresh in-memory database
+    (``duckdb.connect(path)`` would reuse an instance already open on the same path in this process and
+    keep serving a replaced store); each table is a view over all of them in a catalog named ``store``.
+    A connection keeps reading the files it attached while writers swap in new ones. A study file removed
+    between reading the catalogue and attaching it (a writer cleaned up) makes this try again.
     """
     path = Path(path)
     if not path.is_file():
@@ -47,19 +49,102 @@ def connect(path: str | os.PathLike[str]) -> Connection:
             f"Databasen {path} finns inte. Bygg demo-studien med 'python -m analysis demo --db {path}'.",
             f"The database {path} does not exist. Build the demo study with 'python -m analysis demo --db {path}'.",
         )
-    # One thread makes floating-point sums run in one fixed order, so the command line and the pages
-    # give bit-identical numbers; the cell tables are small enough that this costs little (bench/).
-    con = duckdb.connect(":memory:", config={"threads": 1})
+    attempt = 0
+    while True:
+        attempt += 1
+        # One thread makes floating-point sums run in one fixed order, so the command line and the pages
+        # give bit-identical numbers; the cell tables are small enough that this costs little (bench/).
+        con = duckdb.connect(":memory:", config={"threads": 1})
+        try:
+            con.execute(f"ATTACH ? AS {_CATALOGUE} (READ_ONLY)", [str(path)])
+            sources = [_CATALOGUE]
+            for i, name in enumerate(_study_file_names(con, _CATALOGUE).values()):
+                con.execute(f"ATTACH ? AS {_STUDY}{i} (READ_ONLY)", [str(studies_folder(path) / name)])
+                sources.append(f"{_STUDY}{i}")
+            con.execute(f"ATTACH ':memory:' AS {STORE}")
+            con.execute(f"USE {STORE}")
+            _create_views(con, {t: [f"{src}.{t}" for src in sources if has_table(con, t, src)] for t in TABLES})
+            return con
+        except Error as exc:
+            con.close()
+            if attempt < _ATTACH_TRIES and _names_a_missing_file(exc):
+                time.sleep(0.05 * attempt)  # a writer replaced a study file meanwhile: read the new catalogue
+                continue
+            raise StoreError(
+                f"Databasen {path} kunde inte öppnas: {exc}",
+                f"The database {path} could not be opened: {exc}",
+            ) from None
+
+
+_CATALOGUE = "ihr_catalogue"  # aliases no store file is named after (a file old.duckdb is itself the catalog "old")
+_STUDY = "ihr_study_"
+_ATTACH_TRIES = 5
+
+
+def _names_a_missing_file(exc: Exception) -> bool:
+    """Return whether a DuckDB error says a file does not exist (a study file removed while attaching)."""
+    text = str(exc).lower()
+    return "no such file" in text or "does not exist" in text or "cannot open file" in text
+
+
+def _study_file_names(con: Connection, catalog: str) -> dict[str, str]:
+    """Return study → file name as listed in an attached catalogue (empty for a store of the one-file layout)."""
+    if not has_table(con, "study_files", catalog):
+        return {}
+    rows = con.execute(f"SELECT study, file FROM {catalog}.study_files ORDER BY study").fetchall()
+    return dict(rows)
+
+
+def _create_views(con: Connection, sources: dict[str, list[str]]) -> None:
+    """Create each table of the store catalog as a view over its sources, or empty in the schema's shape."""
+    shapes = _schema_columns()
+    for table, froms in sources.items():
+        if froms:
+            union = " UNION ALL BY NAME ".join(f"SELECT * FROM {src}" for src in froms)
+            con.execute(f"CREATE VIEW {table} AS {union}")  # names are constants or our own aliases/paths
+        else:  # no source has the table: an empty one of the schema's shape
+            con.execute(f"CREATE TABLE {table} ({', '.join(f'{name} {kind}' for name, kind in shapes[table])})")
+
+
+def _schema_columns() -> dict[str, list[tuple[str, str]]]:
+    """Return each table of the schema with its (column, type) pairs."""
+    schema = duckdb.connect(":memory:")
     try:
-        con.execute(f"ATTACH ? AS {STORE} (READ_ONLY)", [str(path)])
-        con.execute(f"USE {STORE}")
-        return con
-    except Error as exc:
+        schema.execute(SCHEMA_PATH.read_text(encoding="utf-8"))
+        return {t: [(c[0], c[1]) for c in schema.execute(f"DESCRIBE {t}").fetchall()] for t in TABLES}
+    finally:
+        schema.close()
+
+
+def studies_folder(path: str | os.PathLike[str]) -> Path:
+    """Return the folder beside a store's catalogue that holds one DuckDB file per study."""
+    path = Path(path)
+    return path.parent / f"{path.name}.studies"
+
+
+def store_files(path: str | os.PathLike[str]) -> list[Path]:
+    """Return every file a store consists of: the catalogue and the study files it names (for audits and copies)."""
+    path = Path(path)
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH ? AS {_CATALOGUE} (READ_ONLY)", [str(path)])
+        names = _study_file_names(con, _CATALOGUE)
+    finally:
         con.close()
-        raise StoreError(
-            f"Databasen {path} kunde inte öppnas: {exc}",
-            f"The database {path} could not be opened: {exc}",
-        ) from None
+    return [path, *(studies_folder(path) / name for name in names.values())]
+
+
+def copy_store(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """Copy a store (catalogue and study files) to a new path; the target must not exist yet."""
+    target = Path(target)
+    if target.exists():
+        raise StoreError(f"{target} finns redan.", f"{target} already exists.")
+    files = store_files(source)
+    if len(files) > 1:
+        studies_folder(target).mkdir(parents=True)
+    for file in files[1:]:
+        shutil.copyfile(file, studies_folder(target) / file.name)
+    shutil.copyfile(files[0], target)
 
 
 def scratch() -> Connection:
@@ -147,13 +232,14 @@ def query(con: Connection, sql: str, params: list | None = None) -> pd.DataFrame
         cur.close()
 
 
-def _stray_files(path: Path) -> list[Path]:
-    """Return new-store files beside ``path`` left by a writer that is no longer running (and their WAL)."""
-    pattern = re.compile(rf"^\.{re.escape(path.name)}\.(\d+)\.[^.]+\.tmp(\.wal)?$")
+def _stray_files(folder: Path, name: str | None = None) -> list[Path]:
+    """Return new-file leftovers in ``folder`` (of catalogue ``name``, or any study) whose writer has ended."""
+    stem = re.escape(name) if name is not None else r"[^.]+"
+    pattern = re.compile(rf"^\.{stem}\.(\d+)\.[^.]+\.tmp(\.wal)?$")
     stray = []
-    for candidate in path.parent.glob(f".{glob_escape(path.name)}.*.tmp*"):
+    for candidate in folder.glob(f".{glob_escape(name) if name is not None else ''}*.tmp*"):
         match = pattern.match(candidate.name)
-        if match is None or not _alive(int(match.group(1))):
+        if match is not None and not _alive(int(match.group(1))):
             stray.append(candidate)
     return stray
 
@@ -209,41 +295,219 @@ def _new_file_beside(path: Path) -> Iterator[Path]:
                 leftover.unlink()
 
 
-def write_store(
-    path: str | os.PathLike[str],
-    fill: Callable[[Connection], None],
-    prepare: Callable[[Connection], None] | None = None,
-) -> None:
-    """Build a complete store in a new file and atomically put it in place of ``path``.
+Fill = Callable[[Connection], None]
 
-    ``prepare`` (optional) runs first on the new, empty connection: it can load and check input in
-    TEMP tables, which live in memory (spilling only to a private temp folder) and never reach the
-    file. Then, holding the store's write lock, the current store's content is copied in, ``fill``
-    writes the change and the new file replaces the old: writers take turns, so a concurrent import
-    never drops another's study. If anything raises, the existing store is untouched. Readers holding
-    the old file keep reading it; new connections see the new one. New-store files left beside the
-    store by a killed writer are removed here.
+
+def write_study(
+    path: str | os.PathLike[str], study: str, fill: Fill, prepare: Fill | None = None, *, update: bool = False
+) -> None:
+    """Write one study's file and swap it into the store at ``path`` (see ``write_studies``)."""
+    write_studies(path, {study: fill}, prepare, update=update)
+
+
+def write_studies(
+    path: str | os.PathLike[str], fills: dict[str, Fill], prepare: Fill | None = None, *, update: bool = False
+) -> None:
+    """Write each study's own file and put them in the store at ``path`` in one atomic catalogue swap.
+
+    A study file is built under a temporary name in ``<store>.studies/``: empty with the schema (or, with
+    ``update``, a byte copy of the study's current file), then ``prepare`` (optional, one study only) can
+    load and check input in TEMP tables, which live in memory and never reach the file, and ``fill`` writes
+    the study. No other study is read or copied. Then, holding the store's write lock, the file gets its
+    final name and a new catalogue naming it replaces the old one (``os.replace``): readers see the old
+    store or the new one, never a mix. If anything raises, or the process is killed, the store is as it
+    was; leftovers are removed by the next write. An update fails, changing nothing, when another writer
+    replaced the study after its copy was taken.
+
+    Parameters
+    ----------
+    path : str or Path
+        The store's catalogue file; created with its studies folder when missing.
+    fills : dict
+        Study name → function writing that study's rows on the new file's connection.
+    prepare : callable, optional
+        Runs first on the new file's connection (one study only).
+    update : bool
+        Start each study's file from its current content instead of empty (the study must exist).
+
     """
     path = Path(path)
-    with _new_file_beside(path) as tmp:
-        con = duckdb.connect(str(tmp))
-        spill = _spill_privately(con)
-        try:
+    if prepare is not None and len(fills) != 1:
+        raise ValueError("prepare works on one study's file")
+    folder = studies_folder(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        built: dict[str, Path] = {}
+        started: dict[str, str | None] = {}
+        for study, fill in fills.items():
+            tmp = stack.enter_context(_new_file_beside(folder / quote_partition(study)))
+            if update:
+                started[study] = _copy_current_study(path, study, tmp)
+            _build_study_file(tmp, fill, prepare, fresh=not update)
+            built[study] = tmp
+        with _write_lock(path):
+            now = _current_study_files(path)
+            for study, name in started.items():
+                if now.get(study) != name:
+                    raise StoreError(
+                        f"Studien {study} ändrades av en annan import under uppdateringen. Kör uppdateringen igen. "
+                        "Inget har ändrats.",
+                        f"The study {study} was changed by another import during the update. Run the update "
+                        "again. Nothing was changed.",
+                    )
+            _swap_catalogue(path, built)
+
+
+def write_catalogue(path: str | os.PathLike[str], change: Fill) -> None:
+    """Change the catalogue only (analysis plans): a new catalogue file is swapped in; study files stay as they are."""
+    path = Path(path)
+    if not path.is_file():
+        connect(path)  # raises the missing-store message
+    with _write_lock(path):
+        _swap_catalogue(path, {}, change=change)
+
+
+def remove_study(path: str | os.PathLike[str], study: str) -> None:
+    """Take a study out of the store (its file is removed; its analysis plan stays for a new import)."""
+    path = Path(path)
+    with _write_lock(path):
+        if study not in _current_study_files(path) and study not in _inline_studies_of(path):
+            raise StoreError(f"Studien {study!r} finns inte.", f"Study {study!r} does not exist.")
+        _swap_catalogue(path, {}, removed=(study,))
+
+
+def _build_study_file(tmp: Path, fill: Fill, prepare: Fill | None, fresh: bool) -> None:
+    """Open a new study file, run prepare and fill on it, and close it checkpointed (no WAL beside it)."""
+    con = duckdb.connect(str(tmp))
+    spill = _spill_privately(con)
+    try:
+        if fresh:
             con.execute(SCHEMA_PATH.read_text(encoding="utf-8"))
-            if prepare is not None:
-                prepare(con)
-            with _write_lock(path):
-                for stray in _stray_files(path):
-                    stray.unlink(missing_ok=True)
+        if prepare is not None:
+            prepare(con)
+        fill(con)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def _current_study_files(path: Path) -> dict[str, str | None]:
+    """Return study → file name of the store now (None for a study held in a one-file store's catalogue)."""
+    if not path.is_file():
+        return {}
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH ? AS {_PREVIOUS} (READ_ONLY)", [str(path)])
+        files: dict[str, str | None] = dict(_study_file_names(con, _PREVIOUS))
+        for study in _inline_studies(con, _PREVIOUS):
+            files.setdefault(study, None)
+        return files
+    finally:
+        con.close()
+
+
+def _inline_studies_of(path: Path) -> list[str]:
+    """Return the studies whose rows are in the catalogue file itself (a store of the one-file layout)."""
+    return [s for s, name in _current_study_files(path).items() if name is None]
+
+
+def _inline_studies(con: Connection, catalog: str) -> list[str]:
+    """Return the studies with rows in an attached catalogue's own studies table."""
+    if not has_table(con, "studies", catalog):
+        return []
+    return [r[0] for r in con.execute(f"SELECT study FROM {catalog}.studies ORDER BY study").fetchall()]
+
+
+def _copy_current_study(path: Path, study: str, target: Path) -> str | None:
+    """Copy a study's current content into a new file at ``target``; return the file it came from (None: inline)."""
+    files = _current_study_files(path)
+    if study not in files:
+        raise StoreError(
+            f"Studien {study!r} finns inte i {path.name}; importera den först.",
+            f"The study {study!r} is not in {path.name}; import it first.",
+        )
+    name = files[study]
+    if name is None:
+        _move_out(path, study, target)
+    else:
+        shutil.copyfile(studies_folder(path) / name, target)
+    return name
+
+
+def _move_out(source: Path, study: str, target: Path) -> None:
+    """Write one study's rows from a one-file store into a new study file (the per-study layout)."""
+    con = duckdb.connect(str(target))
+    try:
+        con.execute(SCHEMA_PATH.read_text(encoding="utf-8"))
+        con.execute(f"ATTACH ? AS {_PREVIOUS} (READ_ONLY)", [str(source)])
+        for table in TABLES:
+            if table != "analysis_plans" and has_table(con, table, _PREVIOUS):
+                # By name: columns added since the old store was written take their defaults.
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {_PREVIOUS}.{table} WHERE study = ?", [study])
+        con.execute(f"DETACH {_PREVIOUS}")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def _swap_catalogue(path: Path, built: dict[str, Path], removed: tuple[str, ...] = (), change: Fill | None = None):
+    """Give built study files their final names and replace the catalogue with one naming them (hold the lock).
+
+    Studies of a one-file store are moved into files of their own on the way (once); files no catalogue
+    names any more, and leftovers of killed writers, are removed afterwards.
+    """
+    folder = studies_folder(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    created: list[Path] = []
+    try:
+        names = {}
+        for study, tmp in built.items():
+            final = folder / f"{quote_partition(study)}.{uuid.uuid4().hex[:12]}.duckdb"
+            os.replace(tmp, final)
+            created.append(final)
+            names[study] = final.name
+        with _new_file_beside(path) as new:
+            con = duckdb.connect(str(new))
+            try:
+                con.execute(SCHEMA_PATH.read_text(encoding="utf-8"))
                 if path.is_file():
-                    _copy_tables(con, path)
-                fill(con)
+                    con.execute(f"ATTACH ? AS {_PREVIOUS} (READ_ONLY)", [str(path)])
+                    kept = {s: f for s, f in _study_file_names(con, _PREVIOUS).items() if s not in names}
+                    for study in _inline_studies(con, _PREVIOUS):
+                        if study not in names and study not in removed:
+                            final = folder / f"{quote_partition(study)}.{uuid.uuid4().hex[:12]}.duckdb"
+                            created.append(final)
+                            _move_out(path, study, final)
+                            kept[study] = final.name
+                    if has_table(con, "analysis_plans", _PREVIOUS):
+                        con.execute(f"INSERT INTO analysis_plans BY NAME SELECT * FROM {_PREVIOUS}.analysis_plans")
+                    con.execute(f"DETACH {_PREVIOUS}")
+                    names = {**{s: f for s, f in kept.items() if s not in removed}, **names}
+                con.executemany(
+                    "INSERT INTO study_files VALUES (?, ?, now())", [[s, f] for s, f in sorted(names.items())]
+                )
+                if change is not None:
+                    change(con)
                 con.execute("CHECKPOINT")
+            finally:
                 con.close()
-                os.replace(tmp, path)
-        finally:
-            con.close()
-            shutil.rmtree(spill, ignore_errors=True)
+            os.replace(new, path)
+    except BaseException:
+        for file in created:
+            file.unlink(missing_ok=True)
+        raise
+    _collect_garbage(path, set(names.values()))
+
+
+def _collect_garbage(path: Path, referenced: set[str]) -> None:
+    """Remove study files the catalogue no longer names and new-file leftovers of writers no longer running."""
+    folder = studies_folder(path)
+    leftovers = _stray_files(path.parent, path.name) + _stray_files(folder)
+    leftovers += [f for f in folder.glob("*.duckdb") if f.name not in referenced]
+    for file in leftovers:
+        with suppress(OSError):  # Windows: a reader still has it open; the next write tries again
+            file.unlink(missing_ok=True)
 
 
 TABLES = ("studies", "participants", "hours", "measurements", "followup_cells", "people_cells", "analysis_plans")
@@ -325,42 +589,16 @@ def connect_parquet(folder: str | os.PathLike[str]) -> Connection:
     con = duckdb.connect(":memory:", config={"threads": 1})
     con.execute(f"ATTACH ':memory:' AS {STORE}")
     con.execute(f"USE {STORE}")
-    schema = duckdb.connect(":memory:")
-    try:
-        schema.execute(SCHEMA_PATH.read_text(encoding="utf-8"))
-        for table in TABLES:
-            files = sorted(root.glob(f"*/{table}.parquet"))
-            if files:
-                listing = ", ".join(f"'{_sql_text(str(f))}'" for f in files)
-                con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{listing}], union_by_name = true)")
-            else:  # no study has the table: an empty one of the schema's shape
-                columns = schema.execute(f"DESCRIBE {table}").fetchall()
-                con.execute(f"CREATE TABLE {table} ({', '.join(f'{c[0]} {c[1]}' for c in columns)})")
-    finally:
-        schema.close()
+    sources = {}
+    for table in TABLES:
+        files = sorted(root.glob(f"*/{table}.parquet"))
+        listing = ", ".join(f"'{_sql_text(str(f))}'" for f in files)
+        sources[table] = [f"read_parquet([{listing}], union_by_name = true)"] if files else []
+    _create_views(con, sources)
     return con
 
 
 _PREVIOUS = "ihr_previous_store"
-
-
-def _copy_tables(con: Connection, source: Path) -> None:
-    """Copy every table of an existing store into the new one (tables an older store lacks stay empty)."""
-    # An alias no store file is named after (a file old.duckdb is itself the catalog "old").
-    con.execute(f"ATTACH ? AS {_PREVIOUS} (READ_ONLY)", [str(source)])
-    try:
-        for table in TABLES:
-            if has_table(con, table, _PREVIOUS):
-                # By name: columns added since the old store was written take their defaults.
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {_PREVIOUS}.{table}")  # names are constants
-    finally:
-        con.execute(f"DETACH {_PREVIOUS}")
-
-
-def delete_study(con: Connection, study: str) -> None:
-    """Remove every data row of one study from a writable store; its analysis plan stays (a new import keeps it)."""
-    for table in ("hours", "measurements", "participants", "followup_cells", "people_cells", "studies"):
-        con.execute(f"DELETE FROM {table} WHERE study = ?", [study])  # table names are constants
 
 
 # Exit day: the earliest of placement, death and end of follow-up (the study's data_end when open).

@@ -1,4 +1,6 @@
--- Schema of the trial store. One file holds one or more studies.
+-- Schema of the trial store. A store is a catalogue file (the path users name) and one file per study in
+-- the folder beside it (<store>.studies/); both have this schema. A study file holds that study's rows; the
+-- catalogue holds study_files and analysis_plans (and, in stores written before per-study files, every row).
 -- Raw personnummer are never stored: person_id is a study id or a keyed pseudonym.
 
 CREATE TABLE studies (
@@ -10,7 +12,10 @@ CREATE TABLE studies (
     loaded_at    TIMESTAMP NOT NULL,
     -- which home-care hours: 'performed' (utförd tid, time registration), 'granted' (beviljad tid, the
     -- decision) or 'unknown' (stores written before this column, and files that do not say)
-    hours_measure VARCHAR NOT NULL DEFAULT 'unknown' CHECK (hours_measure IN ('performed', 'granted', 'unknown'))
+    hours_measure VARCHAR NOT NULL DEFAULT 'unknown' CHECK (hours_measure IN ('performed', 'granted', 'unknown')),
+    -- last calendar month (its first day) whose hours are complete; later months are still being registered
+    -- and are left out of the analyses. NULL: complete to data_end (stores written before monthly updates)
+    complete_through DATE
 );
 
 -- One row per randomized person.
@@ -86,4 +91,11 @@ CREATE TABLE analysis_plans (
     estimator       VARCHAR NOT NULL DEFAULT 'difference' CHECK (estimator IN ('difference', 'anhecova')),
     covariates      VARCHAR NOT NULL DEFAULT '',  -- comma-separated, with anhecova
     band_edges      VARCHAR               -- e.g. '65,76,86,96'; NULL: the configured bands
+);
+
+-- Catalogue only: which file in <store>.studies/ holds each study (replaced atomically with the catalogue).
+CREATE TABLE study_files (
+    study      VARCHAR PRIMARY KEY,
+    file       VARCHAR NOT NULL,          -- a file name inside the studies folder
+    written_at TIMESTAMP NOT NULL
 );

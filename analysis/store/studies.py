@@ -55,7 +55,9 @@ def resolve_study(con: db.Connection, study: str | None = None) -> str:
 
 def describe_study(con: db.Connection, study: str) -> dict:
     """Return title, demo flag, last follow-up month, people randomized, districts and which hours of a study."""
-    measure = "s.hours_measure" if db.has_column(con, "studies", "hours_measure") else "'unknown'"  # older stores
+    # Stores written before the column have none, or NULL in their rows beside newer study files.
+    measure = "coalesce(s.hours_measure, 'unknown')" if db.has_column(con, "studies", "hours_measure") else "'unknown'"
+
     row = db.query(
         con,
         f"""SELECT s.title_sv, s.title_en, s.is_demo, {measure} AS hours_measure,
@@ -275,7 +277,7 @@ def load_plan(con: db.Connection, study: str) -> AnalysisPlan:
 
 
 def save_plan(path: str | os.PathLike[str], study: str, plan: AnalysisPlan) -> AnalysisPlan:
-    """Store a study's analysis plan in the store at path (a new file swapped in); return it with its time.
+    """Store a study's analysis plan in the store's catalogue at path (a new catalogue swapped in); return it.
 
     Raises InputError, leaving the store untouched, when the study does not exist.
     """
@@ -283,7 +285,7 @@ def save_plan(path: str | os.PathLike[str], study: str, plan: AnalysisPlan) -> A
     edges = ",".join(str(v) for v in stamped.band_edges) if stamped.band_edges is not None else None
 
     def fill(con: db.Connection) -> None:
-        if not con.execute("SELECT count(*) FROM studies WHERE study = ?", [study]).fetchone()[0]:
+        if not con.execute("SELECT count(*) FROM study_files WHERE study = ?", [study]).fetchone()[0]:
             raise InputError(f"Studien {study!r} finns inte.", f"Study {study!r} does not exist.")
         con.execute("DELETE FROM analysis_plans WHERE study = ?", [study])
         con.execute(
@@ -301,5 +303,5 @@ def save_plan(path: str | os.PathLike[str], study: str, plan: AnalysisPlan) -> A
             ],
         )
 
-    db.write_store(path, fill)
+    db.write_catalogue(path, fill)
     return stamped
