@@ -23,6 +23,7 @@ from analysis.economics.qaly import TLV_RANGE, compare_cost_effectiveness
 from analysis.economics.scenario import Scenario, read_scenario, scenario_dict, unit_costs
 from analysis.errors import UserFacingError
 from analysis.intake.importer import ImportRejected, import_study
+from analysis.intake.update import update_study
 from analysis.outcomes.compare import GROUP_COLUMNS
 from analysis.outcomes.comparisons import run_comparison
 from analysis.outcomes.measures import compare_measures
@@ -149,11 +150,28 @@ def _parser() -> argparse.ArgumentParser:
         "--value-set", default=None, help="EQ-5D-värdemängd (term, decrement) / EQ-5D value set: index from dimensions"
     )
     imp.add_argument("--data-end", default=None, help="sista datadag / last day of data, YYYY-MM-DD")
+    imp.add_argument("--complete-through", default=None, help=COMPLETE_HELP)
     imp.add_argument("--json", action="store_true", help="skriv JSON / print JSON")
     imp.add_argument("--primary", choices=PRIMARY_OUTCOMES, default=None, help="analysplanens primära utfall")
     imp.add_argument("--months", type=int, default=None, help="analysplanens fönster / the plan's window")
     imp.add_argument("--note", default=None, help="analysplanens anteckning / the plan's note")
     _add_plan_choices(imp, "--plan-bands")
+
+    upd = sub.add_parser("update", help="lägg till nya månader i en studie / add new months to a study")
+    upd.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
+    upd.add_argument("--study", required=True, help="studiens namn / study name (already imported)")
+    upd.add_argument(
+        "--participants", default=None, help="deltagarfilen som den är nu (valfri) / the participants file as it is now"
+    )
+    care = upd.add_mutually_exclusive_group(required=True)
+    care.add_argument("--hours", default=None, help="timfil med de nya månaderna / hours file of the new months")
+    care.add_argument("--visits", default=None, help="besöksfil med de nya månaderna / visits file of the new months")
+    upd.add_argument(
+        "--measure", choices=("performed", "granted"), default=None, help="måste vara studiens / must be the study's"
+    )
+    upd.add_argument("--data-end", default=None, help="ny sista datadag / new last day of data, YYYY-MM-DD")
+    upd.add_argument("--complete-through", default=None, help=COMPLETE_HELP)
+    upd.add_argument("--json", action="store_true", help="skriv JSON / print JSON")
 
     compare = _add_request(sub.add_parser("compare", help="jämför timmar mellan armarna / compare hours between arms"))
     compare.add_argument("--method", choices=METHODS, default="welch", help="metod / method")
@@ -277,9 +295,15 @@ def _run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_import(args: argparse.Namespace) -> int:
-    """Import a study and print what was loaded, or the problem list."""
-    data_end = None
+COMPLETE_HELP = (
+    "sista månad med kompletta timmar / last month whose hours are complete, YYYY-MM (default: the data end's month "
+    "if it ends there, else the month before); later months are left out of the analyses"
+)
+
+
+def _dates_of(args: argparse.Namespace) -> tuple[dt.date | None, dt.date | None]:
+    """Return --data-end and --complete-through as dates (None when not given); raise on malformed ones."""
+    data_end = complete = None
     if args.data_end:
         try:
             data_end = dt.date.fromisoformat(args.data_end)
@@ -288,17 +312,71 @@ def _run_import(args: argparse.Namespace) -> int:
                 f"--data-end {args.data_end!r} är inget datum ÅÅÅÅ-MM-DD.",
                 f"--data-end {args.data_end!r} is not a date YYYY-MM-DD.",
             ) from None
+    if args.complete_through:
+        try:
+            complete = dt.datetime.strptime(args.complete_through, "%Y-%m").date()
+        except ValueError:
+            raise UserFacingError(
+                f"--complete-through {args.complete_through!r} är ingen månad ÅÅÅÅ-MM.",
+                f"--complete-through {args.complete_through!r} is not a month YYYY-MM.",
+            ) from None
+    return data_end, complete
+
+
+def _print_rejected(exc: ImportRejected) -> int:
+    """Print a rejected import's problems, one per line, and return the exit code 1."""
+    print(f"Fel: {exc.sv} / Error: {exc.en}", file=sys.stderr)
+    for problem in exc.problems:
+        print(f"- {problem.message('sv')} / {problem.message('en')}", file=sys.stderr)
+    return 1
+
+
+def _run_update(args: argparse.Namespace) -> int:
+    """Add new months to a study and print what changed, or the problem list."""
+    data_end, complete = _dates_of(args)
+    try:
+        summary = update_study(
+            args.db, args.study, args.hours, visits=args.visits, participants=args.participants, measure=args.measure,
+            data_end=data_end, complete_through=complete,
+        )  # fmt: skip
+    except ImportRejected as exc:
+        return _print_rejected(exc)
+    if args.json:
+        print(json.dumps(summary.to_dict(), ensure_ascii=False))
+        return 0
+    months = ", ".join(f"{m:%Y-%m}" for m in summary.months_added) or "-"
+    again = ", ".join(f"{m:%Y-%m}" for m in summary.months_replaced) or "-"
+    print(f"Uppdaterad / updated: {summary.study}")
+    print(f"Nya månader / new months: {months}; ersatta / replaced: {again}")
+    if summary.visit_rows is not None:
+        print(f"Besök / visits: {summary.visit_rows}")
+    print(f"Timrader / hours rows: {summary.hours_rows}; timmar / hours: {summary.total_hours:.1f}")
+    print(
+        f"Nya personer / people added: {summary.people_added}; ändrade utfallsdatum / outcome dates changed: "
+        f"{summary.outcome_dates_changed}"
+    )
+    print(
+        f"Sista datadag / data end: {summary.data_end}; komplett t.o.m. / complete through: "
+        f"{summary.complete_through:%Y-%m}"
+    )
+    print(f"Varningar / warnings: {summary.warnings_total}")
+    for warning in summary.warnings:
+        print(f"- {warning.message('sv')} / {warning.message('en')}")
+    return 0
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    """Import a study and print what was loaded, or the problem list."""
+    data_end, complete = _dates_of(args)
     plan = _plan_from_args(args, AnalysisPlan("cost", 24))  # checked before anything is written
     try:
         summary = import_study(
             args.db, args.study, args.participants, args.hours, visits=args.visits, data_end=data_end,
             measurements=args.measurements, value_set=args.value_set, measure=args.measure,
+            complete_through=complete,
         )  # fmt: skip
     except ImportRejected as exc:
-        print(f"Fel: {exc.sv} / Error: {exc.en}", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"- {problem.message('sv')} / {problem.message('en')}", file=sys.stderr)
-        return 1
+        return _print_rejected(exc)
     stored = save_plan(args.db, summary.study, plan) if plan is not None else None
     if args.json:
         extra = {"analysis_plan": _plan_dict(stored)} if stored is not None else {}
@@ -318,6 +396,7 @@ def _run_import(args: argparse.Namespace) -> int:
         print(f"Besök / visits: {summary.visit_rows} (summerade per person och månad / summed per person and month)")
     print(f"Timrader / hours rows: {summary.hours_rows}; timmar totalt / total hours: {summary.total_hours:.1f}")
     print(f"Sista datadag / data end: {summary.data_end}; pseudonymiserad / pseudonymised: {summary.pseudonymised}")
+    print(f"Komplett t.o.m. / complete through: {summary.complete_through:%Y-%m}")
     if summary.measurement_rows is not None:
         counts = ", ".join(f"{name}: {n}" for name, n in summary.measurement_rows.items()) or "-"
         print(f"Mätningar / measurements: {counts}")
@@ -647,6 +726,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_demo(args)
         if args.command == "import":
             return _run_import(args)
+        if args.command == "update":
+            return _run_update(args)
         if args.command == "placement":
             return _run_placement(args)
         if args.command == "outcomes":

@@ -51,10 +51,9 @@ def store_bytes(path) -> bytes:
 
 
 def store_digest(path) -> str:
-    """Return a SHA-256 over the names and bytes of every file of a store and its studies folder."""
-    digest = hashlib.sha256(Path(path).read_bytes())
-    folder = db.studies_folder(path)
-    for file in sorted(folder.iterdir()) if folder.is_dir() else []:
+    """Return a SHA-256 over the names and bytes of every file of a store (the catalogue and the files it names)."""
+    digest = hashlib.sha256()
+    for file in db.store_files(path):
         digest.update(file.name.encode() + file.read_bytes())
     return digest.hexdigest()
 

@@ -18,7 +18,7 @@ from analysis.intake.problems import ImportRejected, Problem, ProblemLog
 from analysis.intake.pseudonymise import map_personnummer
 from analysis.intake.read import Progress, read_files
 from analysis.intake.source import Source, name_of
-from analysis.intake.validate import resolve_data_end, validate_files
+from analysis.intake.validate import resolve_complete_through, resolve_data_end, validate_files
 from analysis.intake.write import ImportSummary, write_study
 from analysis.settings import get_setting
 from analysis.store import db
@@ -43,6 +43,7 @@ def import_study(
     measure: str | None = None,
     key_file: str | os.PathLike[str] | None = None,
     data_end: dt.date | None = None,
+    complete_through: dt.date | None = None,
     progress: Progress | None = None,
 ) -> ImportSummary:
     """Validate the files and, only if they are clean, replace ``study`` in the store at ``db_path``.
@@ -74,6 +75,10 @@ def import_study(
     data_end : date, optional
         Last day of data, where people without followup_end stop being followed (default: end of the
         latest hours month, or the latest date in the participants file if later).
+    complete_through : date, optional
+        The last month whose hours are complete (any day of it); later months are still being registered and
+        are left out of the analyses. Default: the data end's month if the data end is its last day, else the
+        month before.
     progress : callable, optional
         Called as progress(fraction, text_sv, text_en).
 
@@ -137,7 +142,9 @@ def import_study(
         report(0.45, "Kontrollerar", "Checking")
         values = read_value_set(con, value_set) if value_set is not None else None
         validate_files(con, layout, log, data_end, value_set=values)
-        checked.update(log=log, pseudonymised=layout.pseudonymised, data_end=resolve_data_end(con, data_end))
+        end = resolve_data_end(con, data_end)
+        checked.update(log=log, pseudonymised=layout.pseudonymised, data_end=end,
+                       complete_through=resolve_complete_through(end, complete_through))  # fmt: skip
 
     def fill(con: db.Connection) -> None:
         """Write the checked study into the new store."""
@@ -146,6 +153,7 @@ def import_study(
             con,
             name,
             checked["data_end"],
+            checked["complete_through"],
             checked["pseudonymised"],
             checked["log"],
             report,

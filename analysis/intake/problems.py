@@ -51,6 +51,29 @@ EXPECTED: dict[str, tuple[str, str]] = {
         "en rad per person, instrument och besök; finns redan på rad {first}",
         "one row per person, instrument and visit; already on row {first}",
     ),
+    "randomization_changed": (
+        "samma värde som i studien, {first} (randomiseringen kan inte ändras i en uppdatering; rätta med en ny import)",
+        "the value already in the study, {first} (a randomization cannot change in an update; correct it with a "
+        "full import)",
+    ),
+    "date_moved_back": (
+        "{first} eller senare, som i studien (ett registrerat datum kan inte flyttas bakåt eller tas bort i en "
+        "uppdatering; rätta med en ny import)",
+        "{first} or later, as already in the study (a recorded date cannot move earlier or disappear in an update; "
+        "correct it with a full import)",
+    ),
+    "person_dropped": (
+        "alla personer som redan finns i studien; {count} saknas i filen (en randomiserad person kan inte tas bort)",
+        "every person already in the study; {count} are missing from the file (a randomized person cannot be removed)",
+    ),
+    "end_moved_back": (
+        "ett slutdatum på eller efter studiens nuvarande, {first}",
+        "a data end on or after the study's current one, {first}",
+    ),
+    "complete_moved_back": (
+        "komplett t.o.m. {first} eller senare, som studien redan har",
+        "complete through {first} or later, as the study already has",
+    ),
     "duplicate_person": (
         "en rad per person; personen finns redan på rad {first}",
         "one row per person; already on row {first}",

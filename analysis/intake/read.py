@@ -44,7 +44,7 @@ class Layout:
     @property
     def pseudonymised(self) -> bool:
         """Return whether the files identify people by personnummer (to be replaced by pseudonyms)."""
-        return self.id_kind["participants"] == "personnummer"
+        return self.id_kind[self.kinds[0]] == "personnummer"  # every file uses the first file's kind of id
 
 
 def _resolve_columns(file: str, columns: list[str], fields, requested: dict[str, str] | None) -> dict[str, str]:
@@ -113,7 +113,8 @@ def read_files(
     con : Connection
         A connection whose TEMP tables receive the files (they never reach a store file).
     paths : dict
-        'participants', 'hours' and optionally 'measurements' → file path or Upload.
+        'participants', 'hours' or 'visits', and optionally 'measurements' → file path or Upload (a monthly
+        update may come without participants: the study's are then in TEMP table ``participants_typed``).
     mappings : dict
         Kind → field → column, for names the automatic recognition misses.
     log : ProblemLog
@@ -159,7 +160,7 @@ def read_files(
             hint = "visit_date / visit_month (besöksdatum / besöksmånad)"
             log.add(Problem(kind, files[kind], None, "visit_date", None, "missing_column", details={"hint": hint}))
     for kind in kinds[1:]:
-        if log.error_total == 0 and id_kind["participants"] != id_kind[kind]:
+        if log.error_total == 0 and id_kind[kinds[0]] != id_kind[kind]:
             column = columns[kind].get("person_id") or columns[kind].get("personnummer")
             log.add(Problem(kind, files[kind], None, column, None, "id_kind"))
     log.raise_if_errors()

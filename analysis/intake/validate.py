@@ -158,8 +158,8 @@ def check_dates(con: db.Connection, layout: Layout, log: ProblemLog, data_end: d
                 log.check(con, kind, column, code, where, [last], value=f"{f.name}_raw", details=details)
 
 
-def check_relations(con: db.Connection, layout: Layout, log: ProblemLog) -> None:
-    """Check duplicates, unknown people, and event dates against randomization (hours or visits alike)."""
+def check_people(con: db.Connection, layout: Layout, log: ProblemLog) -> None:
+    """Check the participants file: one row each, no outcome before randomization, no placement after death."""
     p_columns = layout.columns["participants"]
     p_id = p_columns[layout.id_kind["participants"]]
     id_value = None if layout.pseudonymised else "id_raw"
@@ -178,6 +178,14 @@ def check_relations(con: db.Connection, layout: Layout, log: ProblemLog) -> None
     if "placed_on" in p_columns:
         where = "placed_on > died_on"
         log.check(con, "participants", p_columns["placed_on"], "placed_after_death", where, value="placed_on_raw")
+
+
+def check_relations(con: db.Connection, layout: Layout, log: ProblemLog) -> None:
+    """Check duplicates, unknown people, and event dates against randomization (hours or visits alike)."""
+    id_value = None if layout.pseudonymised else "id_raw"
+    duplicate = "first_row IS NOT NULL AND _row > first_row"
+    if "participants" in layout.kinds:  # else an update's people are the study's own, checked when imported
+        check_people(con, layout, log)
     con.execute(
         "CREATE TEMP TABLE _people AS SELECT DISTINCT id, date_trunc('month', randomized_on)::DATE AS m0, "
         "least(coalesce(placed_on, DATE '9999-12-31'), coalesce(died_on, DATE '9999-12-31'), "
@@ -408,3 +416,23 @@ def resolve_data_end(con: db.Connection, given: dt.date | None) -> dt.date:
                                     coalesce(followup_end, randomized_on))) FROM participants_typed))"""
     ).fetchone()
     return row[0]
+
+
+def resolve_complete_through(data_end: dt.date, given: dt.date | None) -> dt.date:
+    """Return the first day of the last month whose data are complete.
+
+    Given, it may not be later than the data end's month; else it is the data end's month when the data
+    end is that month's last day, and the month before otherwise (a month cut off mid-way is incomplete).
+    """
+    first = data_end.replace(day=1)
+    if given is not None:
+        if given.replace(day=1) > first:
+            raise InputError(
+                f"Komplett t.o.m. {given:%Y-%m} ligger efter datans slut {data_end.isoformat()}.",
+                f"Complete through {given:%Y-%m} is after the data end {data_end.isoformat()}.",
+            )
+        return given.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    if data_end == following - dt.timedelta(days=1):
+        return first
+    return (first - dt.timedelta(days=1)).replace(day=1)

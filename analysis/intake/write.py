@@ -21,6 +21,7 @@ class ImportSummary:
     hours_rows: int
     total_hours: float
     data_end: dt.date
+    complete_through: dt.date
     pseudonymised: bool
     warnings: list[Problem]
     warnings_total: int
@@ -38,6 +39,7 @@ class ImportSummary:
             "hours_rows": self.hours_rows,
             "total_hours": self.total_hours,
             "data_end": self.data_end.isoformat(),
+            "complete_through": self.complete_through.strftime("%Y-%m"),
             "pseudonymised": self.pseudonymised,
             "warnings_total": self.warnings_total,
             "warnings": [w.message("en") for w in self.warnings],
@@ -51,6 +53,7 @@ def write_study(
     con: db.Connection,
     study: str,
     data_end: dt.date,
+    complete_through: dt.date,
     pseudonymised: bool,
     log: ProblemLog,
     progress: Progress | None = None,
@@ -67,6 +70,8 @@ def write_study(
         Name of the study to create or replace.
     data_end : date
         The study's last day of data.
+    complete_through : date
+        First day of the last month whose hours are complete.
     pseudonymised : bool
         Whether the ids are keyed pseudonyms of personnummer.
     log : ProblemLog
@@ -84,9 +89,9 @@ def write_study(
 
     """
     con.execute(
-        "INSERT INTO studies (study, title_sv, title_en, is_demo, data_end, loaded_at, hours_measure) "
-        "VALUES (?, ?, ?, FALSE, ?, now(), ?)",
-        [study, study, study, data_end, measure],
+        "INSERT INTO studies (study, title_sv, title_en, is_demo, data_end, loaded_at, hours_measure, "
+        "complete_through) VALUES (?, ?, ?, FALSE, ?, now(), ?, ?)",
+        [study, study, study, data_end, measure, complete_through],
     )
     con.execute(
         """INSERT INTO participants SELECT ?, id, arm, randomized_on, age::INTEGER, sex, application_type,
@@ -124,6 +129,7 @@ def write_study(
         int(rows),
         float(total),
         data_end,
+        complete_through,
         pseudonymised,
         log.warnings,
         log.warning_total,

@@ -174,7 +174,7 @@ def count_flow(
         f"""
         WITH p AS (
             SELECT p.arm, date_trunc('month', p.randomized_on)::DATE AS m0, p.placed_on, p.died_on,
-                   coalesce(p.followup_end, s.data_end) AS end_on,
+                   {db.FOLLOWUP_END} AS end_on,
                    p.sex, p.application_type, {district} AS district
             FROM participants p JOIN studies s USING (study) WHERE p.study = ? AND {cond_sql}
         ), t AS (SELECT unnest(?::INTEGER[]) AS month)

@@ -159,7 +159,7 @@ def _person_outcomes_sql(selection: Selection, with_hours: bool = True) -> tuple
                    p.baseline_hours, p.age, p.sex, p.application_type, {district} AS district,
                    date_trunc('month', p.randomized_on)::DATE AS m0,
                    (p.randomized_on + to_months(?::INTEGER))::DATE AS w,
-                   coalesce(p.followup_end, s.data_end) AS f
+                   {db.FOLLOWUP_END} AS f
             FROM participants p JOIN studies s USING (study)
             WHERE p.study = ? AND {cond_sql}
         ), status AS (

@@ -16,14 +16,14 @@ _PEOPLE = """
            p.sex, p.application_type, p.baseline_hours, coalesce(p.district, '') AS district,
            date_trunc('month', p.randomized_on)::DATE AS m0,
            datediff('month', date_trunc('month', p.randomized_on),
-                    least(coalesce(p.placed_on, s.data_end), coalesce(p.died_on, s.data_end))) AS home_k,
-           datediff('month', date_trunc('month', p.randomized_on), coalesce(p.followup_end, s.data_end)) AS follow_k,
+                    least(coalesce(p.placed_on, STUDY_END), coalesce(p.died_on, STUDY_END))) AS home_k,
+           datediff('month', date_trunc('month', p.randomized_on), FOLLOWUP_END) AS follow_k,
            (p.placed_on IS NOT NULL OR p.died_on IS NOT NULL)
-             AND least(coalesce(p.placed_on, s.data_end), coalesce(p.died_on, s.data_end))
-                 <= coalesce(p.followup_end, s.data_end) AS left_home
+             AND least(coalesce(p.placed_on, STUDY_END), coalesce(p.died_on, STUDY_END))
+                 <= FOLLOWUP_END AS left_home
     FROM participants p JOIN studies s USING (study)
     WHERE p.study = ? AND {filters}
-"""
+""".replace("FOLLOWUP_END", db.FOLLOWUP_END).replace("STUDY_END", db.STUDY_END)
 
 
 def _people_sql(selection: Selection) -> tuple[str, list]:

@@ -35,7 +35,7 @@ def _placement_sql(selection: Selection) -> tuple[str, list]:
         WITH p AS (
             SELECT p.arm, p.randomized_on, p.placed_on, p.died_on, {band_sql} AS age_band,
                    p.sex, p.application_type, {district} AS district,
-                   least(coalesce(p.followup_end, s.data_end),
+                   least({db.FOLLOWUP_END},
                          CASE WHEN ?::INTEGER IS NULL THEN DATE '9999-12-31'
                               ELSE (p.randomized_on + to_months(?::INTEGER))::DATE END) AS stop_on
             FROM participants p JOIN studies s USING (study)

@@ -96,14 +96,16 @@ def _study_file_names(con: Connection, catalog: str) -> dict[str, str]:
 
 
 def _create_views(con: Connection, sources: dict[str, list[str]]) -> None:
-    """Create each table of the store catalog as a view over its sources, or empty in the schema's shape."""
+    """Create each table of the store catalog as a view over its sources, with every column of the schema.
+
+    An empty table of the schema's shape comes first in each union, so a column or table that files
+    written before it lack reads as NULL (or empty) instead of missing, in the schema's column order.
+    """
     shapes = _schema_columns()
     for table, froms in sources.items():
-        if froms:
-            union = " UNION ALL BY NAME ".join(f"SELECT * FROM {src}" for src in froms)
-            con.execute(f"CREATE VIEW {table} AS {union}")  # names are constants or our own aliases/paths
-        else:  # no source has the table: an empty one of the schema's shape
-            con.execute(f"CREATE TABLE {table} ({', '.join(f'{name} {kind}' for name, kind in shapes[table])})")
+        con.execute(f"CREATE TABLE ihr_shape_{table} ({', '.join(f'{name} {kind}' for name, kind in shapes[table])})")
+        union = " UNION ALL BY NAME ".join(f"SELECT * FROM {src}" for src in [f"ihr_shape_{table}", *froms])
+        con.execute(f"CREATE VIEW {table} AS {union}")  # names are constants or our own aliases/paths
 
 
 def _schema_columns() -> dict[str, list[tuple[str, str]]]:
@@ -239,7 +241,7 @@ def _stray_files(folder: Path, name: str | None = None) -> list[Path]:
     stray = []
     for candidate in folder.glob(f".{glob_escape(name) if name is not None else ''}*.tmp*"):
         match = pattern.match(candidate.name)
-        if match is not None and not _alive(int(match.group(1))):
+        if match is None or not _alive(int(match.group(1))):
             stray.append(candidate)
     return stray
 
@@ -601,9 +603,16 @@ def connect_parquet(folder: str | os.PathLike[str]) -> Connection:
 _PREVIOUS = "ihr_previous_store"
 
 
+# The last day the analyses use (studies aliased s): the data end, or the end of the month the data are complete
+# through when that is earlier; months after it are still being registered and would look like a fall in hours.
+STUDY_END = "least(s.data_end, coalesce(last_day(s.complete_through), s.data_end))"
+# A person's end of follow-up (participants aliased p): followup_end, else the study's end; never after that.
+FOLLOWUP_END = f"least(coalesce(p.followup_end, {STUDY_END}), {STUDY_END})"
+
 # Exit day: the earliest of placement, death and end of follow-up (the study's data_end when open).
 _EXIT_ON = (
-    "least(coalesce(p.placed_on, s.data_end), coalesce(p.died_on, s.data_end), coalesce(p.followup_end, s.data_end))"
+    f"least(coalesce(p.placed_on, {STUDY_END}), coalesce(p.died_on, {STUDY_END}), "
+    f"coalesce(p.followup_end, {STUDY_END}), {STUDY_END})"
 )
 
 
@@ -649,14 +658,14 @@ def build_aggregates(con: Connection, study: str) -> None:
         [study],
     )
     con.execute(
-        """
+        f"""
         INSERT INTO people_cells
         SELECT p.study, p.arm, p.age, p.sex, p.application_type, coalesce(p.district, '') AS district,
                count(*) AS n,
                count(*) FILTER (WHERE p.placed_on IS NOT NULL AND p.placed_on >= p.randomized_on
-                                AND p.placed_on <= coalesce(p.followup_end, s.data_end)) AS n_placed,
+                                AND p.placed_on <= {FOLLOWUP_END}) AS n_placed,
                count(*) FILTER (WHERE p.died_on IS NOT NULL AND p.died_on >= p.randomized_on
-                                AND p.died_on <= coalesce(p.followup_end, s.data_end)) AS n_died
+                                AND p.died_on <= {FOLLOWUP_END}) AS n_died
         FROM participants p JOIN studies s USING (study)
         WHERE p.study = ?
         GROUP BY ALL

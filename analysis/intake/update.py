@@ -1,0 +1,293 @@
+"""Add a month's data to an imported study: read → pseudonymise → validate → check against the study → write.
+
+A monthly update brings new hours (or visits) rows and, optionally, the participants file with changed
+outcome dates and newly randomized people. Only the new files are read: the study's earlier months are
+not re-imported. The update works on a copy of the study's own file and replaces it in one atomic step
+(``analysis.store.db.write_study(update=True)``); other studies are not touched. A re-delivered month
+replaces that month. What an update may not do, because months already reported would change
+silently: change a person's randomization, move a recorded outcome date earlier or remove it, drop a
+randomized person, or move the data end or "complete through" backwards. Such corrections are a full
+import (``import_study``), which replaces the study.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+
+from analysis.errors import InputError
+from analysis.intake.importer import MEASURES
+from analysis.intake.problems import Problem, ProblemLog
+from analysis.intake.pseudonymise import map_personnummer
+from analysis.intake.read import Layout, Progress, read_files
+from analysis.intake.source import Source, name_of
+from analysis.intake.validate import resolve_complete_through, resolve_data_end, validate_files
+from analysis.settings import get_setting
+from analysis.store import db
+
+OUTCOME_DATES = ("placed_on", "died_on", "followup_end")
+
+
+@dataclass(frozen=True)
+class UpdateSummary:
+    """What a monthly update changed."""
+
+    study: str
+    months_added: list[dt.date]
+    months_replaced: list[dt.date]
+    hours_rows: int
+    total_hours: float
+    visit_rows: int | None
+    people_added: int
+    outcome_dates_changed: int
+    data_end: dt.date
+    complete_through: dt.date
+    hours_measure: str
+    warnings: list[Problem]
+    warnings_total: int
+
+    def to_dict(self) -> dict:
+        """Return a JSON-ready form."""
+        return {
+            "study": self.study,
+            "months_added": [m.strftime("%Y-%m") for m in self.months_added],
+            "months_replaced": [m.strftime("%Y-%m") for m in self.months_replaced],
+            "hours_rows": self.hours_rows,
+            "total_hours": self.total_hours,
+            "visits": self.visit_rows,
+            "people_added": self.people_added,
+            "outcome_dates_changed": self.outcome_dates_changed,
+            "data_end": self.data_end.isoformat(),
+            "complete_through": self.complete_through.strftime("%Y-%m"),
+            "measure": self.hours_measure,
+            "warnings_total": self.warnings_total,
+            "warnings": [w.message("en") for w in self.warnings],
+        }
+
+
+def update_study(
+    db_path: str | os.PathLike[str],
+    study: str,
+    hours: Source | None = None,
+    *,
+    visits: Source | None = None,
+    participants: Source | None = None,
+    participants_mapping: dict[str, str] | None = None,
+    hours_mapping: dict[str, str] | None = None,
+    measure: str | None = None,
+    key_file: str | os.PathLike[str] | None = None,
+    data_end: dt.date | None = None,
+    complete_through: dt.date | None = None,
+    progress: Progress | None = None,
+) -> UpdateSummary:
+    """Add new months (hours or visits) and changed participant rows to an imported study, all or nothing.
+
+    Parameters
+    ----------
+    db_path : str or Path
+        The store holding the study.
+    study : str
+        The study to update; it must have been imported.
+    hours, visits : str, Path or Upload
+        Exactly one: hours per person and month, or one row per visit (summed per calendar month of its
+        start), for the months delivered. Every month in the file replaces that month of the study.
+    participants : str, Path or Upload, optional
+        The whole participants file as now: new people are added, outcome dates filled in or moved later.
+        Without it the study's people stay as they are.
+    participants_mapping, hours_mapping : dict, optional
+        Field name → column name, as for ``import_study``.
+    measure : {'performed', 'granted'}, optional
+        Which hours the file holds; must be the study's (default: the study's).
+    key_file : str or Path, optional
+        The pseudonymisation key used when the study was imported (personnummer files).
+    data_end : date, optional
+        The new last day of data (default: the later of the study's and the new files' latest date).
+    complete_through : date, optional
+        The last month whose hours are now complete (default as for ``import_study``, never earlier than
+        the study's).
+    progress : callable, optional
+        Called as progress(fraction, text_sv, text_en).
+
+    Returns
+    -------
+    UpdateSummary
+
+    Raises
+    ------
+    ImportRejected
+        With every problem found, including conflicts with the study; the store is unchanged.
+    InputError
+        When a file cannot be read, the study does not exist, or the measure differs from the study's.
+    StoreError
+        When another import replaced the study during the update (run it again).
+
+    """
+    if (hours is None) == (visits is None):
+        raise InputError(
+            "Ange antingen en timfil eller en besöksfil (inte båda).",
+            "Give either an hours file or a visits file (not both).",
+        )
+    if measure not in (None, *MEASURES):
+        raise InputError(
+            f"Måttet {measure!r} finns inte; ange performed (utförd tid) eller granted (beviljad tid).",
+            f"The measure {measure!r} does not exist; give performed (utförd tid) or granted (beviljad tid).",
+        )
+    if data_end is not None and data_end > dt.date.today():
+        raise InputError(
+            f"Datans slutdatum {data_end.isoformat()} ligger efter dagens datum.",
+            f"The data end {data_end.isoformat()} is after today.",
+        )
+    report = progress or (lambda *_: None)
+    care_kind = "visits" if visits is not None else "hours"
+    paths: dict[str, Source] = {care_kind: visits if visits is not None else hours}
+    mappings = {care_kind: hours_mapping}
+    if participants is not None:
+        paths = {"participants": participants, **paths}
+        mappings["participants"] = participants_mapping
+    checked: dict = {}
+
+    def prepare(con: db.Connection) -> None:
+        """Read and check the new files on the copy of the study's file; raise ImportRejected on any problem."""
+        old_end, old_complete, old_measure = _study_state(con, study)
+        if measure is not None and measure != old_measure:
+            raise InputError(
+                f"Studien {study} har {old_measure} timmar; en uppdatering måste ha samma mått (inte {measure}).",
+                f"The study {study} holds {old_measure} hours; an update must hold the same measure (not {measure}).",
+            )
+        files = {kind: name_of(source) for kind, source in paths.items()}
+        if "participants" not in files:
+            files["participants"] = f"{study} (databasen / the database)"
+        if care_kind == "visits":
+            files["visit_months"] = files["visits"]
+        log = ProblemLog(files, int(get_setting("max_problems")))
+        layout = read_files(con, paths, mappings, log, report)
+        report(0.3, "Pseudonymiserar och tolkar värden", "Pseudonymising and parsing values")
+        map_personnummer(con, layout, key_file)
+        if participants is None:
+            _study_people(con, study)
+        report(0.45, "Kontrollerar", "Checking")
+        validate_files(con, layout, log, data_end)
+        if participants is not None:
+            _check_people_against_study(con, study, layout, log)
+        new_end = resolve_data_end(con, data_end) if data_end is not None else max(old_end, resolve_data_end(con, None))
+        if new_end < old_end:
+            log.add(Problem(care_kind, files[care_kind], None, None, new_end.isoformat(), "end_moved_back",
+                            details={"first": old_end.isoformat()}))  # fmt: skip
+        new_complete = resolve_complete_through(new_end, complete_through)
+        if complete_through is not None and new_complete < old_complete:
+            log.add(Problem(care_kind, files[care_kind], None, None, f"{new_complete:%Y-%m}", "complete_moved_back",
+                            details={"first": f"{old_complete:%Y-%m}"}))  # fmt: skip
+        log.raise_if_errors()
+        checked.update(log=log, data_end=new_end, complete_through=max(new_complete, old_complete),
+                       measure=old_measure)  # fmt: skip
+
+    def fill(con: db.Connection) -> None:
+        """Replace the delivered months and the participants, then rebuild the study's cells."""
+        report(0.6, "Skriver uppdateringen", "Writing the update")
+        checked["summary"] = _write_update(con, study, checked, participants is not None)
+        report(0.8, "Beräknar sammanställningar", "Computing aggregates")
+        db.build_aggregates(con, study)
+
+    db.write_study(db_path, study, fill, prepare=prepare, update=True)
+    report(1.0, "Klart", "Done")
+    return checked["summary"]
+
+
+def _study_state(con: db.Connection, study: str) -> tuple[dt.date, dt.date, str]:
+    """Return the study's data end, complete-through month and hours measure (the copy being updated)."""
+    row = con.execute(
+        "SELECT data_end, complete_through, hours_measure FROM studies WHERE study = ?", [study]
+    ).fetchone()
+    if row is None:  # the copy is the study's own file, so this is a store written wrongly
+        raise InputError(f"Studien {study!r} finns inte.", f"Study {study!r} does not exist.")
+    end, complete, measure = row
+    return end, complete if complete is not None else resolve_complete_through(end, None), measure
+
+
+def _study_people(con: db.Connection, study: str) -> None:
+    """Create ``participants_typed`` from the study's own people (an update without a participants file)."""
+    con.execute(
+        """CREATE TEMP TABLE participants_typed AS
+           SELECT row_number() OVER (ORDER BY person_id) AS _row, person_id AS id, arm, randomized_on, age, sex,
+                  application_type, baseline_hours, placed_on, died_on, followup_end, district AS district_raw
+           FROM participants WHERE study = ?""",
+        [study],
+    )
+
+
+def _check_people_against_study(con: db.Connection, study: str, layout: Layout, log: ProblemLog) -> None:
+    """Reject a participants file that changes a randomization, moves a recorded date earlier or drops a person."""
+    columns = layout.columns["participants"]
+    olds = ", ".join(f"o.{name} AS old_{name}" for name in ("arm", "randomized_on", *OUTCOME_DATES))
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE participants_typed AS
+            SELECT t.*, o.person_id IS NOT NULL AS known, {olds}
+            FROM participants_typed t LEFT JOIN participants o ON o.study = ? AND o.person_id = t.id""",
+        [study],
+    )
+    for name in ("arm", "randomized_on"):
+        where = f"known AND {name} IS NOT NULL AND {name} <> old_{name}"
+        log.check(con, "participants", columns[name], "randomization_changed", where, value=f"{name}_raw",
+                  extra=f", old_{name}")  # fmt: skip
+    for name in OUTCOME_DATES:
+        where = f"known AND old_{name} IS NOT NULL AND ({name} IS NULL OR {name} < old_{name})"
+        log.check(con, "participants", columns.get(name, name), "date_moved_back", where, value=f"{name}_raw",
+                  extra=f", old_{name}")  # fmt: skip
+    missing = con.execute(
+        "SELECT count(*) FROM participants WHERE study = ? AND person_id NOT IN "
+        "(SELECT id FROM participants_typed WHERE id IS NOT NULL)",
+        [study],
+    ).fetchone()[0]
+    if missing:
+        id_column = columns[layout.id_kind["participants"]]
+        log.add(Problem("participants", layout.files["participants"], None, id_column, None, "person_dropped",
+                        details={"count": missing}))  # fmt: skip
+
+
+def _write_update(con: db.Connection, study: str, checked: dict, with_people: bool) -> UpdateSummary:
+    """Write the checked rows into the copy of the study's file; return what changed."""
+    delivered = [r[0] for r in con.execute("SELECT DISTINCT month FROM hours_typed ORDER BY month").fetchall()]
+    present = {
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT month FROM hours WHERE study = ? AND month IN (SELECT month FROM hours_typed)", [study]
+        ).fetchall()
+    }
+    con.execute("DELETE FROM hours WHERE study = ? AND month IN (SELECT DISTINCT month FROM hours_typed)", [study])
+    con.execute("INSERT INTO hours SELECT ?, id, month, hours FROM hours_typed", [study])
+    rows, total = con.execute("SELECT count(*), coalesce(sum(hours), 0) FROM hours_typed").fetchone()
+    added = changed = 0
+    if with_people:
+        added = con.execute("SELECT count(*) FROM participants_typed WHERE NOT known").fetchone()[0]
+        differs = " OR ".join(f"{n} IS DISTINCT FROM old_{n}" for n in OUTCOME_DATES)
+        changed = con.execute(f"SELECT count(*) FROM participants_typed WHERE known AND ({differs})").fetchone()[0]
+        con.execute("DELETE FROM participants WHERE study = ?", [study])
+        con.execute(
+            """INSERT INTO participants SELECT ?, id, arm, randomized_on, age::INTEGER, sex, application_type,
+               baseline_hours, placed_on, died_on, followup_end, district_raw FROM participants_typed""",
+            [study],
+        )
+    con.execute(
+        "UPDATE studies SET data_end = ?, complete_through = ?, loaded_at = now() WHERE study = ?",
+        [checked["data_end"], checked["complete_through"], study],
+    )
+    visit_rows = None
+    if db.has_table(con, "visits_typed", "temp"):
+        visit_rows = int(con.execute("SELECT count(*) FROM visits_typed").fetchone()[0])
+    log: ProblemLog = checked["log"]
+    return UpdateSummary(
+        study,
+        [m for m in delivered if m not in present],
+        [m for m in delivered if m in present],
+        int(rows),
+        float(total),
+        visit_rows,
+        int(added),
+        int(changed),
+        checked["data_end"],
+        checked["complete_through"],
+        checked["measure"],
+        log.warnings,
+        log.warning_total,
+    )
