@@ -371,11 +371,24 @@ def test_three_files_uploaded_on_the_data_page_are_imported(app, browser, tmp_pa
     _settle(page)
     page.get_by_role("button", name="Import", exact=True).click()
     page.get_by_text("Measurements per instrument: adl_katz: 1, eq5d_index: 2.").wait_for(timeout=60_000)
-    page.close()
     con = db.connect(STORES["app"])
     rows = con.execute("SELECT count(*) FROM measurements WHERE study = 'uppladdad'").fetchone()[0]
     hours = con.execute("SELECT sum(hours) FROM hours WHERE study = 'uppladdad'").fetchone()[0]
     con.close()
+    if care == "hours":  # issue 18: then a monthly update of the study just imported, in the same browser
+        update = tmp_path / "update.csv"
+        update.write_text("person_id,month,hours\na001,2016-03,7\na001,2016-02,8\n", encoding="utf-8")
+        page.get_by_text("Add new months to an imported study (monthly update)").click()
+        _settle(page)
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(str(update))
+        _settle(page)
+        page.get_by_role("button", name="Update", exact=True).click()
+        page.get_by_text("Updated: uppladdad. New months: 2016-03. Replaced months: 2016-02.").wait_for(timeout=60_000)
+        con = db.connect(STORES["app"])
+        updated = con.execute("SELECT sum(hours) FROM hours WHERE study = 'uppladdad'").fetchone()[0]
+        con.close()
+        assert updated == pytest.approx(14.5 + 31.25 + 7 + 8)  # 2016-02 (9 hours) replaced by 8
+    page.close()
     db.remove_study(STORES["app"], "uppladdad")  # the other tests see the demo
     assert rows == 3
     assert hours == pytest.approx(14.5 + 9 + 31.25 if care == "hours" else 0.75 + 0.5 + 1.0)

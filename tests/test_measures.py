@@ -154,7 +154,8 @@ def test_a_store_written_before_measurements_and_hours_measures_still_reads_and_
     write_one_file_store(old, downgrade)
     con = db.connect(old)
     # A table the old file lacks reads as empty, in the schema's shape; a missing column stays missing.
-    assert not db.has_table(con, "measurements", "ihr_catalogue") and not db.has_column(con, "studies", "hours_measure")
+    assert not db.has_table(con, "measurements", "ihr_catalogue")
+    assert not db.has_column(con, "studies", "hours_measure", "ihr_catalogue")
     assert con.execute("SELECT count(*) FROM measurements").fetchone()[0] == 0
     assert describe_study(con, "tiny")["hours_measure"] == "unknown"
     assert list_instruments(con, "tiny") == []

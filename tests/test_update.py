@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -12,6 +13,7 @@ from analysis.economics.scenario import unit_costs
 from analysis.errors import InputError, StoreError
 from analysis.intake.importer import ImportRejected, import_study
 from analysis.intake.update import update_study
+from analysis.outcomes.overview import count_incomplete_months
 from analysis.outcomes.per_person import compare_person_outcomes
 from analysis.present.viewer import PAGES, ViewOptions, view_page
 from analysis.selection import Selection
@@ -80,8 +82,13 @@ def test_update_reports_what_it_changed(stores):
 @pytest.mark.parametrize("page", PAGES)
 def test_an_update_gives_the_tables_of_a_full_import(stores, page):
     whole, stepwise, *_ = stores
+    assert_same_tables(whole, stepwise, page)
+
+
+def assert_same_tables(first, second, page: str) -> None:
+    """Assert that a page shows the same tables (as the view command gives them) from two stores."""
     tables = []
-    for path in (whole, stepwise):
+    for path in (first, second):
         con = db.connect(path)
         tables.append(view_page(con, page, Selection("demo", month=12), 5, ViewOptions(draws=200)))
         con.close()
@@ -214,3 +221,57 @@ def test_the_update_command_prints_json_and_exits_non_zero_on_conflicts(tmp_path
     done = run_cli("update", "--db", str(path), "--study", "kommun", "--hours", str(h), "--participants", str(p))
     assert done.returncode == 1
     assert "row 2, column 'arm', value 'control'" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_months_after_complete_through_are_left_out_as_if_the_data_ended_there(stores, tmp_path):
+    # The whole study marked complete through C gives every page the tables of the data cut at C's end.
+    *_, people, hours, end = stores
+    complete = dt.date(end.year, end.month, 1) - pd.DateOffset(months=4)
+    cut = (complete + pd.offsets.MonthEnd(0)).date()
+    assert pd.to_datetime(people["randomized_on"]).dt.date.max() <= cut  # everyone randomized by then
+    marked, ended = tmp_path / "marked.duckdb", tmp_path / "ended.duckdb"
+    p_all, h_all = _write_people(tmp_path / "p.csv", people), _write_hours(tmp_path / "h.csv", hours)
+    summary = import_study(marked, "demo", p_all, h_all, data_end=end, complete_through=complete.date())
+    assert summary.complete_through == complete.date()
+    import_study(ended, "demo", _write_people(tmp_path / "p_cut.csv", people, known_until=cut),
+                 _write_hours(tmp_path / "h_cut.csv", hours[hours["month_day"] <= cut]), data_end=cut)  # fmt: skip
+    for page in PAGES:
+        assert_same_tables(marked, ended, page)
+    con = db.connect(marked)
+    info = describe_study(con, "demo")
+    left_out = count_incomplete_months(con, Selection("demo"))
+    con.close()
+    assert info["complete_through"] == complete.date() and info["data_end"] == end
+    # by hand: people at home and followed in month k by the data end, whose calendar month is after C
+    p = people.assign(r=pd.to_datetime(people["randomized_on"]))
+    exits = pd.concat([pd.to_datetime(p[c]) for c in ("placed_on", "died_on", "followup_end")], axis=1).min(axis=1)
+    exits = exits.fillna(pd.Timestamp(end)).clip(upper=pd.Timestamp(end))
+    m0 = p["r"].dt.to_period("M")
+    raw_k = (exits.dt.to_period("M") - m0).apply(lambda d: d.n)
+    cut_k = (pd.Series(pd.Period(cut, "M"), index=p.index) - m0).apply(lambda d: d.n)
+    expected = {}
+    for arm, first, last in zip(p["arm"], cut_k, raw_k, strict=True):
+        for k in range(first + 1, last + 1):
+            expected[(arm, k)] = expected.get((arm, k), 0) + 1
+    everyone = left_out[left_out["age_band"] == "all"]
+    assert (
+        dict(zip(zip(everyone["arm"], everyone["month_k"], strict=True), everyone["left_out"], strict=True)) == expected
+    )
+    assert sum(expected.values()) > 0
+
+
+def test_the_overview_marks_incomplete_months_and_says_so(stores, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    *_, folder, _, _, end = stores
+    path = tmp_path / "s.duckdb"
+    complete = dt.date(end.year, end.month, 1) - dt.timedelta(days=70)
+    import_study(path, "demo", folder / "p_full.csv", folder / "h_all.csv", data_end=end, complete_through=complete)
+    monkeypatch.setenv("IHR_DB_PATH", str(path))
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"), default_timeout=60).run()
+    assert not at.exception and not at.error
+    assert any(i.value.startswith("Data kompletta t.o.m.") for i in at.info)
+    assert any(c.value.startswith("Ringade punkter") for c in at.caption)
+    circled = [trace for chart in at.get("plotly_chart") for trace in json.loads(chart.proto.spec)["data"]
+               if trace.get("marker", {}).get("symbol") == "circle-open"]  # fmt: skip
+    assert len(circled) == 1 and len(circled[0]["x"]) > 0

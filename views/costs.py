@@ -202,6 +202,7 @@ def render(lang: str) -> None:
         scenario = Scenario()
     if choice == "study":
         display.show_demo_banner(info, lang)
+        display.show_completeness(info, lang)
         estimated = calls.cached(estimate_study_effects, store, info["study"], primary_window(store, info))
         draws, intervals = estimated.draws, estimated.intervals
         scenario = with_effects(scenario, estimated)

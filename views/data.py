@@ -11,9 +11,11 @@ from analysis.intake.fileformat import FIELDS, detect_mapping, preview_upload, t
 from analysis.intake.importer import ImportRejected, import_study
 from analysis.intake.quality import summarize_quality
 from analysis.intake.source import Upload
+from analysis.intake.update import update_study
 from analysis.outcomes.overview import summarize_people
 from analysis.present.texts import describe_plan, format_number, t
 from analysis.selection import COVARIATES, Filters, Selection, edges_of, parse_band_edges
+from analysis.store import db
 from analysis.store.studies import PLAN_ESTIMATORS, PRIMARY_OUTCOMES, AnalysisPlan, load_plan, save_plan
 from views import calls, display, roles, state
 
@@ -96,8 +98,8 @@ def _show_problems(exc: ImportRejected, lang: str) -> None:
     )
 
 
-def _import_form(path: str, lang: str) -> None:
-    """Render upload, preview, column mapping and the import button."""
+def _import_form(path: str, studies: list[str], lang: str) -> None:
+    """Render the choice import or update; for an import: upload, preview, column mapping and the button."""
     st.header(t("data.import", lang))
     st.caption(t("data.import_help", lang))
     with st.expander(t("data.templates", lang)):
@@ -110,6 +112,13 @@ def _import_form(path: str, lang: str) -> None:
             t("data.template_measurements", lang), template_csv("measurements"), "measurements.csv", "text/csv"
         )
     types = ["csv", "xlsx", "parquet"]
+    mode = st.radio(
+        t("data.mode", lang), ("import", "update"), format_func=lambda m: t(f"data.mode.{m}", lang),
+        key=f"data_mode_{lang}",
+    )  # fmt: skip
+    if mode == "update":
+        _update_form(path, studies, types, lang)
+        return
     care = st.radio(
         t("data.care_kind", lang), ("hours", "visits"), format_func=lambda k: t(f"data.care_kind.{k}", lang),
         horizontal=True, key=f"care_kind_{lang}",
@@ -120,9 +129,7 @@ def _import_form(path: str, lang: str) -> None:
     }
     measurements = st.file_uploader(t("data.measurements_file", lang), type=types, key="upload_measurements")
     study = st.text_input(t("data.study_name", lang), key="study_name").strip()
-    data_end = st.date_input(
-        t("data.data_end", lang), value=None, key="data_end", min_value=dt.date(1990, 1, 1), format="YYYY-MM-DD"
-    )  # ÅÅÅÅ-MM-DD as the import files write dates
+    data_end, complete = _end_inputs(lang)
     if not all(uploads.values()) or not study:
         st.info(t("data.need_files", lang))
         return
@@ -147,7 +154,7 @@ def _import_form(path: str, lang: str) -> None:
         summary = import_study(
             path, study, files["participants"], files.get("hours"), visits=files.get("visits"),
             participants_mapping=mappings["participants"], hours_mapping=mappings.get("hours", mappings.get("visits")),
-            data_end=data_end,
+            data_end=data_end, complete_through=complete,
             measurements=files.get("measurements"), measurements_mapping=mappings.get("measurements"),
             progress=lambda f, sv, en: bar.progress(f, text=en if lang == "en" else sv),
         )  # fmt: skip
@@ -160,6 +167,62 @@ def _import_form(path: str, lang: str) -> None:
     if summary.measurement_rows:
         counts = ", ".join(f"{name}: {display.format_count(n, lang)}" for name, n in summary.measurement_rows.items())
         st.success(t("data.done_measurements", lang, counts=counts))
+    if summary.warnings:
+        with st.expander(t("data.warnings", lang, total=summary.warnings_total)):
+            for warning in summary.warnings:
+                st.markdown("- " + warning.message(lang))
+
+
+def _end_inputs(lang: str) -> tuple[dt.date | None, dt.date | None]:
+    """Render the last day of data and the complete-through month (both optional); return them."""
+    data_end = st.date_input(
+        t("data.data_end", lang), value=None, key="data_end", min_value=dt.date(1990, 1, 1), format="YYYY-MM-DD"
+    )  # ÅÅÅÅ-MM-DD as the import files write dates
+    complete = st.date_input(
+        t("data.complete_through", lang), value=None, key="complete_through", min_value=dt.date(1990, 1, 1),
+        format="YYYY-MM-DD",
+    )  # fmt: skip
+    return data_end, complete
+
+
+def _update_form(path: str, studies: list[str], types: list[str], lang: str) -> None:
+    """Render a monthly update: the study, its new hours or visits file, the participants file if any, the button."""
+    st.caption(t("data.update_help", lang))
+    if not studies:
+        st.info(t("data.no_studies", lang))
+        return
+    study = st.selectbox(t("data.update_study", lang), studies, key="update_study")
+    care = st.radio(
+        t("data.care_kind", lang), ("hours", "visits"), format_func=lambda k: t(f"data.care_kind.{k}", lang),
+        horizontal=True, key=f"update_care_kind_{lang}",
+    )  # fmt: skip
+    care_file = st.file_uploader(t(f"data.{care}_file", lang), type=types, key=f"update_{care}")
+    people = st.file_uploader(t("data.participants_optional", lang), type=types, key="update_participants")
+    data_end, complete = _end_inputs(lang)
+    if care_file is None:
+        st.info(t("data.need_update_files", lang))
+        return
+    if not st.button(t("data.run_update", lang), type="primary", key="run_update"):
+        return
+    bar = st.progress(0.0)
+    files = {care: Upload(care_file.name, care_file.getvalue())}  # read from memory, never unpickled
+    try:
+        summary = update_study(
+            path, study, files.get("hours"), visits=files.get("visits"),
+            participants=Upload(people.name, people.getvalue()) if people is not None else None,
+            data_end=data_end, complete_through=complete,
+            progress=lambda f, sv, en: bar.progress(f, text=en if lang == "en" else sv),
+        )  # fmt: skip
+    except ImportRejected as exc:
+        bar.empty()
+        _show_problems(exc, lang)
+        return
+    months = {
+        key: ", ".join(f"{m:%Y-%m}" for m in value) or t("data.none", lang)
+        for key, value in (("added", summary.months_added), ("replaced", summary.months_replaced))
+    }
+    st.success(t("data.updated", lang, study=display.plain(summary.study), people=summary.people_added,
+                 complete=f"{summary.complete_through:%Y-%m}", **months))  # fmt: skip
     if summary.warnings:
         with st.expander(t("data.warnings", lang, total=summary.warnings_total)):
             for warning in summary.warnings:
@@ -228,9 +291,11 @@ def render(lang: str) -> None:
         st.error(t("access.analyst_only", lang))
         return
     display.show_demo_banner(info, lang)
+    display.show_completeness(info, lang)
     _show_quality(store, info, lang)
     _plan_form(store, info, lang)
-    _import_form(store.path, lang)
+    studies = calls.cached(db.list_studies, store)
+    _import_form(store.path, studies.loc[~studies["is_demo"], "study"].tolist(), lang)
 
 
 display.run_page(render)

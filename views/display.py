@@ -111,6 +111,12 @@ def show_demo_banner(info: dict, lang: str) -> None:
         st.warning(t("demo.banner", lang), icon="⚠️")
 
 
+def show_completeness(info: dict, lang: str) -> None:
+    """Say, on every page, when months after the study's complete-through month are left out."""
+    if info.get("complete_through") is not None:
+        st.info(t("complete.note", lang, month=f"{info['complete_through']:%Y-%m}", end=info["data_end"].isoformat()))
+
+
 def run_page(render: Callable[[str], None]) -> None:
     """Run a page body, showing user errors with st.error and never a traceback."""
     lang = page_language()

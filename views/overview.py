@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.outcomes.compare import SEX_GROUPS, compare_hours, compare_hours_by_sex
-from analysis.outcomes.overview import summarize_people, trace_hours
+from analysis.outcomes.overview import count_incomplete_months, summarize_people, trace_hours
 from analysis.present import figures
 from analysis.present.disclosure import combine_risks, hide_split_rows, show_comparison, show_people, show_trajectory
 from analysis.present.texts import file_name, format_number, format_p, read_difference, t
@@ -95,8 +95,8 @@ def _hours_chart(groups: pd.DataFrame, lang: str) -> go.Figure:
     return _dot_figure(traces, t("col.hours", lang))
 
 
-def _trajectory_chart(trace: pd.DataFrame, lang: str) -> go.Figure:
-    """Lines of mean hours per month per arm with a shaded 95% CI."""
+def _trajectory_chart(trace: pd.DataFrame, lang: str, incomplete: pd.DataFrame | None = None) -> go.Figure:
+    """Lines of mean hours per month per arm with a shaded 95% CI; months where people are left out circled."""
     fig = go.Figure()
     for arm in display.ARM_ORDER:
         part = trace[trace["arm"] == arm].sort_values("month_k")
@@ -110,6 +110,18 @@ def _trajectory_chart(trace: pd.DataFrame, lang: str) -> go.Figure:
                 name=t(f"arm.{arm}", lang),
                 line={"color": colour, "dash": display.ARM_DASH[arm]},
                 marker={"symbol": display.ARM_SYMBOL[arm]},
+            )
+        )
+    if incomplete is not None and len(incomplete):
+        marked = trace.merge(incomplete[["arm", "month_k"]], on=["arm", "month_k"]).dropna(subset=["mean"])
+        fig.add_trace(
+            go.Scatter(
+                x=marked["month_k"],
+                y=marked["mean"],
+                mode="markers",
+                name=t("complete.legend", lang),
+                marker={"symbol": "circle-open", "size": 16, "color": "#444444", "line": {"width": 2}},
+                hoverinfo="skip",
             )
         )
     fig.update_layout(xaxis_title=t("col.month", lang), yaxis_title=t("col.hours", lang), legend={"orientation": "h"})
@@ -184,6 +196,7 @@ def render(lang: str) -> None:
     st.title(t("app.title", lang))
     st.caption(display.plain(info["title_en"] if lang == "en" else info["title_sv"]))
     display.show_demo_banner(info, lang)
+    display.show_completeness(info, lang)
 
     show_person_outcomes(store, everyone.at(primary_window(store, info)), threshold, lang, "person_table")
 
@@ -240,8 +253,13 @@ def render(lang: str) -> None:
     band = state.choose_band("overview.trajectory_band", "trajectory_band", bands, lang)
     shown_all = show_trajectory(trace, everyone, threshold, risks_for)  # as each month's table hides it
     shown_trace = shown_all[shown_all["age_band"] == band]
+    incomplete = None
+    if info["complete_through"] is not None:
+        left_out = calls.cached(count_incomplete_months, store, everyone)
+        incomplete = left_out[left_out["age_band"] == band]
+        st.caption(t("complete.marked", lang))
     downloads.offer_chart(
-        _trajectory_chart(shown_trace, lang),
+        _trajectory_chart(shown_trace, lang, incomplete),
         file_name("hours_over_time", lang, band=band),
         stamp,
         lang,

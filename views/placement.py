@@ -169,6 +169,7 @@ def render(lang: str) -> None:
 
     st.title(t("placement.title", lang))
     display.show_demo_banner(info, lang)
+    display.show_completeness(info, lang)
     result = calls.cached(analyze_placement, store, selection)
     risks_for = calls.risks_for(store, threshold)
     groups = show_placement(result.groups, selection, threshold, risks_for)

@@ -84,6 +84,7 @@ def render(lang: str) -> None:
             label_visibility="collapsed",
         )
     display.show_demo_banner(info, lang)
+    display.show_completeness(info, lang)
     briefing = calls.cached(build_briefing, store, info["study"], lang)
     page = briefing.slides[SLIDES.index(slide)]
     st.header(page.heading)

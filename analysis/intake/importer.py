@@ -153,12 +153,12 @@ def import_study(
             con,
             name,
             checked["data_end"],
-            checked["complete_through"],
             checked["pseudonymised"],
             checked["log"],
             report,
             measurements="measurements" in paths,
             measure=measure,
+            complete_through=checked["complete_through"],
         )
 
     db.write_study(db_path, name, fill, prepare=prepare)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from analysis.intake.problems import Problem, ProblemLog
 from analysis.intake.read import Progress
+from analysis.intake.validate import resolve_complete_through
 from analysis.store import db
 
 
@@ -53,12 +54,12 @@ def write_study(
     con: db.Connection,
     study: str,
     data_end: dt.date,
-    complete_through: dt.date,
     pseudonymised: bool,
     log: ProblemLog,
     progress: Progress | None = None,
     measurements: bool = False,
     measure: str = "unknown",
+    complete_through: dt.date | None = None,
 ) -> ImportSummary:
     """Replace ``study`` with the checked rows of ``participants_typed``, ``hours_typed`` (and ``measurements_typed``).
 
@@ -70,8 +71,6 @@ def write_study(
         Name of the study to create or replace.
     data_end : date
         The study's last day of data.
-    complete_through : date
-        First day of the last month whose hours are complete.
     pseudonymised : bool
         Whether the ids are keyed pseudonyms of personnummer.
     log : ProblemLog
@@ -82,12 +81,16 @@ def write_study(
         Whether a checked measurements file is in ``measurements_typed``.
     measure : {'performed', 'granted', 'unknown'}
         Which home-care hours these are.
+    complete_through : date, optional
+        First day of the last month whose hours are complete (default: from the data end, see
+        ``validate.resolve_complete_through``).
 
     Returns
     -------
     ImportSummary
 
     """
+    complete_through = complete_through or resolve_complete_through(data_end, None)
     con.execute(
         "INSERT INTO studies (study, title_sv, title_en, is_demo, data_end, loaded_at, hours_measure, "
         "complete_through) VALUES (?, ?, ?, FALSE, ?, now(), ?, ?)",

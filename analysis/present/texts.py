@@ -51,6 +51,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "overview.trajectory": ("Timmar per månad över uppföljningen", "Hours per month over follow-up"),
     "overview.trajectory_band": ("Åldersgrupp i diagrammet", "Age band in the chart"),
+    "complete.note": (
+        "Data kompletta t.o.m. {month}. Senare månader (till {end}) registreras fortfarande och är utelämnade ur "
+        "alla jämförelser, så att de inte ser ut som en minskning av timmarna.",
+        "Data complete through {month}. Later months (to {end}) are still being registered and are left out of "
+        "every comparison, so that they do not look like a fall in hours.",
+    ),
+    "complete.marked": (
+        "Ringade punkter i kurvan: uppföljningsmånader där vissa personers kalendermånad ännu inte är komplett; "
+        "de är utelämnade, så punkten bygger på färre personer.",
+        "Circled points on the curve: follow-up months where some people's calendar month is not complete yet; "
+        "they are left out, so the point rests on fewer people.",
+    ),
+    "complete.legend": ("Vissa personer utelämnade (ofullständig månad)", "Some people left out (incomplete month)"),
     "overview.placement": ("Flytt till särskilt boende", "Moves into a nursing home"),
     "overview.placement_note": (
         "Andel av de randomiserade som flyttat till särskilt boende under uppföljningen, med 95 % "
@@ -946,6 +959,42 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "data.warnings": ("Varningar ({total})", "Warnings ({total})"),
     "data.need_files": ("Ladda upp båda filerna och ange ett namn.", "Upload both files and give a name."),
+    "data.mode": ("Vad vill du göra?", "What do you want to do?"),
+    "data.mode.import": (
+        "Importera en studie (ersätter en med samma namn)",
+        "Import a study (replaces one of that name)",
+    ),
+    "data.mode.update": (
+        "Lägga till nya månader i en importerad studie (månadsuppdatering)",
+        "Add new months to an imported study (monthly update)",
+    ),
+    "data.update_help": (
+        "En uppdatering läser bara de nya filerna: varje månad i tim- eller besöksfilen ersätter den månaden, och "
+        "en deltagarfil (valfri) lägger till nya personer och nya eller senare utfallsdatum. En ändrad "
+        "randomisering, ett datum som flyttas bakåt eller en person som saknas avvisas: rätta sådant med en ny "
+        "import.",
+        "An update reads the new files only: each month in the hours or visits file replaces that month, and a "
+        "participants file (optional) adds new people and new or later outcome dates. A changed randomization, a "
+        "date moved earlier or a missing person is refused: correct those with a full import.",
+    ),
+    "data.update_study": ("Studie att uppdatera", "Study to update"),
+    "data.participants_optional": (
+        "Deltagarfil (valfri, hela filen som den är nu)",
+        "Participants file (optional, the whole file as it is now)",
+    ),
+    "data.complete_through": (
+        "Komplett t.o.m. (valfri dag i den sista kompletta månaden; tomt: räknas fram från sista datadag)",
+        "Complete through (any day of the last complete month; empty: derived from the last day of data)",
+    ),
+    "data.run_update": ("Uppdatera", "Update"),
+    "data.need_update_files": ("Ladda upp tim- eller besöksfilen.", "Upload the hours or visits file."),
+    "data.updated": (
+        "Uppdaterad: {study}. Nya månader: {added}. Ersatta månader: {replaced}. Nya personer: {people}. "
+        "Komplett t.o.m. {complete}.",
+        "Updated: {study}. New months: {added}. Replaced months: {replaced}. New people: {people}. "
+        "Complete through {complete}.",
+    ),
+    "data.no_studies": ("Det finns ingen importerad studie att uppdatera.", "There is no imported study to update."),
     "col.file": ("Fil", "File"),
     "col.row": ("Rad", "Row"),
     "col.column": ("Kolumn", "Column"),

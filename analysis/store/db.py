@@ -606,11 +606,12 @@ _PREVIOUS = "ihr_previous_store"
 # The last day the analyses use (studies aliased s): the data end, or the end of the month the data are complete
 # through when that is earlier; months after it are still being registered and would look like a fall in hours.
 STUDY_END = "least(s.data_end, coalesce(last_day(s.complete_through), s.data_end))"
-# A person's end of follow-up (participants aliased p): followup_end, else the study's end; never after that.
-FOLLOWUP_END = f"least(coalesce(p.followup_end, {STUDY_END}), {STUDY_END})"
+# A person's end of follow-up (participants aliased p): followup_end, else the study's end; never after that, and
+# never before randomization (someone randomized in a month not complete yet is followed for no time so far).
+FOLLOWUP_END = f"greatest(p.randomized_on, least(coalesce(p.followup_end, {STUDY_END}), {STUDY_END}))"
 
-# Exit day: the earliest of placement, death and end of follow-up (the study's data_end when open).
-_EXIT_ON = (
+# Exit day: the earliest of placement, death and end of follow-up (the study's end when open).
+EXIT_ON = (
     f"least(coalesce(p.placed_on, {STUDY_END}), coalesce(p.died_on, {STUDY_END}), "
     f"coalesce(p.followup_end, {STUDY_END}), {STUDY_END})"
 )
@@ -632,7 +633,7 @@ def build_aggregates(con: Connection, study: str) -> None:
             SELECT p.study, p.person_id, p.arm, p.age, p.sex, p.application_type,
                    coalesce(p.district, '') AS district,
                    date_trunc('month', p.randomized_on)::DATE AS m0,
-                   datediff('month', date_trunc('month', p.randomized_on), {_EXIT_ON}) AS exit_k
+                   datediff('month', date_trunc('month', p.randomized_on), {EXIT_ON}) AS exit_k
             FROM participants p JOIN studies s USING (study)
             WHERE p.study = ?
         ),

@@ -54,13 +54,11 @@ def resolve_study(con: db.Connection, study: str | None = None) -> str:
 
 
 def describe_study(con: db.Connection, study: str) -> dict:
-    """Return title, demo flag, last follow-up month, people randomized, districts and which hours of a study."""
-    # Stores written before the column have none, or NULL in their rows beside newer study files.
-    measure = "coalesce(s.hours_measure, 'unknown')" if db.has_column(con, "studies", "hours_measure") else "'unknown'"
-
-    row = db.query(
+    """Return title, demo flag, last follow-up month, people randomized, districts, which hours and how complete."""
+    row = db.query(  # stores written before a column read NULL there (see db.connect)
         con,
-        f"""SELECT s.title_sv, s.title_en, s.is_demo, {measure} AS hours_measure,
+        """SELECT s.title_sv, s.title_en, s.is_demo, coalesce(s.hours_measure, 'unknown') AS hours_measure,
+                  s.data_end, s.complete_through,
                   (SELECT max(month_k) FROM followup_cells f WHERE f.study = s.study) AS max_month
            FROM studies s WHERE s.study = ?""",
         [study],
@@ -83,7 +81,18 @@ def describe_study(con: db.Connection, study: str) -> dict:
         "merged_districts": merged,
         "n_people": int(sizes["n"].sum()) if len(sizes) else 0,
         "hours_measure": row["hours_measure"],
+        "data_end": pd.Timestamp(row["data_end"]).date(),
+        # the last complete month when months after it (up to data_end) are still being registered, else None
+        "complete_through": _incomplete_after(row["complete_through"], row["data_end"]),
     }
+
+
+def _incomplete_after(complete_through, data_end) -> dt.date | None:
+    """Return the complete-through month when the data reach beyond its end, else None (all data complete)."""
+    if complete_through is None or pd.isna(complete_through):
+        return None
+    month = pd.Timestamp(complete_through)
+    return month.date() if (month + pd.offsets.MonthEnd(0)).date() < pd.Timestamp(data_end).date() else None
 
 
 def merge_small_districts(sizes: pd.DataFrame, minimum: int) -> tuple[str, ...]:
