@@ -2,7 +2,8 @@
 
 Run: python bench/bench_update.py [--people 250000] [--months 138] [--repeat 3]
 Builds the national stress-test population (bench_import.write_files) and writes it as the files a
-municipality delivers, cut at the calendar month with the most people at home: the store as it was the
+municipality delivers, cut at the latest calendar month with at least half the busiest month's people at
+home (most of the study lies before it): the store as it was the
 month before (hours up to then, the participants as known then) and one month's delivery (that month's
 hours and the participants file as known at its end). Times, in one run:
 - the full import of all the data through that month into an empty store (what re-importing costs),
@@ -53,8 +54,9 @@ def write_delivery(folder: Path, people: int, months: int) -> dict:
     con = duckdb.connect()
     con.execute("CREATE TABLE p AS SELECT * FROM read_csv(?, header = true)", [str(p)])
     con.execute("CREATE TABLE h AS SELECT * FROM read_csv(?, header = true, types = {'month': 'VARCHAR'})", [str(h)])
-    month = con.execute(  # the month with the most hours rows (people at home), the latest on ties
-        "SELECT month FROM h GROUP BY month ORDER BY count(*) DESC, month DESC LIMIT 1"
+    month = con.execute(  # the latest month with half the busiest month's rows or more: most of the study before it
+        "WITH m AS (SELECT month, count(*) AS n FROM h GROUP BY month) "
+        "SELECT max(month) FROM m WHERE n >= (SELECT max(n) FROM m) / 2"
     ).fetchone()[0]
     end = con.execute("SELECT last_day(strptime(?, '%Y-%m'))::DATE::VARCHAR", [month]).fetchone()[0]
     before_end = con.execute("SELECT (strptime(?, '%Y-%m') - INTERVAL 1 DAY)::DATE::VARCHAR", [month]).fetchone()[0]

@@ -16,6 +16,8 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 
+import pandas as pd
+
 from analysis.errors import InputError
 from analysis.intake.importer import MEASURES
 from analysis.intake.problems import Problem, ProblemLog
@@ -186,8 +188,6 @@ def update_study(
         """Replace the delivered months and the participants, then rebuild the study's cells."""
         report(0.6, "Skriver uppdateringen", "Writing the update")
         checked["summary"] = _write_update(con, study, checked, participants is not None)
-        report(0.8, "Beräknar sammanställningar", "Computing aggregates")
-        db.build_aggregates(con, study)
 
     db.write_study(db_path, study, fill, prepare=prepare, update=True)
     report(1.0, "Klart", "Done")
@@ -245,8 +245,26 @@ def _check_people_against_study(con: db.Connection, study: str, layout: Layout, 
                         details={"count": missing}))  # fmt: skip
 
 
+_LAST_DAY = "least(coalesce({t}.placed_on, ?), coalesce({t}.died_on, ?), coalesce({t}.followup_end, ?), ?)"
+_CHANGED = f"""
+    SELECT t.id AS person_id FROM participants_typed t LEFT JOIN participants o ON o.study = ? AND o.person_id = t.id
+    WHERE o.person_id IS NULL OR t.arm IS DISTINCT FROM o.arm OR t.randomized_on IS DISTINCT FROM o.randomized_on
+       OR t.age::INTEGER IS DISTINCT FROM o.age OR t.sex IS DISTINCT FROM o.sex
+       OR t.application_type IS DISTINCT FROM o.application_type
+       OR coalesce(t.district_raw, '') <> coalesce(o.district, '')
+       OR date_trunc('month', {_LAST_DAY.format(t="t")}) < date_trunc('month', {_LAST_DAY.format(t="o")})
+    UNION SELECT id FROM hours_typed WHERE month <= ?
+    UNION SELECT person_id FROM hours
+    WHERE study = ? AND month <= ? AND month IN (SELECT DISTINCT month FROM hours_typed)
+"""  # people whose cells are recounted: new, in another cell, leaving home in an earlier month than counted, or
+# with hours changed in a month already counted; everyone else keeps their months and gains the new ones
+
+
 def _write_update(con: db.Connection, study: str, checked: dict, with_people: bool) -> UpdateSummary:
-    """Write the checked rows into the copy of the study's file; return what changed."""
+    """Write the checked rows into the copy of the study's file and update its cells; return what changed."""
+    old = db.study_end(con, study)  # the analyses' end before and after the update (db.STUDY_END)
+    new = min(checked["data_end"], (pd.Timestamp(checked["complete_through"]) + pd.offsets.MonthEnd(0)).date())
+    db.begin_cell_update(con, study, _CHANGED, [study, new, new, new, new, old, old, old, old, old, study, old])
     delivered = [r[0] for r in con.execute("SELECT DISTINCT month FROM hours_typed ORDER BY month").fetchall()]
     present = {
         r[0]
@@ -262,16 +280,27 @@ def _write_update(con: db.Connection, study: str, checked: dict, with_people: bo
         added = con.execute("SELECT count(*) FROM participants_typed WHERE NOT known").fetchone()[0]
         differs = " OR ".join(f"{n} IS DISTINCT FROM old_{n}" for n in OUTCOME_DATES)
         changed = con.execute(f"SELECT count(*) FROM participants_typed WHERE known AND ({differs})").fetchone()[0]
-        con.execute("DELETE FROM participants WHERE study = ?", [study])
-        con.execute(
-            """INSERT INTO participants SELECT ?, id, arm, randomized_on, age::INTEGER, sex, application_type,
-               baseline_hours, placed_on, died_on, followup_end, district_raw FROM participants_typed""",
+        columns = ("arm", "randomized_on", "age", "sex", "application_type", "baseline_hours", *OUTCOME_DATES)
+        differs = " OR ".join(f"t.{c} IS DISTINCT FROM o.{c}" for c in columns)
+        con.execute(  # only new and changed rows are rewritten
+            f"""CREATE TEMP TABLE _rows_changed AS SELECT t.id FROM participants_typed t
+                LEFT JOIN participants o ON o.study = ? AND o.person_id = t.id
+                WHERE o.person_id IS NULL OR {differs} OR t.district_raw IS DISTINCT FROM o.district""",
             [study],
         )
+        con.execute("DELETE FROM participants WHERE study = ? AND person_id IN (SELECT id FROM _rows_changed)", [study])
+        con.execute(
+            """INSERT INTO participants SELECT ?, id, arm, randomized_on, age::INTEGER, sex, application_type,
+               baseline_hours, placed_on, died_on, followup_end, district_raw FROM participants_typed
+               WHERE id IN (SELECT id FROM _rows_changed)""",
+            [study],
+        )
+        con.execute("DROP TABLE _rows_changed")
     con.execute(
         "UPDATE studies SET data_end = ?, complete_through = ?, loaded_at = now() WHERE study = ?",
         [checked["data_end"], checked["complete_through"], study],
     )
+    db.finish_cell_update(con, study)
     visit_rows = None
     if db.has_table(con, "visits_typed", "temp"):
         visit_rows = int(con.execute("SELECT count(*) FROM visits_typed").fetchone()[0])

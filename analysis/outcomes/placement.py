@@ -33,7 +33,7 @@ def _placement_sql(selection: Selection) -> tuple[str, list]:
     district, district_params = district_sql("coalesce(p.district, '')", selection.merged)
     sql = f"""
         WITH p AS (
-            SELECT p.arm, p.randomized_on, p.placed_on, p.died_on, {band_sql} AS age_band,
+            SELECT p.person_id, p.arm, p.randomized_on, p.placed_on, p.died_on, {band_sql} AS age_band,
                    p.sex, p.application_type, {district} AS district,
                    least({db.FOLLOWUP_END},
                          CASE WHEN ?::INTEGER IS NULL THEN DATE '9999-12-31'
@@ -55,6 +55,7 @@ def _placement_sql(selection: Selection) -> tuple[str, list]:
                datediff('day', randomized_on, alive_until) / 365.25 AS person_years,
                sex, application_type, district
         FROM e
+        ORDER BY person_id  -- resampling and ties see the same order whatever order the store holds the rows in
     """
     params = [*band_params, *district_params, month, month, selection.study, *cond_params]
     return sql, params

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import re
 import shutil
@@ -108,6 +109,7 @@ def _create_views(con: Connection, sources: dict[str, list[str]]) -> None:
         con.execute(f"CREATE VIEW {table} AS {union}")  # names are constants or our own aliases/paths
 
 
+@functools.cache
 def _schema_columns() -> dict[str, list[tuple[str, str]]]:
     """Return each table of the schema with its (column, type) pairs."""
     schema = duckdb.connect(":memory:")
@@ -617,6 +619,47 @@ EXIT_ON = (
 )
 
 
+_PEOPLE = f"""
+    SELECT p.study, p.person_id, p.arm, p.age, p.sex, p.application_type, coalesce(p.district, '') AS district,
+           date_trunc('month', p.randomized_on)::DATE AS m0,
+           datediff('month', date_trunc('month', p.randomized_on), {EXIT_ON}) AS exit_k
+    FROM participants p JOIN studies s USING (study)
+    WHERE p.study = ?"""
+
+_CELL_KEYS = "study, month_k, arm, age, sex, application_type, district"
+
+
+def _cell_rows(ranges: str, hours_where: str) -> str:
+    """Return SQL of followup_cells rows from ``ranges``: people with follow-up months k_lo..k_hi and a sign.
+
+    ``ranges`` has the columns of _PEOPLE plus k_lo, k_hi and sign (+1 adds the months, -1 takes them away);
+    ``hours_where`` limits the hours rows read (aliased h); both are SQL written in this module.
+    """
+    return f"""
+        WITH r AS ({ranges}),
+        grid AS (
+            SELECT study, arm, age, sex, application_type, district, k AS month_k, sum(sign) AS n
+            FROM (SELECT *, unnest(range(k_lo, k_hi + 1)) AS k FROM r WHERE k_hi >= k_lo)
+            GROUP BY ALL
+        ),
+        sums AS (
+            SELECT r.study, r.arm, r.age, r.sex, r.application_type, r.district,
+                   datediff('month', r.m0, h.month) AS month_k,
+                   sum(r.sign * h.hours) AS sum_hours, sum(r.sign * h.hours * h.hours) AS sum_sq_hours
+            FROM hours h JOIN r ON h.study = r.study AND h.person_id = r.person_id
+            WHERE h.month >= (r.m0 + to_months(r.k_lo))::DATE AND datediff('month', r.m0, h.month) <= r.k_hi
+              AND h.month >= (SELECT min((m0 + to_months(k_lo))::DATE) FROM r)  -- reads only months that can count
+              AND {hours_where}
+            GROUP BY ALL
+        )
+        SELECT g.study, g.month_k, g.arm, g.age, g.sex, g.application_type, g.district, g.n,
+               coalesce(s.sum_hours, 0) AS sum_hours, coalesce(s.sum_sq_hours, 0) AS sum_sq_hours
+        FROM grid g LEFT JOIN sums s
+          ON g.study = s.study AND g.month_k = s.month_k AND g.arm = s.arm AND g.age = s.age
+         AND g.sex = s.sex AND g.application_type = s.application_type AND g.district = s.district
+    """
+
+
 def build_aggregates(con: Connection, study: str) -> None:
     """(Re)compute followup_cells and people_cells of one study from participants and hours.
 
@@ -625,39 +668,14 @@ def build_aggregates(con: Connection, study: str) -> None:
     placement, death and end of follow-up); months without an hours row count as 0 hours.
     """
     con.execute("DELETE FROM followup_cells WHERE study = ?", [study])
+    ranges = f"SELECT *, 0 AS k_lo, exit_k AS k_hi, 1 AS sign FROM ({_PEOPLE})"
+    con.execute(f"INSERT INTO followup_cells {_cell_rows(ranges, 'TRUE')}", [study])
+    build_people_cells(con, study)
+
+
+def build_people_cells(con: Connection, study: str) -> None:
+    """(Re)compute people_cells of one study: people randomized, placed and dead during follow-up per cell."""
     con.execute("DELETE FROM people_cells WHERE study = ?", [study])
-    con.execute(
-        f"""
-        INSERT INTO followup_cells
-        WITH people AS (
-            SELECT p.study, p.person_id, p.arm, p.age, p.sex, p.application_type,
-                   coalesce(p.district, '') AS district,
-                   date_trunc('month', p.randomized_on)::DATE AS m0,
-                   datediff('month', date_trunc('month', p.randomized_on), {EXIT_ON}) AS exit_k
-            FROM participants p JOIN studies s USING (study)
-            WHERE p.study = ?
-        ),
-        grid AS (
-            SELECT study, arm, age, sex, application_type, district, k AS month_k, count(*) AS n
-            FROM (SELECT *, unnest(range(0, exit_k + 1)) AS k FROM people WHERE exit_k >= 0)
-            GROUP BY ALL
-        ),
-        sums AS (
-            SELECT pe.study, pe.arm, pe.age, pe.sex, pe.application_type, pe.district,
-                   datediff('month', pe.m0, h.month) AS month_k,
-                   sum(h.hours) AS sum_hours, sum(h.hours * h.hours) AS sum_sq_hours
-            FROM hours h JOIN people pe ON h.study = pe.study AND h.person_id = pe.person_id
-            WHERE h.month >= pe.m0 AND datediff('month', pe.m0, h.month) <= pe.exit_k
-            GROUP BY ALL
-        )
-        SELECT g.study, g.month_k, g.arm, g.age, g.sex, g.application_type, g.district, g.n,
-               coalesce(s.sum_hours, 0), coalesce(s.sum_sq_hours, 0)
-        FROM grid g LEFT JOIN sums s
-          ON g.study = s.study AND g.month_k = s.month_k AND g.arm = s.arm AND g.age = s.age
-         AND g.sex = s.sex AND g.application_type = s.application_type AND g.district = s.district
-        """,
-        [study],
-    )
     con.execute(
         f"""
         INSERT INTO people_cells
@@ -673,6 +691,69 @@ def build_aggregates(con: Connection, study: str) -> None:
         """,
         [study],
     )
+
+
+def study_end(con: Connection, study: str):
+    """Return the last day a study's analyses use now (``STUDY_END``)."""
+    return con.execute(f"SELECT {STUDY_END} FROM studies s WHERE study = ?", [study]).fetchone()[0]
+
+
+def begin_cell_update(con: Connection, study: str, changed: str, params: list) -> None:
+    """Before an update changes rows: take away from followup_cells what the changed people contributed.
+
+    ``changed`` is SQL of a relation with a column person_id, with its bound ``params`` (written by the
+    caller's module): people who are new, whose cell (arm, age, sex, application type, district) changes,
+    whose last month at home moves earlier, or whose hours change in a month already counted (up to
+    ``study_end``). Everyone's last month is kept (TEMP ``_cells_before``) so ``finish_cell_update`` can
+    add the months that follow it; no other rows than this study's cells are rewritten.
+    """
+    con.execute(f"CREATE TEMP TABLE _changed AS SELECT DISTINCT person_id FROM ({changed})", params)
+    con.execute(f"CREATE TEMP TABLE _cells_before AS {_PEOPLE}", [study])
+    ranges = ("SELECT b.*, 0 AS k_lo, b.exit_k AS k_hi, -1 AS sign FROM _cells_before b "
+              "WHERE b.person_id IN (SELECT person_id FROM _changed)")  # fmt: skip
+    con.execute(f"CREATE TEMP TABLE _cell_delta AS {_cell_rows(ranges, 'FALSE')} LIMIT 0")  # the shape only
+    if con.execute("SELECT count(*) FROM _changed").fetchone()[0]:  # most months nobody's counted months change
+        con.execute(f"INSERT INTO _cell_delta {_cell_rows(ranges, 'h.person_id IN (SELECT person_id FROM _changed)')}")
+
+
+def finish_cell_update(con: Connection, study: str) -> None:
+    """After an update: add the changed people's months and everyone's new months, then rebuild people_cells.
+
+    A person not changed keeps every month counted before; months after their earlier exit (the study's
+    end moved on) are added from the hours now in the store. The result equals ``build_aggregates`` up to
+    the order of floating-point sums (tested).
+    """
+    after = f"SELECT * FROM ({_PEOPLE})"
+    changed = (f"SELECT a.*, 0 AS k_lo, a.exit_k AS k_hi, 1 AS sign FROM ({after}) a "
+               "WHERE a.person_id IN (SELECT person_id FROM _changed)")  # fmt: skip
+    if con.execute("SELECT count(*) FROM _changed").fetchone()[0]:
+        con.execute(
+            f"INSERT INTO _cell_delta {_cell_rows(changed, 'h.person_id IN (SELECT person_id FROM _changed)')}",
+            [study],
+        )
+    later = (f"SELECT a.*, b.exit_k + 1 AS k_lo, a.exit_k AS k_hi, 1 AS sign FROM ({after}) a "
+             "JOIN _cells_before b USING (person_id) "
+             "WHERE a.person_id NOT IN (SELECT person_id FROM _changed) AND a.exit_k > b.exit_k")  # fmt: skip
+    con.execute(f"INSERT INTO _cell_delta {_cell_rows(later, 'TRUE')}", [study])
+    keys = " AND ".join(f"f.{k} = d.{k}" for k in _CELL_KEYS.split(", "))
+    con.execute(  # the delta per cell, then only the cells it touches are rewritten
+        f"""CREATE TEMP TABLE _cells_new AS
+            SELECT {_CELL_KEYS}, sum(n) AS n, sum(sum_hours) AS sum_hours, sum(sum_sq_hours) AS sum_sq_hours
+            FROM _cell_delta GROUP BY ALL"""
+    )
+    con.execute(
+        f"""UPDATE followup_cells f SET n = f.n + d.n, sum_hours = f.sum_hours + d.sum_hours,
+                   sum_sq_hours = f.sum_sq_hours + d.sum_sq_hours
+            FROM _cells_new d WHERE {keys}"""
+    )
+    con.execute(
+        f"""INSERT INTO followup_cells BY NAME SELECT d.* FROM _cells_new d
+            WHERE NOT EXISTS (SELECT 1 FROM followup_cells f WHERE {keys})"""
+    )
+    con.execute("DELETE FROM followup_cells WHERE study = ? AND n <= 0", [study])  # cells nobody is in any more
+    for table in ("_changed", "_cells_before", "_cell_delta", "_cells_new"):
+        con.execute(f"DROP TABLE {table}")
+    build_people_cells(con, study)
 
 
 def list_studies(con: Connection) -> pd.DataFrame:
