@@ -136,7 +136,7 @@ os.environ["IHR_DB_PATH"] = {path!r}
 from streamlit.testing.v1 import AppTest
 at = AppTest.from_file({app!r}, default_timeout=300).run()
 assert not at.exception, at.exception
-at.sidebar.multiselect(key="sex").set_value(["F"]).run()
+at.sidebar.multiselect(key="sex.sv").set_value(["F"]).run()
 at.radio(key="trajectory_band").set_value("86-95").run()
 # VmHWM is this process's own peak; ru_maxrss would include pages shared with the forking parent.
 print(next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM")))

@@ -64,7 +64,7 @@ def connect(path: str | os.PathLike[str]) -> Connection:
                 sources.append(f"{_STUDY}{i}")
             con.execute(f"ATTACH ':memory:' AS {STORE}")
             con.execute(f"USE {STORE}")
-            _create_views(con, {t: [f"{src}.{t}" for src in sources if has_table(con, t, src)] for t in TABLES})
+            _create_views(con, {t: [f"{src}.{t}" for src in sources if _holds(con, src, t)] for t in TABLES})
             return con
         except Error as exc:
             con.close()
@@ -80,6 +80,15 @@ def connect(path: str | os.PathLike[str]) -> Connection:
 _CATALOGUE = "ihr_catalogue"  # aliases no store file is named after (a file old.duckdb is itself the catalog "old")
 _STUDY = "ihr_study_"
 _ATTACH_TRIES = 5
+
+
+def _holds(con: Connection, catalog: str, table: str) -> bool:
+    """Return whether an attached file has a table worth reading (a catalogue's own data tables are empty)."""
+    if not has_table(con, table, catalog):
+        return False
+    if catalog != _CATALOGUE:
+        return True
+    return bool(con.execute(f"SELECT EXISTS (SELECT 1 FROM {catalog}.{table})").fetchone()[0])
 
 
 def _names_a_missing_file(exc: Exception) -> bool:
@@ -99,14 +108,21 @@ def _study_file_names(con: Connection, catalog: str) -> dict[str, str]:
 def _create_views(con: Connection, sources: dict[str, list[str]]) -> None:
     """Create each table of the store catalog as a view over its sources, with every column of the schema.
 
-    An empty table of the schema's shape comes first in each union, so a column or table that files
-    written before it lack reads as NULL (or empty) instead of missing, in the schema's column order.
+    Each source is read with the schema's column list, in the schema's order; a column a source written
+    before it lacks reads as NULL, and a table no source has is an empty one of the schema's shape. One
+    source (a store with one study) is a plain view over its table, as fast as the table itself.
     """
     shapes = _schema_columns()
     for table, froms in sources.items():
-        con.execute(f"CREATE TABLE ihr_shape_{table} ({', '.join(f'{name} {kind}' for name, kind in shapes[table])})")
-        union = " UNION ALL BY NAME ".join(f"SELECT * FROM {src}" for src in [f"ihr_shape_{table}", *froms])
-        con.execute(f"CREATE VIEW {table} AS {union}")  # names are constants or our own aliases/paths
+        if not froms:
+            con.execute(f"CREATE TABLE {table} ({', '.join(f'{name} {kind}' for name, kind in shapes[table])})")
+            continue
+        selects = []
+        for src in froms:
+            present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
+            columns = [name if name in present else f"NULL::{kind} AS {name}" for name, kind in shapes[table]]
+            selects.append(f"SELECT {', '.join(columns)} FROM {src}")
+        con.execute(f"CREATE VIEW {table} AS {' UNION ALL '.join(selects)}")  # names are constants or our aliases
 
 
 @functools.cache
