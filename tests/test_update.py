@@ -14,6 +14,7 @@ from analysis.economics.scenario import unit_costs
 from analysis.errors import InputError, StoreError
 from analysis.intake.importer import ImportRejected, import_study
 from analysis.intake.update import update_study
+from analysis.intake.validate import resolve_complete_through
 from analysis.outcomes.overview import count_incomplete_months
 from analysis.outcomes.per_person import compare_person_outcomes
 from analysis.present.viewer import PAGES, ViewOptions, view_page
@@ -341,3 +342,22 @@ def test_random_updates_keep_the_cells_of_a_full_build(tmp_path, seed):
         db.copy_store(path, rebuilt)
         db.write_study(rebuilt, "s", lambda con: db.build_aggregates(con, "s"), update=True)
         pd.testing.assert_frame_equal(incremental, _cells(rebuilt), check_exact=False, rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("data_end", "given", "expected"),
+    [
+        (dt.date(2016, 12, 31), None, dt.date(2016, 12, 1)),  # the data end closes its month
+        (dt.date(2016, 12, 20), None, dt.date(2016, 11, 1)),  # a month cut off mid-way is incomplete
+        (dt.date(2016, 2, 29), None, dt.date(2016, 2, 1)),  # leap day
+        (dt.date(2026, 11, 30), None, dt.date(2026, 10, 1)),  # a month not over by today (2026-11-23) is not
+        (dt.date(2016, 12, 31), dt.date(2016, 9, 14), dt.date(2016, 9, 1)),  # given: any day of the month
+    ],
+)
+def test_complete_through_defaults_to_the_last_month_that_is_over(data_end, given, expected):
+    assert resolve_complete_through(data_end, given, today=dt.date(2026, 11, 23)) == expected
+
+
+def test_complete_through_after_the_data_end_is_refused():
+    with pytest.raises(InputError, match="after the data end"):
+        resolve_complete_through(dt.date(2016, 12, 31), dt.date(2017, 1, 1))

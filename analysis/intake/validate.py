@@ -418,11 +418,12 @@ def resolve_data_end(con: db.Connection, given: dt.date | None) -> dt.date:
     return row[0]
 
 
-def resolve_complete_through(data_end: dt.date, given: dt.date | None) -> dt.date:
+def resolve_complete_through(data_end: dt.date, given: dt.date | None, today: dt.date | None = None) -> dt.date:
     """Return the first day of the last month whose data are complete.
 
     Given, it may not be later than the data end's month; else it is the data end's month when the data
-    end is that month's last day, and the month before otherwise (a month cut off mid-way is incomplete).
+    end is that month's last day, and the month before otherwise (a month cut off mid-way is incomplete),
+    and never a month that has not ended by ``today`` (default: today).
     """
     first = data_end.replace(day=1)
     if given is not None:
@@ -432,7 +433,7 @@ def resolve_complete_through(data_end: dt.date, given: dt.date | None) -> dt.dat
                 f"Complete through {given:%Y-%m} is after the data end {data_end.isoformat()}.",
             )
         return given.replace(day=1)
-    following = (first + dt.timedelta(days=32)).replace(day=1)
-    if data_end == following - dt.timedelta(days=1):
+    last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    if data_end == last and last < (today or dt.date.today()):
         return first
     return (first - dt.timedelta(days=1)).replace(day=1)
