@@ -82,7 +82,10 @@ EXPECTED: dict[str, tuple[str, str]] = {
         "en rad per person och månad; finns redan på rad {first}",
         "one row per person and month; already on row {first}",
     ),
-    "unknown_person": ("en person som finns i deltagarfilen", "a person present in the participants file"),
+    "unknown_person": (
+        "en person som finns i deltagarfilen (i en uppdatering utan deltagarfil: i studien)",
+        "a person present in the participants file (in an update without one: in the study)",
+    ),
     "before_randomization": ("ett datum på eller efter randomiseringen", "a date on or after randomization"),
     "future_date": (
         "ett datum senast i dag ({last}); lämna uppföljningens slut tomt medan personen följs",
