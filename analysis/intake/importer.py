@@ -28,6 +28,25 @@ MEASURES = ("performed", "granted")  # which home-care hours a file holds
 __all__ = ["ImportRejected", "ImportSummary", "Problem", "import_study"]
 
 
+def check_request(hours: Source | None, visits: Source | None, measure: str | None, data_end: dt.date | None) -> None:
+    """Refuse an import or update asked for wrongly: both or neither care file, an unknown measure, a future end."""
+    if data_end is not None and data_end > dt.date.today():
+        raise InputError(
+            f"Datans slutdatum {data_end.isoformat()} ligger efter dagens datum.",
+            f"The data end {data_end.isoformat()} is after today.",
+        )
+    if measure not in (None, *MEASURES):
+        raise InputError(
+            f"Måttet {measure!r} finns inte; ange performed (utförd tid) eller granted (beviljad tid).",
+            f"The measure {measure!r} does not exist; give performed (utförd tid) or granted (beviljad tid).",
+        )
+    if (hours is None) == (visits is None):
+        raise InputError(
+            "Ange antingen en timfil eller en besöksfil (inte båda).",
+            "Give either an hours file or a visits file (not both).",
+        )
+
+
 def import_study(
     db_path: str | os.PathLike[str],
     study: str,
@@ -94,26 +113,12 @@ def import_study(
         When a file cannot be read at all.
 
     """
-    if data_end is not None and data_end > dt.date.today():
-        raise InputError(
-            f"Datans slutdatum {data_end.isoformat()} ligger efter dagens datum.",
-            f"The data end {data_end.isoformat()} is after today.",
-        )
+    check_request(hours, visits, measure, data_end)
     name = str(study).strip()
     if not name or len(name) > 64:
         raise InputError("Studiens namn måste ha 1–64 tecken.", "The study name must have 1–64 characters.")
     report = progress or (lambda *_: None)
-    if measure not in (None, *MEASURES):
-        raise InputError(
-            f"Måttet {measure!r} finns inte; ange performed (utförd tid) eller granted (beviljad tid).",
-            f"The measure {measure!r} does not exist; give performed (utförd tid) or granted (beviljad tid).",
-        )
     measure = measure or ("performed" if visits is not None else "unknown")
-    if (hours is None) == (visits is None):
-        raise InputError(
-            "Ange antingen en timfil eller en besöksfil (inte båda).",
-            "Give either an hours file or a visits file (not both).",
-        )
     if visits is not None:
         paths = {"participants": participants, "visits": visits}
         mappings = {"participants": participants_mapping, "visits": hours_mapping}

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis.errors import InputError
-from analysis.intake.importer import MEASURES
+from analysis.intake.importer import check_request
 from analysis.intake.problems import Problem, ProblemLog
 from analysis.intake.pseudonymise import map_personnummer
 from analysis.intake.read import Layout, Progress, read_files
@@ -125,21 +125,7 @@ def update_study(
         When another import replaced the study during the update (run it again).
 
     """
-    if (hours is None) == (visits is None):
-        raise InputError(
-            "Ange antingen en timfil eller en besöksfil (inte båda).",
-            "Give either an hours file or a visits file (not both).",
-        )
-    if measure not in (None, *MEASURES):
-        raise InputError(
-            f"Måttet {measure!r} finns inte; ange performed (utförd tid) eller granted (beviljad tid).",
-            f"The measure {measure!r} does not exist; give performed (utförd tid) or granted (beviljad tid).",
-        )
-    if data_end is not None and data_end > dt.date.today():
-        raise InputError(
-            f"Datans slutdatum {data_end.isoformat()} ligger efter dagens datum.",
-            f"The data end {data_end.isoformat()} is after today.",
-        )
+    check_request(hours, visits, measure, data_end)
     report = progress or (lambda *_: None)
     care_kind = "visits" if visits is not None else "hours"
     paths: dict[str, Source] = {care_kind: visits if visits is not None else hours}
