@@ -348,6 +348,11 @@ def _fill_demo(con, spec: DemoSpec, study: str) -> None:
         "VALUES (?, ?, ?, TRUE, ?, now(), 'unknown')",  # as the published figures it mirrors: not stated
         [study, title_sv, title_en, study_data_end(spec)],
     )
+    con.execute(  # one measure, complete to the data end
+        "INSERT INTO study_measures SELECT study, hours_measure, date_trunc('month', data_end) FROM studies "
+        "WHERE study = ?",
+        [study],
+    )
     con.register("demo_participants", participants)
     con.execute(
         """INSERT INTO participants SELECT ?, person_id, arm, randomized_on, age, sex, application_type,
@@ -357,7 +362,7 @@ def _fill_demo(con, spec: DemoSpec, study: str) -> None:
     con.unregister("demo_participants")
     for chunk in iter_hours(spec, people, rng):  # same draws, in the same order, as generate_demo_trial
         con.register("demo_hours", chunk)
-        con.execute("INSERT INTO hours SELECT ?, person_id, month, hours FROM demo_hours", [study])
+        con.execute("INSERT INTO hours SELECT ?, person_id, month, hours, 'unknown' FROM demo_hours", [study])
         con.unregister("demo_hours")
     con.register("demo_measurements", generate_measurements(spec, people))
     con.execute(

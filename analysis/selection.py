@@ -15,6 +15,7 @@ APPLICATION_TYPES = ("new", "extended")
 COVARIATES = ("baseline_hours", "age", "sex", "application_type")  # baseline variables an analysis may adjust for
 FILTER_FIELDS = ("sex", "application_type", "district")  # the fields a view can filter on
 OTHER_DISTRICTS = "Övriga distrikt"  # small districts shown together (setting merge_districts_below)
+HOURS_MEASURES = ("granted", "performed", "unknown")  # which home-care hours (studies.hours_measure)
 
 
 @dataclass(frozen=True)
@@ -105,11 +106,12 @@ def label_age(age: int, bands: Sequence[AgeBand]) -> str | None:
 
 @dataclass(frozen=True)
 class Selection:
-    """The people and time a result is about: study, filters, age bands and follow-up month (or window).
+    """The people and time a result is about: study, filters, age bands, follow-up month and hours measure.
 
     Frozen and hashable, so a page's cache keys on it; every outcome function takes one.
     ``month`` is follow-up month k for hours, the window of K months for placement, and the last
-    month for repeated measures; functions that need no month ignore it.
+    month for repeated measures; functions that need no month ignore it. ``measure`` is which hours
+    (granted or performed) when the study holds both; None: the study's own choice (``hours_measure``).
     """
 
     study: str
@@ -117,11 +119,17 @@ class Selection:
     bands: tuple[AgeBand, ...] = field(default_factory=lambda: default_bands())
     month: int | None = None
     merged: tuple[str, ...] = ()  # districts shown together as OTHER_DISTRICTS
+    measure: str | None = None  # hours measure; None: the study's (studies.hours_measure)
 
     def __post_init__(self) -> None:
-        """Store the bands and merged districts as tuples (hashable) and reject a negative month."""
+        """Store the bands and merged districts as tuples (hashable); reject a negative month or unknown measure."""
         object.__setattr__(self, "bands", tuple(self.bands))
         object.__setattr__(self, "merged", tuple(self.merged))
+        if self.measure is not None and self.measure not in HOURS_MEASURES:
+            raise InputError(
+                f"Timmåttet {self.measure!r} finns inte; förväntat ett av {', '.join(HOURS_MEASURES)}.",
+                f"The hours measure {self.measure!r} does not exist; expected one of {', '.join(HOURS_MEASURES)}.",
+            )
         if self.month is not None and int(self.month) < 0:
             raise InputError(
                 f"Uppföljningsmånaden måste vara 0 eller mer; fick {self.month}.",

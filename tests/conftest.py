@@ -71,7 +71,8 @@ def fill_tiny(con, participants, hours, data_end=dt.date(2017, 12, 31), study="t
         [study],
     )
     con.register("h", hours)
-    con.execute("INSERT INTO hours SELECT ?, person_id, month, hours FROM h", [study])
+    con.execute("INSERT INTO hours SELECT ?, person_id, month, hours, 'unknown' FROM h", [study])
+    con.execute("INSERT INTO study_measures VALUES (?, 'unknown', date_trunc('month', ?::DATE))", [study, data_end])
     db.build_aggregates(con, study)
 
 

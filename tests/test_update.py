@@ -202,12 +202,12 @@ def test_an_unknown_person_in_an_hours_only_update_is_named_by_row(tmp_path):
     ]
 
 
-def test_a_missing_study_or_another_measure_is_refused(tmp_path):
+def test_a_missing_study_or_a_second_measure_beside_unknown_hours_is_refused(tmp_path):
     path = _small_study(tmp_path)
     h = write_csv(tmp_path / "h2.csv", ["person_id", "month", "hours"], [["a1", "2017-01", "4"]])
     with pytest.raises(StoreError, match="import it first"):
         update_study(path, "annan", h)
-    with pytest.raises(InputError, match="same measure"):
+    with pytest.raises(InputError, match="unknown kind; import them again with --measure"):
         update_study(path, "kommun", h, measure="granted")
 
 

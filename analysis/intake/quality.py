@@ -6,11 +6,12 @@ import pandas as pd
 
 from analysis.intake.fileformat import MAX_HOURS_PLAUSIBLE
 from analysis.store import db
+from analysis.store.cells import measure_sql
 
 HOURS_BINS = (0, 10, 20, 40, 60, 100, 200, MAX_HOURS_PLAUSIBLE)
 
 
-def summarize_quality(con: db.Connection, study: str) -> dict:
+def summarize_quality(con: db.Connection, study: str, measure: str | None = None) -> dict:
     """Summarise what a study holds, computed in DuckDB.
 
     Parameters
@@ -19,6 +20,8 @@ def summarize_quality(con: db.Connection, study: str) -> dict:
         An open store.
     study : str
         Study name.
+    measure : str, optional
+        Which hours (granted or performed) when the study holds both; default: the study's.
 
     Returns
     -------
@@ -28,21 +31,23 @@ def summarize_quality(con: db.Connection, study: str) -> dict:
         MAX_HOURS_PLAUSIBLE), and histogram (DataFrame: low, high, rows) of the hours rows.
 
     """
+    kept, kept_params = measure_sql(study, measure)
     row = db.query(
         con,
-        """SELECT (SELECT count(*) FROM participants WHERE study = ?) AS people,
+        f"""SELECT (SELECT count(*) FROM participants WHERE study = ?) AS people,
                   count(*) AS hours_rows, min(month) AS first_month, max(month) AS last_month,
                   count(*) FILTER (WHERE hours > ?) AS high_hours_rows
-           FROM hours WHERE study = ?""",
-        [study, MAX_HOURS_PLAUSIBLE, study],
+           FROM hours WHERE study = ? AND {kept}""",
+        [study, MAX_HOURS_PLAUSIBLE, study, *kept_params],
     ).iloc[0]
     missing = db.query(
         con,
-        """SELECT m::DATE AS month FROM (SELECT min(month) AS lo, max(month) AS hi FROM hours WHERE study = ?),
-                  unnest(generate_series(lo, hi, INTERVAL 1 MONTH)) AS t(m)
-           WHERE lo IS NOT NULL AND m::DATE NOT IN (SELECT DISTINCT month FROM hours WHERE study = ?)
-           ORDER BY 1""",
-        [study, study],
+        f"""SELECT m::DATE AS month
+            FROM (SELECT min(month) AS lo, max(month) AS hi FROM hours WHERE study = ? AND {kept}),
+                 unnest(generate_series(lo, hi, INTERVAL 1 MONTH)) AS t(m)
+            WHERE lo IS NOT NULL AND m::DATE NOT IN (SELECT DISTINCT month FROM hours WHERE study = ? AND {kept})
+            ORDER BY 1""",
+        [study, *kept_params, study, *kept_params],
     )
     edges = list(HOURS_BINS)
     cases = " ".join("WHEN hours < ? THEN ?" for _ in edges[1:])
@@ -51,8 +56,9 @@ def summarize_quality(con: db.Connection, study: str) -> dict:
         params += [high, i]
     histogram = db.query(
         con,
-        f"SELECT CASE {cases} ELSE ? END AS bin, count(*) AS rows FROM hours WHERE study = ? GROUP BY 1 ORDER BY 1",
-        [*params, len(edges) - 1, study],
+        f"SELECT CASE {cases} ELSE ? END AS bin, count(*) AS rows FROM hours WHERE study = ? AND {kept} "
+        "GROUP BY 1 ORDER BY 1",
+        [*params, len(edges) - 1, study, *kept_params],
     )
     lows = [*edges, None]
     highs = [*edges[1:], None, None]

@@ -6,8 +6,13 @@ not re-imported. The update works on a copy of the study's own file and replaces
 (``analysis.store.db.write_study(update=True)``); other studies are not touched. A re-delivered month
 replaces that month. What an update may not do, because months already reported would change
 silently: change a person's randomization, move a recorded outcome date earlier or remove it, drop a
-randomized person, or move the data end or "complete through" backwards. Such corrections are a full
-import (``import_study``), which replaces the study.
+randomized person, or move the data end or a measure's "complete through" backwards. Such corrections
+are a full import (``import_study``), which replaces the study.
+
+A study holds one or both hours measures (granted, performed). An update of a measure the study does not
+hold yet adds it: the file then brings that measure's whole history. Each measure records the month its
+own hours are complete through; the analyses stop at the earliest of them (``studies.complete_through``),
+so both measures always cover the same people over the same months.
 """
 
 from __future__ import annotations
@@ -48,6 +53,9 @@ class UpdateSummary:
     hours_measure: str
     warnings: list[Problem]
     warnings_total: int
+    measure_added: bool = False  # the study did not hold this measure before
+    measures: dict[str, dt.date] | None = None  # every measure of the study → its complete-through month
+    study_complete_through: dt.date | None = None  # the earliest of them: where the analyses stop
 
     def to_dict(self) -> dict:
         """Return a JSON-ready form."""
@@ -63,6 +71,11 @@ class UpdateSummary:
             "data_end": self.data_end.isoformat(),
             "complete_through": self.complete_through.strftime("%Y-%m"),
             "measure": self.hours_measure,
+            "measure_added": self.measure_added,
+            "measures": {m: c.strftime("%Y-%m") for m, c in (self.measures or {}).items()},
+            "study_complete_through": None
+            if self.study_complete_through is None
+            else self.study_complete_through.strftime("%Y-%m"),
             "warnings_total": self.warnings_total,
             "warnings": [w.message("en") for w in self.warnings],
         }
@@ -100,14 +113,16 @@ def update_study(
     participants_mapping, hours_mapping : dict, optional
         Field name → column name, as for ``import_study``.
     measure : {'performed', 'granted'}, optional
-        Which hours the file holds; must be the study's (default: the study's).
+        Which hours the file holds (default: the study's, when it holds one). A measure the study does not
+        hold yet is added, its file bringing all its months; a study whose hours are of unknown kind takes
+        no second measure.
     key_file : str or Path, optional
         The pseudonymisation key used when the study was imported (personnummer files).
     data_end : date, optional
         The new last day of data (default: the later of the study's and the new files' latest date).
     complete_through : date, optional
-        The last month whose hours are now complete (default as for ``import_study``, never earlier than
-        the study's).
+        The last month whose hours of this measure are now complete (default as for ``import_study``, never
+        earlier than the measure's).
     progress : callable, optional
         Called as progress(fraction, text_sv, text_en).
 
@@ -120,7 +135,8 @@ def update_study(
     ImportRejected
         With every problem found, including conflicts with the study; the store is unchanged.
     InputError
-        When a file cannot be read, the study does not exist, or the measure differs from the study's.
+        When a file cannot be read, the study does not exist, or the measure is not given for a study of
+        two, or cannot be added.
     StoreError
         When another import replaced the study during the update (run it again).
 
@@ -137,12 +153,9 @@ def update_study(
 
     def prepare(con: db.Connection) -> None:
         """Read and check the new files on the copy of the study's file; raise ImportRejected on any problem."""
-        old_end, old_complete, old_measure = _study_state(con, study)
-        if measure is not None and measure != old_measure:
-            raise InputError(
-                f"Studien {study} har {old_measure} timmar; en uppdatering måste ha samma mått (inte {measure}).",
-                f"The study {study} holds {old_measure} hours; an update must hold the same measure (not {measure}).",
-            )
+        old_end, held = _study_state(con, study)
+        chosen = _choose_measure(study, measure, held)
+        old_complete = held.get(chosen)
         files = {kind: name_of(source) for kind, source in paths.items()}
         if "participants" not in files:
             files["participants"] = f"{study} (databasen / the database)"
@@ -163,12 +176,13 @@ def update_study(
             log.add(Problem(care_kind, files[care_kind], None, None, new_end.isoformat(), "end_moved_back",
                             details={"first": old_end.isoformat()}))  # fmt: skip
         new_complete = resolve_complete_through(new_end, complete_through)
-        if complete_through is not None and new_complete < old_complete:
+        if complete_through is not None and old_complete is not None and new_complete < old_complete:
             log.add(Problem(care_kind, files[care_kind], None, None, f"{new_complete:%Y-%m}", "complete_moved_back",
                             details={"first": f"{old_complete:%Y-%m}"}))  # fmt: skip
         log.raise_if_errors()
-        checked.update(log=log, data_end=new_end, complete_through=max(new_complete, old_complete),
-                       measure=old_measure)  # fmt: skip
+        measures = {**held, chosen: max(new_complete, old_complete or new_complete)}
+        checked.update(log=log, data_end=new_end, measures=measures, measure=chosen,
+                       added=chosen not in held)  # fmt: skip
 
     def fill(con: db.Connection) -> None:
         """Replace the delivered months and the participants, then rebuild the study's cells."""
@@ -180,15 +194,38 @@ def update_study(
     return checked["summary"]
 
 
-def _study_state(con: db.Connection, study: str) -> tuple[dt.date, dt.date, str]:
-    """Return the study's data end, complete-through month and hours measure (the copy being updated)."""
-    row = con.execute(
-        "SELECT data_end, complete_through, hours_measure FROM studies WHERE study = ?", [study]
-    ).fetchone()
+def _study_state(con: db.Connection, study: str) -> tuple[dt.date, dict[str, dt.date]]:
+    """Return the study's data end and its hours measures with their complete-through months (the copy)."""
+    row = con.execute("SELECT data_end FROM studies WHERE study = ?", [study]).fetchone()
     if row is None:  # the copy is the study's own file, so this is a store written wrongly
         raise InputError(f"Studien {study!r} finns inte.", f"Study {study!r} does not exist.")
-    end, complete, measure = row
-    return end, complete if complete is not None else resolve_complete_through(end, None), measure
+    held = con.execute("SELECT measure, complete_through FROM study_measures WHERE study = ?", [study]).fetchall()
+    return row[0], dict(held)
+
+
+def _choose_measure(study: str, measure: str | None, held: dict[str, dt.date]) -> str:
+    """Return the measure an update writes: the one asked for, or the study's only one; refuse what cannot be."""
+    names = sorted(held)
+    if measure is None:
+        if len(names) == 1:
+            return names[0]
+        raise InputError(
+            f"Studien {study} har både {' och '.join(names)} timmar; ange vilket mått filen har (--measure).",
+            f"The study {study} holds both {' and '.join(names)} hours; say which measure the file holds (--measure).",
+        )
+    if measure not in held and "unknown" in held:
+        raise InputError(
+            f"Studien {study} har timmar av okänt slag; importera om dem med --measure performed eller granted "
+            f"innan ni lägger till {measure} timmar.",
+            f"The study {study} holds hours of unknown kind; import them again with --measure performed or "
+            f"granted before adding {measure} hours.",
+        )
+    return measure
+
+
+def _default_measure(measures: dict[str, dt.date]) -> str:
+    """Return the measure analyses use unless told otherwise: granted when held (unit costs are per granted hour)."""
+    return "granted" if "granted" in measures else sorted(measures)[0]
 
 
 def _study_people(con: db.Connection, study: str) -> None:
@@ -241,25 +278,27 @@ _CHANGED = f"""
        OR date_trunc('month', {_LAST_DAY.format(t="t")}) < date_trunc('month', {_LAST_DAY.format(t="o")})
     UNION SELECT id FROM hours_typed WHERE month <= ?
     UNION SELECT person_id FROM hours
-    WHERE study = ? AND month <= ? AND month IN (SELECT DISTINCT month FROM hours_typed)
+    WHERE study = ? AND measure = ? AND month <= ? AND month IN (SELECT DISTINCT month FROM hours_typed)
 """  # people whose cells are recounted: new, in another cell, leaving home in an earlier month than counted, or
 # with hours changed in a month already counted; everyone else keeps their months and gains the new ones
 
 
 def _write_update(con: db.Connection, study: str, checked: dict, with_people: bool) -> UpdateSummary:
     """Write the checked rows into the copy of the study's file and update its cells; return what changed."""
+    measure, measures = checked["measure"], checked["measures"]
+    study_complete = min(measures.values())
     old = db.study_end(con, study)  # the analyses' end before and after the update (db.STUDY_END)
-    new = min(checked["data_end"], (pd.Timestamp(checked["complete_through"]) + pd.offsets.MonthEnd(0)).date())
-    db.begin_cell_update(con, study, _CHANGED, [study, new, new, new, new, old, old, old, old, old, study, old])
+    new = min(checked["data_end"], (pd.Timestamp(study_complete) + pd.offsets.MonthEnd(0)).date())
+    if not checked["added"]:  # the updated measure's cells are updated; a new measure's are built afterwards
+        db.begin_cell_update(con, study, measure, _CHANGED,
+                             [study, new, new, new, new, old, old, old, old, old, study, measure, old])  # fmt: skip
     delivered = [r[0] for r in con.execute("SELECT DISTINCT month FROM hours_typed ORDER BY month").fetchall()]
+    in_months = "study = ? AND measure = ? AND month IN (SELECT DISTINCT month FROM hours_typed)"
     present = {
-        r[0]
-        for r in con.execute(
-            "SELECT DISTINCT month FROM hours WHERE study = ? AND month IN (SELECT month FROM hours_typed)", [study]
-        ).fetchall()
+        r[0] for r in con.execute(f"SELECT DISTINCT month FROM hours WHERE {in_months}", [study, measure]).fetchall()
     }
-    con.execute("DELETE FROM hours WHERE study = ? AND month IN (SELECT DISTINCT month FROM hours_typed)", [study])
-    con.execute("INSERT INTO hours SELECT ?, id, month, hours FROM hours_typed", [study])
+    con.execute(f"DELETE FROM hours WHERE {in_months}", [study, measure])
+    con.execute("INSERT INTO hours SELECT ?, id, month, hours, ? FROM hours_typed", [study, measure])
     rows, total = con.execute("SELECT count(*), coalesce(sum(hours), 0) FROM hours_typed").fetchone()
     added = changed = 0
     if with_people:
@@ -282,11 +321,19 @@ def _write_update(con: db.Connection, study: str, checked: dict, with_people: bo
             [study],
         )
         con.execute("DROP TABLE _rows_changed")
+    con.execute("DELETE FROM study_measures WHERE study = ?", [study])
+    con.executemany("INSERT INTO study_measures VALUES (?, ?, ?)", [[study, m, c] for m, c in sorted(measures.items())])
     con.execute(
-        "UPDATE studies SET data_end = ?, complete_through = ?, loaded_at = now() WHERE study = ?",
-        [checked["data_end"], checked["complete_through"], study],
+        "UPDATE studies SET data_end = ?, complete_through = ?, hours_measure = ?, loaded_at = now() WHERE study = ?",
+        [checked["data_end"], study_complete, _default_measure(measures), study],
     )
-    db.finish_cell_update(con, study)
+    if checked["added"]:
+        db.build_followup_cells(con, study, measure)
+    else:
+        db.finish_cell_update(con, study, measure)
+    for other in measures.keys() - {measure}:  # the study's end or people may have changed: counted again
+        db.build_followup_cells(con, study, other)
+    db.build_people_cells(con, study)
     visit_rows = None
     if db.has_table(con, "visits_typed", "temp"):
         visit_rows = int(con.execute("SELECT count(*) FROM visits_typed").fetchone()[0])
@@ -301,8 +348,11 @@ def _write_update(con: db.Connection, study: str, checked: dict, with_people: bo
         int(added),
         int(changed),
         checked["data_end"],
-        checked["complete_through"],
-        checked["measure"],
+        measures[measure],
+        measure,
         log.warnings,
         log.warning_total,
+        checked["added"],
+        dict(sorted(measures.items())),
+        study_complete,
     )

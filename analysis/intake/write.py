@@ -101,7 +101,8 @@ def write_study(
            baseline_hours, placed_on, died_on, followup_end, district_raw FROM participants_typed""",
         [study],
     )
-    con.execute("INSERT INTO hours SELECT ?, id, month, hours FROM hours_typed", [study])
+    con.execute("INSERT INTO study_measures VALUES (?, ?, ?)", [study, measure, complete_through])
+    con.execute("INSERT INTO hours SELECT ?, id, month, hours, ? FROM hours_typed", [study, measure])
     measured = None
     if measurements:
         con.execute(

@@ -34,7 +34,7 @@ from analysis.stats.adjusted import adjusted_means, adjusted_means_of_resamples,
 from analysis.stats.descriptive import assess_heterogeneity
 from analysis.stats.survival import censoring_weights, estimate_cuminc, fit_cox, value_at
 from analysis.store import db
-from analysis.store.cells import band_case, district_sql, filter_sql
+from analysis.store.cells import band_case, district_sql, filter_sql, measure_sql
 from analysis.store.studies import AnalysisPlan
 
 BOOTSTRAP_DRAWS = 2000
@@ -145,11 +145,12 @@ def _person_outcomes_sql(selection: Selection, with_hours: bool = True) -> tuple
     band_sql, band_params = band_case(selection.bands)
     cond_sql, cond_params = filter_sql(selection.filters, "coalesce(p.district, '')", selection.merged)
     district, district_params = district_sql("coalesce(p.district, '')", selection.merged)
-    hours_cte = """, hours AS (
+    kept, kept_params = measure_sql(selection.study, selection.measure, "h.measure")
+    hours_cte = f""", hours AS (
             SELECT e.person_id, sum(h.hours) AS hours
             FROM ends e JOIN hours h ON h.study = ? AND h.person_id = e.person_id
             WHERE h.month >= (e.m0 + INTERVAL 1 MONTH)::DATE AND h.month <= (e.m0 + to_months(?::INTEGER))::DATE
-              AND datediff('month', e.m0, h.month)
+              AND {kept} AND datediff('month', e.m0, h.month)
                   <= datediff('month', e.m0, least(coalesce(e.placed_on, e.f), coalesce(e.died_on, e.f), e.f))
             GROUP BY e.person_id
         )"""
@@ -185,7 +186,7 @@ def _person_outcomes_sql(selection: Selection, with_hours: bool = True) -> tuple
         FROM ends e {"LEFT JOIN hours hr USING (person_id)" if with_hours else ""}
         ORDER BY e.person_id
     """
-    hours_params = [selection.study, months] if with_hours else []
+    hours_params = [selection.study, months, *kept_params] if with_hours else []
     params = [*band_params, *district_params, months, selection.study, *cond_params, *hours_params, months]
     return sql, params
 

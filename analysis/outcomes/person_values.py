@@ -6,7 +6,7 @@ import pandas as pd
 
 from analysis.selection import Selection
 from analysis.store import db
-from analysis.store.cells import band_case, filter_sql
+from analysis.store.cells import band_case, filter_sql, measure_sql
 
 EXCLUDE, AS_ZERO = "exclude", "zero"
 HANDLING = (EXCLUDE, AS_ZERO)
@@ -66,17 +66,18 @@ def load_month_values(con: db.Connection, selection: Selection, handling: str = 
         raise ValueError(f"handling must be one of {HANDLING}")
     month = selection.required_month()
     people, params = _people_sql(selection)
+    kept, kept_params = measure_sql(selection.study, selection.measure, "h.measure")
     sql = f"""
         WITH people AS ({people}), counted AS (SELECT *, ?::INTEGER AS k FROM people)
         SELECT c.arm, c.intervention, c.age, c.age_band, c.sex, c.application_type, c.baseline_hours, c.district,
                coalesce(h.hours, 0.0) AS hours
         FROM counted c
         LEFT JOIN hours h ON h.study = ? AND h.person_id = c.person_id
-                          AND h.month = (c.m0 + to_months(c.k))::DATE AND c.k <= c.home_k
+                          AND h.month = (c.m0 + to_months(c.k))::DATE AND c.k <= c.home_k AND {kept}
         WHERE {_exit_rule(handling, "c")}
         ORDER BY c.person_id
     """
-    return db.query(con, sql, [*params, month, selection.study])
+    return db.query(con, sql, [*params, month, selection.study, *kept_params])
 
 
 def load_all_months(con: db.Connection, selection: Selection, handling: str = EXCLUDE) -> pd.DataFrame:
@@ -101,6 +102,7 @@ def load_all_months(con: db.Connection, selection: Selection, handling: str = EX
         raise ValueError(f"handling must be one of {HANDLING}")
     last_month = selection.required_month()
     people, params = _people_sql(selection)
+    kept, kept_params = measure_sql(selection.study, selection.measure, "h.measure")
     sql = f"""
         WITH people AS ({people}),
         grid AS (SELECT *, unnest(range(0, ?::INTEGER + 1)) AS k FROM people)
@@ -108,8 +110,8 @@ def load_all_months(con: db.Connection, selection: Selection, handling: str = EX
                g.baseline_hours, g.k AS month_k, coalesce(h.hours, 0.0) AS hours
         FROM grid g
         LEFT JOIN hours h ON h.study = ? AND h.person_id = g.person_id
-                          AND h.month = (g.m0 + to_months(g.k))::DATE AND g.k <= g.home_k
+                          AND h.month = (g.m0 + to_months(g.k))::DATE AND g.k <= g.home_k AND {kept}
         WHERE {_exit_rule(handling, "g")}
         ORDER BY person, month_k
     """
-    return db.query(con, sql, [*params, last_month, selection.study])
+    return db.query(con, sql, [*params, last_month, selection.study, *kept_params])

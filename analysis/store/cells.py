@@ -35,6 +35,15 @@ def filter_sql(filters: Filters, district: str = "district", merged: Sequence[st
     return (" AND ".join(clauses) or "TRUE"), params
 
 
+def measure_sql(study: str, measure: str | None, column: str = "measure") -> tuple[str, list]:
+    """Return a SQL condition keeping rows of an hours measure (None: the study's own), and its parameters.
+
+    ``column`` is the measure column of the rows (a code constant, e.g. ``h.measure``).
+    """
+    chosen = "coalesce(?::VARCHAR, (SELECT hours_measure FROM studies WHERE study = ?), 'unknown')"
+    return f"{column} = {chosen}", [measure, study]
+
+
 def band_case(bands: Sequence[AgeBand]) -> tuple[str, list]:
     """Return a CASE expression labelling age by band (NULL outside every band) and its parameters."""
     if not bands:
@@ -57,12 +66,13 @@ def sum_by_band(
 ) -> pd.DataFrame:
     """Sum measures of a cell table per age band and overall ('all'), grouped by ``by``.
 
-    Uses the selection's study, filters and bands (not its month: pass a month condition in
-    ``where``). Rows of people outside every band count only in 'all'. ``table``, ``measures`` and
-    ``by`` are code constants; every value is a bound parameter.
+    Uses the selection's study, filters, bands and (followup_cells) hours measure, not its month: pass
+    a month condition in ``where``. Rows of people outside every band count only in 'all'. ``table``,
+    ``measures`` and ``by`` are code constants; every value is a bound parameter.
     """
     if table not in ("followup_cells", "people_cells"):
         raise ValueError(f"unknown cell table {table!r}")
+    kept, kept_params = measure_sql(selection.study, selection.measure) if table == "followup_cells" else ("TRUE", [])
     bands = selection.bands
     band_sql, band_params = band_case(bands)
     cond_sql, cond_params = filter_sql(selection.filters, merged=selection.merged)
@@ -72,11 +82,11 @@ def sum_by_band(
     sql = f"""
         SELECT CASE WHEN grouping(band) = 1 THEN ? ELSE band END AS age_band, {keys}, {select}
         FROM (SELECT * REPLACE ({shown_district} AS district), {band_sql} AS band FROM {table}
-              WHERE study = ? AND {cond_sql} AND {where})
+              WHERE study = ? AND {cond_sql} AND {kept} AND {where})
         GROUP BY GROUPING SETS ((band, {keys}), ({keys}))
         HAVING grouping(band) = 1 OR band IS NOT NULL
     """
-    params = [ALL, *district_params, *band_params, selection.study, *cond_params, *where_params]
+    params = [ALL, *district_params, *band_params, selection.study, *cond_params, *kept_params, *where_params]
     frame = db.query(con, sql, params)
     order = {label: i for i, label in enumerate([b.label for b in bands] + [ALL])}
     frame["_order"] = frame["age_band"].map(order)

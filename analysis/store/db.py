@@ -64,7 +64,7 @@ def connect(path: str | os.PathLike[str]) -> Connection:
                 sources.append(f"{_STUDY}{i}")
             con.execute(f"ATTACH ':memory:' AS {STORE}")
             con.execute(f"USE {STORE}")
-            _create_views(con, {t: [f"{src}.{t}" for src in sources if _holds(con, src, t)] for t in TABLES})
+            _create_views(con, {t: [q for src in sources if (q := _reading(con, src, t))] for t in TABLES})
             return con
         except Error as exc:
             con.close()
@@ -82,13 +82,64 @@ _STUDY = "ihr_study_"
 _ATTACH_TRIES = 5
 
 
-def _holds(con: Connection, catalog: str, table: str) -> bool:
-    """Return whether an attached file has a table worth reading (a catalogue's own data tables are empty)."""
+def _reading(con: Connection, catalog: str, table: str) -> str | None:
+    """Return SQL reading a table of an attached file in the schema's shape, or None when it has nothing to read.
+
+    A catalogue's own data tables are empty (per-study layout) and are skipped; see ``_source_select``.
+    """
+    select = _source_select(con, catalog, table)
+    if select is None or catalog != _CATALOGUE:
+        return select
+    return select if con.execute(f"SELECT EXISTS ({select})").fetchone()[0] else None
+
+
+# Tables a file written before them lacks but can still describe: read from its studies table.
+_DERIVED = {
+    "study_measures": "SELECT study, {measure} AS measure, "
+    "coalesce({complete}, date_trunc('month', data_end)::DATE) AS complete_through FROM {catalog}.studies t",
+}
+
+
+def _source_select(con: Connection, catalog: str, table: str) -> str | None:
+    """Return SQL reading ``catalog.table`` with every column of the schema, in its order (None: no such table).
+
+    A column the file was written without reads as NULL, except the hours measure of ``hours`` and
+    ``followup_cells``: their rows are of the one measure the study then held (``studies.hours_measure``).
+    A file without ``study_measures`` lists that one measure, complete through the study's complete-through
+    month (or its data end's month).
+    """
     if not has_table(con, table, catalog):
-        return False
-    if catalog != _CATALOGUE:
-        return True
-    return bool(con.execute(f"SELECT EXISTS (SELECT 1 FROM {catalog}.{table})").fetchone()[0])
+        if table not in _DERIVED or not has_table(con, "studies", catalog):
+            return None
+        complete = "t.complete_through" if has_column(con, "studies", "complete_through", catalog) else "NULL"
+        return _DERIVED[table].format(catalog=catalog, measure=_study_measure(con, catalog), complete=complete)
+    return _shaped(con, table, f"{catalog}.{table}", _study_measure(con, catalog))
+
+
+def _shaped(con: Connection, table: str, relation: str, measure: str = "'unknown'") -> str:
+    """Return SQL selecting the schema's columns of ``table`` from ``relation`` (aliased t).
+
+    A column the relation lacks reads as the schema's default for it, else NULL.
+
+    ``measure``: SQL of the hours measure for a relation without that column.
+    """
+    present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
+    columns = []
+    for name, kind, default in _schema_columns()[table]:
+        if name in present:
+            columns.append(f"t.{name}")
+        elif name == "measure":
+            columns.append(f"{measure} AS measure")
+        else:
+            columns.append(f"{default or 'NULL'}::{kind} AS {name}")  # the schema's own SQL
+    return f"SELECT {', '.join(columns)} FROM {relation} t"
+
+
+def _study_measure(con: Connection, catalog: str) -> str:
+    """Return SQL of the hours measure of row ``t``'s study in a file written before studies held two measures."""
+    if not has_column(con, "studies", "hours_measure", catalog):
+        return "'unknown'"
+    return f"coalesce((SELECT s.hours_measure FROM {catalog}.studies s WHERE s.study = t.study), 'unknown')"
 
 
 def _names_a_missing_file(exc: Exception) -> bool:
@@ -106,32 +157,26 @@ def _study_file_names(con: Connection, catalog: str) -> dict[str, str]:
 
 
 def _create_views(con: Connection, sources: dict[str, list[str]]) -> None:
-    """Create each table of the store catalog as a view over its sources, with every column of the schema.
+    """Create each table of the store catalog as a view over its sources (SELECTs in the schema's shape).
 
-    Each source is read with the schema's column list, in the schema's order; a column a source written
-    before it lacks reads as NULL, and a table no source has is an empty one of the schema's shape. One
-    source (a store with one study) is a plain view over its table, as fast as the table itself.
+    A table no source has is an empty one of the schema's shape. One source (a store with one study) is a
+    plain view over its table, as fast as the table itself.
     """
     shapes = _schema_columns()
     for table, froms in sources.items():
         if not froms:
-            con.execute(f"CREATE TABLE {table} ({', '.join(f'{name} {kind}' for name, kind in shapes[table])})")
+            con.execute(f"CREATE TABLE {table} ({', '.join(f'{name} {kind}' for name, kind, _ in shapes[table])})")
             continue
-        selects = []
-        for src in froms:
-            present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
-            columns = [name if name in present else f"NULL::{kind} AS {name}" for name, kind in shapes[table]]
-            selects.append(f"SELECT {', '.join(columns)} FROM {src}")
-        con.execute(f"CREATE VIEW {table} AS {' UNION ALL '.join(selects)}")  # names are constants or our aliases
+        con.execute(f"CREATE VIEW {table} AS {' UNION ALL '.join(froms)}")  # names are constants or our aliases
 
 
 @functools.cache
-def _schema_columns() -> dict[str, list[tuple[str, str]]]:
-    """Return each table of the schema with its (column, type) pairs."""
+def _schema_columns() -> dict[str, list[tuple[str, str, str | None]]]:
+    """Return each table of the schema with its (column, type, default SQL or None) triples."""
     schema = duckdb.connect(":memory:")
     try:
         schema.execute(SCHEMA_PATH.read_text(encoding="utf-8"))
-        return {t: [(c[0], c[1]) for c in schema.execute(f"DESCRIBE {t}").fetchall()] for t in TABLES}
+        return {t: [(c[0], c[1], c[4]) for c in schema.execute(f"DESCRIBE {t}").fetchall()] for t in TABLES}
     finally:
         schema.close()
 
@@ -450,21 +495,39 @@ def _copy_current_study(path: Path, study: str, target: Path) -> str | None:
     name = files[study]
     if name is None:
         _move_out(path, study, target)
-    else:
+    elif _written_with_current_schema(studies_folder(path) / name):
         shutil.copyfile(studies_folder(path) / name, target)
+    else:  # a file of an earlier version: its rows in the current schema's shape
+        _move_out(studies_folder(path) / name, study, target)
     return name
 
 
+def _written_with_current_schema(file: Path) -> bool:
+    """Return whether a study file has every table and column of the current schema."""
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH ? AS {_PREVIOUS} (READ_ONLY)", [str(file)])
+        have = set(con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = ?",
+                               [_PREVIOUS]).fetchall())  # fmt: skip
+        return all((t, c) in have for t in TABLES for c, _, _ in _schema_columns()[t])
+    finally:
+        con.close()
+
+
 def _move_out(source: Path, study: str, target: Path) -> None:
-    """Write one study's rows from a one-file store into a new study file (the per-study layout)."""
+    """Write one study's rows from a store file (a one-file store, or an older study file) into a new study file.
+
+    The rows are read in the current schema's shape (``_source_select``): columns added since the source
+    was written are filled as a reader sees them.
+    """
     con = duckdb.connect(str(target))
     try:
         con.execute(SCHEMA_PATH.read_text(encoding="utf-8"))
         con.execute(f"ATTACH ? AS {_PREVIOUS} (READ_ONLY)", [str(source)])
         for table in TABLES:
-            if table != "analysis_plans" and has_table(con, table, _PREVIOUS):
-                # By name: columns added since the old store was written take their defaults.
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {_PREVIOUS}.{table} WHERE study = ?", [study])
+            select = _source_select(con, _PREVIOUS, table) if table != "analysis_plans" else None
+            if select is not None:
+                con.execute(f"INSERT INTO {table} SELECT * FROM ({select}) WHERE study = ?", [study])
         con.execute(f"DETACH {_PREVIOUS}")
         con.execute("CHECKPOINT")
     finally:
@@ -530,7 +593,16 @@ def _collect_garbage(path: Path, referenced: set[str]) -> None:
             file.unlink(missing_ok=True)
 
 
-TABLES = ("studies", "participants", "hours", "measurements", "followup_cells", "people_cells", "analysis_plans")
+TABLES = (
+    "studies",
+    "study_measures",
+    "participants",
+    "hours",
+    "measurements",
+    "followup_cells",
+    "people_cells",
+    "analysis_plans",
+)
 
 
 def has_table(con: Connection, table: str, catalog: str = STORE) -> bool:
@@ -613,7 +685,7 @@ def connect_parquet(folder: str | os.PathLike[str]) -> Connection:
     for table in TABLES:
         files = sorted(root.glob(f"*/{table}.parquet"))
         listing = ", ".join(f"'{_sql_text(str(f))}'" for f in files)
-        sources[table] = [f"read_parquet([{listing}], union_by_name = true)"] if files else []
+        sources[table] = [_shaped(con, table, f"read_parquet([{listing}], union_by_name = true)")] if files else []
     _create_views(con, sources)
     return con
 
@@ -642,17 +714,19 @@ _PEOPLE = f"""
     FROM participants p JOIN studies s USING (study)
     WHERE p.study = ?"""
 
-_CELL_KEYS = "study, month_k, arm, age, sex, application_type, district"
+_CELL_KEYS = "study, month_k, arm, age, sex, application_type, district, measure"
 
 
 def _cell_rows(ranges: str, hours_where: str) -> str:
-    """Return SQL of followup_cells rows from ``ranges``: people with follow-up months k_lo..k_hi and a sign.
+    """Return SQL of followup_cells rows of one measure from ``ranges``: people with months k_lo..k_hi and a sign.
 
-    ``ranges`` has the columns of _PEOPLE plus k_lo, k_hi and sign (+1 adds the months, -1 takes them away);
-    ``hours_where`` limits the hours rows read (aliased h); both are SQL written in this module.
+    The first bound parameter is the hours measure, then those of ``ranges``. ``ranges`` has the columns
+    of _PEOPLE plus k_lo, k_hi and sign (+1 adds the months, -1 takes them away); ``hours_where`` limits
+    the hours rows read (aliased h); both are SQL written in this module.
     """
     return f"""
-        WITH r AS ({ranges}),
+        WITH m AS (SELECT ?::VARCHAR AS measure),
+        r AS ({ranges}),
         grid AS (
             SELECT study, arm, age, sex, application_type, district, k AS month_k, sum(sign) AS n
             FROM (SELECT *, unnest(range(k_lo, k_hi + 1)) AS k FROM r WHERE k_hi >= k_lo)
@@ -665,11 +739,12 @@ def _cell_rows(ranges: str, hours_where: str) -> str:
             FROM hours h JOIN r ON h.study = r.study AND h.person_id = r.person_id
             WHERE h.month >= (r.m0 + to_months(r.k_lo))::DATE AND datediff('month', r.m0, h.month) <= r.k_hi
               AND h.month >= (SELECT min((m0 + to_months(k_lo))::DATE) FROM r)  -- reads only months that can count
-              AND {hours_where}
+              AND h.measure = (SELECT measure FROM m) AND {hours_where}
             GROUP BY ALL
         )
         SELECT g.study, g.month_k, g.arm, g.age, g.sex, g.application_type, g.district, g.n,
-               coalesce(s.sum_hours, 0) AS sum_hours, coalesce(s.sum_sq_hours, 0) AS sum_sq_hours
+               coalesce(s.sum_hours, 0) AS sum_hours, coalesce(s.sum_sq_hours, 0) AS sum_sq_hours,
+               (SELECT measure FROM m) AS measure
         FROM grid g LEFT JOIN sums s
           ON g.study = s.study AND g.month_k = s.month_k AND g.arm = s.arm AND g.age = s.age
          AND g.sex = s.sex AND g.application_type = s.application_type AND g.district = s.district
@@ -677,16 +752,28 @@ def _cell_rows(ranges: str, hours_where: str) -> str:
 
 
 def build_aggregates(con: Connection, study: str) -> None:
-    """(Re)compute followup_cells and people_cells of one study from participants and hours.
+    """(Re)compute followup_cells (for each hours measure of the study) and people_cells of one study."""
+    for measure in study_measures(con, study):
+        build_followup_cells(con, study, measure)
+    build_people_cells(con, study)
+
+
+def study_measures(con: Connection, study: str) -> list[str]:
+    """Return the hours measures a study holds (study_measures), in name order."""
+    rows = con.execute("SELECT measure FROM study_measures WHERE study = ? ORDER BY measure", [study]).fetchall()
+    return [r[0] for r in rows]
+
+
+def build_followup_cells(con: Connection, study: str, measure: str) -> None:
+    """(Re)compute followup_cells of one study and hours measure from participants and hours.
 
     Follow-up month k is the calendar month k months after the month of randomization. A person
     counts in month k while the first day of that month is on or before the exit day (earliest of
     placement, death and end of follow-up); months without an hours row count as 0 hours.
     """
-    con.execute("DELETE FROM followup_cells WHERE study = ?", [study])
+    con.execute("DELETE FROM followup_cells WHERE study = ? AND measure = ?", [study, measure])
     ranges = f"SELECT *, 0 AS k_lo, exit_k AS k_hi, 1 AS sign FROM ({_PEOPLE})"
-    con.execute(f"INSERT INTO followup_cells {_cell_rows(ranges, 'TRUE')}", [study])
-    build_people_cells(con, study)
+    con.execute(f"INSERT INTO followup_cells {_cell_rows(ranges, 'TRUE')}", [measure, study])
 
 
 def build_people_cells(con: Connection, study: str) -> None:
@@ -714,8 +801,8 @@ def study_end(con: Connection, study: str):
     return con.execute(f"SELECT {STUDY_END} FROM studies s WHERE study = ?", [study]).fetchone()[0]
 
 
-def begin_cell_update(con: Connection, study: str, changed: str, params: list) -> None:
-    """Before an update changes rows: take away from followup_cells what the changed people contributed.
+def begin_cell_update(con: Connection, study: str, measure: str, changed: str, params: list) -> None:
+    """Before an update changes rows: take away from followup_cells (of one measure) what changed people gave.
 
     ``changed`` is SQL of a relation with a column person_id, with its bound ``params`` (written by the
     caller's module): people who are new, whose cell (arm, age, sex, application type, district) changes,
@@ -727,17 +814,20 @@ def begin_cell_update(con: Connection, study: str, changed: str, params: list) -
     con.execute(f"CREATE TEMP TABLE _cells_before AS {_PEOPLE}", [study])
     ranges = ("SELECT b.*, 0 AS k_lo, b.exit_k AS k_hi, -1 AS sign FROM _cells_before b "
               "WHERE b.person_id IN (SELECT person_id FROM _changed)")  # fmt: skip
-    con.execute(f"CREATE TEMP TABLE _cell_delta AS {_cell_rows(ranges, 'FALSE')} LIMIT 0")  # the shape only
+    con.execute(f"CREATE TEMP TABLE _cell_delta AS {_cell_rows(ranges, 'FALSE')} LIMIT 0", [measure])  # the shape
     if con.execute("SELECT count(*) FROM _changed").fetchone()[0]:  # most months nobody's counted months change
-        con.execute(f"INSERT INTO _cell_delta {_cell_rows(ranges, 'h.person_id IN (SELECT person_id FROM _changed)')}")
+        con.execute(
+            f"INSERT INTO _cell_delta {_cell_rows(ranges, 'h.person_id IN (SELECT person_id FROM _changed)')}",
+            [measure],
+        )
 
 
-def finish_cell_update(con: Connection, study: str) -> None:
-    """After an update: add the changed people's months and everyone's new months, then rebuild people_cells.
+def finish_cell_update(con: Connection, study: str, measure: str) -> None:
+    """After an update: add the changed people's months and everyone's new months (of one measure).
 
     A person not changed keeps every month counted before; months after their earlier exit (the study's
-    end moved on) are added from the hours now in the store. The result equals ``build_aggregates`` up to
-    the order of floating-point sums (tested).
+    end moved on) are added from the hours now in the store. The result equals ``build_followup_cells`` up
+    to the order of floating-point sums (tested); people_cells are the caller's to rebuild.
     """
     after = f"SELECT * FROM ({_PEOPLE})"
     changed = (f"SELECT a.*, 0 AS k_lo, a.exit_k AS k_hi, 1 AS sign FROM ({after}) a "
@@ -745,12 +835,12 @@ def finish_cell_update(con: Connection, study: str) -> None:
     if con.execute("SELECT count(*) FROM _changed").fetchone()[0]:
         con.execute(
             f"INSERT INTO _cell_delta {_cell_rows(changed, 'h.person_id IN (SELECT person_id FROM _changed)')}",
-            [study],
+            [measure, study],
         )
     later = (f"SELECT a.*, b.exit_k + 1 AS k_lo, a.exit_k AS k_hi, 1 AS sign FROM ({after}) a "
              "JOIN _cells_before b USING (person_id) "
              "WHERE a.person_id NOT IN (SELECT person_id FROM _changed) AND a.exit_k > b.exit_k")  # fmt: skip
-    con.execute(f"INSERT INTO _cell_delta {_cell_rows(later, 'TRUE')}", [study])
+    con.execute(f"INSERT INTO _cell_delta {_cell_rows(later, 'TRUE')}", [measure, study])
     keys = " AND ".join(f"f.{k} = d.{k}" for k in _CELL_KEYS.split(", "))
     con.execute(  # the delta per cell, then only the cells it touches are rewritten
         f"""CREATE TEMP TABLE _cells_new AS
@@ -769,7 +859,6 @@ def finish_cell_update(con: Connection, study: str) -> None:
     con.execute("DELETE FROM followup_cells WHERE study = ? AND n <= 0", [study])  # cells nobody is in any more
     for table in ("_changed", "_cells_before", "_cell_delta", "_cells_new"):
         con.execute(f"DROP TABLE {table}")
-    build_people_cells(con, study)
 
 
 def list_studies(con: Connection) -> pd.DataFrame:

@@ -10,12 +10,23 @@ CREATE TABLE studies (
     is_demo      BOOLEAN NOT NULL,
     data_end     DATE NOT NULL,          -- follow-up of people with no followup_end runs to this day
     loaded_at    TIMESTAMP NOT NULL,
-    -- which home-care hours: 'performed' (utförd tid, time registration), 'granted' (beviljad tid, the
-    -- decision) or 'unknown' (stores written before this column, and files that do not say)
+    -- the hours measure analyses use unless told otherwise: 'performed' (utförd tid, time registration),
+    -- 'granted' (beviljad tid, the decision; chosen when the study holds it, as unit costs are per granted
+    -- hour) or 'unknown' (stores written before this column, and files that do not say). See study_measures.
     hours_measure VARCHAR NOT NULL DEFAULT 'unknown' CHECK (hours_measure IN ('performed', 'granted', 'unknown')),
-    -- last calendar month (its first day) whose hours are complete; later months are still being registered
-    -- and are left out of the analyses. NULL: complete to data_end (stores written before monthly updates)
+    -- last calendar month (its first day) through which every hours measure of the study is complete (the
+    -- earliest of study_measures.complete_through); later months are still being registered and are left out
+    -- of the analyses. NULL: complete to data_end (stores written before monthly updates)
     complete_through DATE
+);
+
+-- The hours measures a study holds (one or both), each with the last month its own hours are complete.
+-- Stores written before a study could hold two measures read this from studies (see db.connect).
+CREATE TABLE study_measures (
+    study            VARCHAR NOT NULL,
+    measure          VARCHAR NOT NULL CHECK (measure IN ('performed', 'granted', 'unknown')),
+    complete_through DATE NOT NULL,       -- first day of the last month whose hours of this measure are complete
+    PRIMARY KEY (study, measure)
 );
 
 -- One row per randomized person.
@@ -34,12 +45,13 @@ CREATE TABLE participants (
     district         VARCHAR
 );
 
--- Home-care hours performed: one row per person and calendar month with any hours.
+-- Home-care hours: one row per person, calendar month with any hours, and measure.
 CREATE TABLE hours (
     study     VARCHAR NOT NULL,
     person_id VARCHAR NOT NULL,
     month     DATE NOT NULL,              -- first day of the calendar month
-    hours     DOUBLE NOT NULL CHECK (hours >= 0)
+    hours     DOUBLE NOT NULL CHECK (hours >= 0),
+    measure   VARCHAR NOT NULL            -- a measure of study_measures: 'performed', 'granted' or 'unknown'
 );
 
 -- Outcome measures at follow-up visits (optional file): one row per person, instrument and visit.
@@ -65,7 +77,8 @@ CREATE TABLE followup_cells (
     district         VARCHAR NOT NULL,    -- '' when unknown
     n                BIGINT NOT NULL,     -- people at home and followed in month k
     sum_hours        DOUBLE NOT NULL,     -- their hours, months without a row counted as 0
-    sum_sq_hours     DOUBLE NOT NULL
+    sum_sq_hours     DOUBLE NOT NULL,
+    measure          VARCHAR NOT NULL     -- whose hours are summed (a cell row per measure of the study)
 );
 
 -- One row per cell of randomized people, with outcomes during follow-up.

@@ -54,7 +54,11 @@ def resolve_study(con: db.Connection, study: str | None = None) -> str:
 
 
 def describe_study(con: db.Connection, study: str) -> dict:
-    """Return title, demo flag, last follow-up month, people randomized, districts, which hours and how complete."""
+    """Return title, demo flag, last follow-up month, people randomized, districts, which hours and how complete.
+
+    ``hours_measure`` is the measure analyses use unless told otherwise; ``measures`` maps each hours
+    measure the study holds to the last month its own hours are complete.
+    """
     row = db.query(  # stores written before a column read NULL there (see db.connect)
         con,
         """SELECT s.title_sv, s.title_en, s.is_demo, coalesce(s.hours_measure, 'unknown') AS hours_measure,
@@ -67,6 +71,9 @@ def describe_study(con: db.Connection, study: str) -> dict:
         con,
         "SELECT district, sum(n) AS n FROM people_cells WHERE study = ? GROUP BY district ORDER BY district",
         [study],
+    )
+    measures = db.query(
+        con, "SELECT measure, complete_through FROM study_measures WHERE study = ? ORDER BY measure", [study]
     )
     merged = merge_small_districts(sizes, int(get_setting("merge_districts_below")))
     districts = [d for d in sizes["district"].tolist() if d not in merged] + ([OTHER_DISTRICTS] if merged else [])
@@ -81,6 +88,7 @@ def describe_study(con: db.Connection, study: str) -> dict:
         "merged_districts": merged,
         "n_people": int(sizes["n"].sum()) if len(sizes) else 0,
         "hours_measure": row["hours_measure"],
+        "measures": {m: pd.Timestamp(c).date() for m, c in zip(measures["measure"], measures["complete_through"])},
         "data_end": pd.Timestamp(row["data_end"]).date(),
         # the last complete month when months after it (up to data_end) are still being registered, else None
         "complete_through": _incomplete_after(row["complete_through"], row["data_end"]),
@@ -164,10 +172,15 @@ def fingerprint_study(con: db.Connection, study: str) -> str:
                    FROM participants WHERE study = ?) AS p,
                   (SELECT count(*) FROM participants WHERE study = ?) AS np,
                   (SELECT coalesce(sum(hash(person_id, month, hours) % 1000000007), 0) FROM hours WHERE study = ?) AS h,
-                  (SELECT count(*) FROM hours WHERE study = ?) AS nh""",
-        [study, study, study, study],
+                  (SELECT count(*) FROM hours WHERE study = ?) AS nh,
+                  (SELECT count(DISTINCT measure) FROM hours WHERE study = ?) AS nm,
+                  (SELECT coalesce(sum(hash(person_id, month, measure) % 1000000007), 0) FROM hours
+                   WHERE study = ?) AS hm""",
+        [study] * 6,
     ).iloc[0]
-    text = "|".join(str(v) for v in row.tolist())
+    values = row.tolist()
+    # A study of one hours measure keeps the fingerprint it had before studies could hold two.
+    text = "|".join(str(v) for v in (values[:4] if values[4] <= 1 else values))
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
