@@ -37,7 +37,16 @@ from analysis.present.report import FORMATS, write_report
 from analysis.present.texts import describe_plan
 from analysis.present.viewer import PAGES, ViewOptions, view_page
 from analysis.records import to_all_records
-from analysis.selection import APPLICATION_TYPES, COVARIATES, SEXES, Filters, Selection, edges_of, parse_band_edges
+from analysis.selection import (
+    APPLICATION_TYPES,
+    COVARIATES,
+    HOURS_MEASURES,
+    SEXES,
+    Filters,
+    Selection,
+    edges_of,
+    parse_band_edges,
+)
 from analysis.settings import get_setting
 from analysis.stats.methods import METHODS
 from analysis.stats.power import size_trial
@@ -48,6 +57,7 @@ from analysis.store.studies import (
     AnalysisPlan,
     check_covariates,
     check_districts,
+    check_measure,
     check_month,
     describe_study,
     load_plan,
@@ -67,6 +77,12 @@ def _add_request(parser: argparse.ArgumentParser, month: str = "--month") -> arg
     parser.add_argument("--application-type", action="append", choices=APPLICATION_TYPES, default=[])
     parser.add_argument("--district", action="append", default=[])
     parser.add_argument("--bands", default=None, help="åldersgränser / age band edges, e.g. 65,76,86,96")
+    parser.add_argument(
+        "--hours-measure",
+        choices=HOURS_MEASURES,
+        default=None,
+        help="timmått när studien har båda / hours measure when the study holds both (default: the study's)",
+    )
     parser.add_argument(
         "--as-viewer",
         action="store_true",
@@ -167,7 +183,10 @@ def _parser() -> argparse.ArgumentParser:
     care.add_argument("--hours", default=None, help="timfil med de nya månaderna / hours file of the new months")
     care.add_argument("--visits", default=None, help="besöksfil med de nya månaderna / visits file of the new months")
     upd.add_argument(
-        "--measure", choices=("performed", "granted"), default=None, help="måste vara studiens / must be the study's"
+        "--measure",
+        choices=("performed", "granted"),
+        default=None,
+        help="filens mått; ett nytt läggs till / the file's measure; a new one is added (default: the study's only)",
     )
     upd.add_argument("--data-end", default=None, help="ny sista datadag / new last day of data, YYYY-MM-DD")
     upd.add_argument("--complete-through", default=None, help=COMPLETE_HELP)
@@ -356,9 +375,12 @@ def _run_update(args: argparse.Namespace) -> int:
         f"{summary.outcome_dates_changed}"
     )
     print(
-        f"Sista datadag / data end: {summary.data_end}; komplett t.o.m. / complete through: "
-        f"{summary.complete_through:%Y-%m}"
+        f"Sista datadag / data end: {summary.data_end}; {summary.hours_measure} komplett t.o.m. / complete through: "
+        f"{summary.complete_through:%Y-%m}" + (" (nytt mått / measure added)" if summary.measure_added else "")
     )
+    if len(summary.measures or {}) > 1:
+        print(f"Analyserna slutar / the analyses end: {summary.study_complete_through:%Y-%m} (tidigaste måttet / "
+              "earliest measure)")  # fmt: skip
     print(f"Varningar / warnings: {summary.warnings_total}")
     for warning in summary.warnings:
         print(f"- {warning.message('sv')} / {warning.message('en')}")
@@ -407,7 +429,10 @@ def _run_import(args: argparse.Namespace) -> int:
 
 
 def _open_request(args: argparse.Namespace, run):
-    """Open the store, check study, month and filters from the arguments, and return (study, run(con, selection))."""
+    """Open the store, check study, month and filters from the arguments, and return (study, run(con, selection)).
+
+    The hours measure used (asked for, else the study's) is left in ``args.hours_measure`` for the output.
+    """
     filters = Filters(sex=tuple(args.sex), application_type=tuple(args.application_type), district=tuple(args.district))
     con = db.connect(args.db)
     try:
@@ -416,7 +441,9 @@ def _open_request(args: argparse.Namespace, run):
         info = describe_study(con, study)
         check_month(info, args.month)
         check_districts(info, filters.district)
-        return study, run(con, Selection(study, filters, bands, args.month, info["merged_districts"]))
+        args.hours_measure = check_measure(info, args.hours_measure)
+        selection = Selection(study, filters, bands, args.month, info["merged_districts"], args.hours_measure)
+        return study, run(con, selection)
     finally:
         con.close()
 
@@ -442,10 +469,10 @@ def _run_compare(args: argparse.Namespace) -> int:
 
     study, result = _open_request(args, run)
     if args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False))
+        print(json.dumps(result.to_dict() | {"hours_measure": args.hours_measure}, ensure_ascii=False))
     else:
         print(
-            f"Månad / month {args.month}, studie / study {study}, "
+            f"Månad / month {args.month}, studie / study {study}, timmar / hours {args.hours_measure}, "
             f"metod / method {args.method}, döda / deaths {args.deaths}"
         )
         print(result.groups[[*GROUP_COLUMNS, "p_value_holm"]].to_string(index=False))
@@ -482,7 +509,11 @@ def _run_outcomes(args: argparse.Namespace) -> int:
 
     study, (result, plan) = _open_request(args, run)
     if args.json:
-        extra = {"analysis_plan": _plan_dict(plan), "primary": primary_figure(result, plan)}
+        extra = {
+            "analysis_plan": _plan_dict(plan),
+            "primary": primary_figure(result, plan),
+            "hours_measure": args.hours_measure,
+        }
         out = result.to_dict() | extra
         if args.as_viewer:  # the promised keys stay; each group says whether and why it is hidden
             for group, (_, row) in zip(out["groups"], result.groups.iterrows(), strict=True):
@@ -490,7 +521,8 @@ def _run_outcomes(args: argparse.Namespace) -> int:
                 group["suppressed_reason"] = row["suppressed_reason"]
         print(json.dumps(out, ensure_ascii=False))
     else:
-        print(f"Fönster / window {args.month} månader / months, studie / study {study}")
+        print(f"Fönster / window {args.month} månader / months, studie / study {study}, timmar / hours "
+              f"{args.hours_measure}")  # fmt: skip
         print(f"Timkostnad / hour cost {costs.hour:g} kr, dygnskostnad / day cost {costs.day:g} kr")
         columns = ["age_band", "cost_difference", "cost_ci_low", "cost_ci_high", "days_home_difference"]
         print(result.groups[[*columns, "days_home_ci_low", "days_home_ci_high"]].to_string(index=False))
@@ -507,6 +539,7 @@ def _run_view(args: argparse.Namespace) -> int:
             "page": args.page,
             "study": study,
             "month": args.month,
+            "hours_measure": args.hours_measure,
             "threshold": threshold,
             "tables": {name: to_all_records(frame, ()) for name, frame in tables.items()},
         }
@@ -606,7 +639,8 @@ def _run_power(args: argparse.Namespace) -> int:
         ),
     )
     designs = size_trial(inputs)
-    out = {"study": study, "inputs": vars(inputs), "source": source, "designs": designs}
+    out = {"study": study, "hours_measure": args.hours_measure, "inputs": vars(inputs), "source": source,
+           "designs": designs}  # fmt: skip
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
         return 0
@@ -639,6 +673,7 @@ def _run_qaly(args: argparse.Namespace) -> int:
     study, result = _open_request(args, lambda con, sel: compare_cost_effectiveness(con, sel, costs, extra))
     out = {
         "study": study,
+        "hours_measure": args.hours_measure,
         "months": result.months,
         "instrument": result.instrument,
         "assumptions": {

@@ -280,9 +280,9 @@ def test_the_overview_marks_incomplete_months_and_says_so(stores, tmp_path, monk
 
 
 def _cells(path):
-    """Return a study store's followup_cells sorted by their keys."""
+    """Return a study store's followup_cells (of every hours measure) sorted by their keys."""
     con = db.connect(path)
-    keys = "month_k, arm, age, sex, application_type, district"
+    keys = "measure, month_k, arm, age, sex, application_type, district"
     cells = db.query(con, f"SELECT {keys}, n, sum_hours, sum_sq_hours FROM followup_cells ORDER BY {keys}")
     con.close()
     return cells

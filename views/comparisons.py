@@ -249,7 +249,7 @@ def render(lang: str) -> None:
     groups = show_comparison(result.groups, selection, threshold, risks_for)
     st.header(t("cmp.results", lang, month=month))
     used = t("cmp.method_used", lang, method=_name(method, lang), handling=t(f"cmp.handling.{handling}", lang))
-    st.caption(used + " " + t(f"measure.{info['hours_measure']}", lang))
+    st.caption(used + " " + t(f"measure.{selection.measure}", lang))
     methods = f"{_name(method, lang)}; {t(f'cmp.handling.{handling}', lang)}; {t('col.month', lang).lower()} {month}"
     stamp = downloads.page_stamp(store, selection, methods, threshold, lang)
     downloads.offer_table(

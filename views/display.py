@@ -112,9 +112,13 @@ def show_demo_banner(info: dict, lang: str) -> None:
 
 
 def show_completeness(info: dict, lang: str) -> None:
-    """Say, on every page, when months after the study's complete-through month are left out."""
+    """Say, on every page, when months after the study's complete-through month are left out (and each measure's)."""
     if info.get("complete_through") is not None:
         st.info(t("complete.note", lang, month=f"{info['complete_through']:%Y-%m}", end=info["data_end"].isoformat()))
+    measures = info.get("measures") or {}
+    if len(set(measures.values())) > 1:
+        months = ", ".join(f"{t(f'measure.name.{m}', lang).lower()} {c:%Y-%m}" for m, c in measures.items())
+        st.caption(t("complete.measures", lang, months=months))
 
 
 def run_page(render: Callable[[str], None]) -> None:

@@ -209,7 +209,7 @@ def render(lang: str) -> None:
     shown_groups = show_comparison(comparison.groups, selection, threshold, risks_for)
 
     st.header(t("overview.hours", lang, month=month))
-    st.caption(t("overview.hours_note", lang) + " " + t(f"measure.{info['hours_measure']}", lang))
+    st.caption(t("overview.hours_note", lang) + " " + t(f"measure.{selection.measure}", lang))
     stamp = downloads.page_stamp(store, selection, t("methods.overview", lang), threshold, lang)
     downloads.offer_chart(
         _hours_chart(shown_groups, lang), file_name("hours_month", lang, month=month), stamp, lang, "hours_chart"

@@ -77,7 +77,7 @@ def show_person_outcomes(store: calls.Store, selection: Selection, threshold: in
     st.info(describe_plan(plan, lang))
     if months != plan.window_months:
         st.caption(t("plan.window_cut", lang, months=months))
-    measure = calls.cached(describe_study, store, selection.study)["hours_measure"]
+    measure = selection.measure or calls.cached(describe_study, store, selection.study)["hours_measure"]
     note = read_person_note(costs, months, lang) + " " + t(f"measure.{measure}", lang)
     st.caption(note + (" " + t("measure.cost_performed", lang) if measure == "performed" else ""))
     downloads.offer_table(

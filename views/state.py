@@ -136,17 +136,36 @@ def choose_filters(info: dict, lang: str) -> Filters:
     return Filters(**chosen)
 
 
+def choose_measure(info: dict, lang: str) -> str:
+    """Render the hours-measure choice when the study holds both granted and performed; return the one shown."""
+    measures = list(info["measures"])
+    if len(measures) < 2:
+        return info["hours_measure"]
+    st.sidebar.caption(t("measure.both", lang))
+    return url_widget(
+        st.sidebar.radio,
+        "hours",
+        info["hours_measure"],
+        t("sidebar.hours_measure", lang),
+        measures,
+        options=measures,
+        format_func=lambda m: t(f"measure.name.{m}", lang),
+        state_key=f"hours.{lang}",
+    )
+
+
 def open_page(lang: str) -> tuple[Store, dict, Selection]:
     """Open the store and render the study selector and filters: return the store, the study's facts and selection.
 
-    The selection has the bands of the study's analysis plan (else the configured ones) and no month
-    yet (pages add theirs with ``selection.at``).
+    The selection has the bands of the study's analysis plan (else the configured ones), the hours
+    measure shown (chosen when the study holds two) and no month yet (pages add theirs with ``selection.at``).
     """
     store = open_store(lang)
     info = choose_study(store, lang)
     bands = cached(load_plan, store, info["study"]).bands
     merged = tuple(info["merged_districts"])  # small districts shown together (setting merge_districts_below)
-    return store, info, Selection(info["study"], choose_filters(info, lang), bands, merged=merged)
+    measure = choose_measure(info, lang)
+    return store, info, Selection(info["study"], choose_filters(info, lang), bands, merged=merged, measure=measure)
 
 
 def choose_band(label_key: str, key: str, bands: tuple[AgeBand, ...], lang: str) -> str:

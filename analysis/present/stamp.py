@@ -86,7 +86,7 @@ def make_stamp(
     version : str
         The data version (from analysis.store.studies.fingerprint_study).
     selection : Selection
-        The view: its study and filters are named (bands and month are in the figures).
+        The view: its study, filters and known hours measure are named (bands and month are in the figures).
     methods : str
         The methods behind the figures, in words.
     threshold : int
@@ -105,7 +105,7 @@ def make_stamp(
     """
     return Stamp(
         study=selection.study,
-        filters=describe_filters(selection.filters, lang),
+        filters=describe_filters(selection.filters, lang) + _measure_words(selection, lang),
         methods=methods,
         data_version=version,
         app_version=app_version(),
@@ -113,3 +113,10 @@ def make_stamp(
         suppression=describe_suppression(threshold, configured, lang),
         primary=primary,
     )
+
+
+def _measure_words(selection: Selection, lang: str) -> str:
+    """Return '; Timmar: Beviljad tid' for a view of a named hours measure (nothing when unknown or the study's)."""
+    if selection.measure not in ("granted", "performed"):
+        return ""
+    return f"; {t('sidebar.hours_measure', lang)}: {t(f'measure.name.{selection.measure}', lang)}"

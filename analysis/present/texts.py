@@ -22,6 +22,22 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "nav.overview": ("Översikt", "Overview"),
     "sidebar.study": ("Studie", "Study"),
+    "sidebar.hours_measure": ("Timmar", "Hours"),
+    "measure.name.granted": ("Beviljad tid", "Granted time"),
+    "measure.name.performed": ("Utförd tid", "Performed time"),
+    "measure.name.unknown": ("Okänt slag", "Unknown kind"),
+    "measure.both": (
+        "Studien har både beviljad och utförd tid; välj i sidopanelen vilken som visas. Kostnadssidan räknar med "
+        "beviljad tid, eftersom timkostnaden gäller en beviljad timme.",
+        "The study holds both granted and performed time; choose in the sidebar which is shown. The costs page "
+        "uses granted time, as the hour cost is per granted hour.",
+    ),
+    "complete.measures": (
+        "Varje mått är komplett t.o.m.: {months}. Analyserna slutar vid det tidigaste, så att båda måtten "
+        "gäller samma personer och månader.",
+        "Each measure is complete through: {months}. The analyses end at the earliest, so that both measures "
+        "cover the same people and months.",
+    ),
     "sidebar.filters": ("Urval", "Filters"),
     "sidebar.sex": ("Kön", "Sex"),
     "sidebar.application_type": ("Typ av ansökan", "Application type"),

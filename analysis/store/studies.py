@@ -163,6 +163,32 @@ def check_districts(info: dict, districts: tuple[str, ...]) -> None:
         )
 
 
+def check_measure(info: dict, measure: str | None) -> str:
+    """Return the hours measure to use (``measure``, else the study's); raise InputError when the study lacks it.
+
+    Parameters
+    ----------
+    info : dict
+        ``describe_study``'s answer.
+    measure : str or None
+        The measure asked for.
+
+    Returns
+    -------
+    str
+
+    """
+    if measure is None:
+        return info["hours_measure"]
+    if measure not in info["measures"]:
+        held = ", ".join(info["measures"])
+        raise InputError(
+            f"Studien har inga {measure} timmar; den har: {held}.",
+            f"The study holds no {measure} hours; it holds: {held}.",
+        )
+    return measure
+
+
 def fingerprint_study(con: db.Connection, study: str) -> str:
     """Return a short hash of everything loaded for a study (participants and hours), computed in DuckDB."""
     row = db.query(
