@@ -294,10 +294,12 @@ def test_the_cells_an_update_adds_equal_cells_built_from_scratch(stores):
     pd.testing.assert_frame_equal(_cells(whole), _cells(stepwise), check_exact=False, rtol=1e-12)
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_random_updates_keep_the_cells_of_a_full_build(tmp_path, seed):
+@pytest.mark.parametrize(("seed", "two"), [*((s, False) for s in range(6)), *((s, True) for s in range(3))])
+def test_random_updates_keep_the_cells_of_a_full_build(tmp_path, seed, two):
     # Random studies, updated month by month with outcome dates filled in later, new people, re-delivered
     # months and a complete-through that lags: after each update the cells equal build_aggregates' own.
+    # With two: the study also holds granted hours, updated every other step (its complete-through then
+    # lags, so the analyses' end is the granted one): both measures' cells stay those of a full build.
     rng = np.random.default_rng(seed)
     n, months = 40, [f"2016-{m:02d}" for m in range(1, 13)]
     people = []
@@ -327,16 +329,25 @@ def test_random_updates_keep_the_cells_of_a_full_build(tmp_path, seed):
         h = [[pid, m, str(v + bump)] for (pid, m), v in hours.items() if pid in known and m <= upto]
         return write_csv(tmp_path / f"p{tag}.csv", P_COLUMNS, rows), h, end
 
+    def granted(rows):
+        return [[pid, m, str(round(float(v) * 0.8 + 1, 2))] for pid, m, v in rows]
+
+    h_columns = ["person_id", "month", "hours"]
     p, h, end = files("2016-06", "0")
-    import_study(path, "s", p, write_csv(tmp_path / "h0.csv", ["person_id", "month", "hours"], h), data_end=end)
+    import_study(path, "s", p, write_csv(tmp_path / "h0.csv", h_columns, h), data_end=end,
+                 measure="performed" if two else None)  # fmt: skip
+    if two:
+        update_study(path, "s", write_csv(tmp_path / "g0.csv", h_columns, granted(h)), measure="granted")
     for step, upto in enumerate(["2016-07", "2016-08", "2016-10", "2016-12"], start=1):
         p, h, end = files(upto, str(step), bump=0.5 * step)
         lag = (pd.Period(upto, "M") - int(rng.integers(0, 2))).start_time.date()  # complete through lags at times
         redelivered = [row for row in h if row[1] > (pd.Period(upto, "M") - 3).strftime("%Y-%m")]
-        hours_file = write_csv(tmp_path / f"h{step}.csv", ["person_id", "month", "hours"], redelivered)
-        update_study(
-            path, "s", hours_file, participants=p, data_end=end, complete_through=max(lag, dt.date(2016, 6, 1))
-        )
+        measure = ("granted" if step % 2 == 0 else "performed") if two else None
+        if measure == "granted":
+            redelivered = granted(redelivered)
+        hours_file = write_csv(tmp_path / f"h{step}.csv", h_columns, redelivered)
+        update_study(path, "s", hours_file, participants=p, data_end=end, measure=measure,
+                     complete_through=max(lag, dt.date(2016, 6, 1)))  # fmt: skip
         incremental = _cells(path)
         rebuilt = tmp_path / f"rebuilt{step}.duckdb"
         db.copy_store(path, rebuilt)
