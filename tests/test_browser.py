@@ -366,6 +366,9 @@ def test_three_files_uploaded_on_the_data_page_are_imported(app, browser, tmp_pa
     for i, path in enumerate(files):
         inputs.nth(i).set_input_files(str(path))
         _settle(page)
+    if care == "hours":  # issue 18: say which hours the file holds
+        page.get_by_text("Performed time", exact=True).click()
+        _settle(page)
     page.get_by_label("Study name (an existing study of that name is replaced)").fill("uppladdad")
     page.keyboard.press("Enter")
     _settle(page)
@@ -388,6 +391,20 @@ def test_three_files_uploaded_on_the_data_page_are_imported(app, browser, tmp_pa
         updated = con.execute("SELECT sum(hours) FROM hours WHERE study = 'uppladdad'").fetchone()[0]
         con.close()
         assert updated == pytest.approx(14.5 + 31.25 + 7 + 8)  # 2016-02 (9 hours) replaced by 8
+        granted = tmp_path / "granted.csv"  # then granted hours beside the performed ones
+        granted.write_text("person_id,month,hours\na001,2016-02,10\na001,2016-03,10\n", encoding="utf-8")
+        page.get_by_text("Granted time", exact=True).click()
+        _settle(page)
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(str(granted))
+        _settle(page)
+        page.get_by_role("button", name="Update", exact=True).click()
+        page.get_by_text("Granted time was added to the study.").wait_for(timeout=60_000)
+        con = db.connect(STORES["app"])
+        per_measure = con.execute(
+            "SELECT measure, sum(hours) FROM hours WHERE study = 'uppladdad' GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        con.close()
+        assert per_measure == [("granted", 20.0), ("performed", pytest.approx(updated))]
     page.close()
     db.remove_study(STORES["app"], "uppladdad")  # the other tests see the demo
     assert rows == 3

@@ -181,6 +181,7 @@ def test_the_command_line_keeps_its_contract(trial):
     same = compare_person_outcomes(con, Selection("tiny", month=12), UnitCosts(500.0, 2000.0))
     con.close()
     assert out.pop("analysis_plan")["pre_specified"] is False
+    assert out.pop("hours_measure") == "unknown"
     primary = out.pop("primary")  # the default plan: unadjusted care cost for everyone
     everyone = out["groups"][-1]
     assert (primary["outcome"], primary["estimator"], primary["difference"]) == (

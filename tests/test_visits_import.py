@@ -74,6 +74,7 @@ def test_the_command_line_gives_the_same_numbers_from_visits(stores):
         done = run_cli("compare", "--db", str(path), "--study", "s", "--month", "1", "--json")
         assert done.returncode == 0, done.stderr
         outs.append(json.loads(done.stdout))
+    assert [out.pop("hours_measure") for out in outs] == ["performed", "unknown"]  # a visits file is performed time
     assert outs[0] == outs[1]
 
 

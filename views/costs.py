@@ -177,7 +177,7 @@ def _local_result(store: calls.Store, info: dict, lang: str) -> str:
     everyone = shown[shown["age_band"] == "all"].iloc[0]
     title = display.plain(info.get("title_en" if lang == "en" else "title_sv") or info["study"])
     sentence = read_person_row(everyone, band_label("all", lang), selection.month, lang, plan)[0]
-    return t("costs.local", lang, study=title, sentence=sentence)
+    return t("costs.local", lang, study=title, sentence=sentence) + " " + t(f"measure.{info['hours_measure']}", lang)
 
 
 def render(lang: str) -> None:

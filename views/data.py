@@ -23,7 +23,17 @@ from views import calls, display, roles, state
 def _show_quality(store: calls.Store, info: dict, lang: str) -> None:
     """Render the data-quality summary of the selected study."""
     st.header(t("data.quality", lang) + ": " + display.plain(info["title_en"] if lang == "en" else info["title_sv"]))
-    q = calls.cached(summarize_quality, store, info["study"])
+    for measure in info["measures"] or [info["hours_measure"]]:
+        _show_hours_quality(store, info, measure, lang)
+    _show_people_quality(store, info, lang)
+
+
+def _show_hours_quality(store: calls.Store, info: dict, measure: str, lang: str) -> None:
+    """Render the hours rows of one measure: counts, months, missing months, high values and the histogram."""
+    if len(info["measures"]) > 1:
+        st.subheader(t(f"measure.name.{measure}", lang))
+    st.caption(t(f"measure.{measure}", lang))
+    q = calls.cached(summarize_quality, store, info["study"], measure)
     months = "–" if q["first_month"] is None else f"{q['first_month']:%Y-%m} – {q['last_month']:%Y-%m}"
     cols = st.columns(4)
     cols[0].metric(t("data.people", lang), format_number(q["people"], lang, 0))
@@ -44,6 +54,10 @@ def _show_quality(store: calls.Store, info: dict, lang: str) -> None:
         ),
         hide_index=True,
     )
+
+
+def _show_people_quality(store: calls.Store, info: dict, lang: str) -> None:
+    """Render the people randomized per age band and arm."""
     bands = calls.cached(load_plan, store, info["study"]).bands
     people = calls.cached(summarize_people, store, Selection(info["study"], Filters(), bands))
     per_band = people.pivot(index="age_band", columns="arm", values="n").reindex(
@@ -123,6 +137,7 @@ def _import_form(path: str, studies: list[str], lang: str) -> None:
         t("data.care_kind", lang), ("hours", "visits"), format_func=lambda k: t(f"data.care_kind.{k}", lang),
         horizontal=True, key=f"care_kind_{lang}",
     )  # fmt: skip
+    measure = _measure_input(lang, "import_measure", "data.measure.unstated")
     uploads = {
         "participants": st.file_uploader(t("data.participants_file", lang), type=types, key="upload_participants"),
         care: st.file_uploader(t(f"data.{care}_file", lang), type=types, key=f"upload_{care}"),
@@ -154,7 +169,7 @@ def _import_form(path: str, studies: list[str], lang: str) -> None:
         summary = import_study(
             path, study, files["participants"], files.get("hours"), visits=files.get("visits"),
             participants_mapping=mappings["participants"], hours_mapping=mappings.get("hours", mappings.get("visits")),
-            data_end=data_end, complete_through=complete,
+            data_end=data_end, complete_through=complete, measure=measure,
             measurements=files.get("measurements"), measurements_mapping=mappings.get("measurements"),
             progress=lambda f, sv, en: bar.progress(f, text=en if lang == "en" else sv),
         )  # fmt: skip
@@ -185,6 +200,16 @@ def _end_inputs(lang: str) -> tuple[dt.date | None, dt.date | None]:
     return data_end, complete
 
 
+def _measure_input(lang: str, key: str, unstated: str) -> str | None:
+    """Render which hours the care file holds (performed, granted or, by the text ``unstated``, not said)."""
+    chosen = st.radio(
+        t("data.measure", lang), ("", "performed", "granted"),
+        format_func=lambda m: t(f"measure.name.{m}", lang) if m else t(unstated, lang),
+        horizontal=True, key=f"{key}_{lang}",
+    )  # fmt: skip
+    return chosen or None
+
+
 def _update_form(path: str, studies: list[str], types: list[str], lang: str) -> None:
     """Render a monthly update: the study, its new hours or visits file, the participants file if any, the button."""
     st.caption(t("data.update_help", lang))
@@ -196,6 +221,7 @@ def _update_form(path: str, studies: list[str], types: list[str], lang: str) -> 
         t("data.care_kind", lang), ("hours", "visits"), format_func=lambda k: t(f"data.care_kind.{k}", lang),
         horizontal=True, key=f"update_care_kind_{lang}",
     )  # fmt: skip
+    measure = _measure_input(lang, "update_measure", "data.measure.study")
     care_file = st.file_uploader(t(f"data.{care}_file", lang), type=types, key=f"update_{care}")
     people = st.file_uploader(t("data.participants_optional", lang), type=types, key="update_participants")
     data_end, complete = _end_inputs(lang)
@@ -210,7 +236,7 @@ def _update_form(path: str, studies: list[str], types: list[str], lang: str) -> 
         summary = update_study(
             path, study, files.get("hours"), visits=files.get("visits"),
             participants=Upload(people.name, people.getvalue()) if people is not None else None,
-            data_end=data_end, complete_through=complete,
+            data_end=data_end, complete_through=complete, measure=measure,
             progress=lambda f, sv, en: bar.progress(f, text=en if lang == "en" else sv),
         )  # fmt: skip
     except ImportRejected as exc:
@@ -223,6 +249,9 @@ def _update_form(path: str, studies: list[str], types: list[str], lang: str) -> 
     }
     st.success(t("data.updated", lang, study=display.plain(summary.study), people=summary.people_added,
                  complete=f"{summary.complete_through:%Y-%m}", **months))  # fmt: skip
+    if summary.measure_added:
+        st.success(t("data.measure_added", lang, measure=t(f"measure.name.{summary.hours_measure}", lang),
+                     complete=f"{summary.study_complete_through:%Y-%m}"))  # fmt: skip
     if summary.warnings:
         with st.expander(t("data.warnings", lang, total=summary.warnings_total)):
             for warning in summary.warnings:

@@ -180,6 +180,7 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
             p=format_p(p, lang, relation=True),
         )
     )
+    sentences.append(t(f"measure.{info['hours_measure']}", lang))  # which hours (granted when the study has both)
     hours_chart = _band_chart(
         (row for _, row in hours_shown.iterrows()), "mean", t("deck.hours_axis", lang), lang, decimals=1
     )

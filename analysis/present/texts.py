@@ -1010,6 +1010,16 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Updated: {study}. New months: {added}. Replaced months: {replaced}. New people: {people}. "
         "Complete through {complete}.",
     ),
+    "data.measure": ("Vilken tid är timmarna?", "Which hours are these?"),
+    "data.measure.unstated": (
+        "Ej angivet (en besöksfil räknas som utförd tid)",
+        "Not stated (a visits file counts as performed time)",
+    ),
+    "data.measure.study": ("Studiens (när den har ett mått)", "The study's (when it holds one)"),
+    "data.measure_added": (
+        "{measure} lades till i studien. Analyserna slutar med {complete}, det tidigaste måttets kompletta månad.",
+        "{measure} was added to the study. The analyses end with {complete}, the earliest measure's complete month.",
+    ),
     "data.no_studies": ("Det finns ingen importerad studie att uppdatera.", "There is no imported study to update."),
     "col.file": ("Fil", "File"),
     "col.row": ("Rad", "Row"),
