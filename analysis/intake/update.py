@@ -289,9 +289,10 @@ def _write_update(con: db.Connection, study: str, checked: dict, with_people: bo
     study_complete = min(measures.values())
     old = db.study_end(con, study)  # the analyses' end before and after the update (db.STUDY_END)
     new = min(checked["data_end"], (pd.Timestamp(study_complete) + pd.offsets.MonthEnd(0)).date())
-    if not checked["added"]:  # the updated measure's cells are updated; a new measure's are built afterwards
-        db.begin_cell_update(con, study, measure, _CHANGED,
-                             [study, new, new, new, new, old, old, old, old, old, study, measure, old])  # fmt: skip
+    # The cells of the measures held before are updated; a measure added now has its cells built afterwards.
+    before = sorted(measures.keys() - {measure}) if checked["added"] else sorted(measures)
+    db.begin_cell_update(con, study, before, _CHANGED,
+                         [study, new, new, new, new, old, old, old, old, old, study, measure, old])  # fmt: skip
     delivered = [r[0] for r in con.execute("SELECT DISTINCT month FROM hours_typed ORDER BY month").fetchall()]
     in_months = "study = ? AND measure = ? AND month IN (SELECT DISTINCT month FROM hours_typed)"
     present = {
@@ -327,12 +328,9 @@ def _write_update(con: db.Connection, study: str, checked: dict, with_people: bo
         "UPDATE studies SET data_end = ?, complete_through = ?, hours_measure = ?, loaded_at = now() WHERE study = ?",
         [checked["data_end"], study_complete, _default_measure(measures), study],
     )
+    db.finish_cell_update(con, study, before)
     if checked["added"]:
         db.build_followup_cells(con, study, measure)
-    else:
-        db.finish_cell_update(con, study, measure)
-    for other in measures.keys() - {measure}:  # the study's end or people may have changed: counted again
-        db.build_followup_cells(con, study, other)
     db.build_people_cells(con, study)
     visit_rows = None
     if db.has_table(con, "visits_typed", "temp"):

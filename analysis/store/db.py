@@ -801,46 +801,51 @@ def study_end(con: Connection, study: str):
     return con.execute(f"SELECT {STUDY_END} FROM studies s WHERE study = ?", [study]).fetchone()[0]
 
 
-def begin_cell_update(con: Connection, study: str, measure: str, changed: str, params: list) -> None:
-    """Before an update changes rows: take away from followup_cells (of one measure) what changed people gave.
+def begin_cell_update(con: Connection, study: str, measures: list[str], changed: str, params: list) -> None:
+    """Before an update changes rows: take away from followup_cells what the changed people contributed.
 
     ``changed`` is SQL of a relation with a column person_id, with its bound ``params`` (written by the
     caller's module): people who are new, whose cell (arm, age, sex, application type, district) changes,
     whose last month at home moves earlier, or whose hours change in a month already counted (up to
-    ``study_end``). Everyone's last month is kept (TEMP ``_cells_before``) so ``finish_cell_update`` can
-    add the months that follow it; no other rows than this study's cells are rewritten.
+    ``study_end``). Their months are taken away for each hours measure in ``measures`` (recounting a person
+    whose hours of one measure did not change is needless but harmless). Everyone's last month is kept
+    (TEMP ``_cells_before``) so ``finish_cell_update`` can add the months that follow it; no other rows
+    than this study's cells are rewritten.
     """
     con.execute(f"CREATE TEMP TABLE _changed AS SELECT DISTINCT person_id FROM ({changed})", params)
     con.execute(f"CREATE TEMP TABLE _cells_before AS {_PEOPLE}", [study])
     ranges = ("SELECT b.*, 0 AS k_lo, b.exit_k AS k_hi, -1 AS sign FROM _cells_before b "
               "WHERE b.person_id IN (SELECT person_id FROM _changed)")  # fmt: skip
-    con.execute(f"CREATE TEMP TABLE _cell_delta AS {_cell_rows(ranges, 'FALSE')} LIMIT 0", [measure])  # the shape
+    con.execute(f"CREATE TEMP TABLE _cell_delta AS {_cell_rows(ranges, 'FALSE')} LIMIT 0", ["unknown"])  # the shape
     if con.execute("SELECT count(*) FROM _changed").fetchone()[0]:  # most months nobody's counted months change
-        con.execute(
-            f"INSERT INTO _cell_delta {_cell_rows(ranges, 'h.person_id IN (SELECT person_id FROM _changed)')}",
-            [measure],
-        )
+        for measure in measures:
+            con.execute(
+                f"INSERT INTO _cell_delta {_cell_rows(ranges, 'h.person_id IN (SELECT person_id FROM _changed)')}",
+                [measure],
+            )
 
 
-def finish_cell_update(con: Connection, study: str, measure: str) -> None:
-    """After an update: add the changed people's months and everyone's new months (of one measure).
+def finish_cell_update(con: Connection, study: str, measures: list[str]) -> None:
+    """After an update: add the changed people's months and everyone's new months, for each hours measure.
 
     A person not changed keeps every month counted before; months after their earlier exit (the study's
-    end moved on) are added from the hours now in the store. The result equals ``build_followup_cells`` up
-    to the order of floating-point sums (tested); people_cells are the caller's to rebuild.
+    end moved on) are added from the hours now in the store. The result equals ``build_followup_cells``
+    up to the order of floating-point sums (tested); people_cells are the caller's to rebuild.
     """
     after = f"SELECT * FROM ({_PEOPLE})"
     changed = (f"SELECT a.*, 0 AS k_lo, a.exit_k AS k_hi, 1 AS sign FROM ({after}) a "
                "WHERE a.person_id IN (SELECT person_id FROM _changed)")  # fmt: skip
-    if con.execute("SELECT count(*) FROM _changed").fetchone()[0]:
-        con.execute(
-            f"INSERT INTO _cell_delta {_cell_rows(changed, 'h.person_id IN (SELECT person_id FROM _changed)')}",
-            [measure, study],
-        )
     later = (f"SELECT a.*, b.exit_k + 1 AS k_lo, a.exit_k AS k_hi, 1 AS sign FROM ({after}) a "
              "JOIN _cells_before b USING (person_id) "
              "WHERE a.person_id NOT IN (SELECT person_id FROM _changed) AND a.exit_k > b.exit_k")  # fmt: skip
-    con.execute(f"INSERT INTO _cell_delta {_cell_rows(later, 'TRUE')}", [measure, study])
+    anyone_changed = con.execute("SELECT count(*) FROM _changed").fetchone()[0]
+    for measure in measures:
+        if anyone_changed:
+            con.execute(
+                f"INSERT INTO _cell_delta {_cell_rows(changed, 'h.person_id IN (SELECT person_id FROM _changed)')}",
+                [measure, study],
+            )
+        con.execute(f"INSERT INTO _cell_delta {_cell_rows(later, 'TRUE')}", [measure, study])
     keys = " AND ".join(f"f.{k} = d.{k}" for k in _CELL_KEYS.split(", "))
     con.execute(  # the delta per cell, then only the cells it touches are rewritten
         f"""CREATE TEMP TABLE _cells_new AS
