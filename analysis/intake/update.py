@@ -269,18 +269,20 @@ def _check_people_against_study(con: db.Connection, study: str, layout: Layout, 
 
 
 _LAST_DAY = "least(coalesce({t}.placed_on, ?), coalesce({t}.died_on, ?), coalesce({t}.followup_end, ?), ?)"
-_CHANGED = f"""
+_PEOPLE_CHANGED = f"""
     SELECT t.id AS person_id FROM participants_typed t LEFT JOIN participants o ON o.study = ? AND o.person_id = t.id
     WHERE o.person_id IS NULL OR t.arm IS DISTINCT FROM o.arm OR t.randomized_on IS DISTINCT FROM o.randomized_on
        OR t.age::INTEGER IS DISTINCT FROM o.age OR t.sex IS DISTINCT FROM o.sex
        OR t.application_type IS DISTINCT FROM o.application_type
        OR coalesce(t.district_raw, '') <> coalesce(o.district, '')
        OR date_trunc('month', {_LAST_DAY.format(t="t")}) < date_trunc('month', {_LAST_DAY.format(t="o")})
-    UNION SELECT id FROM hours_typed WHERE month <= ?
+"""  # people new, in another cell, or leaving home in an earlier month than counted (for every hours measure)
+_HOURS_CHANGED = """
+    SELECT id AS person_id FROM hours_typed WHERE month <= ?
     UNION SELECT person_id FROM hours
     WHERE study = ? AND measure = ? AND month <= ? AND month IN (SELECT DISTINCT month FROM hours_typed)
-"""  # people whose cells are recounted: new, in another cell, leaving home in an earlier month than counted, or
-# with hours changed in a month already counted; everyone else keeps their months and gains the new ones
+"""  # people with hours of the updated measure changed in a month already counted
+# Everyone else keeps their months and gains the new ones.
 
 
 def _write_update(con: db.Connection, study: str, checked: dict, with_people: bool) -> UpdateSummary:
@@ -290,9 +292,11 @@ def _write_update(con: db.Connection, study: str, checked: dict, with_people: bo
     old = db.study_end(con, study)  # the analyses' end before and after the update (db.STUDY_END)
     new = min(checked["data_end"], (pd.Timestamp(study_complete) + pd.offsets.MonthEnd(0)).date())
     # The cells of the measures held before are updated; a measure added now has its cells built afterwards.
-    before = sorted(measures.keys() - {measure}) if checked["added"] else sorted(measures)
-    db.begin_cell_update(con, study, before, _CHANGED,
-                         [study, new, new, new, new, old, old, old, old, old, study, measure, old])  # fmt: skip
+    people = (_PEOPLE_CHANGED, [study, new, new, new, new, old, old, old, old])
+    recount = {m: people for m in measures if m != measure}
+    if not checked["added"]:
+        recount[measure] = (f"{_PEOPLE_CHANGED} UNION {_HOURS_CHANGED}", [*people[1], old, study, measure, old])
+    db.begin_cell_update(con, study, recount)
     delivered = [r[0] for r in con.execute("SELECT DISTINCT month FROM hours_typed ORDER BY month").fetchall()]
     in_months = "study = ? AND measure = ? AND month IN (SELECT DISTINCT month FROM hours_typed)"
     present = {
@@ -328,7 +332,7 @@ def _write_update(con: db.Connection, study: str, checked: dict, with_people: bo
         "UPDATE studies SET data_end = ?, complete_through = ?, hours_measure = ?, loaded_at = now() WHERE study = ?",
         [checked["data_end"], study_complete, _default_measure(measures), study],
     )
-    db.finish_cell_update(con, study, before)
+    db.finish_cell_update(con, study, sorted(recount))
     if checked["added"]:
         db.build_followup_cells(con, study, measure)
     db.build_people_cells(con, study)

@@ -801,28 +801,34 @@ def study_end(con: Connection, study: str):
     return con.execute(f"SELECT {STUDY_END} FROM studies s WHERE study = ?", [study]).fetchone()[0]
 
 
-def begin_cell_update(con: Connection, study: str, measures: list[str], changed: str, params: list) -> None:
+def begin_cell_update(con: Connection, study: str, changed: dict[str, tuple[str, list]]) -> None:
     """Before an update changes rows: take away from followup_cells what the changed people contributed.
 
-    ``changed`` is SQL of a relation with a column person_id, with its bound ``params`` (written by the
-    caller's module): people who are new, whose cell (arm, age, sex, application type, district) changes,
-    whose last month at home moves earlier, or whose hours change in a month already counted (up to
-    ``study_end``). Their months are taken away for each hours measure in ``measures`` (recounting a person
-    whose hours of one measure did not change is needless but harmless). Everyone's last month is kept
-    (TEMP ``_cells_before``) so ``finish_cell_update`` can add the months that follow it; no other rows
-    than this study's cells are rewritten.
+    ``changed`` maps each hours measure whose cells are kept up to date to SQL of a relation with a column
+    person_id and its bound parameters (written by the caller's module): people who are new, whose cell
+    (arm, age, sex, application type, district) changes, whose last month at home moves earlier, or whose
+    hours of that measure change in a month already counted (up to ``study_end``). Everyone's last month
+    is kept (TEMP ``_cells_before``) so ``finish_cell_update`` can add the months that follow it; no other
+    rows than this study's cells are rewritten.
     """
-    con.execute(f"CREATE TEMP TABLE _changed AS SELECT DISTINCT person_id FROM ({changed})", params)
+    con.execute("CREATE TEMP TABLE _changed (measure VARCHAR, person_id VARCHAR)")
+    for measure, (sql, params) in changed.items():
+        con.execute(f"INSERT INTO _changed SELECT DISTINCT ?, person_id FROM ({sql})", [measure, *params])
     con.execute(f"CREATE TEMP TABLE _cells_before AS {_PEOPLE}", [study])
     ranges = ("SELECT b.*, 0 AS k_lo, b.exit_k AS k_hi, -1 AS sign FROM _cells_before b "
-              "WHERE b.person_id IN (SELECT person_id FROM _changed)")  # fmt: skip
+              f"WHERE b.person_id IN ({_CHANGED_HERE})")  # fmt: skip
     con.execute(f"CREATE TEMP TABLE _cell_delta AS {_cell_rows(ranges, 'FALSE')} LIMIT 0", ["unknown"])  # the shape
-    if con.execute("SELECT count(*) FROM _changed").fetchone()[0]:  # most months nobody's counted months change
-        for measure in measures:
-            con.execute(
-                f"INSERT INTO _cell_delta {_cell_rows(ranges, 'h.person_id IN (SELECT person_id FROM _changed)')}",
-                [measure],
-            )
+    for measure in _measures_with_changes(con):  # most months nobody's counted months change
+        con.execute(f"INSERT INTO _cell_delta {_cell_rows(ranges, f'h.person_id IN ({_CHANGED_HERE})')}", [measure])
+
+
+# Inside _cell_rows: the people changed for the measure being counted (its CTE m).
+_CHANGED_HERE = "SELECT person_id FROM _changed WHERE measure = (SELECT measure FROM m)"
+
+
+def _measures_with_changes(con: Connection) -> list[str]:
+    """Return the measures for which some person's counted months change (TEMP _changed)."""
+    return [r[0] for r in con.execute("SELECT DISTINCT measure FROM _changed ORDER BY measure").fetchall()]
 
 
 def finish_cell_update(con: Connection, study: str, measures: list[str]) -> None:
@@ -834,15 +840,15 @@ def finish_cell_update(con: Connection, study: str, measures: list[str]) -> None
     """
     after = f"SELECT * FROM ({_PEOPLE})"
     changed = (f"SELECT a.*, 0 AS k_lo, a.exit_k AS k_hi, 1 AS sign FROM ({after}) a "
-               "WHERE a.person_id IN (SELECT person_id FROM _changed)")  # fmt: skip
+               f"WHERE a.person_id IN ({_CHANGED_HERE})")  # fmt: skip
     later = (f"SELECT a.*, b.exit_k + 1 AS k_lo, a.exit_k AS k_hi, 1 AS sign FROM ({after}) a "
              "JOIN _cells_before b USING (person_id) "
-             "WHERE a.person_id NOT IN (SELECT person_id FROM _changed) AND a.exit_k > b.exit_k")  # fmt: skip
-    anyone_changed = con.execute("SELECT count(*) FROM _changed").fetchone()[0]
+             f"WHERE a.person_id NOT IN ({_CHANGED_HERE}) AND a.exit_k > b.exit_k")  # fmt: skip
+    with_changes = _measures_with_changes(con)
     for measure in measures:
-        if anyone_changed:
+        if measure in with_changes:
             con.execute(
-                f"INSERT INTO _cell_delta {_cell_rows(changed, 'h.person_id IN (SELECT person_id FROM _changed)')}",
+                f"INSERT INTO _cell_delta {_cell_rows(changed, f'h.person_id IN ({_CHANGED_HERE})')}",
                 [measure, study],
             )
         con.execute(f"INSERT INTO _cell_delta {_cell_rows(later, 'TRUE')}", [measure, study])
