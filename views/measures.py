@@ -248,7 +248,8 @@ def _show_qalys(store, selection, info, threshold: int, lang: str) -> None:
     shown = hide_band_rows(groups.drop(columns=["nmb", "nmb_ci_low", "nmb_ci_high", "p_cost_effective"]), threshold)
     shown = shown.assign(p_cost_effective=groups["p_cost_effective"].where(~shown["suppressed"]))
     source = SOURCES["intervention_per_participant"].source_in(lang)
-    st.caption(t("qaly.note", lang, months=months, cost=format_number(extra, lang, 0), source=source))
+    note = t("qaly.note", lang, months=months, cost=format_number(extra, lang, 0), source=source)
+    st.caption(note + " " + t(f"measure.{selection.measure}", lang))  # whose hours the care cost counts
     for _, row in shown.iterrows():
         band = display.band_name(row["age_band"], lang)
         st.markdown("- " + read_cost_effectiveness(band, row.to_dict(), lang, row.get("suppressed_reason")))
