@@ -16,6 +16,11 @@ COVARIATES = ("baseline_hours", "age", "sex", "application_type")  # baseline va
 FILTER_FIELDS = ("sex", "application_type", "district")  # the fields a view can filter on
 OTHER_DISTRICTS = "Övriga distrikt"  # small districts shown together (setting merge_districts_below)
 HOURS_MEASURES = ("granted", "performed", "unknown")  # which home-care hours (studies.hours_measure)
+MEASURE_WORDS = {  # each measure in running text (Swedish, English), for messages
+    "granted": ("beviljad tid", "granted time"),
+    "performed": ("utförd tid", "performed time"),
+    "unknown": ("timmar av okänt slag", "hours of unknown kind"),
+}
 
 
 @dataclass(frozen=True)

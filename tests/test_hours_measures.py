@@ -110,7 +110,9 @@ def test_the_command_line_takes_the_measure_and_says_which_it_used(stores):
     assert json.loads(done.stdout)["hours_measure"] == "granted"
     done = run_cli("compare", "--db", str(stores["performed"]), "--month", "1", "--hours-measure", "granted")
     assert done.returncode == 1
-    assert "The study holds no granted hours; it holds: performed." in done.stderr and "Traceback" not in done.stderr
+    assert "Studien har ingen beviljad tid (granted); den har: utförd tid (performed)." in done.stderr
+    assert "The study holds no granted time (granted); it holds: performed time (performed)." in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_an_update_of_a_study_with_two_measures_must_say_which(stores, tmp_path):
@@ -118,7 +120,7 @@ def test_an_update_of_a_study_with_two_measures_must_say_which(stores, tmp_path)
     db.copy_store(stores["both"], path)
     before = db.store_files(path)
     h = write_csv(tmp_path / "h.csv", H_COLUMNS, [["a1", "2016-04", "3"]])
-    with pytest.raises(InputError, match="holds both granted and performed hours; say which measure"):
+    with pytest.raises(InputError, match="holds both granted time and performed time; say which measure"):
         update_study(path, "kommun", h)
     assert db.store_files(path) == before
 

@@ -30,6 +30,7 @@ from analysis.intake.pseudonymise import map_personnummer
 from analysis.intake.read import Layout, Progress, read_files
 from analysis.intake.source import Source, name_of
 from analysis.intake.validate import resolve_complete_through, resolve_data_end, validate_files
+from analysis.selection import MEASURE_WORDS
 from analysis.settings import get_setting
 from analysis.store import db
 
@@ -210,15 +211,17 @@ def _choose_measure(study: str, measure: str | None, held: dict[str, dt.date]) -
         if len(names) == 1:
             return names[0]
         raise InputError(
-            f"Studien {study} har både {' och '.join(names)} timmar; ange vilket mått filen har (--measure).",
-            f"The study {study} holds both {' and '.join(names)} hours; say which measure the file holds (--measure).",
+            f"Studien {study} har både {' och '.join(MEASURE_WORDS[m][0] for m in names)}; ange vilket mått "
+            f"filen har (--measure {'|'.join(names)}).",
+            f"The study {study} holds both {' and '.join(MEASURE_WORDS[m][1] for m in names)}; say which measure "
+            f"the file holds (--measure {'|'.join(names)}).",
         )
     if measure not in held and "unknown" in held:
         raise InputError(
             f"Studien {study} har timmar av okänt slag; importera om dem med --measure performed eller granted "
-            f"innan ni lägger till {measure} timmar.",
+            f"innan ni lägger till {MEASURE_WORDS[measure][0]}.",
             f"The study {study} holds hours of unknown kind; import them again with --measure performed or "
-            f"granted before adding {measure} hours.",
+            f"granted before adding {MEASURE_WORDS[measure][1]}.",
         )
     return measure
 

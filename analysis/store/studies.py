@@ -10,7 +10,14 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from analysis.errors import InputError, StoreError
-from analysis.selection import COVARIATES, OTHER_DISTRICTS, AgeBand, default_bands, parse_band_edges
+from analysis.selection import (
+    COVARIATES,
+    MEASURE_WORDS,
+    OTHER_DISTRICTS,
+    AgeBand,
+    default_bands,
+    parse_band_edges,
+)
 from analysis.settings import get_setting
 from analysis.store import db
 
@@ -181,10 +188,12 @@ def check_measure(info: dict, measure: str | None) -> str:
     if measure is None:
         return info["hours_measure"]
     if measure not in info["measures"]:
-        held = ", ".join(info["measures"])
+        words = {m: MEASURE_WORDS.get(m, (m, m)) for m in (measure, *info["measures"])}
         raise InputError(
-            f"Studien har inga {measure} timmar; den har: {held}.",
-            f"The study holds no {measure} hours; it holds: {held}.",
+            f"Studien har ingen {words[measure][0]} ({measure}); den har: "
+            f"{', '.join(f'{words[m][0]} ({m})' for m in info['measures'])}.",
+            f"The study holds no {words[measure][1]} ({measure}); it holds: "
+            f"{', '.join(f'{words[m][1]} ({m})' for m in info['measures'])}.",
         )
     return measure
 
