@@ -85,7 +85,8 @@ def import_study(
         row stays missing. Instruments are those of ``analysis.instruments.load_instruments``.
     measure : {'performed', 'granted'}, optional
         Which home-care hours the file holds: performed (utförd tid) or granted (beviljad tid). Default: performed
-        for a visits file (time registration logs what was done), 'unknown' for an hours file.
+        for a visits file (time registration logs what was done), 'unknown' for an hours file. The study then
+        holds this one measure; the other is added with ``update_study(measure=...)``.
     value_set : str, Path or Upload, optional
         An EQ-5D value set (term, decrement; see ``analysis.intake.eq5d``): the EQ-5D index is computed from
         the five dimension responses (eq5d_mo … eq5d_ad) of each visit. Needs a measurements file.
