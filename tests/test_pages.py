@@ -328,7 +328,9 @@ def test_presentation_slides_run_in_both_languages(store, lang):
     assert len(big) == 1 and ("All ages" if lang else "Alla åldrar") in big[0]  # the hours slide: everyone
     assert ("95% CI" if lang else "95 % KI") in big[0]
     bands = [m.value for m in at.markdown if m.value.startswith("- ")]  # under "the age bands and the method"
-    assert len(bands) == 4 and sum(("65–75" in b) for b in bands) == 1
+    assert len(bands) == 5 and sum(("65–75" in b) for b in bands) == 1  # 3 bands, the interaction, which hours
+    which = "It is not stated whether the hours" if lang else "Det är inte angivet om timmarna"
+    assert bands[-1].startswith("- " + which)  # the demo's hours are of a kind not stated
     at.radio(key="slide").set_value("person").run()
     at.button(key="slide_next").click().run()  # the buttons (and the arrow keys, their shortcuts) move
     assert at.radio(key="slide").value == "hours"
