@@ -126,3 +126,20 @@ def test_beyond_the_window_the_money_comes_from_the_cohort_model(small_demo_path
     # home (or out of a nursing home) still save after their difference has ended.
     assert with_model.loc[0, "net"] == pytest.approx(without.loc[0, "net"])
     assert with_model.loc[4, "nursing_home_savings"] != without.loc[4, "nursing_home_savings"]
+
+
+def test_a_band_without_a_control_person_says_so_instead_of_a_number(tmp_path):
+    # Found in a user check: a tiny study whose 65-75 band had only an intervention person broke the
+    # presentation page with "an unexpected error". The cohort model has nothing to project that band from.
+    from analysis.errors import InputError
+    from analysis.intake.importer import import_study
+    from analysis.present.report import build_briefing
+    from tests.test_import import write_pair
+
+    p, h = write_pair(tmp_path)  # 65-75: a1 (intervention) only
+    path = tmp_path / "s.duckdb"
+    import_study(path, "kommun", p, h, data_end=dt.date(2016, 12, 31))
+    con = db.connect(path)
+    with pytest.raises(InputError, match="The age band 65-75 has no one randomized to the control arm"):
+        build_briefing(con, "kommun", "en")
+    con.close()

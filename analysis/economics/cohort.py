@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.errors import InputError
 from analysis.outcomes.per_person import UnitCosts, load_person_outcomes
 from analysis.outcomes.placement import DAYS_PER_MONTH, DIED, PLACED
 from analysis.selection import Selection
@@ -158,6 +159,14 @@ def project_cohort(
 
     """
     table = parameters.set_index(["age_band", "arm"])
+    for arm, sv in (("control", "kontrollarmen"), ("intervention", "interventionsarmen")):
+        if (band, arm) not in table.index:  # nothing to estimate that arm's course from: no number, not a guess
+            raise InputError(
+                f"Åldersgruppen {band} har ingen randomiserad i {sv}; kostnaderna efter studiens fönster kan inte "
+                "skattas från studien för den gruppen.",
+                f"The age band {band} has no one randomized to the {arm} arm; costs after the study's window "
+                "cannot be estimated from the study for that band.",
+            )
     control = table.loc[(band, "control"), list(PARAMETERS)].to_numpy(dtype=float)
     treated = table.loc[(band, "intervention"), list(PARAMETERS)].to_numpy(dtype=float)
     weight = waning_weight(months, full, waning)[:, None]
