@@ -342,6 +342,14 @@ def test_a_chosen_option_follows_a_language_switch(app, browser, path, scope, sw
     page.close()
 
 
+def _run_update(page, path, confirmation: str) -> None:
+    """Upload a file in the Data page's update form, press Update and wait for the confirmation."""
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(str(path))
+    _settle(page)
+    page.get_by_role("button", name="Update", exact=True).click()
+    page.get_by_text(confirmation).wait_for(timeout=60_000)
+
+
 @pytest.mark.parametrize("care", ["hours", "visits"])
 def test_three_files_uploaded_on_the_data_page_are_imported(app, browser, tmp_path, care):
     # Issue 17: the measurements file is a third, optional upload beside participants and hours; issue 18:
@@ -383,10 +391,7 @@ def test_three_files_uploaded_on_the_data_page_are_imported(app, browser, tmp_pa
         update.write_text("person_id,month,hours\na001,2016-03,7\na001,2016-02,8\n", encoding="utf-8")
         page.get_by_text("Add new months to an imported study (monthly update)").click()
         _settle(page)
-        page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(str(update))
-        _settle(page)
-        page.get_by_role("button", name="Update", exact=True).click()
-        page.get_by_text("Updated: uppladdad. New months: 2016-03. Replaced months: 2016-02.").wait_for(timeout=60_000)
+        _run_update(page, update, "Updated: uppladdad. New months: 2016-03. Replaced months: 2016-02.")
         con = db.connect(STORES["app"])
         updated = con.execute("SELECT sum(hours) FROM hours WHERE study = 'uppladdad'").fetchone()[0]
         con.close()
@@ -395,10 +400,7 @@ def test_three_files_uploaded_on_the_data_page_are_imported(app, browser, tmp_pa
         granted.write_text("person_id,month,hours\na001,2016-02,10\na001,2016-03,10\n", encoding="utf-8")
         page.get_by_text("Granted time", exact=True).click()
         _settle(page)
-        page.locator("[data-testid='stFileUploaderDropzoneInput']").first.set_input_files(str(granted))
-        _settle(page)
-        page.get_by_role("button", name="Update", exact=True).click()
-        page.get_by_text("Granted time was added to the study.").wait_for(timeout=60_000)
+        _run_update(page, granted, "Granted time was added to the study.")
         con = db.connect(STORES["app"])
         per_measure = con.execute(
             "SELECT measure, sum(hours) FROM hours WHERE study = 'uppladdad' GROUP BY 1 ORDER BY 1"
