@@ -441,6 +441,7 @@ def _open_request(args: argparse.Namespace, run):
         info = describe_study(con, study)
         check_month(info, args.month)
         check_districts(info, filters.district)
+        filters = filters.covering(info["districts"])  # every district chosen is no filter
         args.hours_measure = check_measure(info, args.hours_measure)
         selection = Selection(study, filters, bands, args.month, info["merged_districts"], args.hours_measure)
         return study, run(con, selection)
@@ -519,6 +520,7 @@ def _run_outcomes(args: argparse.Namespace) -> int:
             for group, (_, row) in zip(out["groups"], result.groups.iterrows(), strict=True):
                 group["suppressed"] = bool(row["suppressed"])
                 group["suppressed_reason"] = row["suppressed_reason"]
+                group["perturbed"] = bool(row.get("perturbed", False))  # counts with the cell key method's noise
         print(json.dumps(out, ensure_ascii=False))
     else:
         print(f"Fönster / window {args.month} månader / months, studie / study {study}, timmar / hours "
@@ -707,6 +709,7 @@ def _run_measures(args: argparse.Namespace) -> int:
         plan = load_plan(con, study)
         info = describe_study(con, study)
         check_districts(info, filters.district)
+        filters = filters.covering(info["districts"])  # every district chosen is no filter
         bands = parse_band_edges(args.bands) if args.bands else plan.bands
         selection = Selection(study, filters, bands, None, info["merged_districts"])
         result = compare_measures(con, selection, args.instrument, window=plan.window_within(info["max_month"]))

@@ -344,9 +344,9 @@ def _fill_demo(con, spec: DemoSpec, study: str) -> None:
     participants = _public(people)
     title_sv, title_en = DEMO_TITLES.get(study, DEMO_TITLES[DEMO_STUDY])
     con.execute(
-        "INSERT INTO studies (study, title_sv, title_en, is_demo, data_end, loaded_at, hours_measure) "
-        "VALUES (?, ?, ?, TRUE, ?, now(), 'unknown')",  # as the published figures it mirrors: not stated
-        [study, title_sv, title_en, study_data_end(spec)],
+        "INSERT INTO studies (study, title_sv, title_en, is_demo, data_end, loaded_at, hours_measure, cell_key_salt) "
+        "VALUES (?, ?, ?, TRUE, ?, now(), 'unknown', ?)",  # hours as the published figures it mirrors: not stated
+        [study, title_sv, title_en, study_data_end(spec), f"demo-{spec.seed}-{study}"],  # synthetic: a fixed secret
     )
     con.execute(  # one measure, complete to the data end
         "INSERT INTO study_measures SELECT study, hours_measure, date_trunc('month', data_end) FROM studies "

@@ -40,6 +40,18 @@ class Filters:
                         f"Filtret {name} har värdet {value!r}; förväntat ett av {', '.join(allowed)}.",
                         f"Filter {name} has the value {value!r}; expected one of {', '.join(allowed)}.",
                     )
+            if set(getattr(self, name)) == set(allowed):  # every value chosen is no filter: the same people
+                object.__setattr__(self, name, ())
+
+    def covering(self, districts: Sequence[str]) -> Filters:
+        """Return these filters with a district choice dropped when it holds every one of ``districts``.
+
+        Choosing every district (the list's "select all") selects the same people as no filter, so it
+        must give the same figures; the study's districts are known only from the store.
+        """
+        if self.district and set(districts) <= set(self.district):
+            return replace(self, district=())
+        return self
 
     def fields(self) -> tuple[str, ...]:
         """Return the fields this view filters on (those with a selection)."""

@@ -11,7 +11,7 @@ people in between.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,7 @@ class Cell:
     value: float
     shown: bool
     where: str
+    noisy: bool = False  # shown with the cell key method's noise: not an exact value to add or subtract
 
 
 def load_atoms(con: db.Connection, selection: Selection) -> pd.DataFrame:
@@ -87,64 +88,70 @@ def cells_of_view(page: str, shown: dict, raw: dict, selection: Selection) -> li
     for name in [n for n in shown if n != "curves"]:  # curves are estimates, not counts (hidden arms dropped)
         where = f"{page}/{name} {view}"
         for s, r in _pair(shown[name], raw[name]):
-            if name in ("hours", "results", "timepoints", "by_sex"):
-                at = r.get("month", month) if name == "timepoints" else month
-                extra = [] if r.get("sex_group", "total") == "total" else [("sex", r["sex_group"])]
-                for arm in ARMS:
-                    n, mean = f"n_{arm}", f"mean_{arm}"
-                    _add(cells, ("followed", at), view, r["age_band"], arm, extra, s[n], r[n], where)
-                    if s[n] == s[n] and s[mean] == s[mean]:  # n × mean: the sum of hours
-                        _add(cells, ("hours", at), view, r["age_band"], arm, extra, 1.0, r[n] * r[mean], where)
-                    else:
-                        _add(cells, ("hours", at), view, r["age_band"], arm, extra, None, r[n] * r[mean], where)
-            elif name == "trajectory":
-                k = r["month_k"]
-                _add(cells, ("followed", k), view, r["age_band"], r["arm"], [], s["n"], r["n"], where)
-                total = r["n"] * r["mean"] if r["n"] else 0.0
-                _add(
-                    cells,
-                    ("hours", k),
-                    view,
-                    r["age_band"],
-                    r["arm"],
-                    [],
-                    1.0 if s["mean"] == s["mean"] else None,
-                    total,
-                    where,
-                )
-            elif name == "people":
-                for column, kind in (
-                    ("n", ("randomized",)),
-                    ("n_placed", ("placed_ever",)),
-                    ("n_died", ("died_ever",)),
-                ):
-                    _add(cells, kind, view, r["age_band"], r["arm"], [], s[column], r[column], where)
-            elif name == "outcomes":
-                window = r["month"]
-                for arm in ARMS:
-                    _add(cells, ("randomized",), view, r["age_band"], arm, [], s[f"n_{arm}"], r[f"n_{arm}"], where)
-                    for count in ("deaths", "deaths_before_placement", "censored", "ended_at_placement"):
-                        column = f"{count}_{arm}"
-                        if column in r:
-                            _add(cells, (count, window), view, r["age_band"], arm, [], s[column], r[column], where)
-            elif name == "placement":
-                for arm in ARMS:
-                    _add(cells, ("randomized",), view, r["age_band"], arm, [], s[f"n_{arm}"], r[f"n_{arm}"], where)
-                    for count in ("placed", "died"):
-                        column = f"{count}_{arm}"
-                        _add(
-                            cells, (f"{count}_first", month), view, r["age_band"], arm, [], s[column], r[column], where
-                        )
-            elif name == "at_risk":
-                kind = ("randomized",) if r["month"] == 0 else ("at_risk", month, r["month"])
-                _add(cells, kind, view, r["age_band"], r["arm"], [], s["n"], r["n"], where)
-            elif name == "flow":
-                _add(cells, ("randomized",), view, ALL, r["arm"], [], s["randomized"], r["randomized"], where)
-                for part in ("at_home", "placed", "died", "left_followup"):
-                    _add(cells, (f"flow_{part}", r["month"]), view, ALL, r["arm"], [], s[part], r[part], where)
-            elif name == "table1":
-                _table1_cells(cells, s, r, view, where)
+            before = len(cells)
+            _add_row(cells, name, s, r, view, month, where)
+            if s.get("perturbed") is True:
+                cells[before:] = [replace(c, noisy=True) for c in cells[before:]]
     return cells
+
+
+def _add_row(cells: list, name: str, s: dict, r: dict, view: Filters, month, where: str) -> None:
+    """Add the counts of one row of a table (shown s, true r) as cells."""
+    if name in ("hours", "results", "timepoints", "by_sex"):
+        at = r.get("month", month) if name == "timepoints" else month
+        extra = [] if r.get("sex_group", "total") == "total" else [("sex", r["sex_group"])]
+        for arm in ARMS:
+            n, mean = f"n_{arm}", f"mean_{arm}"
+            _add(cells, ("followed", at), view, r["age_band"], arm, extra, s[n], r[n], where)
+            if s[n] == s[n] and s[mean] == s[mean]:  # n × mean: the sum of hours
+                _add(cells, ("hours", at), view, r["age_band"], arm, extra, 1.0, r[n] * r[mean], where)
+            else:
+                _add(cells, ("hours", at), view, r["age_band"], arm, extra, None, r[n] * r[mean], where)
+    elif name == "trajectory":
+        k = r["month_k"]
+        _add(cells, ("followed", k), view, r["age_band"], r["arm"], [], s["n"], r["n"], where)
+        total = r["n"] * r["mean"] if r["n"] else 0.0
+        _add(
+            cells,
+            ("hours", k),
+            view,
+            r["age_band"],
+            r["arm"],
+            [],
+            1.0 if s["mean"] == s["mean"] else None,
+            total,
+            where,
+        )
+    elif name == "people":
+        for column, kind in (
+            ("n", ("randomized",)),
+            ("n_placed", ("placed_ever",)),
+            ("n_died", ("died_ever",)),
+        ):
+            _add(cells, kind, view, r["age_band"], r["arm"], [], s[column], r[column], where)
+    elif name == "outcomes":
+        window = r["month"]
+        for arm in ARMS:
+            _add(cells, ("randomized",), view, r["age_band"], arm, [], s[f"n_{arm}"], r[f"n_{arm}"], where)
+            for count in ("deaths", "deaths_before_placement", "censored", "ended_at_placement"):
+                column = f"{count}_{arm}"
+                if column in r:
+                    _add(cells, (count, window), view, r["age_band"], arm, [], s[column], r[column], where)
+    elif name == "placement":
+        for arm in ARMS:
+            _add(cells, ("randomized",), view, r["age_band"], arm, [], s[f"n_{arm}"], r[f"n_{arm}"], where)
+            for count in ("placed", "died"):
+                column = f"{count}_{arm}"
+                _add(cells, (f"{count}_first", month), view, r["age_band"], arm, [], s[column], r[column], where)
+    elif name == "at_risk":
+        kind = ("randomized",) if r["month"] == 0 else ("at_risk", month, r["month"])
+        _add(cells, kind, view, r["age_band"], r["arm"], [], s["n"], r["n"], where)
+    elif name == "flow":
+        _add(cells, ("randomized",), view, ALL, r["arm"], [], s["randomized"], r["randomized"], where)
+        for part in ("at_home", "placed", "died", "left_followup"):
+            _add(cells, (f"flow_{part}", r["month"]), view, ALL, r["arm"], [], s[part], r[part], where)
+    elif name == "table1":
+        _table1_cells(cells, s, r, view, where)
 
 
 def _table1_cells(cells: list, s: dict, r: dict, view: Filters, where: str) -> None:
@@ -224,7 +231,7 @@ def derivable_hidden(cells: list[Cell], atoms: pd.DataFrame, only: set[int] | No
     found = []
     for kind in {c.kind for c in cells}:
         of_kind = [(i, c) for i, c in enumerate(cells) if c.kind == kind]
-        shown = np.array([_band_mask(atoms, c) for _, c in of_kind if c.shown])
+        shown = np.array([_band_mask(atoms, c) for _, c in of_kind if c.shown and not c.noisy])
         if not len(shown):
             continue
         rank = np.linalg.matrix_rank(shown)
@@ -243,7 +250,7 @@ def small_differences(cells: list[Cell], atoms: pd.DataFrame, threshold: int) ->
     for kind in {c.kind for c in cells}:
         if kind[0] == "hours":
             continue  # a sum of hours is not a count of people
-        of_kind = [c for c in cells if c.kind == kind and c.shown]
+        of_kind = [c for c in cells if c.kind == kind and c.shown and not c.noisy]
         if len(of_kind) < 2:
             continue
         members = np.array([_band_mask(atoms, c) for c in of_kind], dtype=np.int32)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis.outcomes.compare import SEX_GROUPS, compare_hours, compare_hours_by_sex
+from analysis.outcomes.compare import compare_hours, compare_hours_by_sex
 from analysis.outcomes.overview import count_incomplete_months, summarize_people, trace_hours
 from analysis.present import figures
-from analysis.present.disclosure import combine_risks, hide_split_rows, show_comparison, show_people, show_trajectory
+from analysis.present.disclosure import show_comparison, show_people, show_split, show_trajectory
 from analysis.present.texts import file_name, format_number, format_p, read_difference, t
 from analysis.settings import get_setting
 from views import calls, display, downloads, roles, state
@@ -235,15 +233,7 @@ def render(lang: str) -> None:
     if not filters.sex:  # Totalt / Kvinnor / Män, as Kolada shows them
         st.subheader(t("overview.by_sex", lang, month=month))
         split = calls.cached(compare_hours_by_sex, store, selection)
-        views = {
-            group: selection.with_filters(replace(filters, sex=() if group == "total" else (group,)))
-            for group in SEX_GROUPS
-        }
-        risks = {
-            group: combine_risks(risks_for(view, "randomized"), risks_for(view, "month"))
-            for group, view in views.items()
-        }
-        shown_split = hide_split_rows(split, threshold, risks)
+        shown_split = show_split(split, selection, threshold, risks_for)
         downloads.offer_table(
             _split_table(shown_split, lang), file_name("hours_sex_month", lang, month=month), stamp, lang, "sex_table",
             figures.split_figures(shown_split, lang),

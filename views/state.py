@@ -133,7 +133,7 @@ def choose_filters(info: dict, lang: str) -> Filters:
         )
         for field, (values, label) in options.items()
     }
-    return Filters(**chosen)
+    return Filters(**chosen).covering(info["districts"])
 
 
 def choose_measure(info: dict, lang: str) -> str:

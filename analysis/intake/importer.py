@@ -22,6 +22,7 @@ from analysis.intake.validate import resolve_complete_through, resolve_data_end,
 from analysis.intake.write import ImportSummary, write_study
 from analysis.settings import get_setting
 from analysis.store import db
+from analysis.store.studies import kept_cell_key_salt
 
 MEASURES = ("performed", "granted")  # which home-care hours a file holds
 
@@ -165,7 +166,10 @@ def import_study(
             measurements="measurements" in paths,
             measure=measure,
             complete_through=checked["complete_through"],
+            salt=salt,
         )
+
+    salt = kept_cell_key_salt(db_path, name)  # the same people keep the same noise after a new import
 
     db.write_study(db_path, name, fill, prepare=prepare)
     report(1.0, "Klart", "Done")

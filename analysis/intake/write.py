@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 
 from analysis.intake.problems import Problem, ProblemLog
@@ -60,6 +61,7 @@ def write_study(
     measurements: bool = False,
     measure: str = "unknown",
     complete_through: dt.date | None = None,
+    salt: str = "",
 ) -> ImportSummary:
     """Replace ``study`` with the checked rows of ``participants_typed``, ``hours_typed`` (and ``measurements_typed``).
 
@@ -84,6 +86,8 @@ def write_study(
     complete_through : date, optional
         First day of the last month whose hours are complete (default: from the data end, see
         ``validate.resolve_complete_through``).
+    salt : str
+        The study's cell-key secret (kept from an earlier import of the study); '' draws a new one.
 
     Returns
     -------
@@ -93,8 +97,8 @@ def write_study(
     complete_through = complete_through or resolve_complete_through(data_end, None)
     con.execute(
         "INSERT INTO studies (study, title_sv, title_en, is_demo, data_end, loaded_at, hours_measure, "
-        "complete_through) VALUES (?, ?, ?, FALSE, ?, now(), ?, ?)",
-        [study, study, study, data_end, measure, complete_through],
+        "complete_through, cell_key_salt) VALUES (?, ?, ?, FALSE, ?, now(), ?, ?, ?)",
+        [study, study, study, data_end, measure, complete_through, salt or secrets.token_hex(16)],
     )
     con.execute(
         """INSERT INTO participants SELECT ?, id, arm, randomized_on, age::INTEGER, sex, application_type,

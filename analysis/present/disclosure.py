@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from analysis.outcomes.placement import CONTRASTS, DAYS_PER_MONTH
+from analysis.present.perturb import place_counts, restate_intervals
 from analysis.selection import ALL, FILTER_FIELDS, Filters, Selection
+from analysis.stats.descriptive import proportion_ci
 from analysis.store import db
 from analysis.store.cells import sum_by_band
 
@@ -525,7 +528,11 @@ def hide_people_wide(groups: pd.DataFrame, threshold: int, risks: pd.DataFrame |
 
 
 def hide_people_rows(
-    people: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None, event_risks: pd.DataFrame | None = None
+    people: pd.DataFrame,
+    threshold: int,
+    risks: pd.DataFrame | None = None,
+    event_risks: pd.DataFrame | None = None,
+    counts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Hide small or differencing-prone people/placement cells per arm, with secondary suppression across bands.
 
@@ -543,6 +550,9 @@ def hide_people_rows(
         Differencing risks of the people randomized (find_risks 'randomized').
     event_risks : DataFrame, optional
         Differencing risks of the placements and deaths (find_risks 'people').
+    counts : DataFrame, optional
+        A filtered view's counts with the cell key method (linked 'counts_people'): shown instead of the
+        exact ones, the share placed and its interval computed from them, and no second band hidden.
 
     Returns
     -------
@@ -563,14 +573,16 @@ def hide_people_rows(
         n = rows["n"].to_numpy(dtype="float64")
         risky = _risk_of(rows, risks, ["age_band", "arm"])
         primary = few(n, threshold) | risky
-        hidden_n = hide_people_counts(rows, threshold, risks).to_numpy()
+        hidden_n = few(n, threshold) if counts is not None else hide_people_counts(rows, threshold, risks).to_numpy()
         event_risky = _risk_of(rows, event_risks, ["age_band", "arm"])
         reasons = _reasons(primary & ~risky, np.zeros(len(rows), bool), risky, hidden_n & ~primary)
         for count in ("n_placed", "n_died"):
             small = few_either_way(rows[count], n, threshold)
             unshown = few_outside(rows, [count], threshold)
             primary_events = (small | event_risky) & ~hidden_n
-            hidden = _protect_across_bands(rows, primary_events | hidden_n, rows[count], unshown)
+            hidden = primary_events | hidden_n
+            if counts is None:
+                hidden = _protect_across_bands(rows, hidden, rows[count], unshown)
             out.loc[rows.index[hidden], figures[count]] = np.nan
             none = np.zeros(len(rows), dtype=bool)
             why = _reasons(none, small & ~hidden_n, none, event_risky & ~hidden_n, hidden & ~primary_events & ~hidden_n)
@@ -578,6 +590,13 @@ def hide_people_rows(
         out.loc[rows.index[hidden_n], "n"] = np.nan
         out.loc[rows.index, "suppressed"] = hidden_n
         out.loc[rows.index, "suppressed_reason"] = pd.Series(reasons, index=rows.index, dtype=object)
+    if counts is None:
+        return out
+    out = place_counts(out, counts, {c: (c, None) for c in ("n", "n_placed", "n_died")}, ["age_band", "arm"])
+    known = out["n_placed"].notna().to_numpy() & (out["n"].to_numpy() > 0)
+    low, high = proportion_ci(out["n_placed"].fillna(0), out["n"].fillna(0))
+    out["share_placed"] = np.where(known, out["n_placed"] / out["n"].where(known, 1.0), np.nan)
+    out["placed_ci_low"], out["placed_ci_high"] = np.where(known, low, np.nan), np.where(known, high, np.nan)
     return out
 
 
@@ -598,17 +617,24 @@ DEATH_CONTRASTS += ("death_hazard_ratio_p_value",)
 
 
 def hide_outcome_rows(
-    groups: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None, people_risks: pd.DataFrame | None = None
+    groups: pd.DataFrame,
+    threshold: int,
+    risks: pd.DataFrame | None = None,
+    people_risks: pd.DataFrame | None = None,
+    counts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Hide per-person outcome rows as hide_band_rows does, then death and censoring counts of 1 to threshold − 1.
 
     A small count is hidden with everything computed from it (a cumulative incidence gives the count
     back), and secondary suppression across the bands keeps 'all' minus the others from revealing it;
     the hazard ratio of death is hidden when either arm's deaths before placement are. The numbers
-    randomized follow hide_people_counts (``people_risks``), as on every other table.
+    randomized follow hide_people_counts (``people_risks``), as on every other table. ``counts`` (a
+    filtered view's counts with the cell key method, linked 'counts_outcomes'): the counts shown are
+    those, and no second band is hidden for them (noise, not a person, is what a difference gives back).
     """
     out = hide_band_rows(groups, threshold, risks)
-    for arm, hidden_n in hide_people_wide(groups, threshold, people_risks).items():
+    people = {a: few(groups[f"n_{a}"], threshold) for a in ("intervention", "control")} if counts is not None else None
+    for arm, hidden_n in (people or hide_people_wide(groups, threshold, people_risks)).items():
         out[f"n_{arm}"] = groups[f"n_{arm}"].astype("float64").where(~hidden_n)
     is_total = out["age_band"] == "all"
     hidden_deaths = np.zeros(len(out), dtype=bool)
@@ -618,7 +644,8 @@ def hide_outcome_rows(
             values = out[count + f"_{arm}"].fillna(0)
             small = pd.Series(few_either_way(values, groups[f"n_{arm}"], threshold), index=out.index)
             unshown = 0 < outside_bands(groups, count + f"_{arm}") < threshold
-            hidden = hide_complements(small, values, is_total, unshown) & ~out["suppressed"]
+            protected = small if counts is not None else hide_complements(small, values, is_total, unshown)
+            hidden = protected & ~out["suppressed"]
             for column in [f.format(arm=arm) for f in figures if f.format(arm=arm) in out.columns]:
                 out[column] = out[column].where(~hidden)
             hidden_counts |= hidden.to_numpy()
@@ -628,7 +655,12 @@ def hide_outcome_rows(
         out[column] = out[column].where(~hidden_deaths)
     partly = out["suppressed_reason"].isna().to_numpy() & hidden_counts
     out.loc[partly, "suppressed_reason"] = "few_events"  # the row is shown, some of its event counts are not
-    return out
+    if counts is None:
+        return out
+    shown = {f"n_{arm}": ("n", arm) for arm in ("intervention", "control")}
+    for count in DEATH_FIGURES:
+        shown |= {f"{count}_{arm}": (count, arm) for arm in ("intervention", "control") if f"{count}_{arm}" in out}
+    return place_counts(out, counts, shown, ["age_band"])
 
 
 ARM_STATS = (
@@ -758,6 +790,10 @@ def no_risks(view, table, timepoints=()):
 def show_comparison(groups: pd.DataFrame, selection, threshold: int, risks_for) -> pd.DataFrame:
     """Return the hours comparison at a month as the Overview and Comparisons pages show it to a viewer.
 
+    Means, differences and intervals are magnitudes: hidden when an arm has fewer than the threshold of
+    people or everyone in it has the same hours (and a second band against 'all'), never for differencing.
+    In a filtered view the numbers of people carry the cell key method's noise.
+
     Parameters
     ----------
     groups : DataFrame
@@ -767,23 +803,45 @@ def show_comparison(groups: pd.DataFrame, selection, threshold: int, risks_for) 
     threshold : int
         Smallest number shown.
     risks_for : callable
-        (Selection, table) -> differencing risks (None without filters): linked.find_risks, cached on pages.
+        (Selection, table) -> a filtered view's counts ('counts_month') or None: linked.find_risks, cached
+        on pages.
 
     Returns
     -------
     DataFrame
-        The groups with hidden figures NaN, ``suppressed`` and ``suppressed_reason``.
+        The groups with hidden figures NaN, ``suppressed`` and ``suppressed_reason`` (and ``perturbed``).
 
     """
-    risks = combine_risks(risks_for(selection, "randomized"), risks_for(selection, "month"))
-    return hide_band_rows(groups, threshold, risks)
+    out = hide_band_rows(groups, threshold)
+    counts = risks_for(selection, "counts_month")
+    if counts is None:
+        return out
+    columns = {f"n_{arm}": ("n", arm) for arm in ("intervention", "control")}
+    return restate_intervals(place_counts(out, counts, columns, ["age_band"]))
+
+
+def show_split(split: pd.DataFrame, selection, threshold: int, risks_for) -> pd.DataFrame:
+    """Return the Totalt / Kvinnor / Män split as the Overview shows it: hide_split_rows, the sexes' counts perturbed.
+
+    Each sex is a filtered view of its own (its numbers of people carry noise); the total is the
+    selection's own view.
+    """
+    out = hide_split_rows(split, threshold)
+    parts = []
+    for group, rows in out.groupby("sex_group", sort=False):
+        sexes = () if group == "total" else (group,)
+        view = selection.with_filters(replace(selection.filters, sex=sexes))
+        counts = risks_for(view, "counts_month")
+        columns = {f"n_{arm}": ("n", arm) for arm in ("intervention", "control")}
+        parts.append(rows if counts is None else restate_intervals(place_counts(rows, counts, columns, ["age_band"])))
+    return pd.concat(parts).loc[out.index]
 
 
 def show_trajectory(trace: pd.DataFrame, selection, threshold: int, risks_for) -> pd.DataFrame:
     """Return the monthly means (every band) hidden exactly as the month's comparison table hides them.
 
-    Each month's band rows get show_comparison's rule (small or uniform arms, differencing, a second band
-    against 'all'), so the trajectory never shows a month's value the table at that month hides.
+    Each month's band rows get show_comparison's rule (small or uniform arms, a second band against
+    'all'), so the trajectory never shows a month's value the table at that month hides.
 
     Parameters
     ----------
@@ -794,7 +852,7 @@ def show_trajectory(trace: pd.DataFrame, selection, threshold: int, risks_for) -
     threshold : int
         Smallest number shown.
     risks_for : callable
-        As for show_comparison; asked once for every month ('months').
+        As for show_comparison; asked once for every month's counts ('counts_months').
 
     Returns
     -------
@@ -802,8 +860,6 @@ def show_trajectory(trace: pd.DataFrame, selection, threshold: int, risks_for) -
         The trace with hidden months NaN, ``suppressed`` and ``suppressed_reason``.
 
     """
-    randomized = risks_for(selection, "randomized")
-    monthly = risks_for(selection, "months")
     wide = trace.pivot_table(index=["month_k", "age_band"], columns="arm", values=["n", "sd"], aggfunc="first")
     wide.columns = [f"{stat}_{arm}" for stat, arm in wide.columns]
     wide = wide.reset_index()
@@ -811,14 +867,17 @@ def show_trajectory(trace: pd.DataFrame, selection, threshold: int, risks_for) -
         wide[column] = wide[column].fillna(0) if column in wide else 0.0
     order = {label: i for i, label in enumerate(trace["age_band"].drop_duplicates())}
     wide = wide.sort_values(["month_k", "age_band"], key=lambda c: c.map(order) if c.name == "age_band" else c)
-    shown = hide_band_rows(wide.reset_index(drop=True), threshold, randomized, by="month_k", more_risks=monthly)
+    shown = hide_band_rows(wide.reset_index(drop=True), threshold, by="month_k")
     flags = shown[["month_k", "age_band", "suppressed", "suppressed_reason"]]
     out = trace.drop(columns=["suppressed", "suppressed_reason"], errors="ignore")
     out = out.merge(flags, on=["age_band", "month_k"], how="left")
     out["suppressed"] = out["suppressed"].astype("boolean").fillna(True).astype(bool)
     for column in ("n", "mean", "sd", "ci_low", "ci_high"):
         out[column] = out[column].astype("float64").where(~out["suppressed"])
-    return out
+    counts = risks_for(selection, "counts_months")
+    if counts is None:
+        return out
+    return restate_intervals(place_counts(out, counts, {"n": ("n", None)}, ["age_band", "arm", "month_k"]))
 
 
 def show_placement(groups: pd.DataFrame, selection, threshold: int, risks_for) -> pd.DataFrame:
@@ -877,13 +936,18 @@ def show_at_risk(
 
 
 def show_outcomes(groups: pd.DataFrame, selection, threshold: int, risks_for) -> pd.DataFrame:
-    """Return the per-person outcomes as the pages show them to a viewer (people, deaths and censoring checked)."""
-    return hide_outcome_rows(groups, threshold, risks_for(selection, "outcomes"), risks_for(selection, "randomized"))
+    """Return the per-person outcomes as the pages show them to a viewer (people, deaths and censoring checked).
+
+    Costs and days are magnitudes (shown when both arms have the threshold of people and no uniform
+    arm); the counts of people, deaths and censoring are counts (1 to threshold − 1 hidden; in a
+    filtered view shown with the cell key method's noise).
+    """
+    return hide_outcome_rows(groups, threshold, counts=risks_for(selection, "counts_outcomes"))
 
 
 def show_people(people: pd.DataFrame, selection, threshold: int, risks_for) -> pd.DataFrame:
     """Return the people table (randomized, placed, dead) as the Overview page shows it to a viewer."""
-    return hide_people_rows(people, threshold, risks_for(selection, "randomized"), risks_for(selection, "people"))
+    return hide_people_rows(people, threshold, counts=risks_for(selection, "counts_people"))
 
 
 def show_flow(flow: pd.DataFrame, selection, threshold: int, risks_for) -> pd.DataFrame:

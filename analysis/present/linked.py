@@ -18,11 +18,22 @@ from analysis.outcomes.baseline import CATEGORICAL, CONTINUOUS, count_flow, coun
 from analysis.outcomes.per_person import count_person_events
 from analysis.outcomes.placement import count_at_risk_cells, count_placement_cells
 from analysis.present.disclosure import find_differencing_risks, risks_from_counts
+from analysis.present.perturb import perturb_counts
 from analysis.selection import ALL, FILTER_FIELDS, Filters, Selection
 from analysis.store import db
+from analysis.store.cells import sum_by_band
+from analysis.store.studies import read_cell_key_salt
 
 # The linked tables a page can show, by the counts they rest on.
 TABLES = ("randomized", "people", "month", "months", "placement", "at_risk", "outcomes", "flow", "table1")
+# The counts a filtered view shows with the cell key method (find_risks 'counts_…'), by table.
+COUNTED = {
+    "counts_randomized": ("people_cells", {"n": "n"}),
+    "counts_people": ("people_cells", {"n": "n", "n_placed": "n_placed", "n_died": "n_died"}),
+    "counts_month": ("followup_cells", {"n": "n"}),
+    "counts_months": ("followup_cells", {"n": "n"}),
+    "counts_outcomes": (None, {}),
+}
 
 
 def with_all_bands(counts: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -90,6 +101,34 @@ def _table1_risks(con: db.Connection, selection: Selection, threshold: int) -> p
     return risks_from_counts(counts, ["arm", "variable", "level"], ["n"], selection.filters, threshold)
 
 
+def count_view(con: db.Connection, selection: Selection, threshold: int, table: str) -> pd.DataFrame | None:
+    """Return a filtered view's counts with the cell key method (perturb.perturb_counts); None without filters.
+
+    'counts_randomized' and 'counts_people' (age_band, arm, n; n_placed, n_died), 'counts_month' (the
+    selection's month) and 'counts_months' (every month, month_k), 'counts_outcomes' (the per-person table's
+    n, deaths, deaths_before_placement, censored, ended_at_placement over the window). Each comes from
+    the same loaders as the tables, among everyone per finest group, so the same people get the same noise.
+    """
+    if not selection.filters.fields() or threshold <= 1:  # no filter, or exact values shown (analysts)
+        return None
+    everyone = selection.with_filters(Filters())
+    salt = read_cell_key_salt(con, selection.study)
+    if table == "counts_outcomes":
+        columns = ["n", "deaths", "deaths_before_placement", "censored", "ended_at_placement"]
+        counts = count_person_events(con, everyone)
+        return perturb_counts(counts, ["age_band", "arm"], columns, selection.filters, threshold, salt)
+    source, measures = COUNTED[table]
+    keys = ["age_band", "arm", *(["month_k"] if table == "counts_months" else [])]
+    if table == "counts_month":
+        where, params = "month_k = ?", [selection.required_month()]
+    else:
+        where, params = "TRUE", []
+    counts = sum_by_band(
+        con, source, measures, everyone, by=(*keys[1:], *FILTER_FIELDS), where=where, where_params=params, overall=False
+    )
+    return perturb_counts(counts, keys, list(measures), selection.filters, threshold, salt)
+
+
 def find_risks(
     con: db.Connection, selection: Selection, threshold: int, table: str, timepoints: Sequence[int] = ()
 ) -> pd.DataFrame | None:
@@ -111,6 +150,9 @@ def find_risks(
     timepoints : sequence of int
         The flow's months (only for 'flow').
 
+    The tables of COUNTED ('counts_…') give a filtered view's counts with the cell key method instead
+    (count_view).
+
     Returns
     -------
     DataFrame or None
@@ -118,8 +160,10 @@ def find_risks(
         for 'table1') and at_risk; None when the view has no filter (nothing to subtract it from).
 
     """
+    if table in COUNTED:
+        return count_view(con, selection, threshold, table)
     if table not in TABLES:
-        raise ValueError(f"find_risks: unknown table {table!r}; expected one of {TABLES}")
+        raise ValueError(f"find_risks: unknown table {table!r}; expected one of {TABLES} or {tuple(COUNTED)}")
     if not selection.filters.fields():
         return None
     if table == "randomized":

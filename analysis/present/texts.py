@@ -159,6 +159,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "hidden.reason.uniform": ("alla har samma värde", "everyone has the same value"),
     "hidden.reason.differencing": ("skydd mot jämförelse mellan urval", "protects against comparing selections"),
     "hidden.reason.protects_other": ("skyddar en annan liten grupp", "protects another small group"),
+    "hidden.perturbed": (
+        "Antalen i ett filtrerat urval har ett litet fast brus (högst ±2, cellnyckelmetoden som SCB och ONS "
+        "använder): samma personer ger alltid samma tal, men två urval kan inte dras från varandra för att "
+        "avslöja någon. Medelvärden, skillnader och intervall är exakta.",
+        "Counts in a filtered selection carry a small fixed noise (at most ±2, the cell key method used by "
+        "Statistics Sweden and ONS): the same people always give the same number, but two selections cannot "
+        "be subtracted to reveal anyone. Means, differences and intervals are exact.",
+    ),
     "col.age_band": ("Åldersgrupp", "Age band"),
     "col.n_intervention": ("Antal, intervention", "n, intervention"),
     "col.n_control": ("Antal, kontroll", "n, control"),
@@ -1249,15 +1257,19 @@ def read_hidden(band: str, reason: str | None, lang: str = "sv") -> str:
 
 def describe_hidden(rows, lang: str = "sv") -> str | None:
     """Return 'Hidden rows: 65–75 years (fewer than 5 people), …' for rows with a suppressed_reason, else None."""
-    if "suppressed_reason" not in getattr(rows, "columns", ()):
+    if "suppressed_reason" not in getattr(rows, "columns", ()) and "perturbed" not in getattr(rows, "columns", ()):
         return None
+    rows = rows if "suppressed_reason" in rows.columns else rows.assign(suppressed_reason=None)
     threshold = int(get_setting("suppression_threshold"))
     parts = [
         f"{band_label(row['age_band'], lang)} ({t(f'hidden.reason.{reason}', lang, t=threshold, t1=threshold - 1)})"
         for _, row in rows.iterrows()
         if isinstance(reason := row["suppressed_reason"], str) and reason
     ]
-    return t("hidden.rows", lang, rows="; ".join(parts)) if parts else None
+    text = t("hidden.rows", lang, rows="; ".join(parts)) if parts else None
+    if "perturbed" in rows.columns and rows["perturbed"].fillna(False).astype(bool).any():
+        text = " ".join(filter(None, [text, t("hidden.perturbed", lang)]))
+    return text
 
 
 def read_difference(

@@ -6,7 +6,7 @@ together so the command line (``python -m analysis view``) and the tests can aud
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -20,14 +20,13 @@ from analysis.outcomes.person_values import EXCLUDE
 from analysis.outcomes.placement import analyze_placement
 from analysis.present.disclosure import (
     coarsen_curve,
-    combine_risks,
-    hide_split_rows,
     show_at_risk,
     show_comparison,
     show_flow,
     show_outcomes,
     show_people,
     show_placement,
+    show_split,
     show_table1,
     show_trajectory,
 )
@@ -89,11 +88,9 @@ def view_overview(
         "people": show_people(_call(memo, summarize_people, con, everyone), everyone, threshold, risks_for),
     }
     if not selection.filters.sex:
-        views = {
-            g: selection.with_filters(replace(selection.filters, sex=() if g == "total" else (g,))) for g in SEX_GROUPS
-        }
-        risks = {g: combine_risks(risks_for(v, "randomized"), risks_for(v, "month")) for g, v in views.items()}
-        tables["by_sex"] = hide_split_rows(_call(memo, compare_hours_by_sex, con, selection), threshold, risks)
+        tables["by_sex"] = show_split(
+            _call(memo, compare_hours_by_sex, con, selection), selection, threshold, risks_for
+        )
     return tables
 
 

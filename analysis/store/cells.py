@@ -63,8 +63,12 @@ def sum_by_band(
     by: Sequence[str] = ("arm",),
     where: str = "TRUE",
     where_params: Sequence = (),
+    overall: bool = True,
 ) -> pd.DataFrame:
     """Sum measures of a cell table per age band and overall ('all'), grouped by ``by``.
+
+    ``overall=False``: per age band only, people outside every band in rows of age_band None (the
+    finest groups the disclosure rules start from).
 
     Uses the selection's study, filters, bands and (followup_cells) hours measure, not its month: pass
     a month condition in ``where``. Rows of people outside every band count only in 'all'. ``table``,
@@ -83,11 +87,11 @@ def sum_by_band(
         SELECT CASE WHEN grouping(band) = 1 THEN ? ELSE band END AS age_band, {keys}, {select}
         FROM (SELECT * REPLACE ({shown_district} AS district), {band_sql} AS band FROM {table}
               WHERE study = ? AND {cond_sql} AND {kept} AND {where})
-        GROUP BY GROUPING SETS ((band, {keys}), ({keys}))
-        HAVING grouping(band) = 1 OR band IS NOT NULL
+        GROUP BY GROUPING SETS ((band, {keys}){f", ({keys}))" if overall else ")"}
+        {"HAVING grouping(band) = 1 OR band IS NOT NULL" if overall else ""}
     """
     params = [ALL, *district_params, *band_params, selection.study, *cond_params, *kept_params, *where_params]
     frame = db.query(con, sql, params)
     order = {label: i for i, label in enumerate([b.label for b in bands] + [ALL])}
-    frame["_order"] = frame["age_band"].map(order)
+    frame["_order"] = frame["age_band"].map(order).fillna(len(order))
     return frame.sort_values(["_order", *by]).drop(columns="_order").reset_index(drop=True)

@@ -17,7 +17,10 @@ CREATE TABLE studies (
     -- last calendar month (its first day) through which every hours measure of the study is complete (the
     -- earliest of study_measures.complete_through); later months are still being registered and are left out
     -- of the analyses. NULL: complete to data_end (stores written before monthly updates)
-    complete_through DATE
+    complete_through DATE,
+    -- the secret from which the cell key method's group keys are made (analysis/present/perturb.py): kept when
+    -- a study is imported again, so the same people keep the same noise; '' in stores written before it
+    cell_key_salt VARCHAR NOT NULL DEFAULT ''
 );
 
 -- The hours measures a study holds (one or both), each with the last month its own hours are complete.

@@ -60,6 +60,23 @@ def resolve_study(con: db.Connection, study: str | None = None) -> str:
     )
 
 
+def read_cell_key_salt(con: db.Connection, study: str) -> str:
+    """Return the study's cell-key secret ('' when the study or the secret is missing, as in older stores)."""
+    row = con.execute("SELECT cell_key_salt FROM studies WHERE study = ?", [study]).fetchone()
+    return str(row[0] or "") if row else ""
+
+
+def kept_cell_key_salt(path: str | os.PathLike[str], study: str) -> str:
+    """Return the secret of ``study`` already in the store at ``path`` ('' for a new store or study)."""
+    if not os.path.exists(path):
+        return ""
+    con = db.connect(path)
+    try:
+        return read_cell_key_salt(con, study)
+    finally:
+        con.close()
+
+
 def describe_study(con: db.Connection, study: str) -> dict:
     """Return title, demo flag, last follow-up month, people randomized, districts, which hours and how complete.
 
