@@ -268,6 +268,7 @@ def _parser() -> argparse.ArgumentParser:
     view.add_argument("--method", choices=METHODS, default="welch", help="metod (Jämförelser) / method")
     view.add_argument("--deaths", choices=HANDLING, default=EXCLUDE, help="döda och flyttade / deaths and placements")
     view.add_argument("--draws", type=int, default=BOOTSTRAP_DRAWS, help="bootstrapdragningar / bootstrap draws")
+    view.add_argument("--instrument", default=None, help="mätinstrument (Utfallsmått) / instrument (measures)")
 
     plan = sub.add_parser("plan", help="studiens analysplan: visa eller spara / show or store the analysis plan")
     plan.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
@@ -534,7 +535,7 @@ def _run_outcomes(args: argparse.Namespace) -> int:
 def _run_view(args: argparse.Namespace) -> int:
     """Print every table of a page as a viewer sees it (always with the pages' rules: --as-viewer is implied)."""
     threshold = int(get_setting("suppression_threshold"))
-    options = ViewOptions(method=args.method, handling=args.deaths, draws=args.draws)
+    options = ViewOptions(method=args.method, handling=args.deaths, draws=args.draws, instrument=args.instrument)
     study, tables = _open_request(args, lambda con, selection: view_page(con, args.page, selection, threshold, options))
     if args.json:
         out = {

@@ -28,6 +28,11 @@ class Instrument:
     source: str
     utility: bool = False  # a utility (EQ-5D index): may be used for quality-adjusted life years
 
+    @property
+    def decimals(self) -> int:
+        """Return the decimals its values are read with: three on an index scale (a range within 2), else one."""
+        return 3 if self.high - self.low <= 2 else 1
+
     def label(self, lang: str) -> str:
         """Return the label in the language."""
         return self.label_en if lang == "en" else self.label_sv

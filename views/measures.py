@@ -10,8 +10,9 @@ from analysis.economics.qaly import TLV_RANGE, compare_cost_effectiveness
 from analysis.economics.scenario import SOURCES, Scenario, unit_costs
 from analysis.instruments import load_instruments
 from analysis.outcomes.measures import compare_measures, list_instruments
+from analysis.outcomes.overview import summarize_people
 from analysis.outcomes.planning import OUTCOMES, estimate_power_inputs
-from analysis.present.disclosure import combine_risks, hide_band_rows
+from analysis.present.disclosure_measures import show_measures, show_planning, show_qalys
 from analysis.present.texts import file_name, format_number, format_p, read_cost_effectiveness, read_measure, t
 from analysis.selection import ALL
 from analysis.stats.power import size_trial
@@ -24,15 +25,6 @@ REPEATED_AUTO_PEOPLE = 10_000  # above this many randomized, the repeated model 
 def _decimals(instrument) -> int:
     """Return the decimals an instrument's values are read with (three on an index scale, else one)."""
     return 3 if instrument.high - instrument.low <= 2 else 1
-
-
-def _hide(visits: pd.DataFrame, threshold: int, risks) -> pd.DataFrame:
-    """Hide band rows of each visit with few people measured (and their complement); small death counts too."""
-    shown = hide_band_rows(visits, threshold, risks, by="visit_month")
-    for arm in display.ARM_ORDER:
-        small = (shown[f"died_{arm}"] > 0) & (shown[f"died_{arm}"] < threshold)
-        shown[f"died_{arm}"] = shown[f"died_{arm}"].where(~small)
-    return shown
 
 
 def _chart(part: pd.DataFrame, instrument, lang: str) -> go.Figure:
@@ -114,8 +106,7 @@ def _show_measures(store, selection, info, threshold: int, lang: str) -> None:
     repeated = st.toggle(t("measures.fit_repeated", lang), value=people <= REPEATED_AUTO_PEOPLE, key=f"rep_{lang}")
     result = calls.cached(compare_measures, store, selection, name, window=window, repeated=repeated)
     instrument, decimals = result.instrument, _decimals(result.instrument)
-    risks_for = calls.risks_for(store, threshold)
-    shown = _hide(result.visits, threshold, combine_risks(risks_for(selection, "randomized")))
+    shown = show_measures(result.visits, selection, threshold, calls.risks_for(store, threshold), instrument)
     st.caption(t("measures.estimand", lang))
     direction = "measures.direction_up" if instrument.higher_is_better else "measures.direction_down"
     st.caption(
@@ -242,11 +233,7 @@ def _show_qalys(store, selection, info, threshold: int, lang: str) -> None:
     scenario = Scenario()
     extra = scenario.cost_per_participant()
     result = calls.cached(compare_cost_effectiveness, store, selection.at(months), unit_costs(scenario), extra)
-    groups = result.groups.assign(
-        n_intervention=result.groups["n_utility_intervention"], n_control=result.groups["n_utility_control"]
-    )
-    shown = hide_band_rows(groups.drop(columns=["nmb", "nmb_ci_low", "nmb_ci_high", "p_cost_effective"]), threshold)
-    shown = shown.assign(p_cost_effective=groups["p_cost_effective"].where(~shown["suppressed"]))
+    shown = show_qalys(result.groups, selection, threshold, calls.risks_for(store, threshold))
     source = SOURCES["intervention_per_participant"].source_in(lang)
     note = t("qaly.note", lang, months=months, cost=format_number(extra, lang, 0), source=source)
     st.caption(note + " " + t(f"measure.{selection.measure}", lang))  # whose hours the care cost counts
@@ -299,7 +286,7 @@ def _show_qalys(store, selection, info, threshold: int, lang: str) -> None:
         downloads.offer_chart(_plane(draws, lang), file_name("qaly_plane", lang), stamp, lang, "qaly_plane")
 
 
-def _show_power(store, selection, info, lang: str) -> None:
+def _show_power(store, selection, info, threshold: int, lang: str) -> None:
     """Render the planning form: outcome, difference, band, power; the people needed per design."""
     st.header(t("power.title", lang))
     st.caption(t("power.intro", lang))
@@ -341,10 +328,16 @@ def _show_power(store, selection, info, lang: str) -> None:
         float(alpha),
         float(power),
     )
+    people = calls.cached(summarize_people, store, selection.at(None))
+    source = show_planning(source, people, selection, threshold, calls.risks_for(store, threshold))
     designs = size_trial(inputs)
     figures = {
         "band": display.band_name(band, lang),
-        "n": display.format_count(source["n_used"], lang),
+        "n": (
+            t("power.about", lang, n=display.format_count(source["n_used"], lang))
+            if source.get("rounded")
+            else display.format_count(source["n_used"], lang)
+        ),  # fmt: skip
         "randomized": display.format_count(source["randomized"], lang),
         "sd": format_number(inputs.sd, lang, 3),
         "rho": format_number(inputs.baseline_correlation, lang, 2),
@@ -352,6 +345,8 @@ def _show_power(store, selection, info, lang: str) -> None:
         "visits": inputs.visits,
         "within": format_number(inputs.within_correlation, lang, 2),
     }
+    if source.get("rounded"):  # a filtered view: the people with the outcome to tens
+        figures["n"] = t("power.about", lang, n=figures["n"])
     text = t("power.inputs", lang, **figures)
     if inputs.visits > 1:
         text += " " + t("power.visits", lang, **figures)
@@ -377,7 +372,7 @@ def render(lang: str) -> None:
     display.show_completeness(info, lang)
     _show_measures(store, everyone, info, threshold, lang)
     _show_qalys(store, everyone, info, threshold, lang)
-    _show_power(store, everyone, info, lang)
+    _show_power(store, everyone, info, threshold, lang)
 
 
 display.run_page(render)

@@ -25,6 +25,7 @@ from analysis.selection import ALL, Selection
 from analysis.stats.descriptive import assess_heterogeneity, welch_from_stats
 from analysis.stats.methods import fit_repeated_measures
 from analysis.store import db
+from analysis.store.cells import band_case, district_sql, filter_sql
 
 ARMS = ("intervention", "control")
 
@@ -119,6 +120,51 @@ def _count_people(con: db.Connection, selection: Selection, visits: list[int]) -
     """
     counts = db.query(con, sql, [*params, selection.study, visits])
     return counts[counts["age_band"] != ""]
+
+
+def count_measured(con: db.Connection, selection: Selection, instrument: str, visits) -> pd.DataFrame:
+    """Count per finest group and visit: people randomized, dead before the visit, measured, measured at baseline too.
+
+    The same people and rules as compare_measures, aggregated in DuckDB for the disclosure rules.
+
+    Parameters
+    ----------
+    con : Connection
+        An open store.
+    selection : Selection
+        Study, filters, bands (age_band None outside them) and merged districts.
+    instrument : str
+        Catalogue name of the instrument.
+    visits : sequence of int
+        The visit months.
+
+    Returns
+    -------
+    DataFrame
+        age_band, arm, sex, application_type, district, visit_month, randomized, died, measured, with_baseline.
+
+    """
+    band_sql, band_params = band_case(selection.bands)
+    cond_sql, cond_params = filter_sql(selection.filters, "coalesce(p.district, '')", selection.merged)
+    district, district_params = district_sql("coalesce(p.district, '')", selection.merged)
+    sql = f"""
+        WITH people AS (
+                 SELECT p.person_id, p.arm, {band_sql} AS age_band, p.sex, p.application_type, {district} AS district,
+                        datediff('day', p.randomized_on, p.died_on) AS died_day
+                 FROM participants p WHERE p.study = ? AND {cond_sql}),
+             visits AS (SELECT unnest(?::INTEGER[]) AS visit_month),
+             measured AS (SELECT DISTINCT person_id, visit_month FROM measurements WHERE study = ? AND instrument = ?)
+        SELECT e.age_band, e.arm, e.sex, e.application_type, e.district, v.visit_month, count(*) AS randomized,
+               count(*) FILTER (WHERE e.died_day IS NOT NULL AND e.died_day < v.visit_month * 30.4375) AS died,
+               count(m.person_id) AS measured,
+               count(m.person_id) FILTER (WHERE b.person_id IS NOT NULL) AS with_baseline
+        FROM people e CROSS JOIN visits v
+        LEFT JOIN measured m ON m.person_id = e.person_id AND m.visit_month = v.visit_month
+        LEFT JOIN measured b ON b.person_id = e.person_id AND b.visit_month = 0
+        GROUP BY ALL
+    """
+    params = [*band_params, *district_params, selection.study, *cond_params, [int(v) for v in visits]]
+    return db.query(con, sql, [*params, selection.study, instrument])
 
 
 def _mean_ci(values: np.ndarray) -> tuple[float, float, float]:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.outcomes.placement import CONTRASTS, DAYS_PER_MONTH
-from analysis.present.perturb import place_counts, restate_intervals
+from analysis.present.perturb import place_counts, round_magnitudes
 from analysis.selection import ALL, FILTER_FIELDS, Filters, Selection
 from analysis.stats.descriptive import proportion_ci
 from analysis.store import db
@@ -675,7 +675,11 @@ ARM_STATS = (
 
 
 def hide_placement_rows(
-    groups: pd.DataFrame, threshold: int, risks: pd.DataFrame | None = None, people_risks: pd.DataFrame | None = None
+    groups: pd.DataFrame,
+    threshold: int,
+    risks: pd.DataFrame | None = None,
+    people_risks: pd.DataFrame | None = None,
+    counts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Hide an arm's figures when it has too few people or placements (or is at risk of differencing).
 
@@ -694,6 +698,11 @@ def hide_placement_rows(
         Differencing risks of the placement table (find_risks 'placement').
     people_risks : DataFrame, optional
         Differencing risks of the people randomized (find_risks 'randomized').
+    counts : DataFrame, optional
+        A filtered view's counts with the cell key method (linked 'counts_placement'): the people, placed
+        and dead shown are those, no second band is hidden, and the people randomized are hidden only when
+        1 to threshold − 1. An arm whose placements are at risk of differencing stays hidden: its cumulative
+        incidence is an exact share of its counts.
 
     Returns
     -------
@@ -705,7 +714,10 @@ def hide_placement_rows(
     out = groups.copy()
     hidden_any = np.zeros(len(out), dtype=bool)
     reasons = {}
-    n_hidden = hide_people_wide(groups, threshold, people_risks)
+    if counts is not None:
+        n_hidden = {arm: few(groups[f"n_{arm}"], threshold) for arm in ("intervention", "control")}
+    else:
+        n_hidden = hide_people_wide(groups, threshold, people_risks)
     for arm in ("intervention", "control"):
         n, placed = out[f"n_{arm}"].to_numpy(dtype=float), out[f"placed_{arm}"].to_numpy(dtype=float)
         arm_risks = None if risks is None else risks[risks["arm"] == arm].drop(columns="arm")
@@ -714,7 +726,10 @@ def hide_placement_rows(
         primary = n_hidden[arm] | (n < threshold) | few_placed | risky
         # Complementary suppression across the bands ('all' minus the shown bands), people outside them included.
         unshown = few_outside(groups, [f"n_{arm}", f"placed_{arm}"], threshold)
-        hidden = _protect_across_bands(out, primary, out[f"placed_{arm}"].fillna(0), unshown)
+        if counts is None:
+            hidden = _protect_across_bands(out, primary, out[f"placed_{arm}"].fillna(0), unshown)
+        else:
+            hidden = primary
         reasons[arm] = _reasons(
             n_hidden[arm] | (n < threshold),
             few_placed,
@@ -727,11 +742,9 @@ def hide_placement_rows(
         if died in out.columns:  # 1 to threshold − 1 deaths (or survivors) are a small count of their own
             small = few_either_way(out[died], n, threshold) | hidden
             unshown_died = few_outside(groups, [died], threshold)
-            out[died] = (
-                out[died]
-                .astype("float64")
-                .where(~_protect_across_bands(out, small, out[died].fillna(0), unshown_died), np.nan)
-            )
+            if counts is None:
+                small = _protect_across_bands(out, small, out[died].fillna(0), unshown_died)
+            out[died] = out[died].astype("float64").where(~small, np.nan)
         arm_columns = [f"{key}_{arm}" for key in ARM_STATS if f"{key}_{arm}" in out.columns and key != "n"]
         arm_columns += [  # every other figure of the arm too (person-years, days), shown or exported
             c
@@ -747,7 +760,10 @@ def hide_placement_rows(
         out[column] = out[column].astype("float64").where(~hidden_any, np.nan)
     out["suppressed"] = out["hidden_intervention"] | out["hidden_control"]
     out["suppressed_reason"] = [a or b for a, b in zip(reasons["intervention"], reasons["control"], strict=True)]
-    return out
+    if counts is None:
+        return out
+    shown = {f"{c}_{arm}": (c, arm) for c in ("n", "placed", "died") for arm in ("intervention", "control")}
+    return place_counts(out, counts, {k: v for k, v in shown.items() if k in out.columns}, ["age_band"])
 
 
 def coarsen_curve(
@@ -817,7 +833,7 @@ def show_comparison(groups: pd.DataFrame, selection, threshold: int, risks_for) 
     if counts is None:
         return out
     columns = {f"n_{arm}": ("n", arm) for arm in ("intervention", "control")}
-    return restate_intervals(place_counts(out, counts, columns, ["age_band"]))
+    return place_counts(out, counts, columns, ["age_band"])
 
 
 def show_split(split: pd.DataFrame, selection, threshold: int, risks_for) -> pd.DataFrame:
@@ -833,7 +849,7 @@ def show_split(split: pd.DataFrame, selection, threshold: int, risks_for) -> pd.
         view = selection.with_filters(replace(selection.filters, sex=sexes))
         counts = risks_for(view, "counts_month")
         columns = {f"n_{arm}": ("n", arm) for arm in ("intervention", "control")}
-        parts.append(rows if counts is None else restate_intervals(place_counts(rows, counts, columns, ["age_band"])))
+        parts.append(rows if counts is None else place_counts(rows, counts, columns, ["age_band"]))
     return pd.concat(parts).loc[out.index]
 
 
@@ -877,12 +893,14 @@ def show_trajectory(trace: pd.DataFrame, selection, threshold: int, risks_for) -
     counts = risks_for(selection, "counts_months")
     if counts is None:
         return out
-    return restate_intervals(place_counts(out, counts, {"n": ("n", None)}, ["age_band", "arm", "month_k"]))
+    return place_counts(out, counts, {"n": ("n", None)}, ["age_band", "arm", "month_k"])
 
 
 def show_placement(groups: pd.DataFrame, selection, threshold: int, risks_for) -> pd.DataFrame:
     """Return the placement table as the Nursing-home page shows it to a viewer (people, placements, deaths checked)."""
-    return hide_placement_rows(groups, threshold, risks_for(selection, "placement"), risks_for(selection, "randomized"))
+    counts = risks_for(selection, "counts_placement")
+    people_risks = None if counts is not None else risks_for(selection, "randomized")
+    return hide_placement_rows(groups, threshold, risks_for(selection, "placement"), people_risks, counts)
 
 
 def show_at_risk(
@@ -921,6 +939,10 @@ def show_at_risk(
     arm_hidden["arm"] = arm_hidden["arm"].str.removeprefix("hidden_")
     hidden = out[["age_band", "arm"]].merge(arm_hidden, on=["age_band", "arm"], how="left")["hidden"]
     primary = hidden.astype("boolean").fillna(False).to_numpy(dtype=bool) | few(out["n"], threshold)
+    counts = risks_for(selection, "counts_at_risk")
+    if counts is not None:  # counts with noise: only the arms hidden above and small numbers
+        out.loc[primary, "n"] = np.nan
+        return place_counts(out.assign(suppressed=primary), counts, {"n": ("n", None)}, ["age_band", "arm", "month"])
     primary |= _risk_of(out, risks_for(selection, "at_risk"), ["age_band", "arm", "month"])
     result = np.zeros(len(out), dtype=bool)
     for (_, month), rows in out.groupby(["arm", "month"], sort=False):
@@ -953,6 +975,14 @@ def show_people(people: pd.DataFrame, selection, threshold: int, risks_for) -> p
 def show_flow(flow: pd.DataFrame, selection, threshold: int, risks_for) -> pd.DataFrame:
     """Return the CONSORT flow as the Comparisons page shows it (every part of every finest group checked)."""
     timepoints = tuple(sorted(flow["month"].unique().tolist()))
+    counts = risks_for(selection, "counts_flow", timepoints)
+    if counts is not None:  # counts with noise: small parts hidden within each row, nothing for differencing
+        parts = {p: (p, None) for p in FLOW_PARTS}
+        shown = place_counts(hide_flow_cells(flow, threshold), counts, parts, ["arm", "month"])
+        people = risks_for(selection, "counts_randomized")
+        everyone = people[people["age_band"] == ALL].set_index("arm")["n"]  # as every table shows them
+        shown["randomized"] = flow["arm"].map(everyone).where(~few(flow["randomized"], threshold))
+        return shown
     shown = hide_flow_cells(flow, threshold, risks_for(selection, "flow", timepoints))
     counts = flow[["arm"]].assign(age_band=ALL, n=flow["randomized"])
     hidden = hide_people_counts(counts, threshold, risks_for(selection, "randomized"))
@@ -1054,8 +1084,12 @@ def show_table1(table: pd.DataFrame, selection, threshold: int, risks_for, joint
 
     With ``joint`` (count_joint of the same view), a linear audit over all its counts hides more until
     no hidden count follows from the shown ones across variables (e.g. a district where everyone has
-    one application type).
+    one application type). In a filtered view the counts carry the cell key method's noise instead
+    (place_table1_counts).
     """
+    counts = risks_for(selection, "counts_table1")
+    if counts is not None:
+        return place_table1_counts(hide_baseline_cells(table, threshold), counts)
     shown = hide_baseline_cells(table, threshold, risks_for(selection, "table1"))
     # The n row and the age bands are the numbers randomized per band: hidden by their one rule, as everywhere.
     rows = (table["statistic"] == "n") | ((table["variable"] == "age_band") & (table["statistic"] == "n (%)"))
@@ -1079,6 +1113,45 @@ def show_table1(table: pd.DataFrame, selection, threshold: int, risks_for, joint
     if joint is not None:
         _audit_table1(table, shown, joint, threshold)
     return shown
+
+
+def place_table1_counts(shown: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+    """Return Table 1 with a filtered view's perturbed counts: n, level and missing counts, shares from them.
+
+    Parameters
+    ----------
+    shown : DataFrame
+        hide_baseline_cells' table (hidden cells NaN).
+    counts : DataFrame
+        linked 'counts_table1': arm, variable, level ('' for n and missing counts), n.
+
+    Returns
+    -------
+    DataFrame
+        Means, SDs and quantiles rounded as displayed (round_magnitudes), ``perturbed`` True.
+
+    """
+    out = shown.copy()
+    is_count = out["statistic"].isin(["n", "n (%)"]).to_numpy()
+    first = out["variable"].ne(out["variable"].shift()).to_numpy() & (out["statistic"] != "n").to_numpy()
+    for arm in ("intervention", "control"):
+        lookup = counts[counts["arm"] == arm].set_index(["variable", "level"])["n"]
+        level_keys = list(zip(out["variable"], np.where(out["statistic"] == "n", "", out["level"].astype(str))))
+        values = np.array([lookup.get(key, np.nan) for key in level_keys], dtype="float64")
+        value = f"value_{arm}"
+        out[value] = np.where(is_count & out[value].notna(), values, out[value])
+        missing = np.array([lookup.get((variable, ""), np.nan) for variable in out["variable"]], dtype="float64")
+        out[f"missing_{arm}"] = np.where(first & out[f"missing_{arm}"].notna(), missing, out[f"missing_{arm}"])
+        levels = out["statistic"] == "n (%)"
+        totals = out[levels].groupby("variable")[value].transform("sum")  # of those shown, not missing
+        share = 100 * out.loc[levels, value] / totals.where(totals > 0)
+        out.loc[levels, f"value2_{arm}"] = share.where(out.loc[levels, f"value2_{arm}"].notna())
+    exact = [c for c in out.columns if c.startswith(("value_", "missing_"))]
+    rounded = round_magnitudes(out.assign(perturbed=True), exact)  # the standardized differences
+    for column in [c for c in out.columns if c.startswith("value")]:  # means, SDs, quantiles: as displayed
+        if pd.api.types.is_float_dtype(out[column]):
+            rounded.loc[~is_count, column] = out.loc[~is_count, column].round(1)
+    return rounded
 
 
 def _audit_table1(table: pd.DataFrame, shown: pd.DataFrame, joint: pd.DataFrame, threshold: int) -> None:

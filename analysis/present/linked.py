@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from analysis.outcomes.baseline import CATEGORICAL, CONTINUOUS, count_flow, count_joint
+from analysis.outcomes.measures import count_measured
 from analysis.outcomes.per_person import count_person_events
 from analysis.outcomes.placement import count_at_risk_cells, count_placement_cells
 from analysis.present.disclosure import find_differencing_risks, risks_from_counts
@@ -26,14 +27,16 @@ from analysis.store.studies import read_cell_key_salt
 
 # The linked tables a page can show, by the counts they rest on.
 TABLES = ("randomized", "people", "month", "months", "placement", "at_risk", "outcomes", "flow", "table1")
-# The counts a filtered view shows with the cell key method (find_risks 'counts_…'), by table.
-COUNTED = {
+# The counts a filtered view shows with the cell key method (find_risks 'counts_…', see count_view).
+COUNTED = {  # those summed from the cell tables: (table, measures)
     "counts_randomized": ("people_cells", {"n": "n"}),
     "counts_people": ("people_cells", {"n": "n", "n_placed": "n_placed", "n_died": "n_died"}),
     "counts_month": ("followup_cells", {"n": "n"}),
     "counts_months": ("followup_cells", {"n": "n"}),
-    "counts_outcomes": (None, {}),
 }
+PERTURBED = (*COUNTED, "counts_outcomes", "counts_placement", "counts_at_risk", "counts_flow", "counts_table1")
+FLOW_COUNTS = ("randomized", "at_home", "placed", "died", "left_followup")
+MEASURED = "counts_measures:"  # + an instrument: people randomized, dead, measured per visit (timepoints)
 
 
 def with_all_bands(counts: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -81,52 +84,91 @@ def _flow_risks(con: db.Connection, selection: Selection, threshold: int, timepo
     )
 
 
-def _table1_risks(con: db.Connection, selection: Selection, threshold: int) -> pd.DataFrame:
-    """Return risks of Table 1 per arm, variable and level (level '' for n and for a variable's missing count)."""
+def _table1_counts(con: db.Connection, selection: Selection, bands: bool) -> pd.DataFrame:
+    """Return Table 1's counts among everyone per finest group: arm, variable, level ('' for n and missing), n.
+
+    ``bands``: keep each finest group's age band (for its key), else sum over the bands.
+    """
     joint = count_joint(con, selection.with_filters(Filters()))
     joint["district"] = joint["district"].fillna("")
-    cells = ["arm", *FILTER_FIELDS]
-    parts = [joint.groupby(cells, as_index=False)["n"].sum().assign(variable="n", level="")]
+    cells = ["arm", *FILTER_FIELDS, *(["age_band"] if bands else [])]
+    parts = [joint.groupby(cells, as_index=False, dropna=False)["n"].sum().assign(variable="n", level="")]
     for variable in CATEGORICAL:
         known = joint[joint[variable].notna() & (joint[variable] != "")] if variable == "district" else joint
         known = known.dropna(subset=[variable])
-        levels = known.groupby(list(dict.fromkeys([*cells, variable])), as_index=False)["n"].sum()
+        levels = known.groupby(list(dict.fromkeys([*cells, variable])), as_index=False, dropna=False)["n"].sum()
         parts.append(levels.assign(variable=variable, level=levels[variable].astype(str)))
         missing = joint[joint[variable].isna() | ((joint[variable] == "") if variable == "district" else False)]
-        parts.append(missing.groupby(cells, as_index=False)["n"].sum().assign(variable=variable, level=""))
+        parts.append(
+            missing.groupby(cells, as_index=False, dropna=False)["n"].sum().assign(variable=variable, level="")
+        )
     for variable in CONTINUOUS:
-        missing = joint.groupby(cells, as_index=False)[f"missing_{variable}"].sum()
+        missing = joint.groupby(cells, as_index=False, dropna=False)[f"missing_{variable}"].sum()
         parts.append(missing.rename(columns={f"missing_{variable}": "n"}).assign(variable=variable, level=""))
-    counts = pd.concat(parts, ignore_index=True)[[*cells, "variable", "level", "n"]]
+    return pd.concat(parts, ignore_index=True)[[*cells, "variable", "level", "n"]]
+
+
+def _table1_risks(con: db.Connection, selection: Selection, threshold: int) -> pd.DataFrame:
+    """Return risks of Table 1 per arm, variable and level (level '' for n and for a variable's missing count)."""
+    counts = _table1_counts(con, selection, bands=False)
     return risks_from_counts(counts, ["arm", "variable", "level"], ["n"], selection.filters, threshold)
 
 
-def count_view(con: db.Connection, selection: Selection, threshold: int, table: str) -> pd.DataFrame | None:
+def count_view(
+    con: db.Connection, selection: Selection, threshold: int, table: str, timepoints: Sequence[int] = ()
+) -> pd.DataFrame | None:
     """Return a filtered view's counts with the cell key method (perturb.perturb_counts); None without filters.
 
     'counts_randomized' and 'counts_people' (age_band, arm, n; n_placed, n_died), 'counts_month' (the
     selection's month) and 'counts_months' (every month, month_k), 'counts_outcomes' (the per-person table's
-    n, deaths, deaths_before_placement, censored, ended_at_placement over the window). Each comes from
-    the same loaders as the tables, among everyone per finest group, so the same people get the same noise.
+    n, deaths, deaths_before_placement, censored, ended_at_placement over the window), 'counts_placement'
+    (n, placed, died), 'counts_at_risk' (n per month), 'counts_flow' (arm, month and the parts),
+    'counts_table1' (arm, variable, level, n) and 'counts_measures:<instrument>' (per visit of timepoints:
+    randomized, died before it, measured, measured at baseline too). Each comes from the same loaders as
+    the tables, among everyone per finest group, so the same people get the same noise. None too when the threshold is 1
+    (exact values: the analyst role and "show small numbers").
     """
     if not selection.filters.fields() or threshold <= 1:  # no filter, or exact values shown (analysts)
         return None
     everyone = selection.with_filters(Filters())
-    salt = read_cell_key_salt(con, selection.study)
-    if table == "counts_outcomes":
-        columns = ["n", "deaths", "deaths_before_placement", "censored", "ended_at_placement"]
-        counts = count_person_events(con, everyone)
-        return perturb_counts(counts, ["age_band", "arm"], columns, selection.filters, threshold, salt)
-    source, measures = COUNTED[table]
-    keys = ["age_band", "arm", *(["month_k"] if table == "counts_months" else [])]
-    if table == "counts_month":
-        where, params = "month_k = ?", [selection.required_month()]
-    else:
-        where, params = "TRUE", []
-    counts = sum_by_band(
-        con, source, measures, everyone, by=(*keys[1:], *FILTER_FIELDS), where=where, where_params=params, overall=False
-    )
-    return perturb_counts(counts, keys, list(measures), selection.filters, threshold, salt)
+    filters, salt = selection.filters, read_cell_key_salt(con, selection.study)
+    if table in COUNTED:
+        source, measures = COUNTED[table]
+        keys = ["age_band", "arm", *(["month_k"] if table == "counts_months" else [])]
+        where, params = ("month_k = ?", [selection.required_month()]) if table == "counts_month" else ("TRUE", [])
+        by = (*keys[1:], *FILTER_FIELDS)
+        counts = sum_by_band(con, source, measures, everyone, by=by, where=where, where_params=params, overall=False)
+        return perturb_counts(counts, keys, list(measures), filters, threshold, salt)
+    loaders = {  # table -> (counts among everyone per finest group, the table's keys, the counts)
+        "counts_outcomes": (
+            lambda: count_person_events(con, everyone),
+            ["age_band", "arm"],
+            ["n", "deaths", "deaths_before_placement", "censored", "ended_at_placement"],
+        ),
+        "counts_placement": (
+            lambda: count_placement_cells(con, everyone),
+            ["age_band", "arm"],
+            ["n", "placed", "died"],
+        ),
+        "counts_at_risk": (lambda: count_at_risk_cells(con, everyone), ["age_band", "arm", "month"], ["n"]),
+        "counts_flow": (
+            lambda: count_flow(con, everyone, list(timepoints), by=FILTER_FIELDS),
+            ["arm", "month"],
+            list(FLOW_COUNTS),
+        ),
+        "counts_table1": (lambda: _table1_counts(con, selection, bands=True), ["arm", "variable", "level"], ["n"]),
+    }
+    if table.startswith(MEASURED):
+        instrument = table.removeprefix(MEASURED)
+        loaders[table] = (
+            lambda: count_measured(con, everyone, instrument, list(timepoints)),
+            ["age_band", "arm", "visit_month"],
+            ["randomized", "died", "measured", "with_baseline"],
+        )
+    if table in loaders:
+        load, keys, columns = loaders[table]
+        return perturb_counts(load(), keys, columns, filters, threshold, salt)
+    raise ValueError(f"count_view: unknown table {table!r}; expected one of {PERTURBED}")
 
 
 def find_risks(
@@ -150,7 +192,7 @@ def find_risks(
     timepoints : sequence of int
         The flow's months (only for 'flow').
 
-    The tables of COUNTED ('counts_…') give a filtered view's counts with the cell key method instead
+    The tables of PERTURBED ('counts_…') give a filtered view's counts with the cell key method instead
     (count_view).
 
     Returns
@@ -160,10 +202,10 @@ def find_risks(
         for 'table1') and at_risk; None when the view has no filter (nothing to subtract it from).
 
     """
-    if table in COUNTED:
-        return count_view(con, selection, threshold, table)
+    if table in PERTURBED or table.startswith(MEASURED):
+        return count_view(con, selection, threshold, table, timepoints)
     if table not in TABLES:
-        raise ValueError(f"find_risks: unknown table {table!r}; expected one of {TABLES} or {tuple(COUNTED)}")
+        raise ValueError(f"find_risks: unknown table {table!r}; expected one of {TABLES} or {PERTURBED}")
     if not selection.filters.fields():
         return None
     if table == "randomized":

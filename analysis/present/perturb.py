@@ -111,6 +111,7 @@ def group_keys(groups: pd.DataFrame, salt: str) -> np.ndarray:
     """
     secret = salt.encode()
     columns = ["age_band", "arm", *FILTER_FIELDS]
+    groups = groups.assign(**{c: None for c in columns if c not in groups.columns})  # e.g. a flow has no bands
     out = np.empty(len(groups), dtype="int64")
     for i, values in enumerate(groups[columns].itertuples(index=False, name=None)):
         text = "|".join("" if v is None or v != v else str(v) for v in values)
@@ -126,10 +127,10 @@ def perturb_counts(
     Parameters
     ----------
     counts : DataFrame
-        Counts among everyone per finest group: age_band (None outside every band), arm, the filter fields,
-        any other key columns (e.g. month) and the count columns.
+        Counts among everyone per finest group: age_band (None outside every band; absent when the table
+        has no bands), arm, the filter fields, any other key columns (e.g. month) and the count columns.
     keys : sequence of str
-        The table's cells besides the filter fields (e.g. age_band, arm, month); must hold age_band and arm.
+        The table's cells besides the filter fields (e.g. age_band, arm, month); with age_band, 'all' is added.
     columns : sequence of str
         The counts to perturb.
     filters : Filters
@@ -154,11 +155,11 @@ def perturb_counts(
             keep &= counts[field].isin(chosen).to_numpy()
     part = counts[keep].reset_index(drop=True)
     part = part.assign(_key=group_keys(part, salt))
-    banded = part.dropna(subset=["age_band"])
-    overall = part.assign(age_band=ALL)
+    if "age_band" in keys:  # each band, and 'all' (everyone, outside the bands included)
+        part = pd.concat([part.dropna(subset=["age_band"]), part.assign(age_band=ALL)], ignore_index=True)
     frames = []
     for column in columns:
-        both = pd.concat([banded, overall], ignore_index=True)
+        both = part.copy()
         both["_counted"] = np.where(both[column] > 0, both["_key"], 0)
         sums = both.groupby(keys, as_index=False, sort=False, dropna=False)[[column, "_counted"]].sum()
         true = sums[column].to_numpy(dtype="int64")
@@ -171,7 +172,9 @@ def perturb_counts(
     return out
 
 
-def place_counts(frame: pd.DataFrame, counts: pd.DataFrame, columns: dict, keys: Sequence[str]) -> pd.DataFrame:
+def place_counts(
+    frame: pd.DataFrame, counts: pd.DataFrame, columns: dict, keys: Sequence[str], decimals: int = 1
+) -> pd.DataFrame:
     """Return frame with counts replaced by a view's perturbed ones, where the frame shows them (NaN stays NaN).
 
     Parameters
@@ -185,11 +188,14 @@ def place_counts(frame: pd.DataFrame, counts: pd.DataFrame, columns: dict, keys:
         a long table's n is ("n", None) and keys hold arm.
     keys : sequence of str
         Columns matching the frame's rows to the counts (e.g. age_band; age_band, arm; age_band, arm, month_k).
+    decimals : int
+        Decimals of the means with no rule of their own (round_magnitudes).
 
     Returns
     -------
     DataFrame
-        With ``perturbed`` True on every row (the counts carry noise; a caption says so).
+        With ``perturbed`` True on every row (the counts carry noise; a caption says so), intervals restated
+        from the perturbed numbers (restate_intervals) and magnitudes rounded as displayed.
 
     """
     out = frame.copy()
@@ -199,6 +205,53 @@ def place_counts(frame: pd.DataFrame, counts: pd.DataFrame, columns: dict, keys:
         values = out[keys].merge(part[[*keys, source]], on=keys, how="left")[source].to_numpy(dtype="float64")
         out[target] = np.where(out[target].notna().to_numpy(), values, np.nan)
     out["perturbed"] = True
+    return round_magnitudes(restate_intervals(out), [*keys, *columns], decimals)
+
+
+# Decimals a filtered view's magnitudes are rounded to, by a part of the column's name (first match; else 1).
+ROUNDING = (
+    ("p_value", 3),
+    ("_p", 3),
+    ("cost", -2),
+    ("days", 0),
+    ("cuminc", 3),
+    ("share", 3),
+    ("one_minus_km", 3),
+    ("placed_ci", 3),
+    ("prob_", 3),
+    ("hazard_ratio", 2),
+    ("smd", 2),
+    ("df", 1),
+)
+
+
+def round_magnitudes(frame: pd.DataFrame, exact: Sequence[str] = (), decimals: int = 1) -> pd.DataFrame:
+    """Return a filtered view's table with its magnitudes rounded to what the pages show (ROUNDING).
+
+    An exact mean gives its n back (a sum of ages or of hours in tenths is a whole number of units only
+    for the true n), which would undo the counts' noise; rounded as displayed, many sums fit every
+    nearby n. Costs go to hundreds of kronor, days to whole days, shares and cumulative incidences to
+    three decimals, hours, ages and other means to one; ``exact`` columns (keys, counts) are left alone.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table after its counts are perturbed.
+    exact : sequence of str
+        Columns not to round.
+    decimals : int
+        Decimals of the columns no ROUNDING rule names (hours and ages: 1; an index scale: 3).
+
+    Returns
+    -------
+    DataFrame
+
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if column in exact or column in ("month", "month_k") or not pd.api.types.is_float_dtype(out[column]):
+            continue
+        out[column] = out[column].round(next((d for part, d in ROUNDING if part in column), decimals))
     return out
 
 

@@ -415,6 +415,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "power.design.repeated": ("medel av upprepade besök", "mean of repeated visits"),
     "power.n": ("Med utfall per arm", "With the outcome per arm"),
     "power.randomize": ("Randomisera per arm", "Randomize per arm"),
+    "power.about": ("cirka {n}", "about {n}"),
     "power.inputs": (
         "Ur studien ({band}, {n} personer med utfallet av {randomized} randomiserade): SD {sd}, korrelation med "
         "startvärdet {rho}, bortfall {attrition} %.",

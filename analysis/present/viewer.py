@@ -8,16 +8,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from analysis.economics.scenario import unit_costs
+from analysis.economics.qaly import compare_cost_effectiveness
+from analysis.economics.scenario import Scenario, unit_costs
+from analysis.errors import InputError
 from analysis.outcomes.baseline import count_flow, count_joint, summarize_baseline
 from analysis.outcomes.compare import compare_hours, compare_hours_by_sex
 from analysis.outcomes.comparisons import run_comparison
+from analysis.outcomes.measures import compare_measures, list_instruments
 from analysis.outcomes.overview import summarize_people, trace_hours
 from analysis.outcomes.per_person import BOOTSTRAP_DRAWS, compare_person_outcomes
 from analysis.outcomes.person_values import EXCLUDE
 from analysis.outcomes.placement import analyze_placement
+from analysis.outcomes.planning import estimate_power_inputs
 from analysis.present.disclosure import (
     coarsen_curve,
     show_at_risk,
@@ -30,23 +35,30 @@ from analysis.present.disclosure import (
     show_table1,
     show_trajectory,
 )
+from analysis.present.disclosure_measures import show_measures, show_planning, show_qalys
 from analysis.present.linked import find_risks
-from analysis.selection import Selection
+from analysis.selection import ALL, Selection
 from analysis.store import db
 from analysis.store.studies import describe_study, load_plan
 
-PAGES = ("overview", "comparisons", "placement")
+PAGES = ("overview", "comparisons", "placement", "measures")
 TIMEPOINTS = (3, 6, 12, 24)  # the Comparisons page's timepoints and flow months (with the chosen month)
 SEX_GROUPS = ("total", "F", "M")
 
 
 @dataclass(frozen=True)
 class ViewOptions:
-    """A page's own choices besides the selection: method and handling (Comparisons), bootstrap draws."""
+    """A page's own choices besides the selection: method and handling (Comparisons), draws, instrument (Measures)."""
 
     method: str = "welch"
     handling: str = EXCLUDE
     draws: int = BOOTSTRAP_DRAWS
+    instrument: str | None = None  # outcome measures: the instrument shown (None: the study's first)
+
+
+def extra_cost() -> float:
+    """Return the intervention's own cost per participant of the default scenario (the QALY section's)."""
+    return Scenario().cost_per_participant()
 
 
 def _call(memo: dict | None, fn, con: db.Connection, *args, **kwargs):
@@ -157,6 +169,45 @@ def view_placement(
     }
 
 
+def view_measures(
+    con: db.Connection, selection: Selection, threshold: int, options: ViewOptions, memo: dict | None = None
+) -> dict:
+    """Return the outcome-measures page's tables as a viewer sees them: one instrument's visits, QALYs, planning.
+
+    The planning table gives, for the form's default outcome (hours at month 12), each band's people with
+    the outcome and people randomized as the form's description shows them.
+    """
+    risks_for = _risks(con, threshold)
+    instruments = list_instruments(con, selection.study)
+    if not instruments:
+        return {}
+    instrument = options.instrument or instruments[0]
+    if instrument not in instruments:
+        raise InputError(
+            f"Studien har inga mätningar av {instrument!r}; den har: {', '.join(instruments)}.",
+            f"The study has no measurements of {instrument!r}; it has: {', '.join(instruments)}.",
+        )
+    plan = load_plan(con, selection.study)
+    window = plan.window_within(describe_study(con, selection.study)["max_month"])
+    result = _call(memo, compare_measures, con, selection.at(None), instrument, window=window, repeated=False)
+    tables = {"visits": show_measures(result.visits, selection, threshold, risks_for, result.instrument)}
+    if "eq5d_index" in instruments:
+        qaly = _call(memo, compare_cost_effectiveness, con, selection.at(window), unit_costs(), extra_cost())
+        tables["qaly"] = show_qalys(qaly.groups, selection, threshold, risks_for)
+    people = _call(memo, summarize_people, con, selection.at(None))
+    rows = []
+    for band in [*(b.label for b in selection.bands), ALL]:
+        top = describe_study(con, selection.study)["max_month"] or 1
+        try:
+            _, source = _call(memo, estimate_power_inputs, con, selection.at(min(12, top)), "hours", 5.0, band)
+            shown = show_planning(source, people, selection, threshold, risks_for)
+            rows.append({"age_band": band, "n_used": shown["n_used"], "randomized": shown["randomized"]})
+        except InputError as error:
+            rows.append({"age_band": band, "n_used": np.nan, "randomized": np.nan, "message": error.message("en")})
+    tables["planning"] = pd.DataFrame(rows)
+    return tables
+
+
 def view_page(
     con: db.Connection,
     page: str,
@@ -189,7 +240,12 @@ def view_page(
         table says why).
 
     """
-    pages = {"overview": view_overview, "comparisons": view_comparisons, "placement": view_placement}
+    pages = {
+        "overview": view_overview,
+        "comparisons": view_comparisons,
+        "placement": view_placement,
+        "measures": view_measures,
+    }
     if page not in pages:
         raise ValueError(f"view_page: unknown page {page!r}; expected one of {PAGES}")
     return pages[page](con, selection, threshold, options, memo)
