@@ -333,11 +333,7 @@ def _show_power(store, selection, info, threshold: int, lang: str) -> None:
     designs = size_trial(inputs)
     figures = {
         "band": display.band_name(band, lang),
-        "n": (
-            t("power.about", lang, n=display.format_count(source["n_used"], lang))
-            if source.get("rounded")
-            else display.format_count(source["n_used"], lang)
-        ),  # fmt: skip
+        "n": display.format_count(source["n_used"], lang),
         "randomized": display.format_count(source["randomized"], lang),
         "sd": format_number(inputs.sd, lang, 3),
         "rho": format_number(inputs.baseline_correlation, lang, 2),
