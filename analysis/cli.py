@@ -269,6 +269,7 @@ def _parser() -> argparse.ArgumentParser:
     view.add_argument("--deaths", choices=HANDLING, default=EXCLUDE, help="döda och flyttade / deaths and placements")
     view.add_argument("--draws", type=int, default=BOOTSTRAP_DRAWS, help="bootstrapdragningar / bootstrap draws")
     view.add_argument("--instrument", default=None, help="mätinstrument (Utfallsmått) / instrument (measures)")
+    view.add_argument("--lang", choices=("sv", "en"), default="sv", help="språk (presentation) / language")
 
     plan = sub.add_parser("plan", help="studiens analysplan: visa eller spara / show or store the analysis plan")
     plan.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
@@ -535,7 +536,7 @@ def _run_outcomes(args: argparse.Namespace) -> int:
 def _run_view(args: argparse.Namespace) -> int:
     """Print every table of a page as a viewer sees it (always with the pages' rules: --as-viewer is implied)."""
     threshold = int(get_setting("suppression_threshold"))
-    options = ViewOptions(method=args.method, handling=args.deaths, draws=args.draws, instrument=args.instrument)
+    options = ViewOptions(args.method, args.deaths, args.draws, args.instrument, args.lang)
     study, tables = _open_request(args, lambda con, selection: view_page(con, args.page, selection, threshold, options))
     if args.json:
         out = {

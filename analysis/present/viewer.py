@@ -37,11 +37,12 @@ from analysis.present.disclosure import (
 )
 from analysis.present.disclosure_measures import show_measures, show_planning, show_qalys
 from analysis.present.linked import find_risks
+from analysis.present.viewer_board import view_costs, view_presentation
 from analysis.selection import ALL, Selection
 from analysis.store import db
 from analysis.store.studies import describe_study, load_plan
 
-PAGES = ("overview", "comparisons", "placement", "measures")
+PAGES = ("overview", "comparisons", "placement", "measures", "costs", "presentation")
 TIMEPOINTS = (3, 6, 12, 24)  # the Comparisons page's timepoints and flow months (with the chosen month)
 SEX_GROUPS = ("total", "F", "M")
 
@@ -54,6 +55,7 @@ class ViewOptions:
     handling: str = EXCLUDE
     draws: int = BOOTSTRAP_DRAWS
     instrument: str | None = None  # outcome measures: the instrument shown (None: the study's first)
+    lang: str = "sv"  # the presentation's language
 
 
 def extra_cost() -> float:
@@ -245,6 +247,10 @@ def view_page(
         "comparisons": view_comparisons,
         "placement": view_placement,
         "measures": view_measures,
+        "costs": lambda con, selection, threshold, options, memo: view_costs(con, selection, threshold, options.draws),
+        "presentation": lambda con, selection, threshold, options, memo: view_presentation(
+            con, selection, options.lang
+        ),
     }
     if page not in pages:
         raise ValueError(f"view_page: unknown page {page!r}; expected one of {PAGES}")
