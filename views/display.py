@@ -25,6 +25,45 @@ ARM_DASH = {"intervention": "solid", "control": "dash"}
 ARM_SYMBOL = {"intervention": "circle", "control": "square"}
 
 
+def gap_trace(x, y, lang: str, offsetgroup: str | None = None, legend: bool = True) -> go.Scatter | None:
+    """Return a '..' mark at the foot of each hidden point (y NaN) of a trace, at its place; None when none is hidden.
+
+    A hidden figure drawn as nothing reads as "none"; the mark says it is there but not shown, and the
+    legend entry (once per chart: ``legend``) says what '..' means. ``offsetgroup``: the arm's group in a
+    grouped dot plot, so the mark sits where that arm's dot would.
+    """
+    x, y = np.asarray(list(x), dtype=object), np.asarray(list(y), dtype="float64")
+    hidden = ~np.isfinite(y)
+    if not hidden.any():
+        return None
+    return go.Scatter(
+        x=list(x[hidden]),
+        y=[0.0] * int(hidden.sum()),
+        mode="text",
+        text=[t("chart.hidden", lang)] * int(hidden.sum()),
+        textfont={"size": 18, "color": "#374151"},
+        textposition="top center",
+        hovertext=[t("chart.hidden_hover", lang)] * int(hidden.sum()),
+        hoverinfo="text",
+        name=t("chart.hidden_legend", lang),
+        showlegend=legend,
+        legendgroup="hidden",
+        offsetgroup=offsetgroup,
+        cliponaxis=False,
+    )
+
+
+def add_gap_marks(fig: go.Figure, points: list[tuple], lang: str) -> go.Figure:
+    """Add gap_trace marks to a figure for (x, y, offsetgroup) of each trace; one legend entry in all."""
+    shown_legend = False
+    for x, y, group in points:
+        mark = gap_trace(x, y, lang, group, legend=not shown_legend)
+        if mark is not None:
+            fig.add_trace(mark)
+            shown_legend = True
+    return fig
+
+
 def ci_ribbon(x, low, high, colour: str, shape: str = "linear") -> go.Scatter:
     """Return a shaded 95% CI band between low and high over x (no legend entry, no hover).
 

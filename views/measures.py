@@ -48,6 +48,7 @@ def _chart(part: pd.DataFrame, instrument, lang: str) -> go.Figure:
                 },
             )
         )
+    display.add_gap_marks(fig, [(part["visit_month"], part[f"mean_{arm}"], None) for arm in display.ARM_ORDER], lang)
     fig.update_layout(
         xaxis_title=t("col.visit", lang),
         yaxis_title=f"{instrument.label(lang)} ({instrument.unit(lang)})",

@@ -72,12 +72,14 @@ def _dot_trace(x, y, low, high, arm: str, lang: str) -> go.Scatter:
         name=t(f"arm.{arm}", lang),
         marker={"color": display.ARM_COLOURS[arm], "symbol": display.ARM_SYMBOL[arm], "size": 12},
         error_y={"type": "data", "symmetric": False, "array": high - y, "arrayminus": y - low},
+        offsetgroup=arm,
     )
 
 
-def _dot_figure(traces: list[go.Scatter], y_title: str) -> go.Figure:
-    """Return a grouped dot plot of the arms starting at zero."""
+def _dot_figure(traces: list[go.Scatter], y_title: str, lang: str) -> go.Figure:
+    """Return a grouped dot plot of the arms starting at zero, a '..' where an arm's dot is hidden."""
     fig = go.Figure(traces)
+    display.add_gap_marks(fig, [(trace.x, trace.y, trace.offsetgroup) for trace in traces], lang)
     fig.update_layout(scattermode="group", yaxis_title=y_title, legend={"orientation": "h"})
     fig.update_yaxes(rangemode="tozero")
     return fig
@@ -90,7 +92,7 @@ def _hours_chart(groups: pd.DataFrame, lang: str) -> go.Figure:
         _dot_trace(names, groups[f"mean_{arm}"], groups[f"ci_low_{arm}"], groups[f"ci_high_{arm}"], arm, lang)
         for arm in display.ARM_ORDER
     ]
-    return _dot_figure(traces, t("col.hours", lang))
+    return _dot_figure(traces, t("col.hours", lang), lang)
 
 
 def _trajectory_chart(trace: pd.DataFrame, lang: str, incomplete: pd.DataFrame | None = None) -> go.Figure:
@@ -110,6 +112,9 @@ def _trajectory_chart(trace: pd.DataFrame, lang: str, incomplete: pd.DataFrame |
                 marker={"symbol": display.ARM_SYMBOL[arm]},
             )
         )
+    display.add_gap_marks(
+        fig, [(p["month_k"], p["mean"], None) for _, p in trace.sort_values("month_k").groupby("arm")], lang
+    )
     if incomplete is not None and len(incomplete):
         marked = trace.merge(incomplete[["arm", "month_k"]], on=["arm", "month_k"]).dropna(subset=["mean"])
         fig.add_trace(
@@ -138,7 +143,7 @@ def _placement_chart(people: pd.DataFrame, lang: str) -> go.Figure:
                 names, part["share_placed"] * 100, part["placed_ci_low"] * 100, part["placed_ci_high"] * 100, arm, lang
             )
         )
-    return _dot_figure(traces, "%")
+    return _dot_figure(traces, "%", lang)
 
 
 def _trajectory_table(trace: pd.DataFrame, lang: str) -> pd.DataFrame:

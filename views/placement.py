@@ -123,6 +123,11 @@ def _curve_chart(
                     line={"color": colour, "dash": "dot", "shape": "hv", "width": 1},
                 )
             )
+    gone = [arm for arm in display.ARM_ORDER if hidden[arm]]
+    for i, arm in enumerate(gone):  # a hidden arm's curve is not drawn: say so where it would be
+        text = t("chart.hidden_curve", lang, arm=t(f"arm.{arm}", lang))
+        fig.add_annotation(text=text, xref="paper", x=0.01, xanchor="left", yref="paper", y=0.98 - 0.08 * i,
+                           showarrow=False, font={"size": 13})  # fmt: skip
     fig.update_layout(
         xaxis_title=t("col.month", lang),
         yaxis_title=t("col.cif", lang),

@@ -7,6 +7,7 @@ message in large type with its estimate and interval, its chart, and the age ban
 
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -37,11 +38,13 @@ def _figure(chart: Chart, lang: str) -> go.Figure:
     colours = [display.ARM_COLOURS[arm] for arm in display.ARM_ORDER]
     fig = go.Figure()
     for colour, (name, values) in zip(colours, chart.series.items(), strict=False):
-        labels = ["" if v is None else format_number(v, lang, chart.decimals) for v in values]
-        if chart.kind == "bar":
+        labels = [t("chart.hidden", lang) if v is None else format_number(v, lang, chart.decimals) for v in values]
+        if chart.kind == "bar":  # a hidden bar: no height, '..' at its place (hover says why)
             fig.add_bar(
-                x=chart.categories, y=values, name=name, marker_color=colour, text=labels, textposition="outside"
-            )
+                x=chart.categories, y=[0.0 if v is None else v for v in values], name=name, marker_color=colour,
+                text=labels, textposition="outside", textfont={"size": 14},
+                hovertext=[t("chart.hidden_hover", lang) if v is None else None for v in values],
+            )  # fmt: skip
         else:
             fig.add_scatter(
                 x=chart.categories, y=values, name=name, mode="lines+markers+text", text=labels,
@@ -53,6 +56,9 @@ def _figure(chart: Chart, lang: str) -> go.Figure:
         showlegend=len(chart.series) > 1,
     )  # fmt: skip
     fig.update_yaxes(rangemode="tozero")
+    if chart.kind != "bar":  # a hidden point of a line: '..' at its foot
+        display.add_gap_marks(fig, [(chart.categories, [np.nan if v is None else v for v in values], None)
+                                    for values in chart.series.values()], lang)  # fmt: skip
     return fig
 
 

@@ -22,7 +22,7 @@ from analysis.errors import InputError
 from analysis.outcomes.compare import compare_hours
 from analysis.outcomes.per_person import compare_person_outcomes
 from analysis.outcomes.placement import analyze_placement
-from analysis.present.disclosure import no_risks, show_comparison, show_outcomes, show_placement
+from analysis.present.disclosure import SUPPRESSED, no_risks, show_comparison, show_outcomes, show_placement
 from analysis.present.stamp import Stamp, make_stamp
 from analysis.present.texts import (
     band_label,
@@ -48,6 +48,9 @@ MIME = {
     "pdf": "application/pdf",
 }
 BODY_PT = 24  # the smallest type of a slide's message
+
+
+HIDDEN = SUPPRESSED  # the mark drawn where a chart leaves a hidden figure out
 
 
 @dataclass(frozen=True)
@@ -341,6 +344,12 @@ def _native_chart(slide, chart: Chart, top: float, lang: str) -> None:
     plot.data_labels.number_format = data.number_format
     plot.data_labels.number_format_is_linked = False
     plot.data_labels.font.size = Pt(14)
+    for series, values in zip(plot.series, chart.series.values(), strict=True):  # '..' where a value is hidden
+        for index in [i for i, v in enumerate(values) if v is None]:
+            label = series.points[index].data_label
+            label.has_text_frame = True
+            label.text_frame.text = HIDDEN
+            label.position = XL_LABEL_POSITION.INSIDE_BASE if chart.kind == "bar" else XL_LABEL_POSITION.ABOVE
     for series, colour in zip(plot.series, ARM_COLOURS, strict=False):
         fill = series.format.line if chart.kind == "line" else series.format.fill
         if chart.kind == "bar":
@@ -516,12 +525,18 @@ def _draw_chart(axes, chart: Chart, colours: list[str], lang: str) -> None:
     width = 0.8 / len(names)
     for i, name in enumerate(names):
         values = np.array([np.nan if v is None else v for v in chart.series[name]], dtype=float)
-        if chart.kind == "bar":
-            bars = axes.bar(x + (i - (len(names) - 1) / 2) * width, values, width, label=name, color=colours[i])
+        places = x + (i - (len(names) - 1) / 2) * width if chart.kind == "bar" else x
+        if chart.kind == "bar":  # a hidden bar has no height and '..' at its foot
+            bars = axes.bar(places, np.nan_to_num(values, nan=0.0), width, label=name, color=colours[i])
             labels = [format_number(v, lang, chart.decimals) if v == v else "" for v in values]
             axes.bar_label(bars, labels=labels, fontsize=9)
         else:
             axes.plot(x, values, marker="o", color=colours[i], label=name, linewidth=2.5)
+        for position in np.flatnonzero(np.isnan(values)):
+            axes.annotate(HIDDEN, (places[position], 0), ha="center", va="bottom", fontsize=16, fontweight="bold",
+                          color="#374151")  # fmt: skip
+    if any(v is None for values in chart.series.values() for v in values):
+        axes.text(1.0, 1.12, t("chart.hidden_deck", lang), transform=axes.transAxes, ha="right", fontsize=9)
     axes.axhline(0, color="#6b7280", linewidth=0.8)
     axes.set_xticks(x, chart.categories, fontsize=10)
     axes.set_ylabel(chart.axis, fontsize=11)

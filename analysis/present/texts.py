@@ -416,6 +416,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "power.n": ("Med utfall per arm", "With the outcome per arm"),
     "power.randomize": ("Randomisera per arm", "Randomize per arm"),
     "power.about": ("cirka {n}", "about {n}"),
+    "chart.hidden": ("..", ".."),
+    "chart.hidden_legend": (".. = dolt (skälet står under tabellen)", ".. = hidden (the reason is under the table)"),
+    "chart.hidden_deck": (
+        ".. = dolt: för få personer eller händelser (skälet står i texten)",
+        ".. = hidden: too few people or events (the reason is in the text)",
+    ),
+    "chart.hidden_hover": ("Dolt: skälet står under tabellen", "Hidden: the reason is under the table"),
+    "chart.hidden_curve": ("{arm}: kurvan är dold (..)", "{arm}: the curve is hidden (..)"),
     "power.inputs": (
         "Ur studien ({band}, {n} personer med utfallet av {randomized} randomiserade): SD {sd}, korrelation med "
         "startvärdet {rho}, bortfall {attrition} %.",
