@@ -54,7 +54,7 @@ def load_atoms(con: db.Connection, selection: Selection) -> pd.DataFrame:
 
 def _member(atoms: pd.DataFrame, cell: Cell) -> np.ndarray:
     """Return the 0/1 vector of the atoms a cell sums over."""
-    keep = atoms["arm"].to_numpy() == cell.arm
+    keep = atoms["arm"].to_numpy() == cell.arm if cell.arm in ARMS else np.ones(len(atoms), dtype=bool)  # "both"
     if cell.band != ALL:
         keep &= atoms["band"].to_numpy() == cell.band
     for field in FILTER_FIELDS:
@@ -152,6 +152,26 @@ def _add_row(cells: list, name: str, s: dict, r: dict, view: Filters, month, whe
             _add(cells, (f"flow_{part}", r["month"]), view, ALL, r["arm"], [], s[part], r[part], where)
     elif name == "table1":
         _table1_cells(cells, s, r, view, where)
+    elif name == "visits":
+        _visit_cells(cells, s, r, view, where)
+    elif name == "planning":
+        _add(cells, ("randomized_both",), view, r["age_band"], "both", [], s["randomized"], r["randomized"], where)
+        _add(cells, ("outcome_both", month), view, r["age_band"], "both", [], s["n_used"], r["n_used"], where)
+
+
+def _visit_cells(cells: list, s: dict, r: dict, view: Filters, where: str) -> None:
+    """Add the outcome-measures page's counts of one band and visit, and its sums of values and of changes."""
+    visit = r["visit_month"]
+    for arm in ARMS:
+        band = r["age_band"]
+        _add(cells, ("randomized",), view, band, arm, [], s[f"randomized_{arm}"], r[f"randomized_{arm}"], where)
+        _add(cells, ("died_before", visit), view, band, arm, [], s[f"died_{arm}"], r[f"died_{arm}"], where)
+        _add(cells, ("measured", visit), view, band, arm, [], s[f"n_{arm}"], r[f"n_{arm}"], where)
+        _add(cells, ("measured_both", visit), view, band, arm, [], s[f"n_change_{arm}"], r[f"n_change_{arm}"], where)
+        for kind, n, mean in (("values", "n", "mean"), ("changes", "n_change", "change")):
+            total = r[f"{n}_{arm}"] * r[f"{mean}_{arm}"] if r[f"{n}_{arm}"] else 0.0
+            shown = 1.0 if s[f"{mean}_{arm}"] == s[f"{mean}_{arm}"] else None
+            _add(cells, (kind, visit), view, band, arm, [], shown, total, where)
 
 
 def _table1_cells(cells: list, s: dict, r: dict, view: Filters, where: str) -> None:
@@ -210,7 +230,7 @@ def sensitive_cells(cells: list[Cell], threshold: int) -> set[int]:
     """
     people = {}
     for cell in cells:
-        if cell.kind[0] in ("randomized", "followed"):
+        if cell.kind[0] in ("randomized", "followed", "measured", "measured_both"):
             people[(cell.kind, cell.view, cell.band, cell.arm, cell.extra)] = cell.value
     out = set()
     for i, cell in enumerate(cells):
@@ -221,6 +241,13 @@ def sensitive_cells(cells: list[Cell], threshold: int) -> set[int]:
         if cell.kind[0] == "hours":
             n = people.get((("followed", cell.kind[1]), cell.view, cell.band, cell.arm, cell.extra))
             small = n is not None and 0 < n < threshold and cell.value != 0
+        if cell.kind[0] in ("values", "changes"):  # a sum of one to four people's values: each one's, nearly
+            counted = "measured" if cell.kind[0] == "values" else "measured_both"
+            n = people.get(((counted, cell.kind[1]), cell.view, cell.band, cell.arm, cell.extra))
+            small = n is not None and 0 < n < threshold and cell.value != 0
+        if cell.kind[0] == "died_before":
+            n = people.get((("randomized",), cell.view, cell.band, cell.arm, cell.extra))
+            small |= n is not None and 0 < n - cell.value < threshold
         if small:
             out.add(i)
     return out
@@ -248,8 +275,8 @@ def small_differences(cells: list[Cell], atoms: pd.DataFrame, threshold: int) ->
     """Return pairs of shown cells of one kind whose people nest and whose counts differ by 1 to threshold − 1."""
     found = []
     for kind in {c.kind for c in cells}:
-        if kind[0] == "hours":
-            continue  # a sum of hours is not a count of people
+        if kind[0] in ("hours", "values", "changes"):
+            continue  # a sum of values is not a count of people
         of_kind = [c for c in cells if c.kind == kind and c.shown and not c.noisy]
         if len(of_kind) < 2:
             continue

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analysis.present.viewer import PAGES, ViewOptions, view_page
@@ -22,9 +23,10 @@ from tests.audit import (
     sensitive_cells,
     small_differences,
 )
-from tests.conftest import frame, hours_frame, person, run_cli, write_tiny_store
+from tests.conftest import fill_tiny, frame, hours_frame, person, run_cli
 
 THRESHOLD = 5
+BOARD_PAGES = ("costs", "presentation")  # pages without filters
 ROOT = Path(__file__).resolve().parent.parent
 BANDS = parse_band_edges("65,76,86,96")
 
@@ -74,12 +76,42 @@ def _special_people():
     return rows, hours
 
 
+def _special_measurements(rows: list[dict]) -> pd.DataFrame:
+    """Return ADL (Katz) measurements with the issue's hard cases of the outcome-measures page.
+
+    - 65–75 intervention: everyone scores 6 at every visit (a cell where everyone has the same value);
+    - 76–85 control: 3 people measured at month 3 (a visit with 1–4 measured);
+    - 86–95 intervention: 2 people measured at baseline (a change score resting on 2);
+    - 86–95 control: 11 of 12 die before month 12 (deaths before the visit: one survivor).
+    """
+    rng = np.random.default_rng(27)
+    out = []
+    for row in rows:
+        band = "65-75" if row["age"] <= 75 else "76-85" if row["age"] <= 85 else "86-95" if row["age"] <= 95 else None
+        k = int(row["person_id"][1:])
+        for visit in (0, 3, 12):
+            if band == "76-85" and row["arm"] == "control" and visit == 3 and k % 14 > 2:
+                continue
+            if band == "86-95" and row["arm"] == "intervention" and visit == 0 and k % 14 > 1:
+                continue
+            value = 6.0 if band == "65-75" and row["arm"] == "intervention" else float(rng.integers(1, 7))
+            out.append({"person_id": row["person_id"], "visit_month": visit, "value": value})
+    return pd.DataFrame(out)
+
+
 @pytest.fixture(scope="module")
 def special_store(tmp_path_factory):
-    """Return a store holding the special study 'tiny'."""
+    """Return a store holding the special study 'tiny' (with ADL measurements)."""
     rows, hours = _special_people()
     path = tmp_path_factory.mktemp("special") / "special.duckdb"
-    write_tiny_store(path, frame(rows), hours_frame(hours))
+    measurements = _special_measurements(rows)
+
+    def fill(con):
+        fill_tiny(con, frame(rows), hours_frame(hours))
+        con.register("m", measurements)
+        con.execute("INSERT INTO measurements SELECT 'tiny', person_id, visit_month, NULL, 'adl_katz', value FROM m")
+
+    db.write_study(path, "tiny", fill)
     return path
 
 
@@ -104,6 +136,8 @@ def _audit(con, study: str, views, pages, month: int, options: ViewOptions, band
     for filters in views:
         selection = Selection(study, filters, bands, month)
         for page in pages:
+            if page in BOARD_PAGES and filters.fields():
+                continue  # about everyone: the same tables whatever the sidebar says
             memo: dict = {}  # the analysis once, the rules at both thresholds
             shown = view_page(con, page, selection, THRESHOLD, options, memo)
             raw = view_page(con, page, selection, 1, options, memo)
@@ -283,3 +317,23 @@ def test_the_briefing_hides_what_the_pages_hide(special_store):
     for _, row in hours.iterrows():
         said = next(s for s in sentences if s.startswith(band_label(row["age_band"], "en") + ":"))
         assert said.startswith(band_label(row["age_band"], "en") + ": hidden") == bool(row["suppressed"]), said
+
+
+def test_the_measures_page_hides_uniform_cells_few_measured_and_small_change_scores(special_store):
+    # Done when (issue 27): a band where everyone scores the same, a visit with 1-4 measured and a change score
+    # resting on 1-4 people are hidden on the outcome-measures page, filtered or not; counts are not.
+    con = db.connect(special_store)
+    try:
+        for filters in (Filters(), Filters(district=("Centrum", "Fröslunda"))):
+            visits = view_page(con, "measures", Selection("tiny", filters, BANDS, 12), THRESHOLD)["visits"]
+            rows = visits.set_index(["age_band", "visit_month"])
+            for visit in (0, 3, 12):
+                assert np.isnan(rows.loc[("65-75", visit), "mean_intervention"])  # everyone 6
+                assert rows.loc[("65-75", visit), "suppressed_reason"] == "uniform"
+                assert np.isnan(rows.loc[("86-95", visit), "change_intervention"])  # 2 with a baseline
+            assert np.isnan(rows.loc[("76-85", 3), "mean_control"])  # 3 measured
+            assert rows.loc[("76-85", 3), "suppressed_reason"] == "few_people"
+            assert not np.isnan(rows.loc[("all", 12), "mean_control"])
+            assert not np.isnan(rows.loc[("all", 12), "randomized_control"])
+    finally:
+        con.close()

@@ -12,6 +12,7 @@ import streamlit as st
 
 from analysis.errors import UserFacingError
 from analysis.present.disclosure import SUPPRESSED
+from analysis.present.exports import GAP_MARKS
 from analysis.present.texts import band_label, describe_hidden, format_number, t
 from views.state import page_language
 
@@ -47,7 +48,7 @@ def gap_trace(x, y, lang: str, offsetgroup: str | None = None, legend: bool = Tr
         hoverinfo="text",
         name=t("chart.hidden_legend", lang),
         showlegend=legend,
-        legendgroup="hidden",
+        legendgroup=GAP_MARKS,
         offsetgroup=offsetgroup,
         cliponaxis=False,
     )

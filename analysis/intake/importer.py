@@ -15,6 +15,7 @@ import os
 from analysis.errors import InputError
 from analysis.intake.eq5d import read_value_set
 from analysis.intake.problems import ImportRejected, Problem, ProblemLog
+from analysis.intake.pseudonym import derive_cell_key_salt, load_or_create_key
 from analysis.intake.pseudonymise import map_personnummer
 from analysis.intake.read import Progress, read_files
 from analysis.intake.source import Source, name_of
@@ -169,7 +170,8 @@ def import_study(
             salt=salt,
         )
 
-    salt = kept_cell_key_salt(db_path, name)  # the same people keep the same noise after a new import
+    # the same people keep the same noise when the study is imported again (kept, else from the installation's key)
+    salt = kept_cell_key_salt(db_path, name) or derive_cell_key_salt(load_or_create_key(key_file), name)
 
     db.write_study(db_path, name, fill, prepare=prepare)
     report(1.0, "Klart", "Done")

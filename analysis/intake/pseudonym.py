@@ -54,3 +54,12 @@ def load_or_create_key(path: str | os.PathLike[str] | None = None) -> bytes:
 def pseudonymize(normalized: Iterable[str], key: bytes) -> list[str]:
     """Return a stable pseudonym per normalized (12-digit) personnummer: 'P' + 20 hex digits of HMAC-SHA-256."""
     return [PREFIX + hmac.new(key, value.encode("ascii"), hashlib.sha256).hexdigest()[:20] for value in normalized]
+
+
+def derive_cell_key_salt(key: bytes, study: str) -> str:
+    """Return a study's secret for the cell key method: HMAC-SHA-256 of the study's name under the installation's key.
+
+    Imports of the same study on one installation get the same secret (so the same people keep the same
+    noise when a study is imported again, even into a new store); it cannot be made without the key file.
+    """
+    return hmac.new(key, f"cell-key|{study}".encode(), hashlib.sha256).hexdigest()[:32]

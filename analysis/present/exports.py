@@ -313,15 +313,19 @@ class ChartRenderer:
 RENDERER = ChartRenderer()
 
 
+GAP_MARKS = "gap_marks"  # legend group of the '..' marks where a chart leaves a hidden figure out
+
+
 def tabulate_figure(figure: go.Figure) -> pd.DataFrame:
     """Return the values a chart draws, one row per point: series, x, y and error-bar ends (low, high).
 
-    Traces without a legend entry (such as shaded CI ribbons) are left out. Used as the chart's text
-    alternative where the page has no table of its own.
+    Traces without a legend entry (such as shaded CI ribbons) and the '..' marks of hidden points (their
+    points are rows of their own series, shown as '..') are left out. Used as the chart's text alternative
+    where the page has no table of its own.
     """
     rows = []
     for trace in figure.data:
-        if trace.showlegend is False or trace.name is None:
+        if trace.showlegend is False or trace.name is None or trace.legendgroup == GAP_MARKS:
             continue
         xs = list(trace.x) if trace.x is not None else []
         ys = list(trace.y) if trace.y is not None else []

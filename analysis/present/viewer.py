@@ -194,7 +194,9 @@ def view_measures(
     result = _call(memo, compare_measures, con, selection.at(None), instrument, window=window, repeated=False)
     tables = {"visits": show_measures(result.visits, selection, threshold, risks_for, result.instrument)}
     if "eq5d_index" in instruments:
-        qaly = _call(memo, compare_cost_effectiveness, con, selection.at(window), unit_costs(), extra_cost())
+        qaly = _call(
+            memo, compare_cost_effectiveness, con, selection.at(window), unit_costs(), extra_cost(), options.draws
+        )
         tables["qaly"] = show_qalys(qaly.groups, selection, threshold, risks_for)
     people = _call(memo, summarize_people, con, selection.at(None))
     rows = []
@@ -203,7 +205,8 @@ def view_measures(
         try:
             _, source = _call(memo, estimate_power_inputs, con, selection.at(min(12, top)), "hours", 5.0, band)
             shown = show_planning(source, people, selection, threshold, risks_for)
-            rows.append({"age_band": band, "n_used": shown["n_used"], "randomized": shown["randomized"]})
+            rows.append({"age_band": band, "n_used": shown["n_used"], "randomized": shown["randomized"],
+                         "perturbed": bool(shown.get("rounded", False))})  # fmt: skip
         except InputError as error:
             rows.append({"age_band": band, "n_used": np.nan, "randomized": np.nan, "message": error.message("en")})
     tables["planning"] = pd.DataFrame(rows)
