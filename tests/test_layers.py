@@ -155,3 +155,58 @@ def test_views_have_one_cached_call():
                     if "cache_data" in text:
                         decorated.append(f"{path.name}:{node.name}")
     assert sorted(decorated) == ["calls.py:_cached", "calls.py:_cached_heavy", "data.py:_preview"]
+
+
+# The disclosure layer (issue 27): pages render only what its show_* functions return.
+LAYER = {"analysis.present.disclosure", "analysis.present.disclosure_measures", "analysis.present.viewer"}
+FROM_LAYER = {"SUPPRESSED", "no_risks", "coarsen_curve"}  # besides show_*: the '..' mark, "no filters", month ends
+FIGURES = re.compile(r"^(compare|analyze|summarize|trace|run|estimate|fit|count|describe_baseline)_?")
+ANALYST_PAGES = {"data.py", "calls.py"}  # the Data page is an analyst's (exact values); calls.py caches the layer
+
+
+def page_imports(path: Path) -> dict[str, set[str]]:
+    """Return module -> the names a page module imports from it."""
+    out: dict[str, set[str]] = {}
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            out.setdefault(node.module, set()).update(alias.name for alias in node.names)
+    return out
+
+
+def find_layer_bypasses(views: Path = VIEWS) -> list[str]:
+    """Return page modules that take rules from below the layer, or compute figures and show none through it."""
+    problems = []
+    for path in sorted(views.glob("*.py")):
+        imports = page_imports(path)
+        from_layer = set().union(*(names for module, names in imports.items() if module in LAYER))
+        for name in sorted(from_layer - FROM_LAYER):
+            if not name.startswith("show_"):
+                problems.append(f"{path.name}: imports the rule {name} (pages call show_* only)")
+        for module in ("analysis.present.linked", "analysis.present.perturb"):
+            if module in imports and path.name != "calls.py":  # calls.py caches the layer's lookups
+                problems.append(f"{path.name}: imports {module} (below the layer)")
+        computed = {
+            name
+            for module, names in imports.items()
+            if module.startswith(("analysis.outcomes", "analysis.economics.qaly"))
+            for name in names
+            if FIGURES.match(name)
+        }
+        if computed and not any(name.startswith("show_") for name in from_layer) and path.name not in ANALYST_PAGES:
+            problems.append(f"{path.name}: computes {sorted(computed)} but shows nothing through the layer")
+    return problems
+
+
+def test_pages_take_every_figure_from_the_disclosure_layer():
+    assert find_layer_bypasses() == []
+
+
+def test_the_layer_check_finds_a_page_that_hides_by_itself(tmp_path):
+    (tmp_path / "page.py").write_text(
+        "from analysis.present.disclosure import hide_band_rows\nfrom analysis.outcomes.compare import compare_hours\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "other.py").write_text("from analysis.outcomes.measures import compare_measures\n", encoding="utf-8")
+    found = find_layer_bypasses(tmp_path)
+    assert any("hide_band_rows" in line for line in found)
+    assert any("other.py: computes" in line for line in found)

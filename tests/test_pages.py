@@ -603,3 +603,31 @@ def test_pages_say_which_hours_they_show(tmp_path, monkeypatch):
 def test_the_demo_says_it_is_not_stated_which_hours(store):
     at = run_app("en")
     assert "It is not stated whether the hours are granted or performed time." in " ".join(c.value for c in at.caption)
+
+
+def test_overview_in_a_district_shows_the_views_counts_and_marks_them(store):
+    # Issue 27: a care manager's district keeps the primary answer; the page shows exactly what the viewer layer
+    # gives (the perturbed counts), says that they carry noise, and marks a hidden dot with '..'.
+    from analysis.present.texts import t
+    from analysis.present.viewer import view_page
+    from analysis.selection import Filters, Selection
+    from analysis.store import db
+    from analysis.store.studies import load_plan
+
+    at = run_app("en")
+    at.sidebar.multiselect(key="district.en").set_value(["Centrum"]).run()
+    assert not at.exception and not at.error
+    con = db.connect(store)
+    bands = load_plan(con, "demo").bands
+    tables = view_page(con, "overview", Selection("demo", Filters(district=("Centrum",)), bands, 24), 5)
+    con.close()
+    people = find_table(at, t("col.age_band", "en"), t("col.n", "en"), t("col.arm", "en"))
+    for (_, shown), (_, expected) in zip(people.iterrows(), tables["people"].iterrows(), strict=True):
+        value = ".." if expected["n"] != expected["n"] else f"{int(expected['n']):,}"
+        assert shown[t("col.n", "en")] == value
+    assert tables["outcomes"]["perturbed"].all()
+    assert (
+        tables["outcomes"].set_index("age_band").loc["all", "cost_difference"]
+        == tables["outcomes"].set_index("age_band").loc["all", "cost_difference"]
+    )  # shown, not hidden
+    assert any("cell key method" in c.value for c in at.caption)

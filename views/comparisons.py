@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -11,7 +10,7 @@ from analysis.outcomes.baseline import ARMS, count_flow, count_joint, summarize_
 from analysis.outcomes.comparisons import METHOD_NAMES, fit_repeated_over_months, run_comparison
 from analysis.outcomes.person_values import AS_ZERO, EXCLUDE, HANDLING, load_all_months, load_month_values
 from analysis.present import figures
-from analysis.present.disclosure import show_comparison, show_flow, show_table1
+from analysis.present.disclosure import show_comparison, show_flow, show_repeated, show_table1, show_timepoints
 from analysis.present.exports import (
     COUNT,
     Figure,
@@ -20,7 +19,6 @@ from analysis.present.exports import (
 from analysis.present.reproduce import reproduce_snippet
 from analysis.present.texts import file_name, format_number, format_p, t
 from analysis.settings import get_setting
-from analysis.stats.descriptive import holm
 from analysis.stats.methods import METHODS
 from views import calls, display, downloads, roles, state
 from views.person_section import primary_window, show_person_outcomes
@@ -303,8 +301,7 @@ def render(lang: str) -> None:
         row = calls.cached(run_comparison, store, chosen.at(m), method, handling).groups
         overall.append(show_comparison(row, chosen.at(m), threshold, risks_for).iloc[-1])
     if overall:
-        frame = pd.DataFrame(overall)
-        frame["p_holm_time"] = holm(frame["p_value"].to_numpy())
+        frame = show_timepoints(overall, points)
         downloads.offer_table(
             pd.DataFrame(
                 {
@@ -333,9 +330,8 @@ def render(lang: str) -> None:
         st.subheader(t("cmp.mixed", lang))
         st.caption(t("cmp.mixed_note", lang))
         with st.spinner(t("cmp.working", lang)):
-            mixed = calls.cached(fit_repeated_over_months, store, chosen.at(top), handling, tuple(points))
-        if groups.loc[groups["age_band"] == "all", "suppressed"].any():  # everyone's row is hidden: so is the model
-            mixed = mixed.assign(difference=np.nan, ci_low=np.nan, ci_high=np.nan, p_value=np.nan)
+            model = calls.cached(fit_repeated_over_months, store, chosen.at(top), handling, tuple(points))
+        mixed = show_repeated(model, groups[groups["age_band"] == "all"].iloc[0])  # hidden with everyone's row
         downloads.offer_table(
             pd.DataFrame(
                 {

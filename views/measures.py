@@ -12,6 +12,7 @@ from analysis.instruments import load_instruments
 from analysis.outcomes.measures import compare_measures, list_instruments
 from analysis.outcomes.overview import summarize_people
 from analysis.outcomes.planning import OUTCOMES, estimate_power_inputs
+from analysis.present.disclosure import show_repeated
 from analysis.present.disclosure_measures import show_measures, show_planning, show_qalys
 from analysis.present.texts import file_name, format_number, format_p, read_cost_effectiveness, read_measure, t
 from analysis.selection import ALL
@@ -153,7 +154,8 @@ def _show_measures(store, selection, info, threshold: int, lang: str) -> None:
     if band == ALL and not result.repeated.empty:
         st.subheader(t("measures.repeated", lang))
         st.caption(t("measures.repeated_note", lang))
-        rep = result.repeated
+        everyone = shown[(shown["age_band"] == ALL) & (shown["visit_month"] == shown["visit_month"].max())]
+        rep = show_repeated(result.repeated, everyone.iloc[0])  # hidden with everyone's last visit
         downloads.offer_table(
             pd.DataFrame(
                 {

@@ -11,7 +11,7 @@ import pandas as pd
 from analysis.outcomes.placement import CONTRASTS, DAYS_PER_MONTH
 from analysis.present.perturb import place_counts, round_magnitudes
 from analysis.selection import ALL, FILTER_FIELDS, Filters, Selection
-from analysis.stats.descriptive import proportion_ci
+from analysis.stats.descriptive import holm, proportion_ci
 from analysis.store import db
 from analysis.store.cells import sum_by_band
 
@@ -834,6 +834,44 @@ def show_comparison(groups: pd.DataFrame, selection, threshold: int, risks_for) 
         return out
     columns = {f"n_{arm}": ("n", arm) for arm in ("intervention", "control")}
     return place_counts(out, counts, columns, ["age_band"])
+
+
+def show_timepoints(rows: list[pd.Series], points: Sequence[int]) -> pd.DataFrame:
+    """Return the everyone row of show_comparison at each timepoint, with Holm's p-values across the timepoints.
+
+    Parameters
+    ----------
+    rows : list of Series
+        show_comparison's 'all' row at each of ``points``.
+    points : sequence of int
+        The timepoints (months).
+
+    Returns
+    -------
+    DataFrame
+        The rows with month and p_holm_time (Holm over the shown p-values; NaN where hidden).
+
+    """
+    if not rows:
+        return pd.DataFrame()
+    frame = pd.DataFrame(rows).reset_index(drop=True).assign(month=list(points))
+    frame["p_holm_time"] = holm(frame["p_value"].to_numpy(dtype="float64"))
+    return frame
+
+
+def show_repeated(model: pd.DataFrame, everyone_row: pd.Series) -> pd.DataFrame:
+    """Return a repeated-measures model's rows (difference per month and on average) as a viewer sees them.
+
+    The model rests on everyone in the view: hidden when the view's everyone row (of the same people) is
+    hidden, and rounded as displayed when that row's counts carry the cell key method's noise.
+    """
+    out = model.copy()
+    figures = [c for c in ("difference", "ci_low", "ci_high", "p_value") if c in out.columns]
+    if bool(everyone_row.get("suppressed", False)):
+        out[figures] = np.nan
+    elif bool(everyone_row.get("perturbed", False)):
+        out = round_magnitudes(out, [c for c in out.columns if c not in figures])
+    return out
 
 
 def show_split(split: pd.DataFrame, selection, threshold: int, risks_for) -> pd.DataFrame:

@@ -63,11 +63,15 @@ def describe_filters(filters: Filters, lang: str) -> str:
     return "; ".join(parts) or t("stamp.no_filters", lang)
 
 
-def describe_suppression(threshold: int, configured: int, lang: str) -> str:
-    """Return the suppression in force in words: the threshold, or a plain warning when it is off."""
+def describe_suppression(threshold: int, configured: int, lang: str, filtered: bool = False) -> str:
+    """Return the suppression in force in words: the threshold, or a plain warning when it is off.
+
+    ``filtered``: a view with filters, whose counts carry the cell key method's noise (said when in force).
+    """
     if threshold < configured:
         return t("stamp.suppression_off", lang)
-    return t("stamp.suppression_on", lang, n=threshold)
+    words = t("stamp.suppression_on", lang, n=threshold)
+    return f"{words}; {t('stamp.perturbed', lang)}" if filtered and threshold > 1 else words
 
 
 def make_stamp(
@@ -110,7 +114,7 @@ def make_stamp(
         data_version=version,
         app_version=app_version(),
         date=dt.date.today().isoformat(),
-        suppression=describe_suppression(threshold, configured, lang),
+        suppression=describe_suppression(threshold, configured, lang, bool(selection.filters.fields())),
         primary=primary,
     )
 

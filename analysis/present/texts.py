@@ -162,10 +162,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "hidden.perturbed": (
         "Antalen i ett filtrerat urval har ett litet fast brus (högst ±2, cellnyckelmetoden som SCB och ONS "
         "använder): samma personer ger alltid samma tal, men två urval kan inte dras från varandra för att "
-        "avslöja någon. Medelvärden, skillnader och intervall är exakta.",
+        "avslöja någon. Medelvärden och skillnader är avrundade som de visas, och intervallen räknas med "
+        "de brusade antalen.",
         "Counts in a filtered selection carry a small fixed noise (at most ±2, the cell key method used by "
         "Statistics Sweden and ONS): the same people always give the same number, but two selections cannot "
-        "be subtracted to reveal anyone. Means, differences and intervals are exact.",
+        "be subtracted to reveal anyone. Means and differences are rounded as displayed, and the intervals "
+        "are computed with the noisy counts.",
     ),
     "col.age_band": ("Åldersgrupp", "Age band"),
     "col.n_intervention": ("Antal, intervention", "n, intervention"),
@@ -417,6 +419,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "power.randomize": ("Randomisera per arm", "Randomize per arm"),
     "power.about": ("cirka {n}", "about {n}"),
     "chart.hidden": ("..", ".."),
+    "stamp.perturbed": (
+        "antalen i urvalet har ett litet fast brus (högst ±2, cellnyckelmetoden) och medelvärdena är avrundade",
+        "the selection's counts carry a small fixed noise (at most ±2, the cell key method) and means are rounded",
+    ),
     "chart.hidden_legend": (".. = dolt (skälet står under tabellen)", ".. = hidden (the reason is under the table)"),
     "chart.hidden_deck": (
         ".. = dolt: för få personer eller händelser (skälet står i texten)",

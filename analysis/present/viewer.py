@@ -33,6 +33,7 @@ from analysis.present.disclosure import (
     show_placement,
     show_split,
     show_table1,
+    show_timepoints,
     show_trajectory,
 )
 from analysis.present.disclosure_measures import show_measures, show_planning, show_qalys
@@ -118,23 +119,21 @@ def view_comparisons(
     points = [m for m in TIMEPOINTS if m <= top]
     everyone = selection.at(None)
     groups = _call(memo, run_comparison, con, selection, options.method, options.handling).groups
+    shown_points = points if options.method != "mixed" else []
     rows = [
         show_comparison(
             _call(memo, run_comparison, con, selection.at(m), options.method, options.handling).groups,
             selection.at(m),
             threshold,
             risks_for,
-        )
-        .iloc[-1]
-        .to_frame()
-        .T.assign(month=m)
-        for m in (points if options.method != "mixed" else [])
+        ).iloc[-1]
+        for m in shown_points
     ]
     flow = _call(memo, count_flow, con, everyone, tuple(sorted({*points, month})))
     return {
         "outcomes": _outcomes(con, selection, threshold, options, memo),
         "results": show_comparison(groups, selection, threshold, risks_for),
-        "timepoints": pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(),
+        "timepoints": show_timepoints(rows, shown_points),
         "table1": show_table1(
             _call(memo, summarize_baseline, con, everyone),
             everyone,
