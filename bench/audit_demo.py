@@ -1,11 +1,13 @@
 """Disclosure audit of the embedded demo over many filter views: what a differencing attacker could get back.
 
 Run: python bench/audit_demo.py [--people 2000] [--draws 20]
-Builds the demo study (2,000 people, the embedded seed), collects every count a viewer sees on the three
-pages (python -m analysis view) for each view: sex × application type (9) × district (none, each one, all
-but each one: 13) = 117 views, and prints the number of counts, how many are hidden, how many hidden
-counts would disclose a few people, and how many of those follow from the shown ones (by any sum or
-difference, tests/audit.py), and how many pairs of nested shown counts differ by 1-4.
+Builds the demo study (2,000 people, the embedded seed), collects every count a viewer sees on every page
+(python -m analysis view) for each view: sex × application type (9) × district (none, each one, all
+but each one: 13) = 117 views, and prints the number of counts, how many are hidden, shown exactly and
+shown with the cell key method's noise, how many hidden counts would disclose a few people, how many of
+those follow from the exactly shown ones (by any sum or difference, tests/audit.py), how many pairs of
+nested exactly shown counts differ by 1-4, and, for nested pairs with noise whose true gap is 1-4, how
+often the shown difference equals the true gap and how often the noise's bound pins it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from tests.audit import (  # noqa: E402
     check_consistent,
     derivable_hidden,
     load_atoms,
+    noisy_differences,
     sensitive_cells,
     small_differences,
 )
@@ -64,10 +67,18 @@ def main() -> None:
         con.close()
     sensitive = sensitive_cells(cells, THRESHOLD)
     derivable = derivable_hidden(cells, atoms, sensitive)
+    noisy = noisy_differences(cells, atoms, THRESHOLD)
     report = {
         "views": len(views()),
         "counts": len(cells),
         "hidden": sum(not c.shown for c in cells),
+        "shown_exact": sum(c.shown and not c.noisy for c in cells),
+        "shown_with_noise": sum(c.shown and c.noisy for c in cells),
+        "noisy_nested_pairs_gap_1_to_4": len(noisy),
+        "share_where_the_shown_difference_is_the_true_gap": float((noisy["shown"] == noisy["gap"]).mean())
+        if len(noisy)
+        else None,
+        "share_pinned_by_the_noise_bound": float(noisy["pinned"].mean()) if len(noisy) else None,
         "sensitive_hidden": sum(1 for i in sensitive if not cells[i].shown),
         "derivable_sensitive": len(derivable),
         "derivable_examples": derivable[:10],

@@ -37,6 +37,7 @@ class Cell:
     shown: bool
     where: str
     noisy: bool = False  # shown with the cell key method's noise: not an exact value to add or subtract
+    shown_value: float | None = None  # what the viewer reads (None when hidden)
 
 
 def load_atoms(con: db.Connection, selection: Selection) -> pd.DataFrame:
@@ -78,7 +79,8 @@ def _add(cells: list, kind, view, band, arm, extra, shown_value, true_value, whe
     if true_value is None or (isinstance(true_value, float) and np.isnan(true_value)):
         return
     shown = not (shown_value is None or (isinstance(shown_value, float) and np.isnan(shown_value)))
-    cells.append(Cell(kind, view, band, arm, tuple(extra), float(true_value), shown, where))
+    seen = float(shown_value) if shown else None
+    cells.append(Cell(kind, view, band, arm, tuple(extra), float(true_value), shown, where, shown_value=seen))
 
 
 def cells_of_view(page: str, shown: dict, raw: dict, selection: Selection) -> list[Cell]:
@@ -293,3 +295,34 @@ def small_differences(cells: list[Cell], atoms: pd.DataFrame, threshold: int) ->
                 f"{of_kind[i].where} {of_kind[i].band} {of_kind[i].arm} = {values[i]}"
             )
     return found
+
+
+def noisy_differences(cells: list[Cell], atoms: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Return nested pairs of shown counts of one kind, at least one with noise, whose true gap is 1 to threshold − 1.
+
+    What a differencing attacker reads: per pair the true gap and the shown difference. The attacker is right
+    when the two agree, but cannot tell when; with the bound of the noise (±2 per count) the true gap is
+    pinned only when the shown difference lies at an edge (e.g. −3 means 1).
+    """
+    rows = []
+    for kind in {c.kind for c in cells}:
+        if kind[0] in ("hours", "values", "changes"):
+            continue
+        of_kind = [c for c in cells if c.kind == kind and c.shown and c.shown_value is not None]
+        if len(of_kind) < 2 or not any(c.noisy for c in of_kind):
+            continue
+        members = np.array([_band_mask(atoms, c) for c in of_kind], dtype=np.int32)
+        values = np.array([c.value for c in of_kind])
+        seen = np.array([c.shown_value for c in of_kind])
+        noisy = np.array([c.noisy for c in of_kind])
+        sizes = members.sum(axis=1)
+        overlap = members @ members.T
+        inside = (overlap == sizes[:, None]) & (sizes[:, None] < sizes[None, :])
+        gap = values[None, :] - values[:, None]
+        pairs = np.argwhere(inside & (gap > 0) & (gap < threshold) & (noisy[:, None] | noisy[None, :]))
+        for i, j in pairs:
+            noise_terms = int(noisy[i]) + int(noisy[j])
+            difference = seen[j] - seen[i]
+            feasible = [g for g in range(1, threshold) if abs(difference - g) <= 2 * noise_terms]
+            rows.append({"kind": kind[0], "gap": gap[i, j], "shown": difference, "pinned": len(feasible) == 1})
+    return pd.DataFrame(rows, columns=["kind", "gap", "shown", "pinned"])
