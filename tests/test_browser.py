@@ -442,3 +442,21 @@ def test_markdown_in_a_study_title_stays_text(app, browser, request):
     links = page.locator("a[href*='phish.invalid']").evaluate_all("links => links.map(a => a.outerHTML)")
     assert links == [], "\n".join(links)
     page.close()
+
+
+@pytest.mark.parametrize("path", ["/presentation?slide=placement", "/"])
+def test_a_hidden_figure_is_marked_where_it_would_be_drawn(app, browser, path):
+    # Issue 27: on the 300-person demo the placement bars of three arm-bands are hidden; the chart shows '..' at
+    # each one's place (a bar's label, a dot's mark) instead of drawing nothing.
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.goto(app + path)
+    _settle(page)
+    count = "[...document.querySelectorAll('.js-plotly-plot text')].filter(e => e.textContent.trim() === '..').length"
+    for _ in range(30):  # charts are drawn as they scroll into view
+        page.mouse.wheel(0, 1500)
+        page.wait_for_timeout(500)
+        if page.evaluate(count) >= 3:
+            break
+    marks = page.evaluate(count)
+    page.close()
+    assert marks >= 3, path
