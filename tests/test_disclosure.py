@@ -483,6 +483,8 @@ def test_each_hidden_row_says_the_rule_that_hid_it(small_demo_path, view):
             assert small and "fewer than 5 people" in sentence
         elif reason == "differencing":
             assert not small and risky is not None and "comparing with another selection" in sentence
+        elif reason == "dominated":  # one person could be over half an arm's hours (issue 27)
+            assert not small and "one person accounts for over half" in sentence
         else:
             assert reason == "protects_other" and not small and "protect another" in sentence
 

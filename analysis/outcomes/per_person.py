@@ -334,6 +334,19 @@ def _arm_estimates(part: pd.DataFrame, draws: int, seed: int) -> dict:
     return out
 
 
+SKEWED = ("cost", "nursing_home_days", "hours")  # sums one person can dominate (days at home are bounded)
+
+
+def largest_share(values: np.ndarray) -> float:
+    """Return the largest share one person has of the values' total (NaN when there is none or it is 0).
+
+    For the dominance rule: a mean over many people that one of them mostly makes up tells that person's value.
+    """
+    values = np.abs(np.nan_to_num(np.asarray(values, dtype=float)))
+    total = values.sum()
+    return float(values.max() / total) if values.size and total > 0 else float("nan")
+
+
 def _compare_group(part: pd.DataFrame, draws: int, seed: int) -> dict:
     """Compute every outcome of one band (or everyone), intervention minus control (rows carry their cost)."""
     row: dict = {}
@@ -343,6 +356,8 @@ def _compare_group(part: pd.DataFrame, draws: int, seed: int) -> dict:
         row[f"deaths_{arm}"] = int(sub["died"].sum())
         row[f"censored_{arm}"] = int((~sub["complete"]).sum())
         row[f"ended_at_placement_{arm}"] = int(sub["ended_at_placement"].sum())
+        for name in SKEWED:  # for the dominance rule (never shown)
+            row[f"largest_share_{name}_{arm}"] = largest_share(sub[name].to_numpy(dtype=float))
     estimates = _arm_estimates(part, draws, seed)
     means = {arm: estimates[arm][0] for arm in ARMS}
     boot = {arm: estimates[arm][1] for arm in ARMS}

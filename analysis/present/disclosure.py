@@ -411,21 +411,51 @@ def protect_rows_per_arm(groups: pd.DataFrame, primary, threshold: int, by: str 
             return pd.Series(hidden, index=groups.index)
 
 
+DOMINANCE = 0.5  # a magnitude is hidden when one person could make up more than this share of its total
+
+
+def dominated(groups: pd.DataFrame) -> np.ndarray:
+    """Return rows where one person makes up (or, from cell sums, could make up) over DOMINANCE of an arm's total.
+
+    With ``largest_share_{arm}`` (per-person outcomes) the share itself; with n, mean and SD only (hours from
+    the cells) the largest a value can be by Samuelson's inequality, mean + SD·(n − 1)/√n, a bound that is
+    tight when one person holds nearly everything. A (1, 50 %) dominance rule, as for business statistics.
+    """
+    out = np.zeros(len(groups), dtype=bool)
+    for arm in ("intervention", "control"):
+        if f"largest_share_{arm}" in groups.columns:
+            share = groups[f"largest_share_{arm}"].astype("float64").to_numpy()
+        elif {f"sd_{arm}", f"mean_{arm}"} <= set(groups.columns):
+            n = groups[f"n_{arm}"].astype("float64").to_numpy()
+            mean, sd = (groups[f"{c}_{arm}"].astype("float64").to_numpy() for c in ("mean", "sd"))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = np.minimum(mean + sd * (n - 1) / np.sqrt(n), n * mean) / (n * mean)
+        else:
+            continue
+        out |= np.nan_to_num(share) > DOMINANCE
+    return out
+
+
 def hide_band_rows(
     groups: pd.DataFrame,
     threshold: int,
     risks: pd.DataFrame | None = None,
     by: str | None = None,
     more_risks: pd.DataFrame | None = None,
+    dominance: bool = False,
 ) -> pd.DataFrame:
     """Hide a band row (both arms) when either arm is small or at risk of differencing, plus its complement.
 
     People outside every band are in 'all' but in no band row: when they are few, one band is hidden too,
     so that 'all' minus the shown bands never gives them back. ``by`` (e.g. month_k) holds several such
     tables in one frame, each with its own 'all'; ``more_risks`` is a second risk frame (e.g. per month).
+    ``dominance``: also hide a row where one person makes up most of an arm's total (``dominated``; for sums
+    one person can dominate: hours, costs, not bounded scales).
     """
     n_min = groups[["n_intervention", "n_control"]].min(axis=1)
     uniform = _uniform(groups) if threshold > 1 else np.zeros(len(groups), dtype=bool)  # off: nothing hidden
+    if dominance and threshold > 1:
+        uniform = uniform | dominated(groups)  # said as its own reason below
     risky = _band_risk(groups, risks) | _band_risk(groups, more_risks)
     primary = (n_min < threshold) | uniform | risky
     hidden = protect_rows_per_arm(groups, primary, threshold, by)
@@ -436,6 +466,9 @@ def hide_band_rows(
         out[column] = (out[column].astype("float64") if numeric else out[column]).where(~hidden)
     out["suppressed"] = hidden
     out["suppressed_reason"] = _reasons(n_min < threshold, uniform, risky, protect)
+    if dominance and threshold > 1:  # a dominated (not uniform) row says so
+        alone = dominated(groups) & ~_uniform(groups) & ~(n_min < threshold).to_numpy()
+        out.loc[alone, "suppressed_reason"] = "dominated"
     return out
 
 
@@ -450,7 +483,7 @@ def _uniform(groups: pd.DataFrame) -> np.ndarray:
     return out
 
 
-REASONS = ("few_people", "few_events", "uniform", "differencing", "protects_other")  # why a row is hidden
+REASONS = ("few_people", "few_events", "uniform", "differencing", "protects_other", "dominated")  # why hidden
 
 
 def _reasons(*masks) -> list:
@@ -458,7 +491,7 @@ def _reasons(*masks) -> list:
 
     Four masks are (few_people, uniform, differencing, protects_other); five follow REASONS.
     """
-    names = ("few_people", "uniform", "differencing", "protects_other") if len(masks) == 4 else REASONS
+    names = ("few_people", "uniform", "differencing", "protects_other") if len(masks) == 4 else REASONS[: len(masks)]
     out = []
     for values in zip(*(np.asarray(m, dtype=bool) for m in masks), strict=True):
         out.append(next((name for name, on in zip(names, values, strict=True) if on), None))
@@ -600,6 +633,28 @@ def hide_people_rows(
     return out
 
 
+def _hide_dominated_outcomes(out: pd.DataFrame, groups: pd.DataFrame, threshold: int) -> None:
+    """Blank, in place, each per-person outcome one person makes up over DOMINANCE of in an arm (its figures only).
+
+    Nursing-home days among few placed, say: the mean would nearly tell the days of the one person placed,
+    while the care cost and days at home of the same people stay shown.
+    """
+    if threshold <= 1:
+        return
+    for name in ("cost", "nursing_home_days", "hours"):
+        shares = [f"largest_share_{name}_{arm}" for arm in ("intervention", "control")]
+        if not set(shares) <= set(groups.columns):
+            continue
+        hit = (groups[shares].astype("float64").fillna(0) > DOMINANCE).any(axis=1).to_numpy()
+        columns = [c for c in out.columns if c.startswith(f"{name}_") and c not in shares]
+        for column in columns:
+            if pd.api.types.is_numeric_dtype(out[column]):
+                out[column] = out[column].astype("float64").where(~hit)
+        out.loc[hit & out["suppressed_reason"].isna().to_numpy(), "suppressed_reason"] = "dominated"
+    for column in [c for c in out.columns if c.startswith("largest_share_")]:
+        out[column] = np.nan  # what decided it is not shown
+
+
 # Figures that rest on an arm's deaths, by the count that protects them.
 DEATH_FIGURES = {
     "deaths": ("deaths_{arm}",),
@@ -633,6 +688,7 @@ def hide_outcome_rows(
     those, and no second band is hidden for them (noise, not a person, is what a difference gives back).
     """
     out = hide_band_rows(groups, threshold, risks)
+    _hide_dominated_outcomes(out, groups, threshold)
     people = {a: few(groups[f"n_{a}"], threshold) for a in ("intervention", "control")} if counts is not None else None
     for arm, hidden_n in (people or hide_people_wide(groups, threshold, people_risks)).items():
         out[f"n_{arm}"] = groups[f"n_{arm}"].astype("float64").where(~hidden_n)
@@ -828,7 +884,7 @@ def show_comparison(groups: pd.DataFrame, selection, threshold: int, risks_for) 
         The groups with hidden figures NaN, ``suppressed`` and ``suppressed_reason`` (and ``perturbed``).
 
     """
-    out = hide_band_rows(groups, threshold)
+    out = hide_band_rows(groups, threshold, dominance=True)
     counts = risks_for(selection, "counts_month")
     if counts is None:
         return out
@@ -914,14 +970,14 @@ def show_trajectory(trace: pd.DataFrame, selection, threshold: int, risks_for) -
         The trace with hidden months NaN, ``suppressed`` and ``suppressed_reason``.
 
     """
-    wide = trace.pivot_table(index=["month_k", "age_band"], columns="arm", values=["n", "sd"], aggfunc="first")
+    wide = trace.pivot_table(index=["month_k", "age_band"], columns="arm", values=["n", "mean", "sd"], aggfunc="first")
     wide.columns = [f"{stat}_{arm}" for stat, arm in wide.columns]
     wide = wide.reset_index()
     for column in ("n_intervention", "n_control"):
         wide[column] = wide[column].fillna(0) if column in wide else 0.0
     order = {label: i for i, label in enumerate(trace["age_band"].drop_duplicates())}
     wide = wide.sort_values(["month_k", "age_band"], key=lambda c: c.map(order) if c.name == "age_band" else c)
-    shown = hide_band_rows(wide.reset_index(drop=True), threshold, by="month_k")
+    shown = hide_band_rows(wide.reset_index(drop=True), threshold, by="month_k", dominance=True)
     flags = shown[["month_k", "age_band", "suppressed", "suppressed_reason"]]
     out = trace.drop(columns=["suppressed", "suppressed_reason"], errors="ignore")
     out = out.merge(flags, on=["age_band", "month_k"], how="left")
@@ -1325,7 +1381,7 @@ def hide_split_rows(
     out = split.reset_index(drop=True).copy()
     n_min = out[["n_intervention", "n_control"]].min(axis=1)
     n_max = out[["n_intervention", "n_control"]].max(axis=1)
-    hidden = n_min < threshold
+    hidden = (n_min < threshold) | pd.Series(dominated(out) & (threshold > 1), index=out.index)
     for group, rows in out.groupby("sex_group", sort=False).groups.items():
         hidden[rows] |= _band_risk(out.loc[rows], (risks or {}).get(group))
     while True:

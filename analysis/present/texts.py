@@ -136,6 +136,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{band}: dolt, 1–{t1} händelser (flyttar eller dödsfall) i en arm, eller alla utom 1–{t1}.",
         "{band}: hidden, 1–{t1} events (moves or deaths) in an arm, or all but 1–{t1}.",
     ),
+    "reading.hidden.dominated": (
+        "{band}: dolt, en person står för mer än hälften av en arms summa (medelvärdet skulle nästan visa hens).",
+        "{band}: hidden, one person accounts for over half an arm's total (the mean would nearly show theirs).",
+    ),
     "reading.hidden.uniform": (
         "{band}: dolt, alla i en arm har samma värde (medelvärdet skulle visa var och ens).",
         "{band}: hidden, everyone in an arm has the same value (the mean would show each person's).",
@@ -159,6 +163,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "hidden.reason.uniform": ("alla har samma värde", "everyone has the same value"),
     "hidden.reason.differencing": ("skydd mot jämförelse mellan urval", "protects against comparing selections"),
     "hidden.reason.protects_other": ("skyddar en annan liten grupp", "protects another small group"),
+    "hidden.reason.dominated": ("en person står för mer än hälften", "one person accounts for over half"),
     "hidden.perturbed": (
         "Antalen i ett filtrerat urval har ett litet fast brus (högst ±2, cellnyckelmetoden som SCB och ONS "
         "använder): samma personer ger alltid samma tal, men två urval kan inte dras från varandra för att "
@@ -1442,6 +1447,8 @@ def read_person_row(row, band: str, months: int, lang: str, plan) -> list[str]:
             out.append(
                 read_outcome(kind, band, low, high, months, lang, row.get("suppressed_reason"), estimate=estimate)
             )
+    if bool(row.get("suppressed", False)):  # a hidden row says so, and why, once
+        return out[:1]
     return out
 
 
