@@ -142,10 +142,10 @@ def estimate_power_inputs(
         raise InputError(
             f"Okänt utfall {outcome!r}; välj ett av {known}.", f"Unknown outcome {outcome!r}; choose one of {known}."
         )
-    if used < 4:
+    if used < 4:  # the message names no count: 1-3 people would be a small count shown to anyone
         raise InputError(
-            f"För få personer ({used}) med {outcome} för att skatta spridningen.",
-            f"Too few people ({used}) with {outcome} to estimate the spread.",
+            f"För få personer (färre än 4) med {outcome} för att skatta spridningen.",
+            f"Too few people (fewer than 4) with {outcome} to estimate the spread.",
         )
     arm = values["intervention"]
     rho = _pooled_correlation(y, baseline, arm)

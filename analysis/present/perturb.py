@@ -154,7 +154,10 @@ def perturb_counts(
         if chosen:
             keep &= counts[field].isin(chosen).to_numpy()
     part = counts[keep].reset_index(drop=True)
-    part = part.assign(_key=group_keys(part, salt))
+    groups = [c for c in ("age_band", "arm", *FILTER_FIELDS) if c in part.columns]
+    codes = part.groupby(groups, sort=False, dropna=False).ngroup().to_numpy()  # each group's key once
+    first = pd.Series(np.arange(len(part))).groupby(codes).first().to_numpy()
+    part = part.assign(_key=group_keys(part.iloc[first], salt)[codes] if len(part) else np.zeros(0, dtype="int64"))
     if "age_band" in keys:  # each band, and 'all' (everyone, outside the bands included)
         part = pd.concat([part.dropna(subset=["age_band"]), part.assign(age_band=ALL)], ignore_index=True)
     frames = []
