@@ -40,8 +40,10 @@ ESTIMATORS = {
 METHOD_NAMES = {
     "welch": ("Differens i medelvärden, Welchs t-test", "Difference in means, Welch's t-test"),
     "bootstrap": (
-        "Differens i medelvärden, bootstrap-KI (BCa, 2 000 omdragningar, fast frö)",
-        "Difference in means, bootstrap CI (BCa, 2,000 resamples, fixed seed)",
+        "Differens i medelvärden, bootstrap-KI (BCa, 2 000 omdragningar, fast frö; över 5 000 personer i en grupp "
+        "normalapproximation, som inte växer med kvadraten av antalet)",
+        "Difference in means, bootstrap CI (BCa, 2,000 resamples, fixed seed; above 5,000 people in a group a "
+        "normal approximation, whose cost does not grow with the square of the number)",
     ),
     "ancova": (
         "ANCOVA: justerad för timmar vid start, ålder, kön och ansökningstyp; robusta standardfel (HC3)",

@@ -21,6 +21,9 @@ from analysis.stats.descriptive import welch_from_stats
 
 METHODS = ("welch", "bootstrap", "ancova", "anhecova", "standardized", "two-part", "mixed")
 BOOTSTRAP_RESAMPLES = 2000
+# Above this many people in a group the bootstrap's BCa interval (whose jackknife holds n × n values: 954 MB at
+# 10,000, 16 GB at 250,000) gives way to a normal approximation with linear cost; the CLT holds long before.
+BOOTSTRAP_BCA_MAX = 5_000
 SEED = 20150831
 NAN = float("nan")
 
@@ -64,7 +67,8 @@ def compare_bootstrap(
     """Difference in means with a bootstrap 95% CI (scipy, arms resampled separately, seeded).
 
     The p-value inverts the same interval (invert_bca): p < 0.05 exactly when the 95% interval
-    excludes 0.
+    excludes 0. Above BOOTSTRAP_BCA_MAX people a normal approximation with the unpooled standard error
+    (the bootstrap distribution's, by the central limit theorem) keeps time and memory linear.
 
     Parameters
     ----------
@@ -86,6 +90,10 @@ def compare_bootstrap(
     a, b = _arms(values)
     if len(a) < 2 or len(b) < 2:
         return _empty("bootstrap")
+    if len(a) + len(b) > BOOTSTRAP_BCA_MAX:  # linear cost: the normal approximation of the bootstrap distribution
+        se = float(np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)))
+        note = f"normal approximation above {BOOTSTRAP_BCA_MAX:,} people (bootstrap below)"
+        return _normal_result(float(a.mean() - b.mean()), se, "bootstrap", warning=note)
     res = stats.bootstrap(
         (a, b),
         lambda x, y, axis: x.mean(axis=axis) - y.mean(axis=axis),
