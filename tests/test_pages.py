@@ -631,3 +631,13 @@ def test_overview_in_a_district_shows_the_views_counts_and_marks_them(store):
         == tables["outcomes"].set_index("age_band").loc["all", "cost_difference"]
     )  # shown, not hidden
     assert any("cell key method" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-5", "1e9"])
+def test_costs_link_with_a_non_finite_or_out_of_range_number_falls_back(store, value):
+    # Issue 28 item 5: /kostnader?example_years=nan gave "unexpected error" and a traceback.
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["example_years"] = value
+    at.run()
+    at.switch_page("views/costs.py").run()
+    assert not at.exception and not at.error

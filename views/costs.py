@@ -66,7 +66,9 @@ def _inputs(scenario: Scenario, lang: str, editable_effects: bool, prefix: str) 
             f"{input_label('intervention_per_participant', lang)} ({src.unit_in(lang)}; {src.source_in(lang)})",
             min_value=0.0,
         )
-        years = _number(prefix, "years", float(scenario.years), input_label("years", lang), min_value=1.0, step=1.0)
+        years = _number(
+            prefix, "years", float(scenario.years), input_label("years", lang), min_value=1.0, max_value=50.0, step=1.0
+        )
         applicants = {
             b: _number(
                 prefix,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
 from analysis.present.texts import LANGUAGES, band_label, t
@@ -35,15 +37,30 @@ def page_language() -> str:
     return lang if lang in LANGUAGES else "sv"
 
 
-def bind_url(key: str, default, options=None, cast=str, multi: bool = False, state_key: str | None = None) -> None:
+def bind_url(
+    key: str,
+    default,
+    options=None,
+    cast=str,
+    multi: bool = False,
+    state_key: str | None = None,
+    bounds: tuple = (None, None),
+) -> None:
     """Give widget ``state_key`` (default ``key``) its value from the link (?key=...), else keep or set the default.
 
     Call before creating the widget (without value/index: the session state holds it), then
-    ``write_url(key, default, state_key)`` after. Values outside ``options`` are ignored.
+    ``write_url(key, default, state_key)`` after. Values outside ``options``, numbers that are not finite
+    (``nan``, ``inf``) and numbers outside ``bounds`` (low, high; None: open) are ignored.
     """
     state_key = state_key or key
 
     def valid(value) -> bool:
+        if isinstance(value, float) and not math.isfinite(value):
+            return False
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            low, high = bounds
+            if (low is not None and value < low) or (high is not None and value > high):
+                return False
         if options is None:
             return True
         return all(v in options for v in value) if multi else value in options
@@ -81,7 +98,8 @@ def url_widget(widget, key: str, default, *args, options=None, cast=str, multi=F
     the page's language is keyed by language, so a language switch draws it anew from the URL (the
     browser otherwise kept "Kvinnor" as a chosen filter after switching to English).
     """
-    bind_url(key, default, options, cast, multi, state_key)
+    bounds = (kwargs.get("min_value"), kwargs.get("max_value"))  # a number input's range, when named
+    bind_url(key, default, options, cast, multi, state_key, bounds)
     value = widget(*args, key=state_key or key, **kwargs)
     write_url(key, default, state_key)
     return value
