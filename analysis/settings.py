@@ -125,6 +125,15 @@ SETTINGS: tuple[Setting, ...] = (
         "else who logs in is a viewer. Without an identity provider the app runs in single-user analyst mode.",
     ),
     Setting(
+        "allow_single_user_on_network",
+        False,
+        "IHR_ALLOW_SINGLE_USER_ON_NETWORK",
+        "Tillåt enanvändarläget (analytiker utan inloggning) när servern lyssnar på mer än den egna datorn "
+        "(true/false). Av: appen vägrar då att starta; på: sidofältet säger det i rött.",
+        "Allow single-user mode (analyst without login) when the server listens beyond this computer "
+        "(true/false). Off: the app refuses to start then; on: the sidebar says so in red.",
+    ),
+    Setting(
         "auth_provider",
         "",
         "IHR_AUTH_PROVIDER",
@@ -161,6 +170,15 @@ def get_setting(name: str) -> object:
     raw = os.environ.get(setting.env)
     if raw is None or raw == "":
         return setting.default
+    if isinstance(setting.default, bool):
+        if raw.strip().lower() in ("true", "1", "yes", "ja"):
+            return True
+        if raw.strip().lower() in ("false", "0", "no", "nej"):
+            return False
+        raise InputError(
+            f"Miljövariabeln {setting.env} har värdet {raw!r}; true eller false förväntades.",
+            f"Environment variable {setting.env} has the value {raw!r}; true or false was expected.",
+        )
     if isinstance(setting.default, int):
         try:
             return int(raw)

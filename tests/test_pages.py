@@ -641,3 +641,27 @@ def test_costs_link_with_a_non_finite_or_out_of_range_number_falls_back(store, v
     at.run()
     at.switch_page("views/costs.py").run()
     assert not at.exception and not at.error
+
+
+@pytest.mark.parametrize(("address", "allowed", "starts"), [("0.0.0.0", "", False), ("0.0.0.0", "true", True)])
+def test_single_user_mode_does_not_start_on_the_network(store, monkeypatch, address, allowed, starts):
+    # Issue 28 item 6: without login everyone is an analyst; served beyond this computer the app refuses,
+    # unless allow_single_user_on_network says otherwise (then the sidebar says so in red).
+    from streamlit import config
+
+    from analysis.present.access import is_loopback
+
+    assert is_loopback("localhost") and is_loopback("127.0.0.1") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0") and not is_loopback(None) and not is_loopback("192.168.1.5")
+    monkeypatch.setenv("IHR_ALLOW_SINGLE_USER_ON_NETWORK", allowed)
+    before = config.get_option("server.address")
+    config.set_option("server.address", address)
+    try:
+        at = run_app()
+    finally:
+        config.set_option("server.address", before)
+    assert not at.exception
+    refused = any("does not start" in e.value or "startar inte" in e.value for e in at.error)
+    assert refused != starts
+    if starts:
+        assert at.sidebar.error and at.title

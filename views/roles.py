@@ -6,7 +6,7 @@ import logging
 
 import streamlit as st
 
-from analysis.present.access import Access, effective_threshold, parse_analysts, resolve_access
+from analysis.present.access import Access, effective_threshold, is_loopback, parse_analysts, resolve_access
 from analysis.present.texts import t
 from analysis.settings import get_setting
 
@@ -39,6 +39,11 @@ def current_access(lang: str) -> Access:
         st.button(t("access.login", lang), on_click=st.login, args=(provider,) if provider else (), type="primary")
         st.stop()
     st.session_state["access"] = access
+    if access.single_user and not is_loopback(st.get_option("server.address")):
+        if not get_setting("allow_single_user_on_network"):  # an analyst without login, reachable by others
+            st.error(t("access.single_user_network", lang))
+            st.stop()
+        st.sidebar.error(t("access.single_user_network_allowed", lang), icon=":material/public:")
     if access.single_user:
         st.sidebar.info(t("access.single_user", lang), icon=":material/person:")
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -81,3 +82,15 @@ def effective_threshold(access: Access, threshold: int, show_small_cells: bool) 
     if show_small_cells and access.is_analyst:
         return SUPPRESSION_OFF
     return threshold
+
+
+def is_loopback(address: str | None) -> bool:
+    """Return whether a server address reaches only this computer (None or '' listens on every interface)."""
+    if not address:
+        return False
+    if address.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -778,6 +778,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "access.login": ("Logga in", "Log in"),
     "access.logout": ("Logga ut", "Log out"),
     "access.logged_in": ("Inloggad som {user} · roll: {role}", "Logged in as {user} · role: {role}"),
+    "access.single_user_network": (
+        "Appen startar inte: den körs utan inloggning (alla är analytiker) men servern nås från nätverket. "
+        'Sätt server.address = "localhost" i .streamlit/config.toml, eller konfigurera inloggning ([auth] i '
+        ".streamlit/secrets.toml). Inställningen allow_single_user_on_network tillåter det ändå.",
+        "The app does not start: it runs without login (everyone is an analyst) but the server is reachable "
+        'from the network. Set server.address = "localhost" in .streamlit/config.toml, or configure login '
+        "([auth] in .streamlit/secrets.toml). The setting allow_single_user_on_network allows it anyway.",
+    ),
+    "access.single_user_network_allowed": (
+        "Utan inloggning och nåbar från nätverket: alla som når servern ser allt och kan importera.",
+        "Without login and reachable from the network: everyone who reaches the server sees everything and can import.",
+    ),
     "access.single_user": (
         "Enanvändarläge: ingen inloggning är konfigurerad, så den som når appen är analytiker (kan importera "
         "och visa små tal). Se README för inloggning.",
