@@ -197,3 +197,47 @@ def test_large_groups_draw_from_the_influence_functions_as_wide_as_the_bootstrap
     ratio = normal.std(axis=0) / boot.std(axis=0)
     assert np.all((ratio > 0.85) & (ratio < 1.15)), ratio
     assert abs(np.corrcoef(normal.T)[0, 1] - np.corrcoef(boot.T)[0, 1]) < 0.1
+
+
+@pytest.mark.parametrize("baselines", [0, 1, 2])
+def test_a_qaly_group_with_almost_no_baseline_utility_is_estimated_not_a_crash(baselines):
+    # Issue 28 item 4: on a 184-person study "Singular matrix" took the page down. With no one, one or two people
+    # measured at baseline (the rest imputed with their mean, so most resamples hold a constant baseline), the
+    # group is fitted without the baseline where it does not vary, and the rest of the page stays.
+    from analysis.economics.qaly import _group
+
+    rng = np.random.default_rng(28)
+    n = 40
+    part = pd.DataFrame(
+        {
+            "intervention": np.repeat([1, 0], n // 2),
+            "qaly": rng.uniform(0.5, 1.5, n),
+            "baseline_utility": [0.7 - 0.1 * i if i < baselines else np.nan for i in range(n)],
+            "time": np.full(n, 730.0),
+            "complete": np.ones(n, dtype=bool),
+            "cost": rng.gamma(2, 50_000, n),
+        }
+    )
+    row, draws = _group(part, 200, 1, 0.0)
+    assert np.isfinite(row["qaly_difference"]) and np.isfinite(row["qaly_ci_low"]) and len(draws) > 100
+    plain = part["qaly"][part["intervention"] == 1].mean() - part["qaly"][part["intervention"] == 0].mean()
+    if baselines == 0:  # nothing to adjust for: the difference of the arms' means
+        assert row["qaly_difference"] == pytest.approx(plain)
+
+
+def test_a_qaly_group_where_an_arm_has_no_utilities_says_why():
+    from analysis.economics.qaly import _group
+
+    part = pd.DataFrame(
+        {
+            "intervention": [1, 1, 1, 0, 0, 0],
+            "qaly": [1.0, 1.1, 0.9, 1.0, 1.2, np.nan],
+            "baseline_utility": [0.7, 0.6, 0.8, 0.7, 0.7, np.nan],
+            "time": np.full(6, 730.0),
+            "complete": np.ones(6, dtype=bool),
+            "cost": np.full(6, 1000.0),
+        }
+    )
+    part.loc[part["intervention"] == 0, "qaly"] = [1.0, np.nan, np.nan]  # one with utilities: too few
+    row, draws = _group(part, 50, 1, 0.0)
+    assert np.isnan(row["qaly_difference"]) and len(draws) == 0

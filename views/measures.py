@@ -242,7 +242,13 @@ def _show_qalys(store, selection, info, threshold: int, lang: str) -> None:
     st.caption(note + " " + t(f"measure.{selection.measure}", lang))  # whose hours the care cost counts
     for _, row in shown.iterrows():
         band = display.band_name(row["age_band"], lang)
+        if not row["suppressed"] and row["qaly_difference"] != row["qaly_difference"]:  # degenerate data: why
+            st.markdown("- " + t("qaly.cannot_estimate", lang, band=band))
+            continue
         st.markdown("- " + read_cost_effectiveness(band, row.to_dict(), lang, row.get("suppressed_reason")))
+        left_out = row.get("resamples_left_out")
+        if left_out == left_out and left_out:
+            st.caption(t("qaly.resamples_left_out", lang, band=band, n=int(left_out)))
 
     def icer(row) -> str:
         if row["suppressed"] or row.get("quadrant") != row.get("quadrant") or row.get("quadrant") is None:

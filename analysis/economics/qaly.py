@@ -123,12 +123,28 @@ def compute_qalys(people: pd.DataFrame, utilities: pd.DataFrame, months: int) ->
 
 
 def _fit(weights: np.ndarray, treated: np.ndarray, baseline: np.ndarray, qaly: np.ndarray) -> np.ndarray:
-    """Return the arm coefficient of weighted least squares qaly ~ 1 + arm + baseline for each row of weights."""
+    """Return the arm coefficient of weighted least squares qaly ~ 1 + arm + baseline for each row of weights.
+
+    A resample whose baseline utility does not vary (one person measured at baseline, the rest imputed)
+    is fitted without it; one where an arm has no weight cannot be fitted and gives NaN (never an error).
+    """
     x = np.column_stack([np.ones_like(qaly), treated, baseline])
     outer = np.einsum("ni,nj->nij", x, x).reshape(len(qaly), 9)
     gram = (weights @ outer).reshape(-1, 3, 3)
     cross = weights @ (x * qaly[:, None])
-    return np.linalg.solve(gram, cross[..., None])[..., 1, 0]
+    out = np.full(len(gram), np.nan)
+    for size in (3, 2):  # with the baseline, then without it for the resamples it made singular
+        todo = np.isnan(out)
+        if not todo.any():
+            break
+        part, rhs = gram[todo][:, :size, :size], cross[todo][:, :size, None]
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            ok = np.linalg.cond(part) < 1e10
+        if ok.any():
+            fitted = np.full(int(todo.sum()), np.nan)
+            fitted[ok] = np.linalg.solve(part[ok], rhs[ok])[:, 1, 0]
+            out[np.flatnonzero(todo)] = fitted
+    return out
 
 
 def _estimate(arms: list[pd.DataFrame], counts: list[np.ndarray], baseline: np.ndarray, intervention_cost: float):
@@ -168,7 +184,7 @@ def _normal_draws(arms, baseline, d_cost, d_qaly, draws, rng) -> np.ndarray:
         start += len(arm)
     x = np.column_stack([np.ones(has.sum()), treated[has], baseline[has]])
     w, q = weights[has], both["qaly"].to_numpy(float)[has]
-    bread = np.linalg.inv((x * w[:, None]).T @ x)
+    bread = np.linalg.pinv((x * w[:, None]).T @ x)  # a constant baseline: its share of the intercept is moot
     beta = bread @ ((x * w[:, None]).T @ q)
     influence_qaly = np.zeros(len(both))
     influence_qaly[has] = (x * (w * (q - x @ beta))[:, None]) @ bread[1]
@@ -193,7 +209,8 @@ def _group(
         return row | {"qaly_difference": np.nan}, np.full((0, 2), np.nan)
     both = pd.concat(arms)
     baseline = both["baseline_utility"].to_numpy(dtype=float)
-    baseline = np.where(np.isnan(baseline), np.nanmean(baseline[both["qaly"].notna().to_numpy()]), baseline)
+    known = baseline[both["qaly"].notna().to_numpy() & np.isfinite(baseline)]
+    baseline = np.where(np.isnan(baseline), known.mean() if len(known) else 0.0, baseline)  # none: a constant
     d_cost, fitted, qaly_means = _estimate(arms, [np.ones((1, len(a))) for a in arms], baseline, intervention_cost)
     if len(part) > max_people:
         draws_out = _normal_draws(arms, baseline, float(d_cost[0]), float(fitted[0]), draws, rng)
@@ -207,6 +224,17 @@ def _group(
             chunks.append(np.column_stack([cost_k, fitted_k]))
         draws_out = np.vstack(chunks)
         row["interval_method"] = "bootstrap"
+    if not np.isfinite(fitted[0]):
+        reason = "the QALY model cannot be fitted: an arm has no one with utilities to compare"
+        return row | {"qaly_difference": np.nan, "model_warning": reason}, np.full((0, 2), np.nan)
+    usable = np.isfinite(draws_out).all(axis=1)  # resamples that could not be fitted are left out, and said
+    row["resamples_left_out"] = int((~usable).sum())
+    if usable.mean() < 0.95:
+        row["model_warning"] = f"{int((~usable).sum())} of {len(usable)} resamples could not be fitted and are left out"
+    draws_out = draws_out[usable]
+    if len(draws_out) < 2:
+        reason = "the QALY interval cannot be estimated: almost no resample could be fitted"
+        return row | {"qaly_difference": np.nan, "model_warning": reason}, np.full((0, 2), np.nan)
     low, high = np.percentile(draws_out, [2.5, 97.5], axis=0)
     row |= {
         "qaly_intervention": float(qaly_means[0][0]),

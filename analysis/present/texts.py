@@ -423,6 +423,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "power.n": ("Med utfall per arm", "With the outcome per arm"),
     "power.randomize": ("Randomisera per arm", "Randomize per arm"),
     "power.about": ("cirka {n}", "about {n}"),
+    "qaly.cannot_estimate": (
+        "{band}: QALY kan inte skattas: en arm saknar personer med livskvalitetsmätningar att jämföra.",
+        "{band}: QALYs cannot be estimated: an arm has no people with quality-of-life measurements to compare.",
+    ),
+    "qaly.resamples_left_out": (
+        "{band}: {n} omdragningar kunde inte skattas (för få värden vid start i dem) och är utelämnade ur intervallet.",
+        "{band}: {n} resamples could not be fitted (too few starting values in them) and are left out of the interval.",
+    ),
     "chart.hidden": ("..", ".."),
     "stamp.perturbed": (
         "antalen i urvalet har ett litet fast brus (högst ±2, cellnyckelmetoden) och medelvärdena är avrundade",
