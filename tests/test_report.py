@@ -194,3 +194,39 @@ def test_money_slide_says_which_costs_are_invented(small_demo_path):
     money = briefing.slides[-1].sentences
     assert any("SEK 30,000 per participant and 1,000 applicants a year are invented" in s for s in money)
     assert not any("100%" in s for s in money)
+
+
+def test_a_hidden_bar_is_marked_in_the_powerpoint_data_and_on_the_pdf_chart(tmp_path):
+    # Issue 27: a hidden bar read as "nobody moved" in a board meeting. The PowerPoint keeps the value empty in
+    # the chart's data and labels its point '..'; the PDF draws '..' at the bar's place, with a legend line.
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from analysis.demo import DemoSpec, build_demo_store
+    from analysis.present.report import HIDDEN, _draw_chart, write_pptx
+
+    path = tmp_path / "demo.duckdb"
+    build_demo_store(path, DemoSpec(n_people=300, seed=1))  # three placement bars are hidden
+    con = db.connect(path)
+    briefing = build_briefing(con, "demo", "sv")
+    con.close()
+    chart = next(s.chart for s in briefing.slides if s.chart and any(None in v for v in s.chart.series.values()))
+    hidden = {(name, i) for name, values in chart.series.items() for i, v in enumerate(values) if v is None}
+    assert len(hidden) >= 3
+    write_pptx(briefing, tmp_path / "deck.pptx", "sv")
+    marked = set()
+    for slide in Presentation(str(tmp_path / "deck.pptx")).slides:
+        for shape in [s for s in slide.shapes if s.has_chart]:
+            for series in shape.chart.plots[0].series:
+                for i, value in enumerate(series.values):
+                    label = series.points[i].data_label
+                    if value is None and label.has_text_frame and label.text_frame.text == HIDDEN:
+                        marked.add((series.name, i))
+    assert hidden <= marked
+    figure, axes = plt.subplots()
+    _draw_chart(axes, chart, ["#0072B2", "#D55E00"], "sv")
+    texts = [text.get_text() for text in axes.texts]
+    plt.close(figure)
+    assert texts.count(HIDDEN) == len(hidden) and any(text.startswith(".. = dolt") for text in texts)
