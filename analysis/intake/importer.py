@@ -118,6 +118,7 @@ def import_study(
     """
     check_request(hours, visits, measure, data_end)
     name = str(study).strip()
+    version = db.study_version(db_path, name)  # refused at the swap if another writer changes the study meanwhile
     if not name or len(name) > 64:
         raise InputError("Studiens namn måste ha 1–64 tecken.", "The study name must have 1–64 characters.")
     report = progress or (lambda *_: None)
@@ -173,6 +174,6 @@ def import_study(
     # the same people keep the same noise when the study is imported again (kept, else from the installation's key)
     salt = kept_cell_key_salt(db_path, name) or derive_cell_key_salt(load_or_create_key(key_file), name)
 
-    db.write_study(db_path, name, fill, prepare=prepare)
+    db.write_study(db_path, name, fill, prepare=prepare, expected=version)
     report(1.0, "Klart", "Done")
     return checked["summary"]

@@ -363,15 +363,49 @@ def _new_file_beside(path: Path) -> Iterator[Path]:
 Fill = Callable[[Connection], None]
 
 
+_ABSENT = "<no such study>"  # the version of a study not (yet) in the store
+
+
+_INLINE = "<in the catalogue>"  # the version of a study held in a one-file store's catalogue
+
+
+def _version_of(files: dict[str, str | None], study: str) -> str:
+    """Return a study's version in a listing of _current_study_files (its file name, or a mark)."""
+    name = files.get(study, _ABSENT)
+    return _INLINE if name is None else name
+
+
+def study_version(path: str | os.PathLike[str], study: str) -> str:
+    """Return a study's version now: the name of its file, or a mark when it is in the catalogue or absent."""
+    return _version_of(_current_study_files(Path(path)), study)
+
+
 def write_study(
-    path: str | os.PathLike[str], study: str, fill: Fill, prepare: Fill | None = None, *, update: bool = False
+    path: str | os.PathLike[str],
+    study: str,
+    fill: Fill,
+    prepare: Fill | None = None,
+    *,
+    update: bool = False,
+    expected: object = None,
 ) -> None:
-    """Write one study's file and swap it into the store at ``path`` (see ``write_studies``)."""
-    write_studies(path, {study: fill}, prepare, update=update)
+    """Write one study's file and swap it into the store at ``path`` (see ``write_studies``).
+
+    ``expected``: the study's version (``study_version``) when the writer began, e.g. before an import read
+    its files; the write is refused when another writer has changed the study since. None: as the write
+    begins.
+    """
+    versions = None if expected is None else {study: expected}
+    write_studies(path, {study: fill}, prepare, update=update, expected=versions)
 
 
 def write_studies(
-    path: str | os.PathLike[str], fills: dict[str, Fill], prepare: Fill | None = None, *, update: bool = False
+    path: str | os.PathLike[str],
+    fills: dict[str, Fill],
+    prepare: Fill | None = None,
+    *,
+    update: bool = False,
+    expected: dict[str, str | None] | None = None,
 ) -> None:
     """Write each study's own file and put them in the store at ``path`` in one atomic catalogue swap.
 
@@ -381,8 +415,9 @@ def write_studies(
     the study. No other study is read or copied. Then, holding the store's write lock, the file gets its
     final name and a new catalogue naming it replaces the old one (``os.replace``): readers see the old
     store or the new one, never a mix. If anything raises, or the process is killed, the store is as it
-    was; leftovers are removed by the next write. An update fails, changing nothing, when another writer
-    replaced the study after its copy was taken.
+    was; leftovers are removed by the next write. An update or an import fails, changing nothing, when
+    another writer changed the study after it began (an update's copy, or what an import would replace), so
+    no writer's work is lost silently.
 
     Parameters
     ----------
@@ -394,6 +429,8 @@ def write_studies(
         Runs first on the new file's connection (one study only).
     update : bool
         Start each study's file from its current content instead of empty (the study must exist).
+    expected : dict, optional
+        Study → its version when the writer began (``study_version``); default: as the write begins.
 
     """
     path = Path(path)
@@ -403,23 +440,20 @@ def write_studies(
     folder.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         built: dict[str, Path] = {}
-        started: dict[str, str | None] = {}
+        started: dict[str, str] = {}
+        before = {} if update else _current_study_files(path)  # what an import replaces, as it was when it began
         for study, fill in fills.items():
             tmp = stack.enter_context(_new_file_beside(folder / quote_partition(study)))
-            if update:
-                started[study] = _copy_current_study(path, study, tmp)
+            started[study] = _copy_current_study(path, study, tmp) or _INLINE if update else _version_of(before, study)
+            if expected is not None and study in expected and not update:
+                started[study] = expected[study]
             _build_study_file(tmp, fill, prepare, fresh=not update)
             built[study] = tmp
         with _write_lock(path):
             now = _current_study_files(path)
             for study, name in started.items():
-                if now.get(study) != name:
-                    raise StoreError(
-                        f"Studien {study} ändrades av en annan import under uppdateringen. Kör uppdateringen igen. "
-                        "Inget har ändrats.",
-                        f"The study {study} was changed by another import during the update. Run the update "
-                        "again. Nothing was changed.",
-                    )
+                if _version_of(now, study) != name:  # another writer changed it meanwhile: nothing is lost silently
+                    raise _changed_meanwhile(study, "update" if update else "import")
             _swap_catalogue(path, built)
 
 
@@ -493,13 +527,27 @@ def _copy_current_study(path: Path, study: str, target: Path) -> str | None:
             f"The study {study!r} is not in {path.name}; import it first.",
         )
     name = files[study]
-    if name is None:
-        _move_out(path, study, target)
-    elif _written_with_current_schema(studies_folder(path) / name):
-        shutil.copyfile(studies_folder(path) / name, target)
-    else:  # a file of an earlier version: its rows in the current schema's shape
-        _move_out(studies_folder(path) / name, study, target)
+    try:
+        if name is None:
+            _move_out(path, study, target)
+        elif _written_with_current_schema(studies_folder(path) / name):
+            shutil.copyfile(studies_folder(path) / name, target)
+        else:  # a file of an earlier version: its rows in the current schema's shape
+            _move_out(studies_folder(path) / name, study, target)
+    except (FileNotFoundError, duckdb.IOException):  # another writer replaced the study (and its file) meanwhile
+        raise _changed_meanwhile(study, "update") from None
     return name
+
+
+def _changed_meanwhile(study: str, what: str) -> StoreError:
+    """Return the refusal of a write whose study another writer changed after it began (nothing changed)."""
+    words = {"update": "uppdateringen", "import": "importen"}[what]
+    return StoreError(
+        f"Studien {study} ändrades av en annan import eller uppdatering medan {words} pågick. Kör {words} igen. "
+        "Inget har ändrats.",
+        f"The study {study} was changed by another import or update during this {what}. Run the {what} again. "
+        "Nothing was changed.",
+    )
 
 
 def _written_with_current_schema(file: Path) -> bool:
