@@ -138,8 +138,8 @@ def test_small_cells_are_hidden(tmp_path, monkeypatch):
     assert (small["Antal"] == "..").all()
     assert not at.warning  # not demo data: no demo banner
     sentences = [m.value for m in at.markdown if m.value.startswith("- 65–75")]
-    # cost, days at home, hours: each says the rule that hid the band
-    assert sentences == ["- " + t("reading.hidden.few_people", "sv", band="65–75 år", t=5)] * 3
+    # the per-person row (once, not for cost and days apiece: issue 27) and the hours row say the rule that hid it
+    assert sentences == ["- " + t("reading.hidden.few_people", "sv", band="65–75 år", t=5)] * 2
     shown_in_charts = [v for chart in at.get("plotly_chart") for v in _chart_numbers(chart)]
     assert 5.0 not in shown_in_charts and 6.0 not in shown_in_charts  # hours of the small band's people
 

@@ -212,6 +212,15 @@ def view_measures(
     return tables
 
 
+def _or_reason(view, *args) -> dict[str, pd.DataFrame]:
+    """Return a page's tables or, when the study cannot give its figures, the reason as the page says it."""
+    try:
+        return view(*args)
+    except InputError as error:  # e.g. a band without one arm: the cost model has nothing to project from
+        reason = {"message_sv": error.message("sv"), "message_en": error.message("en")}
+        return {"cannot_estimate": pd.DataFrame([reason])}
+
+
 def view_page(
     con: db.Connection,
     page: str,
@@ -249,9 +258,11 @@ def view_page(
         "comparisons": view_comparisons,
         "placement": view_placement,
         "measures": view_measures,
-        "costs": lambda con, selection, threshold, options, memo: view_costs(con, selection, threshold, options.draws),
-        "presentation": lambda con, selection, threshold, options, memo: view_presentation(
-            con, selection, options.lang
+        "costs": lambda con, selection, threshold, options, memo: _or_reason(
+            view_costs, con, selection, threshold, options.draws
+        ),
+        "presentation": lambda con, selection, threshold, options, memo: _or_reason(
+            view_presentation, con, selection, options.lang
         ),
     }
     if page not in pages:
