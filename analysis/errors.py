@@ -5,18 +5,55 @@ from __future__ import annotations
 import logging
 import re
 import traceback
+import unicodedata
 
-# A personnummer or samordningsnummer as written: 10 or 12 digits with '-', '+', a space or nothing before
-# the last four, not part of a longer run of digits. Masking takes the shape alone (a mistyped number too).
-WRITTEN_PERSONNUMMER = re.compile(r"(?<!\d)(?:\d{8}|\d{6})[-+ ]?\d{4}(?!\d)")
+# A personnummer or samordningsnummer as written, once written plainly (canonical_digits): 10 or 12 digits with
+# one separator or none before the last four ('-', '+', '.', '/', spaces around it), not part of a longer run of
+# digits. WRITTEN_PERSONNUMMER is the shape; a number is "shaped like one" when its date part is a plausible
+# date too (shaped_personnummer), whether or not the check digit is right (a mistyped number is masked as well).
+WRITTEN_PERSONNUMMER = re.compile(
+    r"(?<![0-9])([0-9]{2})?([0-9]{2})([0-9]{2})([0-9]{2}) *([-+./]?) *([0-9]{3})([0-9])(?![0-9])"
+)
 MASK = "••••••••-••••"
+# Dashes Word and Excel write for a hyphen (en and em dash, minus sign, non-breaking and figure hyphens, …).
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-")
+
+
+def canonical_digits(text: str) -> str:
+    """Return text with every decimal digit as 0-9 (full-width, Arabic-Indic, …) and every dash as '-' (NFKC first).
+
+    Written the same length as the text it came from, position for position, except where NFKC itself
+    changes a character's length (ligatures): a match in the canonical text is masked there.
+    """
+    text = unicodedata.normalize("NFKC", str(text)).translate(_DASHES)
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)
+
+
+def plausible_date(century: str | None, yy: str, mm: str, dd: str) -> bool:
+    """Return whether YYMMDD (day + 60 for a samordningsnummer) could be a day of birth."""
+    month, day = int(mm), int(dd)
+    day = day - 60 if day > 60 else day
+    return 1 <= month <= 12 and 1 <= day <= 31
+
+
+def shaped_personnummer(text: str | None) -> list[str]:
+    """Return every part of text shaped like a personnummer (plausible date; check digit not tested), canonical."""
+    if not text:
+        return []
+    found = WRITTEN_PERSONNUMMER.finditer(canonical_digits(text))
+    return [m.group(0) for m in found if plausible_date(*m.groups()[:4])]
 
 
 def mask_personnummer(text: str | None) -> str | None:
-    """Return ``text`` with everything shaped like a personnummer (valid or not) replaced by a mask."""
+    """Return ``text`` with everything shaped like a personnummer (valid or not) replaced by a mask.
+
+    The text is read with its digits and dashes written plainly (canonical_digits), so '310714–9878' in
+    full-width digits is masked too; ten digits that cannot be a date (1000000000) are left as they are.
+    """
     if text is None:
         return None
-    return WRITTEN_PERSONNUMMER.sub(MASK, str(text))
+    plain = canonical_digits(text)
+    return WRITTEN_PERSONNUMMER.sub(lambda m: MASK if plausible_date(*m.groups()[:4]) else m.group(0), plain)
 
 
 class MaskPersonnummer(logging.Filter):

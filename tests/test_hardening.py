@@ -45,6 +45,17 @@ FORMS = {
     "plus (100 or older)": f"{VALID[:6]}+{VALID[6:]}",
     "samordningsnummer": (lambda s: f"{s[:6]}-{s[6:]}")(pnr("410767", "618")),
     "inside a text": f"Söder {VALID[:6]}-{VALID[6:]} (flyttad)",
+    # issue 28: the forms Word and Excel write, and others people type
+    "en dash": f"{VALID[:6]}\u2013{VALID[6:]}",
+    "em dash": f"19{VALID[:6]}\u2014{VALID[6:]}",
+    "minus sign": f"{VALID[:6]}\u2212{VALID[6:]}",
+    "dot": f"{VALID[:6]}.{VALID[6:]}",
+    "slash": f"{VALID[:6]}/{VALID[6:]}",
+    "several spaces": f"{VALID[:6]}  -  {VALID[6:]}",
+    "full-width digits": "".join(chr(0xFF10 + int(c)) for c in VALID[:6])
+    + "\uff0d"
+    + "".join(chr(0xFF10 + int(c)) for c in VALID[6:]),
+    "wrong check digit": f"{VALID[:6]}-{VALID[6:9]}{(int(VALID[9]) + 1) % 10}",
 }
 
 
@@ -101,7 +112,9 @@ def test_a_personnummer_in_any_other_column_is_refused(tmp_path, column):
     assert_not_shown(shown_text(err.value), VALID)
 
 
-@pytest.mark.parametrize("form", ["ten with space", "twelve with space", "ten plain"])
+@pytest.mark.parametrize(
+    "form", ["ten with space", "twelve with space", "ten plain", "en dash", "dot", "full-width digits", "slash"]
+)
 def test_a_personnummer_in_a_plain_id_column_of_either_file_is_refused(tmp_path, form):
     rows, hours = participants_rows(), hours_rows()
     rows[0][0] = FORMS[form]
@@ -115,7 +128,8 @@ def test_a_personnummer_in_a_plain_id_column_of_either_file_is_refused(tmp_path,
 
 
 def test_the_id_column_takes_every_form_normalize_accepts(tmp_path):
-    forms = [FORMS["ten with space"], FORMS["twelve with dash"], FORMS["twelve plain"]]
+    forms = [FORMS[f] for f in ("ten with space", "twelve with dash", "twelve plain", "en dash", "dot", "slash",
+                                "minus sign", "several spaces", "full-width digits")]  # fmt: skip
     rows = participants_rows()[:1]
     header = ["personnummer", *P_COLUMNS[1:]]
     rows[0][0] = forms[0]
@@ -123,10 +137,10 @@ def test_the_id_column_takes_every_form_normalize_accepts(tmp_path):
     h = write_csv(
         tmp_path / "h.csv",
         ["personnummer", "month", "hours"],
-        [[f, f"2016-0{i + 1}", "3"] for i, f in enumerate(forms)],
+        [[f, f"2016-{i + 1:02d}", "3"] for i, f in enumerate(forms)],
     )
     summary = import_study(tmp_path / "s.duckdb", "s", p, h)
-    assert summary.pseudonymised and summary.hours_rows == 3  # all three forms are the same person
+    assert summary.pseudonymised and summary.hours_rows == len(forms)  # every form is the same person
     ids = table(tmp_path / "s.duckdb", "SELECT DISTINCT person_id FROM hours")["person_id"].tolist()
     assert len(ids) == 1 and ids[0].startswith("P")
     assert digits_of(VALID) not in store_bytes(tmp_path / "s.duckdb").decode("latin-1").replace("-", "")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analysis.errors import MASK, WRITTEN_PERSONNUMMER
+from analysis.errors import MASK, shaped_personnummer
 from analysis.intake.source import Source, Upload, normalize_header, quote_identifier, read_text_table
 from analysis.store import db
 
@@ -163,7 +163,7 @@ def preview_file(con: db.Connection, source: Source, label: str, rows: int = 10)
     id_columns = {detect_mapping(list(frame.columns), ID_FIELDS).get("personnummer")}
     for column in frame.columns:
         values = frame[column].astype(str)
-        if column in id_columns or values.str.contains(WRITTEN_PERSONNUMMER).any():
+        if column in id_columns or values.map(lambda v: bool(shaped_personnummer(v))).any():
             frame[column] = frame[column].where(frame[column].isna(), MASK)
     return frame
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from analysis.errors import InputError
+from analysis.errors import InputError, shaped_personnummer
 from analysis.intake.eq5d import read_value_set
 from analysis.intake.problems import ImportRejected, Problem, ProblemLog
 from analysis.intake.pseudonym import derive_cell_key_salt, load_or_create_key
@@ -121,6 +121,11 @@ def import_study(
     version = db.study_version(db_path, name)  # refused at the swap if another writer changes the study meanwhile
     if not name or len(name) > 64:
         raise InputError("Studiens namn måste ha 1–64 tecken.", "The study name must have 1–64 characters.")
+    if shaped_personnummer(name):  # it would be stored as the title, printed and used in the file's name
+        raise InputError(
+            "Studiens namn ser ut som ett personnummer; välj ett annat namn.",
+            "The study name looks like a personnummer; choose another name.",
+        )
     report = progress or (lambda *_: None)
     measure = measure or ("performed" if visits is not None else "unknown")
     if visits is not None:

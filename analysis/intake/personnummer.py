@@ -5,12 +5,26 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from analysis.errors import MASK, WRITTEN_PERSONNUMMER, mask_personnummer
+from analysis.errors import (
+    MASK,
+    WRITTEN_PERSONNUMMER,
+    canonical_digits,
+    mask_personnummer,
+    shaped_personnummer,
+)
 
-__all__ = ["MASK", "find_personnummer", "luhn_check_digit", "mask_personnummer", "normalize_personnummer"]
+__all__ = [
+    "MASK",
+    "find_personnummer",
+    "luhn_check_digit",
+    "mask_personnummer",
+    "normalize_personnummer",
+    "shaped_personnummer",
+]
 
-# 10 or 12 digits with '-', '+', a space or nothing before the last four (a space reads as '-').
-_PATTERN = re.compile(r"^(\d{2})?(\d{2})(\d{2})(\d{2})([-+ ]?)(\d{3})(\d)$")
+# 10 or 12 digits with one separator or none before the last four ('+' means 100 or older; '-', '.', '/' and
+# spaces read as '-'), once every digit and dash is written plainly (errors.canonical_digits).
+_PATTERN = re.compile(r"^([0-9]{2})?([0-9]{2})([0-9]{2})([0-9]{2}) *([-+./]?) *([0-9]{3})([0-9])$")
 
 
 def luhn_check_digit(nine_digits: str) -> int:
@@ -33,7 +47,8 @@ def _birth_date(year: int, month: int, day: int) -> dt.date | None:
 def normalize_personnummer(text: str, today: dt.date | None = None) -> str | None:
     """Return the 12-digit form YYYYMMDDNNNC of a valid personnummer or samordningsnummer, else None.
 
-    Accepts 10 or 12 digits with '-', '+', a space or nothing before the last four. For 10 digits the
+    Accepts 10 or 12 digits in any script (full-width too) with '-', '+', an en or em dash, a minus sign, '.',
+    '/', spaces or nothing before the last four (errors.canonical_digits). For 10 digits the
     century follows Skatteverket's rule on the full date: the person is under 100 on ``today`` ('-' or
     nothing: the latest birth date not after today) or 100 or older ('+': that date 100 years earlier).
     Samordningsnummer carry the day of birth plus 60.
@@ -50,7 +65,7 @@ def normalize_personnummer(text: str, today: dt.date | None = None) -> str | Non
     str or None
 
     """
-    match = _PATTERN.match(str(text).strip())
+    match = _PATTERN.match(canonical_digits(str(text)).strip())
     if not match:
         return None
     century, yy, mm, dd, sep, serial, check = match.groups()
@@ -74,7 +89,8 @@ def normalize_personnummer(text: str, today: dt.date | None = None) -> str | Non
 
 
 def find_personnummer(text: str | None) -> list[str]:
-    """Return every valid personnummer or samordningsnummer written anywhere in ``text``, as written."""
+    """Return every valid personnummer or samordningsnummer written anywhere in ``text`` (digits written plainly)."""
     if not text:
         return []
-    return [m for m in WRITTEN_PERSONNUMMER.findall(str(text)) if normalize_personnummer(m) is not None]
+    found = (m.group(0) for m in WRITTEN_PERSONNUMMER.finditer(canonical_digits(str(text))))
+    return [m for m in found if normalize_personnummer(m) is not None]

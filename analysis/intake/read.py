@@ -13,7 +13,7 @@ from analysis.intake.fileformat import (
     quote_identifier,
     read_text_table,
 )
-from analysis.intake.personnummer import find_personnummer
+from analysis.intake.personnummer import shaped_personnummer
 from analysis.intake.problems import Problem, ProblemLog
 from analysis.intake.source import Source
 from analysis.store import db
@@ -70,11 +70,12 @@ def _resolve_columns(file: str, columns: list[str], fields, requested: dict[str,
 def scan_personnummer(
     con: db.Connection, kind: str, file: str, offset: int, mapping: dict[str, str], id_kind: str, log: ProblemLog
 ) -> None:
-    """Report every cell outside a personnummer id column that holds a valid personnummer, value masked.
+    """Report every cell outside a personnummer id column that holds something shaped like a personnummer, masked.
 
-    Every column of TEMP table ``{kind}_src`` is searched for every written form (10 or 12 digits,
-    with '-', '+', a space or nothing, valid check digit), alone or inside a longer text. A plain
-    ``person_id`` column holding one is reported as such (name it personnummer to pseudonymise it).
+    Every column of TEMP table ``{kind}_src`` is searched for every written form (10 or 12 digits in any
+    script, with any dash, '+', '.', '/', spaces or nothing before the last four, a plausible date; valid
+    check digit or not: a mistyped number is a person's number too), alone or inside a longer text. A
+    plain ``person_id`` column holding one is reported as such (name it personnummer to pseudonymise it).
     """
     table = f"{kind}_src"
     skip = mapping.get("personnummer") if id_kind == "personnummer" else None
@@ -82,10 +83,11 @@ def scan_personnummer(
         if column == skip:
             continue
         text = quote_identifier(column)
+        six_digits = f"regexp_matches({text}, '\\p{{Nd}}{{6}}')"  # any script's digits (full-width too)
         candidates = con.execute(
-            f"SELECT DISTINCT {text} FROM {table} WHERE length({text}) >= 10 AND regexp_matches({text}, '\\d{{6}}')"
+            f"SELECT DISTINCT {text} FROM {table} WHERE length({text}) >= 10 AND {six_digits}"
         ).fetchall()
-        found = [value for (value,) in candidates if find_personnummer(value)]
+        found = [value for (value,) in candidates if shaped_personnummer(value)]
         if not found:
             continue
         code = "personnummer_as_id" if column == mapping.get("person_id") else "personnummer_in_column"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from analysis.errors import InputError, StoreError
+from analysis.errors import InputError, StoreError, shaped_personnummer
 from analysis.selection import (
     COVARIATES,
     MEASURE_WORDS,
@@ -355,6 +355,11 @@ def save_plan(path: str | os.PathLike[str], study: str, plan: AnalysisPlan) -> A
 
     Raises InputError, leaving the store untouched, when the study does not exist.
     """
+    if shaped_personnummer(plan.note):  # a note is shown on every page and stamped on every export
+        raise InputError(
+            "Planens anteckning innehåller något som ser ut som ett personnummer; skriv den utan.",
+            "The plan's note holds something that looks like a personnummer; write it without.",
+        )
     stamped = replace(plan, window_months=int(plan.window_months), set_on=dt.datetime.now())
     edges = ",".join(str(v) for v in stamped.band_edges) if stamped.band_edges is not None else None
 
