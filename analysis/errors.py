@@ -20,13 +20,19 @@ _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe
 
 
 def canonical_digits(text: str) -> str:
-    """Return text with every decimal digit as 0-9 (full-width, Arabic-Indic, …) and every dash as '-' (NFKC first).
+    """Return text with every decimal digit as 0-9 (full-width, Arabic-Indic, …) and every dash as '-'.
 
-    Written the same length as the text it came from, position for position, except where NFKC itself
-    changes a character's length (ligatures): a match in the canonical text is masked there.
+    Character by character (each one's NFKC form where that is one character, e.g. a full-width slash),
+    so the result has the text's length and a match in it is at the same place in the text.
     """
-    text = unicodedata.normalize("NFKC", str(text)).translate(_DASHES)
-    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)
+    out = []
+    for ch in str(text).translate(_DASHES):
+        if ch.isdecimal() and not ch.isascii():
+            out.append(str(unicodedata.decimal(ch)))
+        else:
+            folded = unicodedata.normalize("NFKC", ch)
+            out.append(folded if len(folded) == 1 else ch)
+    return "".join(out)
 
 
 def plausible_date(century: str | None, yy: str, mm: str, dd: str) -> bool:
@@ -52,8 +58,13 @@ def mask_personnummer(text: str | None) -> str | None:
     """
     if text is None:
         return None
-    plain = canonical_digits(text)
-    return WRITTEN_PERSONNUMMER.sub(lambda m: MASK if plausible_date(*m.groups()[:4]) else m.group(0), plain)
+    text = str(text)
+    out, last = [], 0
+    for match in WRITTEN_PERSONNUMMER.finditer(canonical_digits(text)):  # the same places in text
+        if plausible_date(*match.groups()[:4]):
+            out += [text[last : match.start()], MASK]
+            last = match.end()
+    return "".join([*out, text[last:]])
 
 
 class MaskPersonnummer(logging.Filter):
