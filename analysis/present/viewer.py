@@ -189,7 +189,8 @@ def view_measures(
             f"The study has no measurements of {instrument!r}; it has: {', '.join(instruments)}.",
         )
     plan = load_plan(con, selection.study)
-    window = plan.window_within(describe_study(con, selection.study)["max_month"])
+    top = describe_study(con, selection.study)["max_month"]
+    window = plan.window_within(top)
     result = _call(memo, compare_measures, con, selection.at(None), instrument, window=window, repeated=False)
     tables = {"visits": show_measures(result.visits, selection, threshold, risks_for, result.instrument)}
     if "eq5d_index" in instruments:
@@ -199,10 +200,10 @@ def view_measures(
         tables["qaly"] = show_qalys(qaly.groups, selection, threshold, risks_for)
     people = _call(memo, summarize_people, con, selection.at(None))
     rows = []
+    planned = selection.at(min(12, top or 1))  # the form's default month
     for band in [*(b.label for b in selection.bands), ALL]:
-        top = describe_study(con, selection.study)["max_month"] or 1
         try:
-            _, source = _call(memo, estimate_power_inputs, con, selection.at(min(12, top)), "hours", 5.0, band)
+            _, source = _call(memo, estimate_power_inputs, con, planned, "hours", 5.0, band)
             shown = show_planning(source, people, selection, threshold, risks_for)
             rows.append({"age_band": band, "n_used": shown["n_used"], "randomized": shown["randomized"],
                          "perturbed": bool(shown.get("rounded", False))})  # fmt: skip
