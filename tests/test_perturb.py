@@ -274,3 +274,12 @@ def test_against_the_exact_unfiltered_view_a_filtered_count_differs_by_one_noise
     assert len(right) > 300
     assert 0.3 < np.mean(right) < 0.5
     assert np.mean(pinned) < 0.1
+
+
+@pytest.mark.parametrize(
+    ("column", "expected"),
+    [("nursing_home_days_per_person_year_control", 12.0), ("mann_whitney_p", 12.346), ("cost_ci_low", 0.0)],
+)
+def test_magnitudes_round_by_what_they_are_not_by_a_letter_in_their_name(column, expected):
+    # days to whole days (not as a test's p because the name holds "_p"); p-values to three decimals
+    assert round_magnitudes(pd.DataFrame({column: [12.3456]}))[column].iloc[0] == expected

@@ -214,7 +214,6 @@ def place_counts(
 # Decimals a filtered view's magnitudes are rounded to, by a part of the column's name (first match; else 1).
 ROUNDING = (
     ("p_value", 3),
-    ("_p", 3),
     ("cost", -2),
     ("days", 0),
     ("cuminc", 3),
@@ -254,7 +253,8 @@ def round_magnitudes(frame: pd.DataFrame, exact: Sequence[str] = (), decimals: i
     for column in out.columns:
         if column in exact or column in ("month", "month_k") or not pd.api.types.is_float_dtype(out[column]):
             continue
-        out[column] = out[column].round(next((d for part, d in ROUNDING if part in column), decimals))
+        test_p = column.endswith("_p")  # brunner_munzel_p, mann_whitney_p (not nursing_home_days_per_…)
+        out[column] = out[column].round(3 if test_p else next((d for part, d in ROUNDING if part in column), decimals))
     return out
 
 
