@@ -374,6 +374,14 @@ def test_complete_through_after_the_data_end_is_refused():
         resolve_complete_through(dt.date(2016, 12, 31), dt.date(2017, 1, 1))
 
 
+def _race_files(folder: Path, people: pd.DataFrame, hours: pd.DataFrame) -> tuple[Path, Path, Path, Path]:
+    """Write the first delivery (people and hours to the cutoff), the later hours and the full participants file."""
+    first_p = _write_people(folder / "p_first.csv", people, known_until=CUTOFF)
+    first_h = _write_hours(folder / "h_first.csv", hours[hours["month_day"] <= CUTOFF])
+    rest_h = _write_hours(folder / "h_rest.csv", hours[hours["month_day"] > CUTOFF])
+    return first_p, first_h, rest_h, _write_people(folder / "p_full.csv", people)
+
+
 def test_an_import_and_an_update_of_one_study_at_once_never_lose_one_silently(stores, tmp_path):
     # Issue 28 item 2: in 2 of 10 runs both exited 0 and the update's month was gone. An update started while an
     # import is under way (0 to 0.45 s after it began writing): each run ends with both applied in order (the
@@ -383,10 +391,7 @@ def test_an_import_and_an_update_of_one_study_at_once_never_lose_one_silently(st
     import time
 
     _, _, _, _, people, hours, end = stores
-    first_p = _write_people(tmp_path / "p_first.csv", people, known_until=CUTOFF)
-    first_h = _write_hours(tmp_path / "h_first.csv", hours[hours["month_day"] <= CUTOFF])
-    rest_h = _write_hours(tmp_path / "h_rest.csv", hours[hours["month_day"] > CUTOFF])
-    full_p = _write_people(tmp_path / "p_full.csv", people)
+    first_p, first_h, rest_h, full_p = _race_files(tmp_path, people, hours)
     complete = hours["hours"].sum()
     root = Path(__file__).resolve().parent.parent
     outcomes = []
@@ -428,10 +433,7 @@ def test_an_import_is_refused_when_an_update_lands_while_it_reads_its_files(stor
     from analysis.intake import importer
 
     _, _, _, _, people, hours, end = stores
-    first_p = _write_people(tmp_path / "p_first.csv", people, known_until=CUTOFF)
-    first_h = _write_hours(tmp_path / "h_first.csv", hours[hours["month_day"] <= CUTOFF])
-    rest_h = _write_hours(tmp_path / "h_rest.csv", hours[hours["month_day"] > CUTOFF])
-    full_p = _write_people(tmp_path / "p_full.csv", people)
+    first_p, first_h, rest_h, full_p = _race_files(tmp_path, people, hours)
     path = tmp_path / "race.duckdb"
     import_study(path, "demo", first_p, first_h, data_end=CUTOFF)
     reading = importer.read_files
