@@ -283,3 +283,18 @@ def test_against_the_exact_unfiltered_view_a_filtered_count_differs_by_one_noise
 def test_magnitudes_round_by_what_they_are_not_by_a_letter_in_their_name(column, expected):
     # days to whole days (not as a test's p because the name holds "_p"); p-values to three decimals
     assert round_magnitudes(pd.DataFrame({column: [12.3456]}))[column].iloc[0] == expected
+
+
+def test_analysts_exact_view_asks_no_differencing_or_noise_lookups(small_demo_path):
+    # With suppression off (threshold 1) nothing can be hidden or perturbed: no store lookups are made for it.
+    from analysis.present.linked import PERTURBED, TABLES, find_risks
+    from analysis.selection import Selection
+    from analysis.store import db
+
+    con = db.connect(small_demo_path)
+    try:
+        view = Selection("demo", Filters(district=("Centrum",)), month=12)
+        assert all(find_risks(con, view, 1, table, (12,)) is None for table in (*TABLES, *PERTURBED))
+        assert find_risks(con, view, THRESHOLD, "counts_randomized") is not None
+    finally:
+        con.close()

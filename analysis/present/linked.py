@@ -206,7 +206,7 @@ def find_risks(
         return count_view(con, selection, threshold, table, timepoints)
     if table not in TABLES:
         raise ValueError(f"find_risks: unknown table {table!r}; expected one of {TABLES} or {PERTURBED}")
-    if not selection.filters.fields():
+    if not selection.filters.fields() or threshold <= 1:  # nothing to subtract from, or nothing hidden (analysts)
         return None
     if table == "randomized":
         return find_differencing_risks(con, selection.at(None), threshold)
