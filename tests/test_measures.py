@@ -110,7 +110,8 @@ def test_a_missed_visit_is_not_counted_as_zero(tmp_path):
     assert (at3["n_intervention"], at3["n_control"]) == (3, 3)  # p6 and p7 missed the visit
     assert at3["mean_intervention"] == 5.0 and at3["mean_control"] == 5.0  # a zero would pull these to 3.75
     assert (at3["randomized_intervention"], at3["randomized_control"]) == (4, 4)
-    assert result.repeated.empty and "could not be fitted" in result.repeated_note  # no variation: said, not hidden
+    assert set(result.repeated["cannot_estimate"]) == {"no_spread"}  # no variation: said, not hidden
+    assert at3["ancova_cannot_estimate"] == "no_spread" and np.isnan(at3["ancova_difference"])
 
 
 def test_an_instrument_the_study_lacks_is_a_clear_error(anorexia_store):

@@ -356,6 +356,7 @@ def render(lang: str) -> None:
                 p=True,
             ),
         )
+        display.caption_hidden(mixed, lang)
 
     st.header(t("cmp.table1", lang))
     st.caption(t("cmp.table1_note", lang))

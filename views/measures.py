@@ -172,6 +172,7 @@ def _show_measures(store, selection, info, threshold: int, lang: str) -> None:
             lang,
             "measures_repeated",
         )
+        display.caption_hidden(rep, lang)
     elif result.repeated_note:
         st.caption(result.repeated_note)
     display.caption_rule(threshold, lang)

@@ -16,27 +16,15 @@ from analysis.selection import ALL, Selection
 from analysis.stats.descriptive import holm, interaction_welch_test
 from analysis.stats.methods import (
     METHODS,
-    compare_ancova,
-    compare_anhecova,
-    compare_bootstrap,
+    TOO_FEW,
     compare_brunner_munzel,
     compare_mann_whitney,
-    compare_standardized,
-    compare_two_part,
-    compare_welch,
+    estimate_difference,
     fit_repeated_measures,
 )
 from analysis.store import db
 
 MIXED_MAX_ROWS = 300_000  # statsmodels MixedLM needs minutes beyond this on 2 cores
-ESTIMATORS = {
-    "welch": compare_welch,
-    "bootstrap": compare_bootstrap,
-    "ancova": compare_ancova,
-    "anhecova": compare_anhecova,
-    "standardized": compare_standardized,
-    "two-part": compare_two_part,
-}
 METHOD_NAMES = {
     "welch": ("Differens i medelvärden, Welchs t-test", "Difference in means, Welch's t-test"),
     "bootstrap": (
@@ -95,6 +83,11 @@ class MethodComparison:
             "groups": to_all_records(self.groups, (*GROUP_COLUMNS, "p_value_holm")),
             "interaction_p_value": json_value(self.interaction["p_value"]),
         }
+
+
+def _empty_mixed() -> dict:
+    """Return the mixed model's row for a month it has no data for."""
+    return {"difference": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan, "cannot_estimate": TOO_FEW}
 
 
 def _rank_checks(part: pd.DataFrame) -> dict:
@@ -156,7 +149,6 @@ def compare_by_method(
         )
     month = selection.required_month()
     values = load_month_values(con, selection, handling)
-    mixed = None
     if method == "mixed":
         all_months = load_all_months(con, selection, handling)
         if len(all_months) > MIXED_MAX_ROWS:
@@ -174,15 +166,10 @@ def compare_by_method(
         b = part.loc[part["intervention"] == 0, "hours"]
         if method == "mixed":
             months = all_months if label == ALL else all_months[all_months["age_band"] == label]
-            ok = months["intervention"].nunique() == 2 and months["person"].nunique() > 4
-            fitted = fit_repeated_measures(months, [month]).set_index("month") if ok else None
-            mixed = fitted.loc[str(month)] if fitted is not None and str(month) in fitted.index else None
-            est = {
-                k: (float(mixed[k]) if mixed is not None else float("nan"))
-                for k in ("difference", "ci_low", "ci_high", "p_value")
-            }
+            fitted = fit_repeated_measures(months, [month]).set_index("month")
+            est = _empty_mixed() if str(month) not in fitted.index else fitted.loc[str(month)].to_dict()
         else:
-            est = ESTIMATORS[method](part)
+            est = estimate_difference(method, part)
         rows.append(
             {
                 "age_band": label,
@@ -196,6 +183,7 @@ def compare_by_method(
                 "p_value": est["p_value"],
                 **_rank_checks(part),
                 "warning": est.get("warning"),
+                "cannot_estimate": est.get("cannot_estimate"),
             }
         )
     groups = pd.DataFrame(rows)

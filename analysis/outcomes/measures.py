@@ -10,7 +10,6 @@ could not be measured.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +22,7 @@ from analysis.instruments import Instrument, load_instruments
 from analysis.outcomes.person_values import _people_sql
 from analysis.selection import ALL, Selection
 from analysis.stats.descriptive import assess_heterogeneity, welch_from_stats
-from analysis.stats.methods import fit_repeated_measures
+from analysis.stats.methods import FIT_ERRORS, FIT_FAILED, NO_SPREAD, TOO_FEW, fit_repeated_measures
 from analysis.store import db
 from analysis.store.cells import band_case, district_sql, filter_sql
 
@@ -191,27 +190,37 @@ def ancova_at_visit(values: pd.DataFrame) -> dict:
     -------
     dict
         ancova_difference, ancova_ci_low, ancova_ci_high, ancova_p_value, ancova_n, ancova_se, ancova_df (NaN
-        when either arm has fewer than 2 people or the baseline does not vary).
+        when it cannot be estimated) and ancova_cannot_estimate (why, a code of stats.methods.REASONS, else None).
 
     """
     empty = {"ancova_difference": np.nan, "ancova_ci_low": np.nan, "ancova_ci_high": np.nan,
              "ancova_p_value": np.nan, "ancova_n": len(values), "ancova_se": np.nan, "ancova_df": np.nan}  # fmt: skip
     counts = values["intervention"].value_counts()
-    if counts.get(1, 0) < 2 or counts.get(0, 0) < 2 or values["baseline"].nunique() < 2 or len(values) < 5:
-        return empty
+    if counts.get(1, 0) < 2 or counts.get(0, 0) < 2 or len(values) < 5:
+        return empty | {"ancova_cannot_estimate": TOO_FEW}
+    if values["baseline"].nunique() < 2 or values["value"].nunique() < 2:
+        return empty | {"ancova_cannot_estimate": NO_SPREAD}
     design = pd.DataFrame(
         {"const": 1.0, "intervention": values["intervention"].astype(float), "baseline": values["baseline"]}
     )
-    fit = sm.OLS(values["value"].astype(float), design).fit(cov_type="HC3", use_t=True)
-    low, high = fit.conf_int().loc["intervention"]
+    try:
+        with np.errstate(all="ignore"):
+            fit = sm.OLS(values["value"].astype(float), design).fit(cov_type="HC3", use_t=True)
+            low, high = fit.conf_int().loc["intervention"]
+    except FIT_ERRORS:
+        return empty | {"ancova_cannot_estimate": FIT_FAILED}
+    se = float(fit.bse["intervention"])
+    if not (np.isfinite([low, high, se]).all() and se > 0):  # e.g. the baseline separates the arms
+        return empty | {"ancova_cannot_estimate": FIT_FAILED}
     return {
         "ancova_difference": float(fit.params["intervention"]),
         "ancova_ci_low": float(low),
         "ancova_ci_high": float(high),
         "ancova_p_value": float(fit.pvalues["intervention"]),
         "ancova_n": len(values),
-        "ancova_se": float(fit.bse["intervention"]),
+        "ancova_se": se,
         "ancova_df": float(fit.df_resid),
+        "ancova_cannot_estimate": None,
     }
 
 
@@ -317,12 +326,7 @@ def compare_measures(
     if repeated and after and with_baseline["intervention"].nunique() == 2:
         months = with_baseline.rename(columns={"person_id": "person", "visit_month": "month_k", "value": "hours",
                                                "baseline": "baseline_hours"})  # fmt: skip
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model, note = fit_repeated_measures(months, after), None
-        except (ValueError, np.linalg.LinAlgError) as error:  # e.g. no variation left to model
-            note = f"the repeated-measures model could not be fitted: {error}"
+        model, note = fit_repeated_measures(months, after), None
     within = [v for v in after if window is None or v <= window]
     primary = within[-1] if within else None
     info = catalogue.get(instrument) or Instrument(instrument, instrument, instrument, np.nan, np.nan, True, "", "", "")

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from lifelines.exceptions import ConvergenceError
 from scipy import stats
 
 from analysis.records import to_all_records
 from analysis.selection import ALL, Selection
+from analysis.stats.methods import FIT_ERRORS, FIT_FAILED, NO_EVENTS, TOO_FEW
 from analysis.stats.survival import estimate_cuminc, estimate_km_complement, fit_cox, fit_fine_gray, value_at
 from analysis.store import db
 from analysis.store.cells import band_case, district_sql, filter_sql
@@ -183,6 +185,39 @@ class PlacementResult:
         return {"month": self.month, "groups": to_all_records(self.groups, keys)}
 
 
+def _fit_models(part: pd.DataFrame, row: dict) -> dict:
+    """Fit the cause-specific Cox and Fine–Gray models of one band; say why when they cannot be estimated."""
+    empty = dict.fromkeys((*MODEL_CONTRASTS, "shr", "shr_ci_low", "shr_ci_high", "shr_p_value"), np.nan)
+    empty |= {"shr_se_method": None, "model_warning": None, "model_cannot_estimate": None}
+    if min(row["n_intervention"], row["n_control"]) < 2:
+        return empty | {"model_cannot_estimate": TOO_FEW}
+    if row["placed_intervention"] == 0 or row["placed_control"] == 0:  # the ratio runs to 0 or infinity
+        return empty | {"model_cannot_estimate": NO_EVENTS}
+    frame = part.assign(placed=(part["event"] == PLACED).astype(int))
+    n_boot = 200 if len(part) <= BOOTSTRAP_MAX_PEOPLE else 0
+    try:
+        with np.errstate(all="ignore"):
+            cox = fit_cox(frame, "time", "placed", ["intervention"]).loc["intervention"]
+            fg = fit_fine_gray(part["time"], part["event"], part["intervention"], PLACED, n_boot=n_boot)
+    except (*FIT_ERRORS, ConvergenceError) as error:
+        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return empty | {"model_cannot_estimate": FIT_FAILED, "model_warning": detail}
+    return {
+        "hazard_ratio": cox["hazard_ratio"],
+        "ci_low": cox["ci_low"],
+        "ci_high": cox["ci_high"],
+        "p_value": cox["p_value"],
+        "ph_p_value": cox["ph_p_value"],
+        "shr": fg["hazard_ratio"],
+        "shr_ci_low": fg["ci_low"],
+        "shr_ci_high": fg["ci_high"],
+        "shr_p_value": fg["p_value"],
+        "shr_se_method": fg["se_method"],
+        "model_warning": cox["warning"],
+        "model_cannot_estimate": None if np.isfinite(cox["hazard_ratio"]) else FIT_FAILED,
+    }
+
+
 def _analyze_group(part: pd.DataFrame, horizon_days: float) -> tuple[dict, list[pd.DataFrame]]:
     """Compute every placement statistic for one band (or everyone) within the window."""
     row: dict = {}
@@ -217,31 +252,7 @@ def _analyze_group(part: pd.DataFrame, horizon_days: float) -> tuple[dict, list[
     else:
         window = dict.fromkeys(RISK_CONTRASTS, np.nan)
     row |= {f"{key}_window": value for key, value in window.items()}
-    both = row["placed_intervention"] > 0 and row["placed_control"] > 0
-    if both and part["intervention"].nunique() == 2:
-        frame = part.assign(placed=(part["event"] == PLACED).astype(int))
-        cox = fit_cox(frame, "time", "placed", ["intervention"]).loc["intervention"]
-        row |= {
-            "hazard_ratio": cox["hazard_ratio"],
-            "ci_low": cox["ci_low"],
-            "ci_high": cox["ci_high"],
-            "p_value": cox["p_value"],
-            "ph_p_value": cox["ph_p_value"],
-        }
-        n_boot = 200 if len(part) <= BOOTSTRAP_MAX_PEOPLE else 0
-        fg = fit_fine_gray(part["time"], part["event"], part["intervention"], PLACED, n_boot=n_boot)
-        row |= {
-            "shr": fg["hazard_ratio"],
-            "shr_ci_low": fg["ci_low"],
-            "shr_ci_high": fg["ci_high"],
-            "shr_p_value": fg["p_value"],
-            "shr_se_method": fg["se_method"],
-            "model_warning": cox["warning"],
-        }
-    else:
-        row |= dict.fromkeys(MODEL_CONTRASTS, np.nan)
-        row["shr_se_method"] = None
-        row["model_warning"] = None
+    row |= _fit_models(part, row)
     return row, curves
 
 

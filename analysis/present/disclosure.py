@@ -925,6 +925,7 @@ def show_repeated(model: pd.DataFrame, everyone_row: pd.Series) -> pd.DataFrame:
     figures = [c for c in ("difference", "ci_low", "ci_high", "p_value") if c in out.columns]
     if bool(everyone_row.get("suppressed", False)):
         out[figures] = np.nan
+        out[[c for c in ("cannot_estimate", "warning") if c in out.columns]] = None  # "all equal" would tell
     elif bool(everyone_row.get("perturbed", False)):
         out = round_magnitudes(out, [c for c in out.columns if c not in figures])
     return out

@@ -154,6 +154,22 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{band}: hidden to protect another, small group in the same table or on the page (it could be worked "
         "out otherwise).",
     ),
+    "cannot.rows": ("Kan inte skattas: {rows}.", "Cannot be estimated: {rows}."),
+    "cannot.warned": ("Modellen varnade: {rows}.", "The model warned: {rows}."),
+    "reason.too_few": ("för få personer i en arm för metoden", "too few people in an arm for the method"),
+    "reason.no_spread": (
+        "alla har samma värde inom armarna, så ett intervall skulle sakna bredd",
+        "everyone has the same value within the arms, so an interval would have no width",
+    ),
+    "reason.not_finite": ("ett värde saknas eller är oändligt", "a value is missing or infinite"),
+    "reason.fit_failed": (
+        "modellen går inte att anpassa till dessa data (singulär eller konvergerar inte)",
+        "the model cannot be fitted to these data (singular or not converging)",
+    ),
+    "reason.no_events": (
+        "en arm har inga händelser, så kvoten går mot 0 eller oändligheten",
+        "an arm has no events, so the ratio runs to 0 or infinity",
+    ),
     "hidden.rows": ("Dolda rader: {rows}.", "Hidden rows: {rows}."),
     "hidden.reason.few_people": ("färre än {t} personer", "fewer than {t} people"),
     "hidden.reason.few_events": (
@@ -1295,10 +1311,41 @@ def read_hidden(band: str, reason: str | None, lang: str = "sv") -> str:
     return t(f"reading.hidden.{reason}", lang, band=band, t=threshold, t1=threshold - 1)
 
 
+def _row_label(row, lang: str) -> str:
+    """Return how a result row is named: its age band, else its month ('average' as a word)."""
+    if isinstance(row.get("age_band"), str):
+        label = band_label(row["age_band"], lang)
+        visit = row.get("visit_month")
+        return label if visit is None or visit != visit else f"{label}, {t('col.visit', lang).lower()} {int(visit)}"
+    month = row.get("month", "")
+    return t("col.average", lang).lower() if month == "average" else f"{t('col.month', lang).lower()} {month}"
+
+
+def describe_cannot_estimate(rows, lang: str = "sv") -> str | None:
+    """Return 'Cannot be estimated: 65–75 years (why); …' for rows a method could not estimate, and fit warnings."""
+    columns = [c for c in getattr(rows, "columns", ()) if c == "cannot_estimate" or c.endswith("_cannot_estimate")]
+    parts, warned = [], []
+    for _, row in rows.iterrows() if columns else ():
+        for column in columns:
+            reason = row[column]
+            if isinstance(reason, str) and reason:
+                parts.append(f"{_row_label(row, lang)} ({t(f'reason.{reason}', lang)})")
+        note = row.get("warning")
+        if isinstance(note, str) and note and not row.get("cannot_estimate"):
+            warned.append(f"{_row_label(row, lang)}: {note}")
+    texts = [t("cannot.rows", lang, rows="; ".join(dict.fromkeys(parts))) if parts else None]
+    texts.append(t("cannot.warned", lang, rows="; ".join(dict.fromkeys(warned))) if warned else None)
+    return " ".join(filter(None, texts)) or None
+
+
 def describe_hidden(rows, lang: str = "sv") -> str | None:
-    """Return 'Hidden rows: 65–75 years (fewer than 5 people), …' for rows with a suppressed_reason, else None."""
+    """Return 'Hidden rows: 65–75 years (fewer than 5 people), …' for rows with a suppressed_reason, else None.
+
+    Rows that cannot be estimated, and what a fit warned, are said after it (describe_cannot_estimate).
+    """
+    cannot = describe_cannot_estimate(rows, lang)
     if "suppressed_reason" not in getattr(rows, "columns", ()) and "perturbed" not in getattr(rows, "columns", ()):
-        return None
+        return cannot
     rows = rows if "suppressed_reason" in rows.columns else rows.assign(suppressed_reason=None)
     threshold = int(get_setting("suppression_threshold"))
     parts = [
@@ -1309,7 +1356,7 @@ def describe_hidden(rows, lang: str = "sv") -> str | None:
     text = t("hidden.rows", lang, rows="; ".join(parts)) if parts else None
     if "perturbed" in rows.columns and rows["perturbed"].fillna(False).astype(bool).any():
         text = " ".join(filter(None, [text, t("hidden.perturbed", lang)]))
-    return text
+    return " ".join(filter(None, [text, cannot])) or None
 
 
 def read_difference(

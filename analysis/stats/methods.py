@@ -14,6 +14,7 @@ import pandas as pd
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy import stats
+from statsmodels.tools.sm_exceptions import MissingDataError, PerfectSeparationError
 
 from analysis.selection import COVARIATES
 from analysis.stats.adjusted import adjusted_means, adjusted_normal_se, build_covariates
@@ -28,9 +29,28 @@ SEED = 20150831
 NAN = float("nan")
 
 
-def _empty(method: str) -> dict:
-    """Return the result of a comparison that cannot be estimated."""
-    return {"difference": NAN, "ci_low": NAN, "ci_high": NAN, "p_value": NAN, "method": method}
+# Why a comparison cannot be estimated (a row's ``cannot_estimate``; the pages word each as 'reason.<code>').
+TOO_FEW = "too_few"  # fewer people in an arm than the method needs
+NO_SPREAD = "no_spread"  # every person has the same value: an interval would have no width
+NOT_FINITE = "not_finite"  # a value is missing or infinite
+FIT_FAILED = "fit_failed"  # the model could not be fitted to these data (singular or no convergence)
+NO_EVENTS = "no_events"  # an arm has no event: a ratio of hazards runs to 0 or infinity
+REASONS = (TOO_FEW, NO_SPREAD, NOT_FINITE, FIT_FAILED, NO_EVENTS)
+# What degenerate data make a fit raise: numpy's and statsmodels' errors on singular or empty designs.
+FIT_ERRORS = (
+    np.linalg.LinAlgError,
+    ValueError,
+    ZeroDivisionError,
+    FloatingPointError,
+    MissingDataError,
+    PerfectSeparationError,
+)
+
+
+def _empty(method: str, reason: str = TOO_FEW, detail: str | None = None) -> dict:
+    """Return the result of a comparison that cannot be estimated, with the reason and the fit's message."""
+    out = {"difference": NAN, "ci_low": NAN, "ci_high": NAN, "p_value": NAN, "method": method}
+    return out | {"cannot_estimate": reason, "warning": detail}
 
 
 def _arms(values: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -139,20 +159,61 @@ def _design_ok(values: pd.DataFrame) -> bool:
 
 
 def _design(values: pd.DataFrame) -> pd.DataFrame:
-    """Return the adjusted design: constant, intervention, baseline hours, age, sex and application-type indicators."""
-    design = pd.DataFrame(
-        {
-            "const": 1.0,
-            "intervention": values["intervention"].astype(float),
-            "baseline_hours": values["baseline_hours"].astype(float),
-            "age": values["age"].astype(float),
-        },
-        index=values.index,
-    )
-    for column, level in (("sex", "M"), ("application_type", "extended")):
-        if values[column].nunique() > 1:
-            design[f"{column}_{level}"] = (values[column] == level).astype(float)
+    """Return the adjusted design: constant, intervention, baseline hours, age, sex and application-type indicators.
+
+    A covariate that adds nothing the earlier columns do not already hold (constant in the group, or a
+    linear function of the others) is left out, so the design keeps full rank; the arm's coefficient is
+    the same as with a generalised inverse, and the fit never meets a singular matrix.
+    """
+    candidates = {
+        "baseline_hours": values["baseline_hours"].astype(float),
+        "age": values["age"].astype(float),
+        "sex_M": (values["sex"] == "M").astype(float),
+        "application_type_extended": (values["application_type"] == "extended").astype(float),
+    }
+    design = pd.DataFrame({"const": 1.0, "intervention": values["intervention"].astype(float)}, index=values.index)
+    rank = np.linalg.matrix_rank(design.to_numpy())
+    for name, column in candidates.items():
+        trial = design.assign(**{name: column})
+        trial_rank = np.linalg.matrix_rank(trial.to_numpy())
+        if trial_rank > rank:
+            design, rank = trial, trial_rank
     return design
+
+
+def estimate_difference(method: str, values: pd.DataFrame) -> dict:
+    """Run one estimator of the difference; degenerate data give 'cannot be estimated' and the reason, not an error.
+
+    Parameters
+    ----------
+    method : str
+        A key of ESTIMATORS.
+    values : DataFrame
+        One row per person, as the estimator takes it.
+
+    Returns
+    -------
+    dict
+        The estimator's result; ``cannot_estimate`` is a code of REASONS when it could not be estimated (the
+        numbers are then NaN and ``warning`` holds the fit's own message, if any), else None.
+
+    """
+    a, b = _arms(values)
+    if len(a) < 2 or len(b) < 2:
+        return _empty(method, TOO_FEW)
+    numeric = [c for c in ("hours", "baseline_hours", "age") if c in values]
+    if not np.isfinite(values[numeric].to_numpy(dtype=float)).all():
+        return _empty(method, NOT_FINITE)
+    if np.var(a) == 0 and np.var(b) == 0:
+        return _empty(method, NO_SPREAD)
+    try:
+        with np.errstate(all="ignore"):
+            out = ESTIMATORS[method](values)
+    except FIT_ERRORS as error:
+        return _empty(method, FIT_FAILED, str(error).splitlines()[0] if str(error) else type(error).__name__)
+    if out.get("cannot_estimate") is None and not np.isfinite([out["difference"], out["ci_low"], out["ci_high"]]).all():
+        out = out | {"cannot_estimate": FIT_FAILED, "difference": NAN, "ci_low": NAN, "ci_high": NAN, "p_value": NAN}
+    return {"cannot_estimate": None, "warning": None} | out
 
 
 def _normal_result(diff: float, se: float, method: str, **extra) -> dict:
@@ -390,6 +451,14 @@ def compare_brunner_munzel(values: pd.DataFrame) -> dict:
     }
 
 
+ESTIMATORS = {
+    "welch": compare_welch,
+    "bootstrap": compare_bootstrap,
+    "ancova": compare_ancova,
+    "anhecova": compare_anhecova,
+    "standardized": compare_standardized,
+    "two-part": compare_two_part,
+}
 AVERAGE_FROM = 6  # the repeated-measures average runs over months 6..K, after the three-month intervention
 
 
@@ -416,19 +485,37 @@ def fit_repeated_measures(
     -------
     DataFrame
         One row per requested month present in the data plus 'average': month, difference, ci_low,
-        ci_high, p_value.
+        ci_high, p_value, cannot_estimate (a code of REASONS when the model cannot give that month's
+        effect, the numbers then NaN; else None) and warning (the fit's message when it failed).
 
     """
     data = months[months["month_k"] >= 1].assign(month=lambda d: d["month_k"].astype(int))
     levels = sorted(data["month"].unique())
-    empty = pd.DataFrame(columns=["month", "difference", "ci_low", "ci_high", "p_value"])
-    if len(levels) == 0 or data["intervention"].nunique() < 2:
-        return empty
-    formula = "hours ~ C(month) * intervention + baseline_hours" if "baseline_hours" in data else None
-    formula = formula or "hours ~ C(month) * intervention"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = smf.gee(formula, "person", data, cov_struct=sm.cov_struct.Exchangeable()).fit()
+    columns = ["month", "difference", "ci_low", "ci_high", "p_value", "cannot_estimate", "warning"]
+    requested_labels = [str(m) for m in timepoints if m in levels] + ["average"]
+
+    def cannot(reason: str, detail: str | None = None) -> pd.DataFrame:
+        rows = [{"month": label, "cannot_estimate": reason, "warning": detail} for label in requested_labels]
+        return pd.DataFrame(rows, columns=columns).astype(dict.fromkeys(columns[1:5], float))
+
+    if len(levels) == 0:
+        return pd.DataFrame(columns=columns)
+    people = data.groupby("intervention")["person"].nunique()
+    if data["intervention"].nunique() < 2 or people.min() < 2:
+        return cannot(TOO_FEW)
+    if not np.isfinite(data["hours"].to_numpy(dtype=float)).all():
+        return cannot(NOT_FINITE)
+    if data["hours"].nunique() < 2:
+        return cannot(NO_SPREAD)
+    # Baseline hours are adjusted for only when they vary (a constant is the intercept's).
+    adjust = "baseline_hours" in data and data["baseline_hours"].nunique() > 1
+    formula = "hours ~ C(month) * intervention" + (" + baseline_hours" if adjust else "")
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            fit = smf.gee(formula, "person", data, cov_struct=sm.cov_struct.Exchangeable()).fit()
+    except FIT_ERRORS as error:
+        return cannot(FIT_FAILED, str(error).splitlines()[0] if str(error) else type(error).__name__)
     names = list(fit.params.index)
     cov = fit.cov_params().loc[names, names].to_numpy()  # robust (sandwich) by default
     params = fit.params.to_numpy()
@@ -449,13 +536,17 @@ def fit_repeated_measures(
     for label, c in requested:
         est = float(c @ params)
         se = float(np.sqrt(c @ cov @ c))
+        row = {"month": label, "cannot_estimate": None, "warning": None}
+        if not (np.isfinite(est) and np.isfinite(se) and se > 0):  # a singular fit: no usable standard error
+            rows.append(row | {"cannot_estimate": FIT_FAILED})
+            continue
         rows.append(
-            {
-                "month": label,
+            row
+            | {
                 "difference": est,
                 "ci_low": est - z * se,
                 "ci_high": est + z * se,
-                "p_value": float(2 * stats.norm.sf(abs(est / se))) if se > 0 else float("nan"),
+                "p_value": float(2 * stats.norm.sf(abs(est / se))),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=columns)
