@@ -150,6 +150,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Table 1, disclosure checks); the smallest are added until the group reaches it. 0 = off.",
     ),
     Setting(
+        "memory_budget_mb",
+        2048,
+        "IHR_MEMORY_BUDGET_MB",
+        "Högsta minne i MB som en beräkning (en metod på ett urval) får uppskattas behöva; större beräkningar "
+        "vägras med ett meddelande innan de börjar, så att ett klick inte kan fälla servern.",
+        "Most memory in MB a computation (one method on one selection) may be estimated to need; larger "
+        "computations are refused with a message before they start, so one click cannot take the server down.",
+    ),
+    Setting(
         "default_month",
         24,
         "IHR_DEFAULT_MONTH",

@@ -21,8 +21,8 @@ from analysis.stats.methods import (
     REASONS,
     TOO_FEW,
     estimate_difference,
-    fit_repeated_measures,
 )
+from analysis.stats.repeated import fit_repeated_measures
 from analysis.store import db
 from tests.conftest import frame, hours_frame, person, write_tiny_store
 

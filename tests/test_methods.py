@@ -19,8 +19,8 @@ from analysis.stats.methods import (
     compare_standardized,
     compare_two_part,
     compare_welch,
-    fit_repeated_measures,
 )
+from analysis.stats.repeated import fit_repeated_measures
 from tests.simulation import check_estimator
 
 

@@ -13,18 +13,19 @@ from analysis.outcomes.compare import GROUP_COLUMNS, compare_hours
 from analysis.outcomes.person_values import AS_ZERO, EXCLUDE, HANDLING, load_all_months, load_month_values
 from analysis.records import json_value, to_all_records
 from analysis.selection import ALL, Selection
+from analysis.stats.budget import check_memory
 from analysis.stats.descriptive import holm, interaction_welch_test
 from analysis.stats.methods import (
+    BOOTSTRAP_BCA_MAX,
     METHODS,
     TOO_FEW,
     compare_brunner_munzel,
     compare_mann_whitney,
     estimate_difference,
-    fit_repeated_measures,
 )
+from analysis.stats.repeated import fit_repeated_measures
 from analysis.store import db
 
-MIXED_MAX_ROWS = 300_000  # statsmodels MixedLM needs minutes beyond this on 2 cores
 METHOD_NAMES = {
     "welch": ("Differens i medelvärden, Welchs t-test", "Difference in means, Welch's t-test"),
     "bootstrap": (
@@ -50,8 +51,10 @@ METHOD_NAMES = {
         "Two-part description: share with any hours × hours among them (unadjusted)",
     ),
     "mixed": (
-        "Upprepade mätningar: GEE (månad × arm + timmar vid start, månad 1–K), robusta standardfel",
-        "Repeated measures: GEE (month × arm + baseline hours, months 1–K), robust standard errors",
+        "Upprepade mätningar: GEE (månad × arm + timmar vid start, månad 1–K), robusta standardfel; över "
+        "300 000 personmånader oberoende arbetskorrelation (minsta kvadrat, klusterrobust), som växer linjärt",
+        "Repeated measures: GEE (month × arm + baseline hours, months 1–K), robust standard errors; above "
+        "300,000 person-months independence working correlation (least squares, cluster-robust), linear in cost",
     ),
 }
 
@@ -151,14 +154,9 @@ def compare_by_method(
     values = load_month_values(con, selection, handling)
     if method == "mixed":
         all_months = load_all_months(con, selection, handling)
-        if len(all_months) > MIXED_MAX_ROWS:
-            raise InputError(
-                f"Den blandade modellen klarar högst {MIXED_MAX_ROWS:,} personmånader; "
-                f"urvalet har {len(all_months):,}. "
-                "Välj ett snävare urval eller en annan metod.",
-                f"The mixed model handles at most {MIXED_MAX_ROWS:,} person-months; the selection has "
-                f"{len(all_months):,}. Choose a narrower selection or another method.",
-            )
+        check_memory("mixed", len(all_months))
+    else:
+        check_memory(method, len(values), bca_people=len(values) if len(values) <= BOOTSTRAP_BCA_MAX else 0)
     rows = []
     for label in [b.label for b in selection.bands] + [ALL]:
         part = values if label == ALL else values[values["age_band"] == label]
@@ -247,7 +245,7 @@ def fit_repeated_over_months(
     Returns
     -------
     DataFrame
-        As analysis.stats.methods.fit_repeated_measures.
+        As analysis.stats.repeated.fit_repeated_measures.
 
     """
     return fit_repeated_measures(load_all_months(con, selection, handling), list(timepoints))

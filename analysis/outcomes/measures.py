@@ -22,7 +22,8 @@ from analysis.instruments import Instrument, load_instruments
 from analysis.outcomes.person_values import _people_sql
 from analysis.selection import ALL, Selection
 from analysis.stats.descriptive import assess_heterogeneity, welch_from_stats
-from analysis.stats.methods import FIT_ERRORS, FIT_FAILED, NO_SPREAD, TOO_FEW, fit_repeated_measures
+from analysis.stats.methods import FIT_ERRORS, FIT_FAILED, NO_SPREAD, TOO_FEW
+from analysis.stats.repeated import fit_repeated_measures
 from analysis.store import db
 from analysis.store.cells import band_case, district_sql, filter_sql
 

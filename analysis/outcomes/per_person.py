@@ -31,6 +31,7 @@ from analysis.outcomes.placement import DAYS_PER_MONTH, DIED
 from analysis.records import json_value, to_records
 from analysis.selection import ALL, FILTER_FIELDS, Selection
 from analysis.stats.adjusted import adjusted_means, adjusted_means_of_resamples, adjusted_normal_se, build_covariates
+from analysis.stats.budget import check_memory
 from analysis.stats.descriptive import assess_heterogeneity
 from analysis.stats.survival import censoring_weights, estimate_cuminc, fit_cox, value_at
 from analysis.store import db
@@ -556,6 +557,7 @@ def compare_person_outcomes(
     if months < 1:
         raise InputError("Fönstret måste vara minst 1 månad.", "The window must be at least 1 month.")
     people = load_person_outcomes(con, selection)
+    check_memory("person_outcomes", len(people), resampled_people=min(len(people), BOOTSTRAP_MAX_PEOPLE))
     people = people.assign(cost=people["hours"] * costs.hour + people["nursing_home_days"] * costs.day)
     rows = []
     for i, label in enumerate([b.label for b in selection.bands] + [ALL]):

@@ -12,7 +12,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-import statsmodels.formula.api as smf
 from scipy import stats
 from statsmodels.tools.sm_exceptions import MissingDataError, PerfectSeparationError
 
@@ -459,94 +458,3 @@ ESTIMATORS = {
     "standardized": compare_standardized,
     "two-part": compare_two_part,
 }
-AVERAGE_FROM = 6  # the repeated-measures average runs over months 6..K, after the three-month intervention
-
-
-def fit_repeated_measures(
-    months: pd.DataFrame, timepoints: list[int], average_from: int = AVERAGE_FROM
-) -> pd.DataFrame:
-    """Repeated-measures model of hours (GEE, exchangeable working correlation, robust standard errors).
-
-    hours ~ month (factor) × arm + baseline hours over follow-up months 1..K (month 0, the month of
-    randomization, is an outcome month in no sense and is left out). Generalised estimating equations
-    (statsmodels GEE) give sandwich standard errors that stay valid when the working correlation, the
-    variance or the normality is wrong; the arm effect at a month is the arm term plus its interaction.
-
-    Parameters
-    ----------
-    months : DataFrame
-        One row per person and counted month: person, intervention, month_k, hours, baseline_hours.
-    timepoints : list of int
-        Months at which to report the arm effect.
-    average_from : int
-        First month of the pre-specified average (months average_from..K; all months when K is smaller).
-
-    Returns
-    -------
-    DataFrame
-        One row per requested month present in the data plus 'average': month, difference, ci_low,
-        ci_high, p_value, cannot_estimate (a code of REASONS when the model cannot give that month's
-        effect, the numbers then NaN; else None) and warning (the fit's message when it failed).
-
-    """
-    data = months[months["month_k"] >= 1].assign(month=lambda d: d["month_k"].astype(int))
-    levels = sorted(data["month"].unique())
-    columns = ["month", "difference", "ci_low", "ci_high", "p_value", "cannot_estimate", "warning"]
-    requested_labels = [str(m) for m in timepoints if m in levels] + ["average"]
-
-    def cannot(reason: str, detail: str | None = None) -> pd.DataFrame:
-        rows = [{"month": label, "cannot_estimate": reason, "warning": detail} for label in requested_labels]
-        return pd.DataFrame(rows, columns=columns).astype(dict.fromkeys(columns[1:5], float))
-
-    if len(levels) == 0:
-        return pd.DataFrame(columns=columns)
-    people = data.groupby("intervention")["person"].nunique()
-    if data["intervention"].nunique() < 2 or people.min() < 2:
-        return cannot(TOO_FEW)
-    if not np.isfinite(data["hours"].to_numpy(dtype=float)).all():
-        return cannot(NOT_FINITE)
-    if data["hours"].nunique() < 2:
-        return cannot(NO_SPREAD)
-    # Baseline hours are adjusted for only when they vary (a constant is the intercept's).
-    adjust = "baseline_hours" in data and data["baseline_hours"].nunique() > 1
-    formula = "hours ~ C(month) * intervention" + (" + baseline_hours" if adjust else "")
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            fit = smf.gee(formula, "person", data, cov_struct=sm.cov_struct.Exchangeable()).fit()
-    except FIT_ERRORS as error:
-        return cannot(FIT_FAILED, str(error).splitlines()[0] if str(error) else type(error).__name__)
-    names = list(fit.params.index)
-    cov = fit.cov_params().loc[names, names].to_numpy()  # robust (sandwich) by default
-    params = fit.params.to_numpy()
-
-    def contrast(month: int) -> np.ndarray:
-        c = np.zeros(len(names))
-        c[names.index("intervention")] = 1.0
-        term = f"C(month)[T.{month}]:intervention"
-        if term in names:
-            c[names.index(term)] = 1.0
-        return c
-
-    rows = []
-    z = stats.norm.ppf(0.975)
-    averaged = [m for m in levels if m >= average_from] or levels
-    requested = [(str(m), contrast(m)) for m in timepoints if m in levels]
-    requested.append(("average", np.mean([contrast(m) for m in averaged], axis=0)))
-    for label, c in requested:
-        est = float(c @ params)
-        se = float(np.sqrt(c @ cov @ c))
-        row = {"month": label, "cannot_estimate": None, "warning": None}
-        if not (np.isfinite(est) and np.isfinite(se) and se > 0):  # a singular fit: no usable standard error
-            rows.append(row | {"cannot_estimate": FIT_FAILED})
-            continue
-        rows.append(
-            row
-            | {
-                "difference": est,
-                "ci_low": est - z * se,
-                "ci_high": est + z * se,
-                "p_value": float(2 * stats.norm.sf(abs(est / se))),
-            }
-        )
-    return pd.DataFrame(rows, columns=columns)
