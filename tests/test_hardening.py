@@ -605,3 +605,43 @@ def test_a_personnummer_is_listed_with_every_other_problem(tmp_path):
     codes = {x.code for x in err.value.problems}
     assert {"personnummer_in_column", "future_date", "unknown_person"} <= codes, codes
     assert_not_shown(shown_text(err.value), VALID)
+
+
+def _fifo(path: Path) -> Path:
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (lambda folder: folder / "missing.csv", "does not exist"),
+        (lambda folder: (folder / "h.csv").mkdir() or folder / "h.csv", "is a folder, not a file"),
+        (lambda folder: _fifo(folder / "h.csv"), "is a named pipe (FIFO), not a file"),
+        (lambda folder: Path("/dev/zero"), "is a device (character device), not a file"),
+    ],
+    ids=["missing", "folder", "fifo", "device"],
+)
+def test_a_special_file_is_refused_for_what_it_is_without_opening_it(tmp_path, make, words):
+    special = make(tmp_path)
+    p, _ = write_pair(tmp_path)
+    start = time.monotonic()
+    with pytest.raises(InputError) as err:
+        import_study(tmp_path / "s.duckdb", "s", p, special)
+    assert words in err.value.en and special.name in err.value.en
+    assert time.monotonic() - start < 30  # a FIFO opened for reading would wait forever; /dev/zero never ends
+    assert not (tmp_path / "s.duckdb").exists()
+
+
+def test_an_oversize_cell_is_refused_for_its_size_with_its_row(tmp_path):
+    rows = hours_rows()
+    big = tmp_path / "h.csv"
+    with big.open("w", encoding="utf-8") as out:
+        out.write("person_id,month,hours\n")
+        for i, row in enumerate(rows):
+            out.write(",".join(str(v) for v in row) + ("x" * 20_000_000 if i == 2 else "") + "\n")
+    p, _ = write_pair(tmp_path)
+    with pytest.raises(InputError) as err:
+        import_study(tmp_path / "s.duckdb", "s", p, big)
+    assert "row 4 is 19.1 MB long; at most 2 MB per row" in err.value.en and "h.csv" in err.value.en
+    assert "rad 4 är 19,1 MB lång" in err.value.sv and "wrong number of fields" not in err.value.en

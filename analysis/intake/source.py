@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import os
 import re
+import stat
 import unicodedata
 import uuid
 import zipfile
@@ -276,6 +277,30 @@ def _check_columns(label: str, columns: list[str], limits: Limits) -> list[str]:
     return columns
 
 
+def describe_not_a_file(path: Path) -> tuple[str, str]:
+    """Say what a path that is not a regular file is (missing, a folder, a pipe, a device), in Swedish and English.
+
+    Nothing is opened: reading a named pipe would wait forever and a device such as /dev/zero never ends.
+    """
+    name = path.name or str(path)
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return f"filen {name} finns inte.", f"the file {name} does not exist."
+    kinds = (
+        (stat.S_ISDIR, "en mapp, inte en fil", "a folder, not a file"),
+        (stat.S_ISFIFO, "en namngiven pipe (FIFO), inte en fil", "a named pipe (FIFO), not a file"),
+        (stat.S_ISCHR, "en enhet (teckenenhet), inte en fil", "a device (character device), not a file"),
+        (stat.S_ISBLK, "en enhet (blockenhet), inte en fil", "a device (block device), not a file"),
+        (stat.S_ISSOCK, "en socket, inte en fil", "a socket, not a file"),
+    )
+    sv, en = next(((sv, en) for test, sv, en in kinds if test(mode)), ("inte en vanlig fil", "not a regular file"))
+    return (
+        f"{name} är {sv}; välj en CSV-, Excel- eller Parquet-fil.",
+        f"{name} is {en}; choose a CSV, Excel or Parquet file.",
+    )
+
+
 def _read_error(exc: Exception, label: str, kind: str) -> InputError:
     """Turn a reader's error into a message naming the file and cause, never quoting the file's content."""
     if isinstance(exc, MemoryError | db.OutOfMemory):
@@ -284,6 +309,18 @@ def _read_error(exc: Exception, label: str, kind: str) -> InputError:
             "filen kräver mer minne än datorn har. Dela upp den, eller kör importen på en dator med mer minne.",
             "the file needs more memory than this computer has. Split it, or run the import on a computer with "
             "more memory.",
+        )
+    too_long = re.search(r"[Mm]aximum line size of (\d+) bytes exceeded\. Actual Size: ?(\d+)", str(exc))
+    if kind == "csv" and too_long:
+        line = re.search(r"[Ll]ine:? ?(\d+)", str(exc))
+        row_sv, row_en = (f"rad {line.group(1)}", f"row {line.group(1)}") if line else ("en rad", "a row")
+        size, most = int(too_long.group(2)) / _MB, int(too_long.group(1)) / _MB
+        return _refuse(
+            label,
+            f"{row_sv} är {size:.1f}".replace(".", ",") + f" MB lång; högst {most:.0f} MB per rad tas emot. En cell "
+            "är troligen för stor (en hel text inklistrad i en cell?). Korta den eller ta bort raden.",
+            f"{row_en} is {size:.1f} MB long; at most {most:.0f} MB per row is accepted. A cell is probably too "
+            "large (a whole text pasted into one cell?). Shorten it or remove the row.",
         )
     if kind == "csv" and isinstance(exc, db.BadInput):
         match = re.search(r"[Ll]ine:? ?(\d+)", str(exc))
@@ -502,7 +539,7 @@ def read_text_table(
     limits = limits or Limits.from_settings()
     suffix = Path(name_of(source)).suffix.lower()
     if not isinstance(source, Upload) and not Path(source).is_file():
-        raise _refuse(label, f"filen {name_of(source)} finns inte.", f"the file {name_of(source)} does not exist.")
+        raise _refuse(label, *describe_not_a_file(Path(source)))
     if suffix not in _READERS:
         raise _refuse(
             label,
