@@ -3,7 +3,7 @@
 Run: python bench/bench_estimators.py [--replicates 500] [--people 500]
 The trial (tests/simulation.py): additive effect, zero inflation, a strongly prognostic nonlinear
 baseline, and exits that depend on need. Prints, per estimator, the true difference, the mean
-estimate, the bias, the 95% CI coverage and the SD; the README reports a run. A check that fails the
+estimate, the bias, the 95% CI coverage and the SD; docs/benchmarks.md reports a run. A check that fails the
 targets (|bias| < 2.5 h/month, coverage >= 0.90) exits 1.
 """
 

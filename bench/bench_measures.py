@@ -5,7 +5,7 @@ Builds demo stores (with EQ-5D and ADL at five visits) in a temporary folder and
 median of three runs of: compare_measures with and without the repeated-measures model (GEE),
 compare_cost_effectiveness (2,000 joint bootstrap resamples) and estimate_power_inputs; the baseline in the
 same run is compare_person_outcomes over 24 months (the page's primary analysis), so each is also given
-as a ratio to it. The README reports a run.
+as a ratio to it. docs/benchmarks.md reports a run.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Run: python bench/bench_person.py [--people 2000 60000]
 Builds demo stores of the given sizes in a temporary folder and prints the median of three runs of
 compare_person_outcomes over 24 months, without covariates (the baseline) and with the plan covariates
-baseline hours and age, and their ratio measured in the same run. The README reports a run.
+baseline hours and age, and their ratio measured in the same run. docs/benchmarks.md reports a run.
 """
 
 from __future__ import annotations

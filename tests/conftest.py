@@ -27,6 +27,15 @@ def _clear_streamlit_caches():
     st.cache_resource.clear()
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def read_documentation() -> str:
+    """Return the README and every documentation page as one text (what a reader can find documented)."""
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    return "\n".join(page.read_text(encoding="utf-8") for page in pages)
+
+
 def write_tiny_store(
     path, participants: pd.DataFrame, hours: pd.DataFrame, data_end=dt.date(2017, 12, 31), study="tiny", is_demo=False
 ) -> None:

@@ -27,6 +27,7 @@ from analysis.outcomes.per_person import UnitCosts, compare_person_outcomes
 from analysis.present.texts import format_probability, read_money
 from analysis.selection import Selection, parse_band_edges
 from analysis.store import db
+from tests.conftest import read_documentation
 
 ROOT = Path(__file__).resolve().parent.parent
 ZERO = {"65-75": 0.0, "76-85": 0.0, "86-95": 0.0}
@@ -250,7 +251,7 @@ def test_bad_scenario_files_say_what_is_wrong(tmp_path, text, fragment):
 
 
 def test_every_scenario_key_is_documented():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = read_documentation()
     for section, keys in LAYOUT.items():
         assert f"[{section}]" in readme
         for key in keys:

@@ -7,7 +7,7 @@ from analysis.instruments import load_instruments
 from analysis.intake.fileformat import template_csv
 from analysis.intake.importer import ImportRejected, import_study
 from analysis.store import db
-from tests.conftest import store_digest
+from tests.conftest import read_documentation, store_digest
 from tests.test_import import P_COLUMNS, PNR_A, participants_rows, write_csv, write_pair
 
 M_COLUMNS = ["person_id", "visit_date", "instrument", "value"]
@@ -206,9 +206,7 @@ def test_a_value_set_file_that_is_not_additive_or_not_numbers_is_refused(tmp_pat
 
 def test_every_built_in_instrument_is_in_the_readme():
     # Like the settings: an instrument a file may name is documented, or this fails.
-    from pathlib import Path
-
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = read_documentation()
     missing = [name for name in load_instruments() if f"`{name}`" not in readme]
     assert not missing, missing
 

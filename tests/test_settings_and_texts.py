@@ -10,8 +10,9 @@ from analysis.present.disclosure import suppress_small
 from analysis.present.texts import TEXTS, format_number, format_p, read_difference
 from analysis.selection import AgeBand, label_age, parse_band_edges
 from analysis.settings import SETTINGS, get_setting
+from tests.conftest import read_documentation
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+README = read_documentation()  # the README and the documentation site's pages
 
 
 def test_every_setting_is_documented_in_the_readme():

@@ -265,7 +265,7 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
     Parameters
     ----------
     path : str or Path
-        The TOML file (keys documented in the README); missing keys take the defaults.
+        The TOML file (keys documented in docs/costs.md); missing keys take the defaults.
 
     Returns
     -------

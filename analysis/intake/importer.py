@@ -76,7 +76,7 @@ def import_study(
     study : str
         Name of the study to create or replace.
     participants, hours : str, Path or Upload
-        The files (.csv, .xlsx or .parquet) on disk or as uploaded bytes; see the README for their columns.
+        The files (.csv, .xlsx or .parquet) on disk or as uploaded bytes; see docs/import.md for their columns.
     visits : str, Path or Upload, optional
         Instead of ``hours``: one row per home-care visit (person, start, end or minutes, optional service and
         unit), summed in DuckDB to hours per person and calendar month of the visit's start.

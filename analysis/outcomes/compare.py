@@ -47,7 +47,7 @@ class HoursComparison:
 def compare_hours(con: db.Connection, selection: Selection) -> HoursComparison:
     """Compare mean home-care hours per month, intervention minus control, at follow-up month k.
 
-    People count when living at home under follow-up in month k (see the README's definitions).
+    People count when living at home under follow-up in month k (see docs/definitions.md).
     The difference has Welch's 95% CI and p-value per band and overall; the interaction test is
     Welch's test (Welch–James) that the difference is the same in every band, without assuming equal
     variances, on the hours scale, over the people inside the bands.

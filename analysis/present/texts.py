@@ -816,9 +816,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "access.single_user": (
         "Enanvändarläge: ingen inloggning är konfigurerad, så den som når appen är analytiker (kan importera "
-        "och visa små tal). Se README för inloggning.",
+        "och visa små tal). Se dokumentationen (Inloggning och drift) för inloggning.",
         "Single-user mode: no login is configured, so whoever reaches the app is an analyst (can import and "
-        "show small numbers). See the README for login.",
+        "show small numbers). See the documentation (Login and deployment) for login.",
     ),
     "access.show_small": ("Visa små tal (färre än {n} personer)", "Show small numbers (fewer than {n} people)"),
     "access.small_shown": (
