@@ -17,7 +17,7 @@ from analysis.present.exports import (
     table_to_csv,
 )
 from analysis.present.reproduce import reproduce_snippet
-from analysis.present.texts import file_name, format_number, format_p, t
+from analysis.present.texts import file_name, format_number, format_p, format_share, t
 from analysis.settings import get_setting
 from analysis.stats.methods import METHODS
 from views import calls, display, downloads, roles, state
@@ -181,7 +181,7 @@ def _table1(table: pd.DataFrame, lang: str) -> pd.DataFrame:
             elif r["statistic"] == "median [IQR]":
                 cells[arm] = f"{format_number(v, lang)} [{format_number(v2, lang)}–{format_number(v3, lang)}]"
             else:
-                cells[arm] = f"{format_number(v, lang, 0)} ({format_number(v2, lang)} %)"
+                cells[arm] = f"{format_number(v, lang, 0)} ({format_share(v2 / 100, lang, 1)})"
         missing = (
             " / ".join(display.format_count(r[f"missing_{arm}"], lang) for arm in ("intervention", "control"))
             if first_rows[index] and r["statistic"] != "n"

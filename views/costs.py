@@ -282,7 +282,7 @@ def render(lang: str) -> None:
         for sv, en in assumptions:
             st.markdown(f"- {en if lang == 'en' else sv}")
         for claim in check_published_claims(scenario):
-            verdict = t("costs.consistent" if claim["consistent"] else "costs.not_consistent", lang)
+            verdict = t(("costs.not_consistent", "costs.consistent")[bool(claim["consistent"])], lang)
             value = claim["value"]
             shown = (
                 t("costs.months", lang, m=value)
@@ -296,7 +296,7 @@ def render(lang: str) -> None:
                 needed=format_number(claim["needed"], lang, 0),
                 multiple=format_number(claim["effect_multiple"], lang, 2),
             )
-            name = t("costs.claim." + claim["claim"], lang)
+            name = t(f"costs.claim.{claim['claim']}", lang)
             (st.success if claim["consistent"] else st.warning)(f"{name} {verdict}. {detail}")
         st.subheader(t("costs.published", lang))
         columns = st.columns(len(PUBLISHED_RESULTS) + 1)

@@ -14,7 +14,15 @@ from analysis.outcomes.overview import summarize_people
 from analysis.outcomes.planning import OUTCOMES, estimate_power_inputs
 from analysis.present.disclosure import show_repeated
 from analysis.present.disclosure_measures import show_measures, show_planning, show_qalys
-from analysis.present.texts import file_name, format_number, format_p, read_cost_effectiveness, read_measure, t
+from analysis.present.texts import (
+    file_name,
+    format_number,
+    format_p,
+    format_share,
+    read_cost_effectiveness,
+    read_measure,
+    t,
+)
 from analysis.selection import ALL
 from analysis.stats.power import size_trial
 from views import calls, display, downloads, roles, state
@@ -272,8 +280,7 @@ def _show_qalys(store, selection, info, threshold: int, lang: str) -> None:
             ],
             t("col.icer", lang): [icer(row) for _, row in shown.iterrows()],
             t("col.p_ce_500k", lang): [
-                format_number(100 * c["500000"], lang, 0) + " %" if isinstance(c, dict) else ".."
-                for c in shown["p_cost_effective"]
+                format_share(c["500000"], lang) if isinstance(c, dict) else ".." for c in shown["p_cost_effective"]
             ],
         }
     )
@@ -321,7 +328,7 @@ def _show_power(store, selection, info, threshold: int, lang: str) -> None:
         power = st.radio(
             t("power.level", lang),
             (0.8, 0.9),
-            format_func=lambda p: format_number(100 * p, lang, 0) + (" %" if lang == "sv" else "%"),
+            format_func=lambda p: format_share(p, lang),
             horizontal=True,
         )
         alpha = st.selectbox(t("power.alpha", lang), (0.05, 0.01), format_func=lambda a: format_number(a, lang, 2))

@@ -6,7 +6,8 @@ import math
 
 import streamlit as st
 
-from analysis.present.texts import LANGUAGES, band_label, t
+from analysis.present.catalog import LANGUAGES
+from analysis.present.texts import band_label, t
 from analysis.selection import APPLICATION_TYPES, SEXES, AgeBand, Filters, Selection
 from analysis.store import db
 from analysis.store.studies import find_study, load_plan

@@ -154,7 +154,7 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
     person_chart = _band_chart(
         (row for _, row in shown.iterrows()),
         "cost" if cost_first else "days_home",
-        t("deck.cost_axis" if cost_first else "deck.days_axis", lang),
+        t(("deck.days_axis", "deck.cost_axis")[cost_first], lang),
         lang,
         scale=1e-3 if cost_first else 1.0,
         decimals=0,
@@ -179,7 +179,7 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
         t(
             "slides.interaction",
             lang,
-            verdict=t("slides.interaction.clear" if p == p and p < 0.05 else "slides.interaction.unclear", lang),
+            verdict=t(("slides.interaction.unclear", "slides.interaction.clear")[bool(p == p and p < 0.05)], lang),
             p=format_p(p, lang, relation=True),
         )
     )
