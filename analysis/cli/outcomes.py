@@ -1,0 +1,183 @@
+"""Commands that read outcomes: compare, placement, outcomes, view and plan."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+
+import pandas as pd
+
+from analysis.cli.parser import _plan_dict, _plan_from_args
+from analysis.economics.scenario import unit_costs
+from analysis.outcomes.compare import GROUP_COLUMNS
+from analysis.outcomes.comparisons import run_comparison
+from analysis.outcomes.per_person import UnitCosts, compare_person_outcomes, primary_figure
+from analysis.outcomes.placement import analyze_placement
+from analysis.present.disclosure import show_comparison, show_outcomes, show_placement
+from analysis.present.linked import find_risks
+from analysis.present.texts import describe_plan
+from analysis.present.viewer import ViewOptions, view_page
+from analysis.records import to_all_records
+from analysis.selection import (
+    Filters,
+    Selection,
+    parse_band_edges,
+)
+from analysis.settings import get_setting
+from analysis.store import db
+from analysis.store.studies import (
+    check_covariates,
+    check_districts,
+    check_measure,
+    check_month,
+    describe_study,
+    load_plan,
+    parse_covariates,
+    resolve_study,
+    save_plan,
+)
+
+
+def _open_request(args: argparse.Namespace, run):
+    """Open the store, check study, month and filters from the arguments, and return (study, run(con, selection)).
+
+    The hours measure used (asked for, else the study's) is left in ``args.hours_measure`` for the output.
+    """
+    filters = Filters(sex=tuple(args.sex), application_type=tuple(args.application_type), district=tuple(args.district))
+    con = db.connect(args.db)
+    try:
+        study = resolve_study(con, args.study)
+        bands = parse_band_edges(args.bands) if args.bands else load_plan(con, study).bands
+        info = describe_study(con, study)
+        check_month(info, args.month)
+        check_districts(info, filters.district)
+        filters = filters.covering(info["districts"])  # every district chosen is no filter
+        args.hours_measure = check_measure(info, args.hours_measure)
+        selection = Selection(study, filters, bands, args.month, info["merged_districts"], args.hours_measure)
+        return study, run(con, selection)
+    finally:
+        con.close()
+
+
+def _viewer(args: argparse.Namespace, con, selection, result, show):
+    """Return the result as a viewer sees it (the pages' rule: threshold from the settings) when --as-viewer."""
+    if not args.as_viewer:
+        return result
+    threshold = int(get_setting("suppression_threshold"))
+
+    def risks_for(view, table, timepoints=()):
+        return find_risks(con, view, threshold, table, timepoints)
+
+    return replace(result, groups=show(result.groups, selection, threshold, risks_for))
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    """Compare hours between arms and print JSON or a table."""
+
+    def run(con, selection):
+        result = run_comparison(con, selection, args.method, args.deaths)
+        return _viewer(args, con, selection, result, show_comparison)
+
+    study, result = _open_request(args, run)
+    if args.json:
+        print(json.dumps(result.to_dict() | {"hours_measure": args.hours_measure}, ensure_ascii=False))
+    else:
+        print(
+            f"Månad / month {args.month}, studie / study {study}, timmar / hours {args.hours_measure}, "
+            f"metod / method {args.method}, döda / deaths {args.deaths}"
+        )
+        print(result.groups[[*GROUP_COLUMNS, "p_value_holm"]].to_string(index=False))
+        print(f"Interaktion arm × åldersgrupp / interaction p = {result.interaction['p_value']:.4g}")
+    return 0
+
+
+def _run_placement(args: argparse.Namespace) -> int:
+    """Analyse time to nursing-home placement and print JSON or a table."""
+    study, result = _open_request(
+        args, lambda con, selection: _viewer(args, con, selection, analyze_placement(con, selection), show_placement)
+    )
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        print(f"Fönster / window {args.month} månader / months, studie / study {study}")
+        print(pd.DataFrame(result.to_dict()["groups"]).to_string(index=False))
+    return 0
+
+
+def _run_outcomes(args: argparse.Namespace) -> int:
+    """Compare outcomes per randomized person over the window and print JSON or a table."""
+    default = unit_costs()
+    costs = UnitCosts(
+        default.hour if args.hour_cost is None else args.hour_cost,
+        default.day if args.day_cost is None else args.day_cost,
+    )
+
+    def run(con, selection):
+        plan = load_plan(con, selection.study)
+        chosen = plan.covariates if args.adjust_for is None else check_covariates(parse_covariates(args.adjust_for))
+        result = compare_person_outcomes(con, selection, costs, covariates=chosen)
+        return _viewer(args, con, selection, result, show_outcomes), plan
+
+    study, (result, plan) = _open_request(args, run)
+    if args.json:
+        extra = {
+            "analysis_plan": _plan_dict(plan),
+            "primary": primary_figure(result, plan),
+            "hours_measure": args.hours_measure,
+        }
+        out = result.to_dict() | extra
+        if args.as_viewer:  # the promised keys stay; each group says whether and why it is hidden
+            for group, (_, row) in zip(out["groups"], result.groups.iterrows(), strict=True):
+                group["suppressed"] = bool(row["suppressed"])
+                group["suppressed_reason"] = row["suppressed_reason"]
+                group["perturbed"] = bool(row.get("perturbed", False))  # counts with the cell key method's noise
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        print(f"Fönster / window {args.month} månader / months, studie / study {study}, timmar / hours "
+              f"{args.hours_measure}")  # fmt: skip
+        print(f"Timkostnad / hour cost {costs.hour:g} kr, dygnskostnad / day cost {costs.day:g} kr")
+        columns = ["age_band", "cost_difference", "cost_ci_low", "cost_ci_high", "days_home_difference"]
+        print(result.groups[[*columns, "days_home_ci_low", "days_home_ci_high"]].to_string(index=False))
+    return 0
+
+
+def _run_view(args: argparse.Namespace) -> int:
+    """Print every table of a page as a viewer sees it (always with the pages' rules: --as-viewer is implied)."""
+    threshold = int(get_setting("suppression_threshold"))
+    options = ViewOptions(args.method, args.deaths, args.draws, args.instrument, args.lang)
+    study, tables = _open_request(args, lambda con, selection: view_page(con, args.page, selection, threshold, options))
+    if args.json:
+        out = {
+            "page": args.page,
+            "study": study,
+            "month": args.month,
+            "hours_measure": args.hours_measure,
+            "threshold": threshold,
+            "tables": {name: to_all_records(frame, ()) for name, frame in tables.items()},
+        }
+        print(json.dumps(out, ensure_ascii=False))
+        return 0
+    print(f"Sida / page {args.page}, studie / study {study}, månad / month {args.month}, gräns / threshold {threshold}")
+    for name, frame in tables.items():
+        print(f"\n[{name}]")
+        print(frame.to_string(index=False))
+    return 0
+
+
+def _run_plan(args: argparse.Namespace) -> int:
+    """Show the study's analysis plan, or store a new one when --primary or --months is given."""
+    con = db.connect(args.db)
+    try:
+        study = resolve_study(con, args.study)
+        current = load_plan(con, study)
+    finally:
+        con.close()
+    wanted = _plan_from_args(args, current)
+    if wanted is not None:
+        current = save_plan(args.db, study, wanted)
+    if args.json:
+        print(json.dumps({"study": study, **_plan_dict(current)}, ensure_ascii=False))
+    else:
+        print(f"{describe_plan(current, 'sv')} / {describe_plan(current, 'en')}")
+    return 0
