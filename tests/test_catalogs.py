@@ -11,7 +11,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 
-from analysis.present.catalog import LANGUAGES, catalog_path, read_source_catalog
+from analysis.present.catalog import LANGUAGES, catalog_path, load_messages, read_source_catalog
 from analysis.present.texts import TEXTS, band_label, format_number, format_share, name_covariates
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,19 +34,21 @@ def test_no_translation_is_missing_or_fuzzy(lang):
 
 
 def test_both_languages_hold_the_same_keys_with_the_same_placeholders():
-    sv, en = ({m.id: m.string for m in read_source_catalog(lang) if m.id} for lang in LANGUAGES)
+    sv, en = ({str(m.id): m.string for m in read_source_catalog(lang) if m.id} for lang in LANGUAGES)
     assert set(sv) == set(en)
-    fields = lambda text: {name for _, name, _, _ in string.Formatter().parse(text) if name}  # noqa: E731
+    forms = lambda text: text if isinstance(text, tuple) else (text,)  # noqa: E731  plural forms or one text
+    fields = lambda text: {name for form in forms(text) for _, name, _, _ in string.Formatter().parse(form) if name}  # noqa: E731
     assert not [key for key in sv if fields(sv[key]) != fields(en[key])]
 
 
 def test_every_key_the_code_asks_for_is_in_the_catalogs():
     # Babel extracts the literal keys of t("…") calls, as `pybabel extract -k t` would.
     method_map = [("analysis/**.py", "python"), ("views/**.py", "python"), ("dashboard.py", "python")]
-    asked = {message for _, _, message, *_ in extract_from_dir(str(ROOT), method_map, keywords={"t": None})}
+    keywords = {"t": None, "tn": None}
+    asked = {message for _, _, message, *_ in extract_from_dir(str(ROOT), method_map, keywords=keywords)}
     asked = {key for key in asked if isinstance(key, str) and re.fullmatch(r"[a-z0-9_.]+", key)}
     assert len(asked) > 200
-    assert not sorted(asked - set(TEXTS))
+    assert not sorted(asked - set(TEXTS) - set(load_messages("sv")))
 
 
 def test_texts_py_holds_no_sentence():
@@ -83,6 +85,14 @@ def test_texts_py_holds_no_sentence():
 )
 def test_numbers_by_babel(value, lang, decimals, expected):
     assert format_number(value, lang, decimals) == expected
+
+
+def test_plural_forms_follow_the_catalog():
+    from analysis.present.texts import tn
+
+    assert tn("data.problems", 1, "en", shown=1) == "1 problem; 1 shown."
+    assert tn("data.problems", 3, "en", shown=2) == "3 problems; 2 shown."
+    assert tn("data.problems", 3, "sv", shown=2) == "3 problem; 2 visas."
 
 
 def test_shares_and_words_by_the_catalogs():

@@ -13,7 +13,7 @@ from analysis.intake.quality import summarize_quality
 from analysis.intake.source import Upload
 from analysis.intake.update import update_study
 from analysis.outcomes.overview import summarize_people
-from analysis.present.texts import describe_plan, format_number, t
+from analysis.present.texts import describe_plan, format_number, t, tn
 from analysis.selection import COVARIATES, Filters, Selection, edges_of, parse_band_edges
 from analysis.store import db
 from analysis.store.studies import PLAN_ESTIMATORS, PRIMARY_OUTCOMES, AnalysisPlan, load_plan, save_plan
@@ -97,14 +97,14 @@ def _mapping_widgets(kind: str, fields, columns: list[str], lang: str) -> dict[s
 
 def _show_problems(exc: ImportRejected, lang: str) -> None:
     """Render the list of problems of a rejected import."""
-    st.error(t("data.rejected", lang) + " " + t("data.problems", lang, total=exc.total, shown=len(exc.problems)))
+    st.error(t("data.rejected", lang) + " " + tn("data.problems", exc.total, lang, shown=len(exc.problems)))
     st.dataframe(
         pd.DataFrame(
             {
                 t("col.file", lang): [p.file for p in exc.problems],
-                t("col.row", lang): [p.row for p in exc.problems],
-                t("col.column", lang): [p.column for p in exc.problems],
-                t("col.value", lang): [p.value for p in exc.problems],
+                t("col.row", lang): ["" if p.row is None else str(p.row) for p in exc.problems],
+                t("col.column", lang): [p.column or "" for p in exc.problems],
+                t("col.value", lang): ["" if p.value is None else str(p.value) for p in exc.problems],
                 t("col.expected", lang): [p.expected(lang) for p in exc.problems],
             }
         ),

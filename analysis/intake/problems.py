@@ -171,7 +171,8 @@ class ImportRejected(UserFacingError):  # noqa: N818 - named for what the user r
         shown = len(problems)
         super().__init__(
             f"Importen avvisades: {total} problem ({shown} visas). Databasen är oförändrad.",
-            f"The import was rejected: {total} problems ({shown} shown). The database is unchanged.",
+            f"The import was rejected: {total} problem{'s' if total != 1 else ''} ({shown} shown). The database is "
+            "unchanged.",
         )
 
 

@@ -9,6 +9,8 @@ fuzzy, or a key the code asks for is in no catalog. A new language is a new fold
 
 from __future__ import annotations
 
+import gettext
+from functools import cache
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -38,14 +40,26 @@ def compile_catalogs() -> None:
             write_mo(handle, read_source_catalog(lang))
 
 
-def load_messages(lang: str) -> dict[str, str]:
-    """Return a language's compiled messages (key to text) from its .mo file."""
+def load_messages(lang: str) -> dict[str, str | tuple[str, ...]]:
+    """Return a language's compiled messages from its .mo file: key to text, or to its plural forms (a tuple)."""
     with catalog_path(lang, ".mo").open("rb") as handle:
         catalog = read_mo(handle)
-    return {message.id: message.string for message in catalog if message.id}
+    out = {}
+    for message in catalog:
+        if message.pluralizable:
+            out[message.id[0]] = tuple(message.string)
+        elif message.id:
+            out[message.id] = message.string
+    return out
+
+
+@cache
+def translations(lang: str) -> gettext.GNUTranslations:
+    """Return a language's compiled catalog as the standard library's gettext reads it (plural rules included)."""
+    return gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang])
 
 
 def load_texts() -> dict[str, tuple[str, str]]:
-    """Return every key with its Swedish and English text ('' where a language lacks it)."""
-    sv, en = load_messages("sv"), load_messages("en")
+    """Return every key with its Swedish and English text ('' where a language lacks it); plurals are tn's."""
+    sv, en = ({k: v for k, v in load_messages(lang).items() if isinstance(v, str)} for lang in ("sv", "en"))
     return {key: (sv.get(key, ""), en.get(key, "")) for key in [*sv, *(k for k in en if k not in sv)]}

@@ -8,7 +8,7 @@ import numpy as np
 from babel.numbers import format_decimal, format_percent, get_minus_sign_symbol
 
 from analysis.economics.scenario import SOURCES
-from analysis.present.catalog import load_texts
+from analysis.present.catalog import load_texts, translations
 from analysis.settings import get_setting
 
 TEXTS: dict[str, tuple[str, str]] = load_texts()  # from the gettext catalogs in analysis/locale
@@ -19,6 +19,11 @@ def t(key: str, lang: str = "sv", **values: object) -> str:
     sv, en = TEXTS[key]
     text = en if lang == "en" else sv
     return text.format(**values) if values else text
+
+
+def tn(key: str, n: int, lang: str = "sv", **values: object) -> str:
+    """Return the text for key in the plural form that fits n (the catalog's rule), with {n} and values filled in."""
+    return translations(lang).ngettext(key, key, n).format(n=n, **values)
 
 
 def file_name(key: str, lang: str = "sv", **values: object) -> str:
