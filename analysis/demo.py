@@ -17,8 +17,14 @@ import pandas as pd
 from scipy import special
 
 from analysis.store import db
+from analysis.store.studies import AnalysisPlan, save_plan
 
 DEMO_STUDY = "demo"
+# The embedded demo's analysis plan: the primary outcome the README and the deck lead with (cost of care per
+# randomized person over 24 months, the difference in means with IPCW), dated before the first randomization
+# (2016-01-01), as a real trial's plan would be.
+DEMO_PLAN = AnalysisPlan("cost", 24)
+DEMO_PLAN_SET_ON = dt.datetime(2015, 12, 15, 9, 0)
 ARMS = ("intervention", "control")
 DEMO_BANDS = ((65, 75), (76, 85), (86, 95))
 
@@ -407,3 +413,5 @@ def build_embedded_demo(path) -> None:
             TRIAL_SIZED_STUDY: lambda con: _fill_demo(con, TRIAL_SIZED, TRIAL_SIZED_STUDY),
         },
     )
+    for study in (DEMO_STUDY, TRIAL_SIZED_STUDY):  # a plan fixed before the first person was randomized
+        save_plan(path, study, DEMO_PLAN, set_on=DEMO_PLAN_SET_ON)

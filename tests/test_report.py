@@ -230,3 +230,50 @@ def test_a_hidden_bar_is_marked_in_the_powerpoint_data_and_on_the_pdf_chart(tmp_
     texts = [text.get_text() for text in axes.texts]
     plt.close(figure)
     assert texts.count(HIDDEN) == len(hidden) and any(text.startswith(".. = dolt") for text in texts)
+
+
+@pytest.fixture(scope="module")
+def embedded_demo(tmp_path_factory):
+    """The store the dashboard builds on first start: both demo studies with their dated plan."""
+    from analysis.demo import build_embedded_demo
+
+    path = tmp_path_factory.mktemp("embedded") / "ihr.duckdb"
+    build_embedded_demo(path)
+    return path
+
+
+def _all_text(deck) -> str:
+    """Return every text of a deck: shapes and notes."""
+    parts = []
+    for slide in deck.slides:
+        parts += [s.text_frame.text for s in slide.shapes if s.has_text_frame]
+        parts.append(slide.notes_slide.notes_text_frame.text)
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_the_deck_opens_on_the_plan_and_holds_no_command_line(embedded_demo, tmp_path, lang):
+    # Issue 30: slide 1 said "…spara en plan innan jämförelsen läses (python -m analysis plan)".
+    con = db.connect(embedded_demo)
+    try:
+        deck = Presentation(str(write_report(con, "demo", "pptx", tmp_path / "b.pptx", lang)))
+        pdf = write_report(con, "demo", "pdf", tmp_path / "b.pdf", lang)
+    finally:
+        con.close()
+    cover = " ".join(s.text_frame.text for s in deck.slides[0].shapes if s.has_text_frame)
+    fixed = "Fastställt 2015-12-15" if lang == "sv" else "Fixed on 2015-12-15"
+    assert fixed in cover and ("vårdkostnad" if lang == "sv" else "care cost") in cover
+    for text in [_all_text(deck), *pdf_text_per_page(pdf)]:
+        assert not re.search(r"python|\s-m\s|--[a-z]", text), text[:300]
+    assert "utforskande. per" not in _all_text(deck) and "exploratory. per" not in _all_text(deck)
+
+
+def test_a_study_without_a_plan_says_so_in_words_but_not_on_the_cover(small_demo_path, tmp_path):
+    con = db.connect(small_demo_path)
+    try:
+        deck = Presentation(str(write_report(con, "demo", "pptx", tmp_path / "b.pptx", "sv")))
+    finally:
+        con.close()
+    cover = " ".join(s.text_frame.text for s in deck.slides[0].shapes if s.has_text_frame)
+    assert "Primärt utfall" in cover and "Ingen analysplan" not in cover
+    assert "Spara en plan under Analysplan på sidan Data" in deck.slides[0].notes_slide.notes_text_frame.text

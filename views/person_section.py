@@ -20,7 +20,7 @@ from analysis.present.texts import (
 )
 from analysis.selection import Selection
 from analysis.store.studies import describe_study, load_plan
-from views import calls, display, downloads
+from views import calls, display, downloads, roles
 
 
 def _table(groups: pd.DataFrame, plan, lang: str) -> pd.DataFrame:
@@ -75,6 +75,8 @@ def show_person_outcomes(store: calls.Store, selection: Selection, threshold: in
     shown = show_outcomes(result.groups, selection, threshold, calls.risks_for(store, threshold))
     st.header(t("person.title", lang, months=months))
     st.info(describe_plan(plan, lang))
+    if not plan.pre_specified and roles.page_access().is_analyst:  # the way to the form, for who may save a plan
+        st.page_link("views/data.py", label=t("plan.go_to_form", lang), icon=":material/edit_note:")
     if months != plan.window_months:
         st.caption(t("plan.window_cut", lang, months=months))
     measure = selection.measure or calls.cached(describe_study, store, selection.study)["hours_measure"]

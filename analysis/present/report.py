@@ -27,6 +27,7 @@ from analysis.present.stamp import Stamp, make_stamp
 from analysis.present.texts import (
     band_label,
     describe_plan,
+    describe_primary,
     format_number,
     format_p,
     read_difference,
@@ -85,6 +86,7 @@ class Briefing:
     methods: str
     warning: str | None  # said on every page of a synthetic study
     study: str
+    primary: str = ""  # the primary analysis for the cover (with the date its plan was fixed)
 
     def stamp_text(self, lang: str) -> str:
         """Return the stamp as one line."""
@@ -210,19 +212,14 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
     )
     slides.append(Slide(t("slides.money", lang), money, 2, money_chart))
 
-    methods = (
-        "per randomiserad person (IPCW, bootstrap); timmar bland dem som bor kvar hemma (Welch); Aalen–Johansen, "
-        "Cox; kostnadsmodell med bootstrap"
-        if lang == "sv"
-        else "per randomized person (IPCW, bootstrap); hours among those still at home (Welch); Aalen–Johansen, "
-        "Cox; cost model with bootstrap"
-    )
+    methods = t("deck.methods", lang)
     version = fingerprint_study(con, study)
     stamp = make_stamp(version, selection, methods, threshold, threshold, lang, describe_plan(plan, lang))
     title = info["title_en"] if lang == "en" else info["title_sv"]
     subtitle = t("deck.subtitle", lang, date=stamp.date)
     warning = t("deck.warning", lang) if info["is_demo"] else None
-    return Briefing(title, subtitle, slides, stamp, describe_plan(plan, lang) + " " + methods, warning, study)
+    methods = describe_plan(plan, lang) + " " + methods
+    return Briefing(title, subtitle, slides, stamp, methods, warning, study, describe_primary(plan, lang))
 
 
 def report_file_name(study: str, fmt: str, lang: str, day: dt.date | None = None) -> str:
@@ -392,7 +389,7 @@ def write_pptx(briefing: Briefing, path: str | os.PathLike[str] | BinaryIO, lang
     title = deck.slides.add_slide(blank)
     frame(title, briefing.title, 40)
     _box(title, (_M, 2.3, _W - 2 * _M, 0.6), [(briefing.subtitle, 28, False, MUTED)])
-    _box(title, (_M, 3.1, _W - 2 * _M, 3.6), [(briefing.stamp.primary, BODY_PT, False, INK)])
+    _box(title, (_M, 3.1, _W - 2 * _M, 3.6), [(briefing.primary, BODY_PT, False, INK)])
     _notes(title, [method, full_stamp])
     for slide in briefing.slides:
         page = deck.slides.add_slide(blank)
@@ -502,7 +499,7 @@ def write_pdf(briefing: Briefing, path: str | os.PathLike[str] | BinaryIO, lang:
         pages.new_page()
         pages.text(briefing.title, 24, bold=True)
         pages.text(briefing.subtitle, 14, colour="#4b5563", gap=0.3)
-        pages.text(briefing.stamp.primary, 11, colour="#374151")
+        pages.text(briefing.primary, 11, colour="#374151")
         for slide in briefing.slides:
             pages.new_page()
             pages.text(slide.heading, 20, bold=True, gap=0.2)

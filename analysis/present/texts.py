@@ -297,11 +297,24 @@ def name_covariates(covariates, lang: str = "sv") -> str:
     return t("word.and_join", lang, first=", ".join(names[:-1]), last=names[-1])
 
 
-def describe_plan(plan, lang: str = "sv") -> str:
-    """Say a study's primary analysis in words, and whether a plan was stored or the defaults apply."""
+def _primary_sentence(plan, lang: str) -> str:
+    """Say a plan's primary outcome, window and estimator in one sentence."""
     outcome = t(f"plan.outcome.{plan.primary_outcome}", lang)
     estimator = t(f"plan.estimator.{plan.estimator}", lang, covariates=name_covariates(plan.covariates, lang))
-    text = t("plan.primary", lang, outcome=outcome, months=plan.window_months, estimator=estimator)
+    return t("plan.primary", lang, outcome=outcome, months=plan.window_months, estimator=estimator)
+
+
+def describe_primary(plan, lang: str = "sv") -> str:
+    """Say the primary analysis for a cover: with the date its plan was fixed, else the analysis alone."""
+    primary = _primary_sentence(plan, lang)
+    if not plan.pre_specified:
+        return primary
+    return t("plan.cover_stored", lang, date=plan.set_on.date().isoformat(), primary=primary)
+
+
+def describe_plan(plan, lang: str = "sv") -> str:
+    """Say a study's primary analysis in words, and whether a plan was stored or the defaults apply."""
+    text = _primary_sentence(plan, lang)
     if plan.band_edges is not None:
         text += " " + t("plan.bands", lang, bands=", ".join(band_label(b.label, lang) for b in plan.bands))
     if plan.pre_specified:

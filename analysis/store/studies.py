@@ -350,9 +350,12 @@ def load_plan(con: db.Connection, study: str) -> AnalysisPlan:
     return AnalysisPlan("cost", max(1, min(DEFAULT_WINDOW, top)))
 
 
-def save_plan(path: str | os.PathLike[str], study: str, plan: AnalysisPlan) -> AnalysisPlan:
+def save_plan(
+    path: str | os.PathLike[str], study: str, plan: AnalysisPlan, set_on: dt.datetime | None = None
+) -> AnalysisPlan:
     """Store a study's analysis plan in the store's catalogue at path (a new catalogue swapped in); return it.
 
+    ``set_on`` is the time the plan is recorded as fixed: now, unless the demo's generator dates its plan.
     Raises InputError, leaving the store untouched, when the study does not exist.
     """
     if shaped_personnummer(plan.note):  # a note is shown on every page and stamped on every export
@@ -360,7 +363,7 @@ def save_plan(path: str | os.PathLike[str], study: str, plan: AnalysisPlan) -> A
             "Planens anteckning innehåller något som ser ut som ett personnummer; skriv den utan.",
             "The plan's note holds something that looks like a personnummer; write it without.",
         )
-    stamped = replace(plan, window_months=int(plan.window_months), set_on=dt.datetime.now())
+    stamped = replace(plan, window_months=int(plan.window_months), set_on=set_on or dt.datetime.now())
     edges = ",".join(str(v) for v in stamped.band_edges) if stamped.band_edges is not None else None
 
     def fill(con: db.Connection) -> None:
