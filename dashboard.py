@@ -27,6 +27,7 @@ pages = [
     st.Page("views/placement.py", title=t("nav.placement", lang), url_path="sarskilt-boende"),
     st.Page("views/costs.py", title=t("nav.costs", lang), url_path="kostnader"),
     st.Page("views/measures.py", title=t("nav.measures", lang), url_path="utfallsmatt"),
+    st.Page("views/glossary.py", title=t("nav.glossary", lang), url_path="ordlista"),
 ]
 if access.is_analyst:  # import and the data review are the analyst's
     pages.append(st.Page("views/data.py", title=t("nav.data", lang), url_path="data"))

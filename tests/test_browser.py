@@ -38,6 +38,7 @@ PAGES = {
     "sarskilt-boende": "/sarskilt-boende",
     "kostnader": "/kostnader",
     "utfallsmatt": "/utfallsmatt",
+    "ordlista": "/ordlista",
     "data": "/data",
 }
 

@@ -665,3 +665,26 @@ def test_single_user_mode_does_not_start_on_the_network(store, monkeypatch, addr
     assert refused != starts
     if starts:
         assert at.sidebar.error and at.title
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "term"), [(None, "Ordlista", "Konfidensintervall"), ("en", "Glossary", "Confidence")]
+)
+def test_the_glossary_explains_the_terms_and_searches(store, lang, heading, term):
+    at = run_app(lang)
+    at.switch_page("views/glossary.py").run()
+    assert not at.exception and not at.error
+    assert at.title[0].value == heading
+    assert any(term in m.value for m in at.markdown)
+    at.text_input[0].set_value("Fine").run()
+    shown = " ".join(m.value for m in at.markdown)
+    assert "Fine" in shown and term not in shown
+
+
+def test_every_method_on_the_comparisons_page_has_a_tooltip(store):
+    from analysis.stats.methods import METHODS
+
+    at = run_app(None)
+    at.switch_page("views/comparisons.py").run()
+    help_text = at.sidebar.selectbox(key="method").help
+    assert help_text and all(t(f"cmp.short.{m}", "sv") in help_text for m in METHODS)

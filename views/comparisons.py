@@ -16,6 +16,7 @@ from analysis.present.exports import (
     Figure,
     table_to_csv,
 )
+from analysis.present.glossary import explain_method
 from analysis.present.reproduce import reproduce_snippet
 from analysis.present.texts import file_name, format_number, format_p, format_share, t
 from analysis.settings import get_setting
@@ -30,6 +31,12 @@ def _name(method: str, lang: str) -> str:
     """Return a method's name in the language."""
     sv, en = METHOD_NAMES[method]
     return en if lang == "en" else sv
+
+
+def _methods_help(lang: str) -> str:
+    """Return the tooltip beside the method choice: every method's name and one line from the glossary."""
+    lines = [f"- **{t(f'cmp.short.{m}', lang)}**: {explain_method(m, lang)}" for m in METHODS]
+    return t("cmp.method_help", lang) + "\n" + "\n".join(lines)
 
 
 def _results_table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -223,6 +230,7 @@ def render(lang: str) -> None:
         METHODS,
         options=METHODS,
         format_func=lambda m: _name(m, lang),
+        help=_methods_help(lang),
     )
     handling = state.url_widget(
         st.sidebar.radio,
