@@ -288,6 +288,7 @@ def _plan_form(store: calls.Store, info: dict, lang: str) -> None:
             COVARIATES,
             default=list(plan.covariates) or ["baseline_hours"],
             format_func=lambda c: t(f"covariate.{c}", lang),
+            select_all=False,  # Streamlit's "Select all" is English only
             key=f"plan_covariates_{info['study']}_{lang}",
         )
         edges = st.text_input(

@@ -147,6 +147,8 @@ def choose_filters(info: dict, lang: str) -> Filters:
                 multi=True,
                 format_func=label,
                 placeholder=t("sidebar.all", lang),
+                help=t(f"sidebar.help.{field}", lang),
+                select_all=False,  # Streamlit's "Select all" is English only, and every option is no filter
                 state_key=f"{field}.{lang}",
             )
         )
