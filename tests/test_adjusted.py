@@ -165,6 +165,7 @@ def _simulate(replicates: int, n: int, censor_share: float, seed: int) -> dict:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("censor_share", [0.0, 0.25])
 def test_adjusted_cost_difference_is_unbiased_and_covers_under_a_wrong_model(censor_share):
     # 100 trials of 400 people; the linear working model is wrong in every way the guide lists. The mean

@@ -174,6 +174,7 @@ def test_the_special_cases_are_in_the_store(special_store):
     assert (people["district"] == "Litet").sum() == 3
 
 
+@pytest.mark.slow
 def test_no_hidden_count_follows_from_every_page_and_view(special_store):
     # Done when: a study with one person outside the bands, a band with one survivor, a cell where everyone has
     # 0 hours and a district of 3: nothing a viewer sees on any page, over these views, lets a hidden count (or
@@ -191,6 +192,7 @@ def test_no_hidden_count_follows_from_every_page_and_view(special_store):
     assert small_differences(cells, atoms, THRESHOLD) == []
 
 
+@pytest.mark.slow
 def test_the_audit_finds_a_leak_when_one_rule_is_off(special_store, monkeypatch):
     # The audit can fail: without the complementary band ('all' minus the bands), the one survivor and the
     # 97-year-old come back.
@@ -206,6 +208,7 @@ def test_the_audit_finds_a_leak_when_one_rule_is_off(special_store, monkeypatch)
     assert derivable_hidden(cells, atoms, sensitive_cells(cells, THRESHOLD))
 
 
+@pytest.mark.slow
 def test_the_view_command_prints_what_view_page_gives(special_store):
     # The command line's page view is the audited one: same tables, hidden figures null.
     done = run_cli(
@@ -244,6 +247,7 @@ DEMO_VIEWS = [
 ]
 
 
+@pytest.mark.slow
 def test_no_pair_of_views_on_the_demo_gives_back_a_hidden_count(small_demo_path):
     # Done when: a brute-force search over every pair of these 27 filter views of the (400-person) demo, on every
     # page, recovers no hidden count of people or events: no two nested shown counts differ by 1-4, and no
@@ -263,6 +267,7 @@ def test_no_pair_of_views_on_the_demo_gives_back_a_hidden_count(small_demo_path)
     assert derivable_hidden(cells, atoms, sensitive) == []
 
 
+@pytest.mark.slow
 def test_the_torshalla_women_view_shows_its_numbers_or_the_true_reason_everywhere(tmp_path):
     # Done when: on the demo, Torshälla women at month 24 were "..", "too few people" in the table while the
     # trajectory showed month 24. Now every table of the page hides the same cells, and each hidden row's
@@ -300,6 +305,7 @@ def test_the_torshalla_women_view_shows_its_numbers_or_the_true_reason_everywher
         assert results.loc[band, "suppressed_reason"] == reason
 
 
+@pytest.mark.slow
 def test_the_briefing_hides_what_the_pages_hide(special_store):
     # Done when (exports): the PDF/PPTX briefing reads its rows through the pages' rules, so a band hidden on a
     # page is hidden, with its reason, in the briefing's sentence, and a shown band is never said to be hidden.

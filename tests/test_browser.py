@@ -20,7 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 REQUIRED = bool(os.environ.get("CI"))  # CI installs Chromium and Playwright: there the test must run
 playwright = pytest.importorskip("playwright.sync_api") if not REQUIRED else __import__("playwright.sync_api").sync_api
 BROWSER = find_browser()
-pytestmark = pytest.mark.skipif(BROWSER is None and not REQUIRED, reason="no Chromium here (CI installs it)")
+pytestmark = [  # every browser test starts the app in Chromium: the slow tier
+    pytest.mark.slow,
+    pytest.mark.skipif(BROWSER is None and not REQUIRED, reason="no Chromium here (CI installs it)"),
+]
 LAUNCH_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

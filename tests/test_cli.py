@@ -20,6 +20,7 @@ def cli_store(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow
 def test_compare_json_end_to_end_equals_library(cli_store):
     done = run_cli("compare", "--db", str(cli_store), "--month", "12", "--json", "--sex", "F", "--district", "Centrum")
     assert done.returncode == 0, done.stderr
@@ -44,12 +45,14 @@ def test_compare_json_end_to_end_equals_library(cli_store):
     assert out["month"] == 12
 
 
+@pytest.mark.slow
 def test_compare_table_output(cli_store):
     done = run_cli("compare", "--db", str(cli_store), "--month", "3")
     assert done.returncode == 0
     assert "65-75" in done.stdout and "p =" in done.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
@@ -68,11 +71,13 @@ def test_compare_errors_are_one_line_without_traceback(cli_store, args, expected
     assert len(lines) == 1 and lines[0].startswith("Fel:") and "Error:" in lines[0] and expected in lines[0]
 
 
+@pytest.mark.slow
 def test_missing_database_is_one_line(tmp_path):
     done = run_cli("compare", "--db", str(tmp_path / "missing.duckdb"))
     assert done.returncode == 1 and "missing.duckdb" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_corrupt_database_is_one_line(tmp_path):
     bad = tmp_path / "bad.duckdb"
     bad.write_text("not a database")

@@ -75,6 +75,7 @@ def test_welch_by_method_equals_cells_path(demo_path):
         np.testing.assert_allclose(fast[col], slow[col], rtol=1e-9)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", METHODS)
 def test_demo_shows_76_85_differs_with_every_method(demo_path, method):
     con = db.connect(demo_path)
@@ -88,6 +89,7 @@ def test_demo_shows_76_85_differs_with_every_method(demo_path, method):
     assert (holm >= g.loc[["65-75", "76-85", "86-95"], "p_value"] - 1e-15).all()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", METHODS)
 def test_reproduce_snippet_gives_the_same_numbers(tmp_path, method, small_demo_path):
     con = db.connect(small_demo_path)
@@ -167,6 +169,7 @@ def test_flow_at_home_equals_comparison_counts(demo_path):
     assert flow.loc["control", "at_home"] == groups.loc["all", "n_control"]
 
 
+@pytest.mark.slow
 def test_cli_compare_with_method_and_bands(small_demo_path):
     done = subprocess.run(
         [

@@ -283,6 +283,7 @@ def test_eskilstuna_preset_is_consistent_only_if_and_gives_break_even_values():
     assert not claim["consistent"] and claim["needed"] == pytest.approx(claims["80_msek_a_year"]["needed"])
 
 
+@pytest.mark.slow
 def test_cli_costs_json(small_demo_path):
     done = subprocess.run(
         [

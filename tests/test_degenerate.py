@@ -185,6 +185,7 @@ def test_placement_with_no_event_in_an_arm_says_why_and_keeps_the_other_bands(on
     assert "Kan inte skattas: 65–75 år (en arm har inga händelser" in describe_hidden(groups.reset_index(), "sv")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["welch", "bootstrap", "ancova", "anhecova", "standardized", "two-part", "mixed"])
 def test_every_comparison_method_keeps_the_bands_it_can_estimate(one_arm_never_placed, method):
     con = db.connect(one_arm_never_placed)

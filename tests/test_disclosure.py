@@ -401,6 +401,7 @@ def test_one_person_outside_the_bands_is_not_given_back_by_all_minus_the_bands(t
             assert remainder == 0 or remainder >= 5, (name, column, remainder)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("filters", [[], ["--sex", "F"], ["--district", "Torshälla", "--sex", "F"]])
 def test_as_viewer_command_line_shows_no_small_count_and_says_why(small_demo_path, filters):
     # Issue 14 item 5: compare, placement and outcomes --as-viewer apply the pages' rules; hidden figures are

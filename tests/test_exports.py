@@ -84,6 +84,7 @@ def test_no_browser_gives_a_message_not_a_traceback(monkeypatch):
         figure_to_image(go.Figure(), "gif", STAMP, "sv")
 
 
+@pytest.mark.slow
 @needs_browser
 def test_chart_images_carry_the_stamp():
     fig = go.Figure(go.Scatter(x=[1, 2], y=[3, 4], name="Intervention"))

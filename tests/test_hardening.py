@@ -179,6 +179,7 @@ def test_an_invalid_number_in_a_date_or_age_column_is_masked(tmp_path, column):
     assert problem.value == MASK and "1935016" not in shown_text(err.value)
 
 
+@pytest.mark.slow
 def test_the_command_line_does_not_echo_a_number(tmp_path):
     rows = participants_rows()
     rows[1][P_COLUMNS.index("district")] = FORMS["ten with space"]
@@ -265,6 +266,7 @@ def files_holding(folders: list[Path], numbers: list[str]) -> list[Path]:
     return found
 
 
+@pytest.mark.slow
 def test_a_killed_import_leaves_no_file_with_a_raw_number(tmp_path):
     data, temp, store = tmp_path / "in", tmp_path / "tmp", tmp_path / "store"
     for folder in (data, temp, store):
@@ -323,6 +325,7 @@ def test_an_upload_is_imported_from_memory(tmp_path):
 # ---- 3. No lost writes -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_two_imports_at_once_leave_both_studies(tmp_path):
     p, h, _ = write_big_cp1252_pair(tmp_path, 5_000)
     store = tmp_path / "s.duckdb"
@@ -356,6 +359,7 @@ def test_two_imports_at_once_leave_both_studies(tmp_path):
     assert set(table(store, "SELECT study FROM studies")["study"]) == {"first", "second", "third"}
 
 
+@pytest.mark.slow
 def test_an_import_that_cannot_get_the_lock_says_so_and_changes_nothing(tmp_path, monkeypatch):
     p, h = write_pair(tmp_path)
     path = tmp_path / "s.duckdb"
@@ -550,6 +554,7 @@ def test_out_of_memory_is_reported_as_such(tmp_path):
 # ---- 4. Safe exports, end to end ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_table_of_a_hostile_study_exports_without_a_formula(tmp_path):
     import io
 

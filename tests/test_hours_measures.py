@@ -76,12 +76,14 @@ def test_a_second_measure_is_added_by_an_update_and_granted_is_shown_first(store
     assert per_measure == [("granted", 7, 101.5), ("performed", 4, 49.75)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES)
 @pytest.mark.parametrize("measure", ["performed", "granted"])
 def test_every_page_of_each_measure_equals_a_study_holding_only_that_measure(stores, page, measure):
     _assert_same(_tables(stores["both"], page, measure), _tables(stores[measure], page), page)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES)
 def test_without_a_choice_the_pages_show_granted_hours(stores, page):
     _assert_same(_tables(stores["both"], page), _tables(stores["granted"], page), page)
@@ -98,6 +100,7 @@ def test_the_measures_really_differ_in_the_comparison(stores):
     assert means["performed"]["mean_intervention"].tolist() != means["granted"]["mean_intervention"].tolist()
 
 
+@pytest.mark.slow
 def test_the_command_line_takes_the_measure_and_says_which_it_used(stores):
     outs = {}
     for name, extra in (("both", ["--hours-measure", "performed"]), ("performed", [])):
@@ -125,6 +128,7 @@ def test_an_update_of_a_study_with_two_measures_must_say_which(stores, tmp_path)
     assert db.store_files(path) == before
 
 
+@pytest.mark.slow
 def test_each_measure_has_its_complete_through_and_the_analyses_stop_at_the_earliest(stores, tmp_path):
     path = tmp_path / "s.duckdb"
     db.copy_store(stores["both"], path)
@@ -158,6 +162,7 @@ def test_each_measure_has_its_complete_through_and_the_analyses_stop_at_the_earl
     assert january_k == {"granted": 12.0, "performed": 11.0}  # a1 (randomized 2016-01) in month 12; a4 had left
 
 
+@pytest.mark.slow
 def test_a_study_file_written_before_two_measures_reads_as_one_measure_and_takes_a_second(stores, tmp_path):
     path = tmp_path / "old.duckdb"
     db.copy_store(stores["performed"], path)
@@ -182,6 +187,7 @@ def test_a_study_file_written_before_two_measures_reads_as_one_measure_and_takes
         _assert_same(_tables(path, page, "granted"), _tables(stores["granted"], page), page)
 
 
+@pytest.mark.slow
 def test_the_pages_offer_the_measure_and_say_which_is_shown(stores, monkeypatch):
     from streamlit.testing.v1 import AppTest
 

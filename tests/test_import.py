@@ -365,6 +365,7 @@ def test_personnummer_get_the_same_pseudonym_across_files_forms_and_imports(tmp_
     assert all(pid.startswith("P") and len(pid) == 21 for pid in first["person_id"])
 
 
+@pytest.mark.slow
 def test_no_personnummer_in_store_logs_or_output(tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
     p, h = pnr_files(tmp_path, PNR_A[0], PNR_A[2])
@@ -433,6 +434,7 @@ def test_column_mapping_for_other_layouts(tmp_path):
         import_study(tmp_path / "s.duckdb", "s", p, h, participants_mapping={"arm": "Nope"})
 
 
+@pytest.mark.slow
 def test_cli_import_prints_summary_and_compare_takes_the_study(tmp_path):
     p, h = write_pair(tmp_path)
     path = tmp_path / "s.duckdb"

@@ -27,6 +27,7 @@ def base_store(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     p_changes=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 10), NASTY), max_size=4),

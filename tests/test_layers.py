@@ -77,6 +77,7 @@ def test_the_analysis_package_keeps_its_layers():
     assert find_violations() == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("where", "line", "expected"),
     [

@@ -65,6 +65,7 @@ def test_the_template_imports(tmp_path):
     assert sum(summary.measurement_rows.values()) == 3
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("row", "column", "expected"),
     [

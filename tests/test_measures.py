@@ -79,6 +79,7 @@ def test_visit_means_welch_and_ancova_agree_with_r_on_a_published_trial(anorexia
     assert repeated.loc["3", "difference"] == pytest.approx(4.2441122654750520, rel=1e-8)
 
 
+@pytest.mark.slow
 def test_the_command_line_prints_the_promised_keys(anorexia_store):
     done = run_cli(
         "measures", "--db", str(anorexia_store), "--study", "anorexia", "--instrument", "weight_kg", "--json"

@@ -105,6 +105,7 @@ def test_ancova_matches_least_squares_and_hc3_by_hand():
     assert out["p_value"] == pytest.approx(2 * stats.t.sf(abs(beta[1] / se), df), rel=1e-6)
 
 
+@pytest.mark.slow
 def test_anhecova_matches_the_interacted_regression_and_a_bootstrap():
     values = people(6, n=600)
     out = compare_anhecova(values)
@@ -264,6 +265,7 @@ def test_repeated_measures_recover_effects_and_match_statsmodels_gee():
     )
 
 
+@pytest.mark.slow
 def test_repeated_measures_average_covers_under_a_wrong_working_model():
     covered = []
     for seed in range(30):
@@ -332,6 +334,7 @@ def test_bootstrap_p_inverts_its_own_interval(seed):
         assert min(abs(again.confidence_interval.low), abs(again.confidence_interval.high)) < 0.01 * width
 
 
+@pytest.mark.slow
 def test_repeated_measures_stay_right_when_the_mean_model_is_wrong():
     # The GEE fits a straight line in baseline hours and no zeros; here baseline acts through a curve,
     # a third of people (more among the low-need) never get any hours, and the effect is additive among
@@ -361,6 +364,7 @@ def test_repeated_measures_stay_right_when_the_mean_model_is_wrong():
     assert np.mean(covered) >= 0.85  # 40 trials: a true 95% stays above 0.85 with probability > 0.99
 
 
+@pytest.mark.slow
 def test_the_bootstrap_switches_to_a_linear_cost_interval_above_its_size_limit():
     # Issue 28 item 3: scipy's BCa jackknife holds n × n values (16 GB at 250,000 people, the server killed).
     # Above BOOTSTRAP_BCA_MAX the interval is the normal approximation, said in the row's warning; at 100,000

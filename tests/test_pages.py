@@ -50,6 +50,7 @@ def run_app(lang=None):
     return at.run()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("lang", "heading", "banner"),
     [
@@ -75,6 +76,7 @@ def test_overview_runs_in_both_languages(store, lang, heading, banner):
     assert len(set(labels)) == len(labels)
 
 
+@pytest.mark.slow
 def test_overview_widgets_rerun_cleanly(store):
     # The language comes from the link here: AppTest re-creates the session's first elements once a page
     # writes the URL, so a click on the language switch is checked in a real browser instead.
@@ -89,6 +91,7 @@ def test_overview_widgets_rerun_cleanly(store):
     assert at.query_params["lang"] == "en" and at.query_params["trajectory_band"] == "86-95"
 
 
+@pytest.mark.slow
 def test_missing_store_builds_demo(tmp_path, monkeypatch):
     path = tmp_path / "new.duckdb"
     monkeypatch.setenv("IHR_DB_PATH", str(path))
@@ -150,6 +153,7 @@ def test_small_cells_are_hidden(tmp_path, monkeypatch):
     assert "Små tal visas" in at.warning[0].value
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", [None, "en"])
 def test_data_page_runs_in_both_languages(store, lang):
     at = run_app(lang)
@@ -159,6 +163,7 @@ def test_data_page_runs_in_both_languages(store, lang):
     assert ("Synthetic" if lang else "Syntetiska") in at.warning[0].value
 
 
+@pytest.mark.slow
 def test_running_app_picks_up_an_import_without_restart(store, tmp_path, monkeypatch):
     from test_import import write_pair
 
@@ -178,6 +183,7 @@ def test_running_app_picks_up_an_import_without_restart(store, tmp_path, monkeyp
     assert not at.warning  # the imported study is not demo data
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", [None, "en"])
 def test_placement_page_runs_in_both_languages(store, lang):
     at = run_app(lang)
@@ -206,6 +212,7 @@ def test_placement_page_hides_small_cells(tmp_path, monkeypatch):
     assert table.loc["65–75 år", "Hazardkvot, Cox (95 % KI)"] == ".."
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", [None, "en"])
 def test_comparisons_page_runs_every_method_and_both_choices(store, lang):
     at = run_app(lang)
@@ -229,6 +236,7 @@ def test_comparisons_page_runs_every_method_and_both_choices(store, lang):
     assert any("interaktion" in w.value.lower() or "interaction" in w.value.lower() for w in at.warning)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", [None, "en"])
 def test_costs_page_runs_every_scenario(store, lang):
     at = run_app(lang)
@@ -259,6 +267,7 @@ def test_costs_page_runs_every_scenario(store, lang):
     assert "Your own study" in published or "Er egen studie" in published  # and the local result
 
 
+@pytest.mark.slow
 def test_share_link_reproduces_the_view(store):
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["lang"] = "en"
@@ -290,6 +299,7 @@ def test_share_link_with_bad_values_falls_back_to_defaults(store):
     assert at.sidebar.multiselect(key="sex.sv").value == []
 
 
+@pytest.mark.slow
 def test_hidden_band_cannot_be_recovered_from_the_total(tmp_path, monkeypatch):
     rows = []
     for age, size in ((70, 3), (80, 10), (90, 12)):
@@ -310,6 +320,7 @@ def test_hidden_band_cannot_be_recovered_from_the_total(tmp_path, monkeypatch):
     assert shown["65–75 år"] == ".." and shown["76–85 år"] == ".." and shown["Alla åldrar"] == "25"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", [None, "en"])
 def test_presentation_slides_run_in_both_languages(store, lang):
     at = run_app(lang)
@@ -339,6 +350,7 @@ def test_presentation_slides_run_in_both_languages(store, lang):
     assert at.radio(key="slide").value == "person" and not at.exception
 
 
+@pytest.mark.slow
 def test_presentation_exports_a_stamped_deck(store):
     from io import BytesIO
 
@@ -379,6 +391,7 @@ def test_login_page_when_a_provider_is_configured(store):
     assert not at.dataframe and not at.header  # nothing of the study before a login
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("email", "analyst"), [("ana@kommun.se", True), ("vera@kommun.se", False)])
 def test_roles_after_login(store, monkeypatch, email, analyst):
     import streamlit
@@ -438,6 +451,7 @@ def tiny_band_store(tmp_path, monkeypatch):
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("page", "query"),
     [
@@ -474,6 +488,7 @@ def test_no_figure_of_a_small_band_is_shown_anywhere(tiny_band_store, page, quer
     ) or page.endswith("presentation.py")
 
 
+@pytest.mark.slow
 def test_placement_page_shows_what_the_view_command_gives(store):
     # Issue 14: the page and `python -m analysis view placement` apply the same rules to the same tables, and the
     # at-risk table hides an arm exactly where the placement table hides its figures (the same people).
@@ -503,6 +518,7 @@ def test_placement_page_shows_what_the_view_command_gives(store):
             assert (row[[c for c in page.columns[1:] if c != "0"]] == "..").all()
 
 
+@pytest.mark.slow
 def test_markdown_in_a_study_title_is_shown_as_written(store):
     # Issue 15: a study titled with Markdown fetched an external image and made a phishing link the title.
     from analysis.store import db
@@ -521,6 +537,7 @@ def test_markdown_in_a_study_title_is_shown_as_written(store):
     assert "![" not in at.title[0].value and "](" not in at.title[0].value and "<b>" not in at.title[0].value
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", [None, "en"])
 def test_measures_page_reads_the_primary_visit_and_sizes_a_trial(store, lang):
     from analysis.economics.scenario import unit_costs
@@ -551,6 +568,7 @@ def test_measures_page_reads_the_primary_visit_and_sizes_a_trial(store, lang):
     assert sizes[t("power.randomize", lang or "sv")].iloc[1].replace("\u00a0", "").replace(",", "") == str(expected)
 
 
+@pytest.mark.slow
 def test_measures_page_hides_a_band_with_few_people_measured(tmp_path, monkeypatch):
     from analysis.intake.importer import import_study
     from tests.test_import import P_COLUMNS, write_csv
@@ -582,6 +600,7 @@ def pd_date(text):
     return dt.date.fromisoformat(text)
 
 
+@pytest.mark.slow
 def test_pages_say_which_hours_they_show(tmp_path, monkeypatch):
     # Issue 18: granted (beviljad) and performed (utförd) time differ; every hours page says which it shows,
     # and the cost note says KPB's hour cost is per granted hour when the hours are performed.
@@ -605,6 +624,7 @@ def test_the_demo_says_it_is_not_stated_which_hours(store):
     assert "It is not stated whether the hours are granted or performed time." in " ".join(c.value for c in at.caption)
 
 
+@pytest.mark.slow
 def test_overview_in_a_district_shows_the_views_counts_and_marks_them(store):
     # Issue 27: a care manager's district keeps the primary answer; the page shows exactly what the viewer layer
     # gives (the perturbed counts), says that they carry noise, and marks a hidden dot with '..'.
@@ -633,6 +653,7 @@ def test_overview_in_a_district_shows_the_views_counts_and_marks_them(store):
     assert any("cell key method" in c.value for c in at.caption)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-5", "1e9"])
 def test_costs_link_with_a_non_finite_or_out_of_range_number_falls_back(store, value):
     # Issue 28 item 5: /kostnader?example_years=nan gave "unexpected error" and a traceback.
@@ -643,6 +664,7 @@ def test_costs_link_with_a_non_finite_or_out_of_range_number_falls_back(store, v
     assert not at.exception and not at.error
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("address", "allowed", "starts"), [("0.0.0.0", "", False), ("0.0.0.0", "true", True)])
 def test_single_user_mode_does_not_start_on_the_network(store, monkeypatch, address, allowed, starts):
     # Issue 28 item 6: without login everyone is an analyst; served beyond this computer the app refuses,

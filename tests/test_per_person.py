@@ -125,6 +125,7 @@ def trial(tmp_path_factory):
     return path, people, hours
 
 
+@pytest.mark.slow
 def test_means_equal_an_independent_per_person_computation(trial):
     path, people, hours = trial
     con = db.connect(path)
@@ -161,6 +162,7 @@ def test_bootstrap_intervals_agree_with_welch_on_the_totals(trial):
             assert abs(groups.loc[label, f"{name}_ci_high"] - welch.high) <= 0.15 * width, (label, name)
 
 
+@pytest.mark.slow
 def test_the_command_line_keeps_its_contract(trial):
     path, _, _ = trial
     args = ["outcomes", "--db", str(path), "--study", "tiny", "--months", "12", "--hour-cost", "500"]
@@ -202,6 +204,7 @@ def test_unit_costs_scale_the_cost_and_nothing_else(trial):
     np.testing.assert_allclose(days["cost_control"], days["nursing_home_days_control"], rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_censored_totals_are_weighted_back_to_the_truth(tmp_path):
     """Early censoring hides long, costly follow-up; IPCW recovers the full-data mean, complete cases do not."""
     people, hours = simulate_trial(3000, seed=11)
@@ -334,6 +337,7 @@ def test_first_events_are_those_of_the_placement_analysis(tmp_path, censor_share
     assert ours == sorted(placement)  # the same people (placement's rows carry no id), the same events and times
 
 
+@pytest.mark.slow
 def test_band_interaction_holds_its_size_when_bands_differ_in_size_and_spread():
     # The same cost effect in three bands of 60, 200 and 120 people whose cost spreads differ fivefold: the
     # Welch–James test on the bootstrap variances must reject about 5% of the time, not more (300 trials;

@@ -118,6 +118,7 @@ def run_import(folder, files, study="s"):
 COLUMNS = [(kind, column) for kind, (header, _) in base_files(None).items() for column in header]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("kind", "column"), COLUMNS, ids=[f"{k}.{c}" for k, c in COLUMNS])
 def test_every_form_in_every_column_is_refused_and_nothing_is_stored(tmp_path, kind, column):
     files = base_files(tmp_path)

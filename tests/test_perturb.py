@@ -122,6 +122,7 @@ def test_the_same_people_get_the_same_value_and_different_people_independent_noi
     assert not women["n"].equals(other_salt["n"])  # the noise is the secret's, not the code's
 
 
+@pytest.mark.slow
 def test_differencing_two_views_gives_noise_not_the_few_people_between_them():
     # Each district-except-one view differs from the whole by that district's people. Over many such pairs
     # the perturbed difference is the true one only sometimes, and never reliably.
@@ -197,6 +198,7 @@ def _view(db: Path, page: str, *args: str) -> dict:
     return json.loads(done.stdout)["tables"]
 
 
+@pytest.mark.slow
 def test_selecting_every_district_gives_exactly_the_unfiltered_figures(small_demo_path):
     everyone = _view(small_demo_path, "overview")
     districts = [arg for d in DISTRICTS for arg in ("--district", d)]
@@ -220,6 +222,7 @@ SINGLE_FILTERS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "filters", SINGLE_FILTERS, ids=lambda f: "-".join(v for x in (f.sex, f.application_type, f.district) for v in x)
 )
@@ -248,6 +251,7 @@ def test_every_single_filter_view_keeps_the_primary_answer(demo_store, filters):
         con.close()
 
 
+@pytest.mark.slow
 def test_against_the_exact_unfiltered_view_a_filtered_count_differs_by_one_noise():
     # What the method does not promise (README): the view without filters is exact, so the difference between
     # it and a filtered view carries one noise: the true small count about 40% of the time, and an edge value

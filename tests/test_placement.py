@@ -120,6 +120,7 @@ def test_to_dict_shape(result):
     }
 
 
+@pytest.mark.slow
 def test_cli_placement_end_to_end(small_demo_path, result):
     done = subprocess.run(
         [sys.executable, "-m", "analysis", "placement", "--db", str(small_demo_path), "--month", "24", "--json"],

@@ -79,6 +79,7 @@ def run_json(*args) -> dict:
     return json.loads(done.stdout)
 
 
+@pytest.mark.slow
 def test_plan_command_line_round_trip(store):
     def run(*args):
         return run_json("plan", "--db", str(store), *args)
@@ -120,6 +121,7 @@ def test_an_analyst_stores_the_plan_on_the_data_page(store, monkeypatch):
     assert (plan.primary_outcome, plan.window_months, plan.pre_specified) == ("days_home", 18, True)
 
 
+@pytest.mark.slow
 def test_import_can_store_the_plan(tmp_path):
     people = tmp_path / "p.csv"
     people.write_text(
@@ -205,6 +207,7 @@ def test_a_store_written_before_plans_had_estimators_still_reads_and_takes_new_p
     con.close()
 
 
+@pytest.mark.slow
 def test_outcomes_command_reports_the_primary_by_the_plans_estimator(store):
     save_plan(store, "demo", AnalysisPlan("days_home", 12, None, None, "anhecova", ("baseline_hours",), (65, 80, 96)))
 
@@ -235,6 +238,7 @@ def test_outcomes_command_reports_the_primary_by_the_plans_estimator(store):
     assert bad.returncode == 1 and "Unknown covariate 'shoe_size'" in bad.stderr
 
 
+@pytest.mark.slow
 def test_pages_read_the_adjusted_primary_and_use_the_plans_bands(store, monkeypatch):
     save_plan(store, "demo", AnalysisPlan("cost", 12, None, None, "anhecova", ("baseline_hours", "age"), (65, 80, 96)))
     monkeypatch.setenv("IHR_DB_PATH", str(store))

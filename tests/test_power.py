@@ -86,6 +86,7 @@ def test_an_unknown_outcome_or_band_is_a_clear_error(small_demo_path):
     con.close()
 
 
+@pytest.mark.slow
 def test_the_command_line_sizes_a_trial_in_the_76_85_band(small_demo_path):
     done = run_cli("power", "--db", str(small_demo_path), "--study", "demo", "--outcome", "hours",
                    "--difference", "5", "--band", "76-85", "--months", "24", "--power", "0.9", "--json")  # fmt: skip

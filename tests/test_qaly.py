@@ -143,6 +143,7 @@ def test_a_study_without_utilities_is_a_clear_error(tmp_path):
     con.close()
 
 
+@pytest.mark.slow
 def test_the_command_line_prints_the_promised_keys(small_demo_path):
     done = run_cli("qaly", "--db", str(small_demo_path), "--study", "demo", "--months", "12", "--json")
     assert done.returncode == 0, done.stderr
@@ -154,6 +155,7 @@ def test_the_command_line_prints_the_promised_keys(small_demo_path):
     assert out["assumptions"]["intervention_cost_is_assumption"] is True
 
 
+@pytest.mark.slow
 def test_the_adjusted_qaly_difference_stays_right_when_its_model_is_wrong():
     # FDA 2023: QALYs depend on baseline utility through a curve and a threshold, the effect is additive
     # (0.05), noise is skewed and a fifth of people end follow-up early (weighted out); 200 trials of 240.

@@ -21,6 +21,7 @@ def pdf_pages(path: Path) -> int:
     return len(re.findall(rb"/Type\s*/Page[^s]", path.read_bytes()))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["sv", "en"])
 def test_pptx_has_a_stamped_slide_per_message(small_demo_path, tmp_path, lang):
     con = db.connect(small_demo_path)
@@ -36,6 +37,7 @@ def test_pptx_has_a_stamped_slide_per_message(small_demo_path, tmp_path, lang):
         assert version in notes and ("Dataversion" if lang == "sv" else "Data version") in notes
 
 
+@pytest.mark.slow
 def test_pdf_pages_counted(small_demo_path, tmp_path):
     con = db.connect(small_demo_path)
     out = write_report(con, "demo", "pdf", tmp_path / "b.pdf", "en")
@@ -53,6 +55,7 @@ def pdf_text_per_page(path: Path) -> list[str]:
     return text.split("\f")[:-1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["sv", "en"])
 def test_every_pdf_page_says_the_data_are_synthetic_and_carries_the_stamp(small_demo_path, tmp_path, lang):
     con = db.connect(small_demo_path)
@@ -64,6 +67,7 @@ def test_every_pdf_page_says_the_data_are_synthetic_and_carries_the_stamp(small_
     assert len(pages) >= 5 and all(warning in page and version in page for page in pages)
 
 
+@pytest.mark.slow
 def test_the_deck_is_16_9_with_large_type_native_charts_and_a_warning_on_every_slide(small_demo_path, tmp_path):
     from pptx.util import Emu, Pt
 
@@ -135,6 +139,7 @@ def test_briefing_hides_small_bands(tmp_path):
         )
 
 
+@pytest.mark.slow
 def test_cli_report(small_demo_path, tmp_path):
     out = tmp_path / "r.pptx"
     done = subprocess.run(

@@ -25,6 +25,7 @@ def test_every_study_is_a_folder_of_parquet_files(layouts):
     assert sorted(p.name for p in written[0].iterdir()) == sorted(f"{t}.parquet" for t in db.TABLES)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES)
 def test_the_pages_read_the_same_from_parquet_as_from_the_store(layouts, page):
     store, folder, _ = layouts

@@ -147,6 +147,7 @@ def test_welch_heterogeneity_is_welchs_anova_on_group_means(seed):
     assert ours["p_value"] == pytest.approx(ref.pvalue, rel=1e-8)
 
 
+@pytest.mark.slow
 def test_interaction_keeps_its_size_when_small_bands_vary_a_lot():
     # The pooled-variance F-test rejected 8% of the time at 5% here; Welch–James should stay near 5%.
     rng = np.random.default_rng(12)

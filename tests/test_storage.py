@@ -95,6 +95,7 @@ def test_a_store_whose_study_file_is_gone_says_which(tmp_path):
     assert missing.name in err.value.en
 
 
+@pytest.mark.slow
 def test_readers_see_one_whole_version_while_a_writer_replaces_studies(tmp_path):
     path = tmp_path / "s.duckdb"
     write_tiny_store(path, frame([person("a0")]), hours_frame([("a0", "2016-02", 1.0)]), study="x")
@@ -147,6 +148,7 @@ def _big_pair(folder, people):
     return p, h
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["import", "update"])
 def test_a_killed_import_or_update_leaves_the_store_as_it_was_while_the_app_serves(tmp_path, monkeypatch, command):
     path = tmp_path / "s.duckdb"

@@ -81,6 +81,7 @@ def test_update_reports_what_it_changed(stores):
     assert summary.hours_rows == int((hours["month_day"] > CUTOFF).sum())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES)
 def test_an_update_gives_the_tables_of_a_full_import(stores, page):
     whole, stepwise, *_ = stores
@@ -211,6 +212,7 @@ def test_a_missing_study_or_a_second_measure_beside_unknown_hours_is_refused(tmp
         update_study(path, "kommun", h, measure="granted")
 
 
+@pytest.mark.slow
 def test_the_update_command_prints_json_and_exits_non_zero_on_conflicts(tmp_path):
     path = _small_study(tmp_path)
     h = write_csv(tmp_path / "h2.csv", ["person_id", "month", "hours"], [["a1", "2017-01", "4"]])
@@ -225,6 +227,7 @@ def test_the_update_command_prints_json_and_exits_non_zero_on_conflicts(tmp_path
     assert "row 2, column 'arm', value 'control'" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.slow
 def test_months_after_complete_through_are_left_out_as_if_the_data_ended_there(stores, tmp_path):
     # The whole study marked complete through C gives every page the tables of the data cut at C's end.
     *_, people, hours, end = stores
@@ -294,6 +297,7 @@ def test_the_cells_an_update_adds_equal_cells_built_from_scratch(stores):
     pd.testing.assert_frame_equal(_cells(whole), _cells(stepwise), check_exact=False, rtol=1e-12)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("seed", "two"), [*((s, False) for s in range(6)), *((s, True) for s in range(3))])
 def test_random_updates_keep_the_cells_of_a_full_build(tmp_path, seed, two):
     # Random studies, updated month by month with outcome dates filled in later, new people, re-delivered
@@ -382,6 +386,7 @@ def _race_files(folder: Path, people: pd.DataFrame, hours: pd.DataFrame) -> tupl
     return first_p, first_h, rest_h, _write_people(folder / "p_full.csv", people)
 
 
+@pytest.mark.slow
 def test_an_import_and_an_update_of_one_study_at_once_never_lose_one_silently(stores, tmp_path):
     # Issue 28 item 2: in 2 of 10 runs both exited 0 and the update's month was gone. An update started while an
     # import is under way (0 to 0.45 s after it began writing): each run ends with both applied in order (the

@@ -54,6 +54,7 @@ def test_visits_are_summed_where_they_start_and_overlaps_are_a_warning(stores):
     assert any("overlap in time" in w.message("en") for w in summary.warnings)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_shows_the_same_from_visits_as_from_the_monthly_file(stores, page):
     visits, monthly, _ = stores
@@ -67,6 +68,7 @@ def test_every_page_shows_the_same_from_visits_as_from_the_monthly_file(stores, 
         pd.testing.assert_frame_equal(tables[0][name], tables[1][name], obj=f"{page}/{name}")
 
 
+@pytest.mark.slow
 def test_the_command_line_gives_the_same_numbers_from_visits(stores):
     visits, monthly, _ = stores
     outs = []
@@ -95,6 +97,7 @@ def test_the_visits_template_imports(tmp_path):
     assert summary.visit_rows == 3 and summary.total_hours == pytest.approx(0.75 + 0.5 + 1.0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("row", "column", "expected"),
     [
@@ -132,6 +135,7 @@ def test_minutes_out_of_range_and_a_missing_length_column_are_refused(tmp_path):
     assert "end / minutes" in caught.value.problems[0].message("en")
 
 
+@pytest.mark.slow
 def test_hours_and_visits_are_one_or_the_other(tmp_path):
     p, h = write_pair(tmp_path)
     with pytest.raises(InputError, match="either an hours file or a visits file"):
