@@ -710,3 +710,14 @@ def test_every_method_on_the_comparisons_page_has_a_tooltip(store):
     at.switch_page("views/comparisons.py").run()
     help_text = at.sidebar.selectbox(key="method").help
     assert help_text and all(t(f"cmp.short.{m}", "sv") in help_text for m in METHODS)
+
+
+@pytest.mark.parametrize("page", ["views/overview.py", "views/comparisons.py", "views/placement.py"])
+def test_the_selection_is_stated_at_the_top_of_the_page(store, page):
+    # Issue 30: the chosen filter was only in the sidebar, so a screenshot in a memo lost it.
+    at = run_app()
+    at.switch_page(page).run()
+    assert "Urval: inga (alla)" in [c.value.replace("\\", "") for c in at.caption]
+    at.sidebar.multiselect(key="sex.sv").set_value(["F"]).run()
+    assert not at.exception and not at.error
+    assert "Urval: Kön: Kvinnor" in [c.value.replace("\\", "") for c in at.caption]

@@ -248,6 +248,7 @@ def render(lang: str) -> None:
 
     st.title(t("cmp.title", lang))
     display.show_demo_banner(info, lang)
+    display.show_selection(chosen, lang)
     display.show_completeness(info, lang)
     show_person_outcomes(store, selection.at(primary_window(store, info)), threshold, lang, "person_table")
     with st.spinner(t("cmp.working", lang)):

@@ -13,6 +13,7 @@ import streamlit as st
 from analysis.errors import UserFacingError
 from analysis.present.disclosure import SUPPRESSED
 from analysis.present.exports import GAP_MARKS
+from analysis.present.stamp import describe_filters
 from analysis.present.texts import band_label, describe_hidden, format_number, t
 from views.state import page_language
 
@@ -143,6 +144,11 @@ def format_count(value: float, lang: str) -> str:
 def band_name(label: str, lang: str) -> str:
     """Return a band label for people: 'Alla åldrar' for all, '65–75 år' otherwise."""
     return band_label(label, lang)
+
+
+def show_selection(selection, lang: str) -> None:
+    """Say at the top of a page which people its figures are about (a screenshot keeps what the sidebar chose)."""
+    st.caption(t("selection.shown", lang, filters=plain(describe_filters(selection.filters, lang))))
 
 
 def show_demo_banner(info: dict, lang: str) -> None:

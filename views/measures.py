@@ -382,6 +382,7 @@ def render(lang: str) -> None:
     st.title(t("measures.title", lang))
     st.caption(display.plain(info["title_en"] if lang == "en" else info["title_sv"]))
     display.show_demo_banner(info, lang)
+    display.show_selection(everyone, lang)
     display.show_completeness(info, lang)
     _show_measures(store, everyone, info, threshold, lang)
     _show_qalys(store, everyone, info, threshold, lang)

@@ -199,6 +199,7 @@ def render(lang: str) -> None:
     st.title(t("app.title", lang))
     st.caption(display.plain(info["title_en"] if lang == "en" else info["title_sv"]))
     display.show_demo_banner(info, lang)
+    display.show_selection(everyone, lang)
     display.show_completeness(info, lang)
 
     show_person_outcomes(store, everyone.at(primary_window(store, info)), threshold, lang, "person_table")

@@ -174,6 +174,7 @@ def render(lang: str) -> None:
 
     st.title(t("placement.title", lang))
     display.show_demo_banner(info, lang)
+    display.show_selection(chosen, lang)
     display.show_completeness(info, lang)
     result = calls.cached(analyze_placement, store, selection)
     risks_for = calls.risks_for(store, threshold)
