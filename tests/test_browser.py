@@ -293,6 +293,12 @@ def test_presentation_fits_a_projector_and_moves_with_arrow_keys(app, browser, t
             _settle(page)
     page.keyboard.press("ArrowLeft")
     page.wait_for_url("**slide=placement**", timeout=30_000)
+    leave = page.get_by_role("link", name="Lämna presentationen (till Översikt)")
+    assert leave.is_visible()  # the way out is on the slide itself (issue 30: it was inside a closed panel)
+    box = leave.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= width and box["y"] < height / 3
+    leave.click()
+    page.get_by_role("heading", name="Hemtjänsttimmar per månad i månad 24").wait_for(timeout=60_000)
     page.close()
 
 

@@ -74,7 +74,7 @@ def render(lang: str) -> None:
     info = state.choose_study(store, lang)
     st.markdown(STYLE, unsafe_allow_html=True)  # the app's own CSS: no sidebar, compact spacing
     st.title(display.plain(info["title_en"] if lang == "en" else info["title_sv"]))  # the page's one top heading
-    choose, back, forward, _ = st.columns([3, 1, 1, 3], vertical_alignment="center")
+    choose, back, forward, leave = st.columns([3, 2, 2, 2], vertical_alignment="center")  # readable at 820 px
     back.button(t("slides.previous", lang), key="slide_back", on_click=_step, args=(-1,), shortcut="left")
     forward.button(t("slides.next", lang), key="slide_next", on_click=_step, args=(1,), shortcut="right")
     with choose:
@@ -89,6 +89,8 @@ def render(lang: str) -> None:
             horizontal=True,
             label_visibility="collapsed",
         )
+    with leave:  # the way out is visible, not only inside the download panel (there is no sidebar here)
+        st.page_link("views/overview.py", label=t("slides.leave", lang), icon=":material/arrow_back:")
     display.show_demo_banner(info, lang)
     display.show_completeness(info, lang)
     briefing = calls.cached(build_briefing, store, info["study"], lang)
@@ -113,7 +115,6 @@ def render(lang: str) -> None:
                 on_click="ignore",
                 icon=":material/download:",
             )
-        st.page_link("views/overview.py", label=t("slides.leave", lang), icon=":material/arrow_back:")
 
 
 display.run_page(render)
