@@ -282,3 +282,33 @@ def test_a_study_without_a_plan_says_so_in_words_but_not_on_the_cover(small_demo
     cover = " ".join(s.text_frame.text for s in deck.slides[0].shapes if s.has_text_frame)
     assert "Primärt utfall" in cover and "Ingen analysplan" not in cover
     assert "Spara en plan under Analysplan på sidan Data" in deck.slides[0].notes_slide.notes_text_frame.text
+
+
+@pytest.mark.parametrize(("lang", "tag"), [("sv", "sv-SE"), ("en", "en-GB")])
+def test_the_deck_text_and_charts_carry_the_language(small_demo_path, tmp_path, lang, tag):
+    # Issue 30: untagged text counted as the reader's language (LibreOffice spell-checked Swedish as English).
+    import zipfile
+
+    con = db.connect(small_demo_path)
+    try:
+        out = write_report(con, "demo", "pptx", tmp_path / "b.pptx", lang)
+    finally:
+        con.close()
+    with zipfile.ZipFile(out) as deck:
+        names = [n for n in deck.namelist() if re.match(r"ppt/(slides|charts)/\w+\.xml", n)]
+        parts = {n: deck.read(n).decode("utf-8") for n in names}
+    charts = [x for n, x in parts.items() if "/charts/" in n]
+    assert len(charts) == 4 and all(f'<c:lang val="{tag}"/>' in x for x in charts)
+    for name, xml in parts.items():
+        langs = set(re.findall(r'<a:(?:rPr|defRPr|endParaRPr)[^>]*?lang="([^"]+)"', xml))
+        assert langs == {tag}, (name, langs)
+
+
+def test_the_pdf_axes_use_the_swedish_decimal_comma(small_demo_path, tmp_path):
+    con = db.connect(small_demo_path)
+    try:
+        out = write_report(con, "demo", "pdf", tmp_path / "b.pdf", "sv")
+    finally:
+        con.close()
+    text = "\n".join(pdf_text_per_page(out))
+    assert not re.search(r"(?<![\d.])\d+\.\d(?![\d.])", text.replace("...", "")), "a decimal point in the Swedish PDF"

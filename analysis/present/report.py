@@ -357,6 +357,37 @@ def _native_chart(slide, chart: Chart, top: float, lang: str) -> None:
             fill.width = Pt(3)
 
 
+LANGUAGE_TAGS = {"sv": "sv-SE", "en": "en-GB"}  # what PowerPoint and LibreOffice spell-check and format numbers by
+
+
+def tag_language(deck, lang: str) -> None:
+    """Tag every text run, paragraph default and chart text of a deck with the language (sv-SE or en-GB).
+
+    Without a tag the text counts as the reader's own language: LibreOffice showed "9.7" for a Swedish deck
+    and spell-checked Swedish as English. Charts carry their own text properties, tagged too.
+    """
+    tag = LANGUAGE_TAGS.get(lang, LANGUAGE_TAGS["sv"])
+    names = {"rPr", "defRPr", "endParaRPr"}
+    parts = []
+    for slide in deck.slides:
+        parts.append(slide.shapes._spTree)
+        parts.append(slide.notes_slide.notes_text_frame._txBody)
+        parts += [shape.chart._chartSpace for shape in slide.shapes if getattr(shape, "has_chart", False)]
+    for shape in (shape for slide in deck.slides for shape in slide.shapes if getattr(shape, "has_chart", False)):
+        space = shape.chart._chartSpace  # the chart's own language (c:lang), which number formats follow
+        chart_ns = space.tag.rsplit("}", 1)[0] + "}"
+        language = space.find(chart_ns + "lang")
+        if language is None:
+            language = space.makeelement(chart_ns + "lang", {})
+            date1904 = space.find(chart_ns + "date1904")
+            space.insert(0 if date1904 is None else list(space).index(date1904) + 1, language)
+        language.set("val", tag)
+    for root in parts:
+        for element in root.iter():
+            if isinstance(element.tag, str) and element.tag.rsplit("}", 1)[-1] in names:
+                element.set("lang", tag)
+
+
 def _notes(slide, lines: list[str]) -> None:
     """Write the speaker notes."""
     slide.notes_slide.notes_text_frame.text = "\n".join(lines)
@@ -402,6 +433,7 @@ def write_pptx(briefing: Briefing, path: str | os.PathLike[str] | BinaryIO, lang
         if slide.chart is not None:
             _native_chart(page, slide.chart, _BODY_TOP + height + 0.1, lang)
         _notes(page, [*shown, "", *rest, "", method, full_stamp])
+    tag_language(deck, lang)
     deck.save(path if hasattr(path, "write") else str(path))
 
 
@@ -513,6 +545,17 @@ def write_pdf(briefing: Briefing, path: str | os.PathLike[str] | BinaryIO, lang:
         pages.finish()
 
 
+def _format_value_axis(axes, lang: str) -> None:
+    """Write the value axis's ticks in the language's number format ('17,5' in Swedish), as few decimals as needed."""
+    import numpy as np
+    from matplotlib.ticker import FixedFormatter, FixedLocator
+
+    ticks = axes.get_yticks()
+    decimals = next((d for d in range(4) if np.allclose(np.round(ticks, d), ticks, atol=1e-9)), 3)
+    axes.yaxis.set_major_locator(FixedLocator(ticks))
+    axes.yaxis.set_major_formatter(FixedFormatter([format_number(v, lang, decimals) for v in ticks]))
+
+
 def _draw_chart(axes, chart: Chart, colours: list[str], lang: str) -> None:
     """Draw a slide's chart with matplotlib (bars per arm, or a line), hidden values left out."""
     import numpy as np
@@ -535,6 +578,7 @@ def _draw_chart(axes, chart: Chart, colours: list[str], lang: str) -> None:
     if any(v is None for values in chart.series.values() for v in values):
         axes.text(1.0, 1.12, t("chart.hidden_deck", lang), transform=axes.transAxes, ha="right", fontsize=9)
     axes.axhline(0, color="#6b7280", linewidth=0.8)
+    _format_value_axis(axes, lang)
     axes.set_xticks(x, chart.categories, fontsize=10)
     axes.set_ylabel(chart.axis, fontsize=11)
     axes.spines[["top", "right"]].set_visible(False)
