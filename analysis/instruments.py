@@ -25,8 +25,13 @@ class Instrument:
     higher_is_better: bool
     unit_sv: str
     unit_en: str
-    source: str
+    source: str  # in Swedish (or the same in both languages)
     utility: bool = False  # a utility (EQ-5D index): may be used for quality-adjusted life years
+    source_en: str = ""  # in English, when it differs
+
+    def source_in(self, lang: str) -> str:
+        """Return the source in the language (the Swedish one when no English is given)."""
+        return self.source_en if lang == "en" and self.source_en else self.source
 
     @property
     def decimals(self) -> int:
@@ -53,7 +58,7 @@ def _read(path: Path) -> dict[str, Instrument]:
     out = {}
     for name, entry in declared.items():
         missing = _KEYS - set(entry) if isinstance(entry, dict) else _KEYS
-        unknown = set(entry) - _KEYS - {"utility"} if isinstance(entry, dict) else set()
+        unknown = set(entry) - _KEYS - {"utility", "source_en"} if isinstance(entry, dict) else set()
         if missing or unknown or not name.isidentifier():
             raise InputError(
                 f"Instrumentfilen {path}, [{name}]: saknar {sorted(missing)} eller har okända {sorted(unknown)}; "

@@ -120,7 +120,9 @@ def _show_measures(store, selection, info, threshold: int, lang: str) -> None:
     st.caption(t("measures.estimand", lang))
     direction = "measures.direction_up" if instrument.higher_is_better else "measures.direction_down"
     st.caption(
-        t(direction, lang, unit=instrument.unit(lang)) + " " + t("measures.source", lang, source=instrument.source)
+        t(direction, lang, unit=instrument.unit(lang))
+        + " "
+        + t("measures.source", lang, source=instrument.source_in(lang))
     )
     if result.primary_visit is not None:
         primary = shown[shown["visit_month"] == result.primary_visit]

@@ -38,8 +38,8 @@ _KPB = (
     "SKL, annual comparison of KPB cost-per-user figures",
 )
 SOURCES: dict[str, Source] = {
-    "home_care_hour": Source("SEK/timme", _KPB[0], "2015", "SEK/hour", _KPB[1]),
-    "nursing_home_day": Source("SEK/dygn", _KPB[0], "2015", "SEK/day", _KPB[1]),
+    "home_care_hour": Source("kr/timme", _KPB[0], "2015", "SEK/hour", _KPB[1]),
+    "nursing_home_day": Source("kr/dygn", _KPB[0], "2015", "SEK/day", _KPB[1]),
     "price_index": Source(
         "faktor", "användarens val: räknar om alla kostnader (2015 års priser) till ett prisår; 1 = 2015", "—",
         "factor", "your choice: converts every cost (2015 prices) to a price year; 1 = 2015",
@@ -49,7 +49,7 @@ SOURCES: dict[str, Source] = {
         "share", "assumption: the part of an average (KPB) cost released when hours or days fall",
     ),
     "intervention_per_participant": Source(
-        "SEK/deltagare", "antagande: ingen publicerad kostnad för IHR-teamet", "—",
+        "kr/deltagare", "antagande: ingen publicerad kostnad för IHR-teamet", "—",
         "SEK/participant", "assumption: no published cost of the IHR team",
     ),
     "applicants_per_year": Source(
