@@ -89,7 +89,13 @@ def _mapping_widgets(kind: str, fields, columns: list[str], lang: str) -> dict[s
     for i, field in enumerate(fields):
         options = [none, *columns]
         default = options.index(detected[field.name]) if field.name in detected else 0
-        chosen = grid[i % 3].selectbox(field.name, options, index=default, key=f"map_{kind}_{field.name}")
+        chosen = grid[i % 3].selectbox(
+            t(f"field.{field.name}", lang),
+            options,
+            index=default,
+            help=t("field.help", lang, name=field.name, synonyms=", ".join(field.synonyms) or "–"),
+            key=f"map_{kind}_{field.name}",
+        )
         if chosen != none:
             mapping[field.name] = chosen
     return mapping
