@@ -246,16 +246,16 @@ def test_costs_page_runs_every_scenario(store, lang):
         at.sidebar.radio(key="scenario").set_value(scenario).run()
         assert not at.exception and not at.error, scenario
         assert len(at.metric) == 3
-    at.number_input(key="example_uptake").set_value(0.5).run()
+    at.number_input(key="example_uptake").set_value(50).run()  # in per cent: a share of 0.5
     assert not at.exception and not at.error
     # The metric is the present value of the example at uptake 0.5, as the analysis computes it.
     expected = project_costs(replace(Scenario(), uptake=0.5)).present_value / 1e6
     assert at.metric[0].value == f"{format_number(expected, lang or 'sv')} {'MSEK' if lang else 'Mkr'}"
     assert any("invented numbers" in w.value or "påhittade siffror" in w.value for w in at.warning)
     assert "100 %" not in at.metric[2].value and "100%" not in at.metric[2].value
-    assert at.query_params["example_uptake"] in ("0.5", ["0.5"])  # every edited input is in the share link
+    assert at.query_params["example_uptake"] in ("50", ["50"])  # every edited input is in the share link
     again = AppTest.from_file(APP, default_timeout=60)
-    again.query_params["example_uptake"] = "0.5"
+    again.query_params["example_uptake"] = "50"
     if lang:
         again.query_params["lang"] = lang
     again.run()

@@ -44,9 +44,34 @@ from views.person_section import primary_window
 SCENARIOS = ("example", "study", "eskilstuna")
 
 
-def _number(prefix: str, key: str, default, label: str, **kwargs):
-    """Render a number input whose value lives in the URL (so a copied link carries every edited input)."""
-    return state.url_widget(st.number_input, f"{prefix}_{key}", default, label, cast=float, **kwargs)
+PERCENT = frozenset(
+    {"cash_releasing_share", "uptake", "discount_rate", "unit_cost_cv", "intervention_cost_cv", "uptake_cv"}
+)  # shares and rates, entered in whole per cent: '3' not '0.03', which Streamlit would show with a decimal point
+
+
+def _number(prefix: str, key: str, default, label: str, whole: bool = False, **kwargs):
+    """Render a number input whose value lives in the URL (so a copied link carries every edited input).
+
+    Streamlit writes a number input's value with a decimal point whatever the language; ``whole`` inputs (kronor,
+    people, years, months) show none (format '%d'), and a key in PERCENT is entered in whole per cent and
+    returned as a share. Other inputs show as few decimals as the value has ('%g').
+    """
+    if key in PERCENT:
+        shown = None if default is None else round(default * 100)
+        share = url_number(prefix, key, shown, label, int, min_value=0, step=1, format="%d")
+        return None if share is None else share / 100
+    if whole:
+        limits = {k: None if v is None else int(v) for k, v in kwargs.items() if k in ("min_value", "max_value")}
+        rest = {k: v for k, v in kwargs.items() if k not in ("min_value", "max_value", "step")}
+        shown = None if default is None else round(default)
+        value = url_number(prefix, key, shown, label, int, step=1, format="%d", **limits, **rest)
+        return None if value is None else float(value)
+    return url_number(prefix, key, default, label, float, format="%g", **kwargs)
+
+
+def url_number(prefix: str, key: str, default, label: str, cast, **kwargs):
+    """Render one number input bound to the URL (?prefix_key=value)."""
+    return state.url_widget(st.number_input, f"{prefix}_{key}", default, label, cast=cast, **kwargs)
 
 
 def _inputs(scenario: Scenario, lang: str, editable_effects: bool, prefix: str) -> Scenario:
@@ -56,18 +81,21 @@ def _inputs(scenario: Scenario, lang: str, editable_effects: bool, prefix: str) 
         keys = ("home_care_hour", "nursing_home_day", "price_index", "cash_releasing_share", "uptake", "discount_rate")
         for key in keys:
             src = SOURCES[key]
-            label = f"{input_label(key, lang)} ({src.unit_in(lang)}; {src.source_in(lang)}; {src.year})"
-            values[key] = _number(prefix, key, float(getattr(scenario, key)), label, min_value=0.0)
+            unit = "%" if key in PERCENT else src.unit_in(lang)
+            label = f"{input_label(key, lang)} ({unit}; {src.source_in(lang)}; {src.year})"
+            whole = key in ("home_care_hour", "nursing_home_day")  # kronor
+            values[key] = _number(prefix, key, float(getattr(scenario, key)), label, whole=whole, min_value=0.0)
         src = SOURCES["intervention_per_participant"]
         cost = _number(
             prefix,
             "cost",
             float(scenario.cost_per_participant() / scenario.price_index),
             f"{input_label('intervention_per_participant', lang)} ({src.unit_in(lang)}; {src.source_in(lang)})",
+            whole=True,
             min_value=0.0,
         )
         years = _number(
-            prefix, "years", float(scenario.years), input_label("years", lang), min_value=1.0, max_value=50.0, step=1.0
+            prefix, "years", float(scenario.years), input_label("years", lang), whole=True, min_value=1, max_value=50
         )
         applicants = {
             b: _number(
@@ -75,6 +103,7 @@ def _inputs(scenario: Scenario, lang: str, editable_effects: bool, prefix: str) 
                 f"app_{b}",
                 float(scenario.applicants_per_year[b]),
                 f"{input_label(f'applicants_per_year {b}', lang)} ({SOURCES['applicants_per_year'].source_in(lang)})",
+                whole=True,
                 min_value=0.0,
             )
             for b in BANDS
@@ -96,6 +125,7 @@ def _inputs(scenario: Scenario, lang: str, editable_effects: bool, prefix: str) 
                 key,
                 None if current is None else float(current),
                 f"{input_label(key, lang)} ({src.unit_in(lang)}; {src.source_in(lang)})",
+                whole=True,
                 value=None,
                 min_value=0.0,
                 placeholder=t("costs.none", lang),
@@ -104,7 +134,7 @@ def _inputs(scenario: Scenario, lang: str, editable_effects: bool, prefix: str) 
         changes["full_effect_months"] = timing["full_effect_months"]
         changes["waning_months"] = timing["waning_months"]
         for key in ("unit_cost_cv", "intervention_cost_cv", "uptake_cv"):
-            changes[key] = _number(prefix, key, float(getattr(scenario, key)), input_label(key, lang), min_value=0.0)
+            changes[key] = _number(prefix, key, float(getattr(scenario, key)), f"{input_label(key, lang)} (%)")
         if editable_effects:
             changes["hours_per_month"] = {
                 b: _number(

@@ -317,7 +317,7 @@ def _show_power(store, selection, info, threshold: int, lang: str) -> None:
             outcomes,
             format_func=lambda o: t(f"power.outcome.{o}", lang) if o in OUTCOMES else o,
         )
-        difference = st.number_input(t("power.difference", lang), value=5.0, format="%.3f")
+        difference = st.number_input(t("power.difference", lang), value=5.0, format="%g")  # "5", not "5.000"
         top = int(info["max_month"] or 1)
         month = st.number_input(t("power.month", lang), 1, top, min(12, top), step=1)
         band = st.radio(
