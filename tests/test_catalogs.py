@@ -99,3 +99,13 @@ def test_shares_and_words_by_the_catalogs():
     assert format_share(0.125, "sv", 1) == "12,5\u00a0%" and format_share(0.125, "en", 1) == "12.5%"
     assert band_label("65-75", "sv") == "65–75 år" and band_label("65-75", "en") == "65–75 years"
     assert name_covariates(("age", "sex", "baseline_hours"), "sv").count(" och ") == 1
+
+
+def test_a_certain_probability_is_never_printed_as_100_per_cent():
+    # Issue 30: the acceptability sentence said "100 %" where the Costs page rightly said "mer än 99 %".
+    from analysis.present.texts import read_cost_effectiveness
+
+    row = {"qaly_difference": 0.1, "qaly_ci_low": 0.05, "qaly_ci_high": 0.15, "cost_difference": -1000.0,
+           "cost_ci_low": -2000.0, "cost_ci_high": -10.0, "p_cost_effective": {"500000": 1.0}}  # fmt: skip
+    assert read_cost_effectiveness("Alla åldrar", row, "sv").endswith("500 000 kr per QALY: mer än 99 %.")
+    assert "100 %" not in read_cost_effectiveness("Alla åldrar", row, "sv")

@@ -18,6 +18,7 @@ from analysis.present.texts import (
     file_name,
     format_number,
     format_p,
+    format_probability,
     format_share,
     read_cost_effectiveness,
     read_measure,
@@ -200,6 +201,8 @@ def _curve(groups: pd.DataFrame, lang: str) -> go.Figure:
         annotation_text=t("qaly.tlv", lang),
         annotation_position="top left",
     )
+    dashes = ("solid", "dash", "dot", "dashdot")  # bands that run together at 0 or 100 % stay told apart
+    drawn = 0
     for _, row in groups.iterrows():
         curve = row["p_cost_effective"]
         if not isinstance(curve, dict) or all(v != v for v in curve.values()):
@@ -208,11 +211,15 @@ def _curve(groups: pd.DataFrame, lang: str) -> go.Figure:
             go.Scatter(
                 x=[int(k) for k in curve],
                 y=[100 * v for v in curve.values()],
-                mode="lines",
+                mode="lines+markers",
+                line={"dash": dashes[drawn % len(dashes)], "width": 3 + (drawn == 0)},
+                marker={"size": 6, "symbol": ("circle", "square", "diamond", "triangle-up")[drawn % 4]},
                 name=display.band_name(row["age_band"], lang),
             )
         )
+        drawn += 1
     fig.update_layout(xaxis_title=t("qaly.wtp", lang), yaxis_title="%", legend={"orientation": "h"})
+    fig.update_yaxes(range=[-4, 104])  # a line at 0 or 100 % is drawn inside the frame, not on its border
     fig.update_yaxes(range=[0, 100])
     fig.update_xaxes(tickformat=",d")  # 500 000 kr, not 0,5M
     return fig
@@ -282,7 +289,8 @@ def _show_qalys(store, selection, info, threshold: int, lang: str) -> None:
             ],
             t("col.icer", lang): [icer(row) for _, row in shown.iterrows()],
             t("col.p_ce_500k", lang): [
-                format_share(c["500000"], lang) if isinstance(c, dict) else ".." for c in shown["p_cost_effective"]
+                format_probability(c["500000"], lang) if isinstance(c, dict) else ".."
+                for c in shown["p_cost_effective"]
             ],
         }
     )

@@ -230,7 +230,7 @@ def read_cost_effectiveness(band: str, row, lang: str = "sv", reason: str | None
         qaly=format_number(row["qaly_difference"], lang, 3), qlo=format_number(row["qaly_ci_low"], lang, 3),
         qhi=format_number(row["qaly_ci_high"], lang, 3), cost=format_number(row["cost_difference"], lang, 0),
         clo=format_number(row["cost_ci_low"], lang, 0), chi=format_number(row["cost_ci_high"], lang, 0),
-        p=format_number(100 * p, lang, 0),
+        p=format_probability(p, lang),  # "mer än 99 %", never "100 %"
     )  # fmt: skip
 
 
