@@ -376,6 +376,7 @@ def render(lang: str) -> None:
     display.caption_rule(threshold, lang)
 
     st.header(t("cmp.flow", lang))
+    st.caption(t("flow.definition", lang))
     flow = calls.cached(count_flow, store, chosen, tuple(sorted({*points, month})))
     flow = show_flow(flow, chosen, threshold, risks_for)
     flow_table = pd.DataFrame(

@@ -181,6 +181,7 @@ def render(lang: str) -> None:
     groups = show_placement(result.groups, selection, threshold, risks_for)
     at_risk = show_at_risk(result.at_risk, groups, selection, threshold, risks_for)  # hidden as the table is
 
+    st.info(t("placement.definition", lang, months=month))  # one definition on this page, named
     st.header(t("placement.curve", lang))
     st.caption(t("placement.curve_note", lang))
     band = state.choose_band("placement.band", "placement_band", bands, lang)
