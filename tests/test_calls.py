@@ -114,3 +114,16 @@ def test_slow_computations_take_turns(store, monkeypatch):
         thread.join()
     spans.sort()
     assert len(spans) == 3 and all(later[0] >= earlier[1] for earlier, later in itertools.pairwise(spans))
+
+
+def test_slow_work_is_timed_so_the_page_can_say_how_long_it_took(store):
+    # Issue 30: the spinner said "half a minute" whatever the size; now the page says how long it last took.
+    from analysis.economics.scenario import unit_costs
+    from analysis.outcomes.per_person import compare_person_outcomes
+
+    name = f"{compare_person_outcomes.__module__}.{compare_person_outcomes.__qualname__}"
+    calls._LAST_SECONDS.pop(name, None)
+    calls.cached(compare_person_outcomes, store, Selection("demo", month=12), unit_costs(), draws=50)
+    assert 0 < calls._LAST_SECONDS[name] < 60
+    calls.cached(compare_hours, store, Selection("demo", month=12))  # quick work is not timed
+    assert f"{compare_hours.__module__}.{compare_hours.__qualname__}" not in calls._LAST_SECONDS

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +20,7 @@ from analysis.outcomes.comparisons import fit_repeated_over_months
 from analysis.outcomes.per_person import compare_person_outcomes
 from analysis.outcomes.person_values import load_all_months
 from analysis.present.linked import find_risks
-from analysis.present.texts import t
+from analysis.present.texts import format_number, t
 from analysis.selection import Filters, Selection
 from analysis.settings import get_setting
 from analysis.store import db
@@ -33,6 +35,8 @@ _SLOW = _HEAVY | {
     for fn in (compare_person_outcomes, estimate_study_effects, compare_cost_effectiveness)
 }
 _SLOW_TURN = threading.Lock()
+SHOW_PROGRESS_S = 1.0  # a slow call that last took longer than this (or never ran) says so at the top of the page
+_LAST_SECONDS: dict[str, float] = {}  # per function: how long its last uncached run took on this server
 
 
 @dataclass(frozen=True)
@@ -78,11 +82,15 @@ def connection(store: Store) -> db.Connection:
 
 
 def _run(fn: Callable[..., T], store: Store, args: tuple, kwargs: tuple) -> T:
-    """Call fn on the store's connection; a slow one waits for its turn (one at a time per server)."""
-    if f"{fn.__module__}.{fn.__qualname__}" not in _SLOW:
+    """Call fn on the store's connection; a slow one waits for its turn (one at a time per server) and is timed."""
+    name = f"{fn.__module__}.{fn.__qualname__}"
+    if name not in _SLOW:
         return fn(connection(store), *args, **dict(kwargs))
     with _SLOW_TURN:
-        return fn(connection(store), *args, **dict(kwargs))
+        start = time.perf_counter()
+        result = fn(connection(store), *args, **dict(kwargs))
+        _LAST_SECONDS[name] = time.perf_counter() - start
+        return result
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -106,10 +114,29 @@ def cached(fn: Callable[..., T], store: Store, *args, **kwargs) -> T:
     """
     name = f"{fn.__module__}.{fn.__qualname__}"
     call = _cached_heavy if name in _HEAVY else _cached
-    if name in _SLOW and _SLOW_TURN.locked():
-        with st.spinner("I kö bakom en annan tung beräkning … / Queued behind another heavy computation …"):
-            return call(name, fn, store, args, tuple(sorted(kwargs.items())))
-    return call(name, fn, store, args, tuple(sorted(kwargs.items())))
+    if name not in _SLOW:
+        return call(name, fn, store, args, tuple(sorted(kwargs.items())))
+    lang = st.session_state.get("lang", "sv") if st.session_state.get("lang") in ("sv", "en") else "sv"
+    if _SLOW_TURN.locked():
+        text = t("work.queued", lang)
+    elif _LAST_SECONDS.get(name, SHOW_PROGRESS_S + 1) <= SHOW_PROGRESS_S:
+        return call(name, fn, store, args, tuple(sorted(kwargs.items())))
+    else:
+        what = t(f"work.what.{fn.__qualname__}", lang)
+        last = _LAST_SECONDS.get(name)
+        text = (
+            t("work.running_first", lang, what=what)
+            if last is None
+            else t("work.running", lang, what=what, seconds=format_number(last, lang, 0))
+        )
+    with progress_slot(), st.spinner(text, show_time=True):
+        return call(name, fn, store, args, tuple(sorted(kwargs.items())))
+
+
+def progress_slot():
+    """Return where slow work is announced: the slot at the top of the page (display.run_page makes it), else here."""
+    slot = st.session_state.get("_progress_slot")
+    return slot.container() if slot is not None else contextlib.nullcontext()
 
 
 def risks_for(store: Store, threshold: int):

@@ -170,6 +170,7 @@ def show_completeness(info: dict, lang: str) -> None:
 def run_page(render: Callable[[str], None]) -> None:
     """Run a page body, showing user errors with st.error and never a traceback."""
     lang = page_language()
+    st.session_state["_progress_slot"] = st.empty()  # slow work is announced here, at the top (calls.cached)
     try:
         render(lang)
     except UserFacingError as exc:
