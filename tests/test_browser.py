@@ -185,7 +185,7 @@ def test_tables_offer_no_unstamped_csv_download(app, browser):
     page.goto(app + "/")
     page.locator("h1").first.wait_for(timeout=90_000)
     _settle(page)
-    table = page.locator("[data-testid='stDataFrame']").first
+    table = page.locator("[data-testid='stDataFrame']:visible").first  # a shown one (chart values sit in panels)
     table.hover()
     page.wait_for_timeout(500)
     labels = page.locator("[data-testid='stElementToolbar'] button").evaluate_all(
@@ -598,3 +598,24 @@ def test_a_swedish_page_shows_no_english_word_and_no_decimal_point(app, browser,
     assert found == set(), (sorted(found), where[:6])
     points = re.findall(r"(?<![\d.\w])\d+\.\d+(?![\d.])", text)  # 12.5 (a version like 0.1.0 is not a number)
     assert points == [], points[:10]
+
+
+FIT_TABLES = """() => Array.from(document.querySelectorAll('[data-testid="stTable"]')).map(frame => {
+  const table = frame.querySelector('table'); const box = table.getBoundingClientRect();
+  return {right: box.right, width: table.scrollWidth, room: frame.clientWidth, window: window.innerWidth}; })"""
+
+
+@pytest.mark.parametrize("width", [1280, 820])
+@pytest.mark.parametrize("name", ["oversikt", "jamforelser", "sarskilt-boende"])
+def test_no_column_of_a_headline_table_is_cut_off(app, browser, name, width):
+    # Issue 30: at 1440 px the Overview's primary table ended at "Skillnad i vårdkostnad, kr (95…" and needed a
+    # horizontal scroll; the headline tables are now static, a row per figure and a column per age band.
+    page = browser.new_page(viewport={"width": width, "height": 1000})
+    page.goto(app + PAGES[name])
+    page.locator("h1").first.wait_for(timeout=90_000)
+    _settle(page)
+    tables = page.evaluate(FIT_TABLES)
+    page.close()
+    assert tables, "no headline table"
+    for table in tables:
+        assert table["width"] <= table["room"] + 1 and table["right"] <= table["window"], table

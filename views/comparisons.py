@@ -261,7 +261,7 @@ def render(lang: str) -> None:
     stamp = downloads.page_stamp(store, selection, methods, threshold, lang)
     downloads.offer_table(
         _results_table(groups, lang), file_name("comparison", lang, method=method, month=month), stamp, lang, "results",
-        figures.results_figures(groups, lang),
+        figures.results_figures(groups, lang), reflow=True,
     )  # fmt: skip
     display.caption_hidden(groups, lang)
 

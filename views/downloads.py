@@ -58,13 +58,21 @@ def offer_table(
     lang: str,
     key: str | None = None,
     figures: pd.DataFrame | None = None,
+    reflow: bool = False,
 ) -> None:
     """Show a table with CSV and Excel downloads that carry the stamp (built only when clicked).
 
     ``figures`` (exports.figure_table) is what the files hold when given: one column per figure, numbers
-    at full precision with Excel number formats; otherwise the files hold the table as shown.
+    at full precision with Excel number formats; otherwise the files hold the table as shown. ``reflow``
+    shows a wide table turned a quarter (a row per figure, a column per age band) as a static table whose
+    text wraps, so no column is cut off at 1280 px or on a tablet; the files keep the table's own layout.
     """
-    st.dataframe(table, hide_index=True, key=key)
+    if reflow:
+        turned = table.set_index(table.columns[0]).T
+        turned.columns.name = None
+        st.table(turned)
+    else:
+        st.dataframe(table, hide_index=True, key=key)
     exported = table if figures is None else figures
     key = key or name
     what = name_object(key, "table", lang)

@@ -220,7 +220,7 @@ def render(lang: str) -> None:
     )
     downloads.offer_table(
         _hours_table(shown_groups, lang), file_name("hours_month", lang, month=month), stamp, lang, "hours_table",
-        figures.hours_figures(shown_groups, lang),
+        figures.hours_figures(shown_groups, lang), reflow=True,
     )  # fmt: skip
     display.caption_hidden(shown_groups, lang)
     for _, row in shown_groups.iterrows():

@@ -89,6 +89,7 @@ def show_person_outcomes(store: calls.Store, selection: Selection, threshold: in
         lang,
         key,
         figures.person_figures(shown, plan, lang),
+        reflow=True,
     )
     display.caption_hidden(shown, lang)
     for _, row in shown.iterrows():  # the plan's primary outcome first, read by the plan's estimator

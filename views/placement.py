@@ -231,6 +231,7 @@ def render(lang: str) -> None:
         lang,
         "placement_table",
         figures.placement_figures(groups, lang),
+        reflow=True,
     )
     display.caption_hidden(groups, lang)
     for _, g in groups.iterrows():
