@@ -109,3 +109,13 @@ def test_a_certain_probability_is_never_printed_as_100_per_cent():
            "cost_ci_low": -2000.0, "cost_ci_high": -10.0, "p_cost_effective": {"500000": 1.0}}  # fmt: skip
     assert read_cost_effectiveness("Alla åldrar", row, "sv").endswith("500 000 kr per QALY: mer än 99 %.")
     assert "100 %" not in read_cost_effectiveness("Alla åldrar", row, "sv")
+
+
+def test_the_no_effect_caveat_is_said_once_per_section():
+    # Issue 30: "Det betyder inte att insatsen saknar effekt." appeared five times on one page.
+    from analysis.present.texts import read_difference, say_caveat_once
+
+    sentences = [read_difference(band, -2.0, 3.0, "sv", estimate=0.5) for band in ("65–75 år", "76–85 år", "Alla")]
+    said = say_caveat_once(sentences, "sv")
+    assert sum("saknar effekt" in s for s in sentences) == 3 and sum("saknar effekt" in s for s in said) == 1
+    assert said[0] == sentences[0] and all(s.endswith("timmar.") for s in said[1:])

@@ -10,7 +10,7 @@ from analysis.outcomes.compare import compare_hours, compare_hours_by_sex
 from analysis.outcomes.overview import count_incomplete_months, summarize_people, trace_hours
 from analysis.present import figures
 from analysis.present.disclosure import show_comparison, show_people, show_split, show_trajectory
-from analysis.present.texts import file_name, format_number, format_p, read_difference, t
+from analysis.present.texts import file_name, format_number, format_p, read_difference, say_caveat_once, t
 from analysis.settings import get_setting
 from views import calls, display, downloads, roles, state
 from views.person_section import primary_window, show_person_outcomes
@@ -223,18 +223,19 @@ def render(lang: str) -> None:
         figures.hours_figures(shown_groups, lang), reflow=True,
     )  # fmt: skip
     display.caption_hidden(shown_groups, lang)
-    for _, row in shown_groups.iterrows():
-        st.markdown(
-            "- "
-            + read_difference(
-                display.band_name(row["age_band"], lang),
-                row["ci_low"],
-                row["ci_high"],
-                lang,
-                row.get("suppressed_reason"),
-                estimate=row["difference"],
-            )
+    sentences = [
+        read_difference(
+            display.band_name(row["age_band"], lang),
+            row["ci_low"],
+            row["ci_high"],
+            lang,
+            row.get("suppressed_reason"),
+            estimate=row["difference"],
         )
+        for _, row in shown_groups.iterrows()
+    ]
+    for sentence in say_caveat_once(sentences, lang):  # the caveat once per section, not once per band
+        st.markdown("- " + sentence)
     st.info(t("overview.interaction", lang, p=format_p(comparison.interaction["p_value"], lang, relation=True)))
     if not filters.sex:  # Totalt / Kvinnor / Män, as Kolada shows them
         st.subheader(t("overview.by_sex", lang, month=month))

@@ -16,6 +16,7 @@ from analysis.present.texts import (
     read_person_interaction,
     read_person_note,
     read_person_row,
+    say_caveat_once,
     t,
 )
 from analysis.selection import Selection
@@ -92,9 +93,13 @@ def show_person_outcomes(store: calls.Store, selection: Selection, threshold: in
         reflow=True,
     )
     display.caption_hidden(shown, lang)
-    for _, row in shown.iterrows():  # the plan's primary outcome first, read by the plan's estimator
-        for sentence in read_person_row(row, display.band_name(row["age_band"], lang), months, lang, plan):
-            st.markdown("- " + sentence)
+    sentences = [  # the plan's primary outcome first, read by the plan's estimator
+        sentence
+        for _, row in shown.iterrows()
+        for sentence in read_person_row(row, display.band_name(row["age_band"], lang), months, lang, plan)
+    ]
+    for sentence in say_caveat_once(sentences, lang):  # the caveat once per section, not once per band
+        st.markdown("- " + sentence)
     st.info(read_person_interaction(result.interaction, lang))
     total = shown[shown["age_band"] == "all"].iloc[0]
     if total["death_cuminc_intervention"] == total["death_cuminc_intervention"] and (

@@ -36,6 +36,7 @@ from analysis.present.texts import (
     read_person_outcomes,
     read_placement,
     read_placement_parts,
+    say_caveat_once,
     t,
 )
 from analysis.selection import Filters, Selection
@@ -161,6 +162,7 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
         scale=1e-3 if cost_first else 1.0,
         decimals=0,
     )
+    person_sentences = say_caveat_once(person_sentences, lang)  # said once per slide, not once per band
     slides = [Slide(t("slides.person", lang, months=primary.month), person_sentences, 2, person_chart)]
 
     hours = compare_hours(con, selection)
@@ -189,7 +191,7 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
     hours_chart = _band_chart(
         (row for _, row in hours_shown.iterrows()), "mean", t("deck.hours_axis", lang), lang, decimals=1
     )
-    slides.append(Slide(t("slides.hours", lang, month=month), sentences, 1, hours_chart))
+    slides.append(Slide(t("slides.hours", lang, month=month), say_caveat_once(sentences, lang), 1, hours_chart))
 
     window = max(month, 1)
     placement = analyze_placement(con, selection.at(window))

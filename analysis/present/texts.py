@@ -73,6 +73,18 @@ def format_p(value: float | None, lang: str = "sv", relation: bool = False) -> s
     return ("= " if relation else "") + format_number(value, lang, 3)
 
 
+def say_caveat_once(sentences: list[str], lang: str = "sv") -> list[str]:
+    """Return the sentences with the caveat 'that does not mean no effect' kept only where it is first said."""
+    caveat = " " + t("reading.caveat", lang)
+    out, said = [], False
+    for sentence in sentences:
+        if sentence.endswith(caveat):
+            sentence = sentence[: -len(caveat)] if said else sentence
+            said = True
+        out.append(sentence)
+    return out
+
+
 def read_hidden(band: str, reason: str | None, lang: str = "sv") -> str:
     """Say that a row is hidden, and why when the rule that hid it is known (else 'too few people')."""
     if not isinstance(reason, str) or not reason:
