@@ -739,3 +739,20 @@ def test_the_selection_is_stated_at_the_top_of_the_page(store, page):
     at.sidebar.multiselect(key="sex.sv").set_value(["F"]).run()
     assert not at.exception and not at.error
     assert "Urval: Kön: Kvinnor" in [c.value.replace("\\", "") for c in at.caption]
+
+
+@pytest.mark.parametrize(
+    ("page", "widgets"),
+    [
+        ("views/overview.py", [("slider", "month"), ("multiselect", "sex.sv"), ("multiselect", "district.sv")]),
+        ("views/comparisons.py", [("number_input", "cmp_month"), ("selectbox", "method"), ("radio", "handling")]),
+        ("views/placement.py", [("slider", "window"), ("checkbox", "show_km")]),
+    ],
+)
+def test_every_sidebar_control_of_a_page_has_help(store, page, widgets):
+    # Issue 30: no widget had a help tooltip.
+    at = run_app()
+    at.switch_page(page).run()
+    for kind, key in widgets:
+        element = getattr(at.sidebar, kind)(key=key)
+        assert element.help, (kind, key)

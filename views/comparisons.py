@@ -221,6 +221,7 @@ def render(lang: str) -> None:
         top,
         options=range(top + 1),
         cast=int,
+        help=t("help.cmp_month", lang),
     )
     method = state.url_widget(
         st.sidebar.selectbox,
@@ -240,6 +241,7 @@ def render(lang: str) -> None:
         HANDLING,
         options=HANDLING,
         format_func=lambda h: t(f"cmp.handling.{h}", lang),
+        help=t("help.handling", lang),
     )
     threshold = roles.suppression_threshold()
     month = int(month)

@@ -191,6 +191,7 @@ def render(lang: str) -> None:
         top,
         options=range(top + 1),
         cast=int,
+        help=t("help.month", lang),
     )
     threshold = roles.suppression_threshold()
     selection = everyone.at(month)

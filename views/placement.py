@@ -160,6 +160,7 @@ def render(lang: str) -> None:
         max(top, 1),
         options=range(1, max(top, 1) + 1),
         cast=int,
+        help=t("help.window", lang),
     )
     show_km = state.url_widget(
         st.sidebar.checkbox,
@@ -168,6 +169,7 @@ def render(lang: str) -> None:
         t("placement.show_km", lang),
         options=(True, False),
         cast=lambda v: v == "True",
+        help=t("help.show_km", lang),
     )
     threshold = roles.suppression_threshold()
     selection, bands = chosen.at(month), chosen.bands
