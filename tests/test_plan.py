@@ -287,3 +287,16 @@ def test_an_analyst_stores_estimator_covariates_and_bands_on_the_data_page(store
 def test_the_plans_window_is_cut_to_the_follow_up(months, followed, expected):
     # One rule for the pages, the briefing and the costs command: the plan's window within the follow-up.
     assert AnalysisPlan("cost", months).window_within(followed) == expected
+
+
+def test_every_control_of_the_plan_form_has_help(store, monkeypatch):
+    # Issue 30: help where the term stands, on the Data page's plan form too.
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("IHR_DB_PATH", str(store))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    at.switch_page("views/data.py").run()
+    assert not at.exception
+    plan_widgets = [w for kind in ("selectbox", "number_input", "radio", "multiselect", "text_input")
+                    for w in getattr(at, kind) if str(w.key or "").startswith("plan_")]  # fmt: skip
+    assert len(plan_widgets) == 6 and all(w.help for w in plan_widgets), [(w.key, w.help) for w in plan_widgets]

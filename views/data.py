@@ -149,7 +149,7 @@ def _import_form(path: str, studies: list[str], lang: str) -> None:
         care: st.file_uploader(t(f"data.{care}_file", lang), type=types, key=f"upload_{care}"),
     }
     measurements = st.file_uploader(t("data.measurements_file", lang), type=types, key="upload_measurements")
-    study = st.text_input(t("data.study_name", lang), key="study_name").strip()
+    study = st.text_input(t("data.study_name", lang), help=t("help.study_name", lang), key="study_name").strip()
     data_end, complete = _end_inputs(lang)
     if not all(uploads.values()) or not study:
         st.info(t("data.need_files", lang))
@@ -276,10 +276,17 @@ def _plan_form(store: calls.Store, info: dict, lang: str) -> None:
             PRIMARY_OUTCOMES,
             index=PRIMARY_OUTCOMES.index(plan.primary_outcome),
             format_func=lambda o: t(f"plan.outcome.{o}", lang),
+            help=t("help.plan_outcome", lang),
             key=f"plan_outcome_{info['study']}_{lang}",
         )
         months = st.number_input(
-            t("data.plan_months", lang), 1, 120, plan.window_months, step=1, key=f"plan_months_{info['study']}_{lang}"
+            t("data.plan_months", lang),
+            1,
+            120,
+            plan.window_months,
+            step=1,
+            help=t("help.plan_months", lang),
+            key=f"plan_months_{info['study']}_{lang}",
         )
         estimator = st.radio(
             t("data.plan_estimator", lang),
@@ -287,6 +294,7 @@ def _plan_form(store: calls.Store, info: dict, lang: str) -> None:
             index=PLAN_ESTIMATORS.index(plan.estimator),
             format_func=lambda e: t(f"plan.estimator.{e}", lang, covariates="…"),
             horizontal=True,
+            help=t("help.plan_estimator", lang),
             key=f"plan_estimator_{info['study']}_{lang}",
         )
         covariates = st.multiselect(
@@ -295,14 +303,19 @@ def _plan_form(store: calls.Store, info: dict, lang: str) -> None:
             default=list(plan.covariates) or ["baseline_hours"],
             format_func=lambda c: t(f"covariate.{c}", lang),
             select_all=False,  # Streamlit's "Select all" is English only
+            help=t("help.plan_covariates", lang),
             key=f"plan_covariates_{info['study']}_{lang}",
         )
         edges = st.text_input(
             t("data.plan_bands", lang),
             ",".join(str(e) for e in plan.band_edges) if plan.band_edges else "",
+            help=t("help.plan_bands", lang),
             key=f"plan_bands_{info['study']}_{lang}",
         )
-        note = st.text_input(t("data.plan_note", lang), plan.note or "", key=f"plan_note_{info['study']}_{lang}")
+        note = st.text_input(
+            t("data.plan_note", lang), plan.note or "", help=t("help.plan_note", lang),
+            key=f"plan_note_{info['study']}_{lang}",
+        )  # fmt: skip
         if not st.form_submit_button(t("data.plan_save", lang)):
             return
     wanted = AnalysisPlan(
