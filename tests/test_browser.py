@@ -388,7 +388,7 @@ def test_three_files_uploaded_on_the_data_page_are_imported(app, browser, tmp_pa
     if care == "hours":  # issue 18: say which hours the file holds
         page.get_by_text("Performed time", exact=True).click()
         _settle(page)
-    page.get_by_label("Study name (an existing study of that name is replaced)").fill("uppladdad")
+    page.get_by_role("textbox", name="Study name (an existing study of that name is replaced)").fill("uppladdad")
     page.keyboard.press("Enter")
     _settle(page)
     page.get_by_role("button", name="Import", exact=True).click()
