@@ -756,3 +756,19 @@ def test_every_sidebar_control_of_a_page_has_help(store, page, widgets):
     for kind, key in widgets:
         element = getattr(at.sidebar, kind)(key=key)
         assert element.help, (kind, key)
+
+
+def test_the_acceptability_curve_draws_certain_bands_inside_its_frame():
+    # Issue 30: three of four lines ran along the chart's top border (the y-range was reset to 0–100 after it
+    # was widened).
+    import pandas as pd
+
+    from views.measures import _curve
+
+    groups = pd.DataFrame(
+        {"age_band": ["65-75", "all"], "p_cost_effective": [{"0": 1.0, "500000": 1.0}, {"0": 0.2, "500000": 0.9}]}
+    )
+    fig = _curve(groups, "sv")
+    low, high = fig.layout.yaxis.range
+    assert low < 0 and high > 100
+    assert len({trace.line.dash for trace in fig.data}) == len(fig.data)  # each band drawn its own way

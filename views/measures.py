@@ -220,7 +220,6 @@ def _curve(groups: pd.DataFrame, lang: str) -> go.Figure:
         drawn += 1
     fig.update_layout(xaxis_title=t("qaly.wtp", lang), yaxis_title="%", legend={"orientation": "h"})
     fig.update_yaxes(range=[-4, 104])  # a line at 0 or 100 % is drawn inside the frame, not on its border
-    fig.update_yaxes(range=[0, 100])
     fig.update_xaxes(tickformat=",d")  # 500 000 kr, not 0,5M
     return fig
 
