@@ -153,3 +153,26 @@ def test_every_method_at_100000_people_stays_within_its_estimate_and_the_budget(
     measured = json.loads(done.stdout.strip().splitlines()[-1])
     assert measured["peak"] < 2048 * MB  # the default budget (resource.getrusage: the process's peak)
     assert measured["peak"] - measured["before"] <= measured["estimate"]  # the estimate is an upper bound
+
+
+def test_a_month_with_one_arm_only_cannot_be_estimated_on_the_linear_path_not_a_crash(linear_path):
+    data = repeated_people(8)
+    data = data[~((data["month_k"] == 3) & (data["intervention"] == 0))]  # month 3: nobody in control
+    out = fit_repeated_measures(data, [2, 3]).set_index("month")
+    assert out.loc["3", "cannot_estimate"] == "fit_failed" and np.isnan(out.loc["3", "difference"])
+    assert out.loc["2", "cannot_estimate"] is None and np.isfinite(out.loc["2", "difference"])
+
+
+def test_what_the_gee_fit_warns_reaches_the_row(monkeypatch):
+    import warnings as w
+
+    from analysis.stats import repeated as module
+
+    def warned(data, adjust):
+        w.warn("iteration limit reached", Warning, stacklevel=1)
+        return module._fit_independence(data, adjust)
+
+    warned.correlation = "independence"
+    monkeypatch.setattr(module, "_fit_exchangeable", warned)
+    out = fit_repeated_measures(repeated_people(8), [3])
+    assert set(out["warning"]) == {"iteration limit reached"} and out["cannot_estimate"].isna().all()

@@ -73,6 +73,8 @@ def _fit_independence(data: pd.DataFrame, adjust: bool):
 
     def contrast(month: int) -> np.ndarray:
         c = np.zeros(x.shape[1])
+        if month * 2 + 1 not in index or month * 2 not in index:  # a month with one arm only: no difference
+            return np.full(x.shape[1], np.nan)
         c[index[month * 2 + 1]], c[index[month * 2]] = 1.0, -1.0
         return c
 
@@ -144,11 +146,14 @@ def fit_repeated_measures(
     adjust = "baseline_hours" in data and data["baseline_hours"].nunique() > 1
     fitter = _fit_exchangeable if len(data) <= GEE_MAX_ROWS else _fit_independence
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+            warnings.simplefilter("always")
             params, cov, contrast = fitter(data, adjust)
     except FIT_ERRORS as error:
         return cannot(FIT_FAILED, str(error).splitlines()[0] if str(error) else type(error).__name__)
+    internal = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)  # the libraries' own, not the fit's
+    note = "; ".join(sorted({str(w.message).splitlines()[0] for w in caught if not issubclass(w.category, internal)}))
+    note = note or None  # what the fit warned (convergence, a boundary) reaches the reader under the table
     rows = []
     z = stats.norm.ppf(0.975)
     averaged = [m for m in levels if m >= average_from] or levels
@@ -157,7 +162,7 @@ def fit_repeated_measures(
     for label, c in requested:
         est = float(c @ params)
         se = float(np.sqrt(c @ cov @ c))
-        row = {"month": label, "cannot_estimate": None, "warning": None, "working_correlation": fitter.correlation}
+        row = {"month": label, "cannot_estimate": None, "warning": note, "working_correlation": fitter.correlation}
         if not (np.isfinite(est) and np.isfinite(se) and se > 0):  # a singular fit: no usable standard error
             rows.append(row | {"cannot_estimate": FIT_FAILED})
             continue
