@@ -196,3 +196,16 @@ def test_every_comparison_method_keeps_the_bands_it_can_estimate(one_arm_never_p
     assert groups.loc["65-75", "cannot_estimate"] == NO_SPREAD  # every hour 0 in 65–75
     assert groups.loc["86-95", "cannot_estimate"] in (None, TOO_FEW, FIT_FAILED)  # 6 per arm: some methods need more
     assert groups.loc["all", "cannot_estimate"] is None and np.isfinite(groups.loc["all", "difference"])
+
+
+def test_the_bootstraps_own_switch_is_said_in_the_pages_language():
+    # The switch to a normal approximation above BOOTSTRAP_BCA_MAX people was shown under the Swedish table as
+    # "Modellen varnade: … normal approximation above 5,000 people (bootstrap below)".
+    from analysis.stats.methods import BOOTSTRAP_BCA_MAX
+
+    values = people(BOOTSTRAP_BCA_MAX + 2)
+    row = estimate_difference("bootstrap", values)
+    assert row["warning"].startswith("normal approximation")  # the JSON keeps the words
+    rows = pd.DataFrame([{"age_band": "all", **row}])
+    said = describe_hidden(rows, "sv")
+    assert "normal approximation" not in said and "normalapproximation" in said

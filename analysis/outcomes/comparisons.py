@@ -181,6 +181,9 @@ def compare_by_method(
                 "p_value": est["p_value"],
                 **_rank_checks(part),
                 "warning": est.get("warning"),
+                "note": est.get(
+                    "note"
+                ),  # the method's own remark as a code the pages word (e.g. the bootstrap's switch)
                 "cannot_estimate": est.get("cannot_estimate"),
             }
         )

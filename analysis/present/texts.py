@@ -10,6 +10,7 @@ from babel.numbers import format_decimal, format_percent, get_minus_sign_symbol
 from analysis.economics.scenario import SOURCES
 from analysis.present.catalog import load_texts, translations
 from analysis.settings import get_setting
+from analysis.stats.methods import BOOTSTRAP_BCA_MAX
 
 TEXTS: dict[str, tuple[str, str]] = load_texts()  # from the gettext catalogs in analysis/locale
 
@@ -112,7 +113,9 @@ def describe_cannot_estimate(rows, lang: str = "sv") -> str | None:
             reason = row[column]
             if isinstance(reason, str) and reason:
                 parts.append(f"{_row_label(row, lang)} ({t(f'reason.{reason}', lang)})")
-        note = row.get("warning")
+        code, note = row.get("note"), row.get("warning")  # the method's own remark is worded, a fit's quoted
+        if isinstance(code, str) and code:
+            note = t(f"note.{code}", lang, n=format_number(BOOTSTRAP_BCA_MAX, lang, 0))
         if isinstance(note, str) and note and not row.get("cannot_estimate"):
             warned.append(f"{_row_label(row, lang)}: {note}")
     texts = [t("cannot.rows", lang, rows="; ".join(dict.fromkeys(parts))) if parts else None]

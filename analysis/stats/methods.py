@@ -112,7 +112,8 @@ def compare_bootstrap(
     if len(a) + len(b) > BOOTSTRAP_BCA_MAX:  # linear cost: the normal approximation of the bootstrap distribution
         se = float(np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)))
         note = f"normal approximation above {BOOTSTRAP_BCA_MAX:,} people (bootstrap below)"
-        return _normal_result(float(a.mean() - b.mean()), se, "bootstrap", warning=note)
+        diff = float(a.mean() - b.mean())
+        return _normal_result(diff, se, "bootstrap", warning=note, note="normal_approximation")  # note: the code
     res = stats.bootstrap(
         (a, b),
         lambda x, y, axis: x.mean(axis=axis) - y.mean(axis=axis),
