@@ -772,3 +772,13 @@ def test_the_acceptability_curve_draws_certain_bands_inside_its_frame():
     low, high = fig.layout.yaxis.range
     assert low < 0 and high > 100
     assert len({trace.line.dash for trace in fig.data}) == len(fig.data)  # each band drawn its own way
+
+
+def test_the_repeated_model_switched_off_is_said_in_swedish(store):
+    at = run_app()
+    at.switch_page("views/measures.py").run()
+    at.toggle(key="rep_sv").set_value(False).run()
+    assert not at.exception and not at.error
+    captions = [c.value for c in at.caption]
+    assert not any("asked not to" in c for c in captions)
+    assert t("measures.repeated_off", "sv") in captions

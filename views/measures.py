@@ -184,8 +184,8 @@ def _show_measures(store, selection, info, threshold: int, lang: str) -> None:
             "measures_repeated",
         )
         display.caption_hidden(rep, lang)
-    elif result.repeated_note:
-        st.caption(result.repeated_note)
+    elif result.repeated_note:  # the note is English (for the command line's JSON): the page words it
+        st.caption(t("measures.repeated_none" if repeated else "measures.repeated_off", lang))
     display.caption_rule(threshold, lang)
 
 
