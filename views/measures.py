@@ -185,7 +185,7 @@ def _show_measures(store, selection, info, threshold: int, lang: str) -> None:
         )
         display.caption_hidden(rep, lang)
     elif result.repeated_note:  # the note is English (for the command line's JSON): the page words it
-        st.caption(t("measures.repeated_none" if repeated else "measures.repeated_off", lang))
+        st.caption(t(("measures.repeated_off", "measures.repeated_none")[repeated], lang))
     display.caption_rule(threshold, lang)
 
 
