@@ -672,6 +672,35 @@ def test_overview_in_a_district_shows_the_views_counts_and_marks_them(store):
 
 
 @pytest.mark.slow
+def test_placement_in_a_filtered_view_shows_the_all_ages_answer(store):
+    # A district of about 250 people per arm lost every placement figure (differencing): the page now shows the
+    # all-ages incidences and hazard ratio, as the viewer layer gives them, and the curve of both arms. (This
+    # 300-person store: women, 7 and 17 placed; tests/test_perturb.py checks every single filter of the demo.)
+    from analysis.present.texts import t
+    from analysis.present.viewer import view_page
+    from analysis.selection import Filters, Selection
+    from analysis.store import db
+    from analysis.store.studies import load_plan
+
+    at = run_app("en")
+    at.switch_page("views/placement.py").run()
+    at.sidebar.multiselect(key="sex.en").set_value(["F"]).run()
+    assert not at.exception and not at.error
+    con = db.connect(store)
+    bands = load_plan(con, "demo").bands
+    tables = view_page(con, "placement", Selection("demo", Filters(sex=("F",)), bands, 24), 5)
+    con.close()
+    expected = tables["placement"].set_index("age_band").loc["all"]
+    assert not expected["suppressed"] and expected["perturbed"]
+    page = find_table(at, t("col.age_band", "en"), t("col.cuminc_intervention", "en"), t("col.hr", "en"))
+    row = page[page.iloc[:, 0] == t("band.all", "en")].iloc[0]
+    for column in ("col.cuminc_intervention", "col.cuminc_control", "col.hr"):
+        assert ".." not in row[t(column, "en")] and row[t(column, "en")].strip(), column
+    assert f"{expected['cuminc_intervention'] * 100:.1f}" in row[t("col.cuminc_intervention", "en")]
+    assert set(tables["curves"]["arm"]) == {"intervention", "control"}
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-5", "1e9"])
 def test_costs_link_with_a_non_finite_or_out_of_range_number_falls_back(store, value):
     # Issue 28 item 5: /kostnader?example_years=nan gave "unexpected error" and a traceback.

@@ -6,9 +6,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis.outcomes.placement import DAYS_PER_MONTH, RISK_MONTHS, analyze_placement
+from analysis.outcomes.placement import RISK_MONTHS, analyze_placement
 from analysis.present import figures
-from analysis.present.disclosure import SUPPRESSED, coarsen_curve, show_at_risk, show_placement
+from analysis.present.disclosure import SUPPRESSED, show_at_risk, show_curves, show_placement
 from analysis.present.exports import COUNT, Figure, figure_table
 from analysis.present.texts import file_name, format_number, format_p, read_placement, t
 from analysis.settings import get_setting
@@ -61,21 +61,17 @@ def _table(groups: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _curve_values(curves: pd.DataFrame, hidden: dict[str, bool], months, lang: str) -> pd.DataFrame:
-    """Return the curves read off at whole months: the chart's text alternative."""
+def _curve_values(monthly: pd.DataFrame, hidden: dict[str, bool], months, lang: str) -> pd.DataFrame:
+    """Return the curves read off at whole months (as show_curves gives them): the chart's text alternative."""
     rows = []
     for arm in display.ARM_ORDER:
-        part = curves[curves["arm"] == arm].sort_values("time")
+        part = monthly[monthly["arm"] == arm].set_index("month")
         for month in months:
-            upto = part[part["time"] <= month * DAYS_PER_MONTH]
-            last = upto.iloc[-1] if len(upto) and not hidden[arm] else None
-            value = (
-                SUPPRESSED
-                if hidden[arm]
-                else display.format_ci(0.0, 0.0, 0.0, lang)
-                if last is None
-                else display.format_ci(last["cuminc"] * 100, last["ci_low"] * 100, last["ci_high"] * 100, lang)
-            )
+            if hidden[arm] or month not in part.index or pd.isna(part.loc[month, "cuminc"]):
+                value = SUPPRESSED
+            else:
+                at = part.loc[month]
+                value = display.format_ci(at["cuminc"] * 100, at["ci_low"] * 100, at["ci_high"] * 100, lang)
             rows.append(
                 {t("col.arm", lang): t(f"arm.{arm}", lang), t("col.month", lang): month, t("col.cif", lang): value}
             )
@@ -92,15 +88,14 @@ def _curve_chart(
 ) -> go.Figure:
     """Step curves of cumulative incidence per arm with 95% CI ribbons (and 1 − KM), in whole months.
 
-    The curves step only at month ends (values at the end of each month): no event's day is shown.
+    ``curves``: show_curves' values at each month's end (no event's day is shown; a hidden month is a gap).
     ``at_risk`` (arm × month, as shown) is written under the axis, each number under its month.
     """
     fig = go.Figure()
     for arm in display.ARM_ORDER:
-        part = curves[curves["arm"] == arm].sort_values("time")
-        if hidden[arm] or part.empty:
+        monthly = curves[curves["arm"] == arm].sort_values("month")
+        if hidden[arm] or monthly.empty:
             continue
-        monthly = coarsen_curve(part, month)
         months = monthly["month"].to_numpy(dtype=float)
         colour = display.ARM_COLOURS[arm]
         fig.add_trace(display.ci_ribbon(months, monthly["ci_low"] * 100, monthly["ci_high"] * 100, colour, shape="hv"))
@@ -189,7 +184,8 @@ def render(lang: str) -> None:
     band = state.choose_band("placement.band", "placement_band", bands, lang)
     row = groups[groups["age_band"] == band].iloc[0]
     hidden = {arm: bool(row[f"hidden_{arm}"]) for arm in display.ARM_ORDER}  # the arm's figures, as the table
-    curves = result.curves[result.curves["age_band"] == band] if not result.curves.empty else result.curves
+    shown_curves = show_curves(result.curves, groups, selection, month, risks_for)
+    curves = shown_curves[shown_curves["age_band"] == band]
     stamp = downloads.page_stamp(store, selection, t("methods.placement", lang), threshold, lang)
     grid = sorted(result.at_risk["month"].unique())
     table = (

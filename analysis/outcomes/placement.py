@@ -104,6 +104,39 @@ def count_at_risk_cells(con: db.Connection, selection: Selection) -> pd.DataFram
     )
 
 
+def count_placed_by_month(con: db.Connection, selection: Selection) -> pd.DataFrame:
+    """Count placements up to each month's end per cell: within the window (the curve) and over all follow-up.
+
+    A month's end is month × DAYS_PER_MONTH days after randomization, as coarsen_curve reads the curves.
+    ``placed_window`` counts within the selection's window (months 1..K, the curve and the table), and
+    ``placed_full`` over the whole follow-up (months 12 and 24 too: the risk contrasts at 12 and 24 months).
+
+    Returns
+    -------
+    DataFrame
+        age_band, arm, sex, application_type, district, month, placed_window, placed_full.
+
+    """
+    months = sorted({*range(1, selection.required_month() + 1), *RISK_MONTHS})
+    frames = []
+    for name, view in (("placed_window", selection), ("placed_full", selection.at(None))):
+        sql, params = _placement_sql(view)
+        frames.append(
+            db.query(
+                con,
+                f"""SELECT age_band, arm, sex, application_type, district, m.month,
+                           count_if(event = {PLACED} AND time <= m.month * ?) AS {name}
+                    FROM ({sql}) AS d, (SELECT unnest(?::INTEGER[]) AS month) AS m GROUP BY ALL""",
+                [DAYS_PER_MONTH, *params, months],
+            )
+        )
+    keys = ["age_band", "arm", "sex", "application_type", "district", "month"]
+    out = frames[0].merge(frames[1], on=keys, how="outer")
+    window = out["month"] <= selection.required_month()
+    out["placed_window"] = out["placed_window"].fillna(0).where(window, 0).astype("int64")
+    return out
+
+
 def load_placement_data(con: db.Connection, selection: Selection) -> pd.DataFrame:
     """Return one row per randomized person: time to placement, death or censoring, in days.
 
@@ -274,8 +307,9 @@ def analyze_placement(con: db.Connection, selection: Selection) -> PlacementResu
         cumulative incidence at K months with 95% CI (cuminc_*, cuminc_ci_low_*, cuminc_ci_high_*),
         1 − Kaplan–Meier for comparison, cause-specific Cox hazard ratio (hazard_ratio, ci_low,
         ci_high, p_value, ph_p_value), Fine–Gray subdistribution hazard ratio (shr, shr_ci_*,
-        shr_p_value), risk difference and ratio at 12 and 24 months (rd_*, rr_* suffixed _12/_24;
-        computed on the full follow-up, NaN past it), and nursing-home days and days per person-year.
+        shr_p_value), risk difference and ratio at 12 and 24 months (rd_*, rr_* suffixed _12/_24, and
+        the arms' cumulative incidence cuminc_12_*, cuminc_24_*; computed on the full follow-up, NaN
+        past it), and nursing-home days and days per person-year.
         ``curves``: per band and arm, the cumulative incidence step curve. ``at_risk``: per band,
         arm and month (every 3 months up to K), people still under follow-up without an event
         (within 3 days of the mark, as calendar months differ in length).
@@ -305,6 +339,8 @@ def analyze_placement(con: db.Connection, selection: Selection) -> PlacementResu
                     if reached
                     else None
                 )
+            for arm in ("intervention", "control"):  # the arms' values, for a filtered view's scaling
+                row[f"cuminc_{k}_{arm}"] = at[arm]["cuminc"] if at[arm] else np.nan
             if at["intervention"] and at["control"]:
                 contrast = _risk_contrast(at["intervention"], at["control"])
             else:

@@ -17,7 +17,7 @@ import pandas as pd
 from analysis.outcomes.baseline import CATEGORICAL, CONTINUOUS, count_flow, count_joint
 from analysis.outcomes.measures import count_measured
 from analysis.outcomes.per_person import count_person_events
-from analysis.outcomes.placement import count_at_risk_cells, count_placement_cells
+from analysis.outcomes.placement import count_at_risk_cells, count_placed_by_month, count_placement_cells
 from analysis.present.disclosure import find_differencing_risks, risks_from_counts
 from analysis.present.perturb import perturb_counts
 from analysis.selection import ALL, FILTER_FIELDS, Filters, Selection
@@ -34,7 +34,8 @@ COUNTED = {  # those summed from the cell tables: (table, measures)
     "counts_month": ("followup_cells", {"n": "n"}),
     "counts_months": ("followup_cells", {"n": "n"}),
 }
-PERTURBED = (*COUNTED, "counts_outcomes", "counts_placement", "counts_at_risk", "counts_flow", "counts_table1")
+PERTURBED = (*COUNTED, "counts_outcomes", "counts_placement", "counts_placed_by", "counts_at_risk", "counts_flow")
+PERTURBED += ("counts_table1",)
 FLOW_COUNTS = ("randomized", "at_home", "placed", "died", "left_followup")
 MEASURED = "counts_measures:"  # + an instrument: people randomized, dead, measured per visit (timepoints)
 
@@ -149,6 +150,11 @@ def count_view(
             lambda: count_placement_cells(con, everyone),
             ["age_band", "arm"],
             ["n", "placed", "died"],
+        ),
+        "counts_placed_by": (
+            lambda: count_placed_by_month(con, everyone),
+            ["age_band", "arm", "month"],
+            ["placed_window", "placed_full"],
         ),
         "counts_at_risk": (lambda: count_at_risk_cells(con, everyone), ["age_band", "arm", "month"], ["n"]),
         "counts_flow": (

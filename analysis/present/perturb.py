@@ -217,6 +217,8 @@ ROUNDING = (
     ("cost", -2),
     ("days", 0),
     ("cuminc", 3),
+    ("risk_difference", 3),
+    ("rd_ci", 3),
     ("share", 3),
     ("one_minus_km", 3),
     ("placed_ci", 3),

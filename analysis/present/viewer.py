@@ -24,9 +24,9 @@ from analysis.outcomes.person_values import EXCLUDE
 from analysis.outcomes.placement import analyze_placement
 from analysis.outcomes.planning import estimate_power_inputs
 from analysis.present.disclosure import (
-    coarsen_curve,
     show_at_risk,
     show_comparison,
+    show_curves,
     show_flow,
     show_outcomes,
     show_people,
@@ -145,17 +145,6 @@ def view_comparisons(
     }
 
 
-def shown_curves(curves: pd.DataFrame, groups: pd.DataFrame, month: int) -> pd.DataFrame:
-    """Return the incidence curves as drawn: per band and shown arm, the values at each whole month's end."""
-    out = []
-    for (band, arm), part in curves.groupby(["age_band", "arm"], sort=False) if len(curves) else []:
-        row = groups[groups["age_band"] == band]
-        if row.empty or bool(row[f"hidden_{arm}"].iloc[0]):
-            continue
-        out.append(coarsen_curve(part.sort_values("time"), month).assign(age_band=band, arm=arm))
-    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=["age_band", "arm", "month"])
-
-
 def view_placement(
     con: db.Connection, selection: Selection, threshold: int, options: ViewOptions, memo: dict | None = None
 ) -> dict:
@@ -166,7 +155,7 @@ def view_placement(
     return {
         "placement": groups,
         "at_risk": show_at_risk(result.at_risk, groups, selection, threshold, risks_for),
-        "curves": shown_curves(result.curves, groups, result.month),
+        "curves": show_curves(result.curves, groups, selection, result.month, risks_for),
     }
 
 

@@ -63,6 +63,7 @@ from analysis.present.disclosure.views import (  # noqa: F401
     no_risks,
     show_at_risk,
     show_comparison,
+    show_curves,
     show_flow,
     show_outcomes,
     show_people,

@@ -16,6 +16,7 @@ from analysis.present.disclosure.differencing import (
     outside_bands,
     protect_rows_per_arm,
 )
+from analysis.present.disclosure.shares import scale_placement
 from analysis.present.perturb import place_counts
 from analysis.selection import ALL
 from analysis.stats.descriptive import proportion_ci
@@ -333,6 +334,7 @@ def hide_placement_rows(
     risks: pd.DataFrame | None = None,
     people_risks: pd.DataFrame | None = None,
     counts: pd.DataFrame | None = None,
+    placed_by: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Hide an arm's figures when it has too few people or placements (or is at risk of differencing).
 
@@ -353,9 +355,11 @@ def hide_placement_rows(
         Differencing risks of the people randomized (find_risks 'randomized').
     counts : DataFrame, optional
         A filtered view's counts with the cell key method (linked 'counts_placement'): the people, placed
-        and dead shown are those, no second band is hidden, and the people randomized are hidden only when
-        1 to threshold − 1. An arm whose placements are at risk of differencing stays hidden: its cumulative
-        incidence is an exact share of its counts.
+        and dead shown are those, no second band is hidden, nothing is hidden for differencing, and the
+        people randomized are hidden only when 1 to threshold − 1. The shares and magnitudes then follow
+        the perturbed counts (shares.scale_placement with ``placed_by``), so none gives a true count back.
+    placed_by : DataFrame, optional
+        With ``counts``: the view's perturbed placements up to each month's end (linked 'counts_placed_by').
 
     Returns
     -------
@@ -375,7 +379,7 @@ def hide_placement_rows(
         n, placed = out[f"n_{arm}"].to_numpy(dtype=float), out[f"placed_{arm}"].to_numpy(dtype=float)
         arm_risks = None if risks is None else risks[risks["arm"] == arm].drop(columns="arm")
         few_placed = few_either_way(placed, n, threshold)  # 1-4 placed, or all but 1-4
-        risky = _risk_of(out, arm_risks, ["age_band"])
+        risky = _risk_of(out, arm_risks if counts is None else None, ["age_band"])  # perturbed: not hidden
         primary = n_hidden[arm] | (n < threshold) | few_placed | risky
         # Complementary suppression across the bands ('all' minus the shown bands), people outside them included.
         unshown = few_outside(groups, [f"n_{arm}", f"placed_{arm}"], threshold)
@@ -415,8 +419,11 @@ def hide_placement_rows(
     out["suppressed_reason"] = [a or b for a, b in zip(reasons["intervention"], reasons["control"], strict=True)]
     if counts is None:
         return out
+    if placed_by is not None:
+        out = scale_placement(out, counts, placed_by)
     shown = {f"{c}_{arm}": (c, arm) for c in ("n", "placed", "died") for arm in ("intervention", "control")}
-    return place_counts(out, counts, {k: v for k, v in shown.items() if k in out.columns}, ["age_band"])
+    columns = {k: v for k, v in shown.items() if k in out.columns}
+    return place_counts(out, counts, columns, ["age_band"], decimals=2)  # ratios and their intervals: 2 decimals
 
 
 def coarsen_curve(

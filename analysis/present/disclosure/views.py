@@ -11,12 +11,14 @@ import pandas as pd
 from analysis.present.disclosure.differencing import _risk_of, few, few_outside
 from analysis.present.disclosure.rows import (
     _protect_across_bands,
+    coarsen_curve,
     hide_band_rows,
     hide_outcome_rows,
     hide_people_counts,
     hide_people_rows,
     hide_placement_rows,
 )
+from analysis.present.disclosure.shares import scale_curves
 from analysis.present.disclosure.tables import FLOW_PARTS, hide_flow_cells, hide_split_rows
 from analysis.present.perturb import place_counts, round_magnitudes
 from analysis.selection import ALL
@@ -165,8 +167,50 @@ def show_trajectory(trace: pd.DataFrame, selection, threshold: int, risks_for) -
 def show_placement(groups: pd.DataFrame, selection, threshold: int, risks_for) -> pd.DataFrame:
     """Return the placement table as the Nursing-home page shows it to a viewer (people, placements, deaths checked)."""
     counts = risks_for(selection, "counts_placement")
-    people_risks = None if counts is not None else risks_for(selection, "randomized")
-    return hide_placement_rows(groups, threshold, risks_for(selection, "placement"), people_risks, counts)
+    if counts is not None:  # perturbed counts, and the shares and magnitudes scaled to them
+        return hide_placement_rows(groups, threshold, counts=counts, placed_by=risks_for(selection, "counts_placed_by"))
+    risks = risks_for(selection, "placement")
+    return hide_placement_rows(groups, threshold, risks, risks_for(selection, "randomized"))
+
+
+def show_curves(curves: pd.DataFrame, shown_groups: pd.DataFrame, selection, month: int, risks_for) -> pd.DataFrame:
+    """Return the incidence curves as drawn: per band and shown arm, the values at each whole month's end.
+
+    No event's day is shown (coarsen_curve). In a filtered view each month's values follow that month's
+    perturbed number of placements (shares.scale_curves), hidden where it is 1 to threshold − 1.
+
+    Parameters
+    ----------
+    curves : DataFrame
+        PlacementResult.curves (age_band, arm, time and the curve's columns).
+    shown_groups : DataFrame
+        show_placement's table (an arm hidden there is not drawn).
+    selection : Selection
+        The view.
+    month : int
+        The window (the last month drawn).
+    risks_for : callable
+        As for show_placement ('counts_placed_by').
+
+    Returns
+    -------
+    DataFrame
+        age_band, arm, month, cuminc, ci_low, ci_high, one_minus_km.
+
+    """
+    out = []
+    for (band, arm), part in curves.groupby(["age_band", "arm"], sort=False) if len(curves) else []:
+        row = shown_groups[shown_groups["age_band"] == band]
+        if row.empty or bool(row[f"hidden_{arm}"].iloc[0]):
+            continue
+        out.append(coarsen_curve(part.sort_values("time"), month).assign(age_band=band, arm=arm))
+    if not out:
+        return pd.DataFrame(columns=["age_band", "arm", "month", "cuminc", "ci_low", "ci_high", "one_minus_km"])
+    monthly = pd.concat(out, ignore_index=True)
+    placed_by = risks_for(selection, "counts_placed_by")
+    if placed_by is None:
+        return monthly
+    return round_magnitudes(scale_curves(monthly, placed_by), ["age_band", "arm", "month"], decimals=3)
 
 
 def show_at_risk(
