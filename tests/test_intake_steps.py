@@ -48,17 +48,34 @@ def test_read_finds_swedish_column_names_and_the_kind_of_id(con, tmp_path):
     assert con.execute("SELECT count(*) FROM participants_src").fetchone()[0] == len(participants_rows())
 
 
-def test_read_lists_every_missing_column_before_any_value_is_checked(con, tmp_path):
+def test_read_lists_every_missing_column_and_validation_adds_the_values_problems(con, tmp_path):
+    # Issue 30 item 10: a missing column used to stop the check, so a bad date and negative hours in the same
+    # files were not listed although the page promises every problem.
     header = [c for c in P_COLUMNS if c not in ("age", "died_on")]
     rows = [[v for c, v in zip(P_COLUMNS, r) if c in header] for r in participants_rows()]
+    rows[1][header.index("randomized_on")] = "2016-13-01"
+    hours = hours_rows()
+    hours[0][2] = "-4"
     log = new_log()
+    layout = read(con, tmp_path, log=log, p_header=header, p_rows=rows, h_rows=hours)
+    assert layout.missing["participants"] == ("age", "died_on") and not layout.complete
+    assert {(p.column, p.code) for p in log.errors} == {("age", "missing_column"), ("died_on", "missing_column")}
     with pytest.raises(ImportRejected) as caught:
-        read(con, tmp_path, log=log, p_header=header, p_rows=rows)
-    assert {(p.column, p.code) for p in caught.value.problems} == {
-        ("age", "missing_column"),
-        ("died_on", "missing_column"),
+        validate_files(con, layout, log)
+    found = {(p.kind, p.row, p.column, p.code) for p in caught.value.problems}
+    assert found == {
+        ("participants", None, "age", "missing_column"),
+        ("participants", None, "died_on", "missing_column"),
+        ("participants", 3, "randomized_on", "date"),
+        ("hours", 2, "hours", "number"),
     }
-    assert log.error_total == 2
+
+
+def test_a_file_without_an_id_column_stops_at_reading(con, tmp_path):
+    header = ["nummer", *P_COLUMNS[1:]]
+    with pytest.raises(ImportRejected) as caught:
+        read(con, tmp_path, p_header=header)
+    assert [(p.column, p.code) for p in caught.value.problems] == [("person_id", "missing_column")]
 
 
 def test_read_rejects_a_personnummer_file_paired_with_a_study_id_file(con, tmp_path):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from analysis.errors import InputError
 from analysis.intake.fileformat import (
@@ -30,6 +30,12 @@ class Layout:
     columns: dict[str, dict[str, str]]  # kind -> field -> column
     id_kind: dict[str, str]  # kind -> 'person_id' or 'personnummer'
     offsets: dict[str, int]  # kind -> file row of the table's rowid 0
+    missing: dict[str, tuple[str, ...]] = field(default_factory=dict)  # kind -> required fields not found
+
+    @property
+    def complete(self) -> bool:
+        """Return whether every file has every required column (else only the columns found are checked)."""
+        return not any(self.missing.values())
 
     def id_sql(self, kind: str, alias: str = "") -> str:
         """Return the SQL of a file's trimmed id text (columns qualified by ``alias`` when given)."""
@@ -131,13 +137,14 @@ def read_files(
     Raises
     ------
     ImportRejected
-        When a required column is missing or the files use different kinds of id.
+        When a file has no id column or the files use different kinds of id. Other missing columns are
+        in ``Layout.missing`` and the log: validate_files checks the columns found, then raises with all.
     InputError
         When a file cannot be read or a requested mapping names an unknown field or column.
 
     """
     files = log.files
-    columns, id_kind, offsets = {}, {}, {}
+    columns, id_kind, offsets, missing = {}, {}, {}, {}
     kinds = [kind for kind in KINDS if kind in paths]
     for i, kind in enumerate(kinds):
         fields = FIELDS[kind]
@@ -148,24 +155,30 @@ def read_files(
         mapping = _resolve_columns(files[kind], found, fields, mappings.get(kind))
         id_kind[kind] = "personnummer" if "personnummer" in mapping else "person_id"
         columns[kind] = mapping
-        for f in fields:
-            if f.required and f.name not in mapping:
-                hint = f"{f.name} ({', '.join(f.synonyms[:3])})"
-                log.add(Problem(kind, files[kind], None, f.name, None, "missing_column", details={"hint": hint}))
-        if "person_id" not in mapping and "personnummer" not in mapping:
-            hint = "person_id / personnummer"
-            log.add(Problem(kind, files[kind], None, "person_id", None, "missing_column", details={"hint": hint}))
-        if kind == "visits" and "end" not in mapping and "minutes" not in mapping:
-            hint = "end / minutes (sluttid / minuter)"
-            log.add(Problem(kind, files[kind], None, "end", None, "missing_column", details={"hint": hint}))
-        if kind == "measurements" and "visit_date" not in mapping and "visit_month" not in mapping:
-            hint = "visit_date / visit_month (besöksdatum / besöksmånad)"
-            log.add(Problem(kind, files[kind], None, "visit_date", None, "missing_column", details={"hint": hint}))
-    for kind in kinds[1:]:
-        if log.error_total == 0 and id_kind[kinds[0]] != id_kind[kind]:
+        missing[kind] = _find_missing(kind, fields, mapping)
+        for name, hint in missing[kind]:
+            log.add(Problem(kind, files[kind], None, name, None, "missing_column", details={"hint": hint}))
+        missing[kind] = tuple(name for name, _ in missing[kind])
+    no_id = any("person_id" in names for names in missing.values())
+    for kind in [] if no_id else kinds[1:]:
+        if id_kind[kinds[0]] != id_kind[kind]:
             column = columns[kind].get("person_id") or columns[kind].get("personnummer")
             log.add(Problem(kind, files[kind], None, column, None, "id_kind"))
-    log.raise_if_errors()
+    if no_id or any(p.code == "id_kind" for p in log.errors):  # without one kind of id no row can be read
+        log.raise_if_errors()
+    # A missing column of another field is listed with every problem of the columns found (validate_files).
     for kind in kinds:  # listed with every other problem: validation raises with them all
         scan_personnummer(con, kind, files[kind], offsets[kind], columns[kind], id_kind[kind], log)
-    return Layout(files, columns, id_kind, offsets)
+    return Layout(files, columns, id_kind, offsets, missing)
+
+
+def _find_missing(kind: str, fields, mapping: dict[str, str]) -> list[tuple[str, str]]:
+    """Return the required fields a file lacks, each with a hint of the names recognised for it."""
+    out = [(f.name, f"{f.name} ({', '.join(f.synonyms[:3])})") for f in fields if f.required and f.name not in mapping]
+    if "person_id" not in mapping and "personnummer" not in mapping:
+        out.append(("person_id", "person_id / personnummer"))
+    if kind == "visits" and "end" not in mapping and "minutes" not in mapping:
+        out.append(("end", "end / minutes (sluttid / minuter)"))
+    if kind == "measurements" and "visit_date" not in mapping and "visit_month" not in mapping:
+        out.append(("visit_date", "visit_date / visit_month (besöksdatum / besöksmånad)"))
+    return out

@@ -381,6 +381,8 @@ def validate_files(
     for kind in layout.kinds:
         check_fields(con, layout, log, kind, FIELDS[kind])
     check_dates(con, layout, log, data_end, today or dt.date.today())
+    if not layout.complete:  # the checks across columns and files need the missing ones: list what was found
+        log.raise_if_errors()
     check_relations(con, layout, log)
     if "measurements" in layout.kinds:
         check_measurements(con, layout, log, load_instruments(), visit_schedule())
