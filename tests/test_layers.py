@@ -212,3 +212,32 @@ def test_the_layer_check_finds_a_page_that_hides_by_itself(tmp_path):
     found = find_layer_bypasses(tmp_path)
     assert any("hide_band_rows" in line for line in found)
     assert any("other.py: computes" in line for line in found)
+
+
+INPUTS = {"radio", "selectbox", "multiselect", "slider", "select_slider", "number_input", "text_input", "text_area"}
+INPUTS |= {"checkbox", "toggle", "file_uploader", "date_input"}
+
+
+def find_controls_without_help(source: str) -> list[tuple[int, str]]:
+    """Return (line, widget) of every Streamlit input in a page's source that has no help= tooltip."""
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        widget = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in INPUTS
+        if widget and not any(k.arg == "help" or k.arg is None for k in node.keywords):  # None: **options
+            out.append((node.lineno, node.func.attr))
+    return out
+
+
+def test_every_control_on_every_page_has_help():
+    # Issue 30 item 5: a one-line tooltip on every control (import form, planning form, language switch included).
+    missing = {
+        path.name: found
+        for path in sorted((ROOT / "views").glob("*.py"))
+        if (found := find_controls_without_help(path.read_text(encoding="utf-8")))
+    }
+    assert missing == {}
+
+
+def test_the_help_check_finds_a_control_without_help():
+    assert find_controls_without_help('import streamlit as st\nst.radio("x", (1, 2))\n') == [(2, "radio")]
+    assert find_controls_without_help('st.radio("x", (1, 2), help="y")\n') == []

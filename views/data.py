@@ -134,21 +134,28 @@ def _import_form(path: str, studies: list[str], lang: str) -> None:
     types = ["csv", "xlsx", "parquet"]
     mode = st.radio(
         t("data.mode", lang), ("import", "update"), format_func=lambda m: t(f"data.mode.{m}", lang),
-        key=f"data_mode_{lang}",
+        key=f"data_mode_{lang}", help=t("help.data_mode", lang),
     )  # fmt: skip
     if mode == "update":
         _update_form(path, studies, types, lang)
         return
     care = st.radio(
         t("data.care_kind", lang), ("hours", "visits"), format_func=lambda k: t(f"data.care_kind.{k}", lang),
-        horizontal=True, key=f"care_kind_{lang}",
+        horizontal=True, key=f"care_kind_{lang}", help=t("help.care_kind", lang),
     )  # fmt: skip
     measure = _measure_input(lang, "import_measure", "data.measure.unstated")
     uploads = {
-        "participants": st.file_uploader(t("data.participants_file", lang), type=types, key="upload_participants"),
-        care: st.file_uploader(t(f"data.{care}_file", lang), type=types, key=f"upload_{care}"),
-    }
-    measurements = st.file_uploader(t("data.measurements_file", lang), type=types, key="upload_measurements")
+        "participants": st.file_uploader(
+            t("data.participants_file", lang), type=types, key="upload_participants",
+            help=t("help.participants_file", lang),
+        ),
+        care: st.file_uploader(
+            t(f"data.{care}_file", lang), type=types, key=f"upload_{care}", help=t(f"help.{care}_file", lang)
+        ),
+    }  # fmt: skip
+    measurements = st.file_uploader(
+        t("data.measurements_file", lang), type=types, key="upload_measurements", help=t("help.measurements_file", lang)
+    )
     study = st.text_input(t("data.study_name", lang), help=t("help.study_name", lang), key="study_name").strip()
     data_end, complete = _end_inputs(lang)
     if not all(uploads.values()) or not study:
@@ -197,11 +204,12 @@ def _import_form(path: str, studies: list[str], lang: str) -> None:
 def _end_inputs(lang: str) -> tuple[dt.date | None, dt.date | None]:
     """Render the last day of data and the complete-through month (both optional); return them."""
     data_end = st.date_input(
-        t("data.data_end", lang), value=None, key="data_end", min_value=dt.date(1990, 1, 1), format="YYYY-MM-DD"
-    )  # ÅÅÅÅ-MM-DD as the import files write dates
+        t("data.data_end", lang), value=None, key="data_end", min_value=dt.date(1990, 1, 1), format="YYYY-MM-DD",
+        help=t("help.data_end", lang),
+    )  # fmt: skip  # ÅÅÅÅ-MM-DD as the import files write dates
     complete = st.date_input(
         t("data.complete_through", lang), value=None, key="complete_through", min_value=dt.date(1990, 1, 1),
-        format="YYYY-MM-DD",
+        format="YYYY-MM-DD", help=t("help.complete_through", lang),
     )  # fmt: skip
     return data_end, complete
 
@@ -211,7 +219,7 @@ def _measure_input(lang: str, key: str, unstated: str) -> str | None:
     chosen = st.radio(
         t("data.measure", lang), ("", "performed", "granted"),
         format_func=lambda m: t(f"measure.name.{m}", lang) if m else t(unstated, lang),
-        horizontal=True, key=f"{key}_{lang}",
+        horizontal=True, key=f"{key}_{lang}", help=t("help.measure", lang),
     )  # fmt: skip
     return chosen or None
 
@@ -222,14 +230,19 @@ def _update_form(path: str, studies: list[str], types: list[str], lang: str) -> 
     if not studies:
         st.info(t("data.no_studies", lang))
         return
-    study = st.selectbox(t("data.update_study", lang), studies, key="update_study")
+    study = st.selectbox(t("data.update_study", lang), studies, key="update_study", help=t("help.update_study", lang))
     care = st.radio(
         t("data.care_kind", lang), ("hours", "visits"), format_func=lambda k: t(f"data.care_kind.{k}", lang),
-        horizontal=True, key=f"update_care_kind_{lang}",
+        horizontal=True, key=f"update_care_kind_{lang}", help=t("help.care_kind", lang),
     )  # fmt: skip
     measure = _measure_input(lang, "update_measure", "data.measure.study")
-    care_file = st.file_uploader(t(f"data.{care}_file", lang), type=types, key=f"update_{care}")
-    people = st.file_uploader(t("data.participants_optional", lang), type=types, key="update_participants")
+    care_file = st.file_uploader(
+        t(f"data.{care}_file", lang), type=types, key=f"update_{care}", help=t(f"help.{care}_file", lang)
+    )
+    people = st.file_uploader(
+        t("data.participants_optional", lang), type=types, key="update_participants",
+        help=t("help.participants_optional", lang),
+    )  # fmt: skip
     data_end, complete = _end_inputs(lang)
     if care_file is None:
         st.info(t("data.need_update_files", lang))

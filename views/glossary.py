@@ -13,7 +13,9 @@ def render(lang: str) -> None:
     """Render the glossary page."""
     st.title(t("glossary.title", lang))
     st.caption(t("glossary.intro", lang))
-    query = st.text_input(t("glossary.search", lang), key=f"glossary_search_{lang}")
+    query = st.text_input(
+        t("glossary.search", lang), key=f"glossary_search_{lang}", help=t("help.glossary_search", lang)
+    )
     sections = list_terms(lang, query)
     if not sections:
         st.info(t("glossary.none", lang))

@@ -114,7 +114,10 @@ def _show_measures(store, selection, info, threshold: int, lang: str) -> None:
     window = primary_window(store, info)
     # The repeated model (GEE) takes seconds per 10,000 people; large studies fit it when asked.
     people = int(info.get("n_people") or 0)
-    repeated = st.toggle(t("measures.fit_repeated", lang), value=people <= REPEATED_AUTO_PEOPLE, key=f"rep_{lang}")
+    repeated = st.toggle(
+        t("measures.fit_repeated", lang), value=people <= REPEATED_AUTO_PEOPLE, key=f"rep_{lang}",
+        help=t("help.fit_repeated", lang),
+    )  # fmt: skip
     result = calls.cached(compare_measures, store, selection, name, window=window, repeated=repeated)
     instrument, decimals = result.instrument, _decimals(result.instrument)
     shown = show_measures(result.visits, selection, threshold, calls.risks_for(store, threshold), instrument)
@@ -323,24 +326,32 @@ def _show_power(store, selection, info, threshold: int, lang: str) -> None:
             t("power.outcome", lang),
             outcomes,
             format_func=lambda o: t(f"power.outcome.{o}", lang) if o in OUTCOMES else o,
+            help=t("help.power_outcome", lang),
         )
-        difference = st.number_input(t("power.difference", lang), value=5.0, format="%g")  # "5", not "5.000"
+        difference = st.number_input(
+            t("power.difference", lang), value=5.0, format="%g", help=t("help.power_difference", lang)
+        )  # "5", not "5.000"
         top = int(info["max_month"] or 1)
-        month = st.number_input(t("power.month", lang), 1, top, min(12, top), step=1)
+        month = st.number_input(t("power.month", lang), 1, top, min(12, top), step=1, help=t("help.power_month", lang))
         band = st.radio(
             t("col.age_band", lang),
             labels,
             index=labels.index("76-85") if "76-85" in labels else 0,
             format_func=lambda b: display.band_name(b, lang),
             horizontal=True,
+            help=t("help.power_band", lang),
         )
         power = st.radio(
             t("power.level", lang),
             (0.8, 0.9),
             format_func=lambda p: format_share(p, lang),
             horizontal=True,
+            help=t("help.power_level", lang),
         )
-        alpha = st.selectbox(t("power.alpha", lang), (0.05, 0.01), format_func=lambda a: format_number(a, lang, 2))
+        alpha = st.selectbox(
+            t("power.alpha", lang), (0.05, 0.01), format_func=lambda a: format_number(a, lang, 2),
+            help=t("help.power_alpha", lang),
+        )  # fmt: skip
         if not st.form_submit_button(t("power.compute", lang)):
             return
     inputs, source = calls.cached(

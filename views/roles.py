@@ -51,8 +51,9 @@ def current_access(lang: str) -> Access:
         st.sidebar.button(t("access.logout", lang), on_click=st.logout, key="logout")
     if access.is_analyst:
         st.sidebar.toggle(
-            t("access.show_small", lang, n=int(get_setting("suppression_threshold"))), key="show_small_cells"
-        )
+            t("access.show_small", lang, n=int(get_setting("suppression_threshold"))), key="show_small_cells",
+            help=t("help.show_small", lang),
+        )  # fmt: skip
         if st.session_state.get("show_small_cells"):
             st.warning(t("access.small_shown", lang), icon=":material/lock_open:")
     return access

@@ -26,6 +26,7 @@ def current_language() -> str:
         format_func=lambda code: {"sv": "Svenska", "en": "English"}[code],
         horizontal=True,
         key="lang",
+        help=t("help.language", "sv") + " / " + t("help.language", "en"),
     )
     if st.query_params.get("lang", "sv") != chosen:  # write only on a change: keeps share links clean
         st.query_params["lang"] = chosen
