@@ -187,7 +187,7 @@ def test_the_per_person_slide_leads_with_everyone_and_warns_about_subgroups(smal
     con.close()
     sentences = briefing.slides[0].sentences
     assert sentences[0].startswith("All ages") and sentences[1].startswith("All ages")
-    assert "subgroup analyses" in sentences[-2] and "Welch–James" in sentences[-1]
+    assert "subgroup analyses" in sentences[-2] and "test of interaction" in sentences[-1]
 
 
 def test_money_slide_says_which_costs_are_invented(small_demo_path):
