@@ -209,3 +209,20 @@ def test_charts_speak_the_page_language(lang, separators):
     assert shown.layout.yaxis.hoverformat == ",.2~f" and figure.layout.separators is None  # a copy
     stamp = make_stamp("abc", Selection("demo", Filters()), "Welch", 5, 5, lang)
     assert exports.stamp_figure(figure, stamp, lang).layout.separators == separators
+
+
+@pytest.mark.parametrize("title", ["", "Timmar per månad"])
+def test_a_chart_names_its_selection_in_its_title(title):
+    # Issue 30 item 6: the selection in the chart titles, so a chart pasted into a memo keeps which people it shows.
+    import plotly.graph_objects as go
+
+    from views.downloads import title_selection
+
+    figure = go.Figure(go.Bar(x=[1], y=[2]))
+    if title:
+        figure.update_layout(title={"text": title})
+    out = title_selection(figure, "Kön: kvinnor", "sv")
+    named = out.layout.title.subtitle.text if title else out.layout.title.text
+    assert named == "Urval: Kön: kvinnor"
+    assert (out.layout.title.text or "") == (title or "Urval: Kön: kvinnor")
+    assert figure.layout.title.text in (None, title)  # the page's figure is not changed

@@ -145,3 +145,24 @@ def test_a_curve_follows_each_months_own_count_and_a_hidden_month_is_a_gap():
     assert out.loc[3, "one_minus_km"] == pytest.approx(0.099)
     # Between months the ratio is that of the perturbed counts (7/9), not of the true ones (6/10).
     assert out.loc[2, "cuminc"] / out.loc[3, "cuminc"] == pytest.approx(7 / 9)
+
+
+def test_a_scaled_curve_never_steps_down_and_ends_at_the_tables_value():
+    monthly = pd.DataFrame(
+        {
+            "age_band": "all",
+            "arm": "control",
+            "month": [0, 1, 2, 3],
+            "cuminc": [0.0, 0.10, 0.11, 0.12],
+            "ci_low": [0.0, 0.05, 0.06, 0.07],
+            "ci_high": [0.0, 0.15, 0.16, 0.17],
+        }
+    )
+    # Noise +2 on month 1's 10 placements, −1 on month 3's 12: scaled, 0.12 > 0.11 > 0.11.
+    placed_by = _placed_by({1: ((0, 0), (12, 10)), 2: ((0, 0), (11, 11)), 3: ((0, 0), (11, 12))})
+    out = scale_curves(monthly, placed_by).set_index("month")
+    values = out["cuminc"].to_numpy()
+    assert (np.diff(values) >= 0).all()
+    assert out.loc[3, "cuminc"] == pytest.approx(0.11)  # the window's end: 0.12 × 11/12, as the table
+    assert out.loc[1, "cuminc"] == pytest.approx(0.11)  # 0.12 lowered to the smallest value after it
+    assert (out["ci_low"] <= out["cuminc"]).all() and (out["ci_high"] >= out["cuminc"]).all()

@@ -117,13 +117,27 @@ def localize_figure(figure: go.Figure, lang: str) -> go.Figure:
     return out
 
 
+def title_selection(figure: go.Figure, filters: str, lang: str) -> go.Figure:
+    """Return a copy of a chart whose title says which people it is about (as subtitle when it has a title)."""
+    out = go.Figure(figure)
+    line = t("selection.shown", lang, filters=filters)
+    at_top = {"y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 8}, "automargin": True}
+    if out.layout.title.text:
+        out.update_layout(title={"subtitle": {"text": line}, **at_top})
+    else:
+        left = {"x": 0, "xref": "paper", "xanchor": "left"}
+        out.update_layout(title={"text": line, "font": {"size": 13}, **left, **at_top})
+    return out
+
+
 def offer_chart(figure, name: str, stamp: Stamp, lang: str, key: str, values: pd.DataFrame | None = None) -> None:
     """Show a chart with PNG and SVG downloads (stamped) and its values as a text alternative.
 
     Hover labels and ticks follow the page's language (decimal comma and a space between thousands in
-    Swedish), values are rounded to two decimals and arm names are never cut.
+    Swedish), values are rounded to two decimals and arm names are never cut. The title names the
+    selection, so a chart copied into a memo keeps which people it shows.
     """
-    figure = localize_figure(figure, lang)
+    figure = title_selection(localize_figure(figure, lang), stamp.filters, lang)
     # No Plotly toolbar: its camera wrote an unstamped PNG, and its eight buttons were tab stops per chart.
     st.plotly_chart(figure, key=key, config={"displayModeBar": False})
     if find_browser():

@@ -203,6 +203,8 @@ def render(lang: str) -> None:
     )
     if show_km:
         st.caption(t("placement.km_note", lang))
+    if "perturbed" in groups.columns and groups["perturbed"].any():  # a filtered view: scaled to noisy counts
+        st.caption(t("placement.curve_perturbed", lang))
     st.caption(t("placement.at_risk", lang))
     shown = table.map(lambda v: display.format_count(v, lang))
     shown = shown.rename(index=lambda a: t(f"arm.{a}", lang)).rename(columns=str)

@@ -122,6 +122,17 @@ def scale_curves(monthly: pd.DataFrame, placed_by: pd.DataFrame) -> pd.DataFrame
         ratio[["age_band", "arm", "month", "_ratio"]], on=["age_band", "arm", "month"], how="left"
     )
     factor = np.where(out["month"].to_numpy() == 0, 1.0, merged["_ratio"].to_numpy(dtype="float64"))
-    for column in [c for c in ("cuminc", "ci_low", "ci_high", "one_minus_km") if c in out.columns]:
+    columns = [c for c in ("cuminc", "ci_low", "ci_high", "one_minus_km") if c in out.columns]
+    for column in columns:
         out[column] = np.clip(out[column].to_numpy(dtype="float64") * factor, 0.0, 1.0)
-    return out
+    # Each month's noise is its own, so a scaled curve could step down; a cumulative incidence never does.
+    # Each value is lowered to the smallest one after it (the window's end keeps the table's value).
+    out = out.sort_values(["age_band", "arm", "month"], kind="stable")
+    for column in columns:
+        backward = out.iloc[::-1].groupby(["age_band", "arm"], sort=False)[column]
+        lowest = backward.transform(lambda v: v.fillna(np.inf).cummin())
+        out[column] = np.where(out[column].isna(), np.nan, lowest.reindex(out.index))
+    if {"ci_low", "ci_high", "cuminc"} <= set(out.columns):  # the interval still holds its estimate
+        out["ci_low"] = np.fmin(out["ci_low"], out["cuminc"])
+        out["ci_high"] = np.fmax(out["ci_high"], out["cuminc"])
+    return out.sort_index()
