@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from analysis.demo import build_demo_store  # noqa: E402
-from analysis.economics.costs import estimate_study_effects, summarize_money, with_effects  # noqa: E402
+from analysis.economics.effects import estimate_study_effects, with_effects  # noqa: E402
+from analysis.economics.psa import summarize_money  # noqa: E402
 from analysis.economics.scenario import Scenario  # noqa: E402
 from analysis.store import db  # noqa: E402
 

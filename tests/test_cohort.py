@@ -2,6 +2,7 @@
 error of the per-person outcomes over the trial's window."""
 
 import datetime as dt
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,8 @@ from analysis.economics.cohort import (
     project_cohort,
     waning_weight,
 )
-from analysis.economics.costs import COST_BANDS, estimate_study_effects, project_costs, with_effects
+from analysis.economics.costs import project_costs
+from analysis.economics.effects import COST_BANDS, estimate_study_effects, with_effects
 from analysis.economics.scenario import Scenario
 from analysis.outcomes.per_person import UnitCosts, compare_person_outcomes
 from analysis.outcomes.placement import DAYS_PER_MONTH
@@ -121,7 +123,7 @@ def test_beyond_the_window_the_money_comes_from_the_cohort_model(small_demo_path
     con.close()
     scenario = with_effects(Scenario(), estimated)
     with_model = project_costs(scenario).years
-    without = project_costs(Scenario(**{**scenario.__dict__, "cohort": None})).years
+    without = project_costs(replace(scenario, extrapolate=False)).years
     # Years 1-2 of the first cohort are the study's own figures; later the model adds what the people kept at
     # home (or out of a nursing home) still save after their difference has ended.
     assert with_model.loc[0, "net"] == pytest.approx(without.loc[0, "net"])
@@ -143,3 +145,55 @@ def test_a_band_without_a_control_person_says_so_instead_of_a_number(tmp_path):
     with pytest.raises(InputError, match="The age band 65-75 has no one randomized to the control arm"):
         build_briefing(con, "kommun", "en")
     con.close()
+
+
+@pytest.fixture(scope="module")
+def month_by_month(small_demo_path):
+    con = db.connect(small_demo_path)
+    estimated = estimate_study_effects(con, "demo", 24, draws=400)
+    at_12 = compare_person_outcomes(con, Selection("demo", Filters(), COST_BANDS, 12), UnitCosts(461.0, 1809.0))
+    con.close()
+    return estimated, at_12.groups.set_index("age_band")
+
+
+def test_savings_come_in_the_months_they_came_in_the_trial(month_by_month):
+    # Issue 31 done when: one cohort's undiscounted saving by month 12 (before the intervention cost) equals the
+    # trial's cumulative per-person cost difference at month 12 × participants, and payback is the first month
+    # in which the trial's cumulative saving exceeds the intervention cost.
+    from analysis.economics.costs import _entrant_savings, _participants
+
+    estimated, at_12 = month_by_month
+    scenario = with_effects(replace(Scenario(), cash_releasing_share=1.0, price_index=1.0), estimated)
+    home, nursing = _entrant_savings(scenario, 60)
+    by_12 = (home + nursing)[:12].sum()
+    people = _participants(scenario)
+    trial = sum(-at_12.loc[band, "cost_difference"] * people[band] for band in people)
+    assert by_12 == pytest.approx(trial, rel=1e-9)
+    cumulative = np.cumsum(home + nursing)
+    cost = sum(people.values()) * scenario.cost_per_participant()
+    first = int(np.argmax(cumulative >= cost)) + 1 if (cumulative >= cost).any() else None
+    assert project_costs(scenario).cohort_payback_month == first
+    # Not an even spread: month 1 (the intervention itself) saves less than an even share of the window.
+    assert (home + nursing)[0] < (home + nursing)[:24].sum() / 24
+
+
+def test_the_part_after_the_window_is_shown_and_its_uncertainty_drawn(month_by_month):
+    from analysis.economics.psa import summarize_money, tornado
+
+    estimated, _ = month_by_month
+    scenario = with_effects(Scenario(), estimated)
+    summary = summarize_money(scenario, estimated.draws, 2000)
+    projection = summary.projection
+    assert 0 < projection.post_window_share < 1
+    gross = projection.years[["home_care_savings", "nursing_home_savings"]].to_numpy().sum()
+    assert projection.post_window_savings == pytest.approx(projection.post_window_share * gross)
+    drawn = np.diff(summary.uncertainty["net_interval"])[0]
+    fixed = np.diff(summary.comparison["extrapolation_fixed"]["net_interval"])[0]
+    assert drawn > fixed  # drawing the cohort model's inputs widens the interval
+    window_only = summary.comparison["window_only"]
+    assert window_only["present_value"] < projection.present_value  # the model adds savings after the window
+    table = tornado(scenario, estimated.intervals).set_index("input")
+    low, high = table.loc["extrapolation", ["low_value", "high_value"]]
+    assert low < 1 < high
+    stopped = project_costs(replace(scenario, extrapolate=False))
+    assert stopped.post_window_savings == 0 and stopped.post_window_share == 0

@@ -11,16 +11,12 @@ from analysis.economics.costs import (
     check_published_claims,
     effect_profile,
     eskilstuna_preset,
-    estimate_study_effects,
     present_value,
     project_costs,
-    simulate_net,
-    summarize_money,
-    summarize_uncertainty,
-    tornado,
     total_net,
-    with_effects,
 )
+from analysis.economics.effects import estimate_study_effects, with_effects
+from analysis.economics.psa import simulate_net, summarize_money, summarize_uncertainty, tornado
 from analysis.economics.scenario import LAYOUT, Scenario, read_scenario
 from analysis.errors import InputError
 from analysis.outcomes.per_person import UnitCosts, compare_person_outcomes
@@ -169,8 +165,8 @@ def test_trial_window_savings_equal_the_per_person_cost_difference(study_effects
         )
         window_saving = rate * effect_profile(s, 120).sum()
         assert window_saving == pytest.approx(-groups.loc[band, "cost_difference"], rel=1e-9)
-        draws = estimated.draws[band]
-        cost = (draws[:, 0] * 500.0 + draws[:, 1] / 12 * 2000.0) * 24
+        draws = estimated.draws[band][:, -1, :]  # cumulative at the window's end (the last mark)
+        cost = draws[:, 0] * 500.0 + draws[:, 1] * 2000.0
         low, high = np.percentile(cost, [2.5, 97.5])
         assert (low, high) == pytest.approx(
             (groups.loc[band, "cost_ci_low"], groups.loc[band, "cost_ci_high"]), rel=1e-9

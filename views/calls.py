@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.demo import build_embedded_demo
-from analysis.economics.costs import estimate_study_effects
+from analysis.economics.effects import estimate_study_effects
 from analysis.economics.qaly import compare_cost_effectiveness
 from analysis.outcomes.comparisons import fit_repeated_over_months
 from analysis.outcomes.per_person import compare_person_outcomes

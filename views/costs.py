@@ -13,14 +13,11 @@ from analysis.economics.costs import (
     DISCOUNT_SENSITIVITY,
     PSA_DRAWS,
     PUBLISHED_RESULTS,
-    MoneySummary,
     check_published_claims,
     eskilstuna_preset,
-    estimate_study_effects,
-    summarize_money,
-    tornado,
-    with_effects,
 )
+from analysis.economics.effects import estimate_study_effects, with_effects
+from analysis.economics.psa import MoneySummary, summarize_money, tornado
 from analysis.economics.scenario import BANDS, SOURCES, Scenario, unit_costs, validate_scenario
 from analysis.outcomes.per_person import compare_person_outcomes
 from analysis.present.disclosure import no_risks, show_outcomes

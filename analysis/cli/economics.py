@@ -8,12 +8,9 @@ import json
 import pandas as pd
 
 from analysis.cli.outcomes import _open_request
-from analysis.economics.costs import (
-    eskilstuna_preset,
-    estimate_study_effects,
-    summarize_money,
-    with_effects,
-)
+from analysis.economics.costs import eskilstuna_preset
+from analysis.economics.effects import estimate_study_effects, with_effects
+from analysis.economics.psa import summarize_money
 from analysis.economics.qaly import TLV_RANGE, compare_cost_effectiveness
 from analysis.economics.scenario import Scenario, read_scenario, scenario_dict, unit_costs
 from analysis.errors import UserFacingError

@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 
 from analysis.demo import DEMO_STUDY, DemoSpec
-from analysis.economics.costs import (
-    PSA_DRAWS,
-)
+from analysis.economics.costs import PSA_DRAWS
 from analysis.outcomes.per_person import BOOTSTRAP_DRAWS
 from analysis.outcomes.person_values import EXCLUDE, HANDLING
 from analysis.present.report import FORMATS

@@ -38,8 +38,9 @@ def estimate_cohort_parameters(con: db.Connection, selection: Selection) -> pd.D
     Returns
     -------
     DataFrame
-        age_band, arm, placements, home_deaths, nursing_deaths, home_days, nursing_days, months_at_home,
-        and the PARAMETERS (rates per day; hours per month at home).
+        age_band, arm, placements, home_deaths, nursing_deaths, home_days, nursing_days, hours,
+        months_at_home, the PARAMETERS (rates per day; hours per month at home) and hours_at_home_se (the
+        standard error of the hours at home, for the probabilistic analysis).
 
     """
     return parameters_of_people(load_person_outcomes(con, selection))
@@ -53,6 +54,9 @@ def parameters_of_people(people: pd.DataFrame) -> pd.DataFrame:
         placements=placed.astype(int),
         home_deaths=(people["first_event"] == DIED).astype(int),
         nursing_deaths=(placed & people["died"]).astype(int),
+        _hh=people["hours"] ** 2,
+        _hm=people["hours"] * people["months_at_home"],
+        _mm=people["months_at_home"].astype(float) ** 2,
     )
     sums = (
         frame.groupby(["age_band", "arm"])
@@ -64,6 +68,9 @@ def parameters_of_people(people: pd.DataFrame) -> pd.DataFrame:
             nursing_days=("nursing_home_days", "sum"),
             hours=("hours", "sum"),
             months_at_home=("months_at_home", "sum"),
+            hours_squared=("_hh", "sum"),
+            hours_months=("_hm", "sum"),
+            months_squared=("_mm", "sum"),
         )
         .reset_index()
     )
@@ -77,7 +84,11 @@ def parameters_of_people(people: pd.DataFrame) -> pd.DataFrame:
             pooled["nursing_days"] > 0, 0.0
         )
         sums["hours_at_home"] = sums["hours"] / sums["months_at_home"]
-    return sums
+        # The ratio estimator's standard error (delta method): √Σ(hᵢ − r·mᵢ)² / Σmᵢ.
+        r = sums["hours_at_home"]
+        residual = sums["hours_squared"] - 2 * r * sums["hours_months"] + r**2 * sums["months_squared"]
+        sums["hours_at_home_se"] = np.sqrt(residual.clip(lower=0)) / sums["months_at_home"]
+    return sums.drop(columns=["hours_squared", "hours_months", "months_squared"])
 
 
 def waning_weight(months: int, full: float, waning: float | None) -> np.ndarray:
@@ -180,3 +191,92 @@ def project_cohort(
     frame["saving_home_care"] = frame["home_care_control"] - frame["home_care_intervention"]
     frame["saving_nursing_home"] = frame["nursing_home_control"] - frame["nursing_home_intervention"]
     return frame
+
+
+def occupancy_of_draws(rates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return occupancy for many draws at once: ``rates`` (draws × months × 3) -> (draws × months + 1) twice.
+
+    The same closed-form monthly step as occupancy, vectorised over the draws.
+    """
+    draws, months, _ = rates.shape
+    home, nursing = np.empty((draws, months + 1)), np.empty((draws, months + 1))
+    home[:, 0], nursing[:, 0] = 1.0, 0.0
+    for m in range(months):
+        placement, home_death, nursing_death = rates[:, m, 0], rates[:, m, 1], rates[:, m, 2]
+        leave = placement + home_death
+        stay_home, stay_nursing = np.exp(-leave * DAYS_PER_MONTH), np.exp(-nursing_death * DAYS_PER_MONTH)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            apart = placement / (leave - nursing_death) * (stay_nursing - stay_home)
+        same = placement * DAYS_PER_MONTH * stay_nursing
+        moved = home[:, m] * np.where(leave <= 0, 0.0, np.where(np.abs(leave - nursing_death) < 1e-15, same, apart))
+        home[:, m + 1] = home[:, m] * stay_home
+        nursing[:, m + 1] = nursing[:, m] * stay_nursing + moved
+    return home, nursing
+
+
+def _draw_rate(rng: np.random.Generator, events: float, exposure: float, n: int) -> np.ndarray:
+    """Draw a rate from its events and exposure: gamma(events, 1 / exposure); 0 with no events or exposure."""
+    if events <= 0 or exposure <= 0:
+        return np.zeros(n)
+    return rng.gamma(events, 1.0 / exposure, n)
+
+
+def draw_cohort_savings(
+    parameters: pd.DataFrame, band: str, months: int, full: float, waning: float | None, n: int, rng
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return (draws × months) hours and nursing-home days one participant saves, with the inputs drawn.
+
+    Each arm's placement and home-death rates are drawn from their event counts and days at home
+    (gamma), the band's nursing-home death rate from its pooled deaths and days, and the hours at home
+    from a normal with the ratio estimator's standard error (not below 0): the uncertainty of the
+    projection's inputs, as the probabilistic analysis needs it (Briggs, Claxton & Sculpher 2006).
+
+    Parameters
+    ----------
+    parameters : DataFrame
+        From estimate_cohort_parameters (with the counts and hours_at_home_se).
+    band : str
+        The band's label.
+    months : int
+        Months to project from entry.
+    full, waning : float, float or None
+        As for project_cohort.
+    n : int
+        Draws.
+    rng : Generator
+        The random stream.
+
+    Returns
+    -------
+    tuple of ndarray
+        Hours and days saved (control minus intervention) per month since entry, for each draw.
+
+    """
+    table = parameters.set_index(["age_band", "arm"])
+    pooled = table.loc[band] if band in table.index.get_level_values(0) else None
+    if pooled is None or not {"control", "intervention"} <= set(pooled.index):
+        return np.zeros((n, months)), np.zeros((n, months))
+    nursing_death = _draw_rate(rng, pooled["nursing_deaths"].sum(), pooled["nursing_days"].sum(), n)
+    values = {}
+    for arm in ("control", "intervention"):
+        row = table.loc[(band, arm)]
+        hours = rng.normal(row["hours_at_home"], np.nan_to_num(row.get("hours_at_home_se", 0.0)), n)
+        values[arm] = np.column_stack(
+            [
+                _draw_rate(rng, row["placements"], row["home_days"], n),
+                _draw_rate(rng, row["home_deaths"], row["home_days"], n),
+                nursing_death,
+                np.clip(np.nan_to_num(hours), 0.0, None),
+            ]
+        )
+    weight = waning_weight(months, full, waning)[None, :, None]
+    control = np.repeat(values["control"][:, None, :], months, axis=1)
+    treated = control + weight * (values["intervention"][:, None, :] - control)
+    out = []
+    for arm_values in (control, treated):
+        home, nursing = occupancy_of_draws(arm_values[:, :, :3])
+        at_home = (home[:, :-1] + home[:, 1:]) / 2 * arm_values[:, :, 3]
+        at_home[:, 0] = 0.0  # no home-care hours in the month of randomization, as in _monthly_costs
+        out.append((at_home, (nursing[:, :-1] + nursing[:, 1:]) / 2 * DAYS_PER_MONTH))
+    (hours_c, days_c), (hours_i, days_i) = out
+    return hours_c - hours_i, days_c - days_i

@@ -1,10 +1,12 @@
 """Budget impact of a scenario as ISPOR reports it, with its present value, sensitivity and uncertainty.
 
 Conventions (shown on the Costs page): each year's cohort of participants enters at the start of its
-year and pays the intervention cost then. A participant's saving per month follows the effect profile:
-nothing during the first ``ramp_up_months`` (the intervention itself), the full effect until
-``full_effect_months`` (else the duration), then a linear decline to none at ``waning_months`` when
-given. Effects are per participant (per randomized person: deaths and placements included, see the
+year and pays the intervention cost then. With effects typed in, a participant's saving per month follows
+the effect profile: nothing during the first ``ramp_up_months`` (the intervention itself), the full effect
+until ``full_effect_months`` (else the duration), then a linear decline to none at ``waning_months`` when
+given. With effects from a study, the months of its window take the study's own difference month by month
+(economics.effects) and the cohort model carries on after it (economics.cohort), unless ``extrapolate`` is
+off. Effects are per participant (per randomized person: deaths and placements included, see the
 estimands). Savings are positive; yearly rows are undiscounted (Mauskopf 2007; Sullivan 2014); the
 present value discounts year t by (1 + rate)^(t − 1), at 3% with 0% and 5% as sensitivity (TLV). The
 payback month is the first month at whose end the undiscounted cumulative net is ≥ 0.
@@ -13,17 +15,14 @@ payback month is the first month at whose end the undiscounted cumulative net is
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from analysis.economics.cohort import PARAMETERS, parameters_of_people, project_cohort
+from analysis.economics.cohort import PARAMETERS, project_cohort
 from analysis.economics.scenario import BANDS, Scenario, unit_costs
-from analysis.outcomes.per_person import BOOTSTRAP_DRAWS, UnitCosts, differences_of_people, load_person_outcomes
-from analysis.selection import Filters, Selection, parse_band_edges
-from analysis.store import db
+from analysis.outcomes.per_person import UnitCosts
 
 PSA_DRAWS = 10_000
 SEED = 20150831
@@ -64,28 +63,58 @@ def _participants(scenario: Scenario) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class _Effects:
-    """A participant's effect per month since entry, split in two.
+    """One participant's hours and nursing-home days saved per month since entry, per band, in two parts.
 
-    ``rate_share``: the share of the scenario's effect rates that applies; ``extra``: for study effects,
-    per band the hours and nursing-home days saved per participant beyond the window by the cohort
-    model (band -> (hours, days)); empty otherwise.
+    ``inside``: within the study's window (the study's own months, or the scenario's rates and profile);
+    ``after``: beyond the window by the cohort model (study effects only; empty when not extrapolated).
+    Each is band -> (hours saved, days saved), arrays over the months since entry.
     """
 
-    rate_share: np.ndarray
-    extra: dict
+    inside: dict
+    after: dict
+
+
+def study_months(scenario: Scenario, band: str, months: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return the hours and days one participant saves in each month of the study's window (then 0).
+
+    The study's difference in each month 1..K (with_effects), moved evenly by the difference between the
+    scenario's rate and the study's (the tornado sets the rate to an end of its interval): the months keep
+    their timing and the window's total equals the rate × K.
+    """
+    increments = np.asarray(scenario.monthly_effects[band], dtype=float)
+    window = len(increments)
+    shift = np.array([scenario.hours_per_month[band], scenario.nursing_home_days_per_year[band] / 12.0])
+    shift = shift - increments.mean(axis=0)
+    saved = np.zeros((months, 2))
+    n = min(window, months)
+    saved[:n] = -(increments[:n] + shift)
+    return saved[:, 0], saved[:, 1]
 
 
 def _effects(scenario: Scenario, months: int) -> _Effects:
-    """Split a participant's effect over the months since entry into the rate part and the cohort model part."""
+    """Split a participant's savings over the months since entry into the window's part and the cohort model's."""
     profile = effect_profile(scenario, months)
-    if scenario.cohort is None or scenario.study_window_months is None:
-        return _Effects(profile, {})
+    study = scenario.cohort is not None and scenario.study_window_months is not None
+    if study:
+        profile = profile * (np.arange(months) < int(scenario.study_window_months))
+    inside = {}
+    for band in BANDS:
+        if study and scenario.monthly_effects is not None:
+            inside[band] = study_months(scenario, band, months)
+        else:
+            hours = -scenario.hours_per_month[band] * profile
+            inside[band] = (hours, -scenario.nursing_home_days_per_year[band] / 12.0 * profile)
+    if not study or not scenario.extrapolate:
+        return _Effects(inside, {})
     window = int(scenario.study_window_months)
-    inside = profile * (np.arange(months) < window)
     full = max(scenario.effect_end_months(), float(window))
     key = tuple(map(tuple, scenario.cohort[["age_band", "arm", *PARAMETERS]].itertuples(index=False)))
-    extra = {band: _saved_beyond(key, band, months, window, full, scenario.waning_months) for band in BANDS}
-    return _Effects(inside, extra)
+    scale = scenario.extrapolation_scale
+    after = {}
+    for band in BANDS:
+        hours, days = _saved_beyond(key, band, months, window, full, scenario.waning_months)
+        after[band] = (hours * scale, days * scale)
+    return _Effects(inside, after)
 
 
 @functools.lru_cache(maxsize=256)
@@ -105,20 +134,30 @@ def _saved_beyond(key: tuple, band: str, months: int, window: int, full: float, 
     return hours, days
 
 
-def _entrant_savings(scenario: Scenario, months: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return (home-care, nursing-home) SEK saved per month since entry by one year's participants."""
-    effects = _effects(scenario, months)
+def _in_kronor(scenario: Scenario, parts: dict, months: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return (home-care, nursing-home) SEK saved per month since entry by one year's participants of some parts."""
     people = _participants(scenario)
     price = unit_costs(scenario)
     home, nursing = np.zeros(months), np.zeros(months)
-    for band in BANDS:
-        home += people[band] * -scenario.hours_per_month[band] * price.hour * effects.rate_share
-        nursing += people[band] * -scenario.nursing_home_days_per_year[band] / 12 * price.day * effects.rate_share
-        if band in effects.extra:
-            hours, days = effects.extra[band]
-            home += people[band] * hours * price.hour
-            nursing += people[band] * days * price.day
+    for band, (hours, days) in parts.items():
+        home += people[band] * hours * price.hour
+        nursing += people[band] * days * price.day
     return home * scenario.cash_releasing_share, nursing * scenario.cash_releasing_share
+
+
+def _entrant_savings(scenario: Scenario, months: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return (home-care, nursing-home) SEK saved per month since entry by one year's participants."""
+    effects = _effects(scenario, months)
+    home, nursing = _in_kronor(scenario, effects.inside, months)
+    after_home, after_nursing = _in_kronor(scenario, effects.after, months)
+    return home + after_home, nursing + after_nursing
+
+
+def _post_window_savings(scenario: Scenario) -> float:
+    """Return the undiscounted savings over the horizon that the cohort model projects past the window (SEK)."""
+    months = 12 * scenario.years
+    home, nursing = _in_kronor(scenario, _effects(scenario, months).after, months)
+    return float(_by_calendar(home + nursing, scenario.years).sum())
 
 
 def present_value(yearly_net: np.ndarray, rate: float) -> np.ndarray:
@@ -136,6 +175,9 @@ class CostProjection:
     present_value: float
     discount_rate: float
     present_value_sensitivity: dict[float, float]
+    post_window_savings: float = 0.0  # undiscounted, projected past the study's window by the cohort model
+    post_window_share: float | None = None  # of the gross savings over the horizon (None without study effects)
+    window_months: int | None = None
 
     def to_dict(self) -> dict:
         """Return the JSON-ready part of the command line's output."""
@@ -157,6 +199,9 @@ class CostProjection:
             "present_value": {"net": self.present_value, "discount_rate": self.discount_rate, **sensitivity},
             "payback_month": self.payback_month,
             "cohort_payback_month": self.cohort_payback_month,
+            "post_window_savings": self.post_window_savings,
+            "post_window_share": self.post_window_share,
+            "window_months": self.window_months,
         }
 
 
@@ -182,7 +227,9 @@ def project_costs(scenario: Scenario) -> CostProjection:
         cumulative_net (SEK, undiscounted). ``present_value``: the net discounted at the scenario's rate,
         with the same at 0% and 5% in ``present_value_sensitivity``. ``payback_month``: first month the
         undiscounted cumulative net of all cohorts is ≥ 0; ``cohort_payback_month``: the same for one
-        cohort alone (the claim "paid for itself after a year" is about one cohort).
+        cohort alone (the claim "paid for itself after a year" is about one cohort). With study effects,
+        ``post_window_savings`` (SEK, undiscounted) and ``post_window_share`` (of the gross savings): the
+        part the cohort model projects past the study's window.
 
     """
     horizon = 12 * scenario.years
@@ -206,6 +253,9 @@ def project_costs(scenario: Scenario) -> CostProjection:
     one = home + nursing
     one[0] -= cost
     net = frame["net"].to_numpy()
+    study = scenario.cohort is not None and scenario.study_window_months is not None
+    after = _post_window_savings(scenario) if study else 0.0
+    gross = float(frame["home_care_savings"].sum() + frame["nursing_home_savings"].sum())
     return CostProjection(
         frame,
         _payback(monthly_home + monthly_nursing - monthly_cost),
@@ -213,337 +263,15 @@ def project_costs(scenario: Scenario) -> CostProjection:
         float(present_value(net, scenario.discount_rate)),
         scenario.discount_rate,
         {rate: float(present_value(net, rate)) for rate in DISCOUNT_SENSITIVITY},
+        after,
+        (after / gross if gross else None) if study else None,
+        int(scenario.study_window_months) if study else None,
     )
 
 
 def total_net(scenario: Scenario) -> float:
     """Return the present value of the net over the horizon at the scenario's discount rate (SEK)."""
     return project_costs(scenario).present_value
-
-
-# ---- effects estimated from a study: outcomes per randomized person -------------------------------------
-
-COST_BANDS = parse_band_edges("65,76,86,96")  # the cost model's bands, whatever the study's plan says
-
-
-@dataclass(frozen=True)
-class StudyEffects:
-    """Effects per randomized person from a study over its window, with joint bootstrap draws and 95% intervals."""
-
-    effects: pd.DataFrame  # age_band, hours_per_month, nursing_home_days_per_year, window_months
-    draws: dict[str, np.ndarray]  # per band (draws × 2): hours per month, nursing-home days per year
-    intervals: pd.DataFrame
-    window_months: int
-    cohort: pd.DataFrame  # the three-state cohort model's parameters per band and arm (economics.cohort)
-
-
-def estimate_study_effects(
-    con: db.Connection, study: str, window_months: int, draws: int = BOOTSTRAP_DRAWS
-) -> StudyEffects:
-    """Estimate the cost model's effects from a study: differences per randomized person over its window.
-
-    The hours and nursing-home days per randomized person over the first ``window_months`` months
-    (treatment policy: deaths and placements as they happen; see outcomes.per_person) are divided by
-    the window into a monthly and a yearly rate, so that the savings over the window equal the study's
-    difference in care cost per randomized person. Their draws are the resamples of the per-person
-    outcomes (same seed: the same interval), hours and days from the same resample.
-
-    Parameters
-    ----------
-    con : Connection
-        An open store.
-    study : str
-        Study name.
-    window_months : int
-        The window K (months from randomization), at least 1.
-    draws : int
-        Resamples (as compare_person_outcomes).
-
-    Returns
-    -------
-    StudyEffects
-
-    """
-    window = max(1, int(window_months))
-    people = load_person_outcomes(con, Selection(study, Filters(), COST_BANDS, window))  # one query for both
-    found = differences_of_people(people, COST_BANDS, draws)
-    rows, out = [], {}
-    for band in BANDS:
-        got = found[band]
-        rows.append(
-            {
-                "age_band": band,
-                "hours_per_month": got["hours"] / window,
-                "nursing_home_days_per_year": got["nursing_home_days"] / window * 12,
-                "window_months": window,
-            }
-        )
-        spread = got["draws"]
-        out[band] = np.full((draws, 2), np.nan) if spread is None else spread / np.array([window, window / 12.0])
-    cohort = parameters_of_people(people)
-    return StudyEffects(pd.DataFrame(rows), out, effect_intervals(out), window, cohort)
-
-
-def with_effects(scenario: Scenario, effects: StudyEffects) -> Scenario:
-    """Return the scenario with the study's effects: a constant rate over the window, the cohort model after it.
-
-    The ramp-up is in the study's own figures (the intervention months are inside the window), so it
-    is 0 here. Beyond the window the three-state cohort model carries on from the study's hazards and
-    hours: the intervention's difference ends with the window unless the scenario's full_effect_months
-    and waning_months reach past it, but the people it kept at home (or alive) still differ in what
-    they cost (economics.cohort).
-    """
-    table = effects.effects.set_index("age_band")
-    window = float(effects.window_months)
-    full = (
-        scenario.full_effect_months if scenario.full_effect_months and scenario.full_effect_months > window else window
-    )
-    return replace(
-        scenario,
-        effects_source="study",
-        hours_per_month={b: float(table.loc[b, "hours_per_month"]) for b in BANDS},
-        nursing_home_days_per_year={b: float(table.loc[b, "nursing_home_days_per_year"]) for b in BANDS},
-        ramp_up_months=0,
-        full_effect_months=full,
-        waning_months=scenario.waning_months if scenario.waning_months and scenario.waning_months > full else None,
-        study_window_months=effects.window_months,
-        cohort=effects.cohort,
-    )
-
-
-def effect_intervals(draws: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Return per band the 95% percentile intervals of the effect draws."""
-    rows = []
-    for band in BANDS:
-        lo, hi = (
-            np.nanpercentile(draws[band], [2.5, 97.5], axis=0)
-            if np.isfinite(draws[band]).any()
-            else ([np.nan] * 2,) * 2
-        )
-        rows.append(
-            {
-                "age_band": band,
-                "hours_per_month_low": lo[0],
-                "hours_per_month_high": hi[0],
-                "nursing_home_days_per_year_low": lo[1],
-                "nursing_home_days_per_year_high": hi[1],
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-# ---- uncertainty ----------------------------------------------------------------------------------------
-
-
-def _gamma(rng: np.random.Generator, mean: float, cv: float, n: int) -> np.ndarray:
-    """Draw a cost: gamma with the given mean and coefficient of variation (fixed at the mean when cv is 0)."""
-    if mean <= 0 or cv <= 0:
-        return np.full(n, mean)
-    shape = 1.0 / cv**2
-    return rng.gamma(shape, mean / shape, n)
-
-
-def _beta(rng: np.random.Generator, mean: float, cv: float, n: int) -> np.ndarray:
-    """Draw a proportion: beta with the given mean and coefficient of variation (method of moments)."""
-    sd = mean * cv
-    if sd <= 0 or mean <= 0 or mean >= 1:
-        return np.full(n, mean)
-    sd = min(sd, 0.99 * np.sqrt(mean * (1 - mean)))  # a beta cannot be wider than this
-    common = mean * (1 - mean) / sd**2 - 1
-    return rng.beta(mean * common, (1 - mean) * common, n)
-
-
-def simulate_net(
-    scenario: Scenario,
-    effect_draws: dict[str, np.ndarray] | None,
-    n_draws: int = PSA_DRAWS,
-    seed: int = SEED,
-    progress: Callable[[float], None] | None = None,
-) -> np.ndarray:
-    """Return the undiscounted net per draw and year of a probabilistic sensitivity analysis.
-
-    Unit costs and the intervention cost are gamma, the uptake beta (Briggs, Claxton & Sculpher 2006),
-    with the scenario's coefficients of variation; effects are the study's bootstrap draws (cycled when
-    fewer than n_draws) or, typed in, fixed. The price index and discount rate are conventions, not
-    drawn.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        The central inputs.
-    effect_draws : dict or None
-        Per band an (n, 2) array of effect draws (from estimate_study_effects); None keeps them fixed.
-    n_draws : int
-        Number of draws.
-    seed : int
-        Random seed.
-    progress : callable, optional
-        Called with the share done.
-
-    Returns
-    -------
-    ndarray
-        (n_draws × years) undiscounted net.
-
-    """
-    rng = np.random.default_rng(seed + 1)
-    price = unit_costs(scenario)
-    hour = _gamma(rng, price.hour, scenario.unit_cost_cv, n_draws)
-    day = _gamma(rng, price.day, scenario.unit_cost_cv, n_draws)
-    cost = _gamma(rng, scenario.cost_per_participant(), scenario.intervention_cost_cv, n_draws)
-    uptake = _beta(rng, scenario.uptake, scenario.uptake_cv, n_draws)
-    horizon = 12 * scenario.years
-    effects = _effects(scenario, horizon)
-    rate_years = _by_calendar(effects.rate_share, scenario.years).reshape(-1, 12).sum(axis=1)  # per entrant
-    yearly = np.zeros((n_draws, scenario.years))  # savings per uptake, summed over bands
-    for i, band in enumerate(BANDS):
-        if effect_draws is not None:
-            pick = np.arange(n_draws) % len(effect_draws[band])
-            hours, days = effect_draws[band][pick, 0], effect_draws[band][pick, 1]
-        else:
-            hours = np.full(n_draws, scenario.hours_per_month[band])
-            days = np.full(n_draws, scenario.nursing_home_days_per_year[band])
-        rate = scenario.applicants_per_year[band] * (-hours * hour - days / 12 * day)
-        yearly += np.outer(rate, rate_years)
-        if band in effects.extra:  # beyond the window: the cohort model at its estimates, costs drawn
-            extra_hours, extra_days = (
-                _by_calendar(v, scenario.years).reshape(-1, 12).sum(axis=1) for v in effects.extra[band]
-            )
-            applicants = scenario.applicants_per_year[band]
-            yearly += applicants * (np.outer(hour, extra_hours) + np.outer(day, extra_days))
-        if progress:
-            progress((i + 1) / len(BANDS))
-    yearly *= (uptake * scenario.cash_releasing_share)[:, None]
-    entrants = uptake * sum(scenario.applicants_per_year.values())
-    return yearly - (entrants * cost)[:, None]
-
-
-def summarize_uncertainty(yearly: np.ndarray, discount_rate: float) -> dict[str, float]:
-    """Return the probability that the present value of the net is positive, its mean and 95% interval."""
-    nets = present_value(yearly, discount_rate)
-    low, high = np.percentile(nets, [2.5, 97.5])
-    return {
-        "probability_saves_money": float(np.mean(nets > 0)),
-        "mean": float(np.mean(nets)),
-        "net_interval": [float(low), float(high)],
-    }
-
-
-@dataclass(frozen=True)
-class MoneySummary:
-    """A scenario's budget impact with its probabilistic uncertainty (what the Costs page and the slides read)."""
-
-    scenario: Scenario
-    projection: CostProjection
-    uncertainty: dict  # probability_saves_money, mean, net_interval (present value)
-    yearly_draws: np.ndarray  # (draws × years) undiscounted net
-
-
-def summarize_money(
-    scenario: Scenario,
-    effect_draws: dict[str, np.ndarray] | None,
-    n_draws: int = PSA_DRAWS,
-    progress: Callable[[float], None] | None = None,
-) -> MoneySummary:
-    """Project a scenario and run its probabilistic sensitivity analysis.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        Validated inputs (effects typed in, from the study, or the preset).
-    effect_draws : dict or None
-        Per band (draws × 2) effect draws from estimate_study_effects; None keeps the effects fixed.
-    n_draws : int
-        Draws of the probabilistic analysis (seeded).
-    progress : callable, optional
-        Called with the share done.
-
-    Returns
-    -------
-    MoneySummary
-
-    """
-    yearly = simulate_net(scenario, effect_draws, n_draws, progress=progress)
-    return MoneySummary(
-        scenario, project_costs(scenario), summarize_uncertainty(yearly, scenario.discount_rate), yearly
-    )
-
-
-def _interval(draw: Callable[[np.random.Generator, float, float, int], np.ndarray], mean: float, cv: float):
-    """Return the 2.5 and 97.5 percentiles of a distribution by drawing it (seeded)."""
-    values = draw(np.random.default_rng(SEED), mean, cv, 100_000)
-    return tuple(float(v) for v in np.percentile(values, [2.5, 97.5]))
-
-
-def tornado(scenario: Scenario, effect_intervals: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One-way sensitivity of the present value: each input at the ends of a range that means something.
-
-    Unit costs, intervention cost and uptake: the 95% interval of their PSA distribution; discount rate
-    0% and 5%; effect duration: full effect for 6 months then gone over 12 (the shortest waning
-    scenario; for study effects the difference then ends with the window) against an effect that lasts
-    the whole horizon; effects: their study interval, or typed in, none (0)
-    against the value. The price index is a convention, not varied.
-
-    Returns
-    -------
-    DataFrame
-        input, low_value, high_value, net_low, net_high, range (sorted, widest first).
-
-    """
-    base = total_net(scenario)
-    rows = []
-
-    def add(name: str, low_s: Scenario, high_s: Scenario, low_v, high_v) -> None:
-        a, b = total_net(low_s), total_net(high_s)
-        rows.append(
-            {"input": name, "low_value": low_v, "high_value": high_v, "net_low": a, "net_high": b, "range": abs(b - a)}
-        )
-
-    for key in ("home_care_hour", "nursing_home_day"):
-        lo, hi = _interval(_gamma, getattr(scenario, key), scenario.unit_cost_cv)
-        add(key, replace(scenario, **{key: lo}), replace(scenario, **{key: hi}), lo, hi)
-    lo, hi = _interval(_beta, scenario.uptake, scenario.uptake_cv)
-    add("uptake", replace(scenario, uptake=lo), replace(scenario, uptake=hi), lo, hi)
-    add(
-        "discount_rate",
-        replace(scenario, discount_rate=DISCOUNT_SENSITIVITY[0]),
-        replace(scenario, discount_rate=DISCOUNT_SENSITIVITY[1]),
-        *DISCOUNT_SENSITIVITY,
-    )
-    shortest, horizon = WANING_SCENARIOS[0], 12.0 * scenario.years
-    waning = replace(scenario, full_effect_months=float(shortest), waning_months=float(shortest + 12))
-    lasting = replace(scenario, full_effect_months=horizon, waning_months=None)
-    add("waning", waning, lasting, float(shortest), horizon)
-    per_participant = scenario.cost_per_participant() / scenario.price_index
-    lo, hi = _interval(_gamma, per_participant, scenario.intervention_cost_cv)
-    direct = {"intervention_per_team_year": None, "participants_per_team_year": None}
-    add(
-        "intervention_per_participant",
-        replace(scenario, intervention_per_participant=lo, **direct),
-        replace(scenario, intervention_per_participant=hi, **direct),
-        lo,
-        hi,
-    )
-    intervals = effect_intervals.set_index("age_band") if effect_intervals is not None else None
-    for field_name in ("hours_per_month", "nursing_home_days_per_year"):
-        for band in BANDS:
-            v = getattr(scenario, field_name)[band]
-            if intervals is not None:
-                lo, hi = intervals.loc[band, f"{field_name}_low"], intervals.loc[band, f"{field_name}_high"]
-            else:
-                lo, hi = sorted((0.0, v))
-            if not (np.isfinite(lo) and np.isfinite(hi)):
-                continue
-            add(
-                f"{field_name} {band}",
-                replace(scenario, **{field_name: {**getattr(scenario, field_name), band: lo}}),
-                replace(scenario, **{field_name: {**getattr(scenario, field_name), band: hi}}),
-                lo,
-                hi,
-            )
-    frame = pd.DataFrame(rows).sort_values("range", ascending=False).reset_index(drop=True)
-    frame.attrs["base"] = base
-    return frame
 
 
 # ---- the published Eskilstuna claims --------------------------------------------------------------------

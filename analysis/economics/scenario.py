@@ -61,6 +61,10 @@ SOURCES: dict[str, Source] = {
     ),
     "duration_years": Source("år", "försökets uppföljning (två år)", "—", "years", "the trial's follow-up (two years)"),
     "years": Source("år", "användarens val", "—", "years", "your choice"),
+    "extrapolate": Source(
+        "ja/nej", "användarens val: framskriv pengarna efter studiens fönster med kohortmodellen", "—",
+        "yes/no", "your choice: project the money past the study's window with the cohort model",
+    ),
     "discount_rate": Source(
         "per år", "TLV: 3 % (0 % och 5 % som känslighetsanalys)", "2017",
         "per year", "TLV: 3% (0% and 5% as sensitivity analysis)",
@@ -113,6 +117,10 @@ class Scenario:
     # and the three-state cohort model's parameters that carry the money beyond it.
     study_window_months: int | None = field(default=None, compare=False)
     cohort: object = field(default=None, compare=False, repr=False)
+    # Per band (K × 2): the study's difference in hours and nursing-home days in each month 1..K (with_effects).
+    monthly_effects: object = field(default=None, compare=False, repr=False)
+    extrapolate: bool = True  # with study effects: carry the money past the window by the cohort model
+    extrapolation_scale: float = field(default=1.0, compare=False)  # the tornado's lever on the part after it
 
     def cost_per_participant(self) -> float:
         """Return the intervention cost per participant in the price year (direct, or per team-year / participants)."""
@@ -152,7 +160,7 @@ LAYOUT = {
         "full_effect_months": "full_effect_months",
         "waning_months": "waning_months",
     },
-    "horizon": {"years": "years", "discount_rate": "discount_rate"},
+    "horizon": {"years": "years", "discount_rate": "discount_rate", "extrapolate": "extrapolate"},
     "uncertainty": {
         "unit_cost_cv": "unit_cost_cv",
         "intervention_cost_cv": "intervention_cost_cv",
@@ -238,6 +246,8 @@ def validate_scenario(scenario: Scenario, where: str = "scenario") -> Scenario:
                 f"{where} [effects] waning_months (≥ full_effect_months {low:g})", s.waning_months, low, 600
             ),
         )
+    if not isinstance(s.extrapolate, bool):
+        raise _bad(f"{where} [horizon] extrapolate", s.extrapolate, "true eller false", "true or false")
     if s.effects_source not in ("manual", "study"):
         raise _bad(f"{where} [effects] source", s.effects_source, "'manual' eller 'study'", "'manual' or 'study'")
     team = (s.intervention_per_team_year, s.participants_per_team_year)
@@ -301,3 +311,31 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
         values["intervention_per_participant"] = None
     known_fields = {f.name for f in fields(Scenario)}
     return validate_scenario(Scenario(**{k: v for k, v in values.items() if k in known_fields}), name)
+
+
+# Inputs whose default is an example, not a fact: flagged wherever they act until the user sets them.
+EXAMPLE_INPUTS = ("intervention_per_participant", "applicants_per_year", "cash_releasing_share", "price_index")
+
+
+def list_example_inputs(scenario: Scenario) -> list[str]:
+    """Return the inputs still at their example value (EXAMPLE_INPUTS): the figures rest on them until set.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario in use.
+
+    Returns
+    -------
+    list of str
+        Field names, in EXAMPLE_INPUTS order (the intervention cost only when given per participant).
+
+    """
+    default = Scenario()
+    out = []
+    for name in EXAMPLE_INPUTS:
+        if name == "intervention_per_participant" and scenario.intervention_per_team_year is not None:
+            continue
+        if getattr(scenario, name) == getattr(default, name):
+            out.append(name)
+    return out

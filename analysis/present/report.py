@@ -11,12 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from analysis.economics.costs import (
-    PSA_DRAWS,
-    estimate_study_effects,
-    summarize_money,
-    with_effects,
-)
+from analysis.economics.costs import PSA_DRAWS
+from analysis.economics.effects import estimate_study_effects, with_effects
+from analysis.economics.psa import summarize_money
 from analysis.economics.scenario import Scenario, unit_costs
 from analysis.errors import InputError
 from analysis.outcomes.compare import compare_hours

@@ -10,14 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.economics.costs import (
-    COST_BANDS,
-    PSA_DRAWS,
-    estimate_study_effects,
-    summarize_money,
-    tornado,
-    with_effects,
-)
+from analysis.economics.costs import PSA_DRAWS
+from analysis.economics.effects import COST_BANDS, estimate_study_effects, with_effects
+from analysis.economics.psa import summarize_money, tornado
 from analysis.economics.scenario import Scenario, unit_costs
 from analysis.outcomes.per_person import compare_person_outcomes, count_person_events
 from analysis.present.disclosure import no_risks, show_outcomes
