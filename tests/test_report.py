@@ -196,9 +196,15 @@ def test_money_slide_says_which_costs_are_invented(small_demo_path):
     con = db.connect(small_demo_path)
     briefing = build_briefing(con, "demo", "en")
     con.close()
-    money = briefing.slides[-1].sentences
-    assert any("SEK 30,000 per participant and 1,000 applicants a year are invented" in s for s in money)
-    assert not any("100%" in s for s in money)
+    slide = briefing.slides[-1]
+    on_slide = " ".join(slide.sentences[: slide.lead])  # issue 31: on the slide itself, not only in the notes
+    assert "Examples, not the municipality's figures" in on_slide
+    assert "SEK 30,000 per participant" in on_slide and "1,000 applicants a year" in on_slide
+    assert "Scenario: Effects from the study, month by month." in on_slide
+    assert "2015 prices" in on_slide
+    assert not any("100%" in s or "1.000" in s for s in slide.sentences)
+    assert any("(10,000 draws)" in s for s in slide.sentences)  # a probability from draws says how many
+    assert any("comes after the study's" in s for s in slide.sentences)  # the projected part, on its own
 
 
 def test_a_hidden_bar_is_marked_in_the_powerpoint_data_and_on_the_pdf_chart(tmp_path):

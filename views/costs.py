@@ -18,7 +18,7 @@ from analysis.economics.costs import (
 )
 from analysis.economics.effects import estimate_study_effects, with_effects
 from analysis.economics.psa import MoneySummary, summarize_money, tornado
-from analysis.economics.scenario import BANDS, SOURCES, Scenario, unit_costs, validate_scenario
+from analysis.economics.scenario import BANDS, SOURCES, Scenario, list_example_inputs, unit_costs, validate_scenario
 from analysis.outcomes.per_person import compare_person_outcomes
 from analysis.present.disclosure import no_risks, show_outcomes
 from analysis.present.exports import COUNT, Figure, figure_table
@@ -29,6 +29,8 @@ from analysis.present.texts import (
     format_number,
     format_probability,
     input_label,
+    name_scenario,
+    read_examples,
     read_money,
     read_person_row,
     t,
@@ -38,7 +40,7 @@ from analysis.store.studies import load_plan
 from views import calls, display, downloads, roles, state
 from views.person_section import primary_window
 
-SCENARIOS = ("example", "study", "eskilstuna")
+SCENARIOS = ("study", "example", "eskilstuna")  # the study's effects first: the board's scenario
 
 
 PERCENT = frozenset(
@@ -236,6 +238,12 @@ def render(lang: str) -> None:
         draws, intervals = estimated.draws, estimated.intervals
         scenario = with_effects(scenario, estimated)
     scenario = _inputs(scenario, lang, editable_effects=choice != "study", prefix=choice)
+    if choice == "study":
+        extrapolate = state.url_widget(
+            st.toggle, "extrapolate", True, t("costs.extrapolate", lang), options=(True, False),
+            cast=lambda v: v == "True", help=t("help.extrapolate", lang),
+        )  # fmt: skip
+        scenario = replace(scenario, extrapolate=bool(extrapolate))
 
     bar = st.progress(0.0)
     summary = summarize_money(scenario, draws, PSA_DRAWS, progress=lambda f: bar.progress(f))
@@ -243,6 +251,9 @@ def render(lang: str) -> None:
     projection = summary.projection
     if choice == "example":
         st.warning(t("costs.invented", lang))
+    st.caption(t("costs.scenario_named", lang, name=name_scenario(scenario, lang)))
+    if list_example_inputs(scenario):  # in every mode, until the user sets them
+        st.warning(read_examples(scenario, lang), icon=":material/edit_note:")
 
     cols = st.columns(3)
     cols[0].metric(
@@ -251,7 +262,7 @@ def render(lang: str) -> None:
     )
     payback = projection.payback_month
     cols[1].metric(t("costs.payback", lang), t("costs.months", lang, m=payback) if payback else t("costs.never", lang))
-    probability = format_probability(summary.uncertainty["probability_saves_money"], lang)
+    probability = format_probability(summary.uncertainty["probability_saves_money"], lang)  # draws: in the text
     cols[2].metric(t("costs.probability", lang), probability)
     for sentence in read_money(summary, lang):
         st.markdown(sentence)

@@ -12,12 +12,13 @@ from analysis.economics.costs import eskilstuna_preset
 from analysis.economics.effects import estimate_study_effects, with_effects
 from analysis.economics.psa import summarize_money
 from analysis.economics.qaly import TLV_RANGE, compare_cost_effectiveness
-from analysis.economics.scenario import Scenario, read_scenario, scenario_dict, unit_costs
+from analysis.economics.scenario import Scenario, list_example_inputs, read_scenario, scenario_dict, unit_costs
 from analysis.errors import UserFacingError
 from analysis.outcomes.measures import compare_measures
 from analysis.outcomes.per_person import UnitCosts
 from analysis.outcomes.planning import estimate_power_inputs
 from analysis.present.report import write_report
+from analysis.present.texts import format_probability, name_scenario, read_examples
 from analysis.records import to_all_records
 from analysis.selection import (
     Filters,
@@ -56,10 +57,19 @@ def _run_costs(args: argparse.Namespace) -> int:
         scenario = with_effects(scenario, estimated)
         draws = estimated.draws
     summary = summarize_money(scenario, draws, args.draws)
+    probability = summary.uncertainty["probability_saves_money"]
+    draws_used = summary.uncertainty["draws"]
     out = summary.projection.to_dict() | {
-        "probability_saves_money": summary.uncertainty["probability_saves_money"],
+        "probability_saves_money": probability,
+        "probability_saves_money_text": {
+            lang: format_probability(probability, lang, draws_used) for lang in ("sv", "en")
+        },  # "mer än 99 % (10 000 dragningar)": a count from draws is never a certainty
         "net_interval": summary.uncertainty["net_interval"],
+        "psa_draws": draws_used,
         "scenario": scenario_dict(scenario),
+        "scenario_name": {lang: name_scenario(scenario, lang) for lang in ("sv", "en")},
+        "example_inputs": list_example_inputs(scenario),
+        "comparison": summary.comparison,
     }
     if not (args.preset or args.scenario):
         out["note"] = "Exempel med påhittade siffror / example with invented numbers"
@@ -69,7 +79,10 @@ def _run_costs(args: argparse.Namespace) -> int:
         print(summary.projection.years.round(0).to_string(index=False))
         print(f"Nuvärde / present value ({scenario.discount_rate:.0%}): {summary.projection.present_value:,.0f} SEK")
         print(f"Återbetald månad / payback month: {out['payback_month']}")
-        print(f"Sannolikhet att spara pengar / probability of saving money: {out['probability_saves_money']:.3f}")
+        texts = out["probability_saves_money_text"]
+        print(f"Sannolikhet att spara pengar / probability of saving money: {texts['sv']} / {texts['en']}")
+        if out["example_inputs"]:
+            print(f"{read_examples(scenario, 'sv')} / {read_examples(scenario, 'en')}")
         low, high = out["net_interval"]
         print(f"95 % intervall för nuvärdet / 95% interval of the present value: {low:,.0f} – {high:,.0f} SEK")
     return 0

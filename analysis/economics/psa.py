@@ -27,7 +27,7 @@ from analysis.economics.costs import (
     project_costs,
     total_net,
 )
-from analysis.economics.effects import window_marks
+from analysis.economics.effects import estimate_study_effects, window_marks, with_effects
 from analysis.economics.scenario import BANDS, Scenario, unit_costs
 
 EXTRAPOLATION_DRAWS = 2000  # cohort-model draws past the window, cycled over the PSA's draws
@@ -327,3 +327,35 @@ def tornado(scenario: Scenario, effect_intervals: pd.DataFrame | None = None) ->
     frame = pd.DataFrame(rows).sort_values("range", ascending=False).reset_index(drop=True)
     frame.attrs["base"] = base
     return frame
+
+
+def summarize_study_money(con, study: str, window: int, n_draws: int = PSA_DRAWS, draws: int | None = None):
+    """Return the board's money: the study's effects month by month, every other input at its value (examples flagged).
+
+    The one scenario the Costs page opens on, the presentation, the PowerPoint, the PDF and
+    ``costs --scenario data/scenarios/from_study.toml`` show (with_effects on the default Scenario).
+
+    Parameters
+    ----------
+    con : Connection
+        An open store.
+    study : str
+        Study name.
+    window : int
+        The plan's window K.
+    n_draws : int
+        Draws of the probabilistic analysis.
+    draws : int, optional
+        Bootstrap resamples of the effects (default: the per-person outcomes').
+
+    Returns
+    -------
+    MoneySummary
+
+    """
+    estimated = (
+        estimate_study_effects(con, study, window)
+        if draws is None
+        else estimate_study_effects(con, study, window, draws)
+    )
+    return summarize_money(with_effects(Scenario(), estimated), estimated.draws, n_draws)

@@ -11,10 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from analysis.economics.costs import PSA_DRAWS
-from analysis.economics.effects import estimate_study_effects, with_effects
-from analysis.economics.psa import summarize_money
-from analysis.economics.scenario import Scenario, unit_costs
+from analysis.economics.psa import summarize_study_money
+from analysis.economics.scenario import unit_costs
 from analysis.errors import InputError
 from analysis.outcomes.compare import compare_hours
 from analysis.outcomes.per_person import compare_person_outcomes
@@ -27,7 +25,9 @@ from analysis.present.texts import (
     describe_primary,
     format_number,
     format_p,
+    name_scenario,
     read_difference,
+    read_examples,
     read_money,
     read_person_interaction,
     read_person_outcomes,
@@ -199,9 +199,8 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
     placement_chart = _band_chart(rows, "cuminc", t("deck.placement_axis", lang), lang, scale=100.0)
     slides.append(Slide(t("slides.placement", lang, month=window), placement_sentences, len(lead), placement_chart))
 
-    estimated = estimate_study_effects(con, study, primary.month)
-    summary = summarize_money(with_effects(Scenario(), estimated), estimated.draws, PSA_DRAWS)
-    money = read_money(summary, lang, example_costs=True)
+    summary = summarize_study_money(con, study, primary.month)
+    money = read_money(summary, lang)
     years = summary.projection.years
     money_chart = Chart(
         "line",
@@ -211,7 +210,8 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
     )
     slides.append(Slide(t("slides.money", lang), money, 2, money_chart))
 
-    methods = t("deck.methods", lang)
+    scenario = summary.scenario
+    methods = f"{t('deck.methods', lang)}; {name_scenario(scenario, lang)}: {read_examples(scenario, lang)}"
     version = fingerprint_study(con, study)
     stamp = make_stamp(version, selection, methods, threshold, threshold, lang, describe_plan(plan, lang))
     title = info["title_en"] if lang == "en" else info["title_sv"]

@@ -7,7 +7,7 @@ import math
 import numpy as np
 from babel.numbers import format_decimal, format_percent, get_minus_sign_symbol
 
-from analysis.economics.scenario import SOURCES
+from analysis.economics.scenario import SOURCES, list_example_inputs
 from analysis.present.catalog import load_texts, translations
 from analysis.settings import get_setting
 from analysis.stats.methods import BOOTSTRAP_BCA_MAX
@@ -369,20 +369,49 @@ def describe_scenario(scenario, lang: str = "sv") -> str:
     )
 
 
-def format_probability(probability: float, lang: str = "sv") -> str:
-    """Return a probability in per cent for people: 'mer än 99 %' above 0.99, 'mindre än 1 %' below 0.01."""
+def format_probability(probability: float, lang: str = "sv", draws: int | None = None) -> str:
+    """Return a probability in per cent for people: 'mer än 99 %' above 0.99, 'mindre än 1 %' below 0.01.
+
+    With ``draws`` (a probability counted from draws) the number of draws follows: 'mer än 99 % (10 000
+    dragningar)', so 1.000 from 10,000 draws is never read as a certainty.
+    """
     if probability > 0.99:
-        return t("probability.above", lang, p=99)
-    if probability < 0.01:
-        return t("probability.below", lang, p=1)
-    return t("probability.value", lang, p=format_number(probability * 100, lang, 0))
+        text = t("probability.above", lang, p=99)
+    elif probability < 0.01:
+        text = t("probability.below", lang, p=1)
+    else:
+        text = t("probability.value", lang, p=format_number(probability * 100, lang, 0))
+    return text if draws is None else t("probability.draws", lang, p=text, draws=format_number(draws, lang, 0))
 
 
-def read_money(summary, lang: str = "sv", example_costs: bool = False) -> list[str]:
-    """Say a MoneySummary for people: net present value with interval and probability, payback, doubt.
+def name_scenario(scenario, lang: str = "sv") -> str:
+    """Return the scenario's name for people, as every page, slide and stamp states it."""
+    if scenario.effects_source == "study":
+        return t("costs.scenario.study", lang)
+    return t("costs.scenario.example", lang)
 
-    The probability names the assumptions that drive it; with ``example_costs`` (the slides: effects from
-    the study, costs from the example) a last sentence says which inputs are invented.
+
+def read_examples(scenario, lang: str = "sv") -> str:
+    """Say which inputs are still examples (list_example_inputs), or that every input is the municipality's."""
+    names = list_example_inputs(scenario)
+    if not names:
+        return t("costs.examples_none", lang)
+    values = {
+        "intervention_per_participant": format_number(scenario.cost_per_participant() / scenario.price_index, lang, 0),
+        "applicants_per_year": format_number(sum(scenario.applicants_per_year.values()), lang, 0),
+        "cash_releasing_share": format_share(scenario.cash_releasing_share, lang),
+        "price_index": "",
+    }
+    return t("costs.examples", lang, inputs=", ".join(t(f"example.{n}", lang, value=values[n]) for n in names))
+
+
+def read_money(summary, lang: str = "sv") -> list[str]:
+    """Say a MoneySummary for people: present value with interval and probability; payback and the examples; doubt.
+
+    The first two sentences are the slide's: the present value (its interval, the probability with its
+    number of draws and the assumptions behind it), then the payback month, the scenario's name and which
+    inputs are examples. Then the part projected past the study's window, and the doubt when the interval
+    holds both saving and loss.
     """
     scenario, projection, uncertainty = summary.scenario, summary.projection, summary.uncertainty
     low, high = uncertainty["net_interval"]
@@ -393,6 +422,7 @@ def read_money(summary, lang: str = "sv", example_costs: bool = False) -> list[s
         cost=format_number(scenario.intervention_cost_cv * 100, lang, 0),
         uptake=format_number(scenario.uptake_cv * 100, lang, 0),
     )
+    probability = format_probability(uncertainty["probability_saves_money"], lang, uncertainty.get("draws"))
     out = [
         t(
             "costs.sentence",
@@ -401,25 +431,29 @@ def read_money(summary, lang: str = "sv", example_costs: bool = False) -> list[s
             net=format_number(projection.present_value / 1e6, lang),
             low=format_number(low / 1e6, lang),
             high=format_number(high / 1e6, lang),
-            p=format_probability(uncertainty["probability_saves_money"], lang),
+            p=probability,
             drivers=drivers,
         )
     ]
     payback = projection.payback_month
-    out.append(
-        f"{t('costs.payback', lang)}: {t('costs.months', lang, m=payback) if payback else t('costs.never', lang)}."
-    )
+    months = t("costs.months", lang, m=payback) if payback else t("costs.never", lang)
+    named = t("costs.scenario_named", lang, name=name_scenario(scenario, lang))
+    out.append(f"{t('costs.payback', lang)}: {months}. {named} {read_examples(scenario, lang)}")
+    if projection.window_months is not None:
+        if projection.post_window_share is not None and projection.post_window_savings:
+            out.append(
+                t(
+                    "costs.post_window",
+                    lang,
+                    after=format_number(projection.post_window_savings / 1e6, lang),
+                    share=format_share(projection.post_window_share, lang),
+                    months=projection.window_months,
+                )
+            )
+        elif not scenario.extrapolate:
+            out.append(t("costs.no_extrapolation", lang, months=projection.window_months))
     if low < 0 < high:
         out.append(t("costs.uncertain", lang))
-    if example_costs:
-        out.append(
-            t(
-                "costs.example_costs",
-                lang,
-                cost=format_number(scenario.cost_per_participant() / scenario.price_index, lang, 0),
-                applicants=format_number(sum(scenario.applicants_per_year.values()), lang, 0),
-            )
-        )
     return out
 
 

@@ -13,10 +13,11 @@ import pandas as pd
 from analysis.economics.costs import PSA_DRAWS
 from analysis.economics.effects import COST_BANDS, estimate_study_effects, with_effects
 from analysis.economics.psa import summarize_money, tornado
-from analysis.economics.scenario import Scenario, unit_costs
+from analysis.economics.scenario import Scenario, list_example_inputs, unit_costs
 from analysis.outcomes.per_person import compare_person_outcomes, count_person_events
 from analysis.present.disclosure import no_risks, show_outcomes
 from analysis.present.report import build_briefing
+from analysis.present.texts import name_scenario
 from analysis.selection import Filters, Selection
 from analysis.store import db
 from analysis.store.studies import describe_study, load_plan
@@ -56,7 +57,8 @@ def view_costs(con: db.Connection, selection: Selection, threshold: int, draws: 
     for column in [c for c in effects.columns if c not in ("age_band", "window_months")]:
         effects[column] = effects[column].astype("float64").where(~few)
     effects["suppressed"] = few
-    summary = summarize_money(with_effects(Scenario(), estimated), estimated.draws, PSA_DRAWS)
+    scenario = with_effects(Scenario(), estimated)  # the board's scenario (psa.summarize_study_money)
+    summary = summarize_money(scenario, estimated.draws, PSA_DRAWS)
     projection = summary.projection
     money = pd.DataFrame(
         [
@@ -66,6 +68,10 @@ def view_costs(con: db.Connection, selection: Selection, threshold: int, draws: 
                 "probability_saves_money": summary.uncertainty["probability_saves_money"],
                 "net_low": summary.uncertainty["net_interval"][0],
                 "net_high": summary.uncertainty["net_interval"][1],
+                "post_window_savings": projection.post_window_savings,
+                "post_window_share": projection.post_window_share,
+                "scenario": name_scenario(scenario, "en"),
+                "example_inputs": ", ".join(list_example_inputs(scenario)),
             }
         ]
     )
@@ -74,7 +80,7 @@ def view_costs(con: db.Connection, selection: Selection, threshold: int, draws: 
         "effects": effects,
         "money": money,
         "years": projection.years,
-        "tornado": tornado(with_effects(Scenario(), estimated), estimated.intervals),
+        "tornado": tornado(scenario, estimated.intervals),
     }
 
 
