@@ -8,14 +8,14 @@ import json
 import pandas as pd
 
 from analysis.cli.outcomes import _open_request
+from analysis.cli.parser import costs_from_args
 from analysis.economics.costs import eskilstuna_preset
 from analysis.economics.effects import estimate_study_effects, with_effects
 from analysis.economics.psa import summarize_money
 from analysis.economics.qaly import TLV_RANGE, compare_cost_effectiveness
-from analysis.economics.scenario import Scenario, list_example_inputs, read_scenario, scenario_dict, unit_costs
+from analysis.economics.scenario import Scenario, list_example_inputs, read_scenario, scenario_dict
 from analysis.errors import UserFacingError
 from analysis.outcomes.measures import compare_measures
-from analysis.outcomes.per_person import UnitCosts
 from analysis.outcomes.planning import estimate_power_inputs
 from analysis.present.report import write_report
 from analysis.present.texts import format_probability, name_scenario, read_examples
@@ -90,11 +90,7 @@ def _run_costs(args: argparse.Namespace) -> int:
 
 def _run_power(args: argparse.Namespace) -> int:
     """Size the next trial from the study's own SD, correlations and attrition; print JSON or a summary."""
-    defaults = unit_costs()
-    costs = UnitCosts(
-        defaults.hour if args.hour_cost is None else args.hour_cost,
-        defaults.day if args.day_cost is None else args.day_cost,
-    )
+    costs = costs_from_args(args)
     study, (inputs, source) = _open_request(
         args,
         lambda con, sel: estimate_power_inputs(
@@ -127,11 +123,7 @@ def _run_qaly(args: argparse.Namespace) -> int:
             "The QALY comparison has no viewer form with small counts hidden yet; it is for analysts.",
         )
     scenario = Scenario()
-    defaults = unit_costs(scenario)
-    costs = UnitCosts(
-        defaults.hour if args.hour_cost is None else args.hour_cost,
-        defaults.day if args.day_cost is None else args.day_cost,
-    )
+    costs = costs_from_args(args)
     extra = scenario.cost_per_participant() if args.intervention_cost is None else args.intervention_cost
     study, result = _open_request(args, lambda con, sel: compare_cost_effectiveness(con, sel, costs, extra))
     out = {

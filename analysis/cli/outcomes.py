@@ -8,11 +8,10 @@ from dataclasses import replace
 
 import pandas as pd
 
-from analysis.cli.parser import _plan_dict, _plan_from_args
-from analysis.economics.scenario import unit_costs
+from analysis.cli.parser import _plan_dict, _plan_from_args, costs_from_args
 from analysis.outcomes.compare import GROUP_COLUMNS
 from analysis.outcomes.comparisons import run_comparison
-from analysis.outcomes.per_person import UnitCosts, compare_person_outcomes, primary_figure
+from analysis.outcomes.per_person import compare_person_outcomes, primary_figure
 from analysis.outcomes.placement import analyze_placement
 from analysis.present.disclosure import show_comparison, show_outcomes, show_placement
 from analysis.present.linked import find_risks
@@ -107,11 +106,7 @@ def _run_placement(args: argparse.Namespace) -> int:
 
 def _run_outcomes(args: argparse.Namespace) -> int:
     """Compare outcomes per randomized person over the window and print JSON or a table."""
-    default = unit_costs()
-    costs = UnitCosts(
-        default.hour if args.hour_cost is None else args.hour_cost,
-        default.day if args.day_cost is None else args.day_cost,
-    )
+    costs = costs_from_args(args)
 
     def run(con, selection):
         plan = load_plan(con, selection.study)

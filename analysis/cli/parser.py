@@ -6,7 +6,8 @@ import argparse
 
 from analysis.demo import DEMO_STUDY, DemoSpec
 from analysis.economics.costs import PSA_DRAWS
-from analysis.outcomes.per_person import BOOTSTRAP_DRAWS
+from analysis.economics.scenario import unit_costs
+from analysis.outcomes.per_person import BOOTSTRAP_DRAWS, UnitCosts
 from analysis.outcomes.person_values import EXCLUDE, HANDLING
 from analysis.present.report import FORMATS
 from analysis.present.viewer import PAGES
@@ -31,6 +32,15 @@ COMPLETE_HELP = (
     "sista månad med kompletta timmar / last month whose hours are complete, YYYY-MM (default: the data end's month "
     "if it ends there, else the month before); later months are left out of the analyses"
 )
+
+
+def costs_from_args(args: argparse.Namespace) -> UnitCosts:
+    """Return the cost of an hour and a day: --hour-cost and --day-cost where given, else the sourced defaults."""
+    default = unit_costs()
+    return UnitCosts(
+        default.hour if args.hour_cost is None else args.hour_cost,
+        default.day if args.day_cost is None else args.day_cost,
+    )
 
 
 def _add_request(parser: argparse.ArgumentParser, month: str = "--month") -> argparse.ArgumentParser:
