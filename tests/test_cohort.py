@@ -195,5 +195,8 @@ def test_the_part_after_the_window_is_shown_and_its_uncertainty_drawn(month_by_m
     table = tornado(scenario, estimated.intervals).set_index("input")
     low, high = table.loc["extrapolation", ["low_value", "high_value"]]
     assert low < 1 < high
+    from analysis.present.texts import input_label
+
+    assert all(input_label(name, lang) for name in table.index for lang in ("sv", "en"))  # every row has a name
     stopped = project_costs(replace(scenario, extrapolate=False))
     assert stopped.post_window_savings == 0 and stopped.post_window_share == 0

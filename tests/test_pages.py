@@ -258,9 +258,23 @@ def test_comparisons_page_runs_every_method_and_both_choices(store, lang):
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", [None, "en"])
 def test_costs_page_runs_every_scenario(store, lang):
+    from analysis.present.viewer_board import view_costs
+    from analysis.selection import Selection
+    from analysis.store import db
+
     at = run_app(lang)
     at.switch_page("views/costs.py").run()
     assert not at.exception and not at.error
+    con = db.connect(store)
+    board = view_costs(con, Selection("demo"), 5, 200)["money"].iloc[0]
+    con.close()
+    # Issue 31: the page opens on the board's scenario (the study's effects), with the deck's present value,
+    # names it, and says which inputs are still examples.
+    assert (
+        at.metric[0].value == f"{format_number(board['present_value'] / 1e6, lang or 'sv')} {'MSEK' if lang else 'Mkr'}"
+    )
+    assert any("Effects from the study" in c.value or "Effekter från studien" in c.value for c in at.caption)
+    assert any("Examples, not" in w.value or "Exempel, inte" in w.value for w in at.warning)
     for scenario in ("study", "eskilstuna", "example"):
         at.sidebar.radio(key="scenario").set_value(scenario).run()
         assert not at.exception and not at.error, scenario
@@ -273,8 +287,10 @@ def test_costs_page_runs_every_scenario(store, lang):
     assert any("invented numbers" in w.value or "påhittade siffror" in w.value for w in at.warning)
     assert "100 %" not in at.metric[2].value and "100%" not in at.metric[2].value
     assert at.query_params["example_uptake"] in ("50", ["50"])  # every edited input is in the share link
+    assert at.query_params["scenario"] in ("example", ["example"])  # not the default (the study's effects)
     again = AppTest.from_file(APP, default_timeout=60)
     again.query_params["example_uptake"] = "50"
+    again.query_params["scenario"] = "example"
     if lang:
         again.query_params["lang"] = lang
     again.run()

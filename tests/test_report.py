@@ -318,3 +318,21 @@ def test_the_pdf_axes_use_the_swedish_decimal_comma(small_demo_path, tmp_path):
         con.close()
     text = "\n".join(pdf_text_per_page(out))
     assert not re.search(r"(?<![\d.])\d+\.\d(?![\d.])", text.replace("...", "")), "a decimal point in the Swedish PDF"
+
+
+def test_the_deck_and_the_costs_page_show_the_same_money(small_demo_path):
+    # Issue 31: the presentation said 243,0 Mkr and 8 months where the Costs page opened on 234,4 and 9: two
+    # scenarios, neither named. Now one scenario (the study's effects), the same present value and payback.
+    from analysis.present.texts import format_number
+    from analysis.present.viewer_board import view_costs
+    from analysis.selection import Selection
+
+    con = db.connect(small_demo_path)
+    briefing = build_briefing(con, "demo", "sv")
+    money = view_costs(con, Selection("demo"), 5, 200)["money"].iloc[0]
+    con.close()
+    slide = briefing.slides[-1].sentences
+    assert f"{format_number(money['present_value'] / 1e6, 'sv')} Mkr" in slide[0]
+    assert f"{int(money['payback_month'])} månader" in slide[1]
+    assert money["scenario"] == "Effects from the study, month by month"
+    assert "Effekter från studien, månad för månad" in briefing.stamp.methods
