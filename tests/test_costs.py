@@ -326,3 +326,40 @@ def test_cli_costs_json(small_demo_path):
         cwd=ROOT,
     )
     assert bad.returncode == 1 and "nonexistent.toml" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        Scenario(),
+        eskilstuna_preset()[0],
+        replace(Scenario(), extrapolate=False, full_effect_months=12.0, waning_months=30.0),
+    ],
+    ids=["default", "eskilstuna", "waning"],
+)
+def test_a_scenario_written_as_toml_reads_back_equal(scenario):
+    from analysis.economics.scenario import parse_scenario, write_scenario
+
+    assert parse_scenario(write_scenario(scenario)) == scenario
+
+
+def test_saved_scenarios_are_kept_and_the_latest_is_the_studys(tmp_path):
+    from analysis.demo import build_demo_store
+    from analysis.economics.saved import load_scenario, save_scenario
+    from tests.conftest import SMALL_SPEC
+
+    path = tmp_path / "s.duckdb"
+    build_demo_store(path, SMALL_SPEC)
+    con = db.connect(path)
+    assert load_scenario(con, "demo") == (Scenario(), None)  # nothing saved: the defaults, said as such
+    con.close()
+    save_scenario(path, "demo", replace(Scenario(), uptake=0.5), "anna@example.se")
+    save_scenario(path, "demo", replace(Scenario(), uptake=0.6, effects_source="study"), "single-user mode")
+    con = db.connect(path)
+    scenario, saved = load_scenario(con, "demo")
+    rows = con.execute("SELECT saved_by, scenario FROM cost_scenarios ORDER BY saved_at").fetchall()
+    con.close()
+    assert scenario.uptake == 0.6 and scenario.effects_source == "study" and saved["saved_by"] == "single-user mode"
+    assert [r[0] for r in rows] == ["anna@example.se", "single-user mode"] and "uptake = 0.5" in rows[0][1]
+    with pytest.raises(InputError, match="does not exist"):
+        save_scenario(path, "nobody", Scenario(), "anna")

@@ -303,6 +303,36 @@ def test_costs_page_runs_every_scenario(store, lang):
 
 
 @pytest.mark.slow
+def test_a_scenario_saved_on_the_costs_page_is_the_boards(store):
+    # Issue 31 item 3: the Costs page, the presentation, the reports and the command line use the study's saved
+    # scenario; saving on the page makes the deck's figures those of the page.
+    from analysis.present.report import build_briefing
+    from analysis.present.viewer_board import view_costs
+    from analysis.selection import Selection
+    from analysis.store import db
+
+    at = run_app("en")
+    at.switch_page("views/costs.py").run()
+    assert any("No scenario is saved" in c.value for c in at.caption)
+    at.number_input(key="study_uptake").set_value(50).run()
+    assert any("differ from the study's saved scenario" in i.value for i in at.info)
+    shown = at.metric[0].value
+    at.button(key="save_scenario").click().run()
+    assert not at.exception and not at.error and any("Saved." in m.value for m in at.success)
+    con = db.connect(store)
+    board = view_costs(con, Selection("demo"), 5, 200)["money"].iloc[0]
+    deck = build_briefing(con, "demo", "en").slides[-1].sentences[0]
+    con.close()
+    assert shown == f"{format_number(board['present_value'] / 1e6, 'en')} MSEK"
+    assert f"{format_number(board['present_value'] / 1e6, 'en')} MSEK" in deck
+    again = run_app("en")
+    again.switch_page("views/costs.py").run()
+    assert again.metric[0].value == shown  # the page opens on the saved scenario
+    shown_captions = [c.value.replace("\\", "") for c in again.caption]  # Markdown escapes, as rendered
+    assert any("saved scenario, saved" in c and "single-user mode" in c for c in shown_captions)
+
+
+@pytest.mark.slow
 def test_share_link_reproduces_the_view(store):
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["lang"] = "en"

@@ -18,6 +18,7 @@ from analysis.economics.costs import (
 )
 from analysis.economics.effects import estimate_study_effects, with_effects
 from analysis.economics.psa import MoneySummary, summarize_money, tornado
+from analysis.economics.saved import load_scenario, save_scenario
 from analysis.economics.scenario import BANDS, SOURCES, Scenario, list_example_inputs, unit_costs, validate_scenario
 from analysis.outcomes.per_person import compare_person_outcomes
 from analysis.present.disclosure import no_risks, show_outcomes
@@ -211,6 +212,32 @@ def _local_result(store: calls.Store, info: dict, lang: str) -> str:
     return t("costs.local", lang, study=title, sentence=sentence) + " " + t(f"measure.{info['hours_measure']}", lang)
 
 
+def _offer_save(store: calls.Store, info: dict, scenario: Scenario, saved: dict | None, lang: str) -> None:
+    """Say whether the study has a saved scenario and whether the page's inputs differ; let analysts save them."""
+    if saved is None:
+        st.caption(t("costs.not_saved", lang))
+    else:
+        who = saved["saved_by"]
+        st.caption(t("costs.saved", lang, when=f"{saved['saved_at']:%Y-%m-%d %H:%M}", who=display.plain(who)))
+    stored = calls.cached(load_scenario, store, info["study"])[0]
+    if replace(stored, effects_source="study") != replace(scenario, effects_source="study", **_study_fields(stored)):
+        st.info(t("costs.differs", lang))
+    access = roles.page_access()
+    if not access.is_analyst:
+        return
+    if st.button(t("costs.save", lang), key="save_scenario", help=t("help.costs_save", lang)):
+        who = "single-user mode" if access.single_user else (access.user or "single-user mode")
+        save_scenario(store.path, info["study"], scenario, who)
+        st.cache_data.clear()  # the saved scenario is read through the cache: read it anew
+        st.success(t("costs.saved_now", lang))
+
+
+def _study_fields(stored: Scenario) -> dict:
+    """Return the fields with_effects sets from the study, as the stored scenario has them (not compared)."""
+    keys = ("hours_per_month", "nursing_home_days_per_year", "ramp_up_months", "full_effect_months", "waning_months")
+    return {key: getattr(stored, key) for key in keys}
+
+
 def render(lang: str) -> None:
     """Render the costs page."""
     store = calls.open_store(lang)
@@ -227,8 +254,11 @@ def render(lang: str) -> None:
     st.title(t("costs.title", lang))
     assumptions = []
     draws, intervals = None, None
+    saved = None
     if choice == "eskilstuna":
         scenario, assumptions = eskilstuna_preset()
+    elif choice == "study":  # the study's saved scenario (the board's), or the defaults
+        scenario, saved = calls.cached(load_scenario, store, info["study"])
     else:
         scenario = Scenario()
     if choice == "study":
@@ -252,6 +282,8 @@ def render(lang: str) -> None:
     if choice == "example":
         st.warning(t("costs.invented", lang))
     st.caption(t("costs.scenario_named", lang, name=name_scenario(scenario, lang)))
+    if choice == "study":
+        _offer_save(store, info, scenario, saved, lang)
     if list_example_inputs(scenario):  # in every mode, until the user sets them
         st.warning(read_examples(scenario, lang), icon=":material/edit_note:")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 
 import pandas as pd
 
@@ -13,6 +14,7 @@ from analysis.economics.costs import eskilstuna_preset
 from analysis.economics.effects import estimate_study_effects, with_effects
 from analysis.economics.psa import summarize_money
 from analysis.economics.qaly import TLV_RANGE, compare_cost_effectiveness
+from analysis.economics.saved import load_scenario
 from analysis.economics.scenario import Scenario, list_example_inputs, read_scenario, scenario_dict
 from analysis.errors import UserFacingError
 from analysis.outcomes.measures import compare_measures
@@ -39,10 +41,18 @@ def _run_costs(args: argparse.Namespace) -> int:
     """Project costs for a scenario (effects typed in or from the study) and print JSON or a table."""
     if args.draws < 100 or args.draws > 1_000_000:
         raise UserFacingError("--draws måste vara 100–1 000 000.", "--draws must be 100–1,000,000.")
+    saved = None
     if args.preset:
         scenario = eskilstuna_preset()[0]
     elif args.scenario:
         scenario = read_scenario(args.scenario)
+    elif args.study:  # the study's saved scenario (the board's), with the study's effects
+        con = db.connect(args.db)
+        try:
+            scenario, saved = load_scenario(con, resolve_study(con, args.study))
+        finally:
+            con.close()
+        scenario = replace(scenario, effects_source="study")
     else:
         scenario = Scenario()
     draws = None
@@ -70,8 +80,9 @@ def _run_costs(args: argparse.Namespace) -> int:
         "scenario_name": {lang: name_scenario(scenario, lang) for lang in ("sv", "en")},
         "example_inputs": list_example_inputs(scenario),
         "comparison": summary.comparison,
+        "saved_scenario": None if saved is None else {k: str(v) for k, v in saved.items()},
     }
-    if not (args.preset or args.scenario):
+    if not (args.preset or args.scenario or args.study):
         out["note"] = "Exempel med påhittade siffror / example with invented numbers"
     if args.json:
         print(json.dumps(out, ensure_ascii=False))

@@ -265,7 +265,11 @@ def _parser() -> argparse.ArgumentParser:
 
     costs = sub.add_parser("costs", help="kostnader och budgetpåverkan / costs and budget impact")
     costs.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
-    costs.add_argument("--study", default=None, help="studie / study (for effects from the study)")
+    costs.add_argument(
+        "--study",
+        default=None,
+        help="studiens sparade scenario med dess effekter / the study's saved scenario with its effects",
+    )
     costs.add_argument("--scenario", default=None, help="scenariofil (TOML) / scenario file; default: the example")
     costs.add_argument("--preset", choices=("eskilstuna",), default=None, help="förinställt scenario / preset")
     costs.add_argument("--draws", type=int, default=PSA_DRAWS, help="dragningar / probabilistic draws")

@@ -28,6 +28,7 @@ from analysis.economics.costs import (
     total_net,
 )
 from analysis.economics.effects import estimate_study_effects, window_marks, with_effects
+from analysis.economics.saved import load_scenario
 from analysis.economics.scenario import BANDS, Scenario, unit_costs
 
 EXTRAPOLATION_DRAWS = 2000  # cohort-model draws past the window, cycled over the PSA's draws
@@ -330,10 +331,11 @@ def tornado(scenario: Scenario, effect_intervals: pd.DataFrame | None = None) ->
 
 
 def summarize_study_money(con, study: str, window: int, n_draws: int = PSA_DRAWS, draws: int | None = None):
-    """Return the board's money: the study's effects month by month, every other input at its value (examples flagged).
+    """Return the board's money: the study's effects month by month with the study's saved scenario.
 
     The one scenario the Costs page opens on, the presentation, the PowerPoint, the PDF and
-    ``costs --scenario data/scenarios/from_study.toml`` show (with_effects on the default Scenario).
+    ``costs --study`` show: the latest scenario saved for the study (economics.saved; the defaults,
+    flagged as examples, until one is saved), with the study's effects (board_scenario).
 
     Parameters
     ----------
@@ -353,9 +355,10 @@ def summarize_study_money(con, study: str, window: int, n_draws: int = PSA_DRAWS
     MoneySummary
 
     """
-    estimated = (
-        estimate_study_effects(con, study, window)
-        if draws is None
-        else estimate_study_effects(con, study, window, draws)
-    )
-    return summarize_money(with_effects(Scenario(), estimated), estimated.draws, n_draws)
+    estimated = estimate_study_effects(con, study, window, *(() if draws is None else (draws,)))
+    return summarize_money(board_scenario(con, study, estimated), estimated.draws, n_draws)
+
+
+def board_scenario(con, study: str, estimated) -> Scenario:
+    """Return the study's scenario with its effects: the saved one (economics.saved), else the defaults."""
+    return with_effects(load_scenario(con, study)[0], estimated)

@@ -285,10 +285,19 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
     path = Path(path)
     name = path.name
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(f"Scenariofilen {name} finns inte.", f"The scenario file {name} does not exist.") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name} är ingen giltig TOML-fil: {exc}", f"{name} is not a valid TOML file: {exc}") from None
+    return parse_scenario(text, name)
+
+
+def parse_scenario(text: str, name: str = "scenario") -> Scenario:
+    """Read a scenario from TOML text (a file's, or one saved for a study); errors name ``name`` and the key."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{name} är ingen giltig TOML-fil: {exc}", f"{name} is not a valid TOML file: {exc}") from None
     values = {}
     for section, content in data.items():
@@ -311,6 +320,42 @@ def read_scenario(path: str | os.PathLike[str]) -> Scenario:
         values["intervention_per_participant"] = None
     known_fields = {f.name for f in fields(Scenario)}
     return validate_scenario(Scenario(**{k: v for k, v in values.items() if k in known_fields}), name)
+
+
+def _toml_value(value) -> str:
+    """Return one TOML value: a boolean, number, string or a table of numbers by age band."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(float(value)) if isinstance(value, float) else str(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f'"{k}" = {_toml_value(v)}' for k, v in value.items()) + " }"
+    raise TypeError(f"write_scenario: cannot write {value!r}")
+
+
+def write_scenario(scenario: Scenario) -> str:
+    """Return the scenario as a TOML file's text (parse_scenario reads it back equal); unset values are left out.
+
+    Effects from a study are written as the source only: their numbers come from the study when read.
+    """
+    lines = []
+    for section, keys in LAYOUT.items():
+        lines.append(f"[{section}]")
+        for key, name in keys.items():
+            value = getattr(scenario, name)
+            if value is None:
+                continue
+            if (
+                section == "effects"
+                and scenario.effects_source == "study"
+                and key not in ("source", "waning_months", "full_effect_months")
+            ):
+                continue  # fmt: skip
+            lines.append(f"{key} = {_toml_value(value)}")
+        lines.append("")
+    return "\n".join(lines)
 
 
 # Inputs whose default is an example, not a fact: flagged wherever they act until the user sets them.

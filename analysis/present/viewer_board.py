@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.economics.costs import PSA_DRAWS
-from analysis.economics.effects import COST_BANDS, estimate_study_effects, with_effects
-from analysis.economics.psa import summarize_money, tornado
-from analysis.economics.scenario import Scenario, list_example_inputs, unit_costs
+from analysis.economics.effects import COST_BANDS, estimate_study_effects
+from analysis.economics.psa import board_scenario, summarize_money, tornado
+from analysis.economics.scenario import list_example_inputs, unit_costs
 from analysis.outcomes.per_person import compare_person_outcomes, count_person_events
 from analysis.present.disclosure import no_risks, show_outcomes
 from analysis.present.report import build_briefing
@@ -57,7 +57,7 @@ def view_costs(con: db.Connection, selection: Selection, threshold: int, draws: 
     for column in [c for c in effects.columns if c not in ("age_band", "window_months")]:
         effects[column] = effects[column].astype("float64").where(~few)
     effects["suppressed"] = few
-    scenario = with_effects(Scenario(), estimated)  # the board's scenario (psa.summarize_study_money)
+    scenario = board_scenario(con, selection.study, estimated)  # the study's saved scenario, or the defaults
     summary = summarize_money(scenario, estimated.draws, PSA_DRAWS)
     projection = summary.projection
     money = pd.DataFrame(

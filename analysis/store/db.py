@@ -573,7 +573,7 @@ def _move_out(source: Path, study: str, target: Path) -> None:
         con.execute(SCHEMA_PATH.read_text(encoding="utf-8"))
         con.execute(f"ATTACH ? AS {_PREVIOUS} (READ_ONLY)", [str(source)])
         for table in TABLES:
-            select = _source_select(con, _PREVIOUS, table) if table != "analysis_plans" else None
+            select = _source_select(con, _PREVIOUS, table) if table not in CATALOGUE_ONLY else None
             if select is not None:
                 con.execute(f"INSERT INTO {table} SELECT * FROM ({select}) WHERE study = ?", [study])
         con.execute(f"DETACH {_PREVIOUS}")
@@ -611,8 +611,9 @@ def _swap_catalogue(path: Path, built: dict[str, Path], removed: tuple[str, ...]
                             created.append(final)
                             _move_out(path, study, final)
                             kept[study] = final.name
-                    if has_table(con, "analysis_plans", _PREVIOUS):
-                        con.execute(f"INSERT INTO analysis_plans BY NAME SELECT * FROM {_PREVIOUS}.analysis_plans")
+                    for table in CATALOGUE_ONLY:  # kept as they are (a study's plan outlives a new import)
+                        if has_table(con, table, _PREVIOUS):
+                            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {_PREVIOUS}.{table}")
                     con.execute(f"DETACH {_PREVIOUS}")
                     names = {**{s: f for s, f in kept.items() if s not in removed}, **names}
                 con.executemany(
@@ -650,7 +651,9 @@ TABLES = (
     "followup_cells",
     "people_cells",
     "analysis_plans",
+    "cost_scenarios",
 )
+CATALOGUE_ONLY = ("analysis_plans", "cost_scenarios")  # kept in the catalogue, never in a study's file
 
 
 def has_table(con: Connection, table: str, catalog: str = STORE) -> bool:

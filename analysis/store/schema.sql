@@ -109,6 +109,15 @@ CREATE TABLE analysis_plans (
     band_edges      VARCHAR               -- e.g. '65,76,86,96'; NULL: the configured bands
 );
 
+-- Catalogue only: a study's cost scenarios as saved on the Costs page (TOML text), one row per save; the latest
+-- is the one the Costs page opens on and the presentation, the reports and `costs --study` use.
+CREATE TABLE cost_scenarios (
+    study     VARCHAR NOT NULL,
+    saved_at  TIMESTAMP NOT NULL,
+    saved_by  VARCHAR NOT NULL,           -- the logged-in user, or 'single-user mode'
+    scenario  VARCHAR NOT NULL            -- the scenario file's text (economics.scenario.write_scenario)
+);
+
 -- Catalogue only: which file in <store>.studies/ holds each study (replaced atomically with the catalogue).
 CREATE TABLE study_files (
     study      VARCHAR PRIMARY KEY,
