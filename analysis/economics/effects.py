@@ -77,7 +77,7 @@ def estimate_study_effects(
     people = None
     for k in range(1, window + 1):
         people = load_person_outcomes(con, Selection(study, Filters(), COST_BANDS, k))
-        found = differences_of_people(people, COST_BANDS, draws if k in marks else 0)
+        found = differences_of_people(people, COST_BANDS, draws if k in marks else 0, overall=False)
         for band in BANDS:
             cumulative[band][k] = (found[band]["hours"], found[band]["nursing_home_days"])
             if k in marks and found[band]["draws"] is not None:

@@ -416,12 +416,17 @@ def draw_person_differences(
     return differences_of_people(load_person_outcomes(con, selection), selection.bands, draws, seed)
 
 
-def differences_of_people(people: pd.DataFrame, bands, draws: int = BOOTSTRAP_DRAWS, seed: int = SEED) -> dict:
-    """Return draw_person_differences' result from person rows already loaded (load_person_outcomes)."""
+def differences_of_people(
+    people: pd.DataFrame, bands, draws: int = BOOTSTRAP_DRAWS, seed: int = SEED, overall: bool = True
+) -> dict:
+    """Return draw_person_differences' result from person rows already loaded (load_person_outcomes).
+
+    ``overall`` False leaves out everyone ('all'): the bands' figures and draws are the same either way.
+    """
     people = people.assign(cost=0.0)  # a column of OUTCOMES; its values do not enter the two used here
     columns = [OUTCOMES.index("hours"), OUTCOMES.index("nursing_home_days")]
     out = {}
-    for i, label in enumerate([b.label for b in bands] + [ALL]):
+    for i, label in enumerate([b.label for b in bands] + ([ALL] if overall else [])):
         part = people if label == ALL else people[people["age_band"] == label]
         estimates = _arm_estimates(part, draws, seed + i)
         (mean_i, boot_i), (mean_c, boot_c) = estimates["intervention"], estimates["control"]
