@@ -15,6 +15,7 @@ from analysis.present.stamp import make_stamp
 from analysis.present.texts import describe_plan, format_number
 from analysis.selection import Selection
 from analysis.store import db
+from analysis.store.plans import list_plan_versions
 from analysis.store.studies import AnalysisPlan, load_plan, save_plan
 from tests.conftest import fill_tiny, frame, hours_frame, person, store_digest, write_one_file_store, write_tiny_store
 from tests.test_pages import shown_tables
@@ -204,8 +205,15 @@ def test_a_store_written_before_plans_had_estimators_still_reads_and_takes_new_p
     )
     save_plan(old, "demo", AnalysisPlan("cost", 6, None, None, "anhecova", ("age",)))  # copies the old table by name
     con = db.connect(old)
-    assert (load_plan(con, "demo").estimator, load_plan(con, "demo").covariates) == ("anhecova", ("age",))
+    versions = list_plan_versions(con, "demo")
+    primary = load_plan(con, "demo")
     con.close()
+    # The old row reads as version 1; the new one is version 2, saved after outcome data existed: kept, but not
+    # the primary (issue 32).
+    assert [v.version for v in versions] == [1, 2]
+    assert (versions[1].plan.estimator, versions[1].plan.covariates) == ("anhecova", ("age",))
+    assert (primary.primary_outcome, primary.version) == ("days_home", 1)
+    assert primary.changed_later[0][0] == 2
 
 
 @pytest.mark.slow
@@ -300,3 +308,68 @@ def test_every_control_of_the_plan_form_has_help(store, monkeypatch):
     plan_widgets = [w for kind in ("selectbox", "number_input", "radio", "multiselect", "text_input")
                     for w in getattr(at, kind) if str(w.key or "").startswith("plan_")]  # fmt: skip
     assert len(plan_widgets) == 6 and all(w.help for w in plan_widgets), [(w.key, w.help) for w in plan_widgets]
+
+
+def test_every_save_is_a_version_and_a_change_after_data_does_not_become_the_primary(store):
+    # Issue 32 item 1: the plan could be rewritten after the results were seen. Now every save adds a version;
+    # the first is untouched and stays primary when the second came after outcome data existed.
+    import datetime as dt
+
+    first = save_plan(store, "demo", AnalysisPlan("cost", 24), set_on=dt.datetime(2015, 12, 1), saved_by="anna")
+    save_plan(store, "demo", AnalysisPlan("days_home", 12, "after a look"), saved_by="bertil")
+    con = db.connect(store)
+    versions = list_plan_versions(con, "demo")
+    primary = load_plan(con, "demo")
+    rows = con.execute("SELECT count(*) FROM analysis_plans WHERE study = 'demo'").fetchone()[0]
+    con.close()
+    assert rows == 2 and [v.version for v in versions] == [1, 2]
+    one, two = versions
+    assert (one.plan.primary_outcome, one.plan.window_months, one.saved_by) == ("cost", 24, "anna")
+    assert one.plan.set_on == first.set_on and one.people_with_outcome_data == 0 and not one.changed_after_data
+    assert two.people_with_outcome_data > 0 and two.changed_after_data and two.saved_by == "bertil"
+    assert one.data_version == two.data_version and two.complete_through is not None
+    assert (primary.version, primary.primary_outcome, primary.window_months) == (1, "cost", 24)
+    ((version, day, changed),) = primary.changed_later
+    assert day == dt.date.today().isoformat()
+    assert version == 2 and set(changed) == {"primary_outcome", "window_months"}
+    for lang, words in (("sv", "Ändrad efter att data fanns"), ("en", "Changed after data existed")):
+        assert words in describe_plan(primary, lang)  # on every page, slide and stamp (they all say the plan)
+    stamp = make_stamp("v", Selection("demo"), "m", 5, 5, "en", describe_plan(primary, "en"))
+    assert "Changed after data existed" in stamp.text("en")
+
+
+def test_a_version_saved_before_any_outcome_data_replaces_the_primary(store):
+    import datetime as dt
+
+    save_plan(store, "demo", AnalysisPlan("cost", 24), set_on=dt.datetime(2015, 11, 1))
+    save_plan(store, "demo", AnalysisPlan("cost", 12), set_on=dt.datetime(2015, 12, 1))  # still before any data
+    con = db.connect(store)
+    primary = load_plan(con, "demo")
+    con.close()
+    assert (primary.version, primary.window_months, primary.changed_later) == (2, 12, ())
+
+
+def test_a_first_plan_saved_after_data_says_it_is_not_pre_specified(store):
+    save_plan(store, "demo", AnalysisPlan("cost", 24))
+    con = db.connect(store)
+    plan = load_plan(con, "demo")
+    con.close()
+    assert plan.set_after_data and "not pre-specified" in describe_plan(plan, "en")
+
+
+@pytest.mark.slow
+def test_plan_history_command_prints_every_version(store):
+    import datetime as dt
+
+    save_plan(store, "demo", AnalysisPlan("cost", 24), set_on=dt.datetime(2015, 12, 1))
+    run = [sys.executable, "-m", "analysis", "plan", "--db", str(store), "--study", "demo"]
+    done = subprocess.run([*run, "--months", "12"], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert done.returncode == 0, done.stderr
+    done = subprocess.run([*run, "--history", "--json"], capture_output=True, text=True, cwd=ROOT, check=False)
+    out = json.loads(done.stdout)
+    assert set(out) == {"study", "versions", "primary_version"} and out["primary_version"] == 1
+    keys = {"version", "saved_at", "saved_by", "data_version", "people_with_outcome_data", "complete_through", "plan",
+            "changed_after_data"}  # fmt: skip
+    assert all(keys <= set(v) for v in out["versions"])
+    assert [v["changed_after_data"] for v in out["versions"]] == [False, True]
+    assert out["versions"][1]["plan"]["window_months"] == 12 and out["versions"][1]["saved_by"] == "command line"

@@ -16,6 +16,7 @@ from analysis.outcomes.overview import summarize_people
 from analysis.present.texts import describe_plan, format_number, t, tn
 from analysis.selection import COVARIATES, Filters, Selection, edges_of, parse_band_edges
 from analysis.store import db
+from analysis.store.plans import list_plan_versions
 from analysis.store.studies import PLAN_ESTIMATORS, PRIMARY_OUTCOMES, AnalysisPlan, load_plan, save_plan
 from views import calls, display, roles, state
 
@@ -340,8 +341,14 @@ def _plan_form(store: calls.Store, info: dict, lang: str) -> None:
         tuple(covariates) if estimator == "anhecova" else (),
         edges_of(parse_band_edges(edges)) if edges.strip() else None,
     )
-    stored = save_plan(store.path, info["study"], wanted)
-    st.success(describe_plan(stored, lang))
+    access = roles.page_access()
+    who = "single-user mode" if access.single_user else (access.user or "single-user mode")
+    save_plan(store.path, info["study"], wanted, saved_by=who)
+    primary = calls.cached(load_plan, calls.open_store(lang), info["study"])  # the store's new version: read anew
+    versions = calls.cached(list_plan_versions, calls.open_store(lang), info["study"])
+    if versions and versions[-1].version != primary.version:
+        st.warning(t("data.plan_not_primary", lang, version=versions[-1].version, primary=primary.version))
+    st.success(describe_plan(primary, lang))
 
 
 def render(lang: str) -> None:

@@ -25,6 +25,7 @@ from analysis.selection import (
 )
 from analysis.settings import get_setting
 from analysis.store import db
+from analysis.store.plans import list_plan_versions
 from analysis.store.studies import (
     check_covariates,
     check_districts,
@@ -170,7 +171,26 @@ def _run_plan(args: argparse.Namespace) -> int:
         con.close()
     wanted = _plan_from_args(args, current)
     if wanted is not None:
-        current = save_plan(args.db, study, wanted)
+        save_plan(args.db, study, wanted)
+    con = db.connect(args.db)
+    try:
+        current = load_plan(con, study)  # the primary: a version saved after data existed does not replace it
+        versions = list_plan_versions(con, study)
+    finally:
+        con.close()
+    if args.history:
+        history = {
+            "study": study,
+            "versions": [v.to_dict() for v in versions],
+            "primary_version": current.version,
+        }
+        if args.json:
+            print(json.dumps(history, ensure_ascii=False))
+        else:
+            for v in versions:
+                flag = " (ändrad efter att data fanns / changed after data existed)" if v.changed_after_data else ""
+                print(f"{v.version}: {describe_plan(v.plan, 'sv')}{flag}")
+        return 0
     if args.json:
         print(json.dumps({"study": study, **_plan_dict(current)}, ensure_ascii=False))
     else:

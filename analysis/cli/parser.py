@@ -21,6 +21,7 @@ from analysis.selection import (
 )
 from analysis.settings import get_setting
 from analysis.stats.methods import METHODS
+from analysis.store.plans import plan_to_dict
 from analysis.store.studies import (
     PLAN_ESTIMATORS,
     PRIMARY_OUTCOMES,
@@ -253,6 +254,9 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--primary", choices=PRIMARY_OUTCOMES, default=None, help="primärt utfall / primary outcome")
     plan.add_argument("--months", type=int, default=None, help="fönster i månader / window in months")
     plan.add_argument("--note", default=None, help="t.ex. var planen är registrerad / e.g. where it is registered")
+    plan.add_argument(
+        "--history", action="store_true", help="alla sparade versioner / every saved version (with --json: JSON)"
+    )
     _add_plan_choices(plan, "--bands")
     plan.add_argument("--json", action="store_true", help="skriv JSON / print JSON")
 
@@ -278,14 +282,5 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _plan_dict(plan: AnalysisPlan) -> dict:
-    """Return the JSON form of an analysis plan."""
-    return {
-        "primary_outcome": plan.primary_outcome,
-        "window_months": plan.window_months,
-        "note": plan.note,
-        "set_on": plan.set_on.isoformat(timespec="seconds") if plan.set_on else None,
-        "pre_specified": plan.pre_specified,
-        "estimator": plan.estimator,
-        "covariates": list(plan.covariates),
-        "band_edges": list(plan.band_edges) if plan.band_edges is not None else None,
-    }
+    """Return the JSON form of an analysis plan (plans.plan_to_dict)."""
+    return plan_to_dict(plan)

@@ -336,6 +336,11 @@ def describe_plan(plan, lang: str = "sv") -> str:
         text += " " + t("plan.stored", lang, date=plan.set_on.date().isoformat())
         if plan.note:
             text += f" ({plan.note})"
+        if plan.set_after_data:
+            text += " " + t("plan.set_after_data", lang)
+        for version, day, fields in plan.changed_later:  # a version saved after data existed: never the primary
+            named = ", ".join(t(f"plan.field.{name}", lang) for name in fields) or t("plan.field.none", lang)
+            text += " " + t("plan.changed_later", lang, version=version, date=day, fields=named, primary=plan.version)
     else:
         text += " " + t("plan.default", lang)
     return text

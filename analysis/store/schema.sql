@@ -97,16 +97,24 @@ CREATE TABLE people_cells (
     n_died           BIGINT NOT NULL      -- died during follow-up
 );
 
--- The analysis plan of a study: its primary outcome and window, set before the comparison is read.
+-- The analysis plan of a study: its primary outcome and window, set before the comparison is read. Every save
+-- adds a version (none is ever changed or deleted); the primary is the last version saved before outcome data
+-- existed (else the first), and a later one is shown as changed after data existed.
 CREATE TABLE analysis_plans (
-    study           VARCHAR PRIMARY KEY,
+    study           VARCHAR NOT NULL,
     primary_outcome VARCHAR NOT NULL CHECK (primary_outcome IN ('cost', 'days_home')),
     window_months   INTEGER NOT NULL CHECK (window_months >= 1),
     note            VARCHAR,              -- e.g. where the plan is registered
     set_on          TIMESTAMP NOT NULL,
     estimator       VARCHAR NOT NULL DEFAULT 'difference' CHECK (estimator IN ('difference', 'anhecova')),
     covariates      VARCHAR NOT NULL DEFAULT '',  -- comma-separated, with anhecova
-    band_edges      VARCHAR               -- e.g. '65,76,86,96'; NULL: the configured bands
+    band_edges      VARCHAR,              -- e.g. '65,76,86,96'; NULL: the configured bands
+    version         INTEGER,              -- 1, 2, …; NULL in stores written before versions (read as 1)
+    saved_at        TIMESTAMP,            -- when the version was saved (set_on may date it earlier: the demo)
+    saved_by        VARCHAR,              -- the logged-in user, 'single-user mode' or 'command line'
+    data_version    VARCHAR,              -- the study's data fingerprint when saved (as the stamps show it)
+    people_with_outcome_data BIGINT,      -- people randomized before the plan's date: some follow-up existed
+    complete_through DATE                 -- the study's complete-through month when saved
 );
 
 -- Catalogue only: a study's cost scenarios as saved on the Costs page (TOML text), one row per save; the latest

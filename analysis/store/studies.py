@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analysis.errors import InputError, StoreError, shaped_personnummer
+from analysis.errors import InputError, StoreError
 from analysis.selection import (
     COVARIATES,
     MEASURE_WORDS,
@@ -252,6 +252,10 @@ class AnalysisPlan:
     estimator: str = "difference"
     covariates: tuple[str, ...] = ()  # adjusted for, with the 'anhecova' estimator
     band_edges: tuple[int, ...] | None = None  # None: the configured age bands
+    version: int | None = field(default=None, compare=False)  # which saved version this is (plans.py)
+    # Versions saved after outcome data existed, not the primary: (version, date, fields changed).
+    changed_later: tuple = field(default=(), compare=False)
+    set_after_data: bool = field(default=False, compare=False)  # the first version itself came after data
 
     def __post_init__(self) -> None:
         """Reject an unknown outcome, estimator or covariate, a window under one month or bad band edges."""
@@ -312,78 +316,22 @@ def parse_covariates(text: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
 
 
-def load_plan(con: db.Connection, study: str) -> AnalysisPlan:
-    """Return the study's stored analysis plan, or the defaults (care cost over 24 months or all follow-up).
-
-    Parameters
-    ----------
-    con : Connection
-        An open store (stores written before plans existed have none).
-    study : str
-        Study name.
-
-    Returns
-    -------
-    AnalysisPlan
-
-    """
-    if db.has_table(con, "analysis_plans"):
-        rows = db.query(con, "SELECT * FROM analysis_plans WHERE study = ?", [study])  # older stores lack columns
-        if len(rows):
-            row = rows.iloc[0].to_dict()
-
-            def text(name: str) -> str | None:
-                value = row.get(name)
-                return None if value is None or value != value else str(value)
-
-            edges = text("band_edges")
-            return AnalysisPlan(
-                str(row["primary_outcome"]),
-                int(row["window_months"]),
-                text("note"),
-                pd.Timestamp(row["set_on"]).to_pydatetime(),
-                text("estimator") or "difference",
-                parse_covariates(text("covariates")),
-                tuple(int(v) for v in edges.split(",")) if edges else None,
-            )
+def default_plan(con: db.Connection, study: str) -> AnalysisPlan:
+    """Return the defaults when no plan is stored: care cost over 24 months or all follow-up."""
     top = describe_study(con, study)["max_month"] or 1
     return AnalysisPlan("cost", max(1, min(DEFAULT_WINDOW, top)))
 
 
-def save_plan(
-    path: str | os.PathLike[str], study: str, plan: AnalysisPlan, set_on: dt.datetime | None = None
-) -> AnalysisPlan:
-    """Store a study's analysis plan in the store's catalogue at path (a new catalogue swapped in); return it.
+def load_plan(con: db.Connection, study: str) -> AnalysisPlan:
+    """Return the study's primary analysis plan (plans.find_primary), or the defaults; see plans.py."""
+    from analysis.store.plans import find_primary, list_plan_versions
 
-    ``set_on`` is the time the plan is recorded as fixed: now, unless the demo's generator dates its plan.
-    Raises InputError, leaving the store untouched, when the study does not exist.
-    """
-    if shaped_personnummer(plan.note):  # a note is shown on every page and stamped on every export
-        raise InputError(
-            "Planens anteckning innehåller något som ser ut som ett personnummer; skriv den utan.",
-            "The plan's note holds something that looks like a personnummer; write it without.",
-        )
-    stamped = replace(plan, window_months=int(plan.window_months), set_on=set_on or dt.datetime.now())
-    edges = ",".join(str(v) for v in stamped.band_edges) if stamped.band_edges is not None else None
+    versions = list_plan_versions(con, study)
+    return find_primary(versions) if versions else default_plan(con, study)
 
-    def fill(con: db.Connection) -> None:
-        if not con.execute("SELECT count(*) FROM study_files WHERE study = ?", [study]).fetchone()[0]:
-            raise InputError(f"Studien {study!r} finns inte.", f"Study {study!r} does not exist.")
-        con.execute("DELETE FROM analysis_plans WHERE study = ?", [study])
-        con.execute(
-            """INSERT INTO analysis_plans (study, primary_outcome, window_months, note, set_on, estimator, covariates,
-               band_edges) VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-            [
-                study,
-                stamped.primary_outcome,
-                stamped.window_months,
-                stamped.note,
-                stamped.set_on,
-                stamped.estimator,
-                ",".join(stamped.covariates),
-                edges,
-            ],
-        )
 
-    db.write_catalogue(path, fill)
-    return stamped
+def save_plan(path, study: str, plan: AnalysisPlan, set_on: dt.datetime | None = None, saved_by: str = "command line"):
+    """Save a new version of the study's plan (plans.save_plan_version); return the version saved."""
+    from analysis.store.plans import save_plan_version
+
+    return save_plan_version(path, study, plan, set_on, saved_by)
