@@ -134,7 +134,7 @@ def find_boundaries(fractions, alpha: float = 0.05, spending: str = "obf", sided
             bound = np.inf
         else:
             bound = optimize.brentq(
-                lambda c, s=state, f=fraction: _exit_probability(s, f, c, sided) - target, 0.0, 40.0, xtol=1e-10
+                lambda c, s=state, f=fraction, g=target: _exit_probability(s, f, c, sided) - g, 0.0, 40.0, xtol=1e-10
             )
         bounds.append(bound)
         exits.append(target)
