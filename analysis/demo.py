@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -413,5 +413,6 @@ def build_embedded_demo(path) -> None:
             TRIAL_SIZED_STUDY: lambda con: _fill_demo(con, TRIAL_SIZED, TRIAL_SIZED_STUDY),
         },
     )
-    for study in (DEMO_STUDY, TRIAL_SIZED_STUDY):  # a plan fixed before the first person was randomized
-        save_plan(path, study, DEMO_PLAN, set_on=DEMO_PLAN_SET_ON)
+    for study, spec in ((DEMO_STUDY, DemoSpec()), (TRIAL_SIZED_STUDY, TRIAL_SIZED)):  # fixed before anyone's data
+        planned = replace(DEMO_PLAN, planned_n=spec.n_people)  # monitoring: the planned number randomized
+        save_plan(path, study, planned, set_on=DEMO_PLAN_SET_ON)

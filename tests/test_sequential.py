@@ -104,3 +104,46 @@ def test_with_skewed_people_and_estimated_variances_the_error_stays_near_alpha()
         se = np.sqrt(np.nanvar(a, axis=1, ddof=1) / (size / 2) + np.nanvar(b, axis=1, ddof=1) / (size / 2))
         crossed |= np.abs(diff / se) >= bound
     assert crossed.mean() == pytest.approx(0.05, abs=0.01)
+
+
+def test_monitor_looks_month_by_month_against_the_plans_boundaries(small_demo_path):
+    # Issue 32 item 3/4: every month in which more people's window was complete is a look; the fractions grow,
+    # the boundaries are the spending function's at those fractions, and the last look of a finished trial is
+    # final and spends what is left.
+    from analysis.economics.scenario import unit_costs
+    from analysis.outcomes.monitoring import monitor_primary
+    from analysis.store import db
+
+    con = db.connect(small_demo_path)
+    out = monitor_primary(con, "demo", unit_costs())
+    con.close()
+    looks = out["looks"]
+    fractions = [look["information_fraction"] for look in looks]
+    assert len(looks) > 4 and np.all(np.diff(fractions) > 0) and fractions[-1] == 1.0 and out["final"]
+    expected = find_boundaries(fractions, out["alpha"], out["spending"], 2)["boundaries"]
+    assert [look["efficacy_boundary_z"] for look in looks] == pytest.approx(list(expected))
+    assert all(look["crossed"] == (abs(look["z"]) >= look["efficacy_boundary_z"]) for look in looks if look["z"])
+    last = looks[-1]
+    half = (out["repeated_ci_high"] - out["repeated_ci_low"]) / 2
+    assert half == pytest.approx(last["efficacy_boundary_z"] * abs(out["estimate"] / last["z"]), rel=1e-9)
+    assert out["planned_n"] is None  # no plan stored: the fractions are of everyone randomized (400)
+
+
+@pytest.mark.slow
+def test_monitor_command_prints_the_issues_keys(small_demo_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-m", "analysis", "monitor", "--db", str(small_demo_path), "--study", "demo", "--json"],
+        capture_output=True, text=True, cwd=root, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert {"study", "spending", "alpha", "looks", "repeated_ci_low", "repeated_ci_high", "final"} <= set(out)
+    keys = {"look", "complete_through", "information_fraction", "z", "efficacy_boundary_z", "futility_boundary_z",
+            "nominal_alpha", "crossed"}  # fmt: skip
+    assert all(keys <= set(look) for look in out["looks"])

@@ -11,6 +11,7 @@ import pandas as pd
 from analysis.cli.parser import _plan_dict, _plan_from_args, costs_from_args
 from analysis.outcomes.compare import GROUP_COLUMNS
 from analysis.outcomes.comparisons import run_comparison
+from analysis.outcomes.monitoring import monitor_primary
 from analysis.outcomes.per_person import compare_person_outcomes, primary_figure
 from analysis.outcomes.placement import analyze_placement
 from analysis.present.disclosure import show_comparison, show_outcomes, show_placement
@@ -195,4 +196,25 @@ def _run_plan(args: argparse.Namespace) -> int:
         print(json.dumps({"study": study, **_plan_dict(current)}, ensure_ascii=False))
     else:
         print(f"{describe_plan(current, 'sv')} / {describe_plan(current, 'en')}")
+    return 0
+
+
+def _run_monitor(args: argparse.Namespace) -> int:
+    """Print every monthly look at the primary outcome against the plan's group-sequential boundaries."""
+    con = db.connect(args.db)
+    try:
+        study = resolve_study(con, args.study)
+        out = monitor_primary(con, study, costs_from_args(args))
+    finally:
+        con.close()
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+        return 0
+    print(f"{study}: {out['spending']}, alfa / alpha {out['alpha']}, {out['information_definition']}")
+    for look in out["looks"]:
+        z = "—" if look["z"] is None else f"{look['z']:.2f}"
+        print(
+            f"{look['look']:>3} {look['complete_through']} t={look['information_fraction']:.3f} z={z} "
+            f"|z|≥{look['efficacy_boundary_z']:.2f}{' *' if look['crossed'] else ''}"
+        )
     return 0

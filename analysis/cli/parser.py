@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 
 from analysis.demo import DEMO_STUDY, DemoSpec
 from analysis.economics.costs import PSA_DRAWS
@@ -79,8 +80,10 @@ def _add_plan_choices(parser: argparse.ArgumentParser, bands_flag: str) -> None:
 
 def _plan_from_args(args: argparse.Namespace, current: AnalysisPlan) -> AnalysisPlan | None:
     """Return the plan the arguments ask to store (unchanged parts from current), or None when none is asked."""
+    monitoring = {name: getattr(args, name, None) for name in ("alpha", "spending", "planned_n", "final_on")}
+    futility = getattr(args, "futility", False)
     asked = (args.primary, args.months, args.note, args.estimator, args.adjust_for, args.plan_bands)
-    if all(value is None for value in asked):
+    if all(value is None for value in (*asked, *monitoring.values())) and not futility:
         return None
     covariates = current.covariates if args.adjust_for is None else parse_covariates(args.adjust_for)
     estimator = args.estimator or ("anhecova" if covariates else "difference")
@@ -97,6 +100,11 @@ def _plan_from_args(args: argparse.Namespace, current: AnalysisPlan) -> Analysis
         estimator,
         covariates,
         edges,
+        current.alpha if monitoring["alpha"] is None else monitoring["alpha"],
+        monitoring["spending"] or current.spending,
+        current.planned_n if monitoring["planned_n"] is None else monitoring["planned_n"],
+        current.final_on if monitoring["final_on"] is None else dt.date.fromisoformat(monitoring["final_on"]),
+        futility or current.futility,
     )
 
 
@@ -257,8 +265,22 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--history", action="store_true", help="alla sparade versioner / every saved version (with --json: JSON)"
     )
+    plan.add_argument("--alpha", type=float, default=None, help="övervakning: total tvåsidig alfa / overall alpha")
+    plan.add_argument("--spending", choices=("obf", "pocock"), default=None, help="spenderingsfunktion / spending")
+    plan.add_argument("--planned-n", type=int, default=None, help="planerat antal randomiserade / planned number")
+    plan.add_argument("--final-on", default=None, help="datum för slutanalysen ÅÅÅÅ-MM-DD / date of the final look")
+    plan.add_argument("--futility", action="store_true", help="också gräns för meningslöshet / also futility")
     _add_plan_choices(plan, "--bands")
     plan.add_argument("--json", action="store_true", help="skriv JSON / print JSON")
+
+    monitor = sub.add_parser(
+        "monitor", help="interimsanalyser mot stoppgränser / interim looks against stopping boundaries"
+    )
+    monitor.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
+    monitor.add_argument("--study", default=None, help="studie / study")
+    monitor.add_argument("--hour-cost", type=float, default=None, help="kr per timme / SEK per hour")
+    monitor.add_argument("--day-cost", type=float, default=None, help="kr per dygn / SEK per day")
+    monitor.add_argument("--json", action="store_true", help="skriv JSON / print JSON")
 
     report = sub.add_parser("report", help="rapport för nämnden / board briefing (pdf or pptx)")
     report.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")

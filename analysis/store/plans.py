@@ -21,6 +21,7 @@ from analysis.store import db
 from analysis.store.studies import AnalysisPlan, fingerprint_study, parse_covariates
 
 PLAN_FIELDS = ("primary_outcome", "window_months", "estimator", "covariates", "band_edges")  # what "changed" lists
+PLAN_FIELDS += ("alpha", "spending", "planned_n", "final_on", "futility")
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,13 @@ def plan_to_dict(plan: AnalysisPlan) -> dict:
         "estimator": plan.estimator,
         "covariates": list(plan.covariates),
         "band_edges": list(plan.band_edges) if plan.band_edges is not None else None,
+        "monitoring": {
+            "alpha": plan.alpha,
+            "spending": plan.spending,
+            "planned_n": plan.planned_n,
+            "final_on": plan.final_on.isoformat() if plan.final_on else None,
+            "futility": plan.futility,
+        },
         "version": plan.version,
         "set_after_data": plan.set_after_data,
         "changed_later": [
@@ -83,6 +91,7 @@ def _text(row: dict, name: str) -> str | None:
 def _plan_of(row: dict) -> AnalysisPlan:
     """Return the AnalysisPlan a stored row holds."""
     edges = _text(row, "band_edges")
+    alpha, planned, final = row.get("alpha"), row.get("planned_n"), row.get("final_on")
     return AnalysisPlan(
         str(row["primary_outcome"]),
         int(row["window_months"]),
@@ -91,6 +100,11 @@ def _plan_of(row: dict) -> AnalysisPlan:
         _text(row, "estimator") or "difference",
         parse_covariates(_text(row, "covariates")),
         tuple(int(v) for v in edges.split(",")) if edges else None,
+        0.05 if alpha is None or alpha != alpha else float(alpha),
+        _text(row, "spending") or "obf",
+        None if planned is None or planned != planned else int(planned),
+        None if final is None or final != final else pd.Timestamp(final).date(),
+        bool(row.get("futility")) if row.get("futility") == row.get("futility") else False,
     )
 
 
@@ -226,8 +240,9 @@ def save_plan_version(
         ).fetchone()
         con.execute(
             """INSERT INTO analysis_plans (study, primary_outcome, window_months, note, set_on, estimator, covariates,
-               band_edges, version, saved_at, saved_by, data_version, people_with_outcome_data, complete_through)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               band_edges, version, saved_at, saved_by, data_version, people_with_outcome_data, complete_through,
+               alpha, spending, planned_n, final_on, futility)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             [
                 study,
                 stamped.primary_outcome,
@@ -243,6 +258,11 @@ def save_plan_version(
                 data_version,
                 people,
                 complete,
+                float(stamped.alpha),
+                stamped.spending,
+                stamped.planned_n,
+                stamped.final_on,
+                bool(stamped.futility),
             ],
         )
 

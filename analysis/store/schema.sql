@@ -114,7 +114,12 @@ CREATE TABLE analysis_plans (
     saved_by        VARCHAR,              -- the logged-in user, 'single-user mode' or 'command line'
     data_version    VARCHAR,              -- the study's data fingerprint when saved (as the stamps show it)
     people_with_outcome_data BIGINT,      -- people randomized before the plan's date: some follow-up existed
-    complete_through DATE                 -- the study's complete-through month when saved
+    complete_through DATE,                -- the study's complete-through month when saved
+    alpha           DOUBLE,               -- monitoring: overall two-sided alpha (NULL: 0.05)
+    spending        VARCHAR,              -- 'obf' (Lan–DeMets O'Brien–Fleming type, NULL) or 'pocock'
+    planned_n       INTEGER,              -- planned number randomized (the information fraction's denominator)
+    final_on        DATE,                 -- the calendar date of the final look, if planned by date
+    futility        BOOLEAN               -- looks also for futility (non-binding)
 );
 
 -- Catalogue only: a study's cost scenarios as saved on the Costs page (TOML text), one row per save; the latest

@@ -252,6 +252,13 @@ class AnalysisPlan:
     estimator: str = "difference"
     covariates: tuple[str, ...] = ()  # adjusted for, with the 'anhecova' estimator
     band_edges: tuple[int, ...] | None = None  # None: the configured age bands
+    # The monitoring part (issue 32): overall two-sided alpha, spending function, planned number randomized,
+    # the date of the final look, and whether futility is monitored (non-binding).
+    alpha: float = 0.05
+    spending: str = "obf"
+    planned_n: int | None = None
+    final_on: dt.date | None = None
+    futility: bool = False
     version: int | None = field(default=None, compare=False)  # which saved version this is (plans.py)
     # Versions saved after outcome data existed, not the primary: (version, date, fields changed).
     changed_later: tuple = field(default=(), compare=False)
@@ -282,6 +289,17 @@ class AnalysisPlan:
             )
         if self.band_edges is not None:
             parse_band_edges(self.band_edges)  # raises InputError naming the edges
+        if not 0 < float(self.alpha) < 0.5 or self.spending not in ("obf", "pocock"):
+            raise InputError(
+                f"Alfa måste vara mellan 0 och 0,5 och spenderingen obf eller pocock; fick {self.alpha}, "
+                f"{self.spending}.",
+                f"Alpha must lie between 0 and 0.5 and spending be obf or pocock; got {self.alpha}, {self.spending}.",
+            )
+        if self.planned_n is not None and int(self.planned_n) < 2:
+            raise InputError(
+                f"Planerat antal randomiserade måste vara minst 2; fick {self.planned_n}.",
+                f"The planned number randomized must be at least 2; got {self.planned_n}.",
+            )
 
     @property
     def pre_specified(self) -> bool:

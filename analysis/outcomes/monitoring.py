@@ -1,0 +1,135 @@
+"""Monthly looks at the primary outcome against group-sequential boundaries (issue 32).
+
+A look is the end of each month in which more people's primary window was complete, up to the month the
+study's data are complete through (a municipality adds each month's data; a look per month is the most it
+can have taken, so nobody can skip one). The last look is final when everyone planned is randomized and
+every window has ended (or at the plan's date of the final look); it spends what is left of alpha. The
+information fraction at a look is the share of the planned number randomized (the plan's ``planned_n``;
+without it, everyone randomized so far) whose primary window of K months is complete: followed to the
+window's end, or dead within it. The z at a look is the difference in the primary outcome per randomized
+person (care cost or days at home, treatment policy) among those people, over its Welch standard error;
+the boundary is that of the plan's alpha-spending function at the looks' fractions (stats.sequential),
+and the repeated confidence interval at the latest look keeps the overall coverage. Futility is recorded
+in the plan but no futility boundary is computed yet.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.outcomes.per_person import UnitCosts, load_person_outcomes
+from analysis.selection import Filters, Selection
+from analysis.stats.descriptive import welch_from_stats
+from analysis.stats.sequential import find_boundaries, repeated_interval
+from analysis.store import db
+from analysis.store.studies import describe_study, load_plan
+
+
+def _primary_values(con: db.Connection, study: str, window: int, outcome: str, costs: UnitCosts) -> pd.DataFrame:
+    """Return per randomized person the primary outcome over the window, its completion day and arm."""
+    people = load_person_outcomes(con, Selection(study, Filters(), month=window))
+    dates = db.query(con, "SELECT person_id, randomized_on FROM participants WHERE study = ?", [study])
+    people = people.merge(dates, on="person_id", how="left")
+    value = people["days_home"] if outcome == "days_home" else (
+        people["hours"] * costs.hour + people["nursing_home_days"] * costs.day
+    )  # fmt: skip
+    done = pd.to_datetime(people["randomized_on"]) + pd.to_timedelta(people["time"], unit="D")
+    window_end = pd.to_datetime(people["randomized_on"]) + pd.DateOffset(months=window)
+    return pd.DataFrame(
+        {"arm": people["arm"], "value": value, "complete": people["complete"], "done_on": done, "ends_on": window_end}
+    )
+
+
+def _z_at(values: pd.DataFrame) -> tuple[float, float, float]:
+    """Return (difference, SE, z) of the mean value between the arms (Welch); NaN with under 2 per arm."""
+    parts = {
+        arm: values.loc[values["arm"] == arm, "value"].to_numpy(dtype=float) for arm in ("intervention", "control")
+    }
+    if min(len(v) for v in parts.values()) < 2:
+        return np.nan, np.nan, np.nan
+    a, b = parts["intervention"], parts["control"]
+    test = welch_from_stats(a.mean(), a.std(ddof=1), len(a), b.mean(), b.std(ddof=1), len(b))
+    se = test["se"]
+    return float(test["difference"]), float(se), float(test["difference"] / se) if se > 0 else np.nan
+
+
+def monitor_primary(con: db.Connection, study: str, costs: UnitCosts) -> dict:
+    """Return every look so far at the primary outcome with its information fraction, z and boundary.
+
+    Parameters
+    ----------
+    con : Connection
+        An open store.
+    study : str
+        Study name.
+    costs : UnitCosts
+        Cost of an hour and a day (the care cost outcome).
+
+    Returns
+    -------
+    dict
+        study, spending, alpha, planned_n, information_definition, looks (look, complete_through,
+        people_complete, information_fraction, z, efficacy_boundary_z, futility_boundary_z (None: not
+        computed), nominal_alpha, crossed), repeated_ci_low/high and estimate at the latest look, final.
+
+    """
+    plan = load_plan(con, study)
+    info = describe_study(con, study)
+    values = _primary_values(con, study, plan.window_months, plan.primary_outcome, costs)
+    done = values[values["complete"]]
+    last = pd.Timestamp(info["complete_through"] or info["data_end"]) + pd.offsets.MonthEnd(0)
+    planned = plan.planned_n or len(values)
+    final_by_date = plan.final_on is not None and pd.Timestamp(plan.final_on) <= last
+    # Everyone planned is randomized and every window has ended (complete, or left follow-up before its end).
+    all_ended = len(values) >= planned and bool((values["ends_on"] <= last).all())
+    months = pd.period_range(done["done_on"].min(), last, freq="M") if len(done) else []
+    looks, seen = [], 0
+    for month in months:
+        within = done[done["done_on"] <= month.to_timestamp(how="end")]
+        if len(within) <= seen or within["arm"].nunique() < 2:
+            continue
+        seen = len(within)
+        looks.append((month, within))
+    out = {
+        "study": study,
+        "spending": plan.spending,
+        "alpha": plan.alpha,
+        "planned_n": plan.planned_n,
+        "information_definition": "people whose primary window is complete / planned number randomized",
+        "looks": [],
+        "repeated_ci_low": None,
+        "repeated_ci_high": None,
+        "estimate": None,
+        "final": False,
+    }
+    if not looks:
+        return out
+    fractions = np.minimum([len(w) / planned for _, w in looks], 1.0)
+    keep = np.r_[True, np.diff(fractions) > 1e-12]  # looks past full information add none
+    looks, fractions = [look for look, k in zip(looks, keep, strict=True) if k], fractions[keep]
+    final = bool(fractions[-1] >= 1.0 or final_by_date or all_ended)
+    if final:
+        fractions[-1] = 1.0  # the final look spends what is left
+    design = find_boundaries(fractions, plan.alpha, plan.spending, 2)
+    for i, ((month, within), fraction) in enumerate(zip(looks, fractions, strict=True)):
+        difference, se, z = _z_at(within)
+        bound = float(design["boundaries"][i])
+        out["looks"].append(
+            {
+                "look": i + 1,
+                "complete_through": str(month),
+                "people_complete": len(within),
+                "information_fraction": float(fraction),
+                "z": None if np.isnan(z) else z,
+                "efficacy_boundary_z": bound,
+                "futility_boundary_z": None,
+                "nominal_alpha": float(design["nominal_alpha"][i]),
+                "crossed": bool(np.isfinite(z) and abs(z) >= bound),
+            }
+        )
+        if i == len(looks) - 1 and np.isfinite(se):
+            low, high = repeated_interval(difference, se, bound)
+            out |= {"repeated_ci_low": low, "repeated_ci_high": high, "estimate": difference}
+    out["final"] = final
+    return out
