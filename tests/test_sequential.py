@@ -147,3 +147,17 @@ def test_monitor_command_prints_the_issues_keys(small_demo_path):
     keys = {"look", "complete_through", "information_fraction", "z", "efficacy_boundary_z", "futility_boundary_z",
             "nominal_alpha", "crossed"}  # fmt: skip
     assert all(keys <= set(look) for look in out["looks"])
+
+
+def test_the_latest_look_is_said_in_words_on_the_pages_and_stamps():
+    # Issue 32 item 3: "Interimsanalys 3 …, 41 % av den planerade informationen; gränsen … |z| ≥ 3,02".
+    from analysis.present.texts import read_look
+
+    look = {"look": 3, "complete_through": "2017-05", "information_fraction": 0.41, "z": -1.7,
+            "efficacy_boundary_z": 3.0214, "crossed": False}  # fmt: skip
+    monitor = {"looks": [look], "final": False, "repeated_ci_low": -9000.0, "repeated_ci_high": 4000.0}
+    sv = read_look(monitor, "cost", "sv").replace("\xa0", " ")  # Babel's no-break spaces, as spaces
+    assert sv.startswith("Interimsanalys 3 (månad 2017-05): 41 % av den planerade informationen")
+    assert "|z| ≥ 3,02" in sv and "inte passerad" in sv and "−9 000 till 4 000 kr" in sv
+    assert read_look({**monitor, "final": True}, "cost", "en").startswith("Final analysis (look 3")
+    assert read_look({"looks": []}, "cost", "sv") is None

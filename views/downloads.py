@@ -9,6 +9,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from analysis.economics.scenario import unit_costs
+from analysis.outcomes.monitoring import monitor_primary
 from analysis.present.disclosure import SUPPRESSED
 from analysis.present.exports import (
     SEPARATORS,
@@ -19,7 +21,7 @@ from analysis.present.exports import (
     tabulate_figure,
 )
 from analysis.present.stamp import Stamp, make_stamp
-from analysis.present.texts import describe_plan, format_number, name_object, t
+from analysis.present.texts import describe_plan, format_number, name_object, read_look, t
 from analysis.selection import Selection
 from analysis.settings import get_setting
 from analysis.store.studies import fingerprint_study, load_plan
@@ -34,8 +36,10 @@ def page_stamp(store: Store, selection: Selection, methods: str, threshold: int,
     """Return the stamp that this page's exports carry."""
     configured = int(get_setting("suppression_threshold"))
     data = cached(fingerprint_study, store, selection.study)
-    primary = describe_plan(cached(load_plan, store, selection.study), lang)
-    return make_stamp(data, selection, methods, threshold, configured, lang, primary)
+    plan = cached(load_plan, store, selection.study)
+    primary = describe_plan(plan, lang)
+    look = read_look(cached(monitor_primary, store, selection.study, unit_costs()), plan.primary_outcome, lang)
+    return make_stamp(data, selection, methods, threshold, configured, lang, f"{primary} {look or ''}".strip())
 
 
 def deferred(make: Callable[[], bytes]) -> Callable[[], bytes]:

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis.economics.scenario import unit_costs
+from analysis.outcomes.monitoring import monitor_primary
 from analysis.outcomes.per_person import BOOTSTRAP_DRAWS, BOOTSTRAP_MAX_PEOPLE, compare_person_outcomes
 from analysis.present import figures
 from analysis.present.disclosure import show_outcomes
@@ -13,6 +14,7 @@ from analysis.present.texts import (
     describe_plan,
     file_name,
     format_number,
+    read_look,
     read_person_interaction,
     read_person_note,
     read_person_row,
@@ -76,6 +78,9 @@ def show_person_outcomes(store: calls.Store, selection: Selection, threshold: in
     shown = show_outcomes(result.groups, selection, threshold, calls.risks_for(store, threshold))
     st.header(t("person.title", lang, months=months))
     st.info(describe_plan(plan, lang))
+    look = read_look(calls.cached(monitor_primary, store, selection.study, unit_costs()), plan.primary_outcome, lang)
+    if look:  # the primary read against its boundary: an interim look is not a final answer
+        st.info(look, icon=":material/timeline:")
     if not plan.pre_specified and roles.page_access().is_analyst:  # the way to the form, for who may save a plan
         st.page_link("views/data.py", label=t("plan.go_to_form", lang), icon=":material/edit_note:")
     if months != plan.window_months:

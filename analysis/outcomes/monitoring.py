@@ -20,6 +20,7 @@ import pandas as pd
 
 from analysis.outcomes.per_person import UnitCosts, load_person_outcomes
 from analysis.selection import Filters, Selection
+from analysis.settings import get_setting
 from analysis.stats.descriptive import welch_from_stats
 from analysis.stats.sequential import find_boundaries, repeated_interval
 from analysis.store import db
@@ -76,6 +77,7 @@ def monitor_primary(con: db.Connection, study: str, costs: UnitCosts) -> dict:
     """
     plan = load_plan(con, study)
     info = describe_study(con, study)
+    smallest = max(2, int(get_setting("suppression_threshold")))
     values = _primary_values(con, study, plan.window_months, plan.primary_outcome, costs)
     done = values[values["complete"]]
     last = pd.Timestamp(info["complete_through"] or info["data_end"]) + pd.offsets.MonthEnd(0)
@@ -87,8 +89,9 @@ def monitor_primary(con: db.Connection, study: str, costs: UnitCosts) -> dict:
     looks, seen = [], 0
     for month in months:
         within = done[done["done_on"] <= month.to_timestamp(how="end")]
-        if len(within) <= seen or within["arm"].nunique() < 2:
-            continue
+        per_arm = within.groupby("arm").size()
+        if len(within) <= seen or len(per_arm) < 2 or per_arm.min() < smallest:
+            continue  # a look needs the suppression threshold of people per arm: no z of a few people
         seen = len(within)
         looks.append((month, within))
     out = {

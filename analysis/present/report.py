@@ -15,6 +15,7 @@ from analysis.economics.psa import summarize_study_money
 from analysis.economics.scenario import unit_costs
 from analysis.errors import InputError
 from analysis.outcomes.compare import compare_hours
+from analysis.outcomes.monitoring import monitor_primary
 from analysis.outcomes.per_person import compare_person_outcomes
 from analysis.outcomes.placement import analyze_placement
 from analysis.present.disclosure import SUPPRESSED, no_risks, show_comparison, show_outcomes, show_placement
@@ -28,6 +29,7 @@ from analysis.present.texts import (
     name_scenario,
     read_difference,
     read_examples,
+    read_look,
     read_money,
     read_person_interaction,
     read_person_outcomes,
@@ -213,11 +215,13 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
     scenario = summary.scenario
     methods = f"{t('deck.methods', lang)}; {name_scenario(scenario, lang)}: {read_examples(scenario, lang)}"
     version = fingerprint_study(con, study)
-    stamp = make_stamp(version, selection, methods, threshold, threshold, lang, describe_plan(plan, lang))
+    look = read_look(monitor_primary(con, study, unit_costs()), plan.primary_outcome, lang)  # interim or final
+    primary_words = f"{describe_plan(plan, lang)} {look or ''}".strip()
+    stamp = make_stamp(version, selection, methods, threshold, threshold, lang, primary_words)
     title = info["title_en"] if lang == "en" else info["title_sv"]
     subtitle = t("deck.subtitle", lang, date=stamp.date)
     warning = t("deck.warning", lang) if info["is_demo"] else None
-    methods = describe_plan(plan, lang) + " " + methods
+    methods = primary_words + " " + methods
     return Briefing(title, subtitle, slides, stamp, methods, warning, study, describe_primary(plan, lang))
 
 

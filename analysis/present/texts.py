@@ -517,3 +517,26 @@ def read_placement_parts(row, month: int, lang: str) -> list[str]:
         hr, lo, hi = (format_number(row[k], lang, 2) for k in ("hazard_ratio", "ci_low", "ci_high"))
         note = t("placement.hr_note", lang, hr=hr, lo=lo, hi=hi)
     return [part for part in (risks, difference, note) if part]
+
+
+def read_look(monitor: dict, outcome: str, lang: str = "sv") -> str | None:
+    """Say the latest look at the primary outcome against its boundary (outcomes.monitoring), or None without looks."""
+    if not monitor.get("looks"):
+        return None
+    look = monitor["looks"][-1]
+    z = look["z"]
+    verdict = t(("look.not_crossed", "look.crossed")[bool(look["crossed"])], lang)
+    values = {
+        "look": look["look"],
+        "month": look["complete_through"],
+        "share": format_share(look["information_fraction"], lang),
+        "bound": format_number(look["efficacy_boundary_z"], lang, 2),
+        "z": ".." if z is None else format_number(z, lang, 2),
+        "verdict": verdict,
+        "low": format_number(monitor["repeated_ci_low"], lang, 0) if monitor["repeated_ci_low"] is not None else "..",
+        "high": format_number(monitor["repeated_ci_high"], lang, 0)
+        if monitor["repeated_ci_high"] is not None
+        else "..",
+        "unit": t(f"look.unit.{outcome}", lang),
+    }
+    return t(("look.interim", "look.final")[bool(monitor["final"])], lang, **values)

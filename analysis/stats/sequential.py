@@ -94,7 +94,8 @@ def _advance(state: _State | None, fraction: float, bound: float, sided: int) ->
         density = stats.norm.pdf(points / np.sqrt(fraction)) / np.sqrt(fraction)
     else:
         spread = np.sqrt(fraction - state.fraction)
-        kernel = stats.norm.pdf((points[:, None] - state.points[None, :]) / spread) / spread
+        gap = (points[:, None] - state.points[None, :]) / spread
+        kernel = np.exp(-0.5 * gap * gap) / (np.sqrt(2.0 * np.pi) * spread)  # the normal density, without overhead
         density = kernel @ (state.weights * state.density)
     return _State(points, weights, density, fraction)
 
