@@ -307,7 +307,7 @@ def test_every_control_of_the_plan_form_has_help(store, monkeypatch):
     assert not at.exception
     plan_widgets = [w for kind in ("selectbox", "number_input", "radio", "multiselect", "text_input")
                     for w in getattr(at, kind) if str(w.key or "").startswith("plan_")]  # fmt: skip
-    assert len(plan_widgets) == 6 and all(w.help for w in plan_widgets), [(w.key, w.help) for w in plan_widgets]
+    assert len(plan_widgets) == 9 and all(w.help for w in plan_widgets), [(w.key, w.help) for w in plan_widgets]
 
 
 def test_every_save_is_a_version_and_a_change_after_data_does_not_become_the_primary(store):

@@ -330,6 +330,19 @@ def _plan_form(store: calls.Store, info: dict, lang: str) -> None:
             t("data.plan_note", lang), plan.note or "", help=t("help.plan_note", lang),
             key=f"plan_note_{info['study']}_{lang}",
         )  # fmt: skip
+        planned = st.number_input(
+            t("data.plan_planned_n", lang), min_value=2, value=plan.planned_n, step=1, placeholder="—",
+            help=t("help.plan_planned_n", lang), key=f"plan_planned_{info['study']}_{lang}",
+        )  # fmt: skip
+        spending = st.radio(
+            t("data.plan_spending", lang), ("obf", "pocock"), index=("obf", "pocock").index(plan.spending),
+            format_func=lambda k: t(f"plan.spending.{k}", lang), horizontal=True,
+            help=t("help.plan_spending", lang), key=f"plan_spending_{info['study']}_{lang}",
+        )  # fmt: skip
+        alpha = st.number_input(
+            t("data.plan_alpha", lang), min_value=1, max_value=20, value=round(plan.alpha * 100), step=1,
+            help=t("help.plan_alpha", lang), key=f"plan_alpha_{info['study']}_{lang}",
+        )  # fmt: skip
         if not st.form_submit_button(t("data.plan_save", lang)):
             return
     wanted = AnalysisPlan(
@@ -340,6 +353,11 @@ def _plan_form(store: calls.Store, info: dict, lang: str) -> None:
         estimator,
         tuple(covariates) if estimator == "anhecova" else (),
         edges_of(parse_band_edges(edges)) if edges.strip() else None,
+        alpha / 100.0,
+        spending,
+        None if planned is None else int(planned),
+        plan.final_on,
+        plan.futility,
     )
     access = roles.page_access()
     who = "single-user mode" if access.single_user else (access.user or "single-user mode")
