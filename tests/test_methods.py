@@ -395,3 +395,26 @@ def test_the_bootstrap_switches_to_a_linear_cost_interval_above_its_size_limit()
     assert bca.get("warning") is None and normal["warning"].startswith("normal approximation")
     width = bca["ci_high"] - bca["ci_low"]
     assert abs(normal["ci_low"] - bca["ci_low"]) < 0.1 * width and abs(normal["ci_high"] - bca["ci_high"]) < 0.1 * width
+
+
+@pytest.mark.parametrize("sizes", [(6, 8), (8, 6), (12, 30), (40, 25), (119, 118)])
+def test_the_bootstrap_p_value_inverts_exactly_the_interval_scipy_shows(sizes):
+    # Issue 32 item 7: the p-value scaled the acceleration by (n − 1) over both samples where scipy's BCa works per
+    # sample, so with unequal arms "p < 0.05" and "scipy's 95 % interval excludes 0" could disagree at the border
+    # (epil, 6 vs 8 people: 0.0575 vs 0.0545). Now scipy's (1 − p) interval, same resamples, ends exactly at 0.
+    from analysis.stats.methods import invert_bca
+
+    rng = np.random.default_rng(sum(sizes))
+    statistic = lambda x, y, axis: x.mean(axis=axis) - y.mean(axis=axis)  # noqa: E731
+    for shift in (0.0, 4.0, 9.0):
+        a, b = rng.gamma(0.8, 10.0, sizes[0]) + shift, rng.gamma(0.8, 10.0, sizes[1])
+        res = stats.bootstrap((a, b), statistic, vectorized=True, n_resamples=2000, method="BCa",
+                              rng=np.random.default_rng(1))  # fmt: skip
+        p = invert_bca(res.bootstrap_distribution, a.mean() - b.mean(), (a, b))
+        low, high = res.confidence_interval
+        assert (p < 0.05) == (low > 0 or high < 0)
+        draws = res.bootstrap_distribution
+        if min((draws < 0).sum(), (draws > 0).sum()) >= 2 and p < 0.999:  # 0 inside the resampled range
+            again = stats.bootstrap((a, b), statistic, vectorized=True, n_resamples=2000, method="BCa",
+                                    rng=np.random.default_rng(1), confidence_level=1 - p)  # fmt: skip
+            assert min(abs(v) for v in again.confidence_interval) < 1e-9 * (1 + abs(a.mean() - b.mean()))

@@ -132,24 +132,42 @@ def invert_bca(draws: np.ndarray, estimate: float, samples: tuple[np.ndarray, np
     """Return the two-sided p-value that inverts the bootstrap interval: the α whose (1 − α) interval ends at 0.
 
     The BCa interval (Efron 1987) at level 1 − α takes the quantiles Φ(z₀ + (z₀ + z_{α/2}) / (1 −
-    a(z₀ + z_{α/2}))) of the bootstrap distribution; setting that quantile at the share of draws below 0
-    and solving for α gives p, so p < 0.05 exactly when the 95% interval excludes 0. The bias
-    correction z₀ and acceleration a are computed as scipy does for a difference in means (jackknife
-    over both samples). Without samples the percentile interval is inverted (a = z₀ = 0).
+    a(z₀ + z_{α/2}))) of the bootstrap distribution (np.percentile's linear interpolation). The quantile
+    level at which that distribution reaches 0 is found exactly, and the mapping solved for α, so p < 0.05
+    exactly when scipy's 95% interval excludes 0 (and scipy's 1 − p interval ends at 0). z₀ and the
+    acceleration a are computed as scipy.stats.bootstrap computes them for a two-sample statistic (z₀
+    from the mid-rank share of draws below the estimate; a from each sample's jackknife, U = (n − 1)(θ̄ −
+    θᵢ), a = Σ ΣU³/n³ / (6 (Σ ΣU²/n²)^1.5)). Without samples the percentile interval is inverted.
     """
-    draws = np.asarray(draws, dtype=float)
+    draws = np.sort(np.asarray(draws, dtype=float))
     n = len(draws)
-    below = np.clip(np.mean(draws < 0), 1 / (n + 1), n / (n + 1))  # a finite bootstrap never gives p = 0
+    level = _level_at_zero(draws)
     z0, accel = 0.0, 0.0
     if samples is not None:
-        z0 = stats.norm.ppf(np.mean(draws < estimate))
+        z0 = stats.norm.ppf((np.sum(draws < estimate) + np.sum(draws <= estimate)) / (2.0 * n))
+        nums = dens = 0.0
         x, y = samples
-        jack = np.concatenate([(x.sum() - x) / (len(x) - 1) - y.mean(), x.mean() - (y.sum() - y) / (len(y) - 1)])
-        spread = jack.mean() - jack
-        accel = float(np.sum(spread**3) / (6 * np.sum(spread**2) ** 1.5)) if np.any(spread) else 0.0
-    w = stats.norm.ppf(below) - z0
+        for jack in ((x.sum() - x) / (len(x) - 1) - y.mean(), x.mean() - (y.sum() - y) / (len(y) - 1)):
+            u = (len(jack) - 1) * (jack.mean() - jack)
+            nums += np.sum(u**3) / len(jack) ** 3
+            dens += np.sum(u**2) / len(jack) ** 2
+        accel = float(nums / (6 * dens**1.5)) if dens > 0 else 0.0
+    w = stats.norm.ppf(level) - z0
     z = w / (1 + accel * w) - z0
     return float(min(1.0, 2 * stats.norm.sf(abs(z))))
+
+
+def _level_at_zero(sorted_draws: np.ndarray) -> float:
+    """Return the quantile level q at which np.percentile(draws, 100 q) (linear) is 0, kept inside (0, 1)."""
+    n = len(sorted_draws)
+    below = np.searchsorted(sorted_draws, 0.0, side="right")  # draws ≤ 0
+    if below == 0:
+        return 1.0 / (n + 1)  # every draw above 0: a finite bootstrap never gives p = 0
+    if below == n:
+        return n / (n + 1.0)
+    lo, hi = sorted_draws[below - 1], sorted_draws[below]
+    position = below - 1 + (0.0 - lo) / (hi - lo) if hi > lo else below - 1
+    return float(np.clip(position / (n - 1), 1.0 / (n + 1), n / (n + 1.0)))
 
 
 def _design_ok(values: pd.DataFrame) -> bool:
