@@ -243,6 +243,8 @@ def test_comparisons_page_runs_every_method_and_both_choices(store, lang):
             at.sidebar.selectbox(key="method").set_value(method).run()
             assert not at.exception and not at.error, (handling, method)
             assert len(at.dataframe) + len(at.table) >= 4
+            small = any("(BCa)" in w.value for w in at.warning)  # 300 people: under the bootstrap's size
+            assert small == (method == "bootstrap"), (handling, method)
     at.sidebar.number_input(key="cmp_month").set_value(6).run()
     assert not at.exception and not at.error
     heading = (

@@ -20,7 +20,7 @@ from analysis.present.glossary import explain_method
 from analysis.present.reproduce import reproduce_snippet
 from analysis.present.texts import file_name, format_number, format_p, format_share, t
 from analysis.settings import get_setting
-from analysis.stats.methods import METHODS
+from analysis.stats.methods import BOOTSTRAP_SMALL_PEOPLE, METHODS
 from views import calls, display, downloads, roles, state
 from views.person_section import primary_window, show_person_outcomes
 
@@ -259,6 +259,10 @@ def render(lang: str) -> None:
     st.header(t("cmp.results", lang, month=month))
     used = t("cmp.method_used", lang, method=_name(method, lang), handling=t(f"cmp.handling.{handling}", lang))
     st.caption(used + " " + t(f"measure.{selection.measure}", lang))
+    everyone = result.groups[result.groups["age_band"] == "all"]
+    people = float(everyone[["n_intervention", "n_control"]].sum(axis=1).iloc[0]) if len(everyone) else 0.0
+    if method == "bootstrap" and people < BOOTSTRAP_SMALL_PEOPLE:  # measured under-coverage (stats.methods)
+        st.warning(t("cmp.bootstrap_small", lang, n=format_number(BOOTSTRAP_SMALL_PEOPLE, lang, 0)))
     methods = f"{_name(method, lang)}; {t(f'cmp.handling.{handling}', lang)}; {t('col.month', lang).lower()} {month}"
     stamp = downloads.page_stamp(store, selection, methods, threshold, lang)
     downloads.offer_table(
