@@ -257,6 +257,7 @@ def render(lang: str) -> None:
         result = calls.cached(run_comparison, store, selection, method, handling)
     groups = show_comparison(result.groups, selection, threshold, risks_for)
     st.header(t("cmp.results", lang, month=month))
+    st.caption(t("cmp.prespecified", lang))  # what the plan fixed, and what is exploratory
     used = t("cmp.method_used", lang, method=_name(method, lang), handling=t(f"cmp.handling.{handling}", lang))
     st.caption(used + " " + t(f"measure.{selection.measure}", lang))
     everyone = result.groups[result.groups["age_band"] == "all"]
@@ -269,6 +270,7 @@ def render(lang: str) -> None:
         _results_table(groups, lang), file_name("comparison", lang, method=method, month=month), stamp, lang, "results",
         figures.results_figures(groups, lang), reflow=True,
     )  # fmt: skip
+    st.caption(t("cmp.multiplicity.bands", lang, k=int((groups["age_band"] != "all").sum())))
     display.caption_hidden(groups, lang)
 
     st.subheader(t("cmp.forest", lang))
@@ -310,6 +312,7 @@ def render(lang: str) -> None:
     if method != "mixed":
         st.subheader(t("cmp.timepoints", lang))
         st.caption(t("cmp.timepoints_note", lang) + " " + _name(method, lang) + ".")
+        st.caption(t("cmp.multiplicity.times", lang, k=len([m for m in DEFAULT_TIMEPOINTS if m <= top])))
     points = [m for m in DEFAULT_TIMEPOINTS if m <= top]
     overall = []
     for m in points if method != "mixed" else []:  # the mixed model reports every timepoint below
