@@ -246,7 +246,7 @@ def test_comparisons_page_runs_every_method_and_both_choices(store, lang):
             small = any("(BCa)" in w.value for w in at.warning)  # 300 people: under the bootstrap's size
             assert small == (method == "bootstrap"), (handling, method)
             said = " ".join(c.value for c in at.caption)  # issue 32 item 5: multiplicity said where p-values stand
-            assert ("Holm" in said and ("utforskande" in said or "exploratory" in said)), (handling, method)
+            assert "Holm" in said and ("utforskande" in said or "exploratory" in said), (handling, method)
     at.sidebar.number_input(key="cmp_month").set_value(6).run()
     assert not at.exception and not at.error
     heading = (

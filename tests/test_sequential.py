@@ -161,3 +161,19 @@ def test_the_latest_look_is_said_in_words_on_the_pages_and_stamps():
     assert "|z| ≥ 3,02" in sv and "inte passerad" in sv and "−9 000 till 4 000 kr" in sv
     assert read_look({**monitor, "final": True}, "cost", "en").startswith("Final analysis (look 3")
     assert read_look({"looks": []}, "cost", "sv") is None
+
+
+def test_the_looks_go_through_the_disclosure_layer_as_the_overview_shows_them(small_demo_path):
+    from analysis.economics.scenario import unit_costs
+    from analysis.outcomes.monitoring import monitor_primary
+    from analysis.present.disclosure import show_looks
+    from analysis.present.viewer import view_page
+    from analysis.selection import Selection
+    from analysis.store import db
+
+    con = db.connect(small_demo_path)
+    shown = view_page(con, "overview", Selection("demo", month=12), 5)["looks"]
+    expected = show_looks(monitor_primary(con, "demo", unit_costs()))
+    con.close()
+    assert "people_complete" not in shown.columns and len(shown) == len(expected) > 0
+    assert shown["efficacy_boundary_z"].tolist() == pytest.approx(expected["efficacy_boundary_z"].tolist())

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.economics.scenario import unit_costs
 from analysis.outcomes.monitoring import monitor_primary
 from analysis.outcomes.per_person import BOOTSTRAP_DRAWS, BOOTSTRAP_MAX_PEOPLE, compare_person_outcomes
 from analysis.present import figures
-from analysis.present.disclosure import show_outcomes
+from analysis.present.disclosure import show_looks, show_outcomes
 from analysis.present.texts import (
     describe_plan,
     file_name,
@@ -61,6 +62,20 @@ def _table(groups: pd.DataFrame, plan, lang: str) -> pd.DataFrame:
     return table
 
 
+def _looks_chart(looks: pd.DataFrame, lang: str) -> go.Figure:
+    """Draw each look's z against its information fraction, with the boundary at ± (show_looks)."""
+    x = looks["information_fraction"] * 100
+    fig = go.Figure()
+    for sign in (1, -1):
+        fig.add_trace(go.Scatter(x=x, y=sign * looks["efficacy_boundary_z"].clip(upper=8), mode="lines",
+                                 line={"dash": "dash", "color": "#555555"}, name=t("look.boundary", lang),
+                                 showlegend=sign == 1))  # fmt: skip
+    fig.add_trace(go.Scatter(x=x, y=looks["z"], mode="lines+markers", name="z", line={"color": "#0b5394"}))
+    fig.update_layout(xaxis_title=t("look.x", lang), yaxis_title=t("look.z", lang), height=360)
+    fig.update_xaxes(range=[0, 100])
+    return fig
+
+
 def primary_window(store: calls.Store, info: dict) -> int:
     """Return the window of the study's analysis plan, within the months the study has followed."""
     return calls.cached(load_plan, store, info["study"]).window_within(info["max_month"])
@@ -78,9 +93,14 @@ def show_person_outcomes(store: calls.Store, selection: Selection, threshold: in
     shown = show_outcomes(result.groups, selection, threshold, calls.risks_for(store, threshold))
     st.header(t("person.title", lang, months=months))
     st.info(describe_plan(plan, lang))
-    look = read_look(calls.cached(monitor_primary, store, selection.study, unit_costs()), plan.primary_outcome, lang)
+    monitor = calls.cached(monitor_primary, store, selection.study, unit_costs())
+    look = read_look(monitor, plan.primary_outcome, lang)
     if look:  # the primary read against its boundary: an interim look is not a final answer
         st.info(look, icon=":material/timeline:")
+        with st.expander(t("look.chart", lang)):
+            st.caption(t("look.chart_note", lang))
+            downloads.offer_chart(_looks_chart(show_looks(monitor), lang), file_name("looks", lang), stamp, lang,
+                                  f"{key}_looks")  # fmt: skip
     if not plan.pre_specified and roles.page_access().is_analyst:  # the way to the form, for who may save a plan
         st.page_link("views/data.py", label=t("plan.go_to_form", lang), icon=":material/edit_note:")
     if months != plan.window_months:

@@ -18,6 +18,7 @@ from analysis.outcomes.baseline import count_flow, count_joint, summarize_baseli
 from analysis.outcomes.compare import compare_hours, compare_hours_by_sex
 from analysis.outcomes.comparisons import run_comparison
 from analysis.outcomes.measures import compare_measures, list_instruments
+from analysis.outcomes.monitoring import monitor_primary
 from analysis.outcomes.overview import summarize_people, trace_hours
 from analysis.outcomes.per_person import BOOTSTRAP_DRAWS, compare_person_outcomes
 from analysis.outcomes.person_values import EXCLUDE
@@ -28,6 +29,7 @@ from analysis.present.disclosure import (
     show_comparison,
     show_curves,
     show_flow,
+    show_looks,
     show_outcomes,
     show_people,
     show_placement,
@@ -101,6 +103,7 @@ def view_overview(
         "hours": show_comparison(_call(memo, compare_hours, con, selection).groups, selection, threshold, risks_for),
         "trajectory": show_trajectory(_call(memo, trace_hours, con, everyone), everyone, threshold, risks_for),
         "people": show_people(_call(memo, summarize_people, con, everyone), everyone, threshold, risks_for),
+        "looks": show_looks(_call(memo, monitor_primary, con, selection.study, unit_costs())),
     }
     if not selection.filters.sex:
         tables["by_sex"] = show_split(

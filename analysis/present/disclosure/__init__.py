@@ -65,6 +65,7 @@ from analysis.present.disclosure.views import (  # noqa: F401
     show_comparison,
     show_curves,
     show_flow,
+    show_looks,
     show_outcomes,
     show_people,
     show_placement,

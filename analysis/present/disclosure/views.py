@@ -298,3 +298,20 @@ def show_flow(flow: pd.DataFrame, selection, threshold: int, risks_for) -> pd.Da
     hidden = hide_people_counts(counts, threshold, risks_for(selection, "randomized"))
     shown["randomized"] = flow["randomized"].astype("float64").where(~hidden)  # as every table shows them
     return shown
+
+
+def show_looks(monitor: dict) -> pd.DataFrame:
+    """Return the monthly looks at the primary outcome as the pages draw them (outcomes.monitoring).
+
+    The looks are of everyone randomized (no filter) and a look needs the threshold of people per arm,
+    so nothing is hidden; the number of people complete at each look is left out (the fraction says it).
+
+    Returns
+    -------
+    DataFrame
+        look, complete_through, information_fraction, z, efficacy_boundary_z, nominal_alpha, crossed.
+
+    """
+    columns = ["look", "complete_through", "information_fraction", "z", "efficacy_boundary_z", "nominal_alpha"]
+    frame = pd.DataFrame(monitor.get("looks") or [], columns=[*columns, "crossed"])
+    return frame[[*columns, "crossed"]].astype({"z": "float64", "efficacy_boundary_z": "float64"})
