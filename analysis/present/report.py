@@ -449,7 +449,8 @@ class _PdfPages:
         import textwrap
 
         self.pdf, self.briefing, self.lang = pdf, briefing, lang
-        self.stamp = textwrap.fill(briefing.stamp_text(lang), 150)
+        per_line = int((self.WIDTH - 2 * self.MARGIN) * 72 / (7 * 0.62))  # 7 pt, DejaVu's widest average glyph
+        self.stamp = textwrap.fill(briefing.stamp_text(lang), per_line)
         self.footer = (self.stamp.count("\n") + 1) * 7 * 1.35 / 72 + 0.3
         self.fig = None
         self.y = 0.0
