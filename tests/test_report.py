@@ -200,7 +200,7 @@ def test_money_slide_says_which_costs_are_invented(small_demo_path):
     on_slide = " ".join(slide.sentences[: slide.lead])  # issue 31: on the slide itself, not only in the notes
     assert "Examples, not the municipality's figures" in on_slide
     assert "SEK 30,000 per participant" in on_slide and "1,000 applicants a year" in on_slide
-    assert "Scenario: Effects from the study, month by month." in on_slide
+    assert "effects month by month" in slide.heading  # the scenario named on the slide
     assert "2015 prices" in on_slide
     assert not any("100%" in s or "1.000" in s for s in slide.sentences)
     assert any("(10,000 draws)" in s for s in slide.sentences)  # a probability from draws says how many

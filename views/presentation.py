@@ -51,7 +51,7 @@ def _figure(chart: Chart, lang: str) -> go.Figure:
                 textposition="top center", line={"color": colour, "width": 3}, cliponaxis=False,
             )  # fmt: skip
     fig.update_layout(
-        height=230, margin={"l": 10, "r": 30, "t": 40, "b": 10}, yaxis_title=chart.axis, barmode="group",
+        height=200, margin={"l": 10, "r": 30, "t": 36, "b": 10}, yaxis_title=chart.axis, barmode="group",
         legend={"orientation": "h", "y": 1.15}, separators=SEPARATORS[lang],
         showlegend=len(chart.series) > 1,
     )  # fmt: skip

@@ -414,8 +414,8 @@ def read_money(summary, lang: str = "sv") -> list[str]:
     """Say a MoneySummary for people: present value with interval and probability; payback and the examples; doubt.
 
     The first two sentences are the slide's: the present value (its interval, the probability with its
-    number of draws and the assumptions behind it), then the payback month, the scenario's name and which
-    inputs are examples. Then the part projected past the study's window, and the doubt when the interval
+    number of draws and the assumptions behind it), then the payback month and which inputs are examples
+    (the scenario's name is in the slide's heading, the page's caption and every stamp). Then the part projected past the study's window, and the doubt when the interval
     holds both saving and loss.
     """
     scenario, projection, uncertainty = summary.scenario, summary.projection, summary.uncertainty
@@ -442,8 +442,7 @@ def read_money(summary, lang: str = "sv") -> list[str]:
     ]
     payback = projection.payback_month
     months = t("costs.months", lang, m=payback) if payback else t("costs.never", lang)
-    named = t("costs.scenario_named", lang, name=name_scenario(scenario, lang))
-    out.append(f"{t('costs.payback', lang)}: {months}. {named} {read_examples(scenario, lang)}")
+    out.append(f"{t('costs.payback', lang)}: {months}. {read_examples(scenario, lang)}")  # the name: heading, stamp
     if projection.window_months is not None:
         if projection.post_window_share is not None and projection.post_window_savings:
             out.append(
