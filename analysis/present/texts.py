@@ -415,8 +415,8 @@ def read_money(summary, lang: str = "sv") -> list[str]:
 
     The first two sentences are the slide's: the present value (its interval, the probability with its
     number of draws and the assumptions behind it), then the payback month and which inputs are examples
-    (the scenario's name is in the slide's heading, the page's caption and every stamp). Then the part projected past the study's window, and the doubt when the interval
-    holds both saving and loss.
+    (the scenario's name is in the slide's heading, the page's caption and every stamp). Then the part
+    projected past the study's window, and the doubt when the interval holds both saving and loss.
     """
     scenario, projection, uncertainty = summary.scenario, summary.projection, summary.uncertainty
     low, high = uncertainty["net_interval"]
