@@ -117,12 +117,15 @@ def _shots(tmp_path) -> Path:
 
 
 def _settle(page) -> None:
-    """Wait until Streamlit has finished running the script and every placeholder is drawn."""
+    """Wait until Streamlit has finished running the script and every placeholder is drawn.
+
+    While a script runs, the status widget says "Running" (older Streamlit) or shows a "Stop" button (1.4x).
+    """
     page.wait_for_timeout(500)
     page.wait_for_function(
         """() => !document.querySelector('[data-testid="stSkeleton"]')
                && !document.querySelector('[data-testid="stSpinner"]')
-               && !(document.querySelector('[data-testid="stStatusWidget"]')?.innerText || '').includes('Running')""",
+               && !/Running|Stop/.test(document.querySelector('[data-testid="stStatusWidget"]')?.innerText || '')""",
         timeout=90_000,
     )
     page.wait_for_timeout(1500)
