@@ -67,7 +67,7 @@ def _looks_chart(looks: pd.DataFrame, lang: str) -> go.Figure:
     x = looks["information_fraction"] * 100
     fig = go.Figure()
     for sign in (1, -1):
-        fig.add_trace(go.Scatter(x=x, y=sign * looks["efficacy_boundary_z"].clip(upper=8), mode="lines",
+        fig.add_trace(go.Scatter(x=x, y=sign * looks["efficacy_boundary_z"], mode="lines",  # NaN: no boundary yet
                                  line={"dash": "dash", "color": "#555555"}, name=t("look.boundary", lang),
                                  showlegend=sign == 1))  # fmt: skip
     fig.add_trace(go.Scatter(x=x, y=looks["z"], mode="lines+markers", name="z", line={"color": "#0b5394"}))

@@ -213,8 +213,9 @@ def _run_monitor(args: argparse.Namespace) -> int:
     print(f"{study}: {out['spending']}, alfa / alpha {out['alpha']}, {out['information_definition']}")
     for look in out["looks"]:
         z = "—" if look["z"] is None else f"{look['z']:.2f}"
+        bound = "—" if look["efficacy_boundary_z"] is None else f"{look['efficacy_boundary_z']:.2f}"
         print(
             f"{look['look']:>3} {look['complete_through']} t={look['information_fraction']:.3f} z={z} "
-            f"|z|≥{look['efficacy_boundary_z']:.2f}{' *' if look['crossed'] else ''}"
+            f"|z|≥{bound}{' *' if look['crossed'] else ''}"
         )
     return 0

@@ -71,8 +71,9 @@ def monitor_primary(con: db.Connection, study: str, costs: UnitCosts) -> dict:
     -------
     dict
         study, spending, alpha, planned_n, information_definition, looks (look, complete_through,
-        people_complete, information_fraction, z, efficacy_boundary_z, futility_boundary_z (None: not
-        computed), nominal_alpha, crossed), repeated_ci_low/high and estimate at the latest look, final.
+        people_complete, information_fraction, z, efficacy_boundary_z (None while too little information
+        has accrued for any boundary to be crossable), futility_boundary_z (None: not computed),
+        nominal_alpha, crossed), repeated_ci_low/high and estimate at the latest look, final.
 
     """
     plan = load_plan(con, study)
@@ -117,7 +118,7 @@ def monitor_primary(con: db.Connection, study: str, costs: UnitCosts) -> dict:
     design = find_boundaries(fractions, plan.alpha, plan.spending, 2)
     for i, ((month, within), fraction) in enumerate(zip(looks, fractions, strict=True)):
         difference, se, z = _z_at(within)
-        bound = float(design["boundaries"][i])
+        bound = float(design["boundaries"][i])  # inf: nothing to spend yet (too little information to cross)
         out["looks"].append(
             {
                 "look": i + 1,
@@ -125,13 +126,13 @@ def monitor_primary(con: db.Connection, study: str, costs: UnitCosts) -> dict:
                 "people_complete": len(within),
                 "information_fraction": float(fraction),
                 "z": None if np.isnan(z) else z,
-                "efficacy_boundary_z": bound,
+                "efficacy_boundary_z": bound if np.isfinite(bound) else None,  # JSON has no Infinity
                 "futility_boundary_z": None,
                 "nominal_alpha": float(design["nominal_alpha"][i]),
                 "crossed": bool(np.isfinite(z) and abs(z) >= bound),
             }
         )
-        if i == len(looks) - 1 and np.isfinite(se):
+        if i == len(looks) - 1 and np.isfinite(se) and np.isfinite(bound):
             low, high = repeated_interval(difference, se, bound)
             out |= {"repeated_ci_low": low, "repeated_ci_high": high, "estimate": difference}
     out["final"] = final

@@ -523,19 +523,23 @@ def read_look(monitor: dict, outcome: str, lang: str = "sv") -> str | None:
     if not monitor.get("looks"):
         return None
     look = monitor["looks"][-1]
-    z = look["z"]
-    verdict = t(("look.not_crossed", "look.crossed")[bool(look["crossed"])], lang)
+    if look["efficacy_boundary_z"] is None:  # too little information yet for any boundary to be crossed
+        share = format_share(look["information_fraction"], lang)
+        return t("look.too_early", lang, look=look["look"], month=look["complete_through"], share=share)
+
+    def shown(value, decimals: int) -> str:
+        return ".." if value is None else format_number(value, lang, decimals)
+
     values = {
         "look": look["look"],
         "month": look["complete_through"],
         "share": format_share(look["information_fraction"], lang),
-        "bound": format_number(look["efficacy_boundary_z"], lang, 2),
-        "z": ".." if z is None else format_number(z, lang, 2),
-        "verdict": verdict,
-        "low": format_number(monitor["repeated_ci_low"], lang, 0) if monitor["repeated_ci_low"] is not None else "..",
-        "high": format_number(monitor["repeated_ci_high"], lang, 0)
-        if monitor["repeated_ci_high"] is not None
-        else "..",
+        "bound": shown(look["efficacy_boundary_z"], 2),
+        "z": shown(look["z"], 2),
+        "verdict": t(("look.not_crossed", "look.crossed")[bool(look["crossed"])], lang),
+        "low": shown(monitor["repeated_ci_low"], 0),
+        "high": shown(monitor["repeated_ci_high"], 0),
         "unit": t(f"look.unit.{outcome}", lang),
     }
-    return t(("look.interim", "look.final")[bool(monitor["final"])], lang, **values)
+    sentence = t(("look.interim", "look.final")[bool(monitor["final"])], lang, **values)
+    return f"{sentence} {t('look.everyone', lang)}"  # the looks are of the whole trial, whatever the filter

@@ -309,9 +309,17 @@ def show_looks(monitor: dict) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        look, complete_through, information_fraction, z, efficacy_boundary_z, nominal_alpha, crossed.
+        look, complete_through, information_fraction, z, efficacy_boundary_z (NaN while no boundary is
+        crossable yet), nominal_alpha, crossed, and on the latest look the repeated 95% interval
+        (repeated_ci_low, repeated_ci_high) and whether it is the final analysis (final).
 
     """
     columns = ["look", "complete_through", "information_fraction", "z", "efficacy_boundary_z", "nominal_alpha"]
     frame = pd.DataFrame(monitor.get("looks") or [], columns=[*columns, "crossed"])
-    return frame[[*columns, "crossed"]].astype({"z": "float64", "efficacy_boundary_z": "float64"})
+    frame = frame[[*columns, "crossed"]].astype({"z": "float64", "efficacy_boundary_z": "float64"})
+    latest = np.arange(len(frame)) == len(frame) - 1
+    for column in ("repeated_ci_low", "repeated_ci_high"):
+        value = monitor.get(column)
+        frame[column] = np.where(latest, np.nan if value is None else value, np.nan)
+    frame["final"] = latest & bool(monitor.get("final"))
+    return frame
