@@ -30,8 +30,6 @@ from analysis.store.studies import describe_study, load_plan
 def _primary_values(con: db.Connection, study: str, window: int, outcome: str, costs: UnitCosts) -> pd.DataFrame:
     """Return per randomized person the primary outcome over the window, its completion day and arm."""
     people = load_person_outcomes(con, Selection(study, Filters(), month=window))
-    dates = db.query(con, "SELECT person_id, randomized_on FROM participants WHERE study = ?", [study])
-    people = people.merge(dates, on="person_id", how="left")
     value = people["days_home"] if outcome == "days_home" else (
         people["hours"] * costs.hour + people["nursing_home_days"] * costs.day
     )  # fmt: skip

@@ -172,7 +172,7 @@ def _person_outcomes_sql(selection: Selection, with_hours: bool = True) -> tuple
             SELECT *, CASE WHEN died THEN died_on WHEN complete THEN w ELSE f END AS x
             FROM status
         ){hours_cte if with_hours else ""}
-        SELECT e.person_id, e.arm, (e.arm = 'intervention')::INTEGER AS intervention, e.age_band,
+        SELECT e.person_id, e.arm, (e.arm = 'intervention')::INTEGER AS intervention, e.age_band, e.r AS randomized_on,
                e.baseline_hours, e.age, e.sex, e.application_type, e.district,
                {"coalesce(hr.hours, 0.0)" if with_hours else "0.0"} AS hours,
                CASE WHEN e.placed_on IS NOT NULL AND e.placed_on <= e.x THEN datediff('day', e.placed_on, e.x)
@@ -231,7 +231,8 @@ def load_person_outcomes(con: db.Connection, selection: Selection) -> pd.DataFra
     Returns
     -------
     DataFrame
-        person_id (for joining other per-person values; never shown), arm, intervention (0/1), age_band, the
+        person_id (for joining other per-person values; never shown), arm, intervention (0/1), age_band,
+        randomized_on (for the monitoring's calendar of looks; never shown), the
         baseline covariates (baseline_hours, age, sex,
         application_type), district ('' when unknown; for the disclosure checks), hours,
         nursing_home_days, days_home, died (within the
