@@ -94,7 +94,7 @@ def study_months(scenario: Scenario, band: str, months: int) -> tuple[np.ndarray
 def _effects(scenario: Scenario, months: int) -> _Effects:
     """Split a participant's savings over the months since entry into the window's part and the cohort model's."""
     profile = effect_profile(scenario, months)
-    study = scenario.cohort is not None and scenario.study_window_months is not None
+    study = scenario.from_study
     if study:
         profile = profile * (np.arange(months) < int(scenario.study_window_months))
     inside = {}
@@ -145,19 +145,17 @@ def _in_kronor(scenario: Scenario, parts: dict, months: int) -> tuple[np.ndarray
     return home * scenario.cash_releasing_share, nursing * scenario.cash_releasing_share
 
 
-def _entrant_savings(scenario: Scenario, months: int) -> tuple[np.ndarray, np.ndarray]:
-    """Return (home-care, nursing-home) SEK saved per month since entry by one year's participants."""
+def _savings_in_parts(scenario: Scenario, months: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return one year's participants' SEK saved per month since entry: home care, nursing home, past the window."""
     effects = _effects(scenario, months)
     home, nursing = _in_kronor(scenario, effects.inside, months)
     after_home, after_nursing = _in_kronor(scenario, effects.after, months)
-    return home + after_home, nursing + after_nursing
+    return home + after_home, nursing + after_nursing, after_home + after_nursing
 
 
-def _post_window_savings(scenario: Scenario) -> float:
-    """Return the undiscounted savings over the horizon that the cohort model projects past the window (SEK)."""
-    months = 12 * scenario.years
-    home, nursing = _in_kronor(scenario, _effects(scenario, months).after, months)
-    return float(_by_calendar(home + nursing, scenario.years).sum())
+def _entrant_savings(scenario: Scenario, months: int) -> tuple[np.ndarray, np.ndarray]:
+    """Return (home-care, nursing-home) SEK saved per month since entry by one year's participants."""
+    return _savings_in_parts(scenario, months)[:2]
 
 
 def present_value(yearly_net: np.ndarray, rate: float) -> np.ndarray:
@@ -235,7 +233,7 @@ def project_costs(scenario: Scenario) -> CostProjection:
     horizon = 12 * scenario.years
     participants = sum(_participants(scenario).values())
     cost = participants * scenario.cost_per_participant()
-    home, nursing = _entrant_savings(scenario, horizon)
+    home, nursing, after = _savings_in_parts(scenario, horizon)
     monthly_cost = np.zeros(horizon)
     monthly_cost[::12] = cost
     monthly_home, monthly_nursing = _by_calendar(home, scenario.years), _by_calendar(nursing, scenario.years)
@@ -253,8 +251,8 @@ def project_costs(scenario: Scenario) -> CostProjection:
     one = home + nursing
     one[0] -= cost
     net = frame["net"].to_numpy()
-    study = scenario.cohort is not None and scenario.study_window_months is not None
-    after = _post_window_savings(scenario) if study else 0.0
+    study = scenario.from_study
+    after = float(_by_calendar(after, scenario.years).sum())  # 0 without study effects or extrapolation
     gross = float(frame["home_care_savings"].sum() + frame["nursing_home_savings"].sum())
     return CostProjection(
         frame,

@@ -206,7 +206,7 @@ def summarize_money(
     """
     yearly = simulate_net(scenario, effect_draws, n_draws, progress=progress)
     comparison = None
-    if scenario.cohort is not None and scenario.study_window_months is not None and scenario.extrapolate:
+    if scenario.from_study and scenario.extrapolate:
         fixed = simulate_net(scenario, effect_draws, n_draws, draw_extrapolation=False)
         inside = replace(scenario, extrapolate=False)
         comparison = {
@@ -293,7 +293,7 @@ def tornado(scenario: Scenario, effect_intervals: pd.DataFrame | None = None) ->
     waning = replace(scenario, full_effect_months=float(shortest), waning_months=float(shortest + 12))
     lasting = replace(scenario, full_effect_months=horizon, waning_months=None)
     add("waning", waning, lasting, float(shortest), horizon)
-    if scenario.cohort is not None and scenario.study_window_months is not None and scenario.extrapolate:
+    if scenario.from_study and scenario.extrapolate:
         low, high = extrapolation_range(scenario)
         if np.isfinite(low) and np.isfinite(high):
             less, more = replace(scenario, extrapolation_scale=low), replace(scenario, extrapolation_scale=high)

@@ -122,6 +122,11 @@ class Scenario:
     extrapolate: bool = True  # with study effects: carry the money past the window by the cohort model
     extrapolation_scale: float = field(default=1.0, compare=False)  # the tornado's lever on the part after it
 
+    @property
+    def from_study(self) -> bool:
+        """Return whether the effects come from a study (with_effects): its months, then the cohort model."""
+        return self.cohort is not None and self.study_window_months is not None
+
     def cost_per_participant(self) -> float:
         """Return the intervention cost per participant in the price year (direct, or per team-year / participants)."""
         if self.intervention_per_team_year is not None:
