@@ -8,6 +8,8 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+import tomli_w
+
 from analysis.errors import InputError
 from analysis.outcomes.per_person import UnitCosts
 
@@ -327,40 +329,23 @@ def parse_scenario(text: str, name: str = "scenario") -> Scenario:
     return validate_scenario(Scenario(**{k: v for k, v in values.items() if k in known_fields}), name)
 
 
-def _toml_value(value) -> str:
-    """Return one TOML value: a boolean, number, string or a table of numbers by age band."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(float(value)) if isinstance(value, float) else str(value)
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f'"{k}" = {_toml_value(v)}' for k, v in value.items()) + " }"
-    raise TypeError(f"write_scenario: cannot write {value!r}")
-
-
 def write_scenario(scenario: Scenario) -> str:
-    """Return the scenario as a TOML file's text (parse_scenario reads it back equal); unset values are left out.
+    """Return the scenario as a TOML file's text (tomli-w; parse_scenario reads it back equal), unset values left out.
 
-    Effects from a study are written as the source only: their numbers come from the study when read.
+    Effects from a study are written as the source only (and the effect's end): their numbers come from
+    the study when read.
     """
-    lines = []
-    for section, keys in LAYOUT.items():
-        lines.append(f"[{section}]")
-        for key, name in keys.items():
-            value = getattr(scenario, name)
-            if value is None:
-                continue
-            if (
-                section == "effects"
-                and scenario.effects_source == "study"
-                and key not in ("source", "waning_months", "full_effect_months")
-            ):
-                continue  # fmt: skip
-            lines.append(f"{key} = {_toml_value(value)}")
-        lines.append("")
-    return "\n".join(lines)
+    kept = ("source", "waning_months", "full_effect_months")
+    data = {
+        section: {
+            key: getattr(scenario, name)
+            for key, name in keys.items()
+            if getattr(scenario, name) is not None
+            and not (section == "effects" and scenario.effects_source == "study" and key not in kept)
+        }
+        for section, keys in LAYOUT.items()
+    }
+    return tomli_w.dumps(data)
 
 
 # Inputs whose default is an example, not a fact: flagged wherever they act until the user sets them.
