@@ -319,6 +319,7 @@ def test_a_scenario_saved_on_the_costs_page_is_the_boards(store):
     at = run_app("en")
     at.switch_page("views/costs.py").run()
     assert any("No scenario is saved" in c.value for c in at.caption)
+    assert not any("differ from the study's saved scenario" in i.value for i in at.info)  # untouched: the board's
     at.number_input(key="study_uptake").set_value(50).run()
     assert any("differ from the study's saved scenario" in i.value for i in at.info)
     shown = at.metric[0].value
@@ -335,6 +336,25 @@ def test_a_scenario_saved_on_the_costs_page_is_the_boards(store):
     assert again.metric[0].value == shown  # the page opens on the saved scenario
     shown_captions = [c.value.replace("\\", "") for c in again.caption]  # Markdown escapes, as rendered
     assert any("saved scenario, saved" in c and "single-user mode" in c for c in shown_captions)
+    assert not any("differ from the study's saved scenario" in i.value for i in again.info)
+    swedish = run_app()
+    swedish.switch_page("views/costs.py").run()
+    assert any("sparat" in c.value and "enanvändarläge" in c.value for c in swedish.caption)  # not English
+
+
+@pytest.mark.slow
+def test_a_saved_scenario_without_extrapolation_opens_with_the_switch_off(store):
+    # Review: the Costs page's switch always started on, so a scenario saved without extrapolation opened as
+    # something else than the board's (and said the inputs differed).
+    from dataclasses import replace
+
+    from analysis.economics.saved import save_scenario
+
+    save_scenario(store, "demo", replace(Scenario(), effects_source="study", extrapolate=False), "anna")
+    at = run_app("en")
+    at.switch_page("views/costs.py").run()
+    assert not at.exception and at.toggle(key="extrapolate").value is False
+    assert not any("differ from the study's saved scenario" in i.value for i in at.info)
 
 
 @pytest.mark.slow

@@ -21,6 +21,7 @@ from analysis.economics.psa import MoneySummary, summarize_money, tornado
 from analysis.economics.saved import load_scenario, save_scenario
 from analysis.economics.scenario import BANDS, SOURCES, Scenario, list_example_inputs, unit_costs, validate_scenario
 from analysis.outcomes.per_person import compare_person_outcomes
+from analysis.present.access import SINGLE_USER
 from analysis.present.disclosure import no_risks, show_outcomes
 from analysis.present.exports import COUNT, Figure, figure_table
 from analysis.present.texts import (
@@ -30,7 +31,6 @@ from analysis.present.texts import (
     format_number,
     format_probability,
     input_label,
-    name_scenario,
     read_examples,
     read_money,
     read_person_row,
@@ -212,30 +212,23 @@ def _local_result(store: calls.Store, info: dict, lang: str) -> str:
     return t("costs.local", lang, study=title, sentence=sentence) + " " + t(f"measure.{info['hours_measure']}", lang)
 
 
-def _offer_save(store: calls.Store, info: dict, scenario: Scenario, saved: dict | None, lang: str) -> None:
+def _offer_save(store: calls.Store, info: dict, scenario: Scenario, differs: bool, saved: dict | None, lang: str):
     """Say whether the study has a saved scenario and whether the page's inputs differ; let analysts save them."""
     if saved is None:
         st.caption(t("costs.not_saved", lang))
     else:
         who = saved["saved_by"]
-        st.caption(t("costs.saved", lang, when=f"{saved['saved_at']:%Y-%m-%d %H:%M}", who=display.plain(who)))
-    stored = calls.cached(load_scenario, store, info["study"])[0]
-    if replace(stored, effects_source="study") != replace(scenario, effects_source="study", **_study_fields(stored)):
+        who = t("access.single_user_name", lang) if who == SINGLE_USER else display.plain(who)
+        st.caption(t("costs.saved", lang, when=f"{saved['saved_at']:%Y-%m-%d %H:%M}", who=who))
+    if differs:
         st.info(t("costs.differs", lang))
     access = roles.page_access()
     if not access.is_analyst:
         return
     if st.button(t("costs.save", lang), key="save_scenario", help=t("help.costs_save", lang)):
-        who = "single-user mode" if access.single_user else (access.user or "single-user mode")
-        save_scenario(store.path, info["study"], scenario, who)
+        save_scenario(store.path, info["study"], scenario, access.signature)
         st.cache_data.clear()  # the saved scenario is read through the cache: read it anew
         st.success(t("costs.saved_now", lang))
-
-
-def _study_fields(stored: Scenario) -> dict:
-    """Return the fields with_effects sets from the study, as the stored scenario has them (not compared)."""
-    keys = ("hours_per_month", "nursing_home_days_per_year", "ramp_up_months", "full_effect_months", "waning_months")
-    return {key: getattr(stored, key) for key in keys}
 
 
 def render(lang: str) -> None:
@@ -257,20 +250,20 @@ def render(lang: str) -> None:
     saved = None
     if choice == "eskilstuna":
         scenario, assumptions = eskilstuna_preset()
-    elif choice == "study":  # the study's saved scenario (the board's), or the defaults
-        scenario, saved = calls.cached(load_scenario, store, info["study"])
     else:
         scenario = Scenario()
-    if choice == "study":
+    board = None
+    if choice == "study":  # the study's saved scenario (or the defaults) with its effects: the board's figures
         display.show_demo_banner(info, lang)
         display.show_completeness(info, lang)
+        stored, saved = calls.cached(load_scenario, store, info["study"])
         estimated = calls.cached(estimate_study_effects, store, info["study"], primary_window(store, info))
         draws, intervals = estimated.draws, estimated.intervals
-        scenario = with_effects(scenario, estimated)
+        board = scenario = with_effects(stored, estimated)
     scenario = _inputs(scenario, lang, editable_effects=choice != "study", prefix=choice)
-    if choice == "study":
+    if board is not None:
         extrapolate = state.url_widget(
-            st.toggle, "extrapolate", True, t("costs.extrapolate", lang), options=(True, False),
+            st.toggle, "extrapolate", board.extrapolate, t("costs.extrapolate", lang), options=(True, False),
             cast=lambda v: v == "True", help=t("help.extrapolate", lang),
         )  # fmt: skip
         scenario = replace(scenario, extrapolate=bool(extrapolate))
@@ -281,9 +274,9 @@ def render(lang: str) -> None:
     projection = summary.projection
     if choice == "example":
         st.warning(t("costs.invented", lang))
-    st.caption(t("costs.scenario_named", lang, name=name_scenario(scenario, lang)))
-    if choice == "study":
-        _offer_save(store, info, scenario, saved, lang)
+    st.caption(t("costs.scenario_named", lang, name=t(f"costs.scenario.{choice}", lang)))  # the one chosen
+    if board is not None:
+        _offer_save(store, info, scenario, scenario != board, saved, lang)
     if list_example_inputs(scenario):  # in every mode, until the user sets them
         st.warning(read_examples(scenario, lang), icon=":material/edit_note:")
 

@@ -359,9 +359,7 @@ def _plan_form(store: calls.Store, info: dict, lang: str) -> None:
         plan.final_on,
         plan.futility,
     )
-    access = roles.page_access()
-    who = "single-user mode" if access.single_user else (access.user or "single-user mode")
-    save_plan(store.path, info["study"], wanted, saved_by=who)
+    save_plan(store.path, info["study"], wanted, saved_by=roles.page_access().signature)
     primary = calls.cached(load_plan, calls.open_store(lang), info["study"])  # the store's new version: read anew
     versions = calls.cached(list_plan_versions, calls.open_store(lang), info["study"])
     if versions and versions[-1].version != primary.version:

@@ -77,7 +77,7 @@ def _run_costs(args: argparse.Namespace) -> int:
         "net_interval": summary.uncertainty["net_interval"],
         "psa_draws": draws_used,
         "scenario": scenario_dict(scenario),
-        "scenario_name": {lang: name_scenario(scenario, lang) for lang in ("sv", "en")},
+        "scenario_name": {lang: name_scenario(scenario, lang, args.preset) for lang in ("sv", "en")},
         "example_inputs": list_example_inputs(scenario),
         "comparison": summary.comparison,
         "saved_scenario": None if saved is None else {k: str(v) for k, v in saved.items()},

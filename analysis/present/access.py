@@ -9,6 +9,7 @@ from dataclasses import dataclass
 VIEWER = "viewer"
 ANALYST = "analyst"
 SUPPRESSION_OFF = 1  # a threshold of one hides only empty cells: nothing is suppressed
+SINGLE_USER = "single-user mode"  # who saved something when nobody is logged in (stored as is, worded on pages)
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,11 @@ class Access:
     def is_analyst(self) -> bool:
         """Return whether the role may import data, see person-level values and turn suppression off."""
         return self.role == ANALYST
+
+    @property
+    def signature(self) -> str:
+        """Return who is saving a plan or a scenario: the logged-in user, or SINGLE_USER."""
+        return SINGLE_USER if self.single_user or not self.user else self.user
 
 
 def parse_analysts(text: str) -> frozenset[str]:

@@ -389,11 +389,11 @@ def format_probability(probability: float, lang: str = "sv", draws: int | None =
     return text if draws is None else t("probability.draws", lang, p=text, draws=format_number(draws, lang, 0))
 
 
-def name_scenario(scenario, lang: str = "sv") -> str:
-    """Return the scenario's name for people, as every page, slide and stamp states it."""
-    if scenario.effects_source == "study":
-        return t("costs.scenario.study", lang)
-    return t("costs.scenario.example", lang)
+def name_scenario(scenario, lang: str = "sv", preset: str | None = None) -> str:
+    """Return the scenario's name for people, as every page, slide and stamp states it (a preset by its name)."""
+    if preset is not None:
+        return t(f"costs.scenario.{preset}", lang)
+    return t(("costs.scenario.example", "costs.scenario.study")[scenario.effects_source == "study"], lang)
 
 
 def read_examples(scenario, lang: str = "sv") -> str:
