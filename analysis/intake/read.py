@@ -155,16 +155,16 @@ def read_files(
         mapping = _resolve_columns(files[kind], found, fields, mappings.get(kind))
         id_kind[kind] = "personnummer" if "personnummer" in mapping else "person_id"
         columns[kind] = mapping
-        missing[kind] = _find_missing(kind, fields, mapping)
-        for name, hint in missing[kind]:
+        lacking = _find_missing(kind, fields, mapping)
+        for name, hint in lacking:
             log.add(Problem(kind, files[kind], None, name, None, "missing_column", details={"hint": hint}))
-        missing[kind] = tuple(name for name, _ in missing[kind])
+        missing[kind] = tuple(name for name, _ in lacking)
     no_id = any("person_id" in names for names in missing.values())
-    for kind in [] if no_id else kinds[1:]:
-        if id_kind[kinds[0]] != id_kind[kind]:
-            column = columns[kind].get("person_id") or columns[kind].get("personnummer")
-            log.add(Problem(kind, files[kind], None, column, None, "id_kind"))
-    if no_id or any(p.code == "id_kind" for p in log.errors):  # without one kind of id no row can be read
+    mixed = [] if no_id else [kind for kind in kinds[1:] if id_kind[kinds[0]] != id_kind[kind]]
+    for kind in mixed:
+        column = columns[kind].get("person_id") or columns[kind].get("personnummer")
+        log.add(Problem(kind, files[kind], None, column, None, "id_kind"))
+    if no_id or mixed:  # without one kind of id no row can be read
         log.raise_if_errors()
     # A missing column of another field is listed with every problem of the columns found (validate_files).
     for kind in kinds:  # listed with every other problem: validation raises with them all
