@@ -373,3 +373,12 @@ def test_plan_history_command_prints_every_version(store):
     assert all(keys <= set(v) for v in out["versions"])
     assert [v["changed_after_data"] for v in out["versions"]] == [False, True]
     assert out["versions"][1]["plan"]["window_months"] == 12 and out["versions"][1]["saved_by"] == "command line"
+
+
+def test_a_bad_date_of_the_final_look_is_named_not_an_unexpected_error(store):
+    # Review: `plan --final-on 2020-13-01` printed "unexpected error (ValueError)".
+    done = subprocess.run(
+        [sys.executable, "-m", "analysis", "plan", "--db", str(store), "--study", "demo", "--final-on", "2020-13-01"],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1 and "--final-on '2020-13-01' is not a date YYYY-MM-DD" in done.stderr

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import sys
 
-from analysis.cli.parser import _plan_dict, _plan_from_args
+from analysis.cli.parser import _plan_dict, _plan_from_args, parse_date_flag
 from analysis.demo import DEMO_STUDY, TRIAL_SIZED_STUDY, DemoSpec, build_demo_store, build_embedded_demo
 from analysis.errors import UserFacingError
 from analysis.intake.importer import ImportRejected, import_study
@@ -42,13 +42,7 @@ def _dates_of(args: argparse.Namespace) -> tuple[dt.date | None, dt.date | None]
     """Return --data-end and --complete-through as dates (None when not given); raise on malformed ones."""
     data_end = complete = None
     if args.data_end:
-        try:
-            data_end = dt.date.fromisoformat(args.data_end)
-        except ValueError:
-            raise UserFacingError(
-                f"--data-end {args.data_end!r} är inget datum ÅÅÅÅ-MM-DD.",
-                f"--data-end {args.data_end!r} is not a date YYYY-MM-DD.",
-            ) from None
+        data_end = parse_date_flag("--data-end", args.data_end)
     if args.complete_through:
         try:
             complete = dt.datetime.strptime(args.complete_through, "%Y-%m").date()

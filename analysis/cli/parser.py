@@ -8,6 +8,7 @@ import datetime as dt
 from analysis.demo import DEMO_STUDY, DemoSpec
 from analysis.economics.costs import PSA_DRAWS
 from analysis.economics.scenario import unit_costs
+from analysis.errors import UserFacingError
 from analysis.outcomes.per_person import BOOTSTRAP_DRAWS, UnitCosts
 from analysis.outcomes.person_values import EXCLUDE, HANDLING
 from analysis.present.report import FORMATS
@@ -34,6 +35,16 @@ COMPLETE_HELP = (
     "sista månad med kompletta timmar / last month whose hours are complete, YYYY-MM (default: the data end's month "
     "if it ends there, else the month before); later months are left out of the analyses"
 )
+
+
+def parse_date_flag(flag: str, text: str) -> dt.date:
+    """Return a flag's date (ÅÅÅÅ-MM-DD), or raise UserFacingError naming the flag and the value."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UserFacingError(
+            f"{flag} {text!r} är inget datum ÅÅÅÅ-MM-DD.", f"{flag} {text!r} is not a date YYYY-MM-DD."
+        ) from None
 
 
 def costs_from_args(args: argparse.Namespace) -> UnitCosts:
@@ -103,7 +114,7 @@ def _plan_from_args(args: argparse.Namespace, current: AnalysisPlan) -> Analysis
         current.alpha if monitoring["alpha"] is None else monitoring["alpha"],
         monitoring["spending"] or current.spending,
         current.planned_n if monitoring["planned_n"] is None else monitoring["planned_n"],
-        current.final_on if monitoring["final_on"] is None else dt.date.fromisoformat(monitoring["final_on"]),
+        current.final_on if monitoring["final_on"] is None else parse_date_flag("--final-on", monitoring["final_on"]),
         futility or current.futility,
     )
 
