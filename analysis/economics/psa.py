@@ -330,7 +330,7 @@ def tornado(scenario: Scenario, effect_intervals: pd.DataFrame | None = None) ->
     return frame
 
 
-def summarize_study_money(con, study: str, window: int, n_draws: int = PSA_DRAWS, draws: int | None = None):
+def summarize_study_money(con, study: str, window: int, n_draws: int = PSA_DRAWS):
     """Return the board's money: the study's effects month by month with the study's saved scenario.
 
     The one scenario the Costs page opens on, the presentation, the PowerPoint, the PDF and
@@ -347,15 +347,13 @@ def summarize_study_money(con, study: str, window: int, n_draws: int = PSA_DRAWS
         The plan's window K.
     n_draws : int
         Draws of the probabilistic analysis.
-    draws : int, optional
-        Bootstrap resamples of the effects (default: the per-person outcomes').
 
     Returns
     -------
     MoneySummary
 
     """
-    estimated = estimate_study_effects(con, study, window, *(() if draws is None else (draws,)))
+    estimated = estimate_study_effects(con, study, window)
     return summarize_money(board_scenario(con, study, estimated), estimated.draws, n_draws)
 
 

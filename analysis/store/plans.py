@@ -82,16 +82,22 @@ def plan_to_dict(plan: AnalysisPlan) -> dict:
     }
 
 
-def _text(row: dict, name: str) -> str | None:
-    """Return a text column's value, None when missing or NULL (older stores lack columns)."""
+def _given(row: dict, name: str):
+    """Return a column's value, None when missing or NULL (older stores lack columns; pandas reads NULL as NaN)."""
     value = row.get(name)
-    return None if value is None or value != value else str(value)
+    return None if value is None or value != value else value
+
+
+def _text(row: dict, name: str) -> str | None:
+    """Return a text column's value, or None."""
+    value = _given(row, name)
+    return None if value is None else str(value)
 
 
 def _plan_of(row: dict) -> AnalysisPlan:
     """Return the AnalysisPlan a stored row holds."""
     edges = _text(row, "band_edges")
-    alpha, planned, final = row.get("alpha"), row.get("planned_n"), row.get("final_on")
+    alpha, planned, final = _given(row, "alpha"), _given(row, "planned_n"), _given(row, "final_on")
     return AnalysisPlan(
         str(row["primary_outcome"]),
         int(row["window_months"]),
@@ -100,11 +106,11 @@ def _plan_of(row: dict) -> AnalysisPlan:
         _text(row, "estimator") or "difference",
         parse_covariates(_text(row, "covariates")),
         tuple(int(v) for v in edges.split(",")) if edges else None,
-        0.05 if alpha is None or alpha != alpha else float(alpha),
+        0.05 if alpha is None else float(alpha),
         _text(row, "spending") or "obf",
-        None if planned is None or planned != planned else int(planned),
-        None if final is None or final != final else pd.Timestamp(final).date(),
-        bool(row.get("futility")) if row.get("futility") == row.get("futility") else False,
+        None if planned is None else int(planned),
+        None if final is None else pd.Timestamp(final).date(),
+        bool(_given(row, "futility")),
     )
 
 
@@ -128,19 +134,17 @@ def list_plan_versions(con: db.Connection, study: str) -> list[PlanVersion]:
     rows = db.query(con, "SELECT * FROM analysis_plans WHERE study = ?", [study])
     out = []
     for row in rows.to_dict("records"):
-        version = row.get("version")
-        people = row.get("people_with_outcome_data")
-        complete = row.get("complete_through")
-        saved = row.get("saved_at")
+        version = int(_given(row, "version") or 1)  # a store from before versions: its one plan is version 1
+        people, complete, saved = (_given(row, c) for c in ("people_with_outcome_data", "complete_through", "saved_at"))
         out.append(
             PlanVersion(
-                1 if version is None or version != version else int(version),
-                None if saved is None or saved != saved else pd.Timestamp(saved).to_pydatetime(),
+                version,
+                None if saved is None else pd.Timestamp(saved).to_pydatetime(),
                 _text(row, "saved_by"),
                 _text(row, "data_version"),
-                None if people is None or people != people else int(people),
-                None if complete is None or complete != complete else pd.Timestamp(complete).date(),
-                replace(_plan_of(row), version=1 if version is None or version != version else int(version)),
+                None if people is None else int(people),
+                None if complete is None else pd.Timestamp(complete).date(),
+                replace(_plan_of(row), version=version),
             )
         )
     return sorted(out, key=lambda v: v.version)
