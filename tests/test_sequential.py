@@ -204,3 +204,156 @@ def test_the_monitor_prints_strict_json_and_says_when_no_boundary_is_crossable_y
     early = {**out, "looks": out["looks"][:1], "final": False}
     assert "för lite för att någon gräns" in read_look(early, "cost", "sv")
     assert "alla randomiserade" in read_look(out, "cost", "sv")
+
+
+# Issue 32, done when: a study imported with its first months and updated with the rest month by month has a
+# look per load (the store's load log), with rpact's boundaries at those looks' information fractions.
+LOAD_CUTOFFS = ("2017-09-30", "2017-12-31", "2018-03-31", "2018-06-30", "2018-09-30", "2018-12-31")
+
+
+@pytest.fixture(scope="module")
+def monthly_store(small_demo_path, tmp_path_factory):
+    """The small demo imported to its first cutoff and updated at each later one (the last with all data)."""
+    import datetime as dt
+
+    from test_update import _demo_files, _write_hours, _write_people
+
+    from analysis.intake.importer import import_study
+    from analysis.intake.update import update_study
+
+    folder = tmp_path_factory.mktemp("monthly")
+    people, hours, end = _demo_files(small_demo_path, folder)
+    cutoffs = [dt.date.fromisoformat(c) for c in LOAD_CUTOFFS] + [end]
+    path = folder / "monthly.duckdb"
+    previous = None
+    for i, cutoff in enumerate(cutoffs):
+        new = hours[(hours["month_day"] <= cutoff) & ((previous is None) | (hours["month_day"] > (previous or cutoff)))]
+        known = None if cutoff == end else cutoff
+        p_file = _write_people(folder / f"p{i}.csv", people, known_until=known)
+        h_file = _write_hours(folder / f"h{i}.csv", new)
+        if previous is None:
+            import_study(path, "demo", p_file, h_file, data_end=cutoff)
+        else:
+            update_study(path, "demo", h_file, participants=p_file, data_end=cutoff)
+        previous = cutoff
+    return path
+
+
+def test_an_updated_study_has_a_look_per_load_with_rpacts_boundaries(monthly_store):
+    from analysis.economics.scenario import unit_costs
+    from analysis.outcomes.monitoring import monitor_primary
+    from analysis.store import db
+
+    con = db.connect(monthly_store)
+    loads = db.query(con, "SELECT kind, complete_through FROM study_loads ORDER BY loaded_at")
+    out = monitor_primary(con, "demo", unit_costs())
+    con.close()
+    assert loads["kind"].tolist() == ["import"] + ["update"] * len(LOAD_CUTOFFS)
+    assert out["looks_from"] == "update_log"
+    logged = {str(m)[:7] for m in loads["complete_through"]}
+    assert {look["complete_through"] for look in out["looks"]} <= logged  # a look only where data were added
+    fractions = [look["information_fraction"] for look in out["looks"]]
+    bounds = [look["efficacy_boundary_z"] for look in out["looks"]]
+    # R: getDesignGroupSequential(typeOfDesign = "asOF", informationRates = f, alpha = 0.05, sided = 2)
+    #    $criticalValues with f <- the fractions below (the looks of this store; 400 randomized, window 12)
+    assert fractions == pytest.approx(MONTHLY_FRACTIONS, abs=1e-12)
+    # rpact's own integration is coarse where a look spends under 1e-6: at look 2 (1.4e-8 spent) it gives
+    # 5.6776, where a direct integral (below) gives 5.67100, as this product does; later looks agree to 1e-3.
+    assert bounds[2:] == pytest.approx(MONTHLY_RPACT[2:], abs=1e-3)
+    assert bounds[:2] == pytest.approx(MONTHLY_RPACT[:2], abs=1e-2)
+    assert out["final"] and fractions[-1] == 1.0
+
+
+def test_a_look_that_spends_almost_nothing_has_the_boundary_of_a_direct_integral():
+    # Independent of the recursion: P(|Z1| < c1, |Z2| ≥ c2) = ∫ φ(z) P(|Z2| ≥ c2 | Z1 = z) dz over (−c1, c1),
+    # with Z2 | Z1 = z ~ N(ρz, 1 − ρ²), ρ = √(t1/t2), solved for c2 by scipy's quad and brentq.
+    from scipy import integrate, optimize
+
+    t1, t2 = MONTHLY_FRACTIONS[:2]
+    design = find_boundaries([t1, t2], 0.05, "obf", 2)
+    c1, r = design["boundaries"][0], np.sqrt(t1 / t2)
+    spread = np.sqrt(1 - r * r)
+
+    def beyond(c2):
+        def inside(z):
+            return stats.norm.pdf(z) * (stats.norm.sf((c2 - r * z) / spread) + stats.norm.cdf((-c2 - r * z) / spread))
+
+        return integrate.quad(inside, -c1, c1, epsabs=1e-16, epsrel=1e-12, limit=500)[0]
+
+    c2 = optimize.brentq(lambda c: beyond(c) - design["exit"][1], 5.0, 6.5, xtol=1e-12)
+    assert design["boundaries"][1] == pytest.approx(c2, abs=1e-6)
+    assert abs(design["boundaries"][1] - MONTHLY_RPACT[1]) > 5e-3  # rpact's coarse value, as recorded
+
+
+MONTHLY_FRACTIONS = [0.1225, 0.15, 0.27, 0.4025, 0.535, 0.675, 1.0]
+MONTHLY_RPACT = [6.2973891073, 5.6776308343, 4.1578718349, 3.3491136953, 2.8706533089, 2.5319467857, 1.9968836531]
+
+
+# R 4.x, rpact 3.3.4: d <- getDesignGroupSequential(typeOfDesign = "asOF", typeBetaSpending = tb,
+#   bindingFutility = FALSE, informationRates = f, alpha = 0.025, beta = 0.2, sided = 1)
+#   d$futilityBounds and getDesignCharacteristics(d)$shift (θ², rpact's drift, which it inflates so the last
+#   futility bound meets the last critical value).
+RPACT_FUTILITY = [
+    ("obf", F4, 8.7829700415, [-1.3132945014, 0.3876442933, 1.2490430013]),
+    ("pocock", F4, 9.9752087449, [-0.1500933547, 0.7345320038, 1.3517141412]),
+    ("obf", F8, 9.2295564782, [-2.9267662486, -1.5175263160, -0.4220997733, 0.1884146077, 0.7748420988,
+                               1.1824587951, 1.6512638838]),
+    ("pocock", F8, 10.5712772474, [-0.8280259871, -0.4246212845, 0.1483386313, 0.5187388812, 0.9514615438,
+                                   1.2732480825, 1.6805746942]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("spending", "fractions", "shift", "expected"), RPACT_FUTILITY)
+def test_futility_boundaries_equal_rpacts_at_its_drift(spending, fractions, shift, expected):
+    from analysis.stats.sequential import find_futility
+
+    efficacy = find_boundaries(fractions, 0.025, "obf", 1)["boundaries"]
+    got = find_futility(fractions, efficacy, 0.2, spending, drift=np.sqrt(shift))["boundaries"]
+    assert got[:-1] == pytest.approx(expected, abs=1e-5) and np.isnan(got[-1])
+
+
+def test_futility_spends_beta_under_the_alternative_and_leaves_alpha_alone():
+    # Simulated with the default drift (a fixed design of the planned size has 80 % power): the chance of a
+    # futility stop by the last interim look is β(t) spent there; under no effect, ignoring the non-binding
+    # futility boundaries, the chance of crossing an efficacy boundary stays alpha.
+    from analysis.stats.sequential import find_futility
+
+    fractions = np.array(_unequal(8))
+    efficacy = find_boundaries(fractions, 0.05, "obf", 2)["boundaries"]
+    design = find_futility(fractions, efficacy, 0.2, "obf", alpha=0.05)
+    rng = np.random.default_rng(32)
+    steps = rng.standard_normal((40_000, len(fractions))) * np.sqrt(np.diff(np.r_[0.0, fractions]))
+    for drift, check in ((design["drift"], "beta"), (0.0, "alpha")):
+        z = np.cumsum(steps + drift * np.diff(np.r_[0.0, fractions]), axis=1) / np.sqrt(fractions)
+        if check == "beta":
+            up, stop = z >= efficacy, z[:, :-1] < design["boundaries"][:-1]
+            first_up = np.where(up.any(1), up.argmax(1), 99)
+            first_stop = np.where(stop.any(1), stop.argmax(1), 99)
+            stopped = (first_stop < first_up) & (first_stop < 99)
+            assert stopped.mean() == pytest.approx(design["spent"][-2], abs=0.006)
+        else:
+            assert (np.abs(z) >= efficacy).any(1).mean() == pytest.approx(0.05, abs=0.005)
+
+
+def test_the_monitor_gives_futility_boundaries_in_the_direction_of_benefit(monthly_store, tmp_path):
+    from analysis.economics.scenario import unit_costs
+    from analysis.outcomes.monitoring import monitor_primary
+    from analysis.stats.sequential import find_futility
+    from analysis.store import db
+    from analysis.store.studies import AnalysisPlan, save_plan
+
+    path = tmp_path / "futility.duckdb"
+    db.copy_store(monthly_store, path)
+    save_plan(path, "demo", AnalysisPlan("cost", 12, planned_n=400, futility=True))
+    con = db.connect(path)
+    out = monitor_primary(con, "demo", unit_costs())
+    con.close()
+    looks = out["looks"]
+    fractions = [look["information_fraction"] for look in looks]
+    efficacy = [np.inf if look["efficacy_boundary_z"] is None else look["efficacy_boundary_z"] for look in looks]
+    expected = find_futility(fractions, efficacy, 0.2, "obf", alpha=0.05)["boundaries"]
+    got = [look["futility_boundary_z"] for look in looks]
+    assert got[-1] is None and out["final"]  # the final analysis is one test
+    assert [-g for g in got[:-1]] == pytest.approx(list(expected[:-1]))  # cost: benefit is a negative z
+    assert all(look["futility_crossed"] == (look["z"] > look["futility_boundary_z"]) for look in looks[:-1])
+    assert out["futility"] and out["futility_beta"] == 0.2

@@ -96,6 +96,8 @@ def assert_same_tables(first, second, page: str) -> None:
         tables.append(view_page(con, page, Selection("demo", month=12), 5, ViewOptions(draws=200)))
         con.close()
     for name in tables[0]:
+        if name == "looks":  # one look per load of the data (issue 32): an update is a look an import is not
+            continue
         pd.testing.assert_frame_equal(tables[0][name], tables[1][name], obj=f"{page}/{name}")
 
 

@@ -70,6 +70,9 @@ def _looks_chart(looks: pd.DataFrame, lang: str) -> go.Figure:
         fig.add_trace(go.Scatter(x=x, y=sign * looks["efficacy_boundary_z"], mode="lines",  # NaN: no boundary yet
                                  line={"dash": "dash", "color": "#555555"}, name=t("look.boundary", lang),
                                  showlegend=sign == 1))  # fmt: skip
+    if looks["futility_boundary_z"].notna().any():  # non-binding, on the side of benefit
+        fig.add_trace(go.Scatter(x=x, y=looks["futility_boundary_z"], mode="lines", name=t("look.futility_line", lang),
+                                 line={"dash": "dot", "color": "#b45f06"}))  # fmt: skip
     fig.add_trace(go.Scatter(x=x, y=looks["z"], mode="lines+markers", name="z", line={"color": "#0b5394"}))
     fig.update_layout(xaxis_title=t("look.x", lang), yaxis_title=t("look.z", lang), height=360)
     fig.update_xaxes(range=[0, 100])

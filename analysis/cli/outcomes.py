@@ -211,11 +211,14 @@ def _run_monitor(args: argparse.Namespace) -> int:
         print(json.dumps(out, ensure_ascii=False))
         return 0
     print(f"{study}: {out['spending']}, alfa / alpha {out['alpha']}, {out['information_definition']}")
+    print(f"tittar / looks: {out['looks_from']}")
     for look in out["looks"]:
         z = "—" if look["z"] is None else f"{look['z']:.2f}"
         bound = "—" if look["efficacy_boundary_z"] is None else f"{look['efficacy_boundary_z']:.2f}"
+        futile = look.get("futility_boundary_z")
+        futile = "" if futile is None else f" futility z={futile:.2f}{' *' if look['futility_crossed'] else ''}"
         print(
             f"{look['look']:>3} {look['complete_through']} t={look['information_fraction']:.3f} z={z} "
-            f"|z|≥{bound}{' *' if look['crossed'] else ''}"
+            f"|z|≥{bound}{' *' if look['crossed'] else ''}{futile}"
         )
     return 0

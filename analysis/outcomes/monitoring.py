@@ -1,16 +1,24 @@
-"""Monthly looks at the primary outcome against group-sequential boundaries (issue 32).
+"""Looks at the primary outcome against group-sequential boundaries (issue 32).
 
-A look is the end of each month in which more people's primary window was complete, up to the month the
-study's data are complete through (a municipality adds each month's data; a look per month is the most it
-can have taken, so nobody can skip one). The last look is final when everyone planned is randomized and
+A look is each load of the study's data: the import and every monthly update, as the store's load log
+(``study_loads``) records them, at the month the study was complete through after it; nobody can skip one,
+since every write of the data is logged in the same atomic step. A study with no log (stores written before
+it) or built as the demo takes a look at the end of every month in which more people's primary window was
+complete: the most looks a monthly update could have taken. A look needs the suppression threshold of
+people per arm with a complete window. The last look is final when everyone planned is randomized and
 every window has ended (or at the plan's date of the final look); it spends what is left of alpha. The
 information fraction at a look is the share of the planned number randomized (the plan's ``planned_n``;
 without it, everyone randomized so far) whose primary window of K months is complete: followed to the
 window's end, or dead within it. The z at a look is the difference in the primary outcome per randomized
 person (care cost or days at home, treatment policy) among those people, over its Welch standard error;
 the boundary is that of the plan's alpha-spending function at the looks' fractions (stats.sequential),
-and the repeated confidence interval at the latest look keeps the overall coverage. Futility is recorded
-in the plan but no futility boundary is computed yet.
+and the repeated confidence interval at the latest look keeps the overall coverage. With the plan's
+futility option, each interim look also has a non-binding futility boundary in the direction of benefit
+(lower cost, more days at home), by O'Brien–Fleming-type beta spending (β = 0.2) under the alternative a
+fixed design of the planned size has 80 % power against (stats.sequential.find_futility); crossing it says
+the trial is unlikely to show a benefit, and since it is non-binding the efficacy boundaries stay as they are.
+Information is the share of people (not a variance-based share: that needs a planned effect size, which the
+plan does not hold). The z is Welch's on the people with a complete window, whatever the plan's estimator.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from analysis.outcomes.per_person import UnitCosts, load_person_outcomes
 from analysis.selection import Filters, Selection
 from analysis.settings import get_setting
 from analysis.stats.descriptive import welch_from_stats
-from analysis.stats.sequential import find_boundaries, repeated_interval
+from analysis.stats.sequential import FUTILITY_BETA, find_boundaries, find_futility, repeated_interval
 from analysis.store import db
 from analysis.store.studies import describe_study, load_plan
 
@@ -53,6 +61,31 @@ def _z_at(values: pd.DataFrame) -> tuple[float, float, float]:
     return float(test["difference"]), float(se), float(test["difference"] / se) if se > 0 else np.nan
 
 
+def find_look_months(con: db.Connection, study: str, last: pd.Timestamp) -> tuple[list[pd.Period] | None, str]:
+    """Return the months of the study's loads (None: every month) and which rule gave them.
+
+    Parameters
+    ----------
+    con : Connection
+        An open store.
+    study : str
+        Study name.
+    last : Timestamp
+        The last day the study is complete through now (its current load).
+
+    Returns
+    -------
+    tuple
+        (sorted months, or None for every complete month; 'update_log' or 'every_complete_month').
+
+    """
+    loads = db.query(con, "SELECT kind, complete_through FROM study_loads WHERE study = ? ORDER BY loaded_at", [study])
+    if loads.empty or (loads["kind"] == "demo").any():
+        return None, "every_complete_month"
+    months = {pd.Period(pd.Timestamp(m), freq="M") for m in loads["complete_through"]}
+    return sorted(months | {pd.Period(last, freq="M")}), "update_log"
+
+
 def monitor_primary(con: db.Connection, study: str, costs: UnitCosts) -> dict:
     """Return every look so far at the primary outcome with its information fraction, z and boundary.
 
@@ -68,9 +101,11 @@ def monitor_primary(con: db.Connection, study: str, costs: UnitCosts) -> dict:
     Returns
     -------
     dict
-        study, spending, alpha, planned_n, information_definition, looks (look, complete_through,
+        study, spending, alpha, planned_n, information_definition, looks_from ('update_log': one look per
+        load of the data; 'every_complete_month': no log, a look per month), looks (look, complete_through,
         people_complete, information_fraction, z, efficacy_boundary_z (None while too little information
-        has accrued for any boundary to be crossable), futility_boundary_z (None: not computed),
+        has accrued for any boundary to be crossable), futility_boundary_z (on the z scale, in the sign of z
+        that means benefit; None without the plan's futility option and at the final look), futility_crossed,
         nominal_alpha, crossed), repeated_ci_low/high and estimate at the latest look, final.
 
     """
@@ -84,7 +119,10 @@ def monitor_primary(con: db.Connection, study: str, costs: UnitCosts) -> dict:
     final_by_date = plan.final_on is not None and pd.Timestamp(plan.final_on) <= last
     # Everyone planned is randomized and every window has ended (complete, or left follow-up before its end).
     all_ended = len(values) >= planned and bool((values["ends_on"] <= last).all())
+    logged, rule = find_look_months(con, study, last)
     months = pd.period_range(done["done_on"].min(), last, freq="M") if len(done) else []
+    if logged is not None:
+        months = [m for m in logged if len(done) and m >= pd.Period(done["done_on"].min(), freq="M")]
     looks, seen = [], 0
     for month in months:
         within = done[done["done_on"] <= month.to_timestamp(how="end")]
@@ -99,6 +137,9 @@ def monitor_primary(con: db.Connection, study: str, costs: UnitCosts) -> dict:
         "alpha": plan.alpha,
         "planned_n": plan.planned_n,
         "information_definition": "people whose primary window is complete / planned number randomized",
+        "looks_from": rule,
+        "futility": bool(plan.futility),
+        "futility_beta": FUTILITY_BETA if plan.futility else None,
         "looks": [],
         "repeated_ci_low": None,
         "repeated_ci_high": None,
@@ -114,9 +155,15 @@ def monitor_primary(con: db.Connection, study: str, costs: UnitCosts) -> dict:
     if final:
         fractions[-1] = 1.0  # the final look spends what is left
     design = find_boundaries(fractions, plan.alpha, plan.spending, 2)
+    benefit = -1.0 if plan.primary_outcome == "cost" else 1.0  # the sign of z when the intervention does better
+    futility = np.full(len(fractions), np.nan)
+    if plan.futility:
+        futility = find_futility(fractions, design["boundaries"], FUTILITY_BETA, plan.spending, alpha=plan.alpha)
+        futility = np.r_[futility["boundaries"], np.full(len(fractions), np.nan)][: len(fractions)]
     for i, ((month, within), fraction) in enumerate(zip(looks, fractions, strict=True)):
         difference, se, z = _z_at(within)
         bound = float(design["boundaries"][i])  # inf: nothing to spend yet (too little information to cross)
+        stop = float(futility[i])  # NaN: no futility look (not planned, or the final look)
         out["looks"].append(
             {
                 "look": i + 1,
@@ -125,7 +172,8 @@ def monitor_primary(con: db.Connection, study: str, costs: UnitCosts) -> dict:
                 "information_fraction": float(fraction),
                 "z": None if np.isnan(z) else z,
                 "efficacy_boundary_z": bound if np.isfinite(bound) else None,  # JSON has no Infinity
-                "futility_boundary_z": None,
+                "futility_boundary_z": benefit * stop if np.isfinite(stop) else None,
+                "futility_crossed": bool(np.isfinite(stop) and np.isfinite(z) and benefit * z < stop),
                 "nominal_alpha": float(design["nominal_alpha"][i]),
                 "crossed": bool(np.isfinite(z) and abs(z) >= bound),
             }

@@ -8,7 +8,7 @@ from analysis.present.texts import t
 GLOSSARY = (
     ("design", ("randomization", "arm", "per_randomized", "estimand", "plan")),
     ("outcomes", ("hours", "days_home", "care_cost", "placement")),
-    ("statistics", ("ci", "p_value", "holm", "subgroup")),
+    ("statistics", ("ci", "p_value", "holm", "subgroup", "interim", "futility")),
     ("methods", ("welch", "bootstrap", "ancova", "standardized", "gee", "superiority", "ipcw")),
     ("time", ("cuminc", "hazard_ratio", "fine_gray")),
     ("money", ("npv", "payback", "psa", "qaly")),

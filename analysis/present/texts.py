@@ -542,4 +542,8 @@ def read_look(monitor: dict, outcome: str, lang: str = "sv") -> str | None:
         "unit": t(f"look.unit.{outcome}", lang),
     }
     sentence = t(("look.interim", "look.final")[bool(monitor["final"])], lang, **values)
-    return f"{sentence} {t('look.everyone', lang)}"  # the looks are of the whole trial, whatever the filter
+    if look.get("futility_boundary_z") is not None:  # non-binding: said beside the efficacy boundary
+        verdict = t(("look.futility_not_crossed", "look.futility_crossed")[bool(look.get("futility_crossed"))], lang)
+        sentence += " " + t("look.futility", lang, bound=shown(look["futility_boundary_z"], 2), verdict=verdict)
+    origin = t(f"look.from.{monitor.get('looks_from', 'every_complete_month')}", lang)
+    return f"{sentence} {origin} {t('look.everyone', lang)}"  # the looks are of the whole trial, whatever the filter

@@ -18,6 +18,7 @@ import numpy as np
 from scipy import optimize, stats
 
 SPENDING = ("obf", "pocock")  # Lan–DeMets O'Brien–Fleming type; Pocock type
+FUTILITY_BETA = 0.2  # the type II error futility spends (power 80 %, the power page's default)
 GRID = 12  # grid points per standard deviation of the recursion (boundaries within 1e-6 of GRID = 48)
 
 
@@ -148,3 +149,83 @@ def find_boundaries(fractions, alpha: float = 0.05, spending: str = "obf", sided
 def repeated_interval(estimate: float, se: float, boundary: float) -> tuple[float, float]:
     """Return the repeated confidence interval at a look: estimate ± c_k · SE (Jennison & Turnbull 2000, ch. 9)."""
     return estimate - boundary * se, estimate + boundary * se
+
+
+def _step(state: _State | None, fraction: float, low: float, high: float, drift: float) -> _State:
+    """Return the score's sub-density on (low, high) (z scale) at this look under the drift θ, by the recursion."""
+    root = np.sqrt(fraction)
+    previous = state.fraction if state else 0.0
+    spread = np.sqrt(fraction - previous)
+    points, weights = _grid(spread, 0.0, low * root, high * root)
+    if state is None:
+        density = stats.norm.pdf((points - drift * fraction) / root) / root
+    else:
+        gap = (points[:, None] - state.points[None, :] - drift * (fraction - previous)) / spread
+        density = (np.exp(-0.5 * gap * gap) / (np.sqrt(2.0 * np.pi) * spread)) @ (state.weights * state.density)
+    return _State(points, weights, density, fraction)
+
+
+def _below(state: _State | None, fraction: float, bound: float, drift: float) -> float:
+    """Return P(no stop before, Z at this look below bound) under the drift θ."""
+    edge = bound * np.sqrt(fraction)
+    if state is None:
+        return float(stats.norm.cdf(bound - drift * np.sqrt(fraction)))
+    spread = np.sqrt(fraction - state.fraction)
+    below = stats.norm.cdf((edge - state.points - drift * (fraction - state.fraction)) / spread)
+    return float(np.sum(state.weights * state.density * below))
+
+
+def find_futility(fractions, efficacy, beta: float = 0.2, spending: str = "obf", drift: float | None = None,
+                  alpha: float = 0.05) -> dict:  # fmt: skip
+    """Return non-binding futility boundaries (z, in the direction of benefit) by beta spending.
+
+    At look k the trial stops for futility when Z_k < b_k, where b_k spends β(t_k) − β(t_{k−1}) of the type II
+    error under the alternative (the drift θ: E Z_k = θ √t_k) given no stop before, with the continuation
+    region (b_j, c_j) of the earlier looks (rpact's typeBetaSpending, bindingFutility = FALSE: the efficacy
+    boundaries c_j are computed without the futility ones, so stopping for futility or not never inflates
+    alpha). The final look has no futility boundary: it is one test.
+
+    Parameters
+    ----------
+    fractions : sequence of float
+        Information fractions of the looks, as for find_boundaries.
+    efficacy : sequence of float
+        Upper efficacy boundaries at those looks (inf: none yet).
+    beta : float
+        Type II error at the planned size (0.2: power 80 %).
+    spending : str
+        'obf' (β(t) = 2 − 2Φ(z_{1−β/2}/√t), rpact "bsOF") or 'pocock' (rpact "bsP").
+    drift : float, optional
+        θ; default z_{1−α/2} + z_{1−β}: the alternative a fixed design of the planned size has power 1 − β
+        against (two-sided alpha).
+    alpha : float
+        Two-sided alpha of the default drift.
+
+    Returns
+    -------
+    dict
+        fractions, boundaries (z per look; NaN at the final look, −inf while nothing is spent), spent
+        (β(t) cumulative), drift.
+
+    """
+    t = np.minimum(np.asarray(fractions, dtype=float), 1.0)
+    upper = np.minimum(np.asarray(efficacy, dtype=float), 12.0)
+    if drift is None:
+        drift = float(stats.norm.isf(alpha / 2) + stats.norm.isf(beta))
+    spent = spend_alpha(t, beta, spending, 1)
+    state, bounds = None, []
+    for k, fraction in enumerate(t):
+        if fraction >= 1.0:
+            bounds.append(np.nan)  # the final look is one test: its efficacy boundary decides
+            break
+        target = spent[k] - (spent[k - 1] if k else 0.0)
+        lowest = drift * np.sqrt(fraction) - 12.0
+        if target <= 1e-15:
+            bound = -np.inf
+        else:
+            bound = optimize.brentq(
+                lambda b, s=state, f=fraction, g=target: _below(s, f, b, drift) - g, lowest, upper[k], xtol=1e-10
+            )
+        bounds.append(bound)
+        state = _step(state, fraction, max(bound, lowest), upper[k], drift)
+    return {"fractions": t, "boundaries": np.array(bounds), "spent": spent, "drift": drift}

@@ -454,7 +454,7 @@ def write_studies(
             for study, name in started.items():
                 if _version_of(now, study) != name:  # another writer changed it meanwhile: nothing is lost silently
                     raise _changed_meanwhile(study, "update" if update else "import")
-            _swap_catalogue(path, built)
+            _swap_catalogue(path, built, loaded="update" if update else "import")
 
 
 def write_catalogue(path: str | os.PathLike[str], change: Fill) -> None:
@@ -582,11 +582,18 @@ def _move_out(source: Path, study: str, target: Path) -> None:
         con.close()
 
 
-def _swap_catalogue(path: Path, built: dict[str, Path], removed: tuple[str, ...] = (), change: Fill | None = None):
+def _swap_catalogue(
+    path: Path,
+    built: dict[str, Path],
+    removed: tuple[str, ...] = (),
+    change: Fill | None = None,
+    loaded: str | None = None,
+):
     """Give built study files their final names and replace the catalogue with one naming them (hold the lock).
 
     Studies of a one-file store are moved into files of their own on the way (once); files no catalogue
-    names any more, and leftovers of killed writers, are removed afterwards.
+    names any more, and leftovers of killed writers, are removed afterwards. ``loaded`` ('import' or
+    'update'): each built study's load is logged in study_loads ('demo' for a demo study).
     """
     folder = studies_folder(path)
     folder.mkdir(parents=True, exist_ok=True)
@@ -621,6 +628,8 @@ def _swap_catalogue(path: Path, built: dict[str, Path], removed: tuple[str, ...]
                 )
                 if change is not None:
                     change(con)
+                for study in built if loaded else ():
+                    _log_load(con, study, folder / names[study], loaded)
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
@@ -630,6 +639,24 @@ def _swap_catalogue(path: Path, built: dict[str, Path], removed: tuple[str, ...]
             file.unlink(missing_ok=True)
         raise
     _collect_garbage(path, set(names.values()))
+
+
+def _log_load(con: Connection, study: str, file: Path, kind: str) -> None:
+    """Append the load of a study file just written to the new catalogue's study_loads (its end and people)."""
+    con.execute(f"ATTACH ? AS {_LOADED} (READ_ONLY)", [str(file)])
+    try:
+        con.execute(
+            f"""INSERT INTO study_loads SELECT s.study, now(), CASE WHEN s.is_demo THEN 'demo' ELSE ? END, s.data_end,
+                coalesce(s.complete_through, date_trunc('month', s.data_end)::DATE),
+                (SELECT count(*) FROM {_LOADED}.participants p WHERE p.study = s.study)
+                FROM {_LOADED}.studies s WHERE s.study = ?""",
+            [kind, study],
+        )
+    finally:
+        con.execute(f"DETACH {_LOADED}")
+
+
+_LOADED = "ihr_loaded"
 
 
 def _collect_garbage(path: Path, referenced: set[str]) -> None:
@@ -652,8 +679,9 @@ TABLES = (
     "people_cells",
     "analysis_plans",
     "cost_scenarios",
+    "study_loads",
 )
-CATALOGUE_ONLY = ("analysis_plans", "cost_scenarios")  # kept in the catalogue, never in a study's file
+CATALOGUE_ONLY = ("analysis_plans", "cost_scenarios", "study_loads")  # kept in the catalogue, never in a study's file
 
 
 def has_table(con: Connection, table: str, catalog: str = STORE) -> bool:

@@ -131,6 +131,18 @@ CREATE TABLE cost_scenarios (
     scenario  VARCHAR NOT NULL            -- the scenario file's text (economics.scenario.write_scenario)
 );
 
+-- Catalogue only: every time a study's data were written (an import, a monthly update, the demo), one row, never
+-- changed or deleted: the looks at the primary outcome are taken from it (outcomes.monitoring), so no look can
+-- be skipped. Written in the same atomic swap as the study's file.
+CREATE TABLE study_loads (
+    study            VARCHAR NOT NULL,
+    loaded_at        TIMESTAMP NOT NULL,
+    kind             VARCHAR NOT NULL CHECK (kind IN ('import', 'update', 'demo')),
+    data_end         DATE NOT NULL,
+    complete_through DATE NOT NULL,       -- the study's complete-through month after this load
+    people           BIGINT NOT NULL      -- people randomized after this load
+);
+
 -- Catalogue only: which file in <store>.studies/ holds each study (replaced atomically with the catalogue).
 CREATE TABLE study_files (
     study      VARCHAR PRIMARY KEY,

@@ -310,13 +310,16 @@ def show_looks(monitor: dict) -> pd.DataFrame:
     -------
     DataFrame
         look, complete_through, information_fraction, z, efficacy_boundary_z (NaN while no boundary is
-        crossable yet), nominal_alpha, crossed, and on the latest look the repeated 95% interval
+        crossable yet), futility_boundary_z (NaN: none), nominal_alpha, crossed, futility_crossed, and on the
+        latest look the repeated 95% interval
         (repeated_ci_low, repeated_ci_high) and whether it is the final analysis (final).
 
     """
-    columns = ["look", "complete_through", "information_fraction", "z", "efficacy_boundary_z", "nominal_alpha"]
-    frame = pd.DataFrame(monitor.get("looks") or [], columns=[*columns, "crossed"])
-    frame = frame[[*columns, "crossed"]].astype({"z": "float64", "efficacy_boundary_z": "float64"})
+    columns = ["look", "complete_through", "information_fraction", "z", "efficacy_boundary_z", "futility_boundary_z"]
+    columns += ["nominal_alpha", "crossed", "futility_crossed"]
+    frame = pd.DataFrame(monitor.get("looks") or [], columns=columns).reindex(columns=columns)
+    frame["futility_crossed"] = frame["futility_crossed"].fillna(False).astype(bool)
+    frame = frame.astype({"z": "float64", "efficacy_boundary_z": "float64", "futility_boundary_z": "float64"})
     latest = np.arange(len(frame)) == len(frame) - 1
     for column in ("repeated_ci_low", "repeated_ci_high"):
         value = monitor.get(column)
