@@ -134,7 +134,7 @@ def estimate_staggered(cells: pd.DataFrame) -> StaggeredResult:
     quantile = stats.t.ppf(0.975, df)
     att, se = float(fit.coef()["treat"]), float(fit.se()["treat"])
     tw, tw_se = float(twfe.coef()["treat"]), float(twfe.se()["treat"])
-    series = _event_series(event, data, quantile)
+    series = _event_series(event, data, df)
     return StaggeredResult(
         att=att,
         se=se,
@@ -160,12 +160,19 @@ def _coefficients(event) -> pd.DataFrame:
     return pd.DataFrame({"event_month": months, "att": coef.to_numpy(), "se": se.to_numpy(), "name": coef.index})
 
 
-def _event_series(event, data: pd.DataFrame, quantile: float) -> pd.DataFrame:
-    """Return per month relative to adoption the effect with its interval and the people and areas behind it."""
+def _event_series(event, data: pd.DataFrame, df: int) -> pd.DataFrame:
+    """Return per month relative to adoption the effect with its interval and the people and areas behind it.
+
+    A month's estimate rests mostly on the areas observed that many months from adoption, so its t
+    interval has (those areas − 1) degrees of freedom (at most areas − 1); with one area it has none.
+    """
     table = _coefficients(event)
     table = table[table["event_month"].between(*EVENT_WINDOW)]
     counts = data[data["rel"] != _OUTSIDE].groupby("rel").agg(n_people=("n", "sum"), n_areas=("area", "nunique"))
     table = table.join(counts, on="event_month")
+    freedom = np.minimum(table["n_areas"].to_numpy(dtype=float) - 1, df)
+    with np.errstate(invalid="ignore"):
+        quantile = np.where(freedom >= 1, stats.t.ppf(0.975, np.maximum(freedom, 1)), np.nan)
     table["ci_low"] = table["att"] - quantile * table["se"]
     table["ci_high"] = table["att"] + quantile * table["se"]
     columns = ["event_month", "att", "ci_low", "ci_high", "se", "n_people", "n_areas"]
