@@ -16,6 +16,17 @@ COVARIATES = ("baseline_hours", "age", "sex", "application_type")  # baseline va
 FILTER_FIELDS = ("sex", "application_type", "district")  # the fields a view can filter on
 OTHER_DISTRICTS = "Övriga distrikt"  # small districts shown together (setting merge_districts_below)
 HOURS_MEASURES = ("granted", "performed", "unknown")  # which home-care hours (studies.hours_measure)
+# How a study's groups came about (issue 33): chosen at import, shown on every page, slide and stamp.
+DESIGNS = ("randomized", "comparison_group", "rollout", "single_group")
+DESIGN_WORDS = {  # each design in running text (Swedish, English)
+    "randomized": ("randomiserad studie (lottning)", "randomized trial"),
+    "comparison_group": (
+        "jämförelse med en kontrollgrupp, inte lottad",
+        "comparison with a control group, not randomized",
+    ),
+    "rollout": ("införande i steg, område för område", "staged roll-out, area by area"),
+    "single_group": ("uppföljning av en grupp, utan jämförelse", "follow-up of a single group, without comparison"),
+}
 MEASURE_WORDS = {  # each measure in running text (Swedish, English), for messages
     "granted": ("beviljad tid", "granted time"),
     "performed": ("utförd tid", "performed time"),

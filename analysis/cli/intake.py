@@ -107,7 +107,7 @@ def _run_import(args: argparse.Namespace) -> int:
         summary = import_study(
             args.db, args.study, args.participants, args.hours, visits=args.visits, data_end=data_end,
             measurements=args.measurements, value_set=args.value_set, measure=args.measure,
-            complete_through=complete,
+            complete_through=complete, design=args.design, adoption=args.adoption,
         )  # fmt: skip
     except ImportRejected as exc:
         return _print_rejected(exc)

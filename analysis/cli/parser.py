@@ -9,6 +9,7 @@ from analysis.demo import DEMO_STUDY, DemoSpec
 from analysis.economics.costs import PSA_DRAWS
 from analysis.economics.scenario import unit_costs
 from analysis.errors import UserFacingError
+from analysis.intake.fileformat import DESIGNS
 from analysis.outcomes.per_person import BOOTSTRAP_DRAWS, UnitCosts
 from analysis.outcomes.person_values import EXCLUDE, HANDLING
 from analysis.present.report import FORMATS
@@ -163,6 +164,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("--data-end", default=None, help="sista datadag / last day of data, YYYY-MM-DD")
     imp.add_argument("--complete-through", default=None, help=COMPLETE_HELP)
+    imp.add_argument(
+        "--design",
+        choices=DESIGNS,
+        default="randomized",
+        help="hur grupperna uppstod: lottning, jämförelsegrupp, införande i steg, en grupp / how the groups came "
+        "about: randomized, comparison_group, rollout (areas adopting at different dates), single_group",
+    )
+    imp.add_argument(
+        "--adoption",
+        default=None,
+        help="införandefil för rollout (område, införd; tomt datum: införde aldrig) / adoption file for rollout "
+        "(area, adopted_on; empty: never adopted)",
+    )
     imp.add_argument("--json", action="store_true", help="skriv JSON / print JSON")
     imp.add_argument("--primary", choices=PRIMARY_OUTCOMES, default=None, help="analysplanens primära utfall")
     imp.add_argument("--months", type=int, default=None, help="analysplanens fönster / the plan's window")

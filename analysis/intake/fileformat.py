@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 from analysis.errors import MASK, shaped_personnummer
 from analysis.intake.source import Source, Upload, normalize_header, quote_identifier, read_text_table
+from analysis.selection import DESIGNS
 from analysis.store import db
 
-__all__ = ["MASK", "normalize_header", "quote_identifier", "read_text_table"]
+__all__ = ["DESIGNS", "MASK", "normalize_header", "quote_identifier", "read_text_table"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,13 @@ ID_FIELDS = (
 PARTICIPANT_FIELDS = (
     *ID_FIELDS,
     Field("arm", "code", True, True, ("grupp", "studiearm", "group"), ARM_CODES),
-    Field("randomized_on", "date", True, True, ("randomiserad", "randomiseringsdatum", "randomiserad_datum")),
+    Field(
+        "randomized_on",
+        "date",
+        True,
+        True,
+        ("randomiserad", "randomiseringsdatum", "randomiserad_datum", "startdatum", "start_datum", "inskrivningsdatum"),
+    ),  # fmt: skip
     Field("age", "integer", True, True, ("ålder", "alder", "ålder_vid_randomisering")),
     Field("sex", "code", True, True, ("kön", "kon", "gender"), SEX_CODES),
     Field(
@@ -89,7 +96,50 @@ FIELDS = {
     "measurements": MEASUREMENT_FIELDS,
 }
 
+ADOPTION_FIELDS = (
+    Field(
+        "area", "text", True, True, ("område", "omrade", "hemtjänstområde", "hemtjanstomrade", "distrikt", "district")
+    ),
+    Field(
+        "adopted_on",
+        "date",
+        True,
+        False,
+        ("införd", "infört", "införandedatum", "inforandedatum", "infördes", "startdatum", "adopted"),
+    ),  # fmt: skip
+)  # empty adopted_on: an area that never adopted (a comparison area)
+
+
+def fields_for(kind: str, design: str = "randomized") -> tuple[Field, ...]:
+    """Return a file's fields for a study design: no group column in a roll-out or single group; areas in a roll-out.
+
+    Parameters
+    ----------
+    kind : str
+        'participants', 'hours', 'visits' or 'measurements'.
+    design : str
+        One of DESIGNS. In a staged roll-out a person's group is the area (district, required) and its
+        adoption date; in a single-group follow-up everyone had the service. The group column may then be
+        left out (a value given is ignored in a roll-out and must be 'intervention' in a single group).
+
+    Returns
+    -------
+    tuple of Field
+
+    """
+    if design not in DESIGNS:
+        raise ValueError(f"fields_for: unknown design {design!r}")
+    fields = FIELDS[kind]
+    if kind != "participants" or design in ("randomized", "comparison_group"):
+        return fields
+    loose = {"arm": {"required": False, "nonempty": False}}
+    if design == "rollout":
+        loose["district"] = {"required": True, "nonempty": True}
+    return tuple(replace(f, **loose[f.name]) if f.name in loose else f for f in fields)
+
+
 FIELD_LABELS = {
+    "adoption": ("Införandefil", "Adoption file"),
     "participants": ("Deltagarfil", "Participants file"),
     "hours": ("Timfil", "Hours file"),
     "visits": ("Besöksfil", "Visits file"),

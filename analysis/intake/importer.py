@@ -13,6 +13,7 @@ import datetime as dt
 import os
 
 from analysis.errors import InputError, shaped_personnummer
+from analysis.intake.design import check_adoption, check_design, check_single_group, read_adoption
 from analysis.intake.eq5d import read_value_set
 from analysis.intake.problems import ImportRejected, Problem, ProblemLog
 from analysis.intake.pseudonym import derive_cell_key_salt, load_or_create_key
@@ -66,6 +67,8 @@ def import_study(
     data_end: dt.date | None = None,
     complete_through: dt.date | None = None,
     progress: Progress | None = None,
+    design: str = "randomized",
+    adoption: Source | None = None,
 ) -> ImportSummary:
     """Validate the files and, only if they are clean, replace ``study`` in the store at ``db_path``.
 
@@ -103,6 +106,12 @@ def import_study(
         month before.
     progress : callable, optional
         Called as progress(fraction, text_sv, text_en).
+    design : str
+        How the groups came about: 'randomized' (default), 'comparison_group' (an arm column, not
+        randomized), 'rollout' (areas adopting at different dates; needs ``adoption``; no arm column) or
+        'single_group' (everyone had the service; no arm column).
+    adoption : str, Path or Upload, optional
+        A roll-out's adoption file: area, adopted_on (empty: never adopted); see analysis.intake.design.
 
     Returns
     -------
@@ -117,6 +126,7 @@ def import_study(
 
     """
     check_request(hours, visits, measure, data_end)
+    check_design(design, adoption)
     name = str(study).strip()
     version = db.study_version(db_path, name)  # refused at the swap if another writer changes the study meanwhile
     if not name or len(name) > 64:
@@ -144,18 +154,30 @@ def import_study(
         mappings["measurements"] = measurements_mapping
     checked: dict = {}
 
+    def design_checks(con: db.Connection, layout, log: ProblemLog) -> None:
+        """Check what the design needs across the files (listed with every other problem)."""
+        people = layout.columns["participants"]
+        if design == "rollout":
+            check_adoption(con, log, resolve_data_end(con, data_end), people["district"], checked["adoption"])
+        elif design == "single_group" and "arm" in people:
+            check_single_group(con, log, people["arm"])
+
     def prepare(con: db.Connection) -> None:
         """Read, pseudonymise and validate into TEMP tables; raise ImportRejected listing every error."""
         files = {kind: name_of(path) for kind, path in paths.items()}
         if "visits" in files:
             files["visit_months"] = files["visits"]  # the visits summed per month: the same file
+        if adoption is not None:
+            files["adoption"] = name_of(adoption)
         log = ProblemLog(files, int(get_setting("max_problems")))
-        layout = read_files(con, paths, mappings, log, report)
+        layout = read_files(con, paths, mappings, log, report, design)
+        if adoption is not None:
+            checked["adoption"] = read_adoption(con, adoption, log)
         report(0.3, "Pseudonymiserar och tolkar värden", "Pseudonymising and parsing values")
         map_personnummer(con, layout, key_file)
         report(0.45, "Kontrollerar", "Checking")
         values = read_value_set(con, value_set) if value_set is not None else None
-        validate_files(con, layout, log, data_end, value_set=values)
+        validate_files(con, layout, log, data_end, value_set=values, checks=design_checks)
         end = resolve_data_end(con, data_end)
         checked.update(log=log, pseudonymised=layout.pseudonymised, data_end=end,
                        complete_through=resolve_complete_through(end, complete_through))  # fmt: skip
@@ -174,6 +196,7 @@ def import_study(
             measure=measure,
             complete_through=checked["complete_through"],
             salt=salt,
+            design=design,
         )
 
     # the same people keep the same noise when the study is imported again (kept, else from the installation's key)

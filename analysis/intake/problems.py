@@ -112,6 +112,22 @@ EXPECTED: dict[str, tuple[str, str]] = {
         "samma slags id i båda filerna (person_id i båda eller personnummer i båda)",
         "the same kind of id in both files (person_id in both or personnummer in both)",
     ),
+    "duplicate_area": (
+        "en rad per område; området finns redan på rad {first}",
+        "one row per area; already on row {first}",
+    ),
+    "adoption_outside": (
+        "ett införandedatum inom datan, {first} till {last} (tomt: området införde aldrig)",
+        "an adoption date within the data, {first} to {last} (empty: the area never adopted)",
+    ),
+    "unknown_area": (
+        "ett område som finns i införandefilen (lägg till området, med tomt datum om det aldrig införde)",
+        "an area listed in the adoption file (add the area, with an empty date if it never adopted)",
+    ),
+    "single_group_control": (
+        "intervention: en uppföljning av en grupp har ingen kontrollgrupp (välj designen comparison_group)",
+        "intervention: a single-group follow-up has no control group (choose the design comparison_group)",
+    ),
     "high_hours": (
         f"högst {MAX_HOURS_PLAUSIBLE:.0f} timmar i månaden är vanligt; möjligt men kontrollera",
         f"at most {MAX_HOURS_PLAUSIBLE:.0f} hours a month is usual; possible, but check",

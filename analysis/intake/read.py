@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from analysis.errors import InputError
 from analysis.intake.fileformat import (
     FIELD_LABELS,
-    FIELDS,
     detect_mapping,
+    fields_for,
     quote_identifier,
     read_text_table,
 )
@@ -31,6 +31,7 @@ class Layout:
     id_kind: dict[str, str]  # kind -> 'person_id' or 'personnummer'
     offsets: dict[str, int]  # kind -> file row of the table's rowid 0
     missing: dict[str, tuple[str, ...]] = field(default_factory=dict)  # kind -> required fields not found
+    design: str = "randomized"  # the study's design: which participant fields are required (fields_for)
 
     @property
     def complete(self) -> bool:
@@ -113,6 +114,7 @@ def read_files(
     mappings: dict[str, dict[str, str] | None],
     log: ProblemLog,
     progress: Progress,
+    design: str = "randomized",
 ) -> Layout:
     """Read the files as text into TEMP tables ``{kind}_src`` and resolve their columns.
 
@@ -129,6 +131,8 @@ def read_files(
         Names the files shown in messages; receives missing columns and mixed kinds of id.
     progress : callable
         Called as progress(fraction, text_sv, text_en).
+    design : str
+        The study's design (fileformat.DESIGNS): which participant columns are required.
 
     Returns
     -------
@@ -147,7 +151,7 @@ def read_files(
     columns, id_kind, offsets, missing = {}, {}, {}, {}
     kinds = [kind for kind in KINDS if kind in paths]
     for i, kind in enumerate(kinds):
-        fields = FIELDS[kind]
+        fields = fields_for(kind, design)
         sv, en = FIELD_LABELS[kind]
         step = 0.2 * i / len(kinds)
         progress(0.05 + step, f"Läser {sv.lower()} {files[kind]}", f"Reading {en.lower()} {files[kind]}")
@@ -169,7 +173,7 @@ def read_files(
     # A missing column of another field is listed with every problem of the columns found (validate_files).
     for kind in kinds:  # listed with every other problem: validation raises with them all
         scan_personnummer(con, kind, files[kind], offsets[kind], columns[kind], id_kind[kind], log)
-    return Layout(files, columns, id_kind, offsets, missing)
+    return Layout(files, columns, id_kind, offsets, missing, design)
 
 
 def _find_missing(kind: str, fields, mapping: dict[str, str]) -> list[tuple[str, str]]:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis.errors import InputError
+from analysis.intake.design import assign_design_arms
 from analysis.intake.importer import check_request
 from analysis.intake.problems import Problem, ProblemLog
 from analysis.intake.pseudonymise import map_personnummer
@@ -163,7 +164,8 @@ def update_study(
         if care_kind == "visits":
             files["visit_months"] = files["visits"]
         log = ProblemLog(files, int(get_setting("max_problems")))
-        layout = read_files(con, paths, mappings, log, report)
+        design = con.execute("SELECT design FROM studies WHERE study = ?", [study]).fetchone()[0]
+        layout = read_files(con, paths, mappings, log, report, design)
         report(0.3, "Pseudonymiserar och tolkar värden", "Pseudonymising and parsing values")
         map_personnummer(con, layout, key_file)
         if participants is None:
@@ -171,6 +173,7 @@ def update_study(
         report(0.45, "Kontrollerar", "Checking")
         validate_files(con, layout, log, data_end)
         if participants is not None:
+            assign_design_arms(con, study, design, layout, log)
             _check_people_against_study(con, study, layout, log)
         new_end = resolve_data_end(con, data_end) if data_end is not None else max(old_end, resolve_data_end(con, None))
         if new_end < old_end:
@@ -254,7 +257,7 @@ def _check_people_against_study(con: db.Connection, study: str, layout: Layout, 
     )
     for name in ("arm", "randomized_on"):
         where = f"known AND {name} IS NOT NULL AND {name} <> old_{name}"
-        log.check(con, "participants", columns[name], "randomization_changed", where, value=f"{name}_raw",
+        log.check(con, "participants", columns.get(name, name), "randomization_changed", where, value=f"{name}_raw",
                   extra=f", old_{name}")  # fmt: skip
     for name in OUTCOME_DATES:
         where = f"known AND old_{name} IS NOT NULL AND ({name} IS NULL OR {name} < old_{name})"

@@ -7,7 +7,7 @@ import datetime as dt
 from analysis.errors import InputError
 from analysis.instruments import Instrument, load_instruments
 from analysis.intake.eq5d import derive_index
-from analysis.intake.fileformat import FIELDS, MAX_HOURS_PLAUSIBLE, Field, quote_identifier
+from analysis.intake.fileformat import FIELDS, MAX_HOURS_PLAUSIBLE, Field, fields_for, quote_identifier
 from analysis.intake.problems import Problem, ProblemLog
 from analysis.intake.read import Layout
 from analysis.settings import get_setting
@@ -351,6 +351,7 @@ def validate_files(
     data_end: dt.date | None = None,
     today: dt.date | None = None,
     value_set: dict[str, float] | None = None,
+    checks=None,
 ) -> None:
     """Type the files and check every rule; raise ImportRejected listing every error found.
 
@@ -368,6 +369,9 @@ def validate_files(
         No date or month may be later (default: today).
     value_set : dict, optional
         An EQ-5D value set (eq5d.read_value_set): the index is computed from the five dimensions.
+    checks : callable, optional
+        checks(con, layout, log): the study design's checks across the files (intake.design), run when every
+        column was found, before the problems are raised.
 
     Raises
     ------
@@ -376,10 +380,10 @@ def validate_files(
 
     """
     for kind in layout.kinds:
-        type_columns(con, layout, kind, FIELDS[kind])
+        type_columns(con, layout, kind, fields_for(kind, layout.design))
     check_ids(con, layout, log)
     for kind in layout.kinds:
-        check_fields(con, layout, log, kind, FIELDS[kind])
+        check_fields(con, layout, log, kind, fields_for(kind, layout.design))
     check_dates(con, layout, log, data_end, today or dt.date.today())
     if not layout.complete:  # the checks across columns and files need the missing ones: list what was found
         log.raise_if_errors()
@@ -388,6 +392,8 @@ def validate_files(
         check_measurements(con, layout, log, load_instruments(), visit_schedule())
         if value_set is not None:
             derive_index(con, value_set, log, layout.files["measurements"])
+    if checks is not None:
+        checks(con, layout, log)
     log.raise_if_errors()
 
 

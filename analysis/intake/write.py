@@ -6,6 +6,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 
+from analysis.intake.design import write_adoption
 from analysis.intake.problems import Problem, ProblemLog
 from analysis.intake.read import Progress
 from analysis.intake.validate import resolve_complete_through
@@ -62,6 +63,7 @@ def write_study(
     measure: str = "unknown",
     complete_through: dt.date | None = None,
     salt: str = "",
+    design: str = "randomized",
 ) -> ImportSummary:
     """Replace ``study`` with the checked rows of ``participants_typed``, ``hours_typed`` (and ``measurements_typed``).
 
@@ -88,6 +90,9 @@ def write_study(
         ``validate.resolve_complete_through``).
     salt : str
         The study's cell-key secret (kept from an earlier import of the study); '' draws a new one.
+    design : str
+        How the groups came about (fileformat.DESIGNS). In a roll-out a person's arm is 'intervention' when
+        their area adopted (TEMP table ``adoption_typed``), else 'control'; in a single group 'intervention'.
 
     Returns
     -------
@@ -97,9 +102,16 @@ def write_study(
     complete_through = complete_through or resolve_complete_through(data_end, None)
     con.execute(
         "INSERT INTO studies (study, title_sv, title_en, is_demo, data_end, loaded_at, hours_measure, "
-        "complete_through, cell_key_salt) VALUES (?, ?, ?, FALSE, ?, now(), ?, ?, ?)",
-        [study, study, study, data_end, measure, complete_through, salt or secrets.token_hex(16)],
+        "complete_through, cell_key_salt, design) VALUES (?, ?, ?, FALSE, ?, now(), ?, ?, ?, ?)",
+        [study, study, study, data_end, measure, complete_through, salt or secrets.token_hex(16), design],
     )
+    if design == "rollout":  # the group is the area's: did it adopt within the data
+        adopted = "SELECT area FROM adoption_typed WHERE adopted_on IS NOT NULL"
+        con.execute(f"UPDATE participants_typed SET arm = CASE WHEN district_raw IN ({adopted}) "
+                    "THEN 'intervention' ELSE 'control' END")  # fmt: skip
+        write_adoption(con, study)
+    elif design == "single_group":
+        con.execute("UPDATE participants_typed SET arm = 'intervention'")
     con.execute(
         """INSERT INTO participants SELECT ?, id, arm, randomized_on, age::INTEGER, sex, application_type,
            baseline_hours, placed_on, died_on, followup_end, district_raw FROM participants_typed""",

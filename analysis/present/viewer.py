@@ -24,6 +24,7 @@ from analysis.outcomes.per_person import BOOTSTRAP_DRAWS, compare_person_outcome
 from analysis.outcomes.person_values import EXCLUDE
 from analysis.outcomes.placement import analyze_placement
 from analysis.outcomes.planning import estimate_power_inputs
+from analysis.outcomes.rollout import analyse_rollout
 from analysis.present.disclosure import (
     show_at_risk,
     show_comparison,
@@ -38,14 +39,23 @@ from analysis.present.disclosure import (
     show_timepoints,
     show_trajectory,
 )
+from analysis.present.disclosure.rollout import show_rollout
 from analysis.present.disclosure_measures import show_measures, show_planning, show_qalys
 from analysis.present.linked import find_risks
 from analysis.present.viewer_board import view_costs, view_presentation
-from analysis.selection import ALL, Selection
+from analysis.selection import ALL, DESIGN_WORDS, Selection
 from analysis.store import db
 from analysis.store.studies import describe_study, load_plan
 
-PAGES = ("overview", "comparisons", "placement", "measures", "costs", "presentation")
+PAGES = ("overview", "comparisons", "placement", "measures", "costs", "presentation", "rollout")
+# The pages each design can give (issue 33): a roll-out's answer is its own page; a single group has no
+# comparison; the others compare two groups (for a comparison group with the design's caveat).
+DESIGN_PAGES = {
+    "randomized": ("overview", "comparisons", "placement", "measures", "costs", "presentation"),
+    "comparison_group": ("overview", "comparisons", "placement", "measures", "costs", "presentation"),
+    "rollout": ("rollout",),
+    "single_group": (),
+}
 TIMEPOINTS = (3, 6, 12, 24)  # the Comparisons page's timepoints and flow months (with the chosen month)
 SEX_GROUPS = ("total", "F", "M")
 
@@ -205,6 +215,24 @@ def view_measures(
     return tables
 
 
+def view_rollout(
+    con: db.Connection, selection: Selection, threshold: int, options: ViewOptions, memo: dict | None = None
+) -> dict:
+    """Return the Staged roll-out page's figures as a viewer sees them (the hours outcome)."""
+    return show_rollout(_call(memo, analyse_rollout, con, selection, unit_costs(), "hours"), threshold)
+
+
+def _not_for_design(page: str, design: str) -> dict[str, pd.DataFrame]:
+    """Return why a page has no figures for a study of this design, as the page says it."""
+    sv, en = DESIGN_WORDS[design]
+    reason = {
+        "message_sv": f"Sidan {page} visar inget för en studie av designen {sv}; se sidan för designen.",
+        "message_en": f"The page {page} shows nothing for a study of the design {en}; see the design's own page.",
+        "design": design,
+    }
+    return {"cannot_estimate": pd.DataFrame([reason])}
+
+
 def _or_reason(view, *args) -> dict[str, pd.DataFrame]:
     """Return a page's tables or, when the study cannot give its figures, the reason as the page says it."""
     try:
@@ -257,7 +285,13 @@ def view_page(
         "presentation": lambda con, selection, threshold, options, memo: _or_reason(
             view_presentation, con, selection, options.lang
         ),
+        "rollout": lambda con, selection, threshold, options, memo: _or_reason(
+            view_rollout, con, selection, threshold, options, memo
+        ),
     }
     if page not in pages:
         raise ValueError(f"view_page: unknown page {page!r}; expected one of {PAGES}")
+    design = describe_study(con, selection.study)["design"]
+    if page not in DESIGN_PAGES[design]:
+        return _not_for_design(page, design)
     return pages[page](con, selection, threshold, options, memo)

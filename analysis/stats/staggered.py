@@ -88,13 +88,17 @@ def prepare_cells(cells: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     return data, out
 
 
-def estimate_staggered(cells: pd.DataFrame) -> StaggeredResult:
+def estimate_staggered(cells: pd.DataFrame, covariates: tuple[str, ...] = ()) -> StaggeredResult:
     """Return the average effect after adoption (did2s), its event study, pre-trend test and the naive TWFE.
 
     Parameters
     ----------
     cells : DataFrame
         One row per area and calendar month (see prepare_cells).
+    covariates : tuple of str
+        Columns of ``cells`` fitted with the area and month effects in the first stage (on the untreated
+        area-months), e.g. the mean baseline hours of the people followed: who is in an area's home care
+        changes month by month, and this takes that out of the comparison.
 
     Returns
     -------
@@ -124,11 +128,13 @@ def estimate_staggered(cells: pd.DataFrame) -> StaggeredResult:
     caught: list[str] = []
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
-        fit = pf.did2s(data, "y", "~ 0 | area + month", "~ treat", "treat", "area", weights="n")
-        twfe = pf.feols("y ~ treat | area + month", data, weights="n", vcov={"CRV1": "area"})
+        first = f"~ {' + '.join(covariates) or '0'} | area + month"
+        fit = pf.did2s(data, "y", first, "~ treat", "treat", "area", weights="n")
+        twfe = pf.feols(f"y ~ {' + '.join(('treat', *covariates))} | area + month", data, weights="n",
+                        vcov={"CRV1": "area"})  # fmt: skip
         levels = sorted(set(data["rel"]))
         reference = _OUTSIDE if _OUTSIDE in levels else -1
-        event = pf.did2s(data, "y", "~ 0 | area + month", f"~ i(rel, ref={reference})", "treat", "area", weights="n")
+        event = pf.did2s(data, "y", first, f"~ i(rel, ref={reference})", "treat", "area", weights="n")
     caught += [str(w.message) for w in seen if "deprecat" not in str(w.message).lower()]
     df = n_areas - 1
     quantile = stats.t.ppf(0.975, df)

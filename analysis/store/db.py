@@ -680,6 +680,7 @@ TABLES = (
     "analysis_plans",
     "cost_scenarios",
     "study_loads",
+    "area_adoptions",
 )
 CATALOGUE_ONLY = ("analysis_plans", "cost_scenarios", "study_loads")  # kept in the catalogue, never in a study's file
 

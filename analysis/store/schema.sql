@@ -20,7 +20,21 @@ CREATE TABLE studies (
     complete_through DATE,
     -- the secret from which the cell key method's group keys are made (analysis/present/perturb.py): kept when
     -- a study is imported again, so the same people keep the same noise; '' in stores written before it
-    cell_key_salt VARCHAR NOT NULL DEFAULT ''
+    cell_key_salt VARCHAR NOT NULL DEFAULT '',
+    -- how the groups came about (issue 33): 'randomized' (a lottery; stores written before designs),
+    -- 'comparison_group' (groups not randomized), 'rollout' (areas adopting at different dates; the arm is
+    -- then 'intervention' for people of an area that adopted, 'control' for a never-adopting area) or
+    -- 'single_group' (everyone had the service: arm 'intervention')
+    design VARCHAR NOT NULL DEFAULT 'randomized'
+        CHECK (design IN ('randomized', 'comparison_group', 'rollout', 'single_group'))
+);
+
+-- A staged roll-out's areas and the date each adopted the new way of working (NULL: never, a comparison area).
+CREATE TABLE area_adoptions (
+    study      VARCHAR NOT NULL,
+    area       VARCHAR NOT NULL,          -- as in participants.district
+    adopted_on DATE,
+    PRIMARY KEY (study, area)
 );
 
 -- The hours measures a study holds (one or both), each with the last month its own hours are complete.

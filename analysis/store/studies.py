@@ -86,7 +86,7 @@ def describe_study(con: db.Connection, study: str) -> dict:
     row = db.query(  # stores written before a column read NULL there (see db.connect)
         con,
         """SELECT s.title_sv, s.title_en, s.is_demo, coalesce(s.hours_measure, 'unknown') AS hours_measure,
-                  s.data_end, s.complete_through,
+                  s.data_end, s.complete_through, coalesce(s.design, 'randomized') AS design,
                   (SELECT max(month_k) FROM followup_cells f WHERE f.study = s.study) AS max_month
            FROM studies s WHERE s.study = ?""",
         [study],
@@ -116,6 +116,7 @@ def describe_study(con: db.Connection, study: str) -> dict:
         "data_end": pd.Timestamp(row["data_end"]).date(),
         # the last complete month when months after it (up to data_end) are still being registered, else None
         "complete_through": _incomplete_after(row["complete_through"], row["data_end"]),
+        "design": row["design"],  # how the groups came about (fileformat.DESIGNS)
     }
 
 

@@ -27,6 +27,7 @@ from analysis.present.disclosure.differencing import (  # noqa: F401  # noqa: F4
     risks_from_counts,
     suppress_small,
 )
+from analysis.present.disclosure.rollout import show_rollout  # noqa: F401
 from analysis.present.disclosure.rows import (  # noqa: F401
     ARM_STATS,
     DEATH_CONTRASTS,
