@@ -50,7 +50,7 @@ PARTICIPANT_FIELDS = (
         True,
         True,
         ("randomiserad", "randomiseringsdatum", "randomiserad_datum", "startdatum", "start_datum", "inskrivningsdatum"),
-    ),  # fmt: skip
+    ),
     Field("age", "integer", True, True, ("ålder", "alder", "ålder_vid_randomisering")),
     Field("sex", "code", True, True, ("kön", "kon", "gender"), SEX_CODES),
     Field(
@@ -106,7 +106,7 @@ ADOPTION_FIELDS = (
         True,
         False,
         ("införd", "infört", "införandedatum", "inforandedatum", "infördes", "startdatum", "adopted"),
-    ),  # fmt: skip
+    ),
 )  # empty adopted_on: an area that never adopted (a comparison area)
 
 
