@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from analysis.demo_rollout import ROLLOUT_STUDY, fill_rollout
 from analysis.store import db
 from analysis.store.studies import AnalysisPlan, save_plan
 
@@ -398,7 +399,7 @@ def build_demo_store(path, spec: DemoSpec | None = None, study: str = DEMO_STUDY
 
 
 def build_embedded_demo(path) -> None:
-    """Write both demo studies (2,000 people and trial-sized, 237) into the store at ``path`` at once.
+    """Write the demo studies (2,000 people, trial-sized 237, a synthetic staged roll-out) into ``path`` at once.
 
     Parameters
     ----------
@@ -411,6 +412,7 @@ def build_embedded_demo(path) -> None:
         {
             DEMO_STUDY: lambda con: _fill_demo(con, DemoSpec(), DEMO_STUDY),
             TRIAL_SIZED_STUDY: lambda con: _fill_demo(con, TRIAL_SIZED, TRIAL_SIZED_STUDY),
+            ROLLOUT_STUDY: lambda con: fill_rollout(con, ROLLOUT_STUDY),  # synthetic: the roll-out page's example
         },
     )
     for study, spec in ((DEMO_STUDY, DemoSpec()), (TRIAL_SIZED_STUDY, TRIAL_SIZED)):  # fixed before anyone's data

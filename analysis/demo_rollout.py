@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.store import db
+
 ROLLOUT_STUDY = "demo-rollout"
 ROLLOUT_TITLES = ("Demo: införande i steg (syntetiska data)", "Demo: staged roll-out (synthetic data)")
 AREAS = ("Norr", "Söder", "Väster", "Öster", "Centrum", "Hamnen", "Skogen", "Ängen", "Backen", "Dalen", "Sjön",
@@ -98,6 +100,7 @@ def generate_rollout(spec: RolloutSpec | None = None) -> dict[str, pd.DataFrame]
                 own = rng.gamma(4.0, spec.mean_hours / 4.0)
                 exit_kind = rng.choice(["placed", "died"]) if last < spec.months else None
                 left = _month(spec, last) + dt.timedelta(days=int(rng.integers(0, 28))) if exit_kind else None
+                left = None if left is None else max(left, begun)  # never before the start of home care
                 people.append({
                     "person_id": pid, "randomized_on": begun, "age": int(rng.integers(66, 96)),
                     "sex": str(rng.choice(["F", "M"], p=[0.62, 0.38])),
@@ -134,8 +137,6 @@ def generate_rollout(spec: RolloutSpec | None = None) -> dict[str, pd.DataFrame]
 
 def fill_rollout(con, study: str = ROLLOUT_STUDY, spec: RolloutSpec | None = None) -> None:
     """Write the synthetic roll-out as ``study`` into a new, empty study file (the demo store's third study)."""
-    from analysis.store import db
-
     files = generate_rollout(spec)
     people = files["participants"].assign(arm="control")
     people.loc[people["district"].isin(files["adoption"].dropna()["area"]), "arm"] = "intervention"

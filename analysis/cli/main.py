@@ -7,7 +7,15 @@ from collections.abc import Sequence
 
 from analysis.cli.economics import _run_costs, _run_measures, _run_power, _run_qaly, _run_report
 from analysis.cli.intake import _run_demo, _run_import, _run_update
-from analysis.cli.outcomes import _run_compare, _run_monitor, _run_outcomes, _run_placement, _run_plan, _run_view
+from analysis.cli.outcomes import (
+    _run_compare,
+    _run_monitor,
+    _run_outcomes,
+    _run_placement,
+    _run_plan,
+    _run_rollout,
+    _run_view,
+)
 from analysis.cli.parser import _parser
 from analysis.errors import UserFacingError
 
@@ -30,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_plan(args)
         if args.command == "monitor":
             return _run_monitor(args)
+        if args.command == "rollout":
+            return _run_rollout(args)
         if args.command == "view":
             return _run_view(args)
         if args.command == "costs":

@@ -14,7 +14,8 @@ from analysis.outcomes.comparisons import run_comparison
 from analysis.outcomes.monitoring import monitor_primary
 from analysis.outcomes.per_person import compare_person_outcomes, primary_figure
 from analysis.outcomes.placement import analyze_placement
-from analysis.present.disclosure import show_comparison, show_outcomes, show_placement
+from analysis.outcomes.rollout import analyse_rollout
+from analysis.present.disclosure import show_comparison, show_outcomes, show_placement, show_rollout
 from analysis.present.linked import find_risks
 from analysis.present.texts import describe_plan
 from analysis.present.viewer import ViewOptions, view_page
@@ -196,6 +197,35 @@ def _run_plan(args: argparse.Namespace) -> int:
         print(json.dumps({"study": study, **_plan_dict(current)}, ensure_ascii=False))
     else:
         print(f"{describe_plan(current, 'sv')} / {describe_plan(current, 'en')}")
+    return 0
+
+
+def _run_rollout(args: argparse.Namespace) -> int:
+    """Print a staged roll-out's effect after adoption, its event study and the naive two-way estimate."""
+
+    def run(con, selection):
+        result = analyse_rollout(con, selection, costs_from_args(args), args.outcome)
+        if not args.as_viewer:
+            return result
+        shown = show_rollout(result, int(get_setting("suppression_threshold")))
+        series = shown["event_study"].astype(object).where(shown["event_study"].notna(), None)
+        return result | {"event_study": series.to_dict("records")}
+
+    study, result = _open_request(args, run)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    print(f"{study}: {result['estimator']}, {result['unit']}")
+    print(
+        f"effekt efter införandet / effect after adoption {result['att']:.2f} "
+        f"({result['ci_low']:.2f} till / to {result['ci_high']:.2f}), p = {result['p_value']:.3g}; "
+        f"{result['n_areas']} områden / areas, {result['n_people']} personer / people"
+    )
+    pre = result["pre_trend_p_value"]
+    print(f"naiv tvåvägs-FE / naive two-way FE {result['twfe_att']:.2f}; förtrend / pre-trend p = "
+          f"{'—' if pre is None else f'{pre:.3f}'}")  # fmt: skip
+    for sv, en in zip(result["caveats_sv"], result["caveats"], strict=True):
+        print(f"- {sv} / {en}")
     return 0
 
 

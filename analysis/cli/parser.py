@@ -307,6 +307,17 @@ def _parser() -> argparse.ArgumentParser:
     monitor.add_argument("--day-cost", type=float, default=None, help="kr per dygn / SEK per day")
     monitor.add_argument("--json", action="store_true", help="skriv JSON / print JSON")
 
+    rollout = _add_request(
+        sub.add_parser(
+            "rollout", help="införande i steg: effekt efter införandet / staged roll-out: effect after adoption"
+        )
+    )
+    rollout.add_argument(
+        "--outcome", choices=("hours", "cost"), default="hours", help="timmar eller kostnad / hours or cost"
+    )
+    rollout.add_argument("--hour-cost", type=float, default=None, help="kr per timme / SEK per hour")
+    rollout.add_argument("--day-cost", type=float, default=None, help="kr per dygn / SEK per day")
+
     report = sub.add_parser("report", help="rapport för nämnden / board briefing (pdf or pptx)")
     report.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
     report.add_argument("--study", default=None, help="studie / study")

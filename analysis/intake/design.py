@@ -14,7 +14,7 @@ import datetime as dt
 from analysis.errors import InputError
 from analysis.intake.fileformat import ADOPTION_FIELDS, DESIGNS, quote_identifier
 from analysis.intake.problems import Problem, ProblemLog
-from analysis.intake.read import _find_missing, _resolve_columns
+from analysis.intake.read import _resolve_columns
 from analysis.intake.source import Source, read_text_table
 from analysis.intake.validate import _date
 from analysis.store import db
@@ -43,8 +43,10 @@ def read_adoption(con: db.Connection, source: Source, log: ProblemLog) -> dict[s
     file = log.files["adoption"]
     found, offset = read_text_table(con, source, "adoption_src", file)
     mapping = _resolve_columns(file, found, ADOPTION_FIELDS, None)
-    for name, hint in _find_missing("adoption", ADOPTION_FIELDS, mapping):
-        log.add(Problem("adoption", file, None, name, None, "missing_column", details={"hint": hint}))
+    for f in ADOPTION_FIELDS:
+        if f.name not in mapping:
+            hint = f"{f.name} ({', '.join(f.synonyms[:3])})"
+            log.add(Problem("adoption", file, None, f.name, None, "missing_column", details={"hint": hint}))
     if "area" not in mapping:
         log.raise_if_errors()
     area = f"NULLIF(trim(CAST({quote_identifier(mapping['area'])} AS VARCHAR)), '')"

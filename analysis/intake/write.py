@@ -31,6 +31,7 @@ class ImportSummary:
     measurement_rows: dict[str, int] | None = None  # instrument → rows, when a measurements file was imported
     visit_rows: int | None = None  # visits summed into the hours rows, when a visits file was imported
     hours_measure: str = "unknown"  # performed, granted or unknown
+    design: str = "randomized"  # how the groups came about (selection.DESIGNS)
 
     def to_dict(self) -> dict:
         """Return a JSON-ready form."""
@@ -49,6 +50,7 @@ class ImportSummary:
             "measurements": self.measurement_rows,
             "visits": self.visit_rows,
             "measure": self.hours_measure,
+            "design": self.design,
         }
 
 
@@ -156,4 +158,5 @@ def write_study(
         measured,
         visit_rows,
         measure,
+        design,
     )

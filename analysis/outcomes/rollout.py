@@ -28,12 +28,19 @@ OUTCOMES = ("hours", "cost")
 # area-month take that out of the comparison (the answer's spread fell from 0.70 to 0.18 h/month over 20
 # synthetic roll-outs, tests/test_rollout.py).
 ADJUSTED_FOR = ("baseline",)
-CAVEATS = (
-    ("caveat.rollout.not_randomized", "Which areas adopted first was not decided by lottery."),
-    ("caveat.rollout.parallel_trends", "The answer assumes the areas would have followed parallel paths."),
-    ("caveat.rollout.other_changes", "Other changes at the same time in the same areas cannot be told apart."),
-    ("caveat.rollout.composition", "Who receives home care in an area may change with the new way of working."),
-)
+CAVEATS = (  # what the design cannot show (Swedish, English), as the errors carry both languages
+    ("Vilka områden som införde först lottades inte.", "Which areas adopted first was not decided by lottery."),
+    ("Svaret förutsätter att områdena utan det nya arbetssättet hade följt samma utveckling (parallella trender).",
+     "The answer assumes the areas would have followed parallel paths without the new way of working."),
+    ("Andra förändringar i samma områden vid samma tid går inte att skilja från arbetssättets.",
+     "Other changes in the same areas at the same time cannot be told apart from the new way of working's."),
+    ("Vilka som får hemtjänst i ett område kan ändras med arbetssättet; svaret tar hänsyn till deras timmar vid "
+     "start, inte till mer.",
+     "Who receives home care in an area may change with the new way of working; the answer allows for their "
+     "hours at the start, no more."),
+    ("Inga personer lottades: det är en jämförelse över tid mellan områden, inte en randomiserad studie.",
+     "Nobody was randomized: this is a comparison between areas over time, not a randomized trial."),
+)  # fmt: skip
 
 
 def load_rollout_cells(con: db.Connection, selection: Selection) -> pd.DataFrame:
@@ -176,7 +183,7 @@ def analyse_rollout(con: db.Connection, selection: Selection, costs: UnitCosts, 
         "left_out": result.left_out,
         "warnings": list(result.warnings),
         "caveats": [en for _, en in CAVEATS],
-        "caveat_keys": [key for key, _ in CAVEATS],
+        "caveats_sv": [sv for sv, _ in CAVEATS],
     }
 
 
