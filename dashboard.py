@@ -25,6 +25,7 @@ pages = [
     st.Page("views/presentation.py", title=t("nav.presentation", lang), url_path="presentation"),
     st.Page("views/comparisons.py", title=t("nav.comparisons", lang), url_path="jamforelser"),
     st.Page("views/placement.py", title=t("nav.placement", lang), url_path="sarskilt-boende"),
+    st.Page("views/rollout.py", title=t("nav.rollout", lang), url_path="inforande-i-steg"),
     st.Page("views/costs.py", title=t("nav.costs", lang), url_path="kostnader"),
     st.Page("views/measures.py", title=t("nav.measures", lang), url_path="utfallsmatt"),
     st.Page("views/glossary.py", title=t("nav.glossary", lang), url_path="ordlista"),

@@ -180,3 +180,49 @@ def test_a_monthly_update_of_a_roll_out_gives_the_answer_of_a_full_import(import
         con.close()
     assert results[1]["att"] == pytest.approx(results[0]["att"], abs=1e-9)
     assert results[1]["n_people"] == results[0]["n_people"]
+
+
+@pytest.fixture
+def rollout_app(tmp_path, monkeypatch):
+    """A store holding only the synthetic roll-out, as the dashboard's store."""
+    from analysis.demo_rollout import fill_rollout
+
+    path = tmp_path / "app.duckdb"
+    db.write_study(path, ROLLOUT_STUDY, fill_rollout)
+    monkeypatch.setenv("IHR_DB_PATH", str(path))
+    return path
+
+
+@pytest.mark.parametrize("lang", [None, "en"])
+def test_the_roll_out_page_shows_the_answer_the_chart_and_the_caveats(rollout_app, lang):
+    from streamlit.testing.v1 import AppTest
+
+    from analysis.present.texts import t
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    if lang:
+        at.query_params["lang"] = lang
+    at.run()
+    at.switch_page("views/rollout.py").run()
+    assert not at.exception and not at.error
+    words = lang or "sv"
+    text = " ".join(m.value for m in at.markdown)
+    assert t("rollout.caveats", words) in " ".join(h.value for h in at.subheader)
+    assert ("färre efter införandet" if words == "sv" else "fewer after adoption") in text
+    assert any(t("design.label", words, design="").rstrip(".").strip() in c.value for c in at.caption)
+    assert len(at.get("plotly_chart")) == 1
+
+
+@pytest.mark.parametrize("page", ["views/overview.py", "views/comparisons.py", "views/placement.py",
+                                  "views/measures.py", "views/costs.py", "views/presentation.py"])  # fmt: skip
+def test_the_other_pages_of_a_roll_out_name_its_design_and_point_to_its_page(rollout_app, page):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page(page).run()
+    assert not at.exception and not at.error
+    assert any("införande i steg" in i.value for i in at.info)
+    assert not at.get("plotly_chart") and not at.dataframe
+
+
+APP = str(__import__("pathlib").Path(__file__).resolve().parent.parent / "dashboard.py")

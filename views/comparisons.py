@@ -249,7 +249,9 @@ def render(lang: str) -> None:
     risks_for = calls.risks_for(store, threshold)
 
     st.title(t("cmp.title", lang))
-    display.show_demo_banner(info, lang)
+    display.show_study_banner(info, lang)
+    if display.stop_for_design(info, "comparisons", lang):
+        return
     display.show_selection(chosen, lang)
     display.show_completeness(info, lang)
     show_person_outcomes(store, selection.at(primary_window(store, info)), threshold, lang, "person_table")

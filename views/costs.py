@@ -254,7 +254,9 @@ def render(lang: str) -> None:
         scenario = Scenario()
     board = None
     if choice == "study":  # the study's saved scenario (or the defaults) with its effects: the board's figures
-        display.show_demo_banner(info, lang)
+        display.show_study_banner(info, lang)
+        if display.stop_for_design(info, "costs", lang):
+            return
         display.show_completeness(info, lang)
         stored, saved = calls.cached(load_scenario, store, info["study"])
         estimated = calls.cached(estimate_study_effects, store, info["study"], primary_window(store, info))

@@ -375,7 +375,7 @@ def render(lang: str) -> None:
     if not roles.page_access().is_analyst:  # the page is not in a viewer's navigation; this is the second lock
         st.error(t("access.analyst_only", lang))
         return
-    display.show_demo_banner(info, lang)
+    display.show_study_banner(info, lang)
     display.show_completeness(info, lang)
     _show_quality(store, info, lang)
     _plan_form(store, info, lang)

@@ -11,10 +11,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.errors import UserFacingError
+from analysis.present.designs import name_design
 from analysis.present.disclosure import SUPPRESSED
 from analysis.present.exports import GAP_MARKS
 from analysis.present.stamp import describe_filters
 from analysis.present.texts import band_label, describe_hidden, format_number, t
+from analysis.present.viewer import DESIGN_PAGES
 from views.state import page_language
 
 logger = logging.getLogger(__name__)
@@ -151,10 +153,27 @@ def show_selection(selection, lang: str) -> None:
     st.caption(t("selection.shown", lang, filters=plain(describe_filters(selection.filters, lang))))
 
 
-def show_demo_banner(info: dict, lang: str) -> None:
-    """Say plainly, on every page, when the data are synthetic."""
+def show_study_banner(info: dict, lang: str) -> None:
+    """Say plainly, on every page, when the data are synthetic, and the study's design (with its caveat)."""
     if info["is_demo"]:
         st.warning(t("demo.banner", lang), icon="⚠️")
+    design = info.get("design", "randomized")
+    st.caption(t("design.label", lang, design=name_design(design, lang)), help=t("glossary.design.text", lang))
+    if design == "comparison_group":
+        st.warning(t("design.not_randomized", lang))
+
+
+def stop_for_design(info: dict, page: str, lang: str) -> bool:
+    """Say so and return True when the study's design gives no figures on this page (viewer.DESIGN_PAGES)."""
+    design = info.get("design", "randomized")
+    if page in DESIGN_PAGES[design]:
+        return False
+    if design == "rollout":
+        st.info(t("design.page_not_for", lang, design=name_design(design, lang), page=t("nav.rollout", lang)))
+        st.page_link("views/rollout.py", label=t("nav.rollout", lang), icon=":material/stacked_line_chart:")
+    else:
+        st.info(t("design.single_group_page", lang))
+    return True
 
 
 def show_completeness(info: dict, lang: str) -> None:

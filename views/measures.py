@@ -401,7 +401,9 @@ def render(lang: str) -> None:
     threshold = roles.suppression_threshold()
     st.title(t("measures.title", lang))
     st.caption(display.plain(info["title_en"] if lang == "en" else info["title_sv"]))
-    display.show_demo_banner(info, lang)
+    display.show_study_banner(info, lang)
+    if display.stop_for_design(info, "measures", lang):
+        return
     display.show_selection(everyone, lang)
     display.show_completeness(info, lang)
     _show_measures(store, everyone, info, threshold, lang)

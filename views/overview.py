@@ -199,7 +199,9 @@ def render(lang: str) -> None:
 
     st.title(t("app.title", lang))
     st.caption(display.plain(info["title_en"] if lang == "en" else info["title_sv"]))
-    display.show_demo_banner(info, lang)
+    display.show_study_banner(info, lang)
+    if display.stop_for_design(info, "overview", lang):
+        return
     display.show_selection(everyone, lang)
     display.show_completeness(info, lang)
 

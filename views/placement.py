@@ -170,7 +170,9 @@ def render(lang: str) -> None:
     selection, bands = chosen.at(month), chosen.bands
 
     st.title(t("placement.title", lang))
-    display.show_demo_banner(info, lang)
+    display.show_study_banner(info, lang)
+    if display.stop_for_design(info, "placement", lang):
+        return
     display.show_selection(chosen, lang)
     display.show_completeness(info, lang)
     result = calls.cached(analyze_placement, store, selection)

@@ -91,7 +91,9 @@ def render(lang: str) -> None:
         )
     with leave:  # the way out is visible, not only inside the download panel (there is no sidebar here)
         st.page_link("views/overview.py", label=t("slides.leave", lang), icon=":material/arrow_back:")
-    display.show_demo_banner(info, lang)
+    display.show_study_banner(info, lang)
+    if display.stop_for_design(info, "presentation", lang):
+        return
     display.show_completeness(info, lang)
     briefing = calls.cached(build_briefing, store, info["study"], lang)
     page = briefing.slides[SLIDES.index(slide)]

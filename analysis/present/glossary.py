@@ -6,7 +6,7 @@ from analysis.present.texts import t
 
 # Sections and terms in reading order; 'glossary.<term>' names a term, 'glossary.<term>.text' explains it.
 GLOSSARY = (
-    ("design", ("randomization", "arm", "per_randomized", "estimand", "plan")),
+    ("design", ("design", "randomization", "arm", "per_randomized", "estimand", "plan", "rollout")),
     ("outcomes", ("hours", "days_home", "care_cost", "placement")),
     ("statistics", ("ci", "p_value", "holm", "subgroup", "interim", "futility")),
     ("methods", ("welch", "bootstrap", "ancova", "standardized", "gee", "superiority", "ipcw")),
