@@ -12,7 +12,7 @@ Stages, lowest first; a module imports only the base modules, its own stage and 
 - ``economics``: cost scenarios, projections and their uncertainty;
 - ``present``: words, disclosure control, stamps, exports, briefings and reproduce snippets.
 
-``cli`` and ``demo`` sit on top and may import any stage. ``tests/test_layers.py`` enforces the order.
+``cli``, ``demo`` and ``demo_rollout`` sit on top and may import any stage. ``tests/test_layers.py`` enforces the order.
 """
 
 BASE = ("errors", "settings", "selection", "records", "instruments")
@@ -25,4 +25,4 @@ MAY_IMPORT = {
     "economics": ("store", "stats", "outcomes"),
     "present": ("store", "stats", "outcomes", "economics"),
 }
-TOP = ("cli", "demo", "__main__")
+TOP = ("cli", "demo", "demo_rollout", "__main__")

@@ -11,12 +11,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis.errors import UserFacingError
-from analysis.present.designs import name_design
+from analysis.present.designs import gives_page, name_design
 from analysis.present.disclosure import SUPPRESSED
 from analysis.present.exports import GAP_MARKS
 from analysis.present.stamp import describe_filters
 from analysis.present.texts import band_label, describe_hidden, format_number, t
-from analysis.present.viewer import DESIGN_PAGES
 from views.state import page_language
 
 logger = logging.getLogger(__name__)
@@ -164,9 +163,9 @@ def show_study_banner(info: dict, lang: str) -> None:
 
 
 def stop_for_design(info: dict, page: str, lang: str) -> bool:
-    """Say so and return True when the study's design gives no figures on this page (viewer.DESIGN_PAGES)."""
+    """Say so and return True when the study's design gives no figures on this page (designs.gives_page)."""
     design = info.get("design", "randomized")
-    if page in DESIGN_PAGES[design]:
+    if gives_page(design, page):
         return False
     if design == "rollout":
         st.info(t("design.page_not_for", lang, design=name_design(design, lang), page=t("nav.rollout", lang)))

@@ -7,6 +7,21 @@ import math
 from analysis.present.texts import _read_interval, format_number, format_p, t
 from analysis.selection import DESIGN_WORDS
 
+_GROUP_PAGES = ("overview", "comparisons", "placement", "measures", "costs", "presentation")
+# The pages each design can give (issue 33): a roll-out's answer is its own page; a single group has no
+# comparison; the others compare two groups (for a comparison group with the design's caveat).
+DESIGN_PAGES = {
+    "randomized": _GROUP_PAGES,
+    "comparison_group": _GROUP_PAGES,
+    "rollout": ("rollout",),
+    "single_group": (),
+}
+
+
+def gives_page(design: str, page: str) -> bool:
+    """Return whether a study of this design has figures on the page (else the page says why and where)."""
+    return page in DESIGN_PAGES[design]
+
 
 def name_design(design: str, lang: str = "sv") -> str:
     """Return the design in running text ('randomiserad studie (lottning)' …)."""

@@ -25,6 +25,7 @@ from analysis.outcomes.person_values import EXCLUDE
 from analysis.outcomes.placement import analyze_placement
 from analysis.outcomes.planning import estimate_power_inputs
 from analysis.outcomes.rollout import analyse_rollout
+from analysis.present.designs import DESIGN_PAGES
 from analysis.present.disclosure import (
     show_at_risk,
     show_comparison,
@@ -48,14 +49,6 @@ from analysis.store import db
 from analysis.store.studies import describe_study, load_plan
 
 PAGES = ("overview", "comparisons", "placement", "measures", "costs", "presentation", "rollout")
-# The pages each design can give (issue 33): a roll-out's answer is its own page; a single group has no
-# comparison; the others compare two groups (for a comparison group with the design's caveat).
-DESIGN_PAGES = {
-    "randomized": ("overview", "comparisons", "placement", "measures", "costs", "presentation"),
-    "comparison_group": ("overview", "comparisons", "placement", "measures", "costs", "presentation"),
-    "rollout": ("rollout",),
-    "single_group": (),
-}
 TIMEPOINTS = (3, 6, 12, 24)  # the Comparisons page's timepoints and flow months (with the chosen month)
 SEX_GROUPS = ("total", "F", "M")
 
