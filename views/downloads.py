@@ -11,6 +11,7 @@ import streamlit as st
 
 from analysis.economics.scenario import unit_costs
 from analysis.outcomes.monitoring import monitor_primary
+from analysis.present.designs import gives_page, name_design
 from analysis.present.disclosure import SUPPRESSED
 from analysis.present.exports import (
     SEPARATORS,
@@ -24,7 +25,7 @@ from analysis.present.stamp import Stamp, make_stamp
 from analysis.present.texts import describe_plan, format_number, name_object, read_look, t
 from analysis.selection import Selection
 from analysis.settings import get_setting
-from analysis.store.studies import fingerprint_study, load_plan
+from analysis.store.studies import describe_study, fingerprint_study, load_plan
 from views.calls import Store, cached
 
 logger = logging.getLogger(__name__)
@@ -36,10 +37,15 @@ def page_stamp(store: Store, selection: Selection, methods: str, threshold: int,
     """Return the stamp that this page's exports carry."""
     configured = int(get_setting("suppression_threshold"))
     data = cached(fingerprint_study, store, selection.study)
+    design = cached(describe_study, store, selection.study)["design"]
+    words = name_design(design, lang) + ("" if design == "randomized" else ". " + t("design.not_randomized", lang))
+    if not gives_page(design, "overview"):  # no two groups: no primary comparison and no looks at it
+        return make_stamp(data, selection, methods, threshold, configured, lang, design=words)
     plan = cached(load_plan, store, selection.study)
     primary = describe_plan(plan, lang)
     look = read_look(cached(monitor_primary, store, selection.study, unit_costs()), plan.primary_outcome, lang)
-    return make_stamp(data, selection, methods, threshold, configured, lang, f"{primary} {look or ''}".strip())
+    primary = f"{primary} {look or ''}".strip()
+    return make_stamp(data, selection, methods, threshold, configured, lang, primary, design=words)
 
 
 def deferred(make: Callable[[], bytes]) -> Callable[[], bytes]:

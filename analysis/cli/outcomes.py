@@ -31,6 +31,7 @@ from analysis.store.plans import list_plan_versions
 from analysis.store.studies import (
     check_covariates,
     check_districts,
+    check_groups,
     check_measure,
     check_month,
     describe_study,
@@ -52,6 +53,8 @@ def _open_request(args: argparse.Namespace, run):
         study = resolve_study(con, args.study)
         bands = parse_band_edges(args.bands) if args.bands else load_plan(con, study).bands
         info = describe_study(con, study)
+        if args.command not in ("rollout", "view"):  # view says per page what a design cannot give
+            check_groups(info, args.command)
         check_month(info, args.month)
         check_districts(info, filters.district)
         filters = filters.covering(info["districts"])  # every district chosen is no filter

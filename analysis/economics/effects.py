@@ -20,6 +20,7 @@ from analysis.economics.scenario import BANDS, Scenario
 from analysis.outcomes.per_person import BOOTSTRAP_DRAWS, differences_of_people, load_person_outcomes
 from analysis.selection import Filters, Selection, parse_band_edges
 from analysis.store import db
+from analysis.store.studies import check_groups, describe_study
 
 COST_BANDS = parse_band_edges("65,76,86,96")  # the cost model's bands, whatever the study's plan says
 
@@ -70,6 +71,7 @@ def estimate_study_effects(
         ``draws`` per band: (draws × marks × 2) cumulative differences at window_marks(K).
 
     """
+    check_groups(describe_study(con, study), "costs")
     window = max(1, int(window_months))
     marks = window_marks(window)
     cumulative = {band: np.zeros((window + 1, 2)) for band in BANDS}

@@ -32,7 +32,7 @@ from analysis.settings import get_setting
 from analysis.stats.descriptive import welch_from_stats
 from analysis.stats.sequential import FUTILITY_BETA, find_boundaries, find_futility, repeated_interval
 from analysis.store import db
-from analysis.store.studies import describe_study, load_plan
+from analysis.store.studies import check_groups, describe_study, load_plan
 
 
 def _primary_values(con: db.Connection, study: str, window: int, outcome: str, costs: UnitCosts) -> pd.DataFrame:
@@ -111,6 +111,7 @@ def monitor_primary(con: db.Connection, study: str, costs: UnitCosts) -> dict:
     """
     plan = load_plan(con, study)
     info = describe_study(con, study)
+    check_groups(info, "monitor")
     smallest = max(2, int(get_setting("suppression_threshold")))
     values = _primary_values(con, study, plan.window_months, plan.primary_outcome, costs)
     done = values[values["complete"]]

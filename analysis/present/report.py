@@ -41,7 +41,7 @@ from analysis.present.texts import (
 from analysis.selection import Filters, Selection
 from analysis.settings import get_setting
 from analysis.store import db
-from analysis.store.studies import describe_study, fingerprint_study, load_plan
+from analysis.store.studies import check_groups, describe_study, fingerprint_study, load_plan
 
 FORMATS = ("pdf", "pptx")
 MIME = {
@@ -142,6 +142,7 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
 
     """
     info = describe_study(con, study)
+    check_groups(info, "briefing")
     plan = load_plan(con, study)
     bands = plan.bands
     threshold = int(get_setting("suppression_threshold"))

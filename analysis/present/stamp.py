@@ -27,6 +27,7 @@ class Stamp:
     date: str
     suppression: str
     primary: str = ""  # the study's primary analysis in words; every other figure is secondary
+    design: str = ""  # how the groups came about, in words (issue 33): every export names it
 
     def lines(self, lang: str) -> list[tuple[str, str]]:
         """Return (label, value) pairs in the language."""
@@ -34,6 +35,8 @@ class Stamp:
         out = [*zip(_LABELS[lang][:6], values, strict=True), (_LABELS[lang][6], self.suppression)]
         if self.primary:
             out.insert(1, ("Primär analys" if lang == "sv" else "Primary analysis", self.primary))
+        if self.design:
+            out.insert(1, ("Design", self.design))
         return out
 
     def text(self, lang: str) -> str:
@@ -82,6 +85,7 @@ def make_stamp(
     configured: int,
     lang: str,
     primary: str = "",
+    design: str = "",
 ) -> Stamp:
     """Return the stamp of a view.
 
@@ -101,6 +105,8 @@ def make_stamp(
         Language of the words.
     primary : str
         The study's primary analysis in words (describe_plan), stamped on every export.
+    design : str
+        The study's design in words (designs.name_design), with its caveat when not randomized.
 
     Returns
     -------
@@ -116,6 +122,7 @@ def make_stamp(
         date=dt.date.today().isoformat(),
         suppression=describe_suppression(threshold, configured, lang, bool(selection.filters.fields())),
         primary=primary,
+        design=design,
     )
 
 

@@ -164,6 +164,23 @@ def find_study(con: db.Connection, requested: str | None = None) -> dict:
     return describe_study(con, resolve_study(con, requested))
 
 
+def check_groups(info: dict, what: str = "comparison") -> None:
+    """Refuse a comparison of two groups for a study whose design has none (a roll-out, a single group).
+
+    ``what`` names the comparison asked for in the message (a command or figure).
+    """
+    design = info.get("design", "randomized")
+    if design in ("randomized", "comparison_group"):
+        return
+    hint_sv, hint_en = (("använd kommandot rollout eller sidan Införande i steg", "use the rollout command or the "
+                         "Staged roll-out page") if design == "rollout" else
+                        ("den följer en grupp utan jämförelse", "it follows one group without comparison"))  # fmt: skip
+    raise InputError(
+        f"Studien {info['study']!r} har designen {design} och inga två grupper att jämföra ({what}); {hint_sv}.",
+        f"The study {info['study']!r} has the design {design} and no two groups to compare ({what}); {hint_en}.",
+    )
+
+
 def check_month(info: dict, month: int) -> int:
     """Return month if the study has follow-up data for it, else raise InputError saying the range."""
     top = info["max_month"]
