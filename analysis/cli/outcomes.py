@@ -11,6 +11,7 @@ import pandas as pd
 from analysis.cli.parser import _plan_dict, _plan_from_args, costs_from_args
 from analysis.outcomes.compare import GROUP_COLUMNS
 from analysis.outcomes.comparisons import run_comparison
+from analysis.outcomes.groups import compare_weighted_groups
 from analysis.outcomes.monitoring import monitor_primary
 from analysis.outcomes.per_person import compare_person_outcomes, primary_figure
 from analysis.outcomes.placement import analyze_placement
@@ -82,11 +83,16 @@ def _run_compare(args: argparse.Namespace) -> int:
 
     def run(con, selection):
         result = run_comparison(con, selection, args.method, args.deaths)
-        return _viewer(args, con, selection, result, show_comparison)
+        design = describe_study(con, selection.study)["design"]
+        weighted = compare_weighted_groups(con, selection) if design == "comparison_group" else None
+        return _viewer(args, con, selection, result, show_comparison), design, weighted
 
-    study, result = _open_request(args, run)
+    study, (result, design, weighted) = _open_request(args, run)
     if args.json:
-        print(json.dumps(result.to_dict() | {"hours_measure": args.hours_measure}, ensure_ascii=False))
+        out = result.to_dict() | {"hours_measure": args.hours_measure, "design": design}
+        if weighted is not None:
+            out = _with_weighted(out, weighted)
+        print(json.dumps(out, ensure_ascii=False))
     else:
         print(
             f"Månad / month {args.month}, studie / study {study}, timmar / hours {args.hours_measure}, "
@@ -95,6 +101,27 @@ def _run_compare(args: argparse.Namespace) -> int:
         print(result.groups[[*GROUP_COLUMNS, "p_value_holm"]].to_string(index=False))
         print(f"Interaktion arm × åldersgrupp / interaction p = {result.interaction['p_value']:.4g}")
     return 0
+
+
+def _with_weighted(out: dict, weighted: dict) -> dict:
+    """Add a comparison group's balance, E-values and weighted differences to compare's JSON (hidden as shown)."""
+    by_band = weighted["groups"].set_index("age_band")
+    columns = ("weighted_difference", "weighted_ci_low", "weighted_ci_high", "weighted_p_value", "e_value",
+               "e_value_ci")  # fmt: skip
+    for group in out["groups"]:
+        row = by_band.loc[group["age_band"]]
+        hidden = group.get("difference") is None  # a figure the viewer's rules hid stays hidden in its weighted form
+        group.update({c: None if hidden or pd.isna(row[c]) else float(row[c]) for c in columns})
+    balance = weighted["balance"].to_dict("records")
+    return out | {"balance": balance, "e_value": _number(weighted["e_value"]),
+                  "e_value_ci": _number(weighted["e_value_ci"]), "weighting": "overlap weights (Li, Morgan & "
+                  "Zaslavsky 2018) on age, sex, application type and baseline hours",
+                  "weighting_warnings": weighted["warnings"]}  # fmt: skip
+
+
+def _number(value) -> float | None:
+    """Return a float for JSON, None for NaN."""
+    return None if value is None or pd.isna(value) else float(value)
 
 
 def _run_placement(args: argparse.Namespace) -> int:
