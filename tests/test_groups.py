@@ -152,3 +152,23 @@ def test_the_crude_difference_of_the_weighted_comparison_is_the_comparisons_own(
     con.close()
     pd.testing.assert_series_equal(weighted["difference"], crude["difference"], check_names=False, atol=1e-9)
     assert weighted["n_study"].tolist() == crude["n_intervention"].tolist()
+
+
+def test_the_comparisons_page_of_a_comparison_group_shows_the_weighted_difference_and_the_balance(
+    selected_store, monkeypatch
+):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from analysis.present.texts import t
+
+    monkeypatch.setenv("IHR_DB_PATH", str(selected_store))
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"), default_timeout=120).run()
+    at.switch_page("views/comparisons.py").run()
+    assert not at.exception and not at.error
+    assert t("groups.title", "sv") in [h.value for h in at.subheader]
+    assert any(t("design.not_randomized", "sv") == w.value for w in at.warning)
+    assert any(t("groups.caveat", "sv") == w.value for w in at.warning)
+    texts = [str(table.value.columns.tolist()) for table in [*at.dataframe, *at.table]]
+    assert any(t("groups.col.smd_after", "sv") in columns for columns in texts)

@@ -84,7 +84,7 @@ def _run_compare(args: argparse.Namespace) -> int:
     def run(con, selection):
         result = run_comparison(con, selection, args.method, args.deaths)
         design = describe_study(con, selection.study)["design"]
-        weighted = compare_weighted_groups(con, selection) if design == "comparison_group" else None
+        weighted = compare_weighted_groups(con, selection, args.deaths) if design == "comparison_group" else None
         return _viewer(args, con, selection, result, show_comparison), design, weighted
 
     study, (result, design, weighted) = _open_request(args, run)

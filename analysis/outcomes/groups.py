@@ -1,13 +1,13 @@
 """A study group against a control group that was not randomized (issue 33): balance, weighted difference, E-value.
 
-The figure is the Comparisons page's: hours in follow-up month k among the people still at home and
-followed then, per age band. Beside the crude difference (as ``compare_hours`` gives it) comes the
-overlap-weighted one: the propensity to be in the study group is fitted on everyone in the selection at
-baseline (age, sex, application type, baseline hours; stats.weighting), and each person at home in month k
-carries their weight. The balance table shows how far apart the groups were at baseline before and after
-weighting; the E-value says how strong an unmeasured confounder would have to be to explain the weighted
-difference away. Nothing here makes the difference an effect: people who stay at home to month k may
-differ in ways the weights do not reach.
+The figure is the Comparisons page's: hours in follow-up month k among the people counted then (still at home
+and followed; person_values.load_month_values), per age band. Beside the crude difference (as
+``compare_hours`` gives it) comes the overlap-weighted one: the propensity to be in the study group is fitted
+on the people compared, from their baseline covariates (age, sex, application type, baseline hours;
+stats.weighting), so the weighted groups have equal means of each. The balance table shows how far apart the
+groups were at baseline before and after weighting; the E-value says how strong an unmeasured confounder would
+have to be to explain the weighted difference away. Nothing here makes the difference an effect: people who
+stay at home to month k may differ in ways the weights do not reach.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.errors import InputError
-from analysis.outcomes.per_person import load_person_outcomes
+from analysis.outcomes.person_values import EXCLUDE, load_month_values
 from analysis.selection import ALL, Selection
 from analysis.stats.weighting import (
     estimate_weighted_difference,
@@ -29,46 +28,7 @@ from analysis.store import db
 BALANCE_COVARIATES = ("age", "baseline_hours", "sex_female", "application_new")
 
 
-def load_month_values(con: db.Connection, selection: Selection) -> pd.DataFrame:
-    """Return per person the baseline covariates and, when at home and followed in month k, that month's hours.
-
-    Parameters
-    ----------
-    con : Connection
-        An open store.
-    selection : Selection
-        Study, filters, bands and month k.
-
-    Returns
-    -------
-    DataFrame
-        person_id, intervention (0/1), age_band, BALANCE_COVARIATES, at_home (in month k), hours (month k).
-
-    """
-    k = selection.required_month()
-    now = load_person_outcomes(con, selection.at(k)).set_index("person_id")
-    if k > 1:
-        before = load_person_outcomes(con, selection.at(k - 1)).set_index("person_id").reindex(now.index)
-        hours = now["hours"] - before["hours"]
-        at_home = (now["months_at_home"] - before["months_at_home"]) == 1
-    else:
-        hours, at_home = now["hours"], now["months_at_home"] == 1
-    return pd.DataFrame(
-        {
-            "intervention": now["intervention"].astype(int),
-            "age_band": now["age_band"],
-            "age": now["age"].astype(float),
-            "baseline_hours": now["baseline_hours"].astype(float),
-            "sex_female": (now["sex"] == "F").astype(float),
-            "application_new": (now["application_type"] == "new").astype(float),
-            "at_home": at_home.to_numpy(),
-            "hours": hours.astype(float),
-        },
-        index=now.index,
-    ).reset_index()
-
-
-def compare_weighted_groups(con: db.Connection, selection: Selection) -> dict:
+def compare_weighted_groups(con: db.Connection, selection: Selection, handling: str = EXCLUDE) -> dict:
     """Return the crude and overlap-weighted differences in month-k hours per band, the balance and E-values.
 
     Parameters
@@ -77,6 +37,8 @@ def compare_weighted_groups(con: db.Connection, selection: Selection) -> dict:
         An open store.
     selection : Selection
         Study (of design comparison_group, or any two groups), filters, bands and month k.
+    handling : {'exclude', 'zero'}
+        Who is counted in month k (person_values.load_month_values).
 
     Returns
     -------
@@ -91,8 +53,11 @@ def compare_weighted_groups(con: db.Connection, selection: Selection) -> dict:
         When the propensity cannot be fitted (an empty group, no overlap).
 
     """
-    people = load_month_values(con, selection)
-    people = people[people["age_band"].notna()]
+    people = load_month_values(con, selection, handling)
+    people = people[people["age_band"].notna()].assign(
+        sex_female=lambda f: (f["sex"] == "F").astype(float),
+        application_new=lambda f: (f["application_type"] == "new").astype(float),
+    )
     x = people[list(BALANCE_COVARIATES)].to_numpy(dtype=float)
     treated = people["intervention"].to_numpy() == 1
     varying = x.std(axis=0) > 0  # a covariate the same for everyone (e.g. after a filter) balances itself
@@ -108,7 +73,7 @@ def compare_weighted_groups(con: db.Connection, selection: Selection) -> dict:
     rows = []
     for band in [*(b.label for b in selection.bands), ALL]:
         part = people if band == ALL else people[people["age_band"] == band]
-        rows.append(_band_row(band, part[part["at_home"]]))
+        rows.append(_band_row(band, part))
     groups = pd.DataFrame(rows)
     overall = groups.iloc[-1]
     return {
@@ -146,9 +111,3 @@ def _band_row(band: str, part: pd.DataFrame) -> dict:
         "e_value": e_value,
         "e_value_ci": e_value_ci,
     }
-
-
-def check_two_groups(info: dict) -> None:
-    """Refuse the weighted comparison for a design that has no comparison group (InputError)."""
-    if info.get("design") not in ("comparison_group", "randomized"):
-        raise InputError("Studien har ingen jämförelsegrupp.", "The study has no comparison group.")

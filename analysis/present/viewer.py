@@ -17,6 +17,7 @@ from analysis.errors import InputError
 from analysis.outcomes.baseline import count_flow, count_joint, summarize_baseline
 from analysis.outcomes.compare import compare_hours, compare_hours_by_sex
 from analysis.outcomes.comparisons import run_comparison
+from analysis.outcomes.groups import compare_weighted_groups
 from analysis.outcomes.measures import compare_measures, list_instruments
 from analysis.outcomes.monitoring import monitor_primary
 from analysis.outcomes.overview import summarize_people, trace_hours
@@ -40,7 +41,7 @@ from analysis.present.disclosure import (
     show_timepoints,
     show_trajectory,
 )
-from analysis.present.disclosure.rollout import show_rollout
+from analysis.present.disclosure.designs import show_rollout, show_weighted
 from analysis.present.disclosure_measures import show_measures, show_planning, show_qalys
 from analysis.present.linked import find_risks
 from analysis.present.viewer_board import view_costs, view_presentation
@@ -148,7 +149,17 @@ def view_comparisons(
             _call(memo, count_joint, con, everyone),
         ),
         "flow": show_flow(flow, everyone, threshold, risks_for),
-    }
+    } | _weighted_tables(con, selection, threshold, options.handling, risks_for, memo)
+
+
+def _weighted_tables(con, selection: Selection, threshold: int, handling: str, risks_for, memo) -> dict:
+    """Return a comparison group's weighted differences and balance as shown (none for a randomized study)."""
+    if describe_study(con, selection.study)["design"] != "comparison_group":
+        return {}
+    crude = _call(memo, run_comparison, con, selection, "welch", handling).groups
+    shown = show_comparison(crude, selection, threshold, risks_for)
+    weighted = show_weighted(_call(memo, compare_weighted_groups, con, selection, handling), shown, threshold)
+    return {"weighted": weighted["groups"], "balance": weighted["balance"]}
 
 
 def view_placement(

@@ -6,6 +6,7 @@ baseline cells, the sex split, the flow) and ``views`` (each page's figures as a
 name is importable from here.
 """
 
+from analysis.present.disclosure.designs import show_rollout, show_weighted  # noqa: F401
 from analysis.present.disclosure.differencing import (  # noqa: F401  # noqa: F401
     SUPPRESSED,
     _band_risk,
@@ -27,7 +28,6 @@ from analysis.present.disclosure.differencing import (  # noqa: F401  # noqa: F4
     risks_from_counts,
     suppress_small,
 )
-from analysis.present.disclosure.rollout import show_rollout  # noqa: F401
 from analysis.present.disclosure.rows import (  # noqa: F401
     ARM_STATS,
     DEATH_CONTRASTS,

@@ -1,4 +1,4 @@
-"""A staged roll-out's figures as a viewer sees them: no area's own numbers, no month of a few people."""
+"""Figures of designs without a lottery as a viewer sees them (issue 33): roll-outs and weighted comparison groups."""
 
 from __future__ import annotations
 
@@ -41,3 +41,38 @@ def show_rollout(result: dict, threshold: int) -> dict[str, pd.DataFrame]:
     series["suppressed"] = few
     series["suppressed_reason"] = np.where(few, "few_people", None)
     return {"summary": summary, "event_study": series}
+
+
+WEIGHTED = ("weighted_difference", "weighted_ci_low", "weighted_ci_high", "weighted_p_value", "e_value", "e_value_ci")
+
+
+def show_weighted(weighted: dict, shown: pd.DataFrame, threshold: int) -> dict[str, pd.DataFrame]:
+    """Return a comparison group's weighted differences and balance as shown (outcomes.groups).
+
+    A band's weighted figures are hidden wherever its crude comparison is (``shown``: show_comparison's
+    rows, NaN difference when hidden), so the two cannot be differenced; the balance table is hidden when
+    either group has fewer than ``threshold`` people (its shares would describe them).
+
+    Parameters
+    ----------
+    weighted : dict
+        compare_weighted_groups' answer.
+    shown : DataFrame
+        The crude comparison as shown (age_band, difference).
+    threshold : int
+        Smallest number of people shown.
+
+    Returns
+    -------
+    dict
+        groups (age_band, WEIGHTED, suppressed), balance (covariate, smd_before, smd_after; empty when hidden).
+
+    """
+    groups = weighted["groups"][["age_band", *WEIGHTED, "n_study", "n_control"]].copy()
+    hidden = groups["age_band"].map(shown.set_index("age_band")["difference"]).isna().to_numpy()
+    groups.loc[hidden, list(WEIGHTED)] = np.nan
+    groups["suppressed"] = hidden
+    everyone = groups[groups["age_band"] == "all"]
+    few = everyone.empty or min(everyone["n_study"].iloc[0], everyone["n_control"].iloc[0]) < threshold
+    balance = weighted["balance"].iloc[0:0] if few else weighted["balance"]
+    return {"groups": groups.drop(columns=["n_study", "n_control"]), "balance": balance.reset_index(drop=True)}
