@@ -226,3 +226,17 @@ def test_the_other_pages_of_a_roll_out_name_its_design_and_point_to_its_page(rol
 
 
 APP = str(__import__("pathlib").Path(__file__).resolve().parent.parent / "dashboard.py")
+
+
+def test_the_import_form_offers_the_designs_and_asks_a_roll_out_for_its_adoption_file(rollout_app):
+    from streamlit.testing.v1 import AppTest
+
+    from analysis.present.texts import t
+
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page("views/data.py").run()
+    choice = at.selectbox(key="import_design_sv")
+    assert list(choice.options)[0].startswith("Randomiserad")
+    choice.set_value("rollout").run()
+    assert not at.exception and not at.error
+    assert t("data.adoption_file", "sv") in [u.label for u in at.get("file_uploader")]

@@ -7,12 +7,13 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from analysis.intake.fileformat import FIELDS, detect_mapping, preview_upload, template_csv
+from analysis.intake.fileformat import DESIGNS, detect_mapping, fields_for, preview_upload, template_csv
 from analysis.intake.importer import ImportRejected, import_study
 from analysis.intake.quality import summarize_quality
 from analysis.intake.source import Upload
 from analysis.intake.update import update_study
 from analysis.outcomes.overview import summarize_people
+from analysis.present.designs import name_design
 from analysis.present.texts import describe_plan, format_number, t, tn
 from analysis.selection import COVARIATES, Filters, Selection, edges_of, parse_band_edges
 from analysis.store import db
@@ -145,6 +146,10 @@ def _import_form(path: str, studies: list[str], lang: str) -> None:
         horizontal=True, key=f"care_kind_{lang}", help=t("help.care_kind", lang),
     )  # fmt: skip
     measure = _measure_input(lang, "import_measure", "data.measure.unstated")
+    design = st.selectbox(
+        t("data.design", lang), DESIGNS, format_func=lambda d: name_design(d, lang).capitalize(),
+        key=f"import_design_{lang}", help=t("glossary.design.text", lang),
+    )  # fmt: skip
     uploads = {
         "participants": st.file_uploader(
             t("data.participants_file", lang), type=types, key="upload_participants",
@@ -157,6 +162,10 @@ def _import_form(path: str, studies: list[str], lang: str) -> None:
     measurements = st.file_uploader(
         t("data.measurements_file", lang), type=types, key="upload_measurements", help=t("help.measurements_file", lang)
     )
+    if design == "rollout":  # the areas and their adoption dates
+        uploads["adoption"] = st.file_uploader(
+            t("data.adoption_file", lang), type=types, key="upload_adoption", help=t("help.adoption_file", lang)
+        )
     study = st.text_input(t("data.study_name", lang), help=t("help.study_name", lang), key="study_name").strip()
     data_end, complete = _end_inputs(lang)
     if not all(uploads.values()) or not study:
@@ -166,7 +175,12 @@ def _import_form(path: str, studies: list[str], lang: str) -> None:
         uploads["measurements"] = measurements
     mappings = {}
     for kind in uploads:
-        fields = FIELDS[kind]
+        if kind == "adoption":  # two columns, recognised by name (område, införd): shown, not mapped
+            preview = _preview(uploads[kind].file_id, uploads[kind].name, uploads[kind].getvalue())
+            st.subheader(f"{t('data.adoption_file', lang)}: {uploads[kind].name}")
+            st.dataframe(preview, hide_index=True)
+            continue
+        fields = fields_for(kind, design)
         upload = uploads[kind]
         preview = _preview(upload.file_id, upload.name, upload.getvalue())
         st.subheader(f"{t(f'data.{kind}_file', lang)}: {upload.name}")
@@ -186,12 +200,14 @@ def _import_form(path: str, studies: list[str], lang: str) -> None:
             data_end=data_end, complete_through=complete, measure=measure,
             measurements=files.get("measurements"), measurements_mapping=mappings.get("measurements"),
             progress=lambda f, sv, en: bar.progress(f, text=en if lang == "en" else sv),
+            design=design, adoption=files.get("adoption"),
         )  # fmt: skip
     except ImportRejected as exc:
         bar.empty()  # the bar stopped where reading failed; the problem table says why
         _show_problems(exc, lang)
         return
     people = ", ".join(f"{t(f'arm.{arm}', lang)}: {n}" for arm, n in summary.people.items())
+    st.success(t("design.label", lang, design=name_design(summary.design, lang)))
     st.success(t("data.done", lang, study=display.plain(summary.study), people=people, rows=summary.hours_rows))
     if summary.measurement_rows:
         counts = ", ".join(f"{name}: {display.format_count(n, lang)}" for name, n in summary.measurement_rows.items())
