@@ -448,7 +448,9 @@ def render(lang: str) -> None:
         {
             t("col.arm", lang): [t(f"arm.{a}", lang) for a in flow["arm"]],
             t("col.timepoint", lang): flow["month"],
-            t("col.randomized", lang): [display.format_count(v, lang) for v in flow["randomized"]],
+            t(("col.randomized", "col.included")[info["design"] == "comparison_group"], lang): [
+                display.format_count(v, lang) for v in flow["randomized"]
+            ],
             t("col.at_home", lang): [display.format_count(v, lang) for v in flow["at_home"]],
             t("col.n_placed", lang): [display.format_count(v, lang) for v in flow["placed"]],
             t("col.n_died", lang): [display.format_count(v, lang) for v in flow["died"]],

@@ -267,7 +267,8 @@ def render(lang: str) -> None:
         values=_trajectory_table(shown_trace, lang),
     )
 
-    st.header(t("overview.randomized", lang) + " · " + t("overview.placement", lang))
+    included = ("overview.randomized", "overview.included")[info["design"] == "comparison_group"]
+    st.header(t(included, lang) + " · " + t("overview.placement", lang))
     st.caption(t("overview.placement_note", lang))
     downloads.offer_chart(
         _placement_chart(shown_people, lang), file_name("share_placed", lang), stamp, lang, "placement_chart"

@@ -94,7 +94,8 @@ def show_person_outcomes(store: calls.Store, selection: Selection, threshold: in
     costs = unit_costs()
     result = calls.cached(compare_person_outcomes, store, selection, costs, covariates=plan.covariates)
     shown = show_outcomes(result.groups, selection, threshold, calls.risks_for(store, threshold))
-    st.header(t("person.title", lang, months=months))
+    grouped = calls.cached(describe_study, store, selection.study)["design"] == "comparison_group"
+    st.header(t(("person.title", "person.title.group")[grouped], lang, months=months))  # nobody was randomized
     st.info(describe_plan(plan, lang))
     monitor = calls.cached(monitor_primary, store, selection.study, unit_costs())
     look = read_look(monitor, plan.primary_outcome, lang)
