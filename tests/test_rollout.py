@@ -236,7 +236,7 @@ def test_the_import_form_offers_the_designs_and_asks_a_roll_out_for_its_adoption
     at = AppTest.from_file(APP, default_timeout=120).run()
     at.switch_page("views/data.py").run()
     choice = at.selectbox(key="import_design_sv")
-    assert list(choice.options)[0].startswith("Randomiserad")
+    assert next(iter(choice.options)).startswith("Randomiserad")
     choice.set_value("rollout").run()
     assert not at.exception and not at.error
     assert t("data.adoption_file", "sv") in [u.label for u in at.get("file_uploader")]
