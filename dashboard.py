@@ -26,6 +26,7 @@ pages = [
     st.Page("views/comparisons.py", title=t("nav.comparisons", lang), url_path="jamforelser"),
     st.Page("views/placement.py", title=t("nav.placement", lang), url_path="sarskilt-boende"),
     st.Page("views/rollout.py", title=t("nav.rollout", lang), url_path="inforande-i-steg"),
+    st.Page("views/single_group.py", title=t("nav.single_group", lang), url_path="uppfoljning-en-grupp"),
     st.Page("views/costs.py", title=t("nav.costs", lang), url_path="kostnader"),
     st.Page("views/measures.py", title=t("nav.measures", lang), url_path="utfallsmatt"),
     st.Page("views/glossary.py", title=t("nav.glossary", lang), url_path="ordlista"),

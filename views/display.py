@@ -172,6 +172,7 @@ def stop_for_design(info: dict, page: str, lang: str) -> bool:
         st.page_link("views/rollout.py", label=t("nav.rollout", lang), icon=":material/stacked_line_chart:")
     else:
         st.info(t("design.single_group_page", lang))
+        st.page_link("views/single_group.py", label=t("nav.single_group", lang), icon=":material/timeline:")
     return True
 
 

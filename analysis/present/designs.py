@@ -14,7 +14,7 @@ DESIGN_PAGES = {
     "randomized": _GROUP_PAGES,
     "comparison_group": _GROUP_PAGES,
     "rollout": ("rollout",),
-    "single_group": (),
+    "single_group": ("single_group",),
 }
 
 

@@ -26,6 +26,7 @@ from analysis.outcomes.person_values import EXCLUDE
 from analysis.outcomes.placement import analyze_placement
 from analysis.outcomes.planning import estimate_power_inputs
 from analysis.outcomes.rollout import analyse_rollout
+from analysis.outcomes.single_group import follow_single_group
 from analysis.present.designs import DESIGN_PAGES
 from analysis.present.disclosure import (
     show_at_risk,
@@ -41,7 +42,7 @@ from analysis.present.disclosure import (
     show_timepoints,
     show_trajectory,
 )
-from analysis.present.disclosure.designs import show_rollout, show_weighted
+from analysis.present.disclosure.designs import show_rollout, show_single_group, show_weighted
 from analysis.present.disclosure_measures import show_measures, show_planning, show_qalys
 from analysis.present.linked import find_risks
 from analysis.present.viewer_board import view_costs, view_presentation
@@ -49,7 +50,7 @@ from analysis.selection import ALL, DESIGN_WORDS, Selection
 from analysis.store import db
 from analysis.store.studies import describe_study, load_plan
 
-PAGES = ("overview", "comparisons", "placement", "measures", "costs", "presentation", "rollout")
+PAGES = ("overview", "comparisons", "placement", "measures", "costs", "presentation", "rollout", "single_group")
 TIMEPOINTS = (3, 6, 12, 24)  # the Comparisons page's timepoints and flow months (with the chosen month)
 SEX_GROUPS = ("total", "F", "M")
 
@@ -226,6 +227,13 @@ def view_rollout(
     return show_rollout(_call(memo, analyse_rollout, con, selection, unit_costs(), "hours"), threshold)
 
 
+def view_single_group(
+    con: db.Connection, selection: Selection, threshold: int, options: ViewOptions, memo: dict | None = None
+) -> dict:
+    """Return the single-group follow-up page's figures as a viewer sees them (the selection's month)."""
+    return {"change": show_single_group(_call(memo, follow_single_group, con, selection), threshold)}
+
+
 def _not_for_design(page: str, design: str) -> dict[str, pd.DataFrame]:
     """Return why a page has no figures for a study of this design, as the page says it."""
     sv, en = DESIGN_WORDS[design]
@@ -292,6 +300,7 @@ def view_page(
         "rollout": lambda con, selection, threshold, options, memo: _or_reason(
             view_rollout, con, selection, threshold, options, memo
         ),
+        "single_group": view_single_group,
     }
     if page not in pages:
         raise ValueError(f"view_page: unknown page {page!r}; expected one of {PAGES}")

@@ -6,7 +6,7 @@ baseline cells, the sex split, the flow) and ``views`` (each page's figures as a
 name is importable from here.
 """
 
-from analysis.present.disclosure.designs import show_rollout, show_weighted  # noqa: F401
+from analysis.present.disclosure.designs import show_rollout, show_single_group, show_weighted  # noqa: F401
 from analysis.present.disclosure.differencing import (  # noqa: F401  # noqa: F401
     SUPPRESSED,
     _band_risk,

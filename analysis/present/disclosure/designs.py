@@ -76,3 +76,40 @@ def show_weighted(weighted: dict, shown: pd.DataFrame, threshold: int) -> dict[s
     few = everyone.empty or min(everyone["n_study"].iloc[0], everyone["n_control"].iloc[0]) < threshold
     balance = weighted["balance"].iloc[0:0] if few else weighted["balance"]
     return {"groups": groups.drop(columns=["n_study", "n_control"]), "balance": balance.reset_index(drop=True)}
+
+
+SHARES = ("share_better", "share_unchanged", "share_worse", "share_lower", "share_higher")
+
+
+def show_single_group(result: dict, threshold: int) -> pd.DataFrame:
+    """Return a single group's changes per measure as shown (outcomes.single_group).
+
+    A measure with fewer than ``threshold`` people is hidden whole; its shares are hidden when any of them
+    stands for 1 to threshold − 1 people (the shares add to 1, so one hidden share would be the others'
+    complement: all go).
+
+    Parameters
+    ----------
+    result : dict
+        follow_single_group's answer.
+    threshold : int
+        Smallest number of people shown.
+
+    Returns
+    -------
+    DataFrame
+        The measures' rows with hidden figures NaN, suppressed and suppressed_reason.
+
+    """
+    rows = result["measures"].copy()
+    shares = [c for c in SHARES if c in rows.columns]
+    values = [c for c in rows.columns if c not in ("measure", "visit", "higher_is_better", "n")]
+    few = rows["n"] < threshold
+    counts = rows[shares].mul(rows["n"], axis=0).round()
+    small = ((counts > 0) & (counts < threshold)).any(axis=1)
+    rows.loc[few, values] = np.nan
+    rows.loc[few, "n"] = np.nan
+    rows.loc[small & ~few, shares] = np.nan
+    rows["suppressed"] = few | small
+    rows["suppressed_reason"] = np.where(few | small, "few_people", None)
+    return rows
