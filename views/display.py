@@ -167,13 +167,21 @@ def stop_for_design(info: dict, page: str, lang: str) -> bool:
     design = info.get("design", "randomized")
     if gives_page(design, page):
         return False
-    if design == "rollout":
-        st.info(t("design.page_not_for", lang, design=name_design(design, lang), page=t("nav.rollout", lang)))
-        st.page_link("views/rollout.py", label=t("nav.rollout", lang), icon=":material/stacked_line_chart:")
-    else:
+    home = DESIGN_HOME[design]  # the page that gives this design's answer
+    if design == "single_group":
         st.info(t("design.single_group_page", lang))
-        st.page_link("views/single_group.py", label=t("nav.single_group", lang), icon=":material/timeline:")
+    else:
+        st.info(t("design.page_not_for", lang, design=name_design(design, lang), page=t(home[1], lang)))
+    st.page_link(home[0], label=t(home[1], lang), icon=home[2])
     return True
+
+
+DESIGN_HOME = {  # page file, its name's key and icon: where each design's answer is
+    "randomized": ("views/overview.py", "nav.overview", ":material/home:"),
+    "comparison_group": ("views/overview.py", "nav.overview", ":material/home:"),
+    "rollout": ("views/rollout.py", "nav.rollout", ":material/stacked_line_chart:"),
+    "single_group": ("views/single_group.py", "nav.single_group", ":material/timeline:"),
+}
 
 
 def show_completeness(info: dict, lang: str) -> None:

@@ -8,7 +8,7 @@ import streamlit as st
 
 from analysis.economics.scenario import unit_costs
 from analysis.outcomes.rollout import analyse_rollout
-from analysis.present.designs import name_design, read_rollout
+from analysis.present.designs import read_rollout
 from analysis.present.disclosure import SUPPRESSED, show_rollout
 from analysis.present.texts import file_name, format_number, t
 from views import calls, display, downloads, roles, state
@@ -48,8 +48,7 @@ def render(lang: str) -> None:
     threshold = roles.suppression_threshold()
     st.title(t("rollout.title", lang))
     display.show_study_banner(info, lang)
-    if info["design"] != "rollout":
-        st.info(t("design.page_not_for", lang, design=name_design(info["design"], lang), page=t("nav.overview", lang)))
+    if display.stop_for_design(info, "rollout", lang):
         return
     display.show_selection(chosen, lang)
     display.show_completeness(info, lang)

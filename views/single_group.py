@@ -8,7 +8,6 @@ import streamlit as st
 
 from analysis.instruments import load_instruments
 from analysis.outcomes.single_group import follow_single_group
-from analysis.present.designs import name_design
 from analysis.present.disclosure import SUPPRESSED, show_single_group
 from analysis.present.texts import file_name, format_number, format_share, t
 from analysis.settings import get_setting
@@ -81,8 +80,7 @@ def render(lang: str) -> None:
     threshold = roles.suppression_threshold()
     st.title(t("single.title", lang))
     display.show_study_banner(info, lang)
-    if info["design"] != "single_group":
-        st.info(t("design.page_not_for", lang, design=name_design(info["design"], lang), page=t("nav.overview", lang)))
+    if display.stop_for_design(info, "single_group", lang):
         return
     display.show_selection(chosen, lang)
     display.show_completeness(info, lang)
