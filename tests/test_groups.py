@@ -172,3 +172,18 @@ def test_the_comparisons_page_of_a_comparison_group_shows_the_weighted_differenc
     assert any(t("groups.caveat", "sv") == w.value for w in at.warning)
     texts = [str(table.value.columns.tolist()) for table in [*at.dataframe, *at.table]]
     assert any(t("groups.col.smd_after", "sv") in columns for columns in texts)
+
+
+def test_a_comparison_groups_briefing_says_on_its_slides_and_stamp_that_nobody_was_randomized(selected_store):
+    from analysis.present.report import build_briefing
+    from analysis.present.texts import t
+    from analysis.store import db
+
+    con = db.connect(selected_store)
+    briefing = build_briefing(con, "grupper", "sv")
+    con.close()
+    caveat = t("design.not_randomized", "sv")
+    assert briefing.slides[0].sentences[0] == caveat
+    assert briefing.slides[-1].sentences[0] == t("design.money_caveat", "sv")
+    assert "jämförelse med en kontrollgrupp" in dict(briefing.stamp.lines("sv"))["Design"]
+    assert "inte lottad" in briefing.subtitle

@@ -257,6 +257,8 @@ def render(lang: str) -> None:
         display.show_study_banner(info, lang)
         if display.stop_for_design(info, "costs", lang):
             return
+        if info["design"] == "comparison_group":  # the effects behind the money were not randomized
+            st.warning(t("design.money_caveat", lang))
         display.show_completeness(info, lang)
         stored, saved = calls.cached(load_scenario, store, info["study"])
         estimated = calls.cached(estimate_study_effects, store, info["study"], primary_window(store, info))

@@ -18,6 +18,7 @@ from analysis.outcomes.compare import compare_hours
 from analysis.outcomes.monitoring import monitor_primary
 from analysis.outcomes.per_person import compare_person_outcomes
 from analysis.outcomes.placement import analyze_placement
+from analysis.present.designs import name_design
 from analysis.present.disclosure import SUPPRESSED, no_risks, show_comparison, show_outcomes, show_placement
 from analysis.present.stamp import Stamp, make_stamp
 from analysis.present.texts import (
@@ -163,7 +164,10 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
         decimals=0,
     )
     person_sentences = say_caveat_once(person_sentences, lang)  # said once per slide, not once per band
-    slides = [Slide(t("slides.person", lang, months=primary.month), person_sentences, 2, person_chart)]
+    grouped = info["design"] == "comparison_group"  # not randomized: every slide of figures says so first
+    caveat = [t("design.not_randomized", lang)] if grouped else []
+    slides = [Slide(t("slides.person", lang, months=primary.month), [*caveat, *person_sentences], 2 + grouped,
+                    person_chart)]  # fmt: skip
 
     hours = compare_hours(con, selection)
     hours_shown = show_comparison(hours.groups, selection, threshold, no_risks)
@@ -211,16 +215,19 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
         {t("deck.money_series", lang): [_value(v / 1e6) for v in years["cumulative_net"]]},
         t("deck.money_axis", lang),
     )
-    slides.append(Slide(t("slides.money", lang), money, 2, money_chart))
+    money = [t("design.money_caveat", lang), *money] if grouped else money
+    slides.append(Slide(t("slides.money", lang), money, 2 + grouped, money_chart))
 
     scenario = summary.scenario
     methods = f"{t('deck.methods', lang)}; {name_scenario(scenario, lang)}: {read_examples(scenario, lang)}"
     version = fingerprint_study(con, study)
     look = read_look(monitor_primary(con, study, unit_costs()), plan.primary_outcome, lang)  # interim or final
     primary_words = f"{describe_plan(plan, lang)} {look or ''}".strip()
-    stamp = make_stamp(version, selection, methods, threshold, threshold, lang, primary_words)
+    design = " ".join([name_design(info["design"], lang) + ".", *caveat])
+    stamp = make_stamp(version, selection, methods, threshold, threshold, lang, primary_words, design=design)
     title = info["title_en"] if lang == "en" else info["title_sv"]
-    subtitle = t("deck.subtitle", lang, date=stamp.date)
+    subtitle = t("deck.subtitle", lang, date=stamp.date) + " · " + t("design.label", lang, design=name_design(
+        info["design"], lang)).rstrip(".")  # fmt: skip
     warning = t("deck.warning", lang) if info["is_demo"] else None
     methods = primary_words + " " + methods
     return Briefing(title, subtitle, slides, stamp, methods, warning, study, describe_primary(plan, lang))
