@@ -172,6 +172,10 @@ def test_the_comparisons_page_of_a_comparison_group_shows_the_weighted_differenc
     assert any(t("groups.caveat", "sv") == w.value for w in at.warning)
     texts = [str(table.value.columns.tolist()) for table in [*at.dataframe, *at.table]]
     assert any(t("groups.col.smd_after", "sv") in columns for columns in texts)
+    at.switch_page("views/overview.py").run()
+    assert not at.exception and not at.error
+    assert t("groups.title", "sv") in [h.value for h in at.subheader]
+    assert t("person.title.group", "sv", months=12).split(":")[0] in " ".join(h.value for h in at.header)
 
 
 def test_a_comparison_groups_briefing_says_on_its_slides_and_stamp_that_nobody_was_randomized(selected_store):
@@ -187,3 +191,14 @@ def test_a_comparison_groups_briefing_says_on_its_slides_and_stamp_that_nobody_w
     assert briefing.slides[-1].sentences[0] == t("design.money_caveat", "sv")
     assert "jämförelse med en kontrollgrupp" in dict(briefing.stamp.lines("sv"))["Design"]
     assert "inte lottad" in briefing.subtitle
+
+
+def test_the_overview_of_a_comparison_group_shows_the_weighted_section_as_the_viewer_layer_does(selected_store):
+    from analysis.present.viewer import view_page
+    from analysis.selection import Selection
+    from analysis.store import db
+
+    con = db.connect(selected_store)
+    tables = view_page(con, "overview", Selection("grupper", month=6), 5)
+    con.close()
+    assert {"weighted", "balance"} <= set(tables) and tables["balance"]["smd_after"].abs().max() < 0.1

@@ -94,7 +94,9 @@ def test_the_pages_of_a_roll_out_say_what_the_design_cannot_give_and_the_rollout
     overview = view_page(con, "overview", Selection("skonsmo"), 5)
     rollout = view_page(con, "rollout", Selection("skonsmo"), 5)
     con.close()
-    assert list(overview) == ["cannot_estimate"] and "införande i steg" in overview["cannot_estimate"]["message_sv"][0]
+    assert list(overview) == ["summary", "cannot_estimate"]  # the answer in words, and where its figures are
+    assert "införande i steg" in overview["cannot_estimate"]["message_sv"][0]
+    pd.testing.assert_frame_equal(overview["summary"], rollout["summary"])
     assert rollout["summary"]["n_areas"].iloc[0] == 12 and not rollout["event_study"]["suppressed"].any()
 
 

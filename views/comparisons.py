@@ -8,7 +8,6 @@ import streamlit as st
 
 from analysis.outcomes.baseline import ARMS, count_flow, count_joint, summarize_baseline
 from analysis.outcomes.comparisons import METHOD_NAMES, fit_repeated_over_months, run_comparison
-from analysis.outcomes.groups import compare_weighted_groups
 from analysis.outcomes.person_values import AS_ZERO, EXCLUDE, HANDLING, load_all_months, load_month_values
 from analysis.present import figures
 from analysis.present.disclosure import (
@@ -17,7 +16,6 @@ from analysis.present.disclosure import (
     show_repeated,
     show_table1,
     show_timepoints,
-    show_weighted,
 )
 from analysis.present.exports import (
     COUNT,
@@ -30,6 +28,7 @@ from analysis.present.texts import file_name, format_number, format_p, format_sh
 from analysis.settings import get_setting
 from analysis.stats.methods import BOOTSTRAP_SMALL_PEOPLE, METHODS
 from views import calls, display, downloads, roles, state
+from views.groups_section import show_weighted_groups
 from views.person_section import primary_window, show_person_outcomes
 
 DEFAULT_TIMEPOINTS = (3, 6, 12, 24)
@@ -216,50 +215,6 @@ def _table1(table: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _show_weighted(store, selection, handling: str, stamp, threshold: int, lang: str) -> None:
-    """Show a comparison group's weighted difference beside the crude one (Welch), the balance and the E-values."""
-    crude = calls.cached(run_comparison, store, selection, "welch", handling).groups  # the month's plain difference
-    shown = show_comparison(crude, selection, threshold, calls.risks_for(store, threshold))
-    weighted = show_weighted(calls.cached(compare_weighted_groups, store, selection, handling), shown, threshold)
-    st.subheader(t("groups.title", lang))
-    st.warning(t("groups.caveat", lang))
-    rows = weighted["groups"]
-    table = pd.DataFrame(
-        {
-            t("col.age_band", lang): [display.band_name(b, lang) for b in rows["age_band"]],
-            t("groups.col.crude", lang): [display.format_ci(d, lo, hi, lang) for d, lo, hi in
-                                          zip(shown["difference"], shown["ci_low"], shown["ci_high"])],
-            t("groups.col.weighted", lang): [display.format_ci(d, lo, hi, lang) for d, lo, hi in
-                                             zip(rows["weighted_difference"], rows["weighted_ci_low"],
-                                                 rows["weighted_ci_high"])],
-            t("groups.col.e_value", lang): [f"{format_number(e, lang, 2)} ({format_number(c, lang, 2)})"
-                                            if e == e else display.SUPPRESSED
-                                            for e, c in zip(rows["e_value"], rows["e_value_ci"])],
-        }
-    )  # fmt: skip
-    downloads.offer_table(table, file_name("weighted", lang, month=selection.month), stamp, lang, "weighted")
-    st.caption(t("groups.method", lang))
-    st.subheader(t("groups.balance", lang))
-    if weighted["balance"].empty:
-        st.caption(t("groups.balance_hidden", lang))
-        return
-    balance = weighted["balance"]
-    downloads.offer_table(
-        pd.DataFrame(
-            {
-                t("groups.col.covariate", lang): [t(f"groups.covariate.{c}", lang) for c in balance["covariate"]],
-                t("groups.col.smd_before", lang): [format_number(v, lang, 3) for v in balance["smd_before"]],
-                t("groups.col.smd_after", lang): [format_number(v, lang, 3) for v in balance["smd_after"]],
-            }
-        ),
-        file_name("balance", lang),
-        stamp,
-        lang,
-        "balance",
-    )
-    st.caption(t("groups.balance_note", lang))
-
-
 def render(lang: str) -> None:
     """Render the comparisons page."""
     store, info, chosen = state.open_page(lang)
@@ -327,7 +282,7 @@ def render(lang: str) -> None:
     st.caption(t("cmp.multiplicity.bands", lang, k=int((groups["age_band"] != "all").sum())))
     display.caption_hidden(groups, lang)
     if info["design"] == "comparison_group":
-        _show_weighted(store, selection, handling, stamp, threshold, lang)
+        show_weighted_groups(store, selection, handling, stamp, threshold, lang)
 
     st.subheader(t("cmp.forest", lang))
     forest = _forest(groups, result.interaction["p_value"], lang)

@@ -6,13 +6,18 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from analysis.economics.scenario import unit_costs
 from analysis.outcomes.compare import compare_hours, compare_hours_by_sex
 from analysis.outcomes.overview import count_incomplete_months, summarize_people, trace_hours
+from analysis.outcomes.person_values import EXCLUDE
+from analysis.outcomes.rollout import analyse_rollout
 from analysis.present import figures
+from analysis.present.designs import read_rollout
 from analysis.present.disclosure import show_comparison, show_people, show_split, show_trajectory
 from analysis.present.texts import file_name, format_number, format_p, read_difference, say_caveat_once, t
 from analysis.settings import get_setting
 from views import calls, display, downloads, roles, state
+from views.groups_section import show_weighted_groups
 from views.person_section import primary_window, show_person_outcomes
 
 
@@ -200,6 +205,9 @@ def render(lang: str) -> None:
     st.title(t("app.title", lang))
     st.caption(display.plain(info["title_en"] if lang == "en" else info["title_sv"]))
     display.show_study_banner(info, lang)
+    if info["design"] == "rollout":  # the roll-out's answer in words; the page with its figures is linked below
+        for sentence in read_rollout(calls.cached(analyse_rollout, store, everyone, unit_costs(), "hours"), lang):
+            st.markdown("- " + sentence)
     if display.stop_for_design(info, "overview", lang):
         return
     display.show_selection(everyone, lang)
@@ -240,6 +248,8 @@ def render(lang: str) -> None:
     for sentence in say_caveat_once(sentences, lang):  # the caveat once per section, not once per band
         st.markdown("- " + sentence)
     st.info(t("overview.interaction", lang, p=format_p(comparison.interaction["p_value"], lang, relation=True)))
+    if info["design"] == "comparison_group":  # not randomized: the weighted difference, balance and E-values
+        show_weighted_groups(store, selection, EXCLUDE, stamp, threshold, lang)
     if not filters.sex:  # Totalt / Kvinnor / Män, as Kolada shows them
         st.subheader(t("overview.by_sex", lang, month=month))
         split = calls.cached(compare_hours_by_sex, store, selection)

@@ -109,7 +109,7 @@ def view_overview(
         "trajectory": show_trajectory(_call(memo, trace_hours, con, everyone), everyone, threshold, risks_for),
         "people": show_people(_call(memo, summarize_people, con, everyone), everyone, threshold, risks_for),
         "looks": show_looks(_call(memo, monitor_primary, con, selection.study, unit_costs())),
-    }
+    } | _weighted_tables(con, selection, threshold, EXCLUDE, risks_for, memo)
     if not selection.filters.sex:
         tables["by_sex"] = show_split(
             _call(memo, compare_hours_by_sex, con, selection), selection, threshold, risks_for
@@ -306,5 +306,9 @@ def view_page(
         raise ValueError(f"view_page: unknown page {page!r}; expected one of {PAGES}")
     design = describe_study(con, selection.study)["design"]
     if page not in DESIGN_PAGES[design]:
+        if design == "rollout" and page == "overview":  # the Overview says the roll-out's answer in words
+            return {"summary": view_rollout(con, selection, threshold, options, memo)["summary"]} | _not_for_design(
+                page, design
+            )
         return _not_for_design(page, design)
     return pages[page](con, selection, threshold, options, memo)
