@@ -127,3 +127,29 @@ def test_slow_work_is_timed_so_the_page_can_say_how_long_it_took(store):
     assert 0 < calls._LAST_SECONDS[name] < 60
     calls.cached(compare_hours, store, Selection("demo", month=12))  # quick work is not timed
     assert f"{compare_hours.__module__}.{compare_hours.__qualname__}" not in calls._LAST_SECONDS
+
+
+def test_the_presentation_reuses_what_the_pages_computed(tmp_path, monkeypatch):
+    # Issue 34 item 2: the briefing's computations go through the pages' cache with the pages' own keys, so the
+    # presentation after the Overview and Placement pages runs none of their analyses again.
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from analysis.demo import DemoSpec, build_demo_store
+
+    path = tmp_path / "app.duckdb"
+    build_demo_store(path, DemoSpec(n_people=300, seed=1))
+    monkeypatch.setenv("IHR_DB_PATH", str(path))
+    ran = []
+    original = calls._run
+    monkeypatch.setattr(calls, "_run", lambda fn, *rest: ran.append(fn.__qualname__) or original(fn, *rest))
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"), default_timeout=120).run()
+    at.switch_page("views/placement.py").run()
+    before = len(ran)
+    at.switch_page("views/presentation.py").run()
+    assert not at.exception and not at.error
+    again = set(ran[before:])
+    shared = {"compare_person_outcomes", "compare_hours", "analyze_placement", "monitor_primary"}
+    assert shared.isdisjoint(again), again & shared
+    assert "summarize_study_money" in again  # computed here first, through the same cache

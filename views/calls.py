@@ -133,6 +133,11 @@ def cached(fn: Callable[..., T], store: Store, *args, **kwargs) -> T:
         return call(name, fn, store, args, tuple(sorted(kwargs.items())))
 
 
+def caller(store: Store) -> Callable:
+    """Return call(fn, *args, **kwargs) that runs fn on the store through this cache (for report.build_briefing)."""
+    return lambda fn, *args, **kwargs: cached(fn, store, *args, **kwargs)
+
+
 def progress_slot():
     """Return where slow work is announced: the slot at the top of the page (display.run_page makes it), else here."""
     slot = st.session_state.get("_progress_slot")

@@ -95,7 +95,8 @@ def render(lang: str) -> None:
     if display.stop_for_design(info, "presentation", lang):
         return
     display.show_completeness(info, lang)
-    briefing = calls.cached(build_briefing, store, info["study"], lang)
+    # Each computation through the pages' cache: what the Overview or Placement page computed is reused.
+    briefing = build_briefing(calls.connection(store), info["study"], lang, call=calls.caller(store))
     page = briefing.slides[SLIDES.index(slide)]
     st.header(page.heading)
     for sentence in page.sentences[: page.lead]:

@@ -125,7 +125,7 @@ def _everyone_first(frame) -> list:
     return sorted((row for _, row in frame.iterrows()), key=lambda row: row["age_band"] != "all")
 
 
-def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing:
+def build_briefing(con: db.Connection, study: str, lang: str = "sv", call=None) -> Briefing:
     """Build the four key messages (per person, hours, placement, money) as on the presentation page.
 
     Parameters
@@ -136,21 +136,27 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
         Study name.
     lang : {'sv', 'en'}
         Language of the text.
+    call : callable, optional
+        call(fn, *args, **kwargs) runs an analysis fn(con, *args, **kwargs); the pages pass their cache, so
+        the briefing reuses what the Overview, Placement and other pages computed for the same study, data
+        version, plan and selection (issue 34), and they its. Default: run it on ``con``.
 
     Returns
     -------
     Briefing
 
     """
+    run = call or (lambda fn, *args, **kwargs: fn(con, *args, **kwargs))
     info = describe_study(con, study)
     check_groups(info, "briefing")
     plan = load_plan(con, study)
     bands = plan.bands
     threshold = int(get_setting("suppression_threshold"))
     month = min(int(get_setting("default_month")), info["max_month"] or 0)
-    selection = Selection(study, Filters(), bands, month)
+    # The pages' unfiltered selection exactly (merged districts, the study's hours measure): one cache entry.
+    selection = Selection(study, Filters(), bands, month, tuple(info["merged_districts"]), info["hours_measure"])
     primary = selection.at(plan.window_within(info["max_month"]))  # the primary analysis
-    person = compare_person_outcomes(con, primary, unit_costs(), covariates=plan.covariates)
+    person = run(compare_person_outcomes, primary, unit_costs(), covariates=plan.covariates)
     shown = show_outcomes(person.groups, primary, threshold, no_risks)
     person_sentences = read_person_outcomes(shown, primary.month, lang, plan)
     person_sentences.append(read_person_interaction(person.interaction, lang))
@@ -169,7 +175,7 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
     slides = [Slide(t("slides.person", lang, months=primary.month), [*caveat, *person_sentences], 2 + grouped,
                     person_chart)]  # fmt: skip
 
-    hours = compare_hours(con, selection)
+    hours = run(compare_hours, selection)
     hours_shown = show_comparison(hours.groups, selection, threshold, no_risks)
     sentences = [
         read_difference(
@@ -198,7 +204,7 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
     slides.append(Slide(t("slides.hours", lang, month=month), say_caveat_once(sentences, lang), 1, hours_chart))
 
     window = max(month, 1)
-    placement = analyze_placement(con, selection.at(window))
+    placement = run(analyze_placement, selection.at(window))
     placement_shown = show_placement(placement.groups, selection.at(window), threshold, no_risks)
     rows = _everyone_first(placement_shown)
     lead = read_placement_parts(rows[0], window, lang)[:2]  # everyone: the risks and their difference
@@ -206,7 +212,7 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
     placement_chart = _band_chart(rows, "cuminc", t("deck.placement_axis", lang), lang, scale=100.0)
     slides.append(Slide(t("slides.placement", lang, month=window), placement_sentences, len(lead), placement_chart))
 
-    summary = summarize_study_money(con, study, primary.month)
+    summary = run(summarize_study_money, study, primary.month)
     money = read_money(summary, lang)
     years = summary.projection.years
     money_chart = Chart(
@@ -221,7 +227,7 @@ def build_briefing(con: db.Connection, study: str, lang: str = "sv") -> Briefing
     scenario = summary.scenario
     methods = f"{t('deck.methods', lang)}; {name_scenario(scenario, lang)}: {read_examples(scenario, lang)}"
     version = fingerprint_study(con, study)
-    look = read_look(monitor_primary(con, study, unit_costs()), plan.primary_outcome, lang)  # interim or final
+    look = read_look(run(monitor_primary, study, unit_costs()), plan.primary_outcome, lang)  # interim or final
     primary_words = f"{describe_plan(plan, lang)} {look or ''}".strip()
     design = " ".join([name_design(info["design"], lang) + ".", *caveat])
     stamp = make_stamp(version, selection, methods, threshold, threshold, lang, primary_words, design=design)
