@@ -152,12 +152,17 @@ def show_selection(selection, lang: str) -> None:
     st.caption(t("selection.shown", lang, filters=plain(describe_filters(selection.filters, lang))))
 
 
-def show_study_banner(info: dict, lang: str) -> None:
-    """Say plainly, on every page, when the data are synthetic, and the study's design (with its caveat)."""
+def show_study_banner(info: dict, lang: str, name_randomized: bool = True) -> None:
+    """Say plainly, on every page, when the data are synthetic, and the study's design (with its caveat).
+
+    ``name_randomized`` False: a randomized study's design is not named (the presentation, whose slides must
+    fit a projector; its downloads' stamp names it). A study of any other design is always named.
+    """
     if info["is_demo"]:
         st.warning(t("demo.banner", lang), icon="⚠️")
     design = info.get("design", "randomized")
-    st.caption(t("design.label", lang, design=name_design(design, lang)), help=t("glossary.design.text", lang))
+    if design != "randomized" or name_randomized:
+        st.caption(t("design.label", lang, design=name_design(design, lang)), help=t("glossary.design.text", lang))
     if design == "comparison_group":
         st.warning(t("design.not_randomized", lang))
 

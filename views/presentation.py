@@ -91,7 +91,7 @@ def render(lang: str) -> None:
         )
     with leave:  # the way out is visible, not only inside the download panel (there is no sidebar here)
         st.page_link("views/overview.py", label=t("slides.leave", lang), icon=":material/arrow_back:")
-    display.show_study_banner(info, lang)
+    display.show_study_banner(info, lang, name_randomized=False)  # a projector's height: named in the stamp
     if display.stop_for_design(info, "presentation", lang):
         return
     display.show_completeness(info, lang)
