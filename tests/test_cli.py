@@ -31,6 +31,7 @@ def test_compare_json_end_to_end_equals_library(cli_store):
     )
     con.close()
     assert out.pop("hours_measure") == "unknown"  # the demo's hours are of a kind not stated
+    assert out.pop("design") == "randomized"  # issue 33: every study's design (a randomized trial's adds no more)
     assert out == json.loads(json.dumps(expected.to_dict()))
     assert out["method"] == "welch" and out["deaths_and_placements"] == "exclude"
     assert [g["age_band"] for g in out["groups"]] == ["65-75", "76-85", "86-95", "all"]

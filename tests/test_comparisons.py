@@ -202,6 +202,7 @@ def test_cli_compare_with_method_and_bands(small_demo_path):
     expected = run_comparison(con, Selection("demo", Filters(), parse_band_edges("65,80,96"), 12), "ancova", "zero")
     con.close()
     assert out.pop("hours_measure") == "unknown"
+    assert out.pop("design") == "randomized"
     assert out == json.loads(json.dumps(expected.to_dict()))
     bad = subprocess.run(
         [sys.executable, "-m", "analysis", "compare", "--db", str(small_demo_path), "--method", "magic"],
