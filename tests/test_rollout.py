@@ -242,3 +242,21 @@ def test_the_import_form_offers_the_designs_and_asks_a_roll_out_for_its_adoption
     choice.set_value("rollout").run()
     assert not at.exception and not at.error
     assert t("data.adoption_file", "sv") in [u.label for u in at.get("file_uploader")]
+
+
+def test_a_roll_out_of_fewer_people_than_the_threshold_shows_no_answer(imported):
+    # Review: the page read its sentences from the raw answer; they now come from the disclosure layer, which
+    # hides the answer of a selection with fewer people than the threshold.
+    from analysis.present.designs import read_rollout
+    from analysis.present.disclosure import show_rollout
+
+    path, *_ = imported
+    con = db.connect(path)
+    result = analyse_rollout(con, Selection("skonsmo"), unit_costs())
+    con.close()
+    many = show_rollout(result, 5)["summary"].iloc[0]
+    few = show_rollout(result, result["n_people"] + 1)["summary"].iloc[0]
+    assert many["att"] == pytest.approx(result["att"]) and not many["suppressed"]
+    assert np.isnan(few["att"]) and np.isnan(few["n_people"]) and few["suppressed"] and few["n_areas"] == 12
+    assert read_rollout(few.to_dict(), "sv") == ["Svaret visas inte: urvalet har för få personer."]
+    assert "färre efter införandet" in read_rollout(many.to_dict(), "sv")[0]

@@ -13,7 +13,7 @@ from analysis.outcomes.person_values import EXCLUDE
 from analysis.outcomes.rollout import analyse_rollout
 from analysis.present import figures
 from analysis.present.designs import read_rollout
-from analysis.present.disclosure import show_comparison, show_people, show_split, show_trajectory
+from analysis.present.disclosure import show_comparison, show_people, show_rollout, show_split, show_trajectory
 from analysis.present.texts import file_name, format_number, format_p, read_difference, say_caveat_once, t
 from analysis.settings import get_setting
 from views import calls, display, downloads, roles, state
@@ -206,7 +206,9 @@ def render(lang: str) -> None:
     st.caption(display.plain(info["title_en"] if lang == "en" else info["title_sv"]))
     display.show_study_banner(info, lang)
     if info["design"] == "rollout":  # the roll-out's answer in words; the page with its figures is linked below
-        for sentence in read_rollout(calls.cached(analyse_rollout, store, everyone, unit_costs(), "hours"), lang):
+        result = calls.cached(analyse_rollout, store, everyone, unit_costs(), "hours")
+        summary = show_rollout(result, roles.suppression_threshold())["summary"].iloc[0].to_dict()
+        for sentence in read_rollout(summary, lang):  # as the viewer layer shows them
             st.markdown("- " + sentence)
     if display.stop_for_design(info, "overview", lang):
         return

@@ -55,13 +55,13 @@ def render(lang: str) -> None:
     st.info(t("rollout.question", lang))
     result = calls.cached(analyse_rollout, store, chosen, unit_costs(), "hours")  # run_page says why it cannot
     shown = show_rollout(result, threshold)
-    for sentence in read_rollout(result, lang):
+    for sentence in read_rollout(shown["summary"].iloc[0].to_dict(), lang):  # the figures as the viewer sees them
         st.write(sentence)
     if result["left_out"]["months_without_comparison"] or result["left_out"]["areas_adopted_before_data"]:
         st.caption(t("rollout.left_out", lang, months=result["left_out"]["months_without_comparison"],
                      areas=result["left_out"]["areas_adopted_before_data"]))  # fmt: skip
-    for warning in result["warnings"]:
-        st.warning(warning)
+    for warning in result["warnings"]:  # the fitting library's own words, in English
+        st.warning(t("rollout.fit_warning", lang, warning=warning))
     stamp = downloads.page_stamp(store, chosen, t("rollout.method", lang), threshold, lang)
     st.header(t("rollout.chart", lang))
     st.caption(t("rollout.chart_note", lang))
@@ -71,8 +71,8 @@ def render(lang: str) -> None:
     st.subheader(t("rollout.caveats", lang))
     caveats = result["caveats"] if lang == "en" else result["caveats_sv"]
     st.markdown("\n".join(f"- {text}" for text in caveats))
-    people = format_number(result["n_people"], lang, 0)
-    st.caption(t("rollout.method", lang) + " " + t("rollout.people", lang, people=people, areas=result["n_areas"]))
+    people = format_number(shown["summary"]["n_people"].iloc[0], lang, 0)
+    st.caption(t("rollout.method", lang) + " " + t("rollout.people", lang, people=people, areas=int(result["n_areas"])))
 
 
 display.run_page(render)

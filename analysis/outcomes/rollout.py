@@ -26,7 +26,7 @@ from analysis.store.studies import describe_study
 OUTCOMES = ("hours", "cost")
 # Who is in an area's home care changes month by month; the mean baseline hours of the people followed in an
 # area-month take that out of the comparison (the answer's spread fell from 0.70 to 0.18 h/month over 20
-# synthetic roll-outs, tests/test_rollout.py).
+# synthetic roll-outs when this was chosen; bench/bench_rollout.py reports the spread with it).
 ADJUSTED_FOR = ("baseline",)
 CAVEATS = (  # what the design cannot show (Swedish, English), as the errors carry both languages
     ("Vilka områden som införde först lottades inte.", "Which areas adopted first was not decided by lottery."),
@@ -58,10 +58,11 @@ def load_rollout_cells(con: db.Connection, selection: Selection) -> pd.DataFrame
     DataFrame
         area, month (first day, from the study's first month with hours), month_index (months from the
         first), adopted (month index of adoption; NaN: never), n (people followed), y (mean hours per
-        person), sum_sq (Σ hours², for the spread), baseline (their mean baseline hours).
+        person), baseline (their mean baseline hours), n_people (the selection's people with an area, the same
+        in every row).
 
     """
-    where, params = filter_sql(selection.filters)
+    where, params = filter_sql(selection.filters, "p.district", selection.merged)  # 'Övriga distrikt' as shown
     bands, band_params = band_case(selection.bands)
     measure, measure_params = measure_sql(selection.study, selection.measure, "h.measure")
     sql = f"""
@@ -78,13 +79,14 @@ def load_rollout_cells(con: db.Connection, selection: Selection) -> pd.DataFrame
             JOIN months m ON m.month BETWEEN p.m0 AND p.m1
         ), cells AS (
             SELECT f.area, f.month, count(*) AS n, sum(coalesce(h.hours, 0)) AS sum_hours,
-                   sum(coalesce(h.hours, 0) ^ 2) AS sum_sq, avg(f.baseline_hours) AS baseline
+                   avg(f.baseline_hours) AS baseline
             FROM followed f LEFT JOIN hours h
               ON h.study = ? AND h.person_id = f.person_id AND h.month = f.month AND {measure}
             GROUP BY f.area, f.month
         )
-        SELECT c.area, c.month, c.n, c.sum_hours / c.n AS y, c.sum_sq, c.baseline,
-               date_trunc('month', a.adopted_on)::DATE AS adopted_month
+        SELECT c.area, c.month, c.n, c.sum_hours / c.n AS y, c.baseline,
+               date_trunc('month', a.adopted_on)::DATE AS adopted_month,
+               (SELECT count(*) FROM people) AS n_people
         FROM cells c LEFT JOIN area_adoptions a ON a.study = ? AND a.area = c.area
         ORDER BY c.area, c.month"""
     cells = db.query(con, sql, [selection.study, *params, *band_params, selection.study, selection.study,
@@ -147,7 +149,7 @@ def analyse_rollout(con: db.Connection, selection: Selection, costs: UnitCosts, 
     frame = pd.DataFrame({"area": cells["area"], "month": cells["month_index"], "adopted": cells["adopted"],
                           "y": cells["y"] * scale, "n": cells["n"], "baseline": cells["baseline"]})  # fmt: skip
     result = estimate_staggered(frame, ADJUSTED_FOR)
-    people = _count_people(con, selection)
+    people = int(cells["n_people"].iloc[0])
     series = result.event_study
     return {
         "design": "rollout",
@@ -185,12 +187,3 @@ def analyse_rollout(con: db.Connection, selection: Selection, costs: UnitCosts, 
         "caveats": [en for _, en in CAVEATS],
         "caveats_sv": [sv for sv, _ in CAVEATS],
     }
-
-
-def _count_people(con: db.Connection, selection: Selection) -> int:
-    """Return the people of the selection with an area (those the cells are made of)."""
-    where, params = filter_sql(selection.filters)
-    bands, band_params = band_case(selection.bands)
-    sql = f"""SELECT count(*) FROM participants WHERE study = ? AND district IS NOT NULL AND {where}
-              AND ({bands}) IS NOT NULL"""
-    return int(con.execute(sql, [selection.study, *params, *band_params]).fetchone()[0])

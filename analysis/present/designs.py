@@ -35,7 +35,7 @@ def read_rollout(result: dict, lang: str = "sv") -> list[str]:
     Parameters
     ----------
     result : dict
-        analysis.outcomes.rollout.analyse_rollout's answer (or its summary as shown).
+        The roll-out's summary as shown (disclosure.show_rollout's summary row); hidden when att is NaN.
     lang : str
         'sv' or 'en'.
 
@@ -45,10 +45,12 @@ def read_rollout(result: dict, lang: str = "sv") -> list[str]:
         The headline, the naive two-way estimate beside it and the check before adoption.
 
     """
+    if math.isnan(result["att"]):  # hidden: a selection of a few people
+        return [t("rollout.hidden", lang)]
     keys = ("rollout.clear_lower", "rollout.clear_higher", "rollout.unclear")
     unit = t(f"rollout.unit.{result.get('outcome', 'hours')}", lang)
     decimals = 0 if result.get("outcome") == "cost" else 1
-    who = t("rollout.who", lang, areas=result["n_adopting"], people=format_number(result["n_people"], lang, 0))
+    who = t("rollout.who", lang, areas=int(result["n_adopting"]), people=format_number(result["n_people"], lang, 0))
     head = _read_interval(keys, who, result["att"], result["ci_low"], result["ci_high"], decimals, lang, unit=unit)
     naive = t("rollout.twfe", lang, est=format_number(result["twfe_att"], lang, decimals),
               lo=format_number(result["twfe_ci_low"], lang, decimals),

@@ -15,7 +15,7 @@ def show_rollout(result: dict, threshold: int) -> dict[str, pd.DataFrame]:
     The answer is a weighted mean over area-months and is shown whole: no area's own figures are in it. A
     month of the event study with fewer than ``threshold`` people behind it is hidden (its estimate would
     rest on a few people's hours), with the reason; the summary says how many people and areas the answer
-    rests on.
+    rests on, and is hidden whole (but the areas) when the selection has fewer than ``threshold`` people.
 
     Parameters
     ----------
@@ -33,6 +33,9 @@ def show_rollout(result: dict, threshold: int) -> dict[str, pd.DataFrame]:
     """
     summary = pd.DataFrame([{key: result.get(key) for key in (*SUMMARY, "outcome", "estimator")}])
     summary = summary.astype({key: "float64" for key in SUMMARY})
+    if not summary["n_people"].iloc[0] >= threshold:  # a filter of a few people: their hours, not an answer
+        summary.loc[:, [k for k in SUMMARY if k not in ("n_areas", "n_adopting")]] = np.nan
+    summary["suppressed"] = summary["n_people"].isna()
     series = pd.DataFrame(result["event_study"], columns=["event_month", "att", "ci_low", "ci_high", "n_people",
                                                           "n_areas"])  # fmt: skip
     series = series.astype({"att": "float64", "ci_low": "float64", "ci_high": "float64", "n_people": "float64"})
