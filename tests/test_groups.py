@@ -202,3 +202,20 @@ def test_the_overview_of_a_comparison_group_shows_the_weighted_section_as_the_vi
     tables = view_page(con, "overview", Selection("grupper", month=6), 5)
     con.close()
     assert {"weighted", "balance"} <= set(tables) and tables["balance"]["smd_after"].abs().max() < 0.1
+
+
+def test_a_selection_with_one_group_empty_keeps_the_crude_difference_and_says_why(selected_store, monkeypatch):
+    # Review: with nobody of one group in a selection the weights raised, which would have ended the
+    # Comparisons page and the compare command mid-way; now the weighted figures are NaN with the reason.
+    from analysis.outcomes import groups
+    from analysis.selection import Selection
+    from analysis.store import db
+
+    real = groups.load_month_values
+    monkeypatch.setattr(groups, "load_month_values", lambda *a: real(*a).query("intervention == 1"))  # no controls
+    con = db.connect(selected_store)
+    found = groups.compare_weighted_groups(con, Selection("grupper", month=6))
+    con.close()
+    assert found["cannot_estimate"] is not None and found["cannot_estimate"][0].startswith("Kan inte skattas")
+    assert found["groups"]["weighted_difference"].isna().all()
+    assert found["balance"]["smd_after"].isna().all()

@@ -16,9 +16,12 @@ def show_weighted_groups(store, selection, handling: str, stamp, threshold: int,
     """Show a comparison group's weighted difference beside the crude one (Welch), the balance and the E-values."""
     crude = calls.cached(run_comparison, store, selection, "welch", handling).groups  # the month's plain difference
     shown = show_comparison(crude, selection, threshold, calls.risks_for(store, threshold))
-    weighted = show_weighted(calls.cached(compare_weighted_groups, store, selection, handling), shown, threshold)
+    found = calls.cached(compare_weighted_groups, store, selection, handling)
+    weighted = show_weighted(found, shown, threshold)
     st.subheader(t("groups.title", lang))
     st.warning(t("groups.caveat", lang))
+    if found["cannot_estimate"]:  # e.g. one group has nobody in this selection: the rest of the page stays
+        st.info(found["cannot_estimate"][lang == "en"])
     rows = weighted["groups"]
     table = pd.DataFrame(
         {

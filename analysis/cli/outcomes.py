@@ -116,7 +116,8 @@ def _with_weighted(out: dict, weighted: dict) -> dict:
     return out | {"balance": balance, "e_value": _number(weighted["e_value"]),
                   "e_value_ci": _number(weighted["e_value_ci"]), "weighting": "overlap weights (Li, Morgan & "
                   "Zaslavsky 2018) on age, sex, application type and baseline hours",
-                  "weighting_warnings": weighted["warnings"]}  # fmt: skip
+                  "weighting_warnings": weighted["warnings"],
+                  "weighting_cannot_estimate": (weighted["cannot_estimate"] or (None, None))[1]}  # fmt: skip
 
 
 def _number(value) -> float | None:

@@ -15,8 +15,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.errors import InputError
 from analysis.outcomes.person_values import EXCLUDE, load_month_values
 from analysis.selection import ALL, Selection
+from analysis.stats.descriptive import standardized_difference_continuous
 from analysis.stats.weighting import (
     estimate_weighted_difference,
     find_e_value,
@@ -45,12 +47,11 @@ def compare_weighted_groups(con: db.Connection, selection: Selection, handling: 
     dict
         groups (per band and all: age_band, n_study, n_control, difference (crude), weighted_difference,
         weighted_ci_low, weighted_ci_high, weighted_p_value, e_value, e_value_ci), balance (per covariate:
-        covariate, smd_before, smd_after), e_value and e_value_ci (everyone's), warnings.
+        covariate, smd_before, smd_after), e_value and e_value_ci (everyone's), warnings, cannot_estimate
+        (None, or why the weights cannot be fitted, as (sv, en)).
 
-    Raises
-    ------
-    InputError
-        When the propensity cannot be fitted (an empty group, no overlap).
+        When the weights cannot be fitted (an empty group, no overlap), the weighted figures are NaN and
+        ``cannot_estimate`` says why (sv, en); the crude ones stay.
 
     """
     people = load_month_values(con, selection, handling)
@@ -61,12 +62,18 @@ def compare_weighted_groups(con: db.Connection, selection: Selection, handling: 
     x = people[list(BALANCE_COVARIATES)].to_numpy(dtype=float)
     treated = people["intervention"].to_numpy() == 1
     varying = x.std(axis=0) > 0  # a covariate the same for everyone (e.g. after a filter) balances itself
-    weights, _, caught = fit_overlap_weights(_standardize(x[:, varying]), treated)
+    cannot, caught = None, []
+    try:
+        weights, _, caught = fit_overlap_weights(_standardize(x[:, varying]), treated)
+    except InputError as error:  # one group empty in this selection, or no overlap: say why, keep the crude
+        cannot, weights = (error.sv, error.en), np.full(len(people), np.nan)
     balance = pd.DataFrame(
         {
             "covariate": list(BALANCE_COVARIATES),
-            "smd_before": find_standardized_differences(x, treated),
-            "smd_after": find_standardized_differences(x, treated, weights),
+            "smd_before": [
+                standardized_difference_continuous(x[treated, j], x[~treated, j]) for j in range(x.shape[1])
+            ],
+            "smd_after": find_standardized_differences(x, treated, weights) if cannot is None else np.nan,
         }
     )
     people = people.assign(weight=weights)
@@ -82,13 +89,13 @@ def compare_weighted_groups(con: db.Connection, selection: Selection, handling: 
         "e_value": overall["e_value"],
         "e_value_ci": overall["e_value_ci"],
         "warnings": caught,
+        "cannot_estimate": cannot,
     }
 
 
 def _standardize(x: np.ndarray) -> np.ndarray:
-    """Return the covariates centred and scaled (the logistic fit's conditioning; the weights do not change)."""
-    spread = x.std(axis=0)
-    return (x - x.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
+    """Return varying covariates centred and scaled (the logistic fit's conditioning; the weights do not change)."""
+    return (x - x.mean(axis=0)) / x.std(axis=0)
 
 
 def _band_row(band: str, part: pd.DataFrame) -> dict:
@@ -99,6 +106,10 @@ def _band_row(band: str, part: pd.DataFrame) -> dict:
                                        "weighted_p_value", "e_value", "e_value_ci")}  # fmt: skip
     if min(row["n_study"], row["n_control"]) < 2:
         return row | empty
+    if part["weight"].isna().any():  # the weights could not be fitted: the crude difference only
+        return (
+            row | empty | {"difference": float(part.loc[treated, "hours"].mean() - part.loc[~treated, "hours"].mean())}
+        )
     y = part["hours"].to_numpy(dtype=float)
     found = estimate_weighted_difference(y, treated, part["weight"].to_numpy())
     e_value, e_value_ci = find_e_value(found["difference"], found["ci_low"], found["ci_high"], float(y.std(ddof=1)))

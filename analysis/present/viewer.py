@@ -159,7 +159,11 @@ def _weighted_tables(con, selection: Selection, threshold: int, handling: str, r
         return {}
     crude = _call(memo, run_comparison, con, selection, "welch", handling).groups
     shown = show_comparison(crude, selection, threshold, risks_for)
-    weighted = show_weighted(_call(memo, compare_weighted_groups, con, selection, handling), shown, threshold)
+    found = _call(memo, compare_weighted_groups, con, selection, handling)
+    weighted = show_weighted(found, shown, threshold)
+    if found["cannot_estimate"]:
+        weighted["groups"] = weighted["groups"].assign(message_sv=found["cannot_estimate"][0],
+                                                       message_en=found["cannot_estimate"][1])  # fmt: skip
     return {"weighted": weighted["groups"], "balance": weighted["balance"]}
 
 

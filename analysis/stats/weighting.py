@@ -72,7 +72,10 @@ def fit_overlap_weights(x: np.ndarray, treated: np.ndarray) -> tuple[np.ndarray,
 
 
 def find_standardized_differences(x: np.ndarray, treated: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-    """Return per covariate the standardized mean difference (study − control) over the pooled unweighted SD.
+    """Return per covariate the weighted standardized mean difference (study − control) over the pooled unweighted SD.
+
+    Without weights each column is descriptive.standardized_difference_continuous (Table 1's), but 0, not
+    NaN, where a covariate does not vary.
 
     Parameters
     ----------
