@@ -260,3 +260,16 @@ def test_a_roll_out_of_fewer_people_than_the_threshold_shows_no_answer(imported)
     assert np.isnan(few["att"]) and np.isnan(few["n_people"]) and few["suppressed"] and few["n_areas"] == 12
     assert read_rollout(few.to_dict(), "sv") == ["Svaret visas inte: urvalet har för få personer."]
     assert "färre efter införandet" in read_rollout(many.to_dict(), "sv")[0]
+
+
+def test_a_rejected_first_import_leaves_nothing_behind(imported, tmp_path):
+    # Review (from a fresh clone): a rejected import into a new store left an empty '<store>.studies' folder.
+    _, _, paths, _ = imported
+    store = tmp_path / "new.duckdb"
+    with pytest.raises(InputError):
+        import_study(store, "s", paths["participants"], paths["hours"], design="rollout")  # no adoption file
+    bad = tmp_path / "adoption.csv"
+    bad.write_text("område,införd\nNorr,mars\n", encoding="utf-8")
+    with pytest.raises(ImportRejected):
+        import_study(store, "s", paths["participants"], paths["hours"], design="rollout", adoption=bad)
+    assert list(tmp_path.iterdir()) == [bad]

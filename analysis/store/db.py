@@ -437,8 +437,11 @@ def write_studies(
     if prepare is not None and len(fills) != 1:
         raise ValueError("prepare works on one study's file")
     folder = studies_folder(path)
+    new_folder = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
+        if new_folder:  # a first write that fails (rejected files) leaves no empty studies folder behind
+            stack.callback(_remove_if_unused, path, folder)
         built: dict[str, Path] = {}
         started: dict[str, str] = {}
         before = {} if update else _current_study_files(path)  # what an import replaces, as it was when it began
@@ -455,6 +458,12 @@ def write_studies(
                 if _version_of(now, study) != name:  # another writer changed it meanwhile: nothing is lost silently
                     raise _changed_meanwhile(study, "update" if update else "import")
             _swap_catalogue(path, built, loaded="update" if update else "import")
+
+
+def _remove_if_unused(path: Path, folder: Path) -> None:
+    """Remove a studies folder this write created when no catalogue came of it and it is empty."""
+    if not path.is_file() and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
 
 
 def write_catalogue(path: str | os.PathLike[str], change: Fill) -> None:
