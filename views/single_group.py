@@ -86,15 +86,16 @@ def render(lang: str) -> None:
     display.show_completeness(info, lang)
     selection = chosen.at(month)
     st.info(t("single.question", lang, month=month))
-    rows = show_single_group(calls.cached(follow_single_group, store, selection), threshold)
+    result = calls.cached(follow_single_group, store, selection)
+    rows = show_single_group(result, threshold)
     stamp = downloads.page_stamp(store, selection, t("single.method", lang), threshold, lang)
-    downloads.offer_table(_table(rows, lang), file_name("single_group", lang, month=month), stamp, lang, "single")
+    table = _table(rows, lang)
+    downloads.offer_table(table, file_name("single_group", lang, month=month), stamp, lang, "single")
     display.caption_hidden(rows, lang)
     downloads.offer_chart(_chart(rows, lang), file_name("single_group_chart", lang, month=month), stamp, lang,
-                          "single_chart", _table(rows, lang))  # fmt: skip
+                          "single_chart", table)  # fmt: skip
     st.caption(t("single.method", lang))
     st.subheader(t("rollout.caveats", lang))
-    result = calls.cached(follow_single_group, store, selection)
     st.markdown("\n".join(f"- {text}" for text in result["caveats" if lang == "en" else "caveats_sv"]))
 
 

@@ -140,10 +140,13 @@ def analyse_rollout(con: db.Connection, selection: Selection, costs: UnitCosts, 
             f"The study {selection.study!r} is not a staged roll-out (design {info['design']}).",
         )
     cells = load_rollout_cells(con, selection)
-    if cells["area"].nunique() < MIN_AREAS:
+    areas = cells["area"].nunique()
+    if areas < MIN_AREAS:
         raise InputError(
-            f"Kan inte skattas: urvalet har {cells['area'].nunique()} områden; minst {MIN_AREAS} behövs.",
-            f"Cannot be estimated: the selection has {cells['area'].nunique()} areas; at least {MIN_AREAS} needed.",
+            f"Kan inte skattas: ett införande i steg jämför områden med varandra, och urvalet har {areas} "
+            f"{('områden', 'område')[areas == 1]}; välj minst {MIN_AREAS} (eller inget distrikt).",
+            f"Cannot be estimated: a staged roll-out compares areas with each other, and the selection has {areas} "
+            f"area{'s' * (areas != 1)}; choose at least {MIN_AREAS} (or no district).",
         )
     scale = costs.hour if outcome == "cost" else 1.0
     frame = pd.DataFrame({"area": cells["area"], "month": cells["month_index"], "adopted": cells["adopted"],
