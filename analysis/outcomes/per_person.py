@@ -33,7 +33,8 @@ from analysis.selection import ALL, FILTER_FIELDS, Selection
 from analysis.stats.adjusted import adjusted_means, adjusted_means_of_resamples, adjusted_normal_se, build_covariates
 from analysis.stats.budget import check_memory
 from analysis.stats.descriptive import assess_heterogeneity
-from analysis.stats.survival import censoring_weights, estimate_cuminc, fit_cox, value_at
+from analysis.stats.survival import censoring_weights, estimate_cuminc, value_at
+from analysis.stats.survival_counts import fit_cox_counts
 from analysis.store import db
 from analysis.store.cells import band_case, district_sql, filter_sql, measure_sql
 from analysis.store.studies import AnalysisPlan
@@ -495,11 +496,14 @@ def _death_statistics(part: pd.DataFrame, months: int) -> dict:
     """Cumulative incidence of death before placement (placement competing) and its cause-specific hazard ratio."""
     row: dict = {}
     horizon = months * DAYS_PER_MONTH + 31  # every window ends within a few days of K months
+    # People counted per arm, day and first event: the sufficient aggregates of both estimators.
+    counts = part.groupby(["arm", "intervention", "days_home", "first_event"], observed=True).size()
+    counts = counts.reset_index(name="n")
     for arm in ARMS:
-        sub = part[part["arm"] == arm]
-        row[f"deaths_before_placement_{arm}"] = int((sub["first_event"] == DIED).sum())
+        sub = counts[counts["arm"] == arm]
+        row[f"deaths_before_placement_{arm}"] = int(sub.loc[sub["first_event"] == DIED, "n"].sum())
         at = (
-            value_at(estimate_cuminc(sub["days_home"], sub["first_event"], DIED), horizon)
+            value_at(estimate_cuminc(sub["days_home"], sub["first_event"], DIED, sub["n"]), horizon)
             if len(sub)
             else dict.fromkeys(("cuminc", "ci_low", "ci_high"), np.nan)
         )
@@ -511,8 +515,7 @@ def _death_statistics(part: pd.DataFrame, months: int) -> dict:
         np.nan,
     )
     if row["deaths_before_placement_intervention"] > 0 and row["deaths_before_placement_control"] > 0:
-        frame = part.assign(dead=(part["first_event"] == DIED).astype(int))
-        cox = fit_cox(frame, "days_home", "dead", ["intervention"], ph_test=False).loc["intervention"]
+        cox = fit_cox_counts(counts["days_home"], counts["first_event"] == DIED, counts["intervention"], counts["n"])
         row["death_hazard_ratio"] = cox["hazard_ratio"]
         row["death_hazard_ratio_ci_low"], row["death_hazard_ratio_ci_high"] = cox["ci_low"], cox["ci_high"]
         row["death_hazard_ratio_p_value"] = cox["p_value"]

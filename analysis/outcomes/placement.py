@@ -6,19 +6,19 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from lifelines.exceptions import ConvergenceError
 from scipy import stats
 
 from analysis.records import to_all_records
 from analysis.selection import ALL, Selection
 from analysis.stats.methods import FIT_ERRORS, FIT_FAILED, NO_EVENTS, TOO_FEW
-from analysis.stats.survival import estimate_cuminc, estimate_km_complement, fit_cox, fit_fine_gray, value_at
+from analysis.stats.survival import estimate_cuminc, estimate_km_complement, fit_fine_gray, value_at
+from analysis.stats.survival_counts import fit_cox_counts
 from analysis.store import db
 from analysis.store.cells import band_case, district_sql, filter_sql
 
 DAYS_PER_MONTH = 365.25 / 12
 PLACED, DIED, CENSORED = 1, 2, 0
-BOOTSTRAP_MAX_PEOPLE = 50_000  # above this the Fine–Gray SE is model-based (the bootstrap would take minutes)
+BOOTSTRAP_MAX_PEOPLE = 50_000  # above this the Fine–Gray SE is model-based (the bootstrap's CLT holds long before)
 RISK_MONTHS = (12, 24)
 # Comparisons of the two arms in a result row (blank when they cannot be estimated or must be hidden).
 MODEL_CONTRASTS = ("hazard_ratio", "ci_low", "ci_high", "p_value", "ph_p_value")
@@ -164,12 +164,42 @@ def load_placement_data(con: db.Connection, selection: Selection) -> pd.DataFram
     return db.query(con, sql, params)
 
 
+def count_placement_events(con: db.Connection, selection: Selection) -> pd.DataFrame:
+    """Count people per age band, arm, day and event: the sufficient aggregates of every placement estimator.
+
+    The same people as load_placement_data grouped in DuckDB, so what follows costs the number of
+    distinct days (a few thousand rows), not the number of people.
+
+    Parameters
+    ----------
+    con : Connection
+        An open store.
+    selection : Selection
+        As for load_placement_data.
+
+    Returns
+    -------
+    DataFrame
+        age_band, arm, intervention, time (days), event, n (people), nursing_home_days and
+        person_years (their sums over the row's people).
+
+    """
+    sql, params = _placement_sql(selection)
+    return db.query(
+        con,
+        f"""SELECT age_band, arm, intervention, time, event, count(*) AS n,
+                   sum(nursing_home_days) AS nursing_home_days, sum(person_years) AS person_years
+            FROM ({sql}) GROUP BY ALL ORDER BY age_band NULLS LAST, arm, time, event""",
+        params,
+    )
+
+
 def at_risk_marks(month: int) -> list[int]:
     """Return the months at which the number at risk is shown: every third month up to the window, and its end."""
     return sorted({*range(0, month + 1, 3), month})
 
 
-def still_at_risk(times: np.ndarray, mark: int) -> np.ndarray:
+def still_at_risk(times, mark: int) -> np.ndarray:
     """Return who is still followed without an event at a month mark (windows end within ±3 days of K × 30.44)."""
     times = np.asarray(times, dtype=float)
     return times >= mark * DAYS_PER_MONTH - 3 if mark else np.ones(len(times), dtype=bool)
@@ -226,13 +256,13 @@ def _fit_models(part: pd.DataFrame, row: dict) -> dict:
         return empty | {"model_cannot_estimate": TOO_FEW}
     if row["placed_intervention"] == 0 or row["placed_control"] == 0:  # the ratio runs to 0 or infinity
         return empty | {"model_cannot_estimate": NO_EVENTS}
-    frame = part.assign(placed=(part["event"] == PLACED).astype(int))
-    n_boot = 200 if len(part) <= BOOTSTRAP_MAX_PEOPLE else 0
+    n_boot = 200 if part["n"].sum() <= BOOTSTRAP_MAX_PEOPLE else 0
+    time, event, group, counts = (part[k].to_numpy() for k in ("time", "event", "intervention", "n"))
     try:
         with np.errstate(all="ignore"):
-            cox = fit_cox(frame, "time", "placed", ["intervention"]).loc["intervention"]
-            fg = fit_fine_gray(part["time"], part["event"], part["intervention"], PLACED, n_boot=n_boot)
-    except (*FIT_ERRORS, ConvergenceError) as error:
+            cox = fit_cox_counts(time, event == PLACED, group, counts)
+            fg = fit_fine_gray(time, event, group, PLACED, n_boot=n_boot, counts=counts)
+    except FIT_ERRORS as error:
         detail = str(error).splitlines()[0] if str(error) else type(error).__name__
         return empty | {"model_cannot_estimate": FIT_FAILED, "model_warning": detail}
     return {
@@ -258,16 +288,16 @@ def _analyze_group(part: pd.DataFrame, horizon_days: float) -> tuple[dict, list[
     at = {}
     for arm in ("intervention", "control"):
         sub = part[part["arm"] == arm]
-        row[f"n_{arm}"] = len(sub)
-        row[f"placed_{arm}"] = int((sub["event"] == PLACED).sum())
-        row[f"died_{arm}"] = int((sub["event"] == DIED).sum())
+        row[f"n_{arm}"] = int(sub["n"].sum())
+        row[f"placed_{arm}"] = int(sub.loc[sub["event"] == PLACED, "n"].sum())
+        row[f"died_{arm}"] = int(sub.loc[sub["event"] == DIED, "n"].sum())
         row[f"nursing_home_days_{arm}"] = float(sub["nursing_home_days"].sum())
         years = float(sub["person_years"].sum())
         row[f"person_years_{arm}"] = years
         row[f"nursing_home_days_per_person_year_{arm}"] = row[f"nursing_home_days_{arm}"] / years if years else np.nan
         if len(sub):
-            curve = estimate_cuminc(sub["time"], sub["event"], PLACED)
-            km = estimate_km_complement(sub["time"], sub["event"], PLACED)
+            curve = estimate_cuminc(sub["time"], sub["event"], PLACED, sub["n"])
+            km = estimate_km_complement(sub["time"], sub["event"], PLACED, sub["n"])
             curve = curve.merge(km[["time", "one_minus_km"]], on="time", how="left")
             curves.append(curve.assign(arm=arm))
             at[arm] = value_at(curve, horizon_days)
@@ -317,16 +347,17 @@ def analyze_placement(con: db.Connection, selection: Selection) -> PlacementResu
     """
     month = selection.required_month()
     horizon = month * DAYS_PER_MONTH + 31  # every person's window ends within a few days of K months
-    data = load_placement_data(con, selection)
-    full = load_placement_data(con, selection.at(None))
+    data = count_placement_events(con, selection)
+    full = count_placement_events(con, selection.at(None))
     rows, curves, at_risk = [], [], []
     marks = at_risk_marks(month)
     for label in [b.label for b in selection.bands] + [ALL]:
         part = data if label == ALL else data[data["age_band"] == label]
         for arm in ("intervention", "control"):
-            times = part.loc[part["arm"] == arm, "time"].to_numpy()
+            mine = part[part["arm"] == arm]
             for m in marks:
-                at_risk.append({"age_band": label, "arm": arm, "month": m, "n": int(still_at_risk(times, m).sum())})
+                people = int(mine.loc[still_at_risk(mine["time"], m), "n"].sum())
+                at_risk.append({"age_band": label, "arm": arm, "month": m, "n": people})
         row, band_curves = _analyze_group(part, horizon)
         whole = full if label == ALL else full[full["age_band"] == label]
         for k in RISK_MONTHS:
@@ -335,7 +366,7 @@ def analyze_placement(con: db.Connection, selection: Selection) -> PlacementResu
                 sub = whole[whole["arm"] == arm]
                 reached = len(sub) and sub["time"].max() >= k * DAYS_PER_MONTH
                 at[arm] = (
-                    value_at(estimate_cuminc(sub["time"], sub["event"], PLACED), k * DAYS_PER_MONTH)
+                    value_at(estimate_cuminc(sub["time"], sub["event"], PLACED, sub["n"]), k * DAYS_PER_MONTH)
                     if reached
                     else None
                 )

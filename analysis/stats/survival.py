@@ -20,15 +20,27 @@ FEW_EVENTS = 10  # below this many events of the cause in an arm, a bootstrap SE
 COX_PRECISION = 1e-12  # lifelines' default (1e-7) stops early: hazard ratios off by up to 2e-4 against R
 
 
-def _event_table(time: np.ndarray, event: np.ndarray, cause: int) -> pd.DataFrame:
+def _counts_of(time: np.ndarray, counts) -> np.ndarray:
+    """Return the number of people behind each row (1 each when ``counts`` is None); refuse negative counts."""
+    if counts is None:
+        return np.ones(len(time))
+    counts = np.asarray(counts, dtype=float)
+    if len(counts) != len(time) or (counts < 0).any():
+        raise ValueError("counts must be one non-negative number of people per row")
+    return counts
+
+
+def _event_table(time: np.ndarray, event: np.ndarray, cause: int, counts=None) -> pd.DataFrame:
     """Return per distinct time: at risk (time >= t), events of the cause, events of any cause, censored."""
-    frame = pd.DataFrame({"time": time, "cause": event == cause, "any": event != 0, "n": 1})
+    n = _counts_of(time, counts)
+    frame = pd.DataFrame({"time": time, "cause": (event == cause) * n, "any": (event != 0) * n, "n": n})
+    frame = frame[frame["n"] > 0]
     table = frame.groupby("time").agg(d_cause=("cause", "sum"), d_any=("any", "sum"), removed=("n", "sum"))
     table["at_risk"] = table["removed"][::-1].cumsum()[::-1]
     return table.reset_index()
 
 
-def estimate_cuminc(time, event, cause: int = 1) -> pd.DataFrame:
+def estimate_cuminc(time, event, cause: int = 1, counts=None) -> pd.DataFrame:
     """Aalen–Johansen cumulative incidence of one cause with competing causes, and its 95% CI.
 
     Parameters
@@ -39,6 +51,8 @@ def estimate_cuminc(time, event, cause: int = 1) -> pd.DataFrame:
         0 censored, otherwise the cause of the event (e.g. 1 placement, 2 death).
     cause : int
         The cause of interest.
+    counts : array-like, optional
+        People behind each row (rows grouped by time and event); one each when omitted.
 
     Returns
     -------
@@ -50,7 +64,7 @@ def estimate_cuminc(time, event, cause: int = 1) -> pd.DataFrame:
     """
     time = np.asarray(time, dtype=float)
     event = np.asarray(event, dtype=int)
-    table = _event_table(time, event, cause)
+    table = _event_table(time, event, cause, counts)
     n = table["at_risk"].to_numpy(dtype=float)
     d_any = table["d_any"].to_numpy(dtype=float)
     d1 = table["d_cause"].to_numpy(dtype=float)
@@ -93,13 +107,18 @@ def value_at(curve: pd.DataFrame, at: float, columns=("cuminc", "se", "ci_low", 
     return {c: float(last[c]) for c in columns}
 
 
-def estimate_km_complement(time, event, cause: int = 1) -> pd.DataFrame:
+def estimate_km_complement(time, event, cause: int = 1, counts=None) -> pd.DataFrame:
     """Return 1 − Kaplan–Meier for one cause, treating other causes as censoring (lifelines).
 
     This overstates the probability of the cause when competing events are frequent; shown only
-    beside the Aalen–Johansen estimate for comparison.
+    beside the Aalen–Johansen estimate for comparison. ``counts`` (people behind each row of grouped
+    data) are lifelines' case weights: whole numbers give the estimate of the people one by one.
     """
-    km = KaplanMeierFitter().fit(np.asarray(time, dtype=float), np.asarray(event) == cause)
+    time = np.asarray(time, dtype=float)
+    n = _counts_of(time, counts)
+    keep = n > 0
+    weights = None if counts is None else n[keep]
+    km = KaplanMeierFitter().fit(time[keep], (np.asarray(event) == cause)[keep], weights=weights)
     curve = 1.0 - km.survival_function_.iloc[:, 0]
     bounds = km.confidence_interval_
     return pd.DataFrame(
@@ -110,6 +129,18 @@ def estimate_km_complement(time, event, cause: int = 1) -> pd.DataFrame:
             "ci_high": 1.0 - bounds.iloc[:, 0].to_numpy(),
         }
     )
+
+
+def rank_event_times(durations: pd.Series, events: pd.Series, weights=None) -> pd.Series:
+    """Rank the event times 1..D, tied times sharing their mean rank (lifelines' time transform signature).
+
+    lifelines' own "rank" numbers tied events in the order of its rows, so the test would depend on
+    how the rows are sorted; with mean ranks it depends only on the data (and on counts per time).
+    """
+    observed = np.asarray(events, dtype=bool)
+    ranks = np.full(len(observed), np.nan)
+    ranks[observed] = stats.rankdata(np.asarray(durations, dtype=float)[observed])
+    return pd.Series(ranks, index=durations.index)
 
 
 def fit_cox(
@@ -133,7 +164,8 @@ def fit_cox(
     -------
     DataFrame
         Indexed by covariate: coef, se, hazard_ratio, ci_low, ci_high, p_value, ph_p_value (the
-        proportional-hazards test on rank-transformed time, Grambsch–Therneau), warning (what
+        proportional-hazards test on rank-transformed time, Grambsch–Therneau, tied event times sharing
+        their mean rank), warning (what
         lifelines warned while fitting, e.g. convergence or separation, else None).
 
     """
@@ -147,7 +179,7 @@ def fit_cox(
     if ph_test:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ph = proportional_hazard_test(cph, data, time_transform="rank").summary["p"]
+            ph = proportional_hazard_test(cph, data, time_transform=rank_event_times).summary["p"]
     return pd.DataFrame(
         {
             "coef": summary["coef"],
@@ -162,11 +194,12 @@ def fit_cox(
     )
 
 
-def _censoring_survival_before(time: np.ndarray, event: np.ndarray) -> callable:
-    """Return G(t−): the Kaplan–Meier probability of remaining uncensored just before t."""
+def _censoring_survival_before(time: np.ndarray, event: np.ndarray, counts=None) -> callable:
+    """Return G(t−): the Kaplan–Meier probability of remaining uncensored just before t (rows of ``counts`` people)."""
+    n = _counts_of(time, counts)
     times, inverse = np.unique(time, return_inverse=True)
-    censored = np.bincount(inverse, weights=(event == 0).astype(float), minlength=len(times))
-    removed = np.bincount(inverse, minlength=len(times)).astype(float)
+    censored = np.bincount(inverse, weights=(event == 0) * n, minlength=len(times))
+    removed = np.bincount(inverse, weights=n, minlength=len(times))
     at_risk = removed[::-1].cumsum()[::-1]
     g = np.cumprod(1.0 - censored / at_risk)
 
@@ -207,33 +240,35 @@ def censoring_weights(time, complete) -> np.ndarray:
         return np.where(complete, 1.0 / g, 0.0)
 
 
-def _fine_gray_terms(time: np.ndarray, event: np.ndarray, group: np.ndarray, cause: int):
+def _fine_gray_terms(time: np.ndarray, event: np.ndarray, group: np.ndarray, cause: int, counts: np.ndarray):
     """Return, per distinct time of the cause, weighted risk sets per group and events per group.
 
     The Fine–Gray risk set at t holds everyone still event-free (time >= t) with weight 1 and
     everyone who had a competing event before t with weight G(t−)/G(T_i−), G being the censoring
-    distribution (inverse probability of censoring weighting, Fine & Gray 1999).
+    distribution (inverse probability of censoring weighting, Fine & Gray 1999). Each row stands for
+    ``counts`` people with the same group, time and event (rows of 0 people are left out).
     """
-    g_before = _censoring_survival_before(time, event)
+    keep = counts > 0
+    time, event, group, counts = time[keep], event[keep], group[keep], counts[keep]
+    g_before = _censoring_survival_before(time, event, counts)
     event_times = np.unique(time[event == cause])
     g_t = g_before(event_times)
     risk = np.zeros((len(event_times), 2))
     deaths = np.zeros((len(event_times), 2))
     for k in (0, 1):
         in_group = group == k
-        t_k = np.sort(time[in_group])
-        risk[:, k] = len(t_k) - np.searchsorted(t_k, event_times, side="left")
-        competing = in_group & (event != 0) & (event != cause)
-        t_c = time[competing]
-        order = np.argsort(t_c)
-        t_c = t_c[order]
-        inv_g = np.concatenate([[0.0], np.cumsum(1.0 / g_before(t_c))])
-        idx = np.searchsorted(t_c, event_times, side="left")  # number of competing events strictly before t
+        order = np.argsort(time[in_group], kind="stable")
+        t_k, n_k = time[in_group][order], counts[in_group][order]
+        people = np.concatenate([[0.0], np.cumsum(n_k)])
+        risk[:, k] = people[-1] - people[np.searchsorted(t_k, event_times, side="left")]
+        competing = (event[in_group][order] != 0) & (event[in_group][order] != cause)
+        t_c = t_k[competing]
+        inv_g = np.concatenate([[0.0], np.cumsum(n_k[competing] / g_before(t_c))])
+        idx = np.searchsorted(t_c, event_times, side="left")  # competing events strictly before t
         risk[:, k] += g_t * inv_g[idx]
-        cause_k = np.sort(time[in_group & (event == cause)])
-        deaths[:, k] = np.searchsorted(cause_k, event_times, side="right") - np.searchsorted(
-            cause_k, event_times, side="left"
-        )
+        mine = in_group & (event == cause)
+        at = np.searchsorted(event_times, time[mine])
+        deaths[:, k] = np.bincount(at, weights=counts[mine], minlength=len(event_times))
     return risk, deaths
 
 
@@ -260,7 +295,9 @@ def _fit_fine_gray_beta(risk: np.ndarray, deaths: np.ndarray) -> tuple[float, fl
     return float(beta), float(np.sum(d_total * p * (1 - p)))
 
 
-def fit_fine_gray(time, event, group, cause: int = 1, n_boot: int = 500, seed: int = 20150831) -> dict[str, float]:
+def fit_fine_gray(
+    time, event, group, cause: int = 1, n_boot: int = 500, seed: int = 20150831, counts=None
+) -> dict[str, float]:
     """Fine–Gray subdistribution hazard ratio of group 1 vs group 0 for one cause.
 
     Maximises the IPCW-weighted partial likelihood of Fine & Gray (1999) with one binary covariate.
@@ -270,6 +307,10 @@ def fit_fine_gray(time, event, group, cause: int = 1, n_boot: int = 500, seed: i
     events), the bootstrap distribution is truncated and too narrow: the model-based standard error
     (inverse information) is used instead, and ``se_method`` says so. With fewer than
     ``FEW_EVENTS`` events in an arm the interval is never narrower than the model-based one.
+
+    Rows may stand for several people each (``counts``, data grouped by group, time and event): the
+    estimate is then the one of the people one by one, and a resample of people with replacement is a
+    multinomial draw of the rows' counts, so the bootstrap costs the number of rows, not of people.
 
     Parameters
     ----------
@@ -283,6 +324,8 @@ def fit_fine_gray(time, event, group, cause: int = 1, n_boot: int = 500, seed: i
         Bootstrap resamples for the standard error (0 gives the model-based one).
     seed : int
         Seed of the bootstrap.
+    counts : array-like, optional
+        People behind each row; one each when omitted.
 
     Returns
     -------
@@ -294,28 +337,31 @@ def fit_fine_gray(time, event, group, cause: int = 1, n_boot: int = 500, seed: i
     time = np.asarray(time, dtype=float)
     event = np.asarray(event, dtype=int)
     group = np.asarray(group, dtype=int)
+    counts = _counts_of(time, counts)
     nan = float("nan")
     empty = dict(coef=nan, se=nan, hazard_ratio=nan, ci_low=nan, ci_high=nan, p_value=nan, se_model=nan)
     empty |= {"se_method": None, "dropped": 0}
-    if not ((event == cause) & (group == 1)).any() or not ((event == cause) & (group == 0)).any():
+    events = min(counts[(event == cause) & (group == k)].sum() for k in (0, 1))
+    if events == 0:
         return empty
-    beta, info = _fit_fine_gray_beta(*_fine_gray_terms(time, event, group, cause))
+    beta, info = _fit_fine_gray_beta(*_fine_gray_terms(time, event, group, cause, counts))
     if beta != beta:
         return empty
     se_model = 1.0 / np.sqrt(info)
     se, method, dropped = se_model, "model", 0
     if n_boot:
         rng = np.random.default_rng(seed)
+        people = int(np.rint(counts.sum()))
+        share = counts / counts.sum()
         draws = []
         for _ in range(n_boot):
-            idx = rng.integers(0, len(time), len(time))
-            b, _ = _fit_fine_gray_beta(*_fine_gray_terms(time[idx], event[idx], group[idx], cause))
+            drawn = rng.multinomial(people, share).astype(float)
+            b, _ = _fit_fine_gray_beta(*_fine_gray_terms(time, event, group, cause, drawn))
             if b == b and np.isfinite(b):
                 draws.append(b)
         dropped = n_boot - len(draws)
         if dropped == 0:
             se, method = float(np.std(draws, ddof=1)), "bootstrap"
-            events = min(((event == cause) & (group == k)).sum() for k in (0, 1))
             if events < FEW_EVENTS and se < se_model:
                 se, method = se_model, "model"
     p = float(2 * stats.norm.sf(abs(beta / se))) if se > 0 else nan
