@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import InputError
-from analysis.outcomes.per_person import UnitCosts, load_person_outcomes
+from analysis.outcomes.per_person import UnitCosts, person_outcomes_sql
 from analysis.outcomes.placement import DAYS_PER_MONTH, DIED, PLACED
 from analysis.selection import Selection
 from analysis.store import db
@@ -43,7 +43,20 @@ def estimate_cohort_parameters(con: db.Connection, selection: Selection) -> pd.D
         standard error of the hours at home, for the probabilistic analysis).
 
     """
-    return parameters_of_people(load_person_outcomes(con, selection))
+    sql, params = person_outcomes_sql(selection)
+    sums = db.query(
+        con,
+        f"""SELECT age_band, arm, count_if(first_event = {PLACED}) AS placements,
+                   count_if(first_event = {DIED}) AS home_deaths,
+                   count_if(first_event = {PLACED} AND died) AS nursing_deaths,
+                   sum(days_home)::DOUBLE AS home_days, sum(nursing_home_days)::DOUBLE AS nursing_days,
+                   sum(hours) AS hours, sum(months_at_home)::DOUBLE AS months_at_home,
+                   sum(hours * hours) AS hours_squared, sum(hours * months_at_home) AS hours_months,
+                   sum(months_at_home::DOUBLE * months_at_home) AS months_squared
+            FROM ({sql}) WHERE age_band IS NOT NULL GROUP BY ALL ORDER BY age_band, arm""",
+        params,
+    )
+    return _rates_of_sums(sums)
 
 
 def parameters_of_people(people: pd.DataFrame) -> pd.DataFrame:
@@ -74,6 +87,11 @@ def parameters_of_people(people: pd.DataFrame) -> pd.DataFrame:
         )
         .reset_index()
     )
+    return _rates_of_sums(sums)
+
+
+def _rates_of_sums(sums: pd.DataFrame) -> pd.DataFrame:
+    """Return the cohort parameters per band and arm from the people's counts and sums (and their squares)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         sums["placement_rate"] = sums["placements"] / sums["home_days"]
         sums["home_death_rate"] = sums["home_deaths"] / sums["home_days"]

@@ -15,9 +15,16 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from analysis.economics.cohort import parameters_of_people
+from analysis.economics.cohort import estimate_cohort_parameters
 from analysis.economics.scenario import BANDS, Scenario
-from analysis.outcomes.per_person import BOOTSTRAP_DRAWS, differences_of_people, load_person_outcomes
+from analysis.outcomes.per_person import (
+    BOOTSTRAP_DRAWS,
+    BOOTSTRAP_MAX_PEOPLE,
+    SEED,
+    differences_of_people,
+    load_person_outcomes,
+)
+from analysis.outcomes.person_totals import TOTALS, count_person_totals, estimate_weighted_totals
 from analysis.selection import Filters, Selection, parse_band_edges
 from analysis.store import db
 from analysis.store.studies import check_groups, describe_study
@@ -76,14 +83,31 @@ def estimate_study_effects(
     marks = window_marks(window)
     cumulative = {band: np.zeros((window + 1, 2)) for band in BANDS}
     at_marks = {band: np.full((draws, len(marks), 2), np.nan) for band in BANDS}
-    people = None
+    # Every window 1..K from one query of counts and sums; people one by one only for a bootstrap.
+    cells = count_person_totals(con, Selection(study, Filters(), COST_BANDS, window))
+    first = cells[cells["month"] == 1]
+    small = [b for b in BANDS if first.loc[first["age_band"] == b, "n"].sum() <= BOOTSTRAP_MAX_PEOPLE]
     for k in range(1, window + 1):
-        people = load_person_outcomes(con, Selection(study, Filters(), COST_BANDS, k))
-        found = differences_of_people(people, COST_BANDS, draws if k in marks else 0, overall=False)
-        for band in BANDS:
-            cumulative[band][k] = (found[band]["hours"], found[band]["nursing_home_days"])
-            if k in marks and found[band]["draws"] is not None:
-                at_marks[band][:, marks.index(k)] = found[band]["draws"]
+        at_k = cells[cells["month"] == k]
+        resampled = {}
+        if k in marks and draws and small:
+            people = load_person_outcomes(con, Selection(study, Filters(), COST_BANDS, k))
+            resampled = differences_of_people(people, COST_BANDS, draws, overall=False)
+        for i, band in enumerate(BANDS):
+            part = at_k[at_k["age_band"] == band]
+            arms = {arm: estimate_weighted_totals(part[part["arm"] == arm]) for arm in ("intervention", "control")}
+            diff = np.array([arms["intervention"][name][0] - arms["control"][name][0] for name in TOTALS])
+            cumulative[band][k] = diff
+            if k not in marks or not draws:
+                continue
+            if band in small:
+                spread = resampled[band]["draws"]
+            else:  # a normal draw with the SEs of the large-group interval (differences_of_people's rule and seed)
+                se = np.hypot(*(np.array([arms[arm][name][1] for name in TOTALS]) for arm in arms))
+                spread = np.random.default_rng((SEED + i, 2)).normal(diff, se, (draws, 2))
+                spread = spread if np.isfinite(se).all() else None
+            if spread is not None:
+                at_marks[band][:, marks.index(k)] = spread
     rows = [
         {
             "age_band": band,
@@ -95,7 +119,7 @@ def estimate_study_effects(
     ]
     rates = {band: at_marks[band][:, -1, :] / np.array([window, window / 12.0]) for band in BANDS}
     monthly = {band: np.diff(cumulative[band], axis=0) for band in BANDS}
-    cohort = parameters_of_people(people)
+    cohort = estimate_cohort_parameters(con, Selection(study, Filters(), COST_BANDS, window))
     return StudyEffects(pd.DataFrame(rows), at_marks, effect_intervals(rates), window, cohort, monthly)
 
 

@@ -141,8 +141,8 @@ class PersonOutcomes:
         }
 
 
-def _person_outcomes_sql(selection: Selection, with_hours: bool = True) -> tuple[str, list]:
-    """Return load_person_outcomes' SQL and parameters (without summing hours when with_hours is False)."""
+def person_outcomes_sql(selection: Selection, with_hours: bool = True) -> tuple[str, list]:
+    """Return load_person_outcomes' SQL and parameters (no hours summed when with_hours is False)."""
     months = selection.required_month()
     band_sql, band_params = band_case(selection.bands)
     cond_sql, cond_params = filter_sql(selection.filters, "coalesce(p.district, '')", selection.merged)
@@ -207,7 +207,7 @@ def count_person_events(con: db.Connection, selection: Selection, by: Sequence[s
     unknown = [f for f in by if f not in FILTER_FIELDS]
     if unknown:
         raise ValueError(f"count_person_events: unknown field(s) {unknown}; expected some of {FILTER_FIELDS}")
-    sql, params = _person_outcomes_sql(selection, with_hours=False)
+    sql, params = person_outcomes_sql(selection, with_hours=False)
     fields = "".join(f", {f}" for f in by)  # checked against FILTER_FIELDS above
     return db.query(
         con,
@@ -246,7 +246,7 @@ def load_person_outcomes(con: db.Connection, selection: Selection) -> pd.DataFra
         months whose hours count).
 
     """
-    sql, params = _person_outcomes_sql(selection)
+    sql, params = person_outcomes_sql(selection)
     frame = db.query(con, sql, params)
     for column in ("hours", "nursing_home_days", "days_home", "time"):
         frame[column] = frame[column].astype(float)
