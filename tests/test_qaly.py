@@ -243,3 +243,39 @@ def test_a_qaly_group_where_an_arm_has_no_utilities_says_why():
     part.loc[part["intervention"] == 0, "qaly"] = [1.0, np.nan, np.nan]  # one with utilities: too few
     row, draws = _group(part, 50, 1, 0.0)
     assert np.isnan(row["qaly_difference"]) and len(draws) == 0
+
+
+def _qalys_person_by_person(people, utilities, months):
+    """The loop compute_qalys used before it was vectorised: the reference (np.interp and np.trapezoid)."""
+    end_of_window = months * DAYS_PER_MONTH
+    qalys, baselines = [], []
+    for pid, time in zip(people["person_id"], people["time"], strict=True):
+        mine = utilities[utilities["person_id"] == pid].sort_values("visit_month")
+        if mine.empty:
+            qalys.append(np.nan)
+            baselines.append(np.nan)
+            continue
+        days, values = mine["visit_month"].to_numpy(float) * DAYS_PER_MONTH, mine["value"].to_numpy(float)
+        baselines.append(values[0] if days[0] == 0 else np.nan)
+        end = min(time, end_of_window)
+        grid = np.unique(np.concatenate([[0.0, end], days[(days > 0) & (days < end)]]))
+        qalys.append(float(np.trapezoid(np.interp(grid, days, values), grid)) / DAYS_PER_YEAR)
+    return np.array(qalys), np.array(baselines)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_vectorised_qalys_equal_the_person_by_person_loop(seed):
+    rng = np.random.default_rng(seed)
+    n = 300
+    people = pd.DataFrame({"person_id": [f"p{i}" for i in range(n)],
+                           "time": rng.choice([0.0, 10.0, 200.0, 400.0, 800.0], n)})  # fmt: skip
+    rows = []
+    for i in range(n + 20):  # 20 measured people outside the selection are ignored
+        visits = sorted(rng.choice([0, 3, 6, 12, 24, 30], rng.integers(0, 5), replace=False))
+        rows += [(f"p{i}", int(v), float(rng.uniform(-0.2, 1.0))) for v in visits]
+    utilities = pd.DataFrame(rows, columns=["person_id", "visit_month", "value"])
+    ours = compute_qalys(people, utilities, 12)
+    qalys, baselines = _qalys_person_by_person(people, utilities, 12)
+    assert np.allclose(ours["qaly"], qalys, atol=1e-12, rtol=0, equal_nan=True)
+    assert np.array_equal(np.isnan(ours["qaly"]), np.isnan(qalys))
+    assert np.allclose(ours["baseline_utility"], baselines, atol=0, rtol=0, equal_nan=True)

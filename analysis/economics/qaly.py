@@ -99,26 +99,35 @@ def compute_qalys(people: pd.DataFrame, utilities: pd.DataFrame, months: int) ->
 
     """
     end_of_window = months * DAYS_PER_MONTH
-    ordered = utilities.sort_values(["person_id", "visit_month"])
-    ids = ordered["person_id"].to_numpy()
-    all_days = ordered["visit_month"].to_numpy(dtype=float) * DAYS_PER_MONTH
-    all_values = ordered["value"].to_numpy(dtype=float)
-    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else np.array([], dtype=int)
-    spans = dict(zip(ids[starts], zip(starts, np.r_[starts[1:], len(ids)], strict=True), strict=True))
+    position = pd.Series(np.arange(len(people)), index=people["person_id"].to_numpy())
+    ordered = utilities[utilities["person_id"].isin(position.index)].sort_values(["person_id", "visit_month"])
+    who = position.loc[ordered["person_id"].to_numpy()].to_numpy()
+    days = ordered["visit_month"].to_numpy(dtype=float) * DAYS_PER_MONTH
+    values = ordered["value"].to_numpy(dtype=float)
+    # death, the window's end, or censoring (weighted out later)
+    end = np.minimum(people["time"].to_numpy(dtype=float), end_of_window)[who]
+    first = np.r_[True, who[1:] != who[:-1]] if len(who) else np.array([], dtype=bool)
+    last = np.r_[who[1:] != who[:-1], True] if len(who) else np.array([], dtype=bool)
+    # The curve is flat before the first and after the last measurement and linear between them; its area
+    # over [0, end] is summed piece by piece: before the first visit, each segment clipped to [0, end], after
+    # the last visit (exactly the trapezoid rule on the visits within the window, as the curve is linear there).
+    area = np.where(first, values * np.clip(np.minimum(days, end), 0.0, None), 0.0)
+    area += np.where(last, values * np.clip(end - np.maximum(days, 0.0), 0.0, None), 0.0)
+    following = ~last
+    d0, d1 = days[following], days[1:][following[:-1]] if len(days) else days
+    v0, v1 = values[following], values[1:][following[:-1]] if len(values) else values
+    low, high = np.maximum(d0, 0.0), np.minimum(d1, end[following])
+    with np.errstate(divide="ignore", invalid="ignore"):  # two visits on one day: no segment between them
+        slope = (v1 - v0) / (d1 - d0)
+    inside = high > low
+    segment = np.where(inside, (high - low) * (2 * v0 + slope * (low - d0 + high - d0)) / 2, 0.0)
+    area[np.flatnonzero(following)] += segment
     qalys = np.full(len(people), np.nan)
+    measured = np.unique(who)
+    qalys[measured] = np.bincount(who, weights=area, minlength=len(people))[measured] / DAYS_PER_YEAR
     baselines = np.full(len(people), np.nan)
-    times = people["time"].to_numpy(dtype=float)
-    for i, pid in enumerate(people["person_id"].to_numpy()):
-        span = spans.get(pid)
-        if span is None:
-            continue  # never measured: unknown, not zero
-        days, values = all_days[span[0] : span[1]], all_values[span[0] : span[1]]
-        if days[0] == 0:
-            baselines[i] = values[0]
-        end = min(times[i], end_of_window)  # death, the window's end, or censoring (weighted out later)
-        grid = np.unique(np.concatenate([[0.0, end], days[(days > 0) & (days < end)]]))
-        curve = np.interp(grid, days, values)  # flat before the first and after the last measurement
-        qalys[i] = float(np.trapezoid(curve, grid)) / DAYS_PER_YEAR
+    at_zero = first & (days == 0)
+    baselines[who[at_zero]] = values[at_zero]
     return pd.DataFrame({"person_id": people["person_id"], "qaly": qalys, "baseline_utility": baselines})
 
 
