@@ -54,6 +54,7 @@ def estimate_power_inputs(
     costs: UnitCosts | None = None,
     alpha: float = 0.05,
     power: float = 0.8,
+    month_values: pd.DataFrame | None = None,
 ) -> tuple[PowerInputs, dict]:
     """Return the power inputs for an outcome of the study, and where each figure came from.
 
@@ -75,6 +76,9 @@ def estimate_power_inputs(
         Needed for 'cost'.
     alpha, power : float
         Two-sided level and target power.
+    month_values : DataFrame, optional
+        For 'hours': the selection's load_month_values(con, selection, EXCLUDE), when the caller reads
+        several bands of it (loaded here when omitted).
 
     Returns
     -------
@@ -97,7 +101,7 @@ def estimate_power_inputs(
     randomized = _randomized(con, selection, band)
     within, visits, note = 0.0, 1, ""
     if outcome == "hours":
-        values = load_month_values(con, selection, EXCLUDE)
+        values = load_month_values(con, selection, EXCLUDE) if month_values is None else month_values
         values = values if band == ALL else values[values["age_band"] == band]
         y, baseline = values["hours"], values["baseline_hours"]
         used = len(values)

@@ -22,7 +22,7 @@ from analysis.outcomes.measures import compare_measures, list_instruments
 from analysis.outcomes.monitoring import monitor_primary
 from analysis.outcomes.overview import summarize_people, trace_hours
 from analysis.outcomes.per_person import BOOTSTRAP_DRAWS, compare_person_outcomes
-from analysis.outcomes.person_values import EXCLUDE
+from analysis.outcomes.person_values import EXCLUDE, load_month_values
 from analysis.outcomes.placement import analyze_placement
 from analysis.outcomes.planning import estimate_power_inputs
 from analysis.outcomes.rollout import analyse_rollout
@@ -212,9 +212,10 @@ def view_measures(
     people = _call(memo, summarize_people, con, selection.at(None))
     rows = []
     planned = selection.at(min(12, top or 1))  # the form's default month
+    values = _call(memo, load_month_values, con, planned, EXCLUDE)  # read once for every band
     for band in [*(b.label for b in selection.bands), ALL]:
         try:
-            _, source = _call(memo, estimate_power_inputs, con, planned, "hours", 5.0, band)
+            _, source = estimate_power_inputs(con, planned, "hours", 5.0, band, month_values=values)
             shown = show_planning(source, people, selection, threshold, risks_for)
             rows.append({"age_band": band, "n_used": shown["n_used"], "randomized": shown["randomized"],
                          "perturbed": bool(shown.get("rounded", False))})  # fmt: skip
