@@ -707,3 +707,27 @@ def test_counts_for_the_checks_are_the_tables_own_rows_aggregated(small_demo_pat
     assert events["n"].sum() == len(people) and events["deaths"].sum() == int(people["died"].sum())
     assert events["censored"].sum() == int((~people["complete"]).sum())
     assert events["deaths_before_placement"].sum() == int((people["first_event"] == 2).sum())
+
+
+LINKED_TABLES = ("randomized", "people", "month", "months", "placement", "at_risk", "outcomes", "flow", "table1",
+                 "counts_outcomes", "counts_placed_by", "counts_table1", "counts_measures:eq5d_index")  # fmt: skip
+
+
+@pytest.mark.parametrize("table", LINKED_TABLES)
+def test_kept_counts_give_every_filter_the_same_risks_without_a_query(small_demo_path, table, monkeypatch):
+    from analysis.present.linked import count_linked, find_risks
+
+    con = db.connect(small_demo_path)
+    timepoints = (3, 6, 12)
+    kept = count_linked(con, Selection("demo", Filters(sex=("F",)), default_bands(), 12), table, timepoints)
+    queries = []
+    monkeypatch.setattr(db, "query", lambda *a, **k: queries.append(a) or pytest.fail("a query ran"))
+    for filters in (Filters(sex=("F",)), Filters(sex=("M",), application_type=("new",)), Filters(district=("Norr",))):
+        selection = Selection("demo", filters, default_bands(), 12)
+        ours = find_risks(con, selection, 5, table, timepoints, counts=kept)
+        monkeypatch.undo()
+        fresh = find_risks(con, selection, 5, table, timepoints)
+        monkeypatch.setattr(db, "query", lambda *a, **k: queries.append(a) or pytest.fail("a query ran"))
+        pd.testing.assert_frame_equal(ours.reset_index(drop=True), fresh.reset_index(drop=True))
+    assert not queries
+    con.close()

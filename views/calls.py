@@ -19,7 +19,7 @@ from analysis.economics.qaly import compare_cost_effectiveness
 from analysis.outcomes.comparisons import fit_repeated_over_months
 from analysis.outcomes.per_person import compare_person_outcomes
 from analysis.outcomes.person_values import load_all_months
-from analysis.present.linked import find_risks
+from analysis.present.linked import count_linked, find_risks
 from analysis.present.texts import format_number, t
 from analysis.selection import Filters, Selection
 from analysis.settings import get_setting
@@ -155,4 +155,12 @@ def differencing_risks(
     """Return the cells of one table of a filtered view at risk of differencing (None when nothing is filtered)."""
     if selection.filters == Filters():
         return None
-    return cached(find_risks, store, selection, threshold, table, tuple(timepoints))
+    return cached(_risks_sharing_counts, store, selection, threshold, table, tuple(timepoints), store)
+
+
+def _risks_sharing_counts(
+    con: db.Connection, selection: Selection, threshold: int, table: str, timepoints: tuple, store: Store
+) -> pd.DataFrame | None:
+    """Return find_risks from counts among everyone kept per data version: a filter change runs no query."""
+    counts = cached(count_linked, store, selection.with_filters(Filters()), table, timepoints)
+    return find_risks(con, selection, threshold, table, timepoints, counts=counts)

@@ -11,6 +11,7 @@ made by the same loaders the tables use, so their definitions cannot drift apart
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -18,7 +19,7 @@ from analysis.outcomes.baseline import CATEGORICAL, CONTINUOUS, count_flow, coun
 from analysis.outcomes.measures import count_measured
 from analysis.outcomes.per_person import count_person_events
 from analysis.outcomes.placement import count_at_risk_cells, count_placed_by_month, count_placement_cells
-from analysis.present.disclosure import find_differencing_risks, risks_from_counts
+from analysis.present.disclosure import count_differencing_cells, risks_from_counts
 from analysis.present.perturb import perturb_counts
 from analysis.selection import ALL, FILTER_FIELDS, Filters, Selection
 from analysis.store import db
@@ -57,34 +58,6 @@ def with_complements(counts: pd.DataFrame, total: str, events: Sequence[str]) ->
     return names
 
 
-def _placement_risks(con: db.Connection, selection: Selection, threshold: int, at_risk: bool) -> pd.DataFrame:
-    """Return risks of the placement table (per band and arm) or of its at-risk table (per band, arm and month)."""
-    everyone = selection.with_filters(Filters())
-    if at_risk:
-        counts = with_all_bands(count_at_risk_cells(con, everyone), ["n"])
-        return risks_from_counts(counts, ["age_band", "arm", "month"], ["n"], selection.filters, threshold)
-    counts = with_all_bands(count_placement_cells(con, everyone), ["n", "placed", "died"])
-    columns = with_complements(counts, "n", ["placed", "died"])
-    return risks_from_counts(counts, ["age_band", "arm"], columns, selection.filters, threshold)
-
-
-def _outcome_risks(con: db.Connection, selection: Selection, threshold: int) -> pd.DataFrame:
-    """Return risks of the per-person outcome table: people, deaths, deaths before placement, censored, per band/arm."""
-    events = ["deaths", "deaths_before_placement", "censored", "ended_at_placement"]
-    counts = with_all_bands(count_person_events(con, selection.with_filters(Filters())), ["n", *events])
-    columns = with_complements(counts, "n", events)
-    return risks_from_counts(counts, ["age_band", "arm"], columns, selection.filters, threshold)
-
-
-def _flow_risks(con: db.Connection, selection: Selection, threshold: int, timepoints) -> pd.DataFrame:
-    """Return risks of the CONSORT flow per arm and month (every part of every finest group)."""
-    counts = count_flow(con, selection.with_filters(Filters()), timepoints, by=FILTER_FIELDS)
-    parts = ["randomized", "at_home", "placed", "died", "left_followup"]
-    return risks_from_counts(
-        counts.assign(age_band=ALL), ["age_band", "arm", "month"], parts, selection.filters, threshold
-    )
-
-
 def _table1_counts(con: db.Connection, selection: Selection, bands: bool) -> pd.DataFrame:
     """Return Table 1's counts among everyone per finest group: arm, variable, level ('' for n and missing), n.
 
@@ -109,37 +82,78 @@ def _table1_counts(con: db.Connection, selection: Selection, bands: bool) -> pd.
     return pd.concat(parts, ignore_index=True)[[*cells, "variable", "level", "n"]]
 
 
-def _table1_risks(con: db.Connection, selection: Selection, threshold: int) -> pd.DataFrame:
-    """Return risks of Table 1 per arm, variable and level (level '' for n and for a variable's missing count)."""
-    counts = _table1_counts(con, selection, bands=False)
-    return risks_from_counts(counts, ["arm", "variable", "level"], ["n"], selection.filters, threshold)
+@dataclass(frozen=True)
+class LinkedCounts:
+    """The counts among everyone per finest group behind one linked table, and how to read them."""
+
+    counts: pd.DataFrame
+    keys: list[str]  # the table's rows
+    columns: list[str]  # the counts the table shows (with complements where it shows them)
+    salt: str | None = None  # the study's cell key salt, for the perturbed ('counts_…') tables
 
 
-def count_view(
-    con: db.Connection, selection: Selection, threshold: int, table: str, timepoints: Sequence[int] = ()
-) -> pd.DataFrame | None:
-    """Return a filtered view's counts with the cell key method (perturb.perturb_counts); None without filters.
+def _with_bands_and_complements(counts: pd.DataFrame, total: str, events: Sequence[str]) -> tuple[pd.DataFrame, list]:
+    """Return counts per band and 'all' with their complements, and every column to check."""
+    counts = with_all_bands(counts, [total, *events])
+    return counts, with_complements(counts, total, events)
 
-    'counts_randomized' and 'counts_people' (age_band, arm, n; n_placed, n_died), 'counts_month' (the
-    selection's month) and 'counts_months' (every month, month_k), 'counts_outcomes' (the per-person table's
-    n, deaths, deaths_before_placement, censored, ended_at_placement over the window), 'counts_placement'
-    (n, placed, died), 'counts_at_risk' (n per month), 'counts_flow' (arm, month and the parts),
-    'counts_table1' (arm, variable, level, n) and 'counts_measures:<instrument>' (per visit of timepoints:
-    randomized, died before it, measured, measured at baseline too). Each comes from the same loaders as
-    the tables, among everyone per finest group, so the same people get the same noise. None too when the threshold is 1
-    (exact values: the analyst role and "show small numbers").
+
+def count_linked(con: db.Connection, selection: Selection, table: str, timepoints: Sequence[int] = ()) -> LinkedCounts:
+    """Return the counts behind one linked table among everyone, per finest group: the part no filter changes.
+
+    Parameters
+    ----------
+    con : Connection
+        An open store.
+    selection : Selection
+        Study, bands and month as in find_risks; its filters are ignored (everyone is counted), so a
+        caller may keep the result for every filter choice of the same data version.
+    table : str
+        One of TABLES or PERTURBED, or MEASURED + an instrument.
+    timepoints : sequence of int
+        The months of 'flow', 'counts_flow' and the measured visits.
+
+    Returns
+    -------
+    LinkedCounts
+        One grouped query's counts (a few thousand rows at any number of people), keys and columns.
+
     """
-    if not selection.filters.fields() or threshold <= 1:  # no filter, or exact values shown (analysts)
-        return None
     everyone = selection.with_filters(Filters())
-    filters, salt = selection.filters, read_cell_key_salt(con, selection.study)
+    if table in PERTURBED or table.startswith(MEASURED):
+        return _count_perturbed(con, everyone, table, list(timepoints))
+    if table in ("randomized", "people", "month", "months"):
+        view = everyone.at(None) if table in ("randomized", "people") else everyone
+        counts, keys, columns = count_differencing_cells(con, view, table == "months", table == "people")
+        return LinkedCounts(counts, keys, columns)
+    if table == "placement":
+        counts, columns = _with_bands_and_complements(count_placement_cells(con, everyone), "n", ["placed", "died"])
+        return LinkedCounts(counts, ["age_band", "arm"], columns)
+    if table == "at_risk":
+        return LinkedCounts(with_all_bands(count_at_risk_cells(con, everyone), ["n"]), ["age_band", "arm", "month"],
+                            ["n"])  # fmt: skip
+    if table == "outcomes":
+        events = ["deaths", "deaths_before_placement", "censored", "ended_at_placement"]
+        counts, columns = _with_bands_and_complements(count_person_events(con, everyone), "n", events)
+        return LinkedCounts(counts, ["age_band", "arm"], columns)
+    if table == "flow":
+        counts = count_flow(con, everyone, list(timepoints), by=FILTER_FIELDS).assign(age_band=ALL)
+        return LinkedCounts(counts, ["age_band", "arm", "month"], list(FLOW_COUNTS))
+    if table == "table1":
+        return LinkedCounts(_table1_counts(con, everyone, bands=False), ["arm", "variable", "level"], ["n"])
+    raise ValueError(f"find_risks: unknown table {table!r}; expected one of {TABLES} or {PERTURBED}")
+
+
+def _count_perturbed(con: db.Connection, everyone: Selection, table: str, timepoints: list[int]) -> LinkedCounts:
+    """Return the counts among everyone behind a perturbed ('counts_…') table, with the study's salt."""
+    salt = read_cell_key_salt(con, everyone.study)
     if table in COUNTED:
         source, measures = COUNTED[table]
         keys = ["age_band", "arm", *(["month_k"] if table == "counts_months" else [])]
-        where, params = ("month_k = ?", [selection.required_month()]) if table == "counts_month" else ("TRUE", [])
+        where, params = ("month_k = ?", [everyone.required_month()]) if table == "counts_month" else ("TRUE", [])
         by = (*keys[1:], *FILTER_FIELDS)
         counts = sum_by_band(con, source, measures, everyone, by=by, where=where, where_params=params, overall=False)
-        return perturb_counts(counts, keys, list(measures), filters, threshold, salt)
+        return LinkedCounts(counts, keys, list(measures), salt)
     loaders = {  # table -> (counts among everyone per finest group, the table's keys, the counts)
         "counts_outcomes": (
             lambda: count_person_events(con, everyone),
@@ -158,27 +172,58 @@ def count_view(
         ),
         "counts_at_risk": (lambda: count_at_risk_cells(con, everyone), ["age_band", "arm", "month"], ["n"]),
         "counts_flow": (
-            lambda: count_flow(con, everyone, list(timepoints), by=FILTER_FIELDS),
+            lambda: count_flow(con, everyone, timepoints, by=FILTER_FIELDS),
             ["arm", "month"],
             list(FLOW_COUNTS),
         ),
-        "counts_table1": (lambda: _table1_counts(con, selection, bands=True), ["arm", "variable", "level"], ["n"]),
+        "counts_table1": (lambda: _table1_counts(con, everyone, bands=True), ["arm", "variable", "level"], ["n"]),
     }
     if table.startswith(MEASURED):
         instrument = table.removeprefix(MEASURED)
         loaders[table] = (
-            lambda: count_measured(con, everyone, instrument, list(timepoints)),
+            lambda: count_measured(con, everyone, instrument, timepoints),
             ["age_band", "arm", "visit_month"],
             ["randomized", "died", "measured", "with_baseline"],
         )
-    if table in loaders:
-        load, keys, columns = loaders[table]
-        return perturb_counts(load(), keys, columns, filters, threshold, salt)
-    raise ValueError(f"count_view: unknown table {table!r}; expected one of {PERTURBED}")
+    if table not in loaders:
+        raise ValueError(f"count_view: unknown table {table!r}; expected one of {PERTURBED}")
+    load, keys, columns = loaders[table]
+    return LinkedCounts(load(), keys, columns, salt)
+
+
+def count_view(
+    con: db.Connection,
+    selection: Selection,
+    threshold: int,
+    table: str,
+    timepoints: Sequence[int] = (),
+    counts: LinkedCounts | None = None,
+) -> pd.DataFrame | None:
+    """Return a filtered view's counts with the cell key method (perturb.perturb_counts); None without filters.
+
+    'counts_randomized' and 'counts_people' (age_band, arm, n; n_placed, n_died), 'counts_month' (the
+    selection's month) and 'counts_months' (every month, month_k), 'counts_outcomes' (the per-person table's
+    n, deaths, deaths_before_placement, censored, ended_at_placement over the window), 'counts_placement'
+    (n, placed, died), 'counts_at_risk' (n per month), 'counts_flow' (arm, month and the parts),
+    'counts_table1' (arm, variable, level, n) and 'counts_measures:<instrument>' (per visit of timepoints:
+    randomized, died before it, measured, measured at baseline too). Each comes from the same loaders as
+    the tables, among everyone per finest group, so the same people get the same noise. None too when the
+    threshold is 1 (exact values: the analyst role and "show small numbers"). ``counts``: count_linked's
+    result for this table, when the caller keeps it.
+    """
+    if not selection.filters.fields() or threshold <= 1:  # no filter, or exact values shown (analysts)
+        return None
+    found = counts if counts is not None else count_linked(con, selection, table, timepoints)
+    return perturb_counts(found.counts, found.keys, found.columns, selection.filters, threshold, found.salt)
 
 
 def find_risks(
-    con: db.Connection, selection: Selection, threshold: int, table: str, timepoints: Sequence[int] = ()
+    con: db.Connection,
+    selection: Selection,
+    threshold: int,
+    table: str,
+    timepoints: Sequence[int] = (),
+    counts: LinkedCounts | None = None,
 ) -> pd.DataFrame | None:
     """Return which cells of one table of a filtered view another filter choice could be subtracted from.
 
@@ -197,6 +242,9 @@ def find_risks(
         'at_risk' (people still at risk at each mark of the window), 'outcomes', 'flow', 'table1'.
     timepoints : sequence of int
         The flow's months (only for 'flow').
+    counts : LinkedCounts, optional
+        count_linked(con, selection, table, timepoints), when the caller keeps it: a filter change then
+        runs no query (the counts are among everyone, whatever the filters).
 
     The tables of PERTURBED ('counts_…') give a filtered view's counts with the cell key method instead
     (count_view).
@@ -209,21 +257,10 @@ def find_risks(
 
     """
     if table in PERTURBED or table.startswith(MEASURED):
-        return count_view(con, selection, threshold, table, timepoints)
+        return count_view(con, selection, threshold, table, timepoints, counts)
     if table not in TABLES:
         raise ValueError(f"find_risks: unknown table {table!r}; expected one of {TABLES} or {PERTURBED}")
     if not selection.filters.fields() or threshold <= 1:  # nothing to subtract from, or nothing hidden (analysts)
         return None
-    if table == "randomized":
-        return find_differencing_risks(con, selection.at(None), threshold)
-    if table == "people":
-        return find_differencing_risks(con, selection.at(None), threshold, events=True)
-    if table in ("month", "months"):
-        return find_differencing_risks(con, selection, threshold, by_month=table == "months")
-    if table in ("placement", "at_risk"):
-        return _placement_risks(con, selection, threshold, at_risk=table == "at_risk")
-    if table == "outcomes":
-        return _outcome_risks(con, selection, threshold)
-    if table == "flow":
-        return _flow_risks(con, selection, threshold, list(timepoints))
-    return _table1_risks(con, selection, threshold)
+    found = counts if counts is not None else count_linked(con, selection, table, timepoints)
+    return risks_from_counts(found.counts, found.keys, found.columns, selection.filters, threshold)

@@ -44,9 +44,9 @@ from analysis.present.disclosure import (
 )
 from analysis.present.disclosure.designs import show_rollout, show_single_group, show_weighted
 from analysis.present.disclosure_measures import show_measures, show_planning, show_qalys
-from analysis.present.linked import find_risks
+from analysis.present.linked import count_linked, find_risks
 from analysis.present.viewer_board import view_costs, view_presentation
-from analysis.selection import ALL, DESIGN_WORDS, Selection
+from analysis.selection import ALL, DESIGN_WORDS, Filters, Selection
 from analysis.store import db
 from analysis.store.studies import describe_study, load_plan
 
@@ -81,9 +81,16 @@ def _call(memo: dict | None, fn, con: db.Connection, *args, **kwargs):
     return memo[key]
 
 
-def _risks(con: db.Connection, threshold: int):
-    """Return the risks_for callable the show_* rules take, uncached."""
-    return lambda view, table, timepoints=(): find_risks(con, view, threshold, table, timepoints)
+def _risks(con: db.Connection, threshold: int, memo: dict | None = None):
+    """Return the risks_for callable the show_* rules take; the counts among everyone are kept in ``memo``."""
+
+    def risks_for(view: Selection, table: str, timepoints=()):
+        if not view.filters.fields() or threshold <= 1:
+            return None
+        counts = _call(memo, count_linked, con, view.with_filters(Filters()), table, tuple(timepoints))
+        return find_risks(con, view, threshold, table, tuple(timepoints), counts=counts)
+
+    return risks_for
 
 
 def _outcomes(con: db.Connection, selection: Selection, threshold: int, options: ViewOptions, memo) -> pd.DataFrame:
@@ -94,14 +101,14 @@ def _outcomes(con: db.Connection, selection: Selection, threshold: int, options:
     result = _call(
         memo, compare_person_outcomes, con, view, unit_costs(), draws=options.draws, covariates=plan.covariates
     )
-    return show_outcomes(result.groups, view, threshold, _risks(con, threshold)).assign(month=window)
+    return show_outcomes(result.groups, view, threshold, _risks(con, threshold, memo)).assign(month=window)
 
 
 def view_overview(
     con: db.Connection, selection: Selection, threshold: int, options: ViewOptions, memo: dict | None = None
 ) -> dict:
     """Return the Overview page's tables as a viewer sees them (selection's month: the hours month)."""
-    risks_for = _risks(con, threshold)
+    risks_for = _risks(con, threshold, memo)
     everyone = selection.at(None)
     tables = {
         "outcomes": _outcomes(con, selection, threshold, options, memo),
@@ -121,7 +128,7 @@ def view_comparisons(
     con: db.Connection, selection: Selection, threshold: int, options: ViewOptions, memo: dict | None = None
 ) -> dict:
     """Return the Comparisons page's tables as a viewer sees them (selection's month: the comparison's)."""
-    risks_for = _risks(con, threshold)
+    risks_for = _risks(con, threshold, memo)
     month = selection.required_month()
     top = describe_study(con, selection.study)["max_month"] or 0
     points = [m for m in TIMEPOINTS if m <= top]
@@ -171,7 +178,7 @@ def view_placement(
     con: db.Connection, selection: Selection, threshold: int, options: ViewOptions, memo: dict | None = None
 ) -> dict:
     """Return the Nursing-home page's tables as a viewer sees them (selection's month: the window)."""
-    risks_for = _risks(con, threshold)
+    risks_for = _risks(con, threshold, memo)
     result = _call(memo, analyze_placement, con, selection)
     groups = show_placement(result.groups, selection, threshold, risks_for)
     return {
@@ -189,7 +196,7 @@ def view_measures(
     The planning table gives, for the form's default outcome (hours at month 12), each band's people with
     the outcome and people randomized as the form's description shows them.
     """
-    risks_for = _risks(con, threshold)
+    risks_for = _risks(con, threshold, memo)
     instruments = list_instruments(con, selection.study)
     if not instruments:
         return {}

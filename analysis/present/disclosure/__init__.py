@@ -17,6 +17,7 @@ from analysis.present.disclosure.differencing import (  # noqa: F401  # noqa: F4
     _outside_by_group,
     _risk_of,
     complement_by_group,
+    count_differencing_cells,
     few,
     few_either_way,
     few_outside,

@@ -126,6 +126,17 @@ def find_differencing_risks(
         age_band, arm (and month_k when by_month), at_risk (bool).
 
     """
+    counts, keys, columns = count_differencing_cells(con, selection, by_month, events)
+    return risks_from_counts(counts, keys, columns, selection.filters, threshold)
+
+
+def count_differencing_cells(
+    con: db.Connection, selection: Selection, by_month: bool = False, events: bool = False
+) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Return find_differencing_risks' counts among everyone per finest group, its keys and its counted columns.
+
+    They do not depend on the selection's filters, so a caller may keep them for every filter choice.
+    """
     month = selection.month
     keys = ["age_band", "arm", *(["month_k"] if by_month else [])]
     if by_month or month is not None:
@@ -139,7 +150,7 @@ def find_differencing_risks(
     counts = sum_by_band(
         con, table, measures, everyone, by=(*keys[1:], *FILTER_FIELDS), where=where, where_params=params
     )
-    return risks_from_counts(counts, keys, list(measures), selection.filters, threshold)
+    return counts, keys, list(measures)
 
 
 def complement_by_group(gid: np.ndarray, is_total: np.ndarray, hidden: np.ndarray, sizes, unshown) -> np.ndarray:
