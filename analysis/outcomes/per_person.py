@@ -20,30 +20,35 @@ drawn within arm, with the weights estimated again in every resample.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from analysis.errors import InputError
+from analysis.outcomes.person_cells import compare_group_cells, count_first_event_cells, count_outcome_cells
+from analysis.outcomes.person_rows import (  # noqa: F401  (the loaders' home; named here by older callers)
+    ARMS,
+    OUTCOMES,
+    SKEWED,
+    count_person_events,
+    load_person_outcomes,
+    person_outcomes_sql,
+)
 from analysis.outcomes.placement import DAYS_PER_MONTH, DIED
 from analysis.records import json_value, to_records
-from analysis.selection import ALL, FILTER_FIELDS, Selection
+from analysis.selection import ALL, Selection
 from analysis.stats.adjusted import adjusted_means, adjusted_means_of_resamples, adjusted_normal_se, build_covariates
 from analysis.stats.budget import check_memory
 from analysis.stats.descriptive import assess_heterogeneity
 from analysis.stats.survival import censoring_weights, estimate_cuminc, value_at
 from analysis.stats.survival_counts import fit_cox_counts
 from analysis.store import db
-from analysis.store.cells import band_case, district_sql, filter_sql, measure_sql
 from analysis.store.studies import AnalysisPlan
 
 BOOTSTRAP_DRAWS = 2000
 SEED = 20150831
 BOOTSTRAP_MAX_PEOPLE = 10_000  # above this, per group, the interval is a normal approximation (the CLT holds)
-OUTCOMES = ("cost", "days_home", "nursing_home_days", "hours")
-ARMS = ("intervention", "control")
 _CHUNK = 250  # resamples drawn at a time (memory)
 
 # The JSON of `python -m analysis outcomes`: keys promised in issue 12 first, then the rest.
@@ -141,121 +146,6 @@ class PersonOutcomes:
         }
 
 
-def person_outcomes_sql(selection: Selection, with_hours: bool = True) -> tuple[str, list]:
-    """Return load_person_outcomes' SQL and parameters (no hours summed when with_hours is False)."""
-    months = selection.required_month()
-    band_sql, band_params = band_case(selection.bands)
-    cond_sql, cond_params = filter_sql(selection.filters, "coalesce(p.district, '')", selection.merged)
-    district, district_params = district_sql("coalesce(p.district, '')", selection.merged)
-    kept, kept_params = measure_sql(selection.study, selection.measure, "h.measure")
-    hours_cte = f""", hours AS (
-            SELECT e.person_id, sum(h.hours) AS hours
-            FROM ends e JOIN hours h ON h.study = ? AND h.person_id = e.person_id
-            WHERE h.month >= (e.m0 + INTERVAL 1 MONTH)::DATE AND h.month <= (e.m0 + to_months(?::INTEGER))::DATE
-              AND {kept} AND datediff('month', e.m0, h.month)
-                  <= datediff('month', e.m0, least(coalesce(e.placed_on, e.f), coalesce(e.died_on, e.f), e.f))
-            GROUP BY e.person_id
-        )"""
-    sql = f"""
-        WITH base AS (
-            SELECT p.person_id, p.arm, {band_sql} AS age_band, p.randomized_on AS r, p.placed_on, p.died_on,
-                   p.baseline_hours, p.age, p.sex, p.application_type, {district} AS district,
-                   date_trunc('month', p.randomized_on)::DATE AS m0,
-                   (p.randomized_on + to_months(?::INTEGER))::DATE AS w,
-                   {db.FOLLOWUP_END} AS f
-            FROM participants p JOIN studies s USING (study)
-            WHERE p.study = ? AND {cond_sql}
-        ), status AS (
-            SELECT *, died_on IS NOT NULL AND died_on <= least(f, w) AS died,
-                   (died_on IS NOT NULL AND died_on <= least(f, w)) OR w <= f AS complete
-            FROM base
-        ), ends AS (
-            SELECT *, CASE WHEN died THEN died_on WHEN complete THEN w ELSE f END AS x
-            FROM status
-        ){hours_cte if with_hours else ""}
-        SELECT e.person_id, e.arm, (e.arm = 'intervention')::INTEGER AS intervention, e.age_band, e.r AS randomized_on,
-               e.baseline_hours, e.age, e.sex, e.application_type, e.district,
-               {"coalesce(hr.hours, 0.0)" if with_hours else "0.0"} AS hours,
-               CASE WHEN e.placed_on IS NOT NULL AND e.placed_on <= e.x THEN datediff('day', e.placed_on, e.x)
-                    ELSE 0 END AS nursing_home_days,
-               datediff('day', e.r, least(coalesce(e.placed_on, e.x), e.x)) AS days_home,
-               e.died, e.complete, datediff('day', e.r, e.x) AS time,
-               greatest(0, least(?::INTEGER, datediff('month', e.m0,
-                   least(coalesce(e.placed_on, e.f), coalesce(e.died_on, e.f), e.f)))) AS months_at_home,
-               CASE WHEN e.placed_on IS NOT NULL AND e.placed_on <= e.x THEN 1 WHEN e.died THEN 2 ELSE 0 END
-                   AS first_event,
-               NOT e.complete AND e.placed_on IS NOT NULL AND e.placed_on = e.f AS ended_at_placement
-        FROM ends e {"LEFT JOIN hours hr USING (person_id)" if with_hours else ""}
-        ORDER BY e.person_id
-    """
-    hours_params = [selection.study, months, *kept_params] if with_hours else []
-    params = [*band_params, *district_params, months, selection.study, *cond_params, *hours_params, months]
-    return sql, params
-
-
-def count_person_events(con: db.Connection, selection: Selection, by: Sequence[str] = FILTER_FIELDS) -> pd.DataFrame:
-    """Count people and their events over the window per age band (None outside), arm and the ``by`` fields.
-
-    The same rows as load_person_outcomes, aggregated in DuckDB (for the disclosure checks).
-
-    Returns
-    -------
-    DataFrame
-        age_band, arm, the fields, n, deaths, deaths_before_placement, censored, ended_at_placement.
-
-    """
-    unknown = [f for f in by if f not in FILTER_FIELDS]
-    if unknown:
-        raise ValueError(f"count_person_events: unknown field(s) {unknown}; expected some of {FILTER_FIELDS}")
-    sql, params = person_outcomes_sql(selection, with_hours=False)
-    fields = "".join(f", {f}" for f in by)  # checked against FILTER_FIELDS above
-    return db.query(
-        con,
-        f"""SELECT age_band, arm{fields}, count(*) AS n, count_if(died) AS deaths,
-                   count_if(first_event = 2) AS deaths_before_placement, count_if(NOT complete) AS censored,
-                   count_if(ended_at_placement) AS ended_at_placement
-            FROM ({sql}) GROUP BY ALL""",
-        params,
-    )
-
-
-def load_person_outcomes(con: db.Connection, selection: Selection) -> pd.DataFrame:
-    """Return one row per randomized person with their totals over the window of K months.
-
-    Parameters
-    ----------
-    con : Connection
-        An open store.
-    selection : Selection
-        Study, filters and bands (age_band is None outside them); month: the window K in months.
-
-    Returns
-    -------
-    DataFrame
-        person_id (for joining other per-person values; never shown), arm, intervention (0/1), age_band,
-        randomized_on (for the monitoring's calendar of looks; never shown), the
-        baseline covariates (baseline_hours, age, sex,
-        application_type), district ('' when unknown; for the disclosure checks), hours,
-        nursing_home_days, days_home, died (within the
-        window), complete (the total is known: dead, or followed to the window's end), time (days
-        from randomization to completion, or to censoring when not complete), first_event (1 placement,
-        2 death, 0 neither within the observed window: with days_home as its time, the competing-risks
-        data of load_placement_data), ended_at_placement (follow-up
-        ends on the day of placement: the censoring then depends on the outcome, which the weights cannot
-        mend), months_at_home (follow-up months 1..K the person lived at home and was followed: the
-        months whose hours count).
-
-    """
-    sql, params = person_outcomes_sql(selection)
-    frame = db.query(con, sql, params)
-    for column in ("hours", "nursing_home_days", "days_home", "time"):
-        frame[column] = frame[column].astype(float)
-    frame["died"] = frame["died"].astype(bool)
-    frame["complete"] = frame["complete"].astype(bool)
-    frame["ended_at_placement"] = frame["ended_at_placement"].astype(bool)
-    return frame
-
-
 def _weighted_means(values: np.ndarray, time: np.ndarray, complete: np.ndarray) -> np.ndarray:
     """Return the IPCW means (Bang & Tsiatis) of each column of values."""
     weights = censoring_weights(time, complete)
@@ -335,9 +225,6 @@ def _arm_estimates(part: pd.DataFrame, draws: int, seed: int) -> dict:
         else:
             out[arm] = (_weighted_means(values, time, complete), None)
     return out
-
-
-SKEWED = ("cost", "nursing_home_days", "hours")  # sums one person can dominate (days at home are bounded)
 
 
 def largest_share(values: np.ndarray) -> float:
@@ -492,13 +379,19 @@ def _compare_adjusted(part: pd.DataFrame, covariates: tuple[str, ...], draws: in
     return row
 
 
-def _death_statistics(part: pd.DataFrame, months: int) -> dict:
-    """Cumulative incidence of death before placement (placement competing) and its cause-specific hazard ratio."""
+def count_first_events(part: pd.DataFrame) -> pd.DataFrame:
+    """Count people per arm, day at home and first event: the sufficient aggregates of death_statistics."""
+    counts = part.groupby(["arm", "intervention", "days_home", "first_event"], observed=True).size()
+    return counts.reset_index(name="n")
+
+
+def death_statistics(counts: pd.DataFrame, months: int) -> dict:
+    """Cumulative incidence of death before placement (placement competing) and its cause-specific hazard ratio.
+
+    ``counts``: people per arm, intervention, days_home and first_event (column n), as count_first_events.
+    """
     row: dict = {}
     horizon = months * DAYS_PER_MONTH + 31  # every window ends within a few days of K months
-    # People counted per arm, day and first event: the sufficient aggregates of both estimators.
-    counts = part.groupby(["arm", "intervention", "days_home", "first_event"], observed=True).size()
-    counts = counts.reset_index(name="n")
     for arm in ARMS:
         sub = counts[counts["arm"] == arm]
         row[f"deaths_before_placement_{arm}"] = int(sub.loc[sub["first_event"] == DIED, "n"].sum())
@@ -565,17 +458,49 @@ def compare_person_outcomes(
     months = selection.required_month()
     if months < 1:
         raise InputError("Fönstret måste vara minst 1 månad.", "The window must be at least 1 month.")
+    cells = count_outcome_cells(con, selection, costs)
+    if not covariates and int(cells["n"].sum()) > BOOTSTRAP_MAX_PEOPLE:  # large: normal intervals from the cells
+        return _compare_cells(con, selection, costs, cells, draws, seed)
+    largest = max(cells.groupby("age_band", dropna=False)["n"].sum().max(), 0) if len(cells) else 0
+    check_memory("person_outcomes", int(cells["n"].sum()), resampled_people=min(int(largest), BOOTSTRAP_MAX_PEOPLE))
+    return _compare_people(con, selection, costs, draws, seed, covariates)
+
+
+def _compare_people(con, selection: Selection, costs: UnitCosts, draws: int, seed: int, covariates) -> PersonOutcomes:
+    """Compare the outcomes person by person (bootstrap intervals; the adjusted differences need the people)."""
+    months = selection.required_month()
     people = load_person_outcomes(con, selection)
-    check_memory("person_outcomes", len(people), resampled_people=min(len(people), BOOTSTRAP_MAX_PEOPLE))
     people = people.assign(cost=people["hours"] * costs.hour + people["nursing_home_days"] * costs.day)
     rows = []
     for i, label in enumerate([b.label for b in selection.bands] + [ALL]):
         part = people if label == ALL else people[people["age_band"] == label]
         row = {"age_band": label} | _compare_group(part, draws, seed + i)
         row |= _compare_adjusted(part, tuple(covariates), draws, seed + i)
-        rows.append(row | _death_statistics(part, months))
+        rows.append(row | death_statistics(count_first_events(part), months))
     groups = pd.DataFrame(rows)
     return PersonOutcomes(months, costs, groups, _band_interaction(groups), tuple(covariates))
+
+
+def _compare_cells(con, selection: Selection, costs: UnitCosts, cells: pd.DataFrame, draws: int, seed: int):
+    """Compare the outcomes from counts and sums per cell; a band of at most BOOTSTRAP_MAX_PEOPLE person by person."""
+    months = selection.required_month()
+    events = count_first_event_cells(con, selection)
+    nan_adjusted = {f"{name}_adjusted_{what}": np.nan for name in OUTCOMES for what in ADJUSTED}
+    rows = []
+    for i, label in enumerate([b.label for b in selection.bands] + [ALL]):
+        mine = cells if label == ALL else cells[cells["age_band"] == label]
+        if label != ALL and 0 < mine["n"].sum() <= BOOTSTRAP_MAX_PEOPLE:  # a small band keeps its bootstrap
+            part = load_person_outcomes(con, selection, band=label)
+            part = part.assign(cost=part["hours"] * costs.hour + part["nursing_home_days"] * costs.day)
+            row = _compare_group(part, draws, seed + i)
+        else:
+            row = compare_group_cells(mine)
+        counted = events if label == ALL else events[events["age_band"] == label]
+        counted = counted.groupby(["arm", "intervention", "days_home", "first_event"], as_index=False)["n"].sum()
+        row |= nan_adjusted | {"adjusted_for": None}
+        rows.append({"age_band": label} | row | death_statistics(counted, months))
+    groups = pd.DataFrame(rows)
+    return PersonOutcomes(months, costs, groups, _band_interaction(groups), ())
 
 
 def primary_figure(result: PersonOutcomes, plan: AnalysisPlan, label: str = ALL) -> dict:

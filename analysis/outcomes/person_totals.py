@@ -92,13 +92,16 @@ def count_person_totals(con: db.Connection, selection: Selection) -> pd.DataFram
     return frame
 
 
-def estimate_weighted_totals(cells: pd.DataFrame) -> dict[str, tuple[float, float]]:
+def estimate_weighted_totals(cells: pd.DataFrame, names: tuple[str, ...] = TOTALS) -> dict[str, tuple[float, float]]:
     """Return the IPCW mean of each total and its normal SE (weights taken as known) from one group's cells.
 
     Parameters
     ----------
     cells : DataFrame
-        Rows of count_person_totals for one window, band (or everyone) and arm.
+        Rows of count_person_totals (or person_cells.count_outcome_cells) for one window, band (or
+        everyone) and arm: complete, time, n, and per name its sum and ``{name}_squared``.
+    names : tuple of str
+        The totals to estimate.
 
     Returns
     -------
@@ -110,7 +113,7 @@ def estimate_weighted_totals(cells: pd.DataFrame) -> dict[str, tuple[float, floa
     n = float(cells["n"].sum())
     complete = cells["complete"].to_numpy(dtype=bool)
     if n == 0 or not complete.any():
-        return {name: (np.nan, np.nan) for name in TOTALS}
+        return {name: (np.nan, np.nan) for name in names}
     time, counts = cells["time"].to_numpy(dtype=float), cells["n"].to_numpy(dtype=float)
     if complete.all():
         weight = np.ones(len(cells))
@@ -119,7 +122,7 @@ def estimate_weighted_totals(cells: pd.DataFrame) -> dict[str, tuple[float, floa
         with np.errstate(divide="ignore"):
             weight = np.where(complete, 1.0 / before, 0.0)
     out = {}
-    for name in TOTALS:
+    for name in names:
         total = float(weight @ cells[name].to_numpy(dtype=float))
         squares = float(weight**2 @ cells[f"{name}_squared"].to_numpy(dtype=float))
         mean = total / n
