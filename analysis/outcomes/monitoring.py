@@ -26,7 +26,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.outcomes.per_person import UnitCosts, load_person_outcomes
+from analysis.outcomes.per_person import UnitCosts
+from analysis.outcomes.person_rows import person_outcomes_sql
 from analysis.selection import Filters, Selection
 from analysis.settings import get_setting
 from analysis.stats.descriptive import welch_from_stats
@@ -35,28 +36,39 @@ from analysis.store import db
 from analysis.store.studies import check_groups, describe_study, load_plan
 
 
-def _primary_values(con: db.Connection, study: str, window: int, outcome: str, costs: UnitCosts) -> pd.DataFrame:
-    """Return per randomized person the primary outcome over the window, its completion day and arm."""
-    people = load_person_outcomes(con, Selection(study, Filters(), month=window))
-    value = people["days_home"] if outcome == "days_home" else (
-        people["hours"] * costs.hour + people["nursing_home_days"] * costs.day
-    )  # fmt: skip
-    done = pd.to_datetime(people["randomized_on"]) + pd.to_timedelta(people["time"], unit="D")
-    window_end = pd.to_datetime(people["randomized_on"]) + pd.DateOffset(months=window)
-    return pd.DataFrame(
-        {"arm": people["arm"], "value": value, "complete": people["complete"], "done_on": done, "ends_on": window_end}
+def _count_primary(con: db.Connection, study: str, window: int, outcome: str, costs: UnitCosts):
+    """Return the complete primary values counted per arm and month of completion (n, Σx, Σx²), and the people.
+
+    The second value is (people randomized, the last day any window ends): what the final look needs.
+    """
+    sql, params = person_outcomes_sql(Selection(study, Filters(), month=window))
+    value, value_params = ("days_home", []) if outcome == "days_home" else (
+        "hours * ? + nursing_home_days * ?", [float(costs.hour), float(costs.day)])  # fmt: skip
+    cells = db.query(
+        con,
+        f"""SELECT arm, date_trunc('month', randomized_on + to_days(time::INTEGER))::DATE AS done_month,
+                   count(*) AS n, sum(v) AS total, sum(v * v) AS squares
+            FROM (SELECT *, ({value})::DOUBLE AS v FROM ({sql})) WHERE complete
+            GROUP BY ALL ORDER BY done_month, arm""",
+        [*value_params, *params],
     )
+    people, last_end = con.execute(
+        f"SELECT count(*), max((randomized_on + to_months(?::INTEGER))::DATE) FROM ({sql})", [window, *params]
+    ).fetchone()
+    return cells, (int(people), None if last_end is None else pd.Timestamp(last_end))
 
 
-def _z_at(values: pd.DataFrame) -> tuple[float, float, float]:
-    """Return (difference, SE, z) of the mean value between the arms (Welch); NaN with under 2 per arm."""
-    parts = {
-        arm: values.loc[values["arm"] == arm, "value"].to_numpy(dtype=float) for arm in ("intervention", "control")
-    }
-    if min(len(v) for v in parts.values()) < 2:
+def _z_at(within: pd.DataFrame) -> tuple[float, float, float]:
+    """Return (difference, SE, z) of the mean value between the arms (Welch) from counts and sums; NaN under 2."""
+    arms = within.groupby("arm")[["n", "total", "squares"]].sum()
+    if not {"intervention", "control"} <= set(arms.index) or arms["n"].min() < 2:
         return np.nan, np.nan, np.nan
-    a, b = parts["intervention"], parts["control"]
-    test = welch_from_stats(a.mean(), a.std(ddof=1), len(a), b.mean(), b.std(ddof=1), len(b))
+    stats = {}
+    for arm in ("intervention", "control"):
+        n, total, squares = arms.loc[arm]
+        mean = total / n
+        stats[arm] = (mean, float(np.sqrt(max(squares - n * mean**2, 0.0) / (n - 1))), int(n))
+    test = welch_from_stats(*stats["intervention"], *stats["control"])
     se = test["se"]
     return float(test["difference"]), float(se), float(test["difference"] / se) if se > 0 else np.nan
 
@@ -113,24 +125,25 @@ def monitor_primary(con: db.Connection, study: str, costs: UnitCosts) -> dict:
     info = describe_study(con, study)
     check_groups(info, "monitor")
     smallest = max(2, int(get_setting("suppression_threshold")))
-    values = _primary_values(con, study, plan.window_months, plan.primary_outcome, costs)
-    done = values[values["complete"]]
+    done, (people, last_end) = _count_primary(con, study, plan.window_months, plan.primary_outcome, costs)
     last = pd.Timestamp(info["complete_through"] or info["data_end"]) + pd.offsets.MonthEnd(0)
-    planned = plan.planned_n or len(values)
+    planned = plan.planned_n or people
     final_by_date = plan.final_on is not None and pd.Timestamp(plan.final_on) <= last
     # Everyone planned is randomized and every window has ended (complete, or left follow-up before its end).
-    all_ended = len(values) >= planned and bool((values["ends_on"] <= last).all())
+    all_ended = people >= planned and last_end is not None and last_end <= last
     logged, rule = find_look_months(con, study, last)
-    months = pd.period_range(done["done_on"].min(), last, freq="M") if len(done) else []
+    first = pd.Period(done["done_month"].min(), freq="M") if len(done) else None
+    months = pd.period_range(first, last, freq="M") if first is not None else []
     if logged is not None:
-        months = [m for m in logged if len(done) and m >= pd.Period(done["done_on"].min(), freq="M")]
+        months = [m for m in logged if first is not None and m >= first]
     looks, seen = [], 0
+    done_months = pd.PeriodIndex(pd.to_datetime(done["done_month"]), freq="M") if len(done) else None
     for month in months:
-        within = done[done["done_on"] <= month.to_timestamp(how="end")]
-        per_arm = within.groupby("arm").size()
-        if len(within) <= seen or len(per_arm) < 2 or per_arm.min() < smallest:
+        within = done[done_months <= month]
+        per_arm = within.groupby("arm")["n"].sum()
+        if within["n"].sum() <= seen or len(per_arm) < 2 or per_arm.min() < smallest:
             continue  # a look needs the suppression threshold of people per arm: no z of a few people
-        seen = len(within)
+        seen = int(within["n"].sum())
         looks.append((month, within))
     out = {
         "study": study,
@@ -149,7 +162,7 @@ def monitor_primary(con: db.Connection, study: str, costs: UnitCosts) -> dict:
     }
     if not looks:
         return out
-    fractions = np.minimum([len(w) / planned for _, w in looks], 1.0)
+    fractions = np.minimum([w["n"].sum() / planned for _, w in looks], 1.0)
     keep = np.r_[True, np.diff(fractions) > 1e-12]  # looks past full information add none
     looks, fractions = [look for look, k in zip(looks, keep, strict=True) if k], fractions[keep]
     final = bool(fractions[-1] >= 1.0 or final_by_date or all_ended)
@@ -169,7 +182,7 @@ def monitor_primary(con: db.Connection, study: str, costs: UnitCosts) -> dict:
             {
                 "look": i + 1,
                 "complete_through": str(month),
-                "people_complete": len(within),
+                "people_complete": int(within["n"].sum()),
                 "information_fraction": float(fraction),
                 "z": None if np.isnan(z) else z,
                 "efficacy_boundary_z": bound if np.isfinite(bound) else None,  # JSON has no Infinity
