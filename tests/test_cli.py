@@ -84,3 +84,13 @@ def test_corrupt_database_is_one_line(tmp_path):
     bad.write_text("not a database")
     done = run_cli("compare", "--db", str(bad))
     assert done.returncode == 1 and "bad.duckdb" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_demo_if_missing_builds_once_and_then_leaves_the_store_alone(tmp_path):
+    path = tmp_path / "fresh.duckdb"
+    first = run_cli("demo", "--db", str(path), "--if-missing")
+    assert first.returncode == 0 and path.is_file()
+    before = path.stat().st_mtime_ns
+    again = run_cli("demo", "--db", str(path), "--if-missing")
+    assert again.returncode == 0 and "already exists" in again.stdout
+    assert path.stat().st_mtime_ns == before

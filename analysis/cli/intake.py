@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+from pathlib import Path
 
 from analysis.cli.parser import _plan_dict, _plan_from_args, parse_date_flag
 from analysis.demo import DEMO_STUDY, TRIAL_SIZED_STUDY, DemoSpec, build_demo_store, build_embedded_demo
@@ -20,7 +21,10 @@ from analysis.store.studies import (
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    """Build the demo store and say where it is."""
+    """Build the demo store and say where it is (with --if-missing, leave an existing store as it is)."""
+    if args.if_missing and Path(args.db).is_file():
+        print(f"Databasen finns redan: {args.db} / The database already exists: {args.db}")
+        return 0
     if args.people is None and args.seed is None:
         build_embedded_demo(args.db)
         print(

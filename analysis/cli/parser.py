@@ -139,6 +139,12 @@ def _parser() -> argparse.ArgumentParser:
         "without --people/--seed both demo studies (2,000 and 237) are built",
     )
     demo.add_argument("--study", default=DEMO_STUDY, help="studiens namn med --people/--seed / study name")
+    demo.add_argument(
+        "--if-missing",
+        action="store_true",
+        help="bygg bara om databasen saknas (startkommandot: klar innan servern tar emot första sidan) / "
+        "build only when the database is missing (the start command: ready before the server takes the first page)",
+    )
 
     imp = sub.add_parser("import", help="importera en studie / import a study")
     imp.add_argument("--db", default=str(get_setting("db_path")), help="DuckDB-fil / DuckDB file")
