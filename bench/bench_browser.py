@@ -20,8 +20,10 @@ Targets (issue 34): first usable ≤ 3 s on the demo, filter change ≤ 1 s on t
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -47,6 +49,7 @@ FILTERS = ((0, "Kvinnor"), (0, "Män"), (1, "Ny ansökan"), (1, "Utökad insats"
 # The figures: the primary answer's table (a static table, so its numbers are in the page's text); the
 # selection line above it changes as soon as the script reruns, the figures only once computed.
 MAIN_TEXT = "() => document.querySelector('[data-testid=\"stTable\"]')?.innerText || ''"
+COMPRESSIBLE = re.compile(r"javascript|css|json|text|svg|xml")  # what nginx's gzip_types in the docs compresses
 CHANGED = "(before) => (document.querySelector('[data-testid=\"stTable\"]')?.innerText || '') !== before"
 
 
@@ -89,6 +92,7 @@ def measure(store: Path, repeat: int) -> dict:
             except OSError:
                 time.sleep(0.3)
         first, warm, table, change, export, weight = [], [], [], [], [], []
+        weight_gzip, requests = [], []
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=find_browser() or "/usr/bin/chromium", args=["--no-sandbox"])
             for i in range(repeat + 1):  # the first round warms the server's caches
@@ -102,12 +106,16 @@ def measure(store: Path, repeat: int) -> dict:
                 tabled = time.perf_counter() - start
                 _wait_settled(page)
                 loaded = time.perf_counter() - start
-                sizes = []
+                sizes, packed = [], []
                 for response in received:
                     try:
-                        sizes.append(len(response.body()))
+                        body = response.body()
                     except Exception:
                         continue
+                    sizes.append(len(body))
+                    kind = response.headers.get("content-type", "")
+                    # What a reverse proxy with gzip (level 6, docs/deployment.md) sends for text; images as they are.
+                    packed.append(len(gzip.compress(body, 6)) if COMPRESSIBLE.search(kind) else len(body))
                 if not i:  # the warm-up round: the server's first page, computed cold
                     cold = loaded
                     context.close()
@@ -147,6 +155,8 @@ def measure(store: Path, repeat: int) -> dict:
                     change.append(changed)
                     export.append(exported)
                     weight.append(sum(sizes) / 1e6)
+                    weight_gzip.append(sum(packed) / 1e6)
+                    requests.append(len(sizes))
             browser.close()
     finally:
         server.terminate()
@@ -160,6 +170,8 @@ def measure(store: Path, repeat: int) -> dict:
         "filter_change_s": statistics.median(change),
         "png_export_s": statistics.median(export),
         "page_mb": statistics.median(weight),
+        "page_mb_gzip": statistics.median(weight_gzip),
+        "requests": statistics.median(requests),
     }
 
 
@@ -187,7 +199,8 @@ def main() -> None:
             f"{name}: first load with the server's caches cold {r['first_load_cold_s']:.2f} s; "
             f"first usable {r['first_usable_s']:.2f} s (browser cache warm {r['first_usable_cached_s']:.2f} s;"
             f" first table {r['first_table_s']:.2f} s), filter change {r['filter_change_s']:.2f} s, PNG export "
-            f"{r['png_export_s']:.2f} s, page {r['page_mb']:.1f} MB; server health {r['health_ms']:.1f} ms"
+            f"{r['png_export_s']:.2f} s, page {r['page_mb']:.1f} MB ({r['page_mb_gzip']:.1f} MB gzipped, "
+            f"{r['requests']:.0f} requests); server health {r['health_ms']:.1f} ms"
         )
     if "large" in report:
         keys = ("first_load_cold_s", "first_usable_s", "filter_change_s")
