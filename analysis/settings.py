@@ -159,6 +159,15 @@ SETTINGS: tuple[Setting, ...] = (
         "computations are refused with a message before they start, so one click cannot take the server down.",
     ),
     Setting(
+        "duckdb_memory_mb",
+        768,
+        "IHR_DUCKDB_MEMORY_MB",
+        "Högsta minne i MB som DuckDB får hålla per öppnad databas; större frågor skriver till en privat "
+        "temporär mapp i stället (långsammare), så att en nationell studie inte kan fylla serverns minne.",
+        "Most memory in MB DuckDB may hold per opened store; larger queries spill to a private temporary folder "
+        "instead (slower), so a national study cannot fill the server's memory.",
+    ),
+    Setting(
         "default_month",
         24,
         "IHR_DEFAULT_MONTH",

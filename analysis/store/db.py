@@ -65,6 +65,9 @@ def connect(path: str | os.PathLike[str]) -> Connection:
             con.execute(f"ATTACH ':memory:' AS {STORE}")
             con.execute(f"USE {STORE}")
             _create_views(con, {t: [q for src in sources if (q := _reading(con, src, t))] for t in TABLES})
+            # A query larger than the limit spills to this process's private folder instead of growing.
+            con.execute("SET memory_limit = ?", [f"{int(get_setting('duckdb_memory_mb'))}MB"])
+            _spill_privately(con)
             return con
         except Error as exc:
             con.close()
