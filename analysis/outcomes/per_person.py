@@ -26,7 +26,13 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import InputError
-from analysis.outcomes.person_cells import compare_group_cells, count_first_event_cells, count_outcome_cells
+from analysis.outcomes.person_cells import (
+    compare_group_cells,
+    count_first_event_cells,
+    count_first_events,
+    count_outcome_cells,
+    death_statistics,
+)
 from analysis.outcomes.person_rows import (  # noqa: F401  (the loaders' home; named here by older callers)
     ARMS,
     OUTCOMES,
@@ -35,14 +41,12 @@ from analysis.outcomes.person_rows import (  # noqa: F401  (the loaders' home; n
     load_person_outcomes,
     person_outcomes_sql,
 )
-from analysis.outcomes.placement import DAYS_PER_MONTH, DIED
 from analysis.records import json_value, to_records
 from analysis.selection import ALL, Selection
 from analysis.stats.adjusted import adjusted_means, adjusted_means_of_resamples, adjusted_normal_se, build_covariates
 from analysis.stats.budget import check_memory
 from analysis.stats.descriptive import assess_heterogeneity
-from analysis.stats.survival import censoring_weights, estimate_cuminc, value_at
-from analysis.stats.survival_counts import fit_cox_counts
+from analysis.stats.survival import censoring_weights
 from analysis.store import db
 from analysis.store.studies import AnalysisPlan
 
@@ -376,43 +380,6 @@ def _compare_adjusted(part: pd.DataFrame, covariates: tuple[str, ...], draws: in
         for what, value in zip(ADJUSTED, (diff[k], low[k], high[k], se[k]), strict=True):
             row[f"{name}_adjusted_{what}"] = float(value)
     row["adjusted_for"] = ",".join(used)
-    return row
-
-
-def count_first_events(part: pd.DataFrame) -> pd.DataFrame:
-    """Count people per arm, day at home and first event: the sufficient aggregates of death_statistics."""
-    counts = part.groupby(["arm", "intervention", "days_home", "first_event"], observed=True).size()
-    return counts.reset_index(name="n")
-
-
-def death_statistics(counts: pd.DataFrame, months: int) -> dict:
-    """Cumulative incidence of death before placement (placement competing) and its cause-specific hazard ratio.
-
-    ``counts``: people per arm, intervention, days_home and first_event (column n), as count_first_events.
-    """
-    row: dict = {}
-    horizon = months * DAYS_PER_MONTH + 31  # every window ends within a few days of K months
-    for arm in ARMS:
-        sub = counts[counts["arm"] == arm]
-        row[f"deaths_before_placement_{arm}"] = int(sub.loc[sub["first_event"] == DIED, "n"].sum())
-        at = (
-            value_at(estimate_cuminc(sub["days_home"], sub["first_event"], DIED, sub["n"]), horizon)
-            if len(sub)
-            else dict.fromkeys(("cuminc", "ci_low", "ci_high"), np.nan)
-        )
-        row[f"death_cuminc_{arm}"] = at["cuminc"]
-        row[f"death_cuminc_ci_low_{arm}"], row[f"death_cuminc_ci_high_{arm}"] = at["ci_low"], at["ci_high"]
-    row["model_warning"] = None
-    row |= dict.fromkeys(
-        ("death_hazard_ratio", "death_hazard_ratio_ci_low", "death_hazard_ratio_ci_high", "death_hazard_ratio_p_value"),
-        np.nan,
-    )
-    if row["deaths_before_placement_intervention"] > 0 and row["deaths_before_placement_control"] > 0:
-        cox = fit_cox_counts(counts["days_home"], counts["first_event"] == DIED, counts["intervention"], counts["n"])
-        row["death_hazard_ratio"] = cox["hazard_ratio"]
-        row["death_hazard_ratio_ci_low"], row["death_hazard_ratio_ci_high"] = cox["ci_low"], cox["ci_high"]
-        row["death_hazard_ratio_p_value"] = cox["p_value"]
-        row["model_warning"] = cox["warning"]
     return row
 
 

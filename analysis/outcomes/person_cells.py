@@ -3,9 +3,10 @@
 Above BOOTSTRAP_MAX_PEOPLE in a group the per-person outcomes use a normal interval: the IPCW mean of each
 total and the standard error std(w·x)/√n (weights taken as known). Both need, per band, arm, day of
 completion or censoring and completeness, only the people and the sums of each total and of its square;
-the dominance rule needs each total's largest value and the sum of the values. ``count_outcome_cells``
-makes those cells in one grouped query, so a national study's page holds a few thousand rows, not a
-million people; tests/test_person_cells.py holds it equal to the per-person code.
+the dominance rule needs each total's largest value and the sum of the values; the deaths before placement
+need people per day at home and first event. ``count_outcome_cells`` makes those cells in one grouped query,
+so a national study's page holds a few thousand rows, not a million people; tests/test_person_cells.py holds
+it equal to the per-person code.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ import pandas as pd
 
 from analysis.outcomes.person_rows import ARMS, OUTCOMES, SKEWED, person_outcomes_sql
 from analysis.outcomes.person_totals import estimate_weighted_totals
+from analysis.outcomes.placement import DAYS_PER_MONTH, DIED
 from analysis.selection import Selection
+from analysis.stats.survival import estimate_cuminc, value_at
+from analysis.stats.survival_counts import fit_cox_counts
 from analysis.store import db
 
 Z95 = 1.959963984540054
@@ -107,4 +111,41 @@ def compare_group_cells(cells: pd.DataFrame) -> dict:
         row[f"{name}_ci_low"], row[f"{name}_ci_high"] = float(diff - Z95 * se), float(diff + Z95 * se)
         row[f"{name}_se"] = se
     row["interval_method"] = "normal" if estimable else None
+    return row
+
+
+def count_first_events(part: pd.DataFrame) -> pd.DataFrame:
+    """Count people per arm, day at home and first event: the sufficient aggregates of death_statistics."""
+    counts = part.groupby(["arm", "intervention", "days_home", "first_event"], observed=True).size()
+    return counts.reset_index(name="n")
+
+
+def death_statistics(counts: pd.DataFrame, months: int) -> dict:
+    """Cumulative incidence of death before placement (placement competing) and its cause-specific hazard ratio.
+
+    ``counts``: people per arm, intervention, days_home and first_event (column n), as count_first_events.
+    """
+    row: dict = {}
+    horizon = months * DAYS_PER_MONTH + 31  # every window ends within a few days of K months
+    for arm in ARMS:
+        sub = counts[counts["arm"] == arm]
+        row[f"deaths_before_placement_{arm}"] = int(sub.loc[sub["first_event"] == DIED, "n"].sum())
+        at = (
+            value_at(estimate_cuminc(sub["days_home"], sub["first_event"], DIED, sub["n"]), horizon)
+            if len(sub)
+            else dict.fromkeys(("cuminc", "ci_low", "ci_high"), np.nan)
+        )
+        row[f"death_cuminc_{arm}"] = at["cuminc"]
+        row[f"death_cuminc_ci_low_{arm}"], row[f"death_cuminc_ci_high_{arm}"] = at["ci_low"], at["ci_high"]
+    row["model_warning"] = None
+    row |= dict.fromkeys(
+        ("death_hazard_ratio", "death_hazard_ratio_ci_low", "death_hazard_ratio_ci_high", "death_hazard_ratio_p_value"),
+        np.nan,
+    )
+    if row["deaths_before_placement_intervention"] > 0 and row["deaths_before_placement_control"] > 0:
+        cox = fit_cox_counts(counts["days_home"], counts["first_event"] == DIED, counts["intervention"], counts["n"])
+        row["death_hazard_ratio"] = cox["hazard_ratio"]
+        row["death_hazard_ratio_ci_low"], row["death_hazard_ratio_ci_high"] = cox["ci_low"], cox["ci_high"]
+        row["death_hazard_ratio_p_value"] = cox["p_value"]
+        row["model_warning"] = cox["warning"]
     return row
