@@ -1,8 +1,12 @@
 """Time-to-event estimators: Aalen–Johansen cumulative incidence, Kaplan–Meier, Cox and Fine–Gray.
 
-Cox and Kaplan–Meier come from lifelines; the Aalen–Johansen estimator is written here because
-lifelines jitters tied event times at random (day-level data are full of ties), and no kept Python
-library offers Fine–Gray. Both are tested against lifelines and simulations in tests/test_survival.py.
+Kaplan–Meier comes from lifelines; the Aalen–Johansen estimator is written here because lifelines
+jitters tied event times at random (day-level data are full of ties), and no kept Python library offers
+Fine–Gray. Every estimator takes rows that stand for ``counts`` people each (data grouped by time and
+event in DuckDB), so its cost is the number of distinct days, not of people. The Cox model of the pages
+is stats.survival_counts.fit_cox_counts; fit_cox here (lifelines, any covariates, one row per person) is
+the reference the tests hold it to. Tested against lifelines, R and simulations in tests/test_survival.py
+and tests/test_survival_counts.py.
 """
 
 from __future__ import annotations
