@@ -21,7 +21,7 @@ TOTALS = ("hours", "nursing_home_days")
 
 
 def _totals_sql(selection: Selection) -> tuple[str, list]:
-    """Return count_person_totals' SQL and parameters (the definitions of per_person.person_outcomes_sql per k)."""
+    """Return count_person_totals' SQL and parameters (the definitions of person_rows.person_outcomes_sql per k)."""
     months = selection.required_month()
     band_sql, band_params = band_case(selection.bands)
     cond_sql, cond_params = filter_sql(selection.filters, "coalesce(p.district, '')", selection.merged)
