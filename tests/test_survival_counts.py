@@ -193,3 +193,15 @@ def test_placement_from_counts_equals_the_people_one_by_one_on_the_trial_sized_s
     path = tmp_path / "trial.duckdb"
     build_demo_store(path, TRIAL_SIZED, study=TRIAL_SIZED_STUDY)
     _check_against_people(path, TRIAL_SIZED_STUDY)
+
+
+def test_an_unbounded_interval_is_said_not_overflowed():
+    # One event in the intervention arm at the very end, many in control: the upper end runs past e^709.
+    time = np.r_[np.arange(1, 201), 500.0]
+    event = np.r_[np.ones(200, bool), True]
+    group = np.r_[np.zeros(200, int), 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning escapes
+        out = fit_cox_counts(time, event, group)
+    assert out["ci_low"] == 0 and out["ci_high"] == np.inf
+    assert out["warning"].startswith("The interval of the hazard ratio is unbounded")

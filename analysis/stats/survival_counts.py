@@ -16,6 +16,7 @@ from analysis.stats.survival import Z95
 MAX_STEPS = 60
 PRECISION = 1e-12  # the step in log hazard ratio at which Newton–Raphson stops (lifelines' fit uses 1e-12 here too)
 NOT_CONVERGED = "Newton–Raphson did not converge: the hazard ratio may run off to 0 or infinity"
+UNBOUNDED = "The interval of the hazard ratio is unbounded: too few events in one arm (near separation)"
 
 
 def _risk_table(time, event, group, counts) -> dict[str, np.ndarray]:
@@ -105,15 +106,17 @@ def fit_cox_counts(time, event, group, counts=None) -> dict:
     if not info > 0 or not np.isfinite(beta):
         return out | {"warning": NOT_CONVERGED}
     se = 1.0 / np.sqrt(info)
+    with np.errstate(over="ignore"):  # an interval beyond e^709 is unbounded: said in the warning below
+        low, high = float(np.exp(beta - Z95 * se)), float(np.exp(beta + Z95 * se))
     out |= {
         "coef": beta,
         "se": se,
         "hazard_ratio": float(np.exp(beta)),
-        "ci_low": float(np.exp(beta - Z95 * se)),
-        "ci_high": float(np.exp(beta + Z95 * se)),
+        "ci_low": low,
+        "ci_high": high,
         "p_value": float(2 * stats.norm.sf(abs(beta / se))),
         "ph_p_value": _test_proportional_hazards(table, at, p, se),
-        "warning": None if converged else NOT_CONVERGED,
+        "warning": NOT_CONVERGED if not converged else (None if np.isfinite(high) and low > 0 else UNBOUNDED),
     }
     return out
 
