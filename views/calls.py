@@ -153,7 +153,7 @@ def differencing_risks(
     store: Store, selection: Selection, threshold: int, table: str = "randomized", timepoints: tuple = ()
 ) -> pd.DataFrame | None:
     """Return the cells of one table of a filtered view at risk of differencing (None when nothing is filtered)."""
-    if selection.filters == Filters():
+    if selection.filters == Filters() or threshold <= 1:  # nothing to subtract from, or exact values (analysts)
         return None
     return cached(_risks_sharing_counts, store, selection, threshold, table, tuple(timepoints), store)
 

@@ -28,7 +28,7 @@ from analysis.store.studies import read_cell_key_salt
 
 # The linked tables a page can show, by the counts they rest on.
 TABLES = ("randomized", "people", "month", "months", "placement", "at_risk", "outcomes", "flow", "table1")
-# The counts a filtered view shows with the cell key method (find_risks 'counts_…', see count_view).
+# The counts a filtered view shows with the cell key method (find_risks 'counts_…').
 COUNTED = {  # those summed from the cell tables: (table, measures)
     "counts_randomized": ("people_cells", {"n": "n"}),
     "counts_people": ("people_cells", {"n": "n", "n_placed": "n_placed", "n_died": "n_died"}),
@@ -186,35 +186,9 @@ def _count_perturbed(con: db.Connection, everyone: Selection, table: str, timepo
             ["randomized", "died", "measured", "with_baseline"],
         )
     if table not in loaders:
-        raise ValueError(f"count_view: unknown table {table!r}; expected one of {PERTURBED}")
+        raise ValueError(f"find_risks: unknown table {table!r}; expected one of {PERTURBED}")
     load, keys, columns = loaders[table]
     return LinkedCounts(load(), keys, columns, salt)
-
-
-def count_view(
-    con: db.Connection,
-    selection: Selection,
-    threshold: int,
-    table: str,
-    timepoints: Sequence[int] = (),
-    counts: LinkedCounts | None = None,
-) -> pd.DataFrame | None:
-    """Return a filtered view's counts with the cell key method (perturb.perturb_counts); None without filters.
-
-    'counts_randomized' and 'counts_people' (age_band, arm, n; n_placed, n_died), 'counts_month' (the
-    selection's month) and 'counts_months' (every month, month_k), 'counts_outcomes' (the per-person table's
-    n, deaths, deaths_before_placement, censored, ended_at_placement over the window), 'counts_placement'
-    (n, placed, died), 'counts_at_risk' (n per month), 'counts_flow' (arm, month and the parts),
-    'counts_table1' (arm, variable, level, n) and 'counts_measures:<instrument>' (per visit of timepoints:
-    randomized, died before it, measured, measured at baseline too). Each comes from the same loaders as
-    the tables, among everyone per finest group, so the same people get the same noise. None too when the
-    threshold is 1 (exact values: the analyst role and "show small numbers"). ``counts``: count_linked's
-    result for this table, when the caller keeps it.
-    """
-    if not selection.filters.fields() or threshold <= 1:  # no filter, or exact values shown (analysts)
-        return None
-    found = counts if counts is not None else count_linked(con, selection, table, timepoints)
-    return perturb_counts(found.counts, found.keys, found.columns, selection.filters, threshold, found.salt)
 
 
 def find_risks(
@@ -247,7 +221,14 @@ def find_risks(
         runs no query (the counts are among everyone, whatever the filters).
 
     The tables of PERTURBED ('counts_…') give a filtered view's counts with the cell key method instead
-    (count_view).
+    (perturb.perturb_counts): 'counts_randomized' and 'counts_people' (age_band, arm, n; n_placed,
+    n_died), 'counts_month' (the selection's month) and 'counts_months' (every month, month_k),
+    'counts_outcomes' (the per-person table's n, deaths, deaths_before_placement, censored,
+    ended_at_placement over the window), 'counts_placement' (n, placed, died), 'counts_at_risk' (n per
+    month), 'counts_flow' (arm, month and the parts), 'counts_table1' (arm, variable, level, n) and
+    'counts_measures:<instrument>' (per visit of timepoints: randomized, died before it, measured, measured
+    at baseline too). Each comes from the same loaders as the tables, among everyone per finest group, so
+    the same people get the same noise.
 
     Returns
     -------
@@ -256,11 +237,12 @@ def find_risks(
         for 'table1') and at_risk; None when the view has no filter (nothing to subtract it from).
 
     """
-    if table in PERTURBED or table.startswith(MEASURED):
-        return count_view(con, selection, threshold, table, timepoints, counts)
-    if table not in TABLES:
+    perturbed = table in PERTURBED or table.startswith(MEASURED)
+    if not perturbed and table not in TABLES:
         raise ValueError(f"find_risks: unknown table {table!r}; expected one of {TABLES} or {PERTURBED}")
-    if not selection.filters.fields() or threshold <= 1:  # nothing to subtract from, or nothing hidden (analysts)
+    if not selection.filters.fields() or threshold <= 1:  # nothing to subtract from, or exact values (analysts)
         return None
     found = counts if counts is not None else count_linked(con, selection, table, timepoints)
+    if perturbed:
+        return perturb_counts(found.counts, found.keys, found.columns, selection.filters, threshold, found.salt)
     return risks_from_counts(found.counts, found.keys, found.columns, selection.filters, threshold)
