@@ -90,8 +90,9 @@ def estimate_study_effects(
     for k in range(1, window + 1):
         at_k = cells[cells["month"] == k]
         resampled = {}
-        if k in marks and draws and small:
-            people = load_person_outcomes(con, Selection(study, Filters(), COST_BANDS, k))
+        if k in marks and draws and small:  # only the small bands' people (the seeds follow the band's place)
+            view = Selection(study, Filters(), COST_BANDS, k)
+            people = pd.concat([load_person_outcomes(con, view, band=band) for band in small], ignore_index=True)
             resampled = differences_of_people(people, COST_BANDS, draws, overall=False)
         for i, band in enumerate(BANDS):
             part = at_k[at_k["age_band"] == band]

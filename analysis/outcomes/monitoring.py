@@ -41,7 +41,8 @@ def _count_primary(con: db.Connection, study: str, window: int, outcome: str, co
 
     The second value is (people randomized, the last day any window ends): what the final look needs.
     """
-    sql, params = person_outcomes_sql(Selection(study, Filters(), month=window))
+    everyone = Selection(study, Filters(), month=window)
+    sql, params = person_outcomes_sql(everyone, with_hours=outcome != "days_home")
     value, value_params = ("days_home", []) if outcome == "days_home" else (
         "hours * ? + nursing_home_days * ?", [float(costs.hour), float(costs.day)])  # fmt: skip
     cells = db.query(
@@ -52,8 +53,9 @@ def _count_primary(con: db.Connection, study: str, window: int, outcome: str, co
             GROUP BY ALL ORDER BY done_month, arm""",
         [*value_params, *params],
     )
+    plain, plain_params = person_outcomes_sql(everyone, with_hours=False)  # who and when need no hours
     people, last_end = con.execute(
-        f"SELECT count(*), max((randomized_on + to_months(?::INTEGER))::DATE) FROM ({sql})", [window, *params]
+        f"SELECT count(*), max((randomized_on + to_months(?::INTEGER))::DATE) FROM ({plain})", [window, *plain_params]
     ).fetchone()
     return cells, (int(people), None if last_end is None else pd.Timestamp(last_end))
 

@@ -425,11 +425,12 @@ def compare_person_outcomes(
     months = selection.required_month()
     if months < 1:
         raise InputError("Fönstret måste vara minst 1 månad.", "The window must be at least 1 month.")
-    cells = count_outcome_cells(con, selection, costs)
-    if not covariates and int(cells["n"].sum()) > BOOTSTRAP_MAX_PEOPLE:  # large: normal intervals from the cells
-        return _compare_cells(con, selection, costs, cells, draws, seed)
-    largest = max(cells.groupby("age_band", dropna=False)["n"].sum().max(), 0) if len(cells) else 0
-    check_memory("person_outcomes", int(cells["n"].sum()), resampled_people=min(int(largest), BOOTSTRAP_MAX_PEOPLE))
+    sizes = count_person_events(con, selection, by=()).groupby("age_band", dropna=False)["n"].sum()
+    people = int(sizes.sum())
+    if not covariates and people > BOOTSTRAP_MAX_PEOPLE:  # large: normal intervals from the cells
+        return _compare_cells(con, selection, costs, count_outcome_cells(con, selection, costs), draws, seed)
+    largest = int(sizes.max()) if len(sizes) else 0
+    check_memory("person_outcomes", people, resampled_people=min(largest, BOOTSTRAP_MAX_PEOPLE))
     return _compare_people(con, selection, costs, draws, seed, covariates)
 
 
