@@ -205,3 +205,12 @@ def test_an_unbounded_interval_is_said_not_overflowed():
         out = fit_cox_counts(time, event, group)
     assert out["ci_low"] == 0 and out["ci_high"] == np.inf
     assert out["warning"].startswith("The interval of the hazard ratio is unbounded")
+
+
+@pytest.mark.parametrize("lang,start", [("sv", "hazardkvotens intervall saknar"), ("en", "the interval of the hazard")])
+def test_our_fit_warnings_are_read_in_the_language_and_a_library_s_as_it_came(lang, start):
+    from analysis.present.texts import name_fit_warning
+    from analysis.stats.survival_counts import UNBOUNDED
+
+    assert name_fit_warning(UNBOUNDED, lang).startswith(start)
+    assert name_fit_warning("lifelines: step size", lang) == "lifelines: step size"

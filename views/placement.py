@@ -10,7 +10,7 @@ from analysis.outcomes.placement import RISK_MONTHS, analyze_placement
 from analysis.present import figures
 from analysis.present.disclosure import SUPPRESSED, show_at_risk, show_curves, show_placement
 from analysis.present.exports import COUNT, Figure, figure_table
-from analysis.present.texts import file_name, format_number, format_p, read_placement, t
+from analysis.present.texts import file_name, format_number, format_p, name_fit_warning, read_placement, t
 from analysis.settings import get_setting
 from views import calls, display, downloads, roles, state
 
@@ -241,7 +241,8 @@ def render(lang: str) -> None:
     for _, g in groups.iterrows():  # what the fits warned about reaches the reader, beside the figures
         band = display.band_name(g["age_band"], lang)
         if isinstance(g.get("model_warning"), str):
-            st.warning(t("placement.model_warning", lang, band=band, warning=g["model_warning"]))
+            warning = name_fit_warning(g["model_warning"], lang)
+            st.warning(t("placement.model_warning", lang, band=band, warning=warning))
         if g.get("shr_se_method") == "model" and g["shr"] == g["shr"]:
             st.caption(t("placement.fine_gray_model_se", lang, band=band))
     st.info(t("placement.methods", lang))

@@ -11,6 +11,7 @@ from analysis.economics.scenario import SOURCES, list_example_inputs
 from analysis.present.catalog import load_texts, translations
 from analysis.settings import get_setting
 from analysis.stats.methods import BOOTSTRAP_BCA_MAX
+from analysis.stats.survival_counts import NOT_CONVERGED, UNBOUNDED
 
 TEXTS: dict[str, tuple[str, str]] = load_texts()  # from the gettext catalogs in analysis/locale
 
@@ -473,6 +474,12 @@ def band_label(label: str, lang: str = "sv") -> str:
     if label == "all":
         return t("band.all", lang)
     return t("band.label", lang, band=label.replace("-", "–"))
+
+
+def name_fit_warning(warning: str, lang: str) -> str:
+    """Return a model fit's warning in the language: ours from the catalog, a library's own text as it came."""
+    known = {NOT_CONVERGED: "fit_warning.not_converged", UNBOUNDED: "fit_warning.unbounded"}
+    return t(known[warning], lang) if warning in known else warning
 
 
 def read_placement(row, month: int, lang: str, hazard: bool = True) -> str:
