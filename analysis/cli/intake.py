@@ -10,6 +10,7 @@ from pathlib import Path
 
 from analysis.cli.parser import _plan_dict, _plan_from_args, parse_date_flag
 from analysis.demo import DEMO_STUDY, TRIAL_SIZED_STUDY, DemoSpec, build_demo_store, build_embedded_demo
+from analysis.demo_rollout import ROLLOUT_STUDY
 from analysis.errors import UserFacingError
 from analysis.intake.importer import ImportRejected, import_study
 from analysis.intake.update import update_study
@@ -28,8 +29,8 @@ def _run_demo(args: argparse.Namespace) -> int:
     if args.people is None and args.seed is None:
         build_embedded_demo(args.db)
         print(
-            f"Demo-studierna {DEMO_STUDY} och {TRIAL_SIZED_STUDY} byggda i {args.db} / "
-            f"Demo studies {DEMO_STUDY} and {TRIAL_SIZED_STUDY} built in {args.db}"
+            f"Demo-studierna {DEMO_STUDY}, {TRIAL_SIZED_STUDY} och {ROLLOUT_STUDY} byggda i {args.db} / "
+            f"Demo studies {DEMO_STUDY}, {TRIAL_SIZED_STUDY} and {ROLLOUT_STUDY} built in {args.db}"
         )
         return 0
     people = DemoSpec.n_people if args.people is None else args.people
