@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.selection import Selection
-from analysis.stats.survival import _censoring_survival_before
+from analysis.stats.survival import censoring_weights
 from analysis.store import db
 from analysis.store.cells import band_case, district_sql, filter_sql, measure_sql
 
@@ -115,12 +115,7 @@ def estimate_weighted_totals(cells: pd.DataFrame, names: tuple[str, ...] = TOTAL
     if n == 0 or not complete.any():
         return {name: (np.nan, np.nan) for name in names}
     time, counts = cells["time"].to_numpy(dtype=float), cells["n"].to_numpy(dtype=float)
-    if complete.all():
-        weight = np.ones(len(cells))
-    else:
-        before = _censoring_survival_before(time, complete.astype(int), counts)(time)
-        with np.errstate(divide="ignore"):
-            weight = np.where(complete, 1.0 / before, 0.0)
+    weight = censoring_weights(time, complete, counts)
     out = {}
     for name in names:
         total = float(weight @ cells[name].to_numpy(dtype=float))

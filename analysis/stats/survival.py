@@ -214,7 +214,7 @@ def _censoring_survival_before(time: np.ndarray, event: np.ndarray, counts=None)
     return before
 
 
-def censoring_weights(time, complete) -> np.ndarray:
+def censoring_weights(time, complete, counts=None) -> np.ndarray:
     """Inverse-probability-of-censoring weights for per-person totals (Bang & Tsiatis 2000).
 
     A person whose total is complete (followed to the window's end, or dead) gets 1 / G(T−), G being
@@ -228,18 +228,20 @@ def censoring_weights(time, complete) -> np.ndarray:
         Time of completion for complete totals, time of censoring for the others.
     complete : array-like of bool
         Whether the person's total is complete.
+    counts : array-like, optional
+        People behind each row (rows grouped by time and completeness); one each when omitted.
 
     Returns
     -------
     ndarray
-        One weight per person; (1/n) Σ wᵢ yᵢ is the simple weighted estimator of the mean total.
+        One weight per row (each of its people's); (1/n) Σ wᵢ yᵢ is the simple weighted estimator of the mean total.
 
     """
     time = np.asarray(time, dtype=float)
     complete = np.asarray(complete, dtype=bool)
     if complete.all():
         return np.ones(len(time))
-    g = _censoring_survival_before(time, complete.astype(int))(time)
+    g = _censoring_survival_before(time, complete.astype(int), counts)(time)
     with np.errstate(divide="ignore"):
         return np.where(complete, 1.0 / g, 0.0)
 
