@@ -18,11 +18,10 @@ from analysis.outcomes.person_rows import ARMS, OUTCOMES, SKEWED, person_outcome
 from analysis.outcomes.person_totals import estimate_weighted_totals
 from analysis.outcomes.placement import DAYS_PER_MONTH, DIED
 from analysis.selection import Selection
-from analysis.stats.survival import estimate_cuminc, value_at
+from analysis.stats.survival import Z95, estimate_cuminc, value_at
 from analysis.stats.survival_counts import fit_cox_counts
 from analysis.store import db
 
-Z95 = 1.959963984540054
 
 
 def count_outcome_cells(con: db.Connection, selection: Selection, costs) -> pd.DataFrame:
