@@ -23,7 +23,6 @@ from analysis.stats.survival_counts import fit_cox_counts
 from analysis.store import db
 
 
-
 def count_outcome_cells(con: db.Connection, selection: Selection, costs) -> pd.DataFrame:
     """Count people and sum their outcomes per age band, arm, time and completeness over the selection's window.
 
