@@ -9,7 +9,6 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
 from analysis.outcomes.comparisons import compare_by_method
-from analysis.outcomes.measures import ancova_at_visit
 from analysis.outcomes.placement import analyze_placement
 from analysis.present.texts import describe_hidden
 from analysis.selection import Selection
@@ -127,19 +126,6 @@ def test_the_repeated_model_says_why_for_every_row(months, reason):
     assert list(out["month"]) == ["3", "average"]
     assert set(out["cannot_estimate"]) == {reason}
     assert out[["difference", "ci_low", "ci_high"]].isna().all().all()
-
-
-@pytest.mark.parametrize(
-    ("rows", "reason"),
-    [
-        ([(1, 5.0, 4.0), (0, 6.0, 3.0), (0, 6.0, 4.0), (0, 7.0, 5.0), (0, 6.0, 2.0)], TOO_FEW),  # one with a baseline
-        ([(1, 5.0, 4.0), (1, 5.0, 4.0), (0, 6.0, 4.0), (0, 7.0, 4.0), (0, 6.0, 4.0)], NO_SPREAD),  # one baseline value
-    ],
-    ids=["one intervention person with a baseline", "the baseline does not vary"],
-)
-def test_the_measures_ancova_says_why(rows, reason):
-    out = ancova_at_visit(pd.DataFrame(rows, columns=["intervention", "value", "baseline"]))
-    assert out["ancova_cannot_estimate"] == reason and np.isnan(out["ancova_difference"])
 
 
 def test_reasons_have_words_in_both_languages():

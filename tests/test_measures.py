@@ -10,10 +10,11 @@ import pytest
 
 from analysis.errors import InputError
 from analysis.intake.importer import import_study
-from analysis.outcomes.measures import ancova_at_visit, compare_measures
+from analysis.outcomes.measures import compare_measures
 from analysis.selection import Selection
 from analysis.store import db
 from tests.conftest import run_cli
+from tests.reference_measures import ancova_at_visit
 from tests.test_import import P_COLUMNS, write_csv
 
 # MASS::anorexia (Hand et al. 1994, A Handbook of Small Data Sets): weights of young women before and after
@@ -123,7 +124,8 @@ def test_an_instrument_the_study_lacks_is_a_clear_error(anorexia_store):
 
 
 def test_ancova_recovers_the_effect_when_the_baseline_relation_is_not_linear():
-    # FDA 2023: the adjusted estimate stays right when its working model is wrong. Outcome depends on the
+    # FDA 2023: the adjusted estimate stays right when its working model is wrong (the per-person reference, which
+    # the cells equal to 1e-9 in test_measure_cells). Outcome depends on the
     # baseline through a step and a square, the effect is additive (0.5), errors are skewed; 400 trials.
     rng = np.random.default_rng(20171)
     estimates, covered = [], 0

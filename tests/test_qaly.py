@@ -7,19 +7,14 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from analysis.economics.qaly import (
-    DAYS_PER_MONTH,
-    DAYS_PER_YEAR,
-    compare_cost_effectiveness,
-    compute_qalys,
-    describe_icer,
-    summarize_acceptability,
-)
+from analysis.economics.qaly import compare_cost_effectiveness, describe_icer, summarize_acceptability
+from analysis.economics.qaly_rows import DAYS_PER_MONTH, DAYS_PER_YEAR
 from analysis.economics.scenario import unit_costs
 from analysis.errors import InputError
 from analysis.selection import Selection
 from analysis.store import db
 from tests.conftest import run_cli
+from tests.reference_qaly import compute_qalys
 
 YEAR = 12 * DAYS_PER_MONTH  # the 12-month window in days
 
@@ -279,3 +274,62 @@ def test_vectorised_qalys_equal_the_person_by_person_loop(seed):
     assert np.allclose(ours["qaly"], qalys, atol=1e-12, rtol=0, equal_nan=True)
     assert np.array_equal(np.isnan(ours["qaly"]), np.isnan(qalys))
     assert np.allclose(ours["baseline_utility"], baselines, atol=0, rtol=0, equal_nan=True)
+
+
+def _write_hand_store(path):
+    """Write the hand computation's five people and their utilities as study 'm' (c dies on day 100)."""
+    from tests.conftest import fill_tiny, frame, hours_frame, person
+
+    people = frame([person(p, arm="intervention" if p in "ace" else "control") for p in "abde"]
+                   + [person("c", died="2016-04-24")])  # fmt: skip
+    utilities = pd.DataFrame(
+        [("a", 0, 0.5), ("a", 6, 0.7), ("b", 0, 0.8), ("b", 3, 0.6), ("b", 12, 0.9), ("c", 0, 0.4), ("c", 6, 0.9),
+         ("e", 3, 0.6)],
+        columns=["person_id", "visit_month", "value"],
+    )  # fmt: skip
+
+    def fill(con):
+        fill_tiny(con, people, hours_frame([("a", "2016-02", 1.0)]), study="m")
+        con.register("uu", utilities)
+        con.execute("INSERT INTO measurements SELECT 'm', person_id, visit_month, NULL, 'eq5d_index', value FROM uu")
+
+    db.write_study(path, "m", fill)
+
+
+def test_qalys_in_duckdb_equal_the_hand_computation(tmp_path):
+    from analysis.economics.qaly_rows import load_qaly_people
+
+    _write_hand_store(tmp_path / "h.duckdb")
+    con = db.connect(tmp_path / "h.duckdb")
+    out = load_qaly_people(con, Selection("m", month=12), "eq5d_index", unit_costs())
+    con.close()
+    half, quarter = 6 * DAYS_PER_MONTH, 3 * DAYS_PER_MONTH
+    expected = [  # people in the order of their identifiers: a, b, c, d, e
+        ((0.5 + 0.7) / 2 * half + 0.7 * half) / DAYS_PER_YEAR,
+        ((0.8 + 0.6) / 2 * quarter + (0.6 + 0.9) / 2 * (YEAR - quarter)) / DAYS_PER_YEAR,
+        (0.4 + (0.4 + 0.5 * 100 / half)) / 2 * 100 / DAYS_PER_YEAR,
+        np.nan,
+        0.6 * YEAR / DAYS_PER_YEAR,
+    ]
+    assert np.allclose(out["qaly"], expected, rtol=1e-12, atol=0, equal_nan=True)
+    assert np.allclose(out["baseline_utility"], [0.5, 0.8, 0.4, np.nan, np.nan], rtol=0, atol=0, equal_nan=True)
+    assert "person_id" not in out.columns  # no identifier leaves DuckDB for the QALYs
+
+
+@pytest.mark.parametrize("months", [1, 5, 12, 24, 30])
+def test_qalys_in_duckdb_equal_the_numpy_reference_on_the_demo(small_demo_path, months):
+    from analysis.economics.qaly_rows import load_qaly_people
+
+    con = db.connect(small_demo_path)
+    ours = load_qaly_people(con, Selection("demo", month=months), "eq5d_index", unit_costs())
+    con.close()
+    theirs = demo_people(small_demo_path, months)
+    costs = unit_costs()
+    assert len(ours) == len(theirs) and ours["qaly"].notna().sum() > 300
+    assert np.allclose(ours["qaly"], theirs["qaly"], rtol=1e-12, atol=1e-15, equal_nan=True)
+    assert np.array_equal(ours["baseline_utility"].isna(), theirs["baseline_utility"].isna())
+    assert np.allclose(ours["baseline_utility"], theirs["baseline_utility"], rtol=0, atol=0, equal_nan=True)
+    cost = theirs["hours"] * costs.hour + theirs["nursing_home_days"] * costs.day
+    assert np.allclose(ours["cost"], cost, rtol=1e-12)
+    assert (ours["intervention"].to_numpy() == theirs["intervention"].to_numpy()).all()
+    assert (ours["time"].to_numpy() == theirs["time"].to_numpy()).all()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
 from analysis.selection import Selection
@@ -42,7 +44,12 @@ def _exit_rule(handling: str, a: str) -> str:
     return f"{a}.k <= least({a}.home_k, {a}.follow_k)"
 
 
-def load_month_values(con: db.Connection, selection: Selection, handling: str = EXCLUDE) -> pd.DataFrame:
+MONTH_COLUMNS = ("arm", "intervention", "age", "age_band", "sex", "application_type", "baseline_hours", "district")
+
+
+def load_month_values(
+    con: db.Connection, selection: Selection, handling: str = EXCLUDE, columns: Sequence[str] = MONTH_COLUMNS
+) -> pd.DataFrame:
     """Return one row per person counted in the selection's follow-up month with the hours of that month.
 
     Parameters
@@ -55,22 +62,27 @@ def load_month_values(con: db.Connection, selection: Selection, handling: str = 
         'exclude' (default): people who died, moved into a nursing home or left follow-up before month k
         are not counted. 'zero': people who died or moved into a nursing home count with 0 hours; those
         who left follow-up for other reasons are still not counted.
+    columns : sequence of str
+        The people's columns wanted, of MONTH_COLUMNS (all by default; fewer save memory in large studies).
 
     Returns
     -------
     DataFrame
-        arm, intervention, age, age_band, sex, application_type, baseline_hours, district, hours.
+        The columns asked for (arm, intervention, age, age_band, sex, application_type, baseline_hours,
+        district) and hours.
 
     """
     if handling not in HANDLING:
         raise ValueError(f"handling must be one of {HANDLING}")
+    unknown = [c for c in columns if c not in MONTH_COLUMNS]
+    if unknown:
+        raise ValueError(f"load_month_values: unknown column(s) {unknown}; expected some of {MONTH_COLUMNS}")
     month = selection.required_month()
     people, params = _people_sql(selection)
     kept, kept_params = measure_sql(selection.study, selection.measure, "h.measure")
     sql = f"""
         WITH people AS ({people}), counted AS (SELECT *, ?::INTEGER AS k FROM people)
-        SELECT c.arm, c.intervention, c.age, c.age_band, c.sex, c.application_type, c.baseline_hours, c.district,
-               coalesce(h.hours, 0.0) AS hours
+        SELECT {"".join(f"c.{column}, " for column in columns)}coalesce(h.hours, 0.0) AS hours
         FROM counted c
         LEFT JOIN hours h ON h.study = ? AND h.person_id = c.person_id
                           AND h.month = (c.m0 + to_months(c.k))::DATE AND c.k <= c.home_k AND {kept}

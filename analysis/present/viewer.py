@@ -219,7 +219,8 @@ def view_measures(
     people = _call(memo, summarize_people, con, selection.at(None))
     rows = []
     planned = selection.at(min(12, top or 1))  # the form's default month
-    values = _call(memo, load_month_values, con, planned, EXCLUDE)  # read once for every band
+    wanted = ("intervention", "age_band", "baseline_hours")  # what the planning reads: no text columns
+    values = _call(memo, load_month_values, con, planned, EXCLUDE, wanted)  # read once for every band
     for band in [*(b.label for b in selection.bands), ALL]:
         try:
             _, source = estimate_power_inputs(con, planned, "hours", 5.0, band, month_values=values)
