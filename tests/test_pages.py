@@ -79,9 +79,14 @@ def test_overview_runs_in_both_languages(store, lang, heading, banner):
     assert at.header[0].value.startswith(("Per randomiserad person", "Per randomized person"))
     assert at.header[1].value == heading
     assert banner in at.warning[0].value
-    # four tables (per person, hours, hours for total/women/men, people) and the values of three charts
-    # the headline tables are static, turned a quarter; one more: the values of the looks chart (issue 32)
-    assert len(at.dataframe) + len(at.table) == 8
+    # four tables (per person, hours, hours for total/women/men, people); the headline tables are static,
+    # turned a quarter. The values of the three charts and the looks chart (issue 32) are drawn when opened.
+    assert len(at.dataframe) + len(at.table) == 4
+    shelves = [e for e in at.expander if e.label == t("export.chart_data", lang or "sv")]
+    assert len(shelves) == 3 and not any(shelf.children for shelf in shelves)  # closed: nothing computed or sent
+    at.session_state["hours_chart_values"] = True  # the viewer opens one
+    at.run()
+    assert len(at.dataframe) + len(at.table) == 5 and not at.exception
     labels = [b.label for b in at.get("download_button")]
     assert (
         sum(label.endswith(" CSV") for label in labels) == 4 and sum(label.endswith(" Excel") for label in labels) == 4
@@ -138,7 +143,9 @@ def test_small_cells_are_hidden(tmp_path, monkeypatch):
     assert not at.exception and not at.error
     per_person = find_table(at, "Åldersgrupp", "Skillnad i vårdkostnad, kr (95 % KI)").set_index("Åldersgrupp")
     assert (per_person.loc[["65–75 år", "76–85 år"]] == "..").all().all()  # the small band and its complement
-    chart_values = at.dataframe[0].value  # the hours chart's text alternative
+    at.session_state["hours_chart_values"] = True  # the hours chart's text alternative, opened
+    at.run()
+    chart_values = at.dataframe[0].value
     assert (chart_values.loc[chart_values.iloc[:, 1] == "65–75 år"].iloc[:, 2:] == "..").all().all()
     hours_table = find_table(
         at, "Åldersgrupp", "Antal, intervention", without=["Kön", "Skillnad i vårdkostnad, kr (95 % KI)"]
@@ -225,7 +232,9 @@ def test_placement_page_hides_small_cells(tmp_path, monkeypatch):
     at = run_app()
     at.switch_page("views/placement.py").run()
     assert not at.exception and not at.error
-    curve_values = at.dataframe[0].value  # the curve's text alternative: both arms hidden
+    at.session_state["placement_curve_values"] = True  # the curve's text alternative, opened: both arms hidden
+    at.run()
+    curve_values = at.dataframe[0].value
     assert (curve_values.iloc[:, 2] == "..").all()
     table = find_table(at, "Åldersgrupp", "Flyttade").set_index("Åldersgrupp")
     assert table.loc["65–75 år", "Flyttade"] == ".. / .."

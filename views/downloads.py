@@ -120,7 +120,11 @@ def _chart_values(figure, lang: str) -> pd.DataFrame:
 
 def localize_figure(figure: go.Figure, lang: str) -> go.Figure:
     """Return a copy of a chart with number formats of the language and whole series names in hover labels."""
-    out = go.Figure(figure)
+    return _localize(go.Figure(figure), lang)
+
+
+def _localize(out: go.Figure, lang: str) -> go.Figure:
+    """Give a chart, in place, the language's number formats and whole series names in hover labels."""
     out.update_layout(separators=SEPARATORS[lang], hoverlabel={"namelength": -1}, font={"color": INK})
     out.update_yaxes(hoverformat=",.2~f", tickfont={"color": INK}, title_font={"color": INK})
     out.update_xaxes(hoverformat=",.2~f", tickfont={"color": INK}, title_font={"color": INK})
@@ -129,7 +133,11 @@ def localize_figure(figure: go.Figure, lang: str) -> go.Figure:
 
 def title_selection(figure: go.Figure, filters: str, lang: str) -> go.Figure:
     """Return a copy of a chart whose title says which people it is about (as subtitle when it has a title)."""
-    out = go.Figure(figure)
+    return _title(go.Figure(figure), filters, lang)
+
+
+def _title(out: go.Figure, filters: str, lang: str) -> go.Figure:
+    """Title a chart, in place, with which people it is about (as subtitle when it has a title)."""
     line = t("selection.shown", lang, filters=filters)
     at_top = {"y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 8}, "automargin": True}
     if out.layout.title.text:
@@ -145,9 +153,10 @@ def offer_chart(figure, name: str, stamp: Stamp, lang: str, key: str, values: pd
 
     Hover labels and ticks follow the page's language (decimal comma and a space between thousands in
     Swedish), values are rounded to two decimals and arm names are never cut. The title names the
-    selection, so a chart copied into a memo keeps which people it shows.
+    selection, so a chart copied into a memo keeps which people it shows. The figure is changed in place
+    (each page builds its figures for this call; two copies of each took an eighth of the overview's script).
     """
-    figure = title_selection(localize_figure(figure, lang), stamp.filters, lang)
+    figure = _title(_localize(figure, lang), stamp.filters, lang)
     # No Plotly toolbar: its camera wrote an unstamped PNG, and its eight buttons were tab stops per chart.
     st.plotly_chart(figure, key=key, config={"displayModeBar": False})
     if find_browser():
@@ -165,5 +174,15 @@ def offer_chart(figure, name: str, stamp: Stamp, lang: str, key: str, values: pd
             )
     else:
         st.caption(t("export.no_browser", lang))
-    with st.expander(t("export.chart_data", lang)):
-        st.dataframe(_chart_values(figure, lang) if values is None else values, hide_index=True)
+    with lazy_expander(t("export.chart_data", lang), f"{key}_values") as shelf:
+        if shelf.open:  # drawn when opened: a closed panel costs the browser nothing
+            st.dataframe(_chart_values(figure, lang) if values is None else values, hide_index=True)
+
+
+def lazy_expander(label: str, key: str):
+    """Return an expander whose body runs only while it is open (opening it reruns the page; check ``.open``).
+
+    A closed expander's content is otherwise computed, sent and drawn on every run: on the overview its four
+    tables of chart values and the looks chart took a third of the browser's work of a filter change.
+    """
+    return st.expander(label, key=key, on_change="rerun")

@@ -101,10 +101,11 @@ def show_person_outcomes(store: calls.Store, selection: Selection, threshold: in
     look = read_look(monitor, plan.primary_outcome, lang)
     if look:  # the primary read against its boundary: an interim look is not a final answer
         st.info(look, icon=":material/timeline:")
-        with st.expander(t("look.chart", lang)):
-            st.caption(t("look.chart_note", lang))
-            downloads.offer_chart(_looks_chart(show_looks(monitor), lang), file_name("looks", lang), stamp, lang,
-                                  f"{key}_looks")  # fmt: skip
+        with downloads.lazy_expander(t("look.chart", lang), f"{key}_looks_open") as shelf:
+            if shelf.open:
+                st.caption(t("look.chart_note", lang))
+                downloads.offer_chart(_looks_chart(show_looks(monitor), lang), file_name("looks", lang), stamp, lang,
+                                      f"{key}_looks")  # fmt: skip
     if not plan.pre_specified and roles.page_access().is_analyst:  # the way to the form, for who may save a plan
         st.page_link("views/data.py", label=t("plan.go_to_form", lang), icon=":material/edit_note:")
     if months != plan.window_months:
