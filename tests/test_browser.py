@@ -198,6 +198,25 @@ def test_tables_offer_no_unstamped_csv_download(app, browser):
     page.close()
 
 
+def test_a_charts_values_are_drawn_when_their_panel_is_opened_by_keyboard(app, browser):
+    # Issue 34: a closed panel's table is neither computed nor drawn; opening it (Enter on its summary) draws it.
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(app + "/")
+    page.locator("h1").first.wait_for(timeout=90_000)
+    _settle(page)
+    panels = page.locator("[data-testid='stExpander']").filter(has_text="Diagrammets värden")
+    assert panels.count() == 3
+    first = panels.first
+    assert first.locator("[data-testid='stDataFrame']").count() == 0  # closed: nothing drawn
+    first.locator("summary").focus()
+    page.keyboard.press("Enter")
+    first.locator("[data-testid='stDataFrame']").wait_for(timeout=60_000)
+    _settle(page)
+    assert first.locator("[data-testid='stDataFrame']").count() == 1
+    assert page.locator("[data-testid='stAlertContentError']").count() == 0
+    page.close()
+
+
 def _need(tool: str) -> str:
     """Return a command-line tool's path; fail in CI (which installs it), skip elsewhere."""
     import shutil
