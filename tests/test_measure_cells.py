@@ -70,7 +70,9 @@ def simulated_path(tmp_path_factory):
 BANDS = parse_band_edges("65,76,86,96")
 
 
-@pytest.mark.parametrize("filters", [Filters(), Filters(sex=("F",)), Filters(application_type=("new",))])
+@pytest.mark.parametrize(
+    "filters", [Filters(), Filters(sex=("F",)), Filters(application_type=("new",)), Filters(district=("Centrum",))]
+)
 def test_the_demo_visits_from_cells_equal_the_per_person_reference(small_demo_path, filters):
     con = db.connect(small_demo_path)
     selection = Selection("demo", filters, BANDS)
@@ -137,3 +139,12 @@ def test_the_page_reads_no_person_when_the_repeated_model_is_not_asked(small_dem
     result = compare_measures(con, Selection("demo"), "eq5d_index", window=24, repeated=False)
     con.close()
     assert result.primary()["ancova_n"] > 100 and np.isfinite(result.primary()["ancova_difference"])
+
+
+def test_a_selection_nobody_was_measured_in_gives_no_visit(simulated_path):
+    con = db.connect(simulated_path)
+    nobody = Selection("m", Filters(district=("Ingenstans",)), BANDS)
+    ours = summarize_visits(con, nobody, "eq_vas")
+    result = compare_measures(con, nobody, "eq_vas", repeated=False)
+    con.close()
+    assert ours.empty and result.visits.empty and result.primary() is None and result.interaction is None
