@@ -22,7 +22,7 @@ _MAX_CONDITION = 1e10  # a design this ill-conditioned (the baseline separates t
 
 _ROWS = """
     WITH people AS ({people}),
-         rows AS (SELECT p.age_band, p.intervention, m.visit_month, m.value, b.value AS baseline
+         rows AS (SELECT p.person_id, p.age_band, p.intervention, m.visit_month, m.value, b.value AS baseline
                   FROM people p
                   JOIN measurements m ON m.study = ? AND m.person_id = p.person_id AND m.instrument = ?
                   LEFT JOIN measurements b ON b.study = ? AND b.person_id = p.person_id AND b.instrument = ?
@@ -66,8 +66,12 @@ _MEAT = """
 """
 
 
-def _params(selection: Selection, instrument: str) -> tuple[str, list]:
-    """Return the rows CTE with the selection's people and its bound parameters."""
+def measured_rows_sql(selection: Selection, instrument: str) -> tuple[str, list]:
+    """Return the WITH clause whose ``rows`` are the selection's measurements with their baseline, and its parameters.
+
+    One row per randomized person in the selection and visit measured: person_id, age_band (None outside the
+    bands), intervention (0/1), visit_month, value and baseline (the visit-0 value, NULL when not measured).
+    """
     people, params = _people_sql(selection)
     study = selection.study
     return _ROWS.format(people=people), [*params, study, instrument, study, instrument]
@@ -93,7 +97,7 @@ def count_visit_moments(con: db.Connection, selection: Selection, instrument: st
         sbb and svb (centred sums of squares and products), baseline_min/max and paired_min/max.
 
     """
-    rows, params = _params(selection, instrument)
+    rows, params = measured_rows_sql(selection, instrument)
     moments = db.query(con, rows + _MOMENTS, params)
     return moments[moments["age_band"] != ""].reset_index(drop=True)
 
@@ -148,7 +152,7 @@ def _sum_meat(con: db.Connection, selection: Selection, instrument: str, fits: d
     columns += [
         [float(fits[k]["inverse"][i, j]) for k in keys] for i, j in ((0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2))
     ]
-    rows, params = _params(selection, instrument)
+    rows, params = measured_rows_sql(selection, instrument)
     sums = db.query(con, rows + _MEAT, [*params, *columns])
     meat = {}
     for row in sums.itertuples(index=False):

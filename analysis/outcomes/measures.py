@@ -17,7 +17,7 @@ import pandas as pd
 
 from analysis.errors import InputError
 from analysis.instruments import Instrument, load_instruments
-from analysis.outcomes.measure_cells import summarize_visits
+from analysis.outcomes.measure_cells import measured_rows_sql, summarize_visits
 from analysis.outcomes.person_values import _people_sql
 from analysis.selection import ALL, Selection
 from analysis.stats.descriptive import assess_heterogeneity
@@ -89,18 +89,9 @@ def load_measurements(con: db.Connection, selection: Selection, instrument: str)
         (the visit-0 value, NaN when not measured).
 
     """
-    people, params = _people_sql(selection)
-    sql = f"""
-        WITH people AS ({people})
-        SELECT p.person_id, p.intervention, p.age_band, m.visit_month, m.value, b.value AS baseline
-        FROM people p
-        JOIN measurements m ON m.study = ? AND m.person_id = p.person_id AND m.instrument = ?
-        LEFT JOIN measurements b ON b.study = ? AND b.person_id = p.person_id AND b.instrument = ?
-                                 AND b.visit_month = 0
-        ORDER BY p.person_id, m.visit_month
-    """
-    study = selection.study
-    return db.query(con, sql, [*params, study, instrument, study, instrument])
+    rows, params = measured_rows_sql(selection, instrument)
+    sql = rows + "SELECT person_id, intervention, age_band, visit_month, value, baseline FROM rows "
+    return db.query(con, sql + "ORDER BY person_id, visit_month", params)
 
 
 def _count_people(con: db.Connection, selection: Selection, visits: list[int]) -> pd.DataFrame:
