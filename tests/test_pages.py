@@ -87,6 +87,9 @@ def test_overview_runs_in_both_languages(store, lang, heading, banner):
     at.session_state["hours_chart_values"] = True  # the viewer opens one
     at.run()
     assert len(at.dataframe) + len(at.table) == 5 and not at.exception
+    opened = next(shelf for shelf in at.expander if shelf.label == t("export.chart_data", lang or "sv"))
+    headers = list(opened.dataframe[0].value.columns)  # every column named in the page's language, none 'x' or 'y'
+    assert headers[1] == t("col.age_band", lang or "sv") and not {"x", "y"} & set(headers)
     labels = [b.label for b in at.get("download_button")]
     assert (
         sum(label.endswith(" CSV") for label in labels) == 4 and sum(label.endswith(" Excel") for label in labels) == 4

@@ -85,7 +85,8 @@ def _dot_figure(traces: list[go.Scatter], y_title: str, lang: str) -> go.Figure:
     """Return a grouped dot plot of the arms starting at zero, a '..' where an arm's dot is hidden."""
     fig = go.Figure(traces)
     display.add_gap_marks(fig, [(trace.x, trace.y, trace.offsetgroup) for trace in traces], lang)
-    fig.update_layout(scattermode="group", yaxis_title=y_title, legend={"orientation": "h"})
+    fig.update_layout(scattermode="group", xaxis_title=t("col.age_band", lang), yaxis_title=y_title,
+                      legend={"orientation": "h"})  # fmt: skip
     fig.update_yaxes(rangemode="tozero")
     return fig
 
