@@ -13,6 +13,7 @@ from lifelines import KaplanMeierFitter
 from scipy import stats
 
 from analysis.outcomes.per_person import (
+    _CHUNK,
     KEYS,
     UnitCosts,
     _bootstrap_means,
@@ -274,6 +275,26 @@ def test_resampled_weights_equal_weights_of_each_written_out_resample():
     fast = weighted_means_of_resamples(values, time, complete, counts)
     slow = [_weighted_means(np.repeat(values, c, axis=0), np.repeat(time, c), np.repeat(complete, c)) for c in counts]
     np.testing.assert_allclose(fast, np.array(slow), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("n", "distinct", "censored"),
+    [(60, 15, 0.3), (200, 5, 0.6), (150, 400, 0.1), (40, 10, 0.0), (30, 3, 0.95)],
+)
+def test_bootstrap_means_equal_the_resamples_written_as_counts(n, distinct, censored):
+    """The sorted bootstrap draws the same people as resample_counts and gives weighted_means_of_resamples."""
+    rng = np.random.default_rng(n)
+    time = rng.integers(1, distinct, n).astype(float)
+    complete = rng.random(n) >= censored
+    complete[0] = True
+    values = rng.gamma(0.5, 30.0, (n, 3))
+    fast = _bootstrap_means(values, time, complete, 600, np.random.default_rng(5))
+    rng = np.random.default_rng(5)
+    chunks = [min(_CHUNK, 600 - start) for start in range(0, 600, _CHUNK)]  # as _bootstrap_means draws them
+    counts = np.vstack([resample_counts(n, k, rng) for k in chunks])
+    np.testing.assert_allclose(
+        fast, weighted_means_of_resamples(values, time, complete, counts), rtol=1e-12, atol=1e-12
+    )
 
 
 def test_bad_unit_costs_and_windows_are_refused(trial):

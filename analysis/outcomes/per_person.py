@@ -194,11 +194,37 @@ def weighted_means_of_resamples(values: np.ndarray, time: np.ndarray, complete: 
 
 
 def _bootstrap_means(values, time, complete, draws: int, rng: np.random.Generator) -> np.ndarray:
-    """Return (draws × columns) IPCW means of people resampled with replacement."""
+    """Return (draws × columns) IPCW means of people resampled with replacement.
+
+    The resamples and means are weighted_means_of_resamples' of resample_counts (the same draws from rng), with
+    the people sorted by time once rather than per resample and the weights formed only for the complete.
+    """
+    n = len(time)
+    order = np.argsort(time, kind="stable")
+    rank = np.empty(n, dtype=np.intp)
+    rank[order] = np.arange(n)  # where each person stands in time order
+    time, complete, values = time[order], complete[order], values[order]
+    new = np.r_[True, np.diff(time) > 0]
+    starts, slot = np.flatnonzero(new), np.cumsum(new) - 1  # first person of each distinct time; each one's time
+    done, gone = np.flatnonzero(complete), np.flatnonzero(~complete)
+    gone_new = np.r_[True, np.diff(slot[gone]) > 0] if len(gone) else np.zeros(0, dtype=bool)
+    gone_starts, gone_slots = np.flatnonzero(gone_new), slot[gone][gone_new]  # the distinct censoring times
     out = np.empty((draws, values.shape[1]))
     for start in range(0, draws, _CHUNK):
         k = min(_CHUNK, draws - start)
-        out[start : start + k] = weighted_means_of_resamples(values, time, complete, resample_counts(len(time), k, rng))
+        drawn_at = rank[rng.integers(0, n, (k, n))]  # resample_counts' draws, each person at its place in time order
+        counts = np.bincount((drawn_at + n * np.arange(k)[:, None]).ravel(), minlength=k * n).reshape(k, n)
+        counts = counts.astype(float)
+        weights = counts[:, done]
+        if len(gone):  # the censoring Kaplan–Meier of each resample, changing only at censoring times
+            at_risk = np.add.reduceat(counts, starts, axis=1)[:, ::-1].cumsum(axis=1)[:, ::-1]
+            risk, factor = at_risk[:, gone_slots], np.ones_like(at_risk)
+            censored = np.add.reduceat(counts[:, gone], gone_starts, axis=1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                factor[:, gone_slots] = np.where(risk > 0, 1.0 - censored / risk, 1.0)
+            before = np.concatenate([np.ones((k, 1)), np.cumprod(factor, axis=1)[:, :-1]], axis=1)[:, slot[done]]
+            weights = np.divide(weights, before, out=np.zeros_like(weights), where=weights > 0)
+        out[start : start + k] = weights @ values[done] / n
     return out
 
 

@@ -203,10 +203,13 @@ def place_counts(
     """
     out = frame.copy()
     keys = list(keys)
-    for target, (source, arm) in columns.items():
+    for arm in dict.fromkeys(arm for _, arm in columns.values()):  # one lookup per arm, not one per column
+        mine = {target: source for target, (source, of) in columns.items() if of == arm}
         part = counts if arm is None else counts[counts["arm"] == arm]
-        values = out[keys].merge(part[[*keys, source]], on=keys, how="left")[source].to_numpy(dtype="float64")
-        out[target] = np.where(out[target].notna().to_numpy(), values, np.nan)
+        found = out[keys].merge(part[[*keys, *dict.fromkeys(mine.values())]], on=keys, how="left")
+        for target, source in mine.items():
+            values = found[source].to_numpy(dtype="float64")
+            out[target] = np.where(out[target].notna().to_numpy(), values, np.nan)
     out["perturbed"] = True
     return round_magnitudes(restate_intervals(out), [*keys, *columns], decimals)
 
@@ -292,11 +295,12 @@ def restate_intervals(frame: pd.DataFrame) -> pd.DataFrame:
         out[f"ci_low{suffix}"] = np.where(keep, mean - half, np.nan)
         out[f"ci_high{suffix}"] = np.where(keep, mean + half, np.nan)
     if {"se", "df", "sd_intervention", "sd_control"} <= set(out.columns):
-        for index, row in out[out["difference"].notna()].iterrows():
-            test = welch_from_stats(
-                row["mean_intervention"], row["sd_intervention"], row["n_intervention"],
-                row["mean_control"], row["sd_control"], row["n_control"],
-            )  # fmt: skip
-            for column in ("difference", "se", "df", "p_value", "ci_low", "ci_high"):
-                out.loc[index, column] = test[column]
+        restated = ("difference", "se", "df", "p_value", "ci_low", "ci_high")
+        rows = np.flatnonzero(out["difference"].notna().to_numpy())
+        columns = ["mean_intervention", "sd_intervention", "n_intervention", "mean_control", "sd_control", "n_control"]
+        tests = [welch_from_stats(*values) for values in out[columns].to_numpy(dtype="float64")[rows]]
+        for column in restated:  # one assignment per column, not one per cell
+            values = out[column].to_numpy(dtype="float64", copy=True)
+            values[rows] = [test[column] for test in tests]
+            out[column] = values
     return out

@@ -37,11 +37,19 @@ def _counts_of(time: np.ndarray, counts) -> np.ndarray:
 def _event_table(time: np.ndarray, event: np.ndarray, cause: int, counts=None) -> pd.DataFrame:
     """Return per distinct time: at risk (time >= t), events of the cause, events of any cause, censored."""
     n = _counts_of(time, counts)
-    frame = pd.DataFrame({"time": time, "cause": (event == cause) * n, "any": (event != 0) * n, "n": n})
-    frame = frame[frame["n"] > 0]
-    table = frame.groupby("time").agg(d_cause=("cause", "sum"), d_any=("any", "sum"), removed=("n", "sum"))
-    table["at_risk"] = table["removed"][::-1].cumsum()[::-1]
-    return table.reset_index()
+    keep = (n > 0) & ~np.isnan(time)  # as a group-by on time, a missing time is no row
+    times, slot = np.unique(time[keep], return_inverse=True)
+    n, event = n[keep], event[keep]
+    removed = np.bincount(slot, weights=n, minlength=len(times))
+    return pd.DataFrame(
+        {
+            "time": times,
+            "d_cause": np.bincount(slot, weights=(event == cause) * n, minlength=len(times)),
+            "d_any": np.bincount(slot, weights=(event != 0) * n, minlength=len(times)),
+            "removed": removed,
+            "at_risk": removed[::-1].cumsum()[::-1],
+        }
+    )
 
 
 def estimate_cuminc(time, event, cause: int = 1, counts=None) -> pd.DataFrame:

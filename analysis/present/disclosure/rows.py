@@ -70,16 +70,32 @@ def hide_band_rows(
     primary = (n_min < threshold) | uniform | risky
     hidden = protect_rows_per_arm(groups, primary, threshold, by)
     protect = hidden & ~primary
-    out = groups.copy()
-    for column in [c for c in groups.columns if c not in ("age_band", by)]:
-        numeric = pd.api.types.is_numeric_dtype(out[column])  # text (a method, a fit warning) is hidden as is
-        out[column] = (out[column].astype("float64") if numeric else out[column]).where(~hidden)
+    out = blank_rows(groups, hidden, [c for c in groups.columns if c not in ("age_band", by)])
     out["suppressed"] = hidden
     out["suppressed_reason"] = _reasons(n_min < threshold, uniform, risky, protect)
     if dominance and threshold > 1:  # a dominated (not uniform) row says so
         alone = dominated(groups) & ~_uniform(groups) & ~(n_min < threshold).to_numpy()
         out.loc[alone, "suppressed_reason"] = "dominated"
     return out
+
+
+def blank_rows(frame: pd.DataFrame, hidden, columns: list[str], text: bool = True) -> pd.DataFrame:
+    """Return a copy of frame with the columns blank in hidden rows (blank_in_place)."""
+    out = frame.copy()
+    blank_in_place(out, hidden, columns, text)
+    return out
+
+
+def blank_in_place(frame: pd.DataFrame, hidden, columns: list[str], text: bool = True) -> None:
+    """Blank the columns in hidden rows: numbers become float64 NaN, text (``text`` True) None/NaN, else left."""
+    hidden = np.asarray(hidden, dtype=bool)
+    numeric = [c for c in columns if pd.api.types.is_numeric_dtype(frame[c])]
+    if numeric:  # all at once: a wide table (per-person outcomes) has a hundred columns
+        values = frame[numeric].to_numpy(dtype="float64", na_value=np.nan, copy=True)
+        values[hidden] = np.nan
+        frame[numeric] = values
+    for column in [c for c in columns if c not in numeric] if text else []:  # a method, a fit warning: as is
+        frame[column] = frame[column].where(~hidden)
 
 
 def _uniform(groups: pd.DataFrame) -> np.ndarray:
@@ -244,10 +260,7 @@ def _hide_dominated_outcomes(out: pd.DataFrame, groups: pd.DataFrame, threshold:
         if not set(shares) <= set(groups.columns):
             continue
         hit = (groups[shares].astype("float64").fillna(0) > DOMINANCE).any(axis=1).to_numpy()
-        columns = [c for c in out.columns if c.startswith(f"{name}_") and c not in shares]
-        for column in columns:
-            if pd.api.types.is_numeric_dtype(out[column]):
-                out[column] = out[column].astype("float64").where(~hit)
+        blank_in_place(out, hit, [c for c in out.columns if c.startswith(f"{name}_") and c not in shares], text=False)
         out.loc[hit & out["suppressed_reason"].isna().to_numpy(), "suppressed_reason"] = "dominated"
     for column in [c for c in out.columns if c.startswith("largest_share_")]:
         out[column] = np.nan  # what decided it is not shown

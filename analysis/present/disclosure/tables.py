@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.present.disclosure.differencing import _band_risk, few, hide_at_risk, hide_complements
-from analysis.present.disclosure.rows import dominated, hide_people_counts
+from analysis.present.disclosure.rows import blank_in_place, dominated, hide_people_counts
 from analysis.present.perturb import round_magnitudes
 from analysis.selection import ALL
 
@@ -324,8 +324,7 @@ def hide_split_rows(
             hidden[rows] |= protect
         if hidden.equals(before):
             break
-    for column in [c for c in out.columns if c not in ("sex_group", "age_band")]:
-        out[column] = out[column].astype("float64").where(~hidden)
+    blank_in_place(out, hidden, [c for c in out.columns if c not in ("sex_group", "age_band")])
     out["suppressed"] = hidden
     return out
 
