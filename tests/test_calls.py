@@ -1,13 +1,14 @@
 """The one cached call of the views: keyed on function, store version and every part of the selection."""
 
 import itertools
+from dataclasses import fields, replace
 
 import pandas as pd
 import pytest
 
 from analysis.outcomes.compare import compare_hours
 from analysis.outcomes.overview import summarize_people
-from analysis.selection import Filters, Selection, parse_band_edges
+from analysis.selection import AgeBand, Filters, Selection, parse_band_edges
 from analysis.store import db
 from views import calls
 
@@ -153,3 +154,34 @@ def test_the_presentation_reuses_what_the_pages_computed(tmp_path, monkeypatch):
     shared = {"compare_person_outcomes", "compare_hours", "analyze_placement", "monitor_primary"}
     assert shared.isdisjoint(again), again & shared
     assert "summarize_study_money" in again  # computed here first, through the same cache
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"study": "other"},
+        {"month": 13},
+        {"filters": Filters(sex=("F",))},
+        {"filters": Filters(application_type=("new",))},
+        {"filters": Filters(district=("Centrum",))},
+        {"bands": (AgeBand(65, 80), AgeBand(81, 95))},
+        {"merged": ("Årby",)},
+        {"measure": "performed"},
+    ],
+)
+def test_a_cache_key_by_repr_tells_every_field_of_a_selection_apart(changed):
+    """The cache hashes a Selection by its repr: a field left out of it would give one view another's figures."""
+    base = Selection("demo", month=12)
+    other = replace(base, **changed)
+    assert base != other
+    assert calls.KEYS_BY_REPR[Selection](base) != calls.KEYS_BY_REPR[Selection](other)
+    assert {f.name for f in fields(Selection)} == {
+        "study",
+        "month",
+        "filters",
+        "bands",
+        "merged",
+        "measure",
+    }  # all here
+    assert all(f.repr for f in fields(Selection))
+    assert all(f.repr for cls in (Filters, AgeBand, calls.Store) for f in fields(cls))

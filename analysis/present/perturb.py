@@ -160,13 +160,14 @@ def perturb_counts(
     part = part.assign(_key=group_keys(part.iloc[first], salt)[codes] if len(part) else np.zeros(0, dtype="int64"))
     if "age_band" in keys:  # each band, and 'all' (everyone, outside the bands included)
         part = pd.concat([part.dropna(subset=["age_band"]), part.assign(age_band=ALL)], ignore_index=True)
+    key = part["_key"].to_numpy()
+    counted = {f"_counted_{column}": np.where(part[column].to_numpy() > 0, key, 0) for column in columns}
+    sums = part.assign(**counted).groupby(keys, as_index=False, sort=False, dropna=False)  # every column at once
+    sums = sums[[*dict.fromkeys(columns), *counted]].sum()
     frames = []
     for column in columns:
-        both = part.copy()
-        both["_counted"] = np.where(both[column] > 0, both["_key"], 0)
-        sums = both.groupby(keys, as_index=False, sort=False, dropna=False)[[column, "_counted"]].sum()
         true = sums[column].to_numpy(dtype="int64")
-        shown = (true + lookup_noise(true, sums["_counted"].to_numpy(), threshold)).astype("float64")
+        shown = (true + lookup_noise(true, sums[f"_counted_{column}"].to_numpy(), threshold)).astype("float64")
         shown[(true > 0) & (true < threshold)] = np.nan
         frames.append(sums[keys].assign(**{column: shown, f"true_{column}": true.astype("float64")}))
     out = frames[0]
