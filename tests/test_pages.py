@@ -57,6 +57,11 @@ def find_table(at, *columns, without=()):
     raise AssertionError(f"no table with columns {columns}")
 
 
+def bullets(at, start="- "):
+    """Return each bulleted sentence shown (display.say_list writes a section's sentences as one list)."""
+    return [line for m in at.markdown for line in m.value.split("\n") if line.startswith(start)]
+
+
 def run_app(lang=None):
     at = AppTest.from_file(APP, default_timeout=60)
     if lang:
@@ -167,7 +172,7 @@ def test_small_cells_are_hidden(tmp_path, monkeypatch):
     small = people_table[people_table["Åldersgrupp"] == "65–75 år"]
     assert (small["Antal"] == "..").all()
     assert not at.warning  # not demo data: no demo banner
-    sentences = [m.value for m in at.markdown if m.value.startswith("- 65–75")]
+    sentences = bullets(at, "- 65–75")
     # the per-person row (once, not for cost and days apiece: issue 27) and the hours row say the rule that hid it
     assert sentences == ["- " + t("reading.hidden.few_people", "sv", band="65–75 år", t=5)] * 2
     shown_in_charts = [v for chart in at.get("plotly_chart") for v in _chart_numbers(chart)]
@@ -440,7 +445,7 @@ def test_presentation_slides_run_in_both_languages(store, lang):
     big = [m.value for m in at.markdown if m.value.startswith("<p style")]
     assert len(big) == 1 and ("All ages" if lang else "Alla åldrar") in big[0]  # the hours slide: everyone
     assert ("95% CI" if lang else "95 % KI") in big[0]
-    bands = [m.value for m in at.markdown if m.value.startswith("- ")]  # under "the age bands and the method"
+    bands = bullets(at)  # under "the age bands and the method"
     assert len(bands) == 5 and sum(("65–75" in b) for b in bands) == 1  # 3 bands, the interaction, which hours
     which = "It is not stated whether the hours" if lang else "Det är inte angivet om timmarna"
     assert bands[-1].startswith("- " + which)  # the demo's hours are of a kind not stated
@@ -580,7 +585,8 @@ def test_no_figure_of_a_small_band_is_shown_anywhere(tiny_band_store, page, quer
         for _, row in frame_.iterrows():
             if any(label in str(cell) for cell in row for label in SMALL_LABELS):
                 leaks += _digits_beside(row.items(), skip)
-    for text in [re.sub(r"<[^>]+>", "", m.value) for m in at.markdown]:  # sentences, without HTML styling
+    sentences = [line for m in at.markdown for line in m.value.split("\n")]  # a list: a sentence per line
+    for text in [re.sub(r"<[^>]+>", "", line) for line in sentences]:  # without HTML styling
         if any(label in text for label in SMALL_LABELS):
             leaks += _digits_beside([("markdown", text)])
     assert leaks == []
@@ -654,7 +660,7 @@ def test_measures_page_reads_the_primary_visit_and_sizes_a_trial(store, lang):
     con = db.connect(store)
     result = compare_measures(con, Selection("demo"), "eq5d_index", window=24)
     overall = result.primary()
-    sentences = [m.value for m in at.markdown if m.value.startswith("- ")]
+    sentences = bullets(at)
     band = "All ages" if lang else "Alla åldrar"
     said = next(s for s in sentences if s.startswith(f"- {band}"))
     assert format_number(abs(overall["ancova_difference"]), lang or "sv", 3) in said
@@ -688,7 +694,7 @@ def test_measures_page_hides_a_band_with_few_people_measured(tmp_path, monkeypat
     at = run_app()
     at.switch_page("views/measures.py").run()
     assert not at.exception and not at.error
-    sentences = [m.value for m in at.markdown if m.value.startswith("- ")]
+    sentences = bullets(at)
     hidden = next(s for s in sentences if s.startswith("- 86–95 år"))
     assert "dolt" in hidden.lower() or "döljs" in hidden.lower() or ".." in hidden
     assert not re.search(r"\d,\d", hidden)  # no estimate of the four people

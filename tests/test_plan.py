@@ -18,7 +18,7 @@ from analysis.store import db
 from analysis.store.plans import list_plan_versions
 from analysis.store.studies import AnalysisPlan, load_plan, save_plan
 from tests.conftest import fill_tiny, frame, hours_frame, person, store_digest, write_one_file_store, write_tiny_store
-from tests.test_pages import shown_tables
+from tests.test_pages import bullets, shown_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -101,7 +101,7 @@ def test_pages_show_the_primary_analysis_over_the_plans_window(store, monkeypatc
     assert not at.exception and not at.error
     assert at.header[0].value == "Per randomized person: care cost and days at home over 12 months"
     assert any("Primary outcome: days at home per randomized person over 12 months" in i.value for i in at.info)
-    sentences = [m.value for m in at.markdown if m.value.startswith("- All ages")]
+    sentences = bullets(at, "- All ages")
     assert "days at home" in sentences[0]  # the primary outcome's sentence first
 
 
@@ -261,7 +261,7 @@ def test_pages_read_the_adjusted_primary_and_use_the_plans_bands(store, monkeypa
     result = compare_person_outcomes(con, selection, unit_costs(), covariates=plan.covariates)
     con.close()
     row = result.groups.set_index("age_band").loc["all"]
-    sentences = [m.value for m in at.markdown if m.value.startswith("- All ages")]
+    sentences = bullets(at, "- All ages")
     assert "(95% CI SEK " in sentences[0] and sentences[0].endswith("; adjusted for baseline hours and age).")
     assert format_number(-row["cost_adjusted_difference"], "en", 0) in sentences[0]  # the adjusted estimate
     assert format_number(-row["cost_adjusted_ci_high"], "en", 0) in sentences[0]  # the adjusted interval is read

@@ -103,6 +103,13 @@ def caption_hidden(rows, lang: str) -> None:
         st.caption(text)
 
 
+def say_list(sentences) -> None:
+    """Write sentences as one bulleted list (one element, one list for a screen reader: "list, 4 items")."""
+    lines = ["- " + " ".join(str(sentence).split("\n")) for sentence in sentences]
+    if lines:
+        st.markdown("\n".join(lines))
+
+
 def caption_rule(threshold: int, lang: str) -> None:
     """Show what '..' means: every rule that hides a figure (the reasons per row are given under the tables)."""
     st.caption(t("overview.suppressed", lang, t=threshold, t1=threshold - 1))

@@ -209,8 +209,7 @@ def render(lang: str) -> None:
     if info["design"] == "rollout":  # the roll-out's answer in words; the page with its figures is linked below
         result = calls.cached(analyse_rollout, store, everyone, unit_costs(), "hours")
         summary = show_rollout(result, roles.suppression_threshold())["summary"].iloc[0].to_dict()
-        for sentence in read_rollout(summary, lang):  # as the viewer layer shows them
-            st.markdown("- " + sentence)
+        display.say_list(read_rollout(summary, lang))  # as the viewer layer shows them
     if display.stop_for_design(info, "overview", lang):
         return
     display.show_selection(everyone, lang)
@@ -248,8 +247,7 @@ def render(lang: str) -> None:
         )
         for _, row in shown_groups.iterrows()
     ]
-    for sentence in say_caveat_once(sentences, lang):  # the caveat once per section, not once per band
-        st.markdown("- " + sentence)
+    display.say_list(say_caveat_once(sentences, lang))  # the caveat once per section, not once per band
     st.info(t("overview.interaction", lang, p=format_p(comparison.interaction["p_value"], lang, relation=True)))
     if info["design"] == "comparison_group":  # not randomized: the weighted difference, balance and E-values
         show_weighted_groups(store, selection, EXCLUDE, stamp, threshold, lang)

@@ -128,8 +128,7 @@ def show_person_outcomes(store: calls.Store, selection: Selection, threshold: in
         for _, row in shown.iterrows()
         for sentence in read_person_row(row, display.band_name(row["age_band"], lang), months, lang, plan)
     ]
-    for sentence in say_caveat_once(sentences, lang):  # the caveat once per section, not once per band
-        st.markdown("- " + sentence)
+    display.say_list(say_caveat_once(sentences, lang))  # the caveat once per section, not once per band
     st.info(read_person_interaction(result.interaction, lang))
     total = shown[shown["age_band"] == "all"].iloc[0]
     if total["death_cuminc_intervention"] == total["death_cuminc_intervention"] and (

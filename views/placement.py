@@ -236,8 +236,7 @@ def render(lang: str) -> None:
         reflow=True,
     )
     display.caption_hidden(groups, lang)
-    for _, g in groups.iterrows():
-        st.markdown("- " + read_placement(g, month, lang))
+    display.say_list(read_placement(g, month, lang) for _, g in groups.iterrows())
     for _, g in groups.iterrows():  # what the fits warned about reaches the reader, beside the figures
         band = display.band_name(g["age_band"], lang)
         if isinstance(g.get("model_warning"), str):

@@ -104,8 +104,7 @@ def render(lang: str) -> None:
     if page.chart is not None:
         st.plotly_chart(_figure(page.chart, lang), key=f"slide_chart_{slide}", config={"displayModeBar": False})
     with st.expander(t("slides.more", lang)):
-        for sentence in page.sentences[page.lead :]:
-            st.markdown("- " + sentence)
+        display.say_list(page.sentences[page.lead :])
         st.caption(briefing.methods)
     with st.expander(t("slides.export", lang)):
         for fmt in ("pptx", "pdf"):  # one click: the file is built when the button is pressed
