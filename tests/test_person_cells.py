@@ -63,3 +63,35 @@ def test_covariates_keep_the_people_whatever_the_size(small_demo_path, monkeypat
     )
     con.close()
     assert result.groups["cost_adjusted_difference"].notna().all()
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [Filters(), Filters(sex=("F",)), Filters(application_type=("new",)), Filters(sex=("M",), district=("Centrum",))],
+)
+def test_kept_window_hours_give_the_rows_summed_again(small_demo_path, filters):
+    """Each person's hours read from the kept table equal the hours summed from every month (the inline query)."""
+    con = db.connect(small_demo_path)
+    selection = Selection("demo", filters, BANDS, 12)
+    inline_sql, inline_params = person_rows.person_outcomes_sql(selection)
+    inline = db.query(con, inline_sql, inline_params)
+    kept = person_rows.load_person_outcomes(con, selection)
+    con.close()
+    assert len(kept) == len(inline) > 0
+    assert kept["person_id"].tolist() == inline["person_id"].tolist()
+    np.testing.assert_array_equal(kept["hours"].to_numpy(), inline["hours"].to_numpy(dtype=float))
+
+
+def test_a_kept_table_is_made_once_per_connection_and_query(small_demo_path):
+    """The same query reuses its table, another window gets its own, and a new connection starts without any."""
+    con = db.connect(small_demo_path)
+    first = person_rows.window_hours_table(con, Selection("demo", Filters(sex=("F",)), BANDS, 12))
+    again = person_rows.window_hours_table(con, Selection("demo", Filters(application_type=("new",)), BANDS, 12))
+    other = person_rows.window_hours_table(con, Selection("demo", month=6))
+    tables = db.query(con, "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'kept_%'")
+    con.close()
+    assert first == again != other  # filters and bands do not change a person's window hours; the window does
+    assert sorted(tables["table_name"]) == sorted({first, other})
+    con = db.connect(small_demo_path)
+    assert db.query(con, "SELECT count(*) AS n FROM duckdb_tables() WHERE table_name LIKE 'kept_%'")["n"][0] == 0
+    con.close()

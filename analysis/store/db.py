@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import atexit
 import functools
+import hashlib
 import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -288,6 +290,30 @@ def data_version(path: str | os.PathLike[str]) -> tuple[int, int]:
     """Return (inode, mtime in ns) of the store: changes whenever a new store is swapped in."""
     st = os.stat(path)
     return (st.st_ino, st.st_mtime_ns)
+
+
+_KEEPING = threading.Lock()  # one thread at a time creates a kept table (pages share a connection)
+
+
+def keep_table(con: Connection, sql: str, params: list | None = None) -> str:
+    """Return the name of a table holding a query's rows, created once per connection (in its in-memory catalog).
+
+    For intermediate rows that do not depend on a page's filters (each person's hours over a window):
+    a filter change then reads them instead of computing them again. The name is a digest of the query and
+    its parameters, so another query gets another table; a new store version has a new connection and so
+    new tables, and the tables go with the connection.
+    """
+    name = "kept_" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()[:24]
+    with _KEEPING:
+        cur = con.cursor()
+        try:
+            cur.execute(f"USE {STORE}")
+            found = "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = ?"
+            if not cur.execute(found, [STORE, name]).fetchone()[0]:
+                cur.execute(f"CREATE TABLE {name} AS {sql}", params or [])  # name: a hex digest
+        finally:
+            cur.close()
+    return name
 
 
 def query(con: Connection, sql: str, params: list | None = None) -> pd.DataFrame:
