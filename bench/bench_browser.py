@@ -18,7 +18,9 @@ people (bench_overview's national population, followed 24 months) and the ratio 
 Measured (2 cores, --repeat 2 --people 250000), before issue 34's aggregates: demo cold first load 7.86 s,
 filter change 1.59 s; 250,000 people 17.92 s and 3.84 s (2.3× and 2.4× the demo). After them (2026-12-06): demo
 8.69 s and 1.99 s, 250,000 people 12.71 s and 2.75 s (1.5× and 1.4×); first usable 5.69 / 5.89 s; page 9.4 MB,
-2.9 MB gzipped as a proxy would send it, 133 requests.
+2.9 MB gzipped as a proxy would send it, 133 requests. 2026-12-07 (--repeat 4 --people 250000, two runs): the
+primary answer shows a new filter's figures in 0.73–0.89 s on the demo and 0.87–0.97 s at 250,000 people; the
+whole page settles in 1.45–1.66 s and 1.62–1.64 s.
 Targets (issue 34): first usable ≤ 3 s on the demo, filter change ≤ 1 s on the demo and ≤ 1.5 s nationally.
 """
 
