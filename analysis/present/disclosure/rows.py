@@ -70,19 +70,13 @@ def hide_band_rows(
     primary = (n_min < threshold) | uniform | risky
     hidden = protect_rows_per_arm(groups, primary, threshold, by)
     protect = hidden & ~primary
-    out = blank_rows(groups, hidden, [c for c in groups.columns if c not in ("age_band", by)])
+    out = groups.copy()
+    blank_in_place(out, hidden, [c for c in groups.columns if c not in ("age_band", by)])
     out["suppressed"] = hidden
     out["suppressed_reason"] = _reasons(n_min < threshold, uniform, risky, protect)
     if dominance and threshold > 1:  # a dominated (not uniform) row says so
         alone = dominated(groups) & ~_uniform(groups) & ~(n_min < threshold).to_numpy()
         out.loc[alone, "suppressed_reason"] = "dominated"
-    return out
-
-
-def blank_rows(frame: pd.DataFrame, hidden, columns: list[str], text: bool = True) -> pd.DataFrame:
-    """Return a copy of frame with the columns blank in hidden rows (blank_in_place)."""
-    out = frame.copy()
-    blank_in_place(out, hidden, columns, text)
     return out
 
 
