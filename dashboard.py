@@ -10,12 +10,17 @@ from views.state import current_language
 st.set_page_config(page_title="IHR", layout="wide")  # the title is set per page below
 mask_logs("streamlit")  # no log line carries a personnummer (a traceback quoting a value included)
 # WCAG 2.1 AA: Streamlit's captions are #828180 on white (3.9:1); ours are #4b5563 (7.6:1), with a visible focus.
+# The headline tables (exports.table_to_html) in the theme's colours, light or dark: headers and lines from the text's.
 st.html(
     """<style>
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {
   color: #4b5563 !important; opacity: 1 !important; }
 a:focus-visible, button:focus-visible, [role="radio"]:focus-visible, [role="tab"]:focus-visible,
 [data-testid="stSidebarNavLink"]:focus-visible { outline: 3px solid #1d4ed8 !important; outline-offset: 2px; }
+.ihr-table { width: 100%; border-collapse: collapse; font-size: 0.875rem; line-height: 1.5; }
+.ihr-table th, .ihr-table td { padding: 0.25rem 0.375rem; text-align: left; vertical-align: middle; font-weight: 400;
+  border: 1px solid color-mix(in srgb, currentColor 14%, transparent); overflow-wrap: break-word; }
+.ihr-table th { color: color-mix(in srgb, currentColor 72%, transparent); }
 </style>"""
 )
 lang = current_language()

@@ -55,9 +55,9 @@ SETTLED = """() => !document.querySelector('[data-testid="stSkeleton"]')
 FILTERS = ((0, "Kvinnor"), (0, "Män"), (1, "Ny ansökan"), (1, "Utökad insats"))
 # The figures: the primary answer's table (a static table, so its numbers are in the page's text); the
 # selection line above it changes as soon as the script reruns, the figures only once computed.
-MAIN_TEXT = "() => document.querySelector('[data-testid=\"stTable\"]')?.innerText || ''"
+MAIN_TEXT = "() => document.querySelector('table.ihr-table')?.innerText || ''"
 COMPRESSIBLE = re.compile(r"javascript|css|json|text|svg|xml")  # what nginx's gzip_types in the docs compresses
-CHANGED = "(before) => (document.querySelector('[data-testid=\"stTable\"]')?.innerText || '') !== before"
+CHANGED = "(before) => (document.querySelector('table.ihr-table')?.innerText || '') !== before"
 
 
 def _port() -> int:

@@ -622,7 +622,7 @@ def test_a_swedish_page_shows_no_english_word_and_no_decimal_point(app, browser,
     assert points == [], points[:10]
 
 
-FIT_TABLES = """() => Array.from(document.querySelectorAll('[data-testid="stTable"]')).map(frame => {
+FIT_TABLES = """() => Array.from(document.querySelectorAll('[data-testid="stHtml"]:has(.ihr-table)')).map(frame => {
   const table = frame.querySelector('table'); const box = table.getBoundingClientRect();
   return {right: box.right, width: table.scrollWidth, room: frame.clientWidth, window: window.innerWidth}; })"""
 

@@ -8,7 +8,14 @@ import plotly.graph_objects as go
 import pytest
 
 from analysis.present import exports
-from analysis.present.exports import ExportError, figure_to_image, table_to_csv, table_to_excel, tabulate_figure
+from analysis.present.exports import (
+    ExportError,
+    figure_to_image,
+    table_to_csv,
+    table_to_excel,
+    table_to_html,
+    tabulate_figure,
+)
 from analysis.present.stamp import describe_filters, describe_suppression, make_stamp
 from analysis.selection import Filters, Selection
 
@@ -39,6 +46,41 @@ def test_excel_reads_back_with_its_stamp():
     assert "abc123def456" in rows[-1][0]
     source = dict(book["Source"].values)
     assert source["Data version"] == "abc123def456" and source["Study"] == "demo"
+
+
+def test_a_static_table_reads_back_as_shown():
+    turned = TABLE.set_index("Åldersgrupp").T
+    turned.columns.name = None
+    html = table_to_html(turned, "sv", "Tabell 1")
+    (back,) = pd.read_html(io.StringIO(html), index_col=0, thousands=None, keep_default_na=False)
+    back.index.name = None
+    pd.testing.assert_frame_equal(back.astype(str), turned)
+    assert html.count('<th scope="row">') == 2 and html.count('<th scope="col">') == 2
+    assert 'aria-label="Tabell 1"' in html and 'class="ihr-table"' in html
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "shown"),
+    [
+        ("<script>alert(1)</script> & co", "sv", "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"),
+        (1234, "sv", "1\u00a0234"),
+        (np.int64(1234), "en", "1,234"),
+        (-1234.56, "sv", "\u2212" + "1\u00a0234,6"),
+        (2.25, "en", "2.2"),  # half to even at one decimal, as texts.format_number
+        (float("nan"), "sv", ".."),
+        (None, "sv", ".."),
+        (pd.NA, "en", ".."),
+    ],
+)
+def test_a_static_table_cell_is_escaped_or_formatted_in_the_language(value, lang, shown):
+    html = table_to_html(pd.DataFrame({"65–75 år": [value]}, index=["Medel"], dtype=object), lang)
+    assert f"<td>{shown}</td>" in html
+
+
+def test_a_static_table_names_its_row_headers_column_when_the_index_has_a_name():
+    table = pd.DataFrame({"a": ["1"]}, index=pd.Index(["x"], name='Mått "A"'))
+    html = table_to_html(table, "sv")
+    assert '<th scope="col">Mått &quot;A&quot;</th>' in html and "aria-label" not in html
 
 
 @pytest.mark.parametrize(

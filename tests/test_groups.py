@@ -14,6 +14,7 @@ from analysis.stats.weighting import (
     find_standardized_differences,
     fit_overlap_weights,
 )
+from tests.test_pages import static_tables
 
 
 @pytest.mark.parametrize(
@@ -170,7 +171,9 @@ def test_the_comparisons_page_of_a_comparison_group_shows_the_weighted_differenc
     assert t("groups.title", "sv") in [h.value for h in at.subheader]
     assert any(t("design.not_randomized", "sv") == w.value for w in at.warning)
     assert any(t("groups.caveat", "sv") == w.value for w in at.warning)
-    texts = [str(table.value.columns.tolist()) for table in [*at.dataframe, *at.table]]
+    texts = [str(table.value.columns.tolist()) for table in [*at.dataframe]] + [
+        str(frame.T.columns.tolist()) for frame in static_tables(at)
+    ]
     assert any(t("groups.col.smd_after", "sv") in columns for columns in texts)
     at.switch_page("views/overview.py").run()
     assert not at.exception and not at.error

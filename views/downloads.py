@@ -19,6 +19,7 @@ from analysis.present.exports import (
     find_browser,
     table_to_csv,
     table_to_excel,
+    table_to_html,
     tabulate_figure,
 )
 from analysis.present.stamp import Stamp, make_stamp
@@ -74,18 +75,18 @@ def offer_table(
 
     ``figures`` (exports.figure_table) is what the files hold when given: one column per figure, numbers
     at full precision with Excel number formats; otherwise the files hold the table as shown. ``reflow``
-    shows a wide table turned a quarter (a row per figure, a column per age band) as a static table whose
-    text wraps, so no column is cut off at 1280 px or on a tablet; the files keep the table's own layout.
+    shows a wide table turned a quarter (a row per figure, a column per age band) as a static HTML table
+    whose text wraps, so no column is cut off at 1280 px or on a tablet; the files keep the table's own layout.
     """
-    if reflow:
+    what = name_object(key or name, "table", lang)
+    if reflow:  # one HTML table: st.table drew a markdown component per cell (issue 34)
         turned = table.set_index(table.columns[0]).T
         turned.columns.name = None
-        st.table(turned)
+        st.html(table_to_html(turned, lang, what))
     else:
         st.dataframe(table, hide_index=True, key=key)
     exported = table if figures is None else figures
     key = key or name
-    what = name_object(key, "table", lang)
     row = st.container(horizontal=True)
     for fmt, build, mime in (("csv", table_to_csv, "text/csv"), ("xlsx", table_to_excel, XLSX)):
         row.download_button(  # named with its object for screen readers: "Tabell 1 som CSV"

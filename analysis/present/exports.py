@@ -6,7 +6,9 @@ import asyncio
 import atexit
 import contextlib
 import copy
+import html
 import io
+import numbers
 import os
 import shutil
 import textwrap
@@ -20,7 +22,7 @@ import plotly.graph_objects as go
 
 from analysis.errors import UserFacingError
 from analysis.present.stamp import Stamp
-from analysis.present.texts import t
+from analysis.present.texts import format_number, t
 
 IMAGE_FORMATS = ("png", "svg")
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -91,6 +93,50 @@ def neutralize_formulas(table: pd.DataFrame) -> pd.DataFrame:
             )
     out.columns = [f"'{c}" if isinstance(c, str) and c.startswith(FORMULA_STARTS) else c for c in out.columns]
     return out
+
+
+def table_to_html(table: pd.DataFrame, lang: str, label: str | None = None) -> str:
+    """Return a table as one accessible HTML table: its columns as column headers, its index as row headers.
+
+    A static table drawn this way is one element in the browser, where ``st.table`` draws a markdown
+    component per cell (issue 34: the overview's two headline tables were about 80 of them, and a filter
+    change took twice as long to settle). Text is escaped; a number is written in the language's format
+    (texts.format_number) and a missing value as '..'; the class ``ihr-table`` is styled by the app.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table as shown: a row per figure, its label in the index.
+    lang : {'sv', 'en'}
+        Language of the numbers' format.
+    label : str, optional
+        What the table holds, for screen readers (``aria-label``).
+
+    Returns
+    -------
+    str
+
+    """
+
+    def cell(value) -> str:
+        if isinstance(value, str):
+            return html.escape(value)
+        if value is None or value is pd.NA or value is pd.NaT:
+            return ".."
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            return format_number(int(value), lang, 0)
+        if isinstance(value, numbers.Real) and not isinstance(value, bool):
+            return format_number(float(value), lang)
+        return html.escape(str(value))
+
+    named = f' aria-label="{html.escape(label)}"' if label else ""
+    corner = "<td></td>" if table.index.name is None else f'<th scope="col">{cell(table.index.name)}</th>'
+    head = "".join(f'<th scope="col">{cell(c)}</th>' for c in table.columns)
+    rows = "".join(
+        f'<tr><th scope="row">{cell(name)}</th>' + "".join(f"<td>{cell(v)}</td>" for v in values) + "</tr>"
+        for name, values in zip(table.index, table.itertuples(index=False, name=None))
+    )
+    return f'<table class="ihr-table"{named}><thead><tr>{corner}{head}</tr></thead><tbody>{rows}</tbody></table>'
 
 
 def table_to_csv(table: pd.DataFrame, stamp: Stamp, lang: str) -> bytes:
