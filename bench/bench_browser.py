@@ -4,7 +4,8 @@ Run: python bench/bench_browser.py [--repeat 3]
 Starts the dashboard on the embedded demo (2,000 people) and drives Debian's Chromium with Playwright.
 "First usable" is from navigation until the page's first table is drawn and Streamlit has stopped
 running, in a new browser profile (nothing cached) and again in the same profile (a returning user, the
-browser's cache warm); "first table" is when the primary answer's table is on screen. A filter change
+browser's cache warm); "primary answer" (first_answer_s) is when the primary answer's table, the page's first
+content, is on screen, and "first data grid" (first_table_s) when the first interactive table is. A filter change
 is from choosing a filter value until the primary answer's table shows the new selection's figures (the
 status icon alone settled before the figures did, issue 34) and Streamlit has stopped running (the whole
 page settled); "primary answer shown" is the first of the two, the moment the page's text changed.
@@ -105,7 +106,7 @@ def measure(store: Path, repeat: int) -> dict:
                     break
             except OSError:
                 time.sleep(0.3)
-        first, warm, table, change, answer, export, weight = [], [], [], [], [], [], []
+        first, warm, content, table, change, answer, export, weight = [], [], [], [], [], [], [], []
         weight_gzip, requests = [], []
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=find_browser() or "/usr/bin/chromium", args=["--no-sandbox"])
@@ -116,6 +117,8 @@ def measure(store: Path, repeat: int) -> dict:
                 page.on("response", lambda r, received=received: received.append(r))
                 start = time.perf_counter()
                 page.goto(url + "/")
+                page.locator("table.ihr-table:visible").first.wait_for(timeout=120_000)
+                shown = time.perf_counter() - start  # the primary answer's figures on screen: the first content
                 page.locator("[data-testid='stDataFrame']:visible").first.wait_for(timeout=120_000)
                 tabled = time.perf_counter() - start
                 loaded = _settled_at(page) - start
@@ -168,6 +171,7 @@ def measure(store: Path, repeat: int) -> dict:
                 if i:
                     first.append(loaded)
                     warm.append(returned)
+                    content.append(shown)
                     table.append(tabled)
                     change.append(changed)
                     answer.append(answered)
@@ -184,6 +188,7 @@ def measure(store: Path, repeat: int) -> dict:
         "first_load_cold_s": cold,
         "first_usable_s": statistics.median(first),
         "first_usable_cached_s": statistics.median(warm),
+        "first_answer_s": statistics.median(content),
         "first_table_s": statistics.median(table),
         "filter_change_s": statistics.median(change),
         "filter_answer_s": statistics.median(answer),
@@ -217,7 +222,8 @@ def main() -> None:
         print(
             f"{name}: first load with the server's caches cold {r['first_load_cold_s']:.2f} s; "
             f"first usable {r['first_usable_s']:.2f} s (browser cache warm {r['first_usable_cached_s']:.2f} s;"
-            f" first table {r['first_table_s']:.2f} s), filter change {r['filter_change_s']:.2f} s (primary answer "
+            f" primary answer {r['first_answer_s']:.2f} s, first data grid {r['first_table_s']:.2f} s), "
+            f"filter change {r['filter_change_s']:.2f} s (primary answer "
             f"shown {r['filter_answer_s']:.2f} s), PNG export "
             f"{r['png_export_s']:.2f} s, page {r['page_mb']:.1f} MB ({r['page_mb_gzip']:.1f} MB gzipped, "
             f"{r['requests']:.0f} requests); server health {r['health_ms']:.1f} ms"
