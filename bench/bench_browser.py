@@ -22,7 +22,9 @@ filter change 1.59 s; 250,000 people 17.92 s and 3.84 s (2.3× and 2.4× the dem
 8.69 s and 1.99 s, 250,000 people 12.71 s and 2.75 s (1.5× and 1.4×); first usable 5.69 / 5.89 s; page 9.4 MB,
 2.9 MB gzipped as a proxy would send it, 133 requests. 2026-12-07 (--repeat 4 --people 250000, two runs): the
 primary answer shows a new filter's figures in 0.73–0.89 s on the demo and 0.87–0.97 s at 250,000 people; the
-whole page settles in 1.45–1.66 s and 1.62–1.64 s.
+whole page settles in 1.45–1.66 s and 1.62–1.64 s. The headline tables as HTML (a faster machine, four runs): the
+whole page settles in 0.41–0.63 s on the demo (0.80–0.91 s before, same machine) and 0.47–0.96 s at 250,000 people;
+the first page's primary answer is on screen after 1.7–2.0 s, the whole page usable after 2.9–3.4 s.
 Targets (issue 34): first usable ≤ 3 s on the demo, filter change ≤ 1 s on the demo and ≤ 1.5 s nationally.
 """
 
