@@ -35,6 +35,7 @@ import gzip
 import json
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -92,8 +93,58 @@ def _settled_at(page) -> float:
             return at
 
 
-def measure(store: Path, repeat: int) -> dict:
-    """Start the app on a store, drive the browser and return the medians (seconds, MB, ms)."""
+def write_proxy_config(app_port: int, proxy_port: int, folder: Path) -> Path:
+    """Write docs/deployment.md's nginx configuration for a local run (plain HTTP, no TLS) and return its path.
+
+    The documented block is used as written, so the bench measures what the deployment guide tells a
+    municipality to run; only the listening address, the certificate lines, the app's port and the cache's
+    folder change.
+    """
+    text = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
+    found = re.search(r"```nginx\n(.*?)```", text, re.S)
+    if found is None:
+        raise SystemExit("docs/deployment.md has no nginx block to measure")
+    cache = folder / "cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder.parent, 0o711)  # a temporary folder is the owner's alone: nginx's workers must pass through
+    os.chmod(folder, 0o755)
+    os.chmod(cache, 0o777)  # nginx's workers run as an unprivileged user
+    lines = []
+    for line in found.group(1).splitlines():
+        bare = line.split("#")[0].strip()
+        if bare.startswith(("ssl_certificate", "server_name")):
+            continue
+        if bare.startswith("listen"):
+            line = f"    listen 127.0.0.1:{proxy_port};"
+        line = re.sub(r"proxy_cache_path \S+", f"proxy_cache_path {cache}", line)
+        lines.append(line.replace("127.0.0.1:8501", f"127.0.0.1:{app_port}"))
+    path = folder / "nginx.conf"
+    path.write_text(
+        f"worker_processes 1;\npid {folder}/nginx.pid;\nerror_log {folder}/error.log;\n"
+        "events { worker_connections 512; }\nhttp {\n    include /etc/nginx/mime.types;\n    access_log off;\n"
+        + "\n".join(lines)
+        + "\n}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _start_proxy(app_port: int, folder: Path) -> tuple[subprocess.Popen, int]:
+    """Start nginx with the deployment guide's configuration in front of the app; return it and its port."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(nginx).exists():
+        raise SystemExit("--proxy needs nginx (apt-get install nginx-light)")
+    port = _port()
+    config = write_proxy_config(app_port, port, folder)
+    proxy = subprocess.Popen(
+        [nginx, "-c", str(config), "-p", str(folder), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    return proxy, port
+
+
+def measure(store: Path, repeat: int, proxy_folder: Path | None = None) -> dict:
+    """Start the app on a store (behind nginx when given a folder), drive the browser and return the medians."""
     from playwright.sync_api import sync_playwright
 
     port = _port()
@@ -103,7 +154,10 @@ def measure(store: Path, repeat: int) -> dict:
         cwd=ROOT, env=dict(os.environ, IHR_DB_PATH=str(store)),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    proxy = None
+    if proxy_folder is not None:
+        proxy, proxy_port = _start_proxy(port, proxy_folder)
+    url = f"http://127.0.0.1:{proxy_port if proxy else port}"
     try:
         health = []
         deadline = time.time() + 60
@@ -194,6 +248,9 @@ def measure(store: Path, repeat: int) -> dict:
     finally:
         server.terminate()
         server.wait(timeout=20)
+        if proxy is not None:
+            proxy.terminate()
+            proxy.wait(timeout=20)
     return {
         "health_ms": 1000 * statistics.median(health),
         "first_load_cold_s": cold,
@@ -215,12 +272,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--people", type=int, default=0, help="also a store of this many people (e.g. 250000)")
+    parser.add_argument("--proxy", action="store_true", help="also the demo behind docs/deployment.md's nginx")
     args = parser.parse_args()
     report = {}
     with tempfile.TemporaryDirectory() as folder:
         demo = Path(folder) / "demo.duckdb"
         build_embedded_demo(demo)
         report["demo"] = measure(demo, args.repeat)
+        if args.proxy:
+            report["proxy"] = measure(demo, args.repeat, Path(folder) / "nginx")
         if args.people:
             from bench_overview import national_spec
 
@@ -244,6 +304,11 @@ def main() -> None:
         ratios = {k: report["large"][k] / report["demo"][k] for k in keys}
         print("large / demo: " + ", ".join(f"{k} {v:.1f}×" for k, v in ratios.items()))
         report["ratio"] = ratios
+    if "proxy" in report:
+        keys = ("first_answer_s", "first_usable_s", "first_usable_cached_s", "filter_change_s")
+        behind = {k: report["proxy"][k] / report["demo"][k] for k in keys}
+        print("behind nginx / direct: " + ", ".join(f"{k} {v:.2f}×" for k, v in behind.items()))
+        report["proxy_ratio"] = behind
     print(json.dumps(report))
 
 
