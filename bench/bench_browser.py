@@ -12,11 +12,12 @@ status icon alone settled before the figures did, issue 34) and Streamlit has st
 page settled); "primary answer shown" is the first of the two, the moment the page's text changed.
 Each measured round chooses a filter value no earlier round chose, so the change is computed cold, and is
 timed from the click itself (the pointer on the open list's option; Playwright's actionability checks before
-a click took about 0.2 s, which no person waits for); the
-warm-up round's load is the first page with the server's caches cold. The baseline in the same run is
-Streamlit's own health endpoint answering (the server's floor), and the
-page weight is the bytes the browser received. With ``--people N`` the same is measured on a store of N
-people (bench_overview's national population, followed 24 months) and the ratio to the demo is reported.
+a click took about 0.2 s, which no person waits for); the warm-up round's load is the first page with the
+server's caches cold. The baseline in the same run is Streamlit's own health endpoint answering (the server's
+floor), and the page weight is the bytes the browser received. With ``--proxy`` the demo is measured again
+behind nginx configured by docs/deployment.md's own block (plain HTTP), and the ratio to the app direct is
+reported. With ``--people N`` the same is measured on a store of N people (bench_overview's national
+population, followed 24 months) and the ratio to the demo is reported.
 Measured (2 cores, --repeat 2 --people 250000), before issue 34's aggregates: demo cold first load 7.86 s,
 filter change 1.59 s; 250,000 people 17.92 s and 3.84 s (2.3× and 2.4× the demo). After them (2026-12-06): demo
 8.69 s and 1.99 s, 250,000 people 12.71 s and 2.75 s (1.5× and 1.4×); first usable 5.69 / 5.89 s; page 9.4 MB,
@@ -24,7 +25,9 @@ filter change 1.59 s; 250,000 people 17.92 s and 3.84 s (2.3× and 2.4× the dem
 primary answer shows a new filter's figures in 0.73–0.89 s on the demo and 0.87–0.97 s at 250,000 people; the
 whole page settles in 1.45–1.66 s and 1.62–1.64 s. The headline tables as HTML (a faster machine, four runs): the
 whole page settles in 0.41–0.63 s on the demo (0.80–0.91 s before, same machine) and 0.47–0.96 s at 250,000 people;
-the first page's primary answer is on screen after 1.7–2.0 s, the whole page usable after 2.9–3.4 s.
+the first page's primary answer is on screen after 1.7–2.0 s, the whole page usable after 2.9–3.4 s. With --proxy
+(the same run, behind docs/deployment.md's nginx, which keeps the static files): primary answer 1.05 s against
+1.75–1.80 s direct, whole page 2.62–2.81 s against 2.87–2.93 s.
 Targets (issue 34): first usable ≤ 3 s on the demo, filter change ≤ 1 s on the demo and ≤ 1.5 s nationally.
 """
 
