@@ -143,6 +143,9 @@ def _start_proxy(app_port: int, folder: Path) -> tuple[subprocess.Popen, int]:
         [nginx, "-c", str(config), "-p", str(folder), "-g", "daemon off;"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
+    time.sleep(0.5)
+    if proxy.poll() is not None:
+        raise SystemExit(f"nginx did not start: see {folder / 'error.log'}")
     return proxy, port
 
 
