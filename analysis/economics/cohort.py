@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import InputError
-from analysis.outcomes.per_person import UnitCosts, person_outcomes_sql
-from analysis.outcomes.person_rows import window_hours_table
+from analysis.outcomes.per_person import UnitCosts
+from analysis.outcomes.person_rows import read_person_outcomes_sql
 from analysis.outcomes.placement import DAYS_PER_MONTH, DIED, PLACED
 from analysis.selection import Selection
 from analysis.store import db
@@ -44,7 +44,7 @@ def estimate_cohort_parameters(con: db.Connection, selection: Selection) -> pd.D
         standard error of the hours at home, for the probabilistic analysis).
 
     """
-    sql, params = person_outcomes_sql(selection, hours_table=window_hours_table(con, selection))
+    sql, params = read_person_outcomes_sql(con, selection)
     sums = db.query(
         con,
         f"""SELECT age_band, arm, count_if(first_event = {PLACED}) AS placements,

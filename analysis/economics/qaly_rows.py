@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.outcomes.per_person import UnitCosts
-from analysis.outcomes.person_rows import person_outcomes_sql, window_hours_table
+from analysis.outcomes.person_rows import read_person_outcomes_sql
 from analysis.selection import Selection
 from analysis.store import db
 
@@ -66,7 +66,7 @@ def load_qaly_people(con: db.Connection, selection: Selection, instrument: str, 
         measurement) and baseline_utility (NaN when visit 0 was not measured).
 
     """
-    people, params = person_outcomes_sql(selection, hours_table=window_hours_table(con, selection))
+    people, params = read_person_outcomes_sql(con, selection)
     end = selection.required_month() * DAYS_PER_MONTH
     sql = _QALYS.format(people=people)
     frame = db.query(

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.outcomes.per_person import UnitCosts
-from analysis.outcomes.person_rows import person_outcomes_sql, window_hours_table
+from analysis.outcomes.person_rows import person_outcomes_sql, read_person_outcomes_sql
 from analysis.selection import Filters, Selection
 from analysis.settings import get_setting
 from analysis.stats.descriptive import welch_from_stats
@@ -42,8 +42,7 @@ def _count_primary(con: db.Connection, study: str, window: int, outcome: str, co
     The second value is (people randomized, the last day any window ends): what the final look needs.
     """
     everyone = Selection(study, Filters(), month=window)
-    hours = window_hours_table(con, everyone) if outcome != "days_home" else None
-    sql, params = person_outcomes_sql(everyone, with_hours=outcome != "days_home", hours_table=hours)
+    sql, params = read_person_outcomes_sql(con, everyone, with_hours=outcome != "days_home")
     value, value_params = ("days_home", []) if outcome == "days_home" else (
         "hours * ? + nursing_home_days * ?", [float(costs.hour), float(costs.day)])  # fmt: skip
     cells = db.query(

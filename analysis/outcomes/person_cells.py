@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.outcomes.person_rows import ARMS, OUTCOMES, SKEWED, person_outcomes_sql, window_hours_table
+from analysis.outcomes.person_rows import ARMS, OUTCOMES, SKEWED, person_outcomes_sql, read_person_outcomes_sql
 from analysis.outcomes.person_totals import estimate_weighted_totals
 from analysis.outcomes.placement import DAYS_PER_MONTH, DIED
 from analysis.selection import Selection
@@ -43,7 +43,7 @@ def count_outcome_cells(con: db.Connection, selection: Selection, costs) -> pd.D
         value) and ``{outcome}_absolute`` (sum of absolute values).
 
     """
-    sql, params = person_outcomes_sql(selection, hours_table=window_hours_table(con, selection))
+    sql, params = read_person_outcomes_sql(con, selection)
     sums = ", ".join(
         f"sum({o}) AS {o}, sum({o} * {o}) AS {o}_squared, max(abs({o})) AS {o}_largest, sum(abs({o})) AS {o}_absolute"
         for o in OUTCOMES  # names from a code constant

@@ -85,6 +85,13 @@ def window_hours_table(con: db.Connection, selection: Selection) -> str:
     return db.keep_table(con, f"SELECT person_id, hours FROM ({sql})", params)
 
 
+def read_person_outcomes_sql(con: db.Connection, selection: Selection, with_hours: bool = True) -> tuple[str, list]:
+    """Return person_outcomes_sql for a connection: the hours read from its kept window hours (window_hours_table)."""
+    if not with_hours:
+        return person_outcomes_sql(selection, with_hours=False)
+    return person_outcomes_sql(selection, hours_table=window_hours_table(con, selection))
+
+
 def count_person_events(con: db.Connection, selection: Selection, by: Sequence[str] = FILTER_FIELDS) -> pd.DataFrame:
     """Count people and their events over the window per age band (None outside), arm and the ``by`` fields.
 
@@ -140,7 +147,7 @@ def load_person_outcomes(con: db.Connection, selection: Selection, band: str | N
         months whose hours count).
 
     """
-    sql, params = person_outcomes_sql(selection, hours_table=window_hours_table(con, selection))
+    sql, params = read_person_outcomes_sql(con, selection)
     if band is not None:
         sql, params = f"SELECT * FROM ({sql}) WHERE age_band = ? ORDER BY person_id", [*params, band]
     frame = db.query(con, sql, params)
