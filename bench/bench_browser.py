@@ -161,10 +161,10 @@ def measure(store: Path, repeat: int, proxy_folder: Path | None = None) -> dict:
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     proxy = None
-    if proxy_folder is not None:
-        proxy, proxy_port = _start_proxy(port, proxy_folder)
-    url = f"http://127.0.0.1:{proxy_port if proxy else port}"
-    try:
+    try:  # the app server stops whatever fails below, nginx's start included
+        if proxy_folder is not None:
+            proxy, port = _start_proxy(port, proxy_folder)  # the browser talks to nginx
+        url = f"http://127.0.0.1:{port}"
         health = []
         deadline = time.time() + 60
         while time.time() < deadline:
